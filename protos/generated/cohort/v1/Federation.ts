@@ -1,0 +1,75 @@
+// Original file: protos/cohort/v1/federation.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DownloadModelRequest as _cohort_v1_DownloadModelRequest, DownloadModelRequest__Output as _cohort_v1_DownloadModelRequest__Output } from '../../cohort/v1/DownloadModelRequest.js';
+import type { EvaluationAck as _cohort_v1_EvaluationAck, EvaluationAck__Output as _cohort_v1_EvaluationAck__Output } from '../../cohort/v1/EvaluationAck.js';
+import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.js';
+import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from '../../cohort/v1/ModelChunk.js';
+import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.js';
+import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.js';
+import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from '../../cohort/v1/Task.js';
+import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from '../../cohort/v1/UpdateChunk.js';
+import type { UploadAck as _cohort_v1_UploadAck, UploadAck__Output as _cohort_v1_UploadAck__Output } from '../../cohort/v1/UploadAck.js';
+import type { WatchTasksRequest as _cohort_v1_WatchTasksRequest, WatchTasksRequest__Output as _cohort_v1_WatchTasksRequest__Output } from '../../cohort/v1/WatchTasksRequest.js';
+
+export interface FederationClient extends grpc.Client {
+  DownloadModel(argument: _cohort_v1_DownloadModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
+  DownloadModel(argument: _cohort_v1_DownloadModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
+  downloadModel(argument: _cohort_v1_DownloadModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
+  downloadModel(argument: _cohort_v1_DownloadModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
+  
+  Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _cohort_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  Register(argument: _cohort_v1_RegisterRequest, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  register(argument: _cohort_v1_RegisterRequest, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
+  
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  ReportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  reportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  
+  UploadUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  UploadUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  UploadUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  UploadUpdate(callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  uploadUpdate(callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
+  
+  WatchTasks(argument: _cohort_v1_WatchTasksRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  WatchTasks(argument: _cohort_v1_WatchTasksRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  watchTasks(argument: _cohort_v1_WatchTasksRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  watchTasks(argument: _cohort_v1_WatchTasksRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_Task__Output>;
+  
+}
+
+export interface FederationHandlers extends grpc.UntypedServiceImplementation {
+  DownloadModel: grpc.handleServerStreamingCall<_cohort_v1_DownloadModelRequest__Output, _cohort_v1_ModelChunk>;
+  
+  Register: grpc.handleUnaryCall<_cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse>;
+  
+  ReportEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck>;
+  
+  UploadUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateChunk__Output, _cohort_v1_UploadAck>;
+  
+  WatchTasks: grpc.handleServerStreamingCall<_cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task>;
+  
+}
+
+export interface FederationDefinition extends grpc.ServiceDefinition {
+  DownloadModel: MethodDefinition<_cohort_v1_DownloadModelRequest, _cohort_v1_ModelChunk, _cohort_v1_DownloadModelRequest__Output, _cohort_v1_ModelChunk__Output>
+  Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
+  ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationAck, _cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck__Output>
+  UploadUpdate: MethodDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UploadAck, _cohort_v1_UpdateChunk__Output, _cohort_v1_UploadAck__Output>
+  WatchTasks: MethodDefinition<_cohort_v1_WatchTasksRequest, _cohort_v1_Task, _cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task__Output>
+}

@@ -1,0 +1,18 @@
+// Original file: protos/cohort/v1/federation.proto
+
+
+export interface ModelSpec {
+  'architecture'?: (string);
+  'inputDim'?: (number);
+  'hiddenUnits'?: (number)[];
+  'outputDim'?: (number);
+  'numParameters'?: (number);
+}
+
+export interface ModelSpec__Output {
+  'architecture': (string);
+  'inputDim': (number);
+  'hiddenUnits': (number)[];
+  'outputDim': (number);
+  'numParameters': (number);
+}

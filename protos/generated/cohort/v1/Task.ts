@@ -1,0 +1,36 @@
+// Original file: protos/cohort/v1/federation.proto
+
+import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_TaskKind__Output } from '../../cohort/v1/TaskKind.js';
+import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from '../../cohort/v1/ModelSpec.js';
+import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from '../../cohort/v1/TrainingConfig.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Task {
+  'kind'?: (_cohort_v1_TaskKind);
+  'studyId'?: (string);
+  'round'?: (number);
+  'modelVersion'?: (number);
+  'model'?: (_cohort_v1_ModelSpec | null);
+  'training'?: (_cohort_v1_TrainingConfig | null);
+  'privacy'?: (string);
+  'codec'?: (string);
+  'deadlineUnixMs'?: (number | string | Long);
+  'studyStatus'?: (string);
+  'message'?: (string);
+  'dataset'?: (string);
+}
+
+export interface Task__Output {
+  'kind': (_cohort_v1_TaskKind__Output);
+  'studyId': (string);
+  'round': (number);
+  'modelVersion': (number);
+  'model': (_cohort_v1_ModelSpec__Output | null);
+  'training': (_cohort_v1_TrainingConfig__Output | null);
+  'privacy': (string);
+  'codec': (string);
+  'deadlineUnixMs': (number);
+  'studyStatus': (string);
+  'message': (string);
+  'dataset': (string);
+}

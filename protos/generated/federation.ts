@@ -1,0 +1,46 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { DownloadModelRequest as _cohort_v1_DownloadModelRequest, DownloadModelRequest__Output as _cohort_v1_DownloadModelRequest__Output } from './cohort/v1/DownloadModelRequest.js';
+import type { EvaluationAck as _cohort_v1_EvaluationAck, EvaluationAck__Output as _cohort_v1_EvaluationAck__Output } from './cohort/v1/EvaluationAck.js';
+import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.js';
+import type { FederationClient as _cohort_v1_FederationClient, FederationDefinition as _cohort_v1_FederationDefinition } from './cohort/v1/Federation.js';
+import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
+import type { ModelHeader as _cohort_v1_ModelHeader, ModelHeader__Output as _cohort_v1_ModelHeader__Output } from './cohort/v1/ModelHeader.js';
+import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
+import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from './cohort/v1/RegisterRequest.js';
+import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from './cohort/v1/RegisterResponse.js';
+import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
+import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from './cohort/v1/TrainingConfig.js';
+import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
+import type { UpdateHeader as _cohort_v1_UpdateHeader, UpdateHeader__Output as _cohort_v1_UpdateHeader__Output } from './cohort/v1/UpdateHeader.js';
+import type { UploadAck as _cohort_v1_UploadAck, UploadAck__Output as _cohort_v1_UploadAck__Output } from './cohort/v1/UploadAck.js';
+import type { WatchTasksRequest as _cohort_v1_WatchTasksRequest, WatchTasksRequest__Output as _cohort_v1_WatchTasksRequest__Output } from './cohort/v1/WatchTasksRequest.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  cohort: {
+    v1: {
+      DownloadModelRequest: MessageTypeDefinition<_cohort_v1_DownloadModelRequest, _cohort_v1_DownloadModelRequest__Output>
+      EvaluationAck: MessageTypeDefinition<_cohort_v1_EvaluationAck, _cohort_v1_EvaluationAck__Output>
+      EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
+      Federation: SubtypeConstructor<typeof grpc.Client, _cohort_v1_FederationClient> & { service: _cohort_v1_FederationDefinition }
+      ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
+      ModelHeader: MessageTypeDefinition<_cohort_v1_ModelHeader, _cohort_v1_ModelHeader__Output>
+      ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
+      RegisterRequest: MessageTypeDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterRequest__Output>
+      RegisterResponse: MessageTypeDefinition<_cohort_v1_RegisterResponse, _cohort_v1_RegisterResponse__Output>
+      Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
+      TaskKind: EnumTypeDefinition
+      TrainingConfig: MessageTypeDefinition<_cohort_v1_TrainingConfig, _cohort_v1_TrainingConfig__Output>
+      UpdateChunk: MessageTypeDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UpdateChunk__Output>
+      UpdateHeader: MessageTypeDefinition<_cohort_v1_UpdateHeader, _cohort_v1_UpdateHeader__Output>
+      UploadAck: MessageTypeDefinition<_cohort_v1_UploadAck, _cohort_v1_UploadAck__Output>
+      WatchTasksRequest: MessageTypeDefinition<_cohort_v1_WatchTasksRequest, _cohort_v1_WatchTasksRequest__Output>
+    }
+  }
+}
+
