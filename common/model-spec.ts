@@ -1,0 +1,73 @@
+import { seededRandom } from './random.js';
+
+/**
+ * A model as the coordinator sees it: a stack of dense layers flattened into one Float32 vector.
+ * Layout: for each layer in order, the kernel [in, out] row-major, then the bias [out]. This is the
+ * order TensorFlow.js returns from `model.getWeights()`, so clinics map it without copies or transposes.
+ */
+export interface ModelSpec {
+  /** `logistic-regression` (one dense layer, sigmoid) or `mlp` (ReLU hidden layers, sigmoid output). */
+  architecture: Architecture;
+  /** Number of input features. */
+  inputDim: number;
+  /** Hidden layer widths; empty for logistic regression. */
+  hiddenUnits: number[];
+  /** Output units; 1 for binary classification. */
+  outputDim: number;
+}
+
+export const ARCHITECTURES = ['logistic-regression', 'mlp'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+export interface DenseLayerShape {
+  inputs: number;
+  outputs: number;
+}
+
+export function isArchitecture(name: string): name is Architecture {
+  return (ARCHITECTURES as readonly string[]).includes(name);
+}
+
+/** Builds a spec, checking that its dimensions make sense. */
+export function modelSpec(architecture: string, inputDim: number, hiddenUnits: number[] = [], outputDim = 1): ModelSpec {
+  if (!isArchitecture(architecture)) {
+    throw new Error(`unknown model architecture "${architecture}" (expected one of: ${ARCHITECTURES.join(', ')})`);
+  }
+  const dims = [inputDim, ...hiddenUnits, outputDim];
+  if (!dims.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`model dimensions must be positive integers, got ${JSON.stringify(dims)}`);
+  }
+  if (architecture === 'logistic-regression' && hiddenUnits.length > 0) {
+    throw new Error('logistic-regression has no hidden layers');
+  }
+  if (architecture === 'mlp' && hiddenUnits.length === 0) {
+    throw new Error('mlp needs at least one hidden layer');
+  }
+  return { architecture, inputDim, hiddenUnits: [...hiddenUnits], outputDim };
+}
+
+export function layerShapes(spec: ModelSpec): DenseLayerShape[] {
+  const dims = [spec.inputDim, ...spec.hiddenUnits, spec.outputDim];
+  return dims.slice(1).map((outputs, i) => ({ inputs: dims[i]!, outputs }));
+}
+
+export function parameterCount(spec: ModelSpec): number {
+  return layerShapes(spec).reduce((sum, { inputs, outputs }) => sum + inputs * outputs + outputs, 0);
+}
+
+/**
+ * Initial parameters, reproducible from the seed: every weight and bias uniform in
+ * [-1/sqrt(fan_in), 1/sqrt(fan_in)], PyTorch's default for nn.Linear (what FLamby's models start from).
+ */
+export function initialParameters(spec: ModelSpec, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  const params = new Float32Array(parameterCount(spec));
+  let offset = 0;
+  for (const { inputs, outputs } of layerShapes(spec)) {
+    const bound = 1 / Math.sqrt(inputs);
+    const size = inputs * outputs + outputs;
+    for (let i = 0; i < size; i++) params[offset + i] = (2 * random.next() - 1) * bound;
+    offset += size;
+  }
+  return params;
+}
