@@ -1,0 +1,18 @@
+import { weightedMeanDelta } from './aggregate.js';
+import type { AggregateResult, FitPlan, FitResult, RoundContext, Strategy } from './strategy.js';
+
+/** FedAvg (McMahan et al. 2017): global += serverLearningRate * sample-weighted mean of the deltas. */
+export class FedAvg implements Strategy {
+  readonly name: string = 'fedavg';
+
+  constructor(private readonly serverLearningRate = 1) {}
+
+  configureFit({ available }: RoundContext): FitPlan {
+    return { clinics: [...available] };
+  }
+
+  aggregateFit(global: Float32Array, results: Iterable<FitResult>): AggregateResult {
+    const mean = weightedMeanDelta(results, global.length);
+    return { parameters: global.map((w, i) => w + this.serverLearningRate * mean[i]!), state: null };
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Cohort's cryptography, pure TypeScript with no framework imports: update codecs now; CKKS,
+ * secure aggregation, differential privacy and identities join here.
+ *
+ * @example
+ * import { plainFloat32Codec } from './crypto/index.js';
+ * const bytes = plainFloat32Codec.encode(new Float32Array([0.5, -1]));
+ * plainFloat32Codec.decode(bytes, 2); // Float32Array [0.5, -1]
+ */
+export { CodecError, type UpdateCodec } from './codec/update-codec.js';
+export { plainFloat32Codec } from './codec/plain.js';
+export { codecByName } from './codec/registry.js';
