@@ -3,16 +3,21 @@ import type { AggregateResult, FitPlan, FitResult, RoundContext, Strategy } from
 
 /** FedAvg (McMahan et al. 2017): global += serverLearningRate * sample-weighted mean of the deltas. */
 export class FedAvg implements Strategy {
-  readonly name: string = 'fedavg';
+  readonly name = 'fedavg';
 
   constructor(private readonly serverLearningRate = 1) {}
 
-  configureFit({ available }: RoundContext): FitPlan {
-    return { clinics: [...available] };
+  configureFit(round: RoundContext): FitPlan {
+    return selectAllAvailable(round);
   }
 
   aggregateFit(global: Float32Array, results: Iterable<FitResult>): AggregateResult {
     const mean = weightedMeanDelta(results, global.length);
     return { parameters: global.map((w, i) => w + this.serverLearningRate * mean[i]!), state: null };
   }
+}
+
+/** Every connected clinic trains: consortia are small, and each site's data counts. */
+export function selectAllAvailable({ available }: RoundContext): FitPlan {
+  return { clinics: [...available] };
 }

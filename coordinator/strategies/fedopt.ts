@@ -1,6 +1,6 @@
 import { weightedMeanDelta } from './aggregate.js';
-import { FedAvg } from './fedavg.js';
-import type { AggregateResult, FitResult, StrategyState } from './strategy.js';
+import { selectAllAvailable } from './fedavg.js';
+import type { AggregateResult, FitPlan, FitResult, RoundContext, Strategy, StrategyState } from './strategy.js';
 
 export type FedOptVariant = 'fedadam' | 'fedyogi' | 'fedadagrad';
 
@@ -20,15 +20,14 @@ export interface FedOptOptions {
  * delta is a pseudo-gradient fed to Adam, Yogi or Adagrad on the server. Only the second-moment
  * update differs between the three, so they share this class.
  */
-export class FedOpt extends FedAvg {
-  override readonly name: FedOptVariant;
+export class FedOpt implements Strategy {
+  readonly name: FedOptVariant;
   private readonly eta: number;
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly tau: number;
 
   constructor(variant: FedOptVariant, options: FedOptOptions = {}) {
-    super();
     this.name = variant;
     this.eta = options.serverLearningRate ?? 0.01;
     this.beta1 = options.beta1 ?? 0.9;
@@ -36,7 +35,11 @@ export class FedOpt extends FedAvg {
     this.tau = options.tau ?? 1e-9;
   }
 
-  override aggregateFit(global: Float32Array, results: Iterable<FitResult>, state: StrategyState | null): AggregateResult {
+  configureFit(round: RoundContext): FitPlan {
+    return selectAllAvailable(round);
+  }
+
+  aggregateFit(global: Float32Array, results: Iterable<FitResult>, state: StrategyState | null): AggregateResult {
     const delta = weightedMeanDelta(results, global.length);
     const m = state?.['m'] ?? new Float32Array(global.length);
     const v = state?.['v'] ?? new Float32Array(global.length);

@@ -1,0 +1,22 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from './coordinator-options.js';
+import { FederationModule } from './federation/federation.module.js';
+import { HealthController } from './health/health.controller.js';
+import { sqliteOptions } from './persistence/data-source.js';
+import { StudiesModule } from './studies/studies.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(options: ResolvedCoordinatorOptions): DynamicModule {
+    const optionsProvider = { provide: COORDINATOR_OPTIONS, useValue: options };
+    return {
+      module: AppModule,
+      global: true,
+      imports: [TypeOrmModule.forRoot(sqliteOptions(options.database)), FederationModule, StudiesModule],
+      controllers: [HealthController],
+      providers: [optionsProvider],
+      exports: [optionsProvider],
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type GrpcOptions } from '@nestjs/microservices';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DEFAULT_CHUNK_BYTES } from '../common/chunk-stream.js';
+import { freePort } from '../common/net.js';
+import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../common/paths.js';
+import { PROTO_LOADER_OPTIONS } from '../common/proto-options.js';
+import { AppModule } from './app.module.js';
+import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
+import { FederationService } from './federation/federation.service.js';
+
+export interface RunningCoordinator {
+  app: INestApplication;
+  federation: FederationService;
+  options: ResolvedCoordinatorOptions;
+  /** `host:port` for clinic nodes. */
+  grpcAddress: string;
+  /** Base URL of the HTTP API. */
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+/** Boots the coordinator: one Nest app serving gRPC (nodes) and HTTP (people) over one database. */
+export async function startCoordinator(options: CoordinatorOptions = {}): Promise<RunningCoordinator> {
+  const host = options.host ?? '127.0.0.1';
+  const resolved: ResolvedCoordinatorOptions = {
+    host,
+    grpcPort: options.grpcPort === 0 ? await freePort(host) : (options.grpcPort ?? 50051),
+    httpPort: options.httpPort === 0 ? await freePort(host) : (options.httpPort ?? 8080),
+    database: options.database ?? '.cohort/coordinator.sqlite',
+    maxChunkBytes: options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES,
+    logLevels: options.logLevels ?? ['log', 'warn', 'error'],
+  };
+  if (resolved.database !== ':memory:') mkdirSync(dirname(resolved.database), { recursive: true });
+  const app = await NestFactory.create(AppModule.forRoot(resolved), { logger: resolved.logLevels, abortOnError: false });
+  app.connectMicroservice<GrpcOptions>({
+    transport: Transport.GRPC,
+    options: {
+      package: 'cohort.v1',
+      protoPath: FEDERATION_PROTO,
+      url: `${host}:${resolved.grpcPort}`,
+      loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_INCLUDE_DIR] },
+      // Chunks are at most maxChunkBytes; leave room for the header fields around them.
+      maxReceiveMessageLength: resolved.maxChunkBytes + 64 * 1024,
+      maxSendMessageLength: resolved.maxChunkBytes + 64 * 1024,
+    },
+  });
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  await app.listen(resolved.httpPort, host);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    app,
+    federation: app.get(FederationService),
+    options: resolved,
+    grpcAddress: `${urlHost}:${resolved.grpcPort}`,
+    httpUrl: `http://${urlHost}:${resolved.httpPort}`,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,156 @@
+import { Controller, Inject, Logger } from '@nestjs/common';
+import { GrpcMethod, GrpcStreamCall, RpcException } from '@nestjs/microservices';
+import { status, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { from, Observable, concatMap, mergeMap } from 'rxjs';
+import { ChunkAssembler, sha256, splitIntoChunks } from '../../common/chunk-stream.js';
+import { FederationError, refuse } from '../../common/errors.js';
+import type { DownloadModelRequest__Output } from '../../protos/generated/cohort/v1/DownloadModelRequest.js';
+import type { EvaluationAck } from '../../protos/generated/cohort/v1/EvaluationAck.js';
+import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
+import type { ModelChunk } from '../../protos/generated/cohort/v1/ModelChunk.js';
+import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
+import type { RegisterResponse } from '../../protos/generated/cohort/v1/RegisterResponse.js';
+import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import type { UpdateChunk__Output } from '../../protos/generated/cohort/v1/UpdateChunk.js';
+import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UploadAck } from '../../protos/generated/cohort/v1/UploadAck.js';
+import type { WatchTasksRequest__Output } from '../../protos/generated/cohort/v1/WatchTasksRequest.js';
+import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
+import { FederationService } from './federation.service.js';
+
+const SERVICE = 'Federation';
+
+/** The gRPC face of the federation: translates calls to FederationService and refusals to status codes. */
+@Controller()
+export class FederationController {
+  constructor(
+    private readonly federation: FederationService,
+    @Inject(COORDINATOR_OPTIONS) private readonly options: ResolvedCoordinatorOptions,
+  ) {}
+
+  @GrpcMethod(SERVICE, 'Register')
+  async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
+    const clinic = await rethrow(this.federation.register(request));
+    return { clinicId: clinic.id, maxChunkBytes: this.options.maxChunkBytes };
+  }
+
+  @GrpcMethod(SERVICE, 'WatchTasks')
+  watchTasks(request: WatchTasksRequest__Output): Observable<Task> {
+    return from(rethrow(this.federation.requireClinic(request.clinicId))).pipe(
+      mergeMap((clinic) => this.federation.watchTasks(clinic)),
+    );
+  }
+
+  @GrpcMethod(SERVICE, 'DownloadModel')
+  downloadModel(request: DownloadModelRequest__Output): Observable<ModelChunk> {
+    const load = async (): Promise<ModelChunk[]> => {
+      await this.federation.requireClinic(request.clinicId);
+      const { study, bytes } = await this.federation.modelBytes(request.studyId, request.modelVersion);
+      const header: ModelChunk = {
+        header: {
+          studyId: study.id,
+          modelVersion: request.modelVersion,
+          model: this.federation.modelSpecMessage(study),
+          codec: 'plain-f32',
+          totalBytes: bytes.length,
+          sha256: sha256(bytes),
+        },
+      };
+      return [header, ...Array.from(splitIntoChunks(bytes, this.options.maxChunkBytes), (data) => ({ data }))];
+    };
+    return from(rethrow(load())).pipe(concatMap((chunks) => from(chunks)));
+  }
+
+  @GrpcMethod(SERVICE, 'ReportEvaluation')
+  async reportEvaluation(report: EvaluationReport__Output): Promise<EvaluationAck> {
+    await rethrow(this.federation.recordEvaluation(report));
+    return { studyId: report.studyId, modelVersion: report.modelVersion };
+  }
+
+  /**
+   * Client stream, handled on the raw call: Nest's Observable wrapper would buffer the whole stream
+   * before the handler can refuse it. The header is checked before any data is kept, each chunk is
+   * bounded by the declared size, and nothing is stored unless the stream ends complete and intact.
+   */
+  @GrpcStreamCall(SERVICE, 'UploadUpdate')
+  uploadUpdate(call: ServerReadableStream<UpdateChunk__Output, UploadAck>, callback: sendUnaryData<UploadAck>): void {
+    let header: UpdateHeader__Output | undefined;
+    let assembler: ChunkAssembler | undefined;
+    let headerCheck: Promise<void> | undefined;
+    let done = false;
+    const fail = (error: unknown): void => {
+      if (done) return;
+      done = true;
+      call.removeAllListeners('data');
+      callback(toGrpcError(error), null);
+    };
+    call.on('data', (chunk: UpdateChunk__Output) => {
+      if (done) return;
+      try {
+        if (chunk.header) {
+          if (header) throw refuse.invalid('an upload carries exactly one header, as its first message');
+          header = chunk.header;
+          assembler = new ChunkAssembler(header.totalBytes, header.sha256, `update from ${header.clinicId} for round ${header.round}`);
+          // Refuse early from the header alone; data already in flight is bounded by the declared size.
+          headerCheck = this.federation.checkUploadHeader(header).then(() => undefined, fail);
+        } else if (chunk.data) {
+          if (!assembler) throw refuse.invalid('an upload must start with its header, before any data');
+          if (chunk.data.length > this.options.maxChunkBytes) {
+            throw refuse.tooLarge(`chunks may hold at most ${this.options.maxChunkBytes} bytes, got ${chunk.data.length}`);
+          }
+          assembler.push(chunk.data);
+        } else {
+          throw refuse.invalid('an upload chunk must carry a header or data');
+        }
+      } catch (error) {
+        fail(error);
+      }
+    });
+    call.on('end', () => {
+      if (done) return;
+      if (!header || !assembler || !headerCheck) return fail(refuse.invalid('the upload ended without a header'));
+      const completeHeader = header;
+      let payload: Buffer;
+      try {
+        payload = assembler.finish();
+      } catch (error) {
+        return fail(error);
+      }
+      void headerCheck.then(async () => {
+        if (done) return;
+        try {
+          const received = await this.federation.acceptUpdate(completeHeader, payload);
+          done = true;
+          callback(null, { studyId: completeHeader.studyId, round: completeHeader.round, receivedUpdates: received });
+        } catch (error) {
+          fail(error);
+        }
+      });
+    });
+    // A client that disconnects mid-stream leaves nothing behind: the assembler is simply dropped.
+    call.on('cancelled', () => {
+      done = true;
+    });
+    call.on('error', () => {
+      done = true;
+    });
+  }
+}
+
+const logger = new Logger('FederationRpc');
+
+/** A refusal as a gRPC status; anything else is a bug, logged here and reported as INTERNAL. */
+function toGrpcError(error: unknown) {
+  if (error instanceof FederationError) return error.toGrpcStatus();
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return new FederationError(status.INTERNAL, `coordinator error: ${error instanceof Error ? error.message : String(error)}`).toGrpcStatus();
+}
+
+/** Maps refusals to an RpcException, which Nest's gRPC transport passes on as the call's status. */
+async function rethrow<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new RpcException(toGrpcError(error));
+  }
+}

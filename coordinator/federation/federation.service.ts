@@ -1,0 +1,493 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Subject, type Observable } from 'rxjs';
+import { In, type DataSource, type Repository } from 'typeorm';
+import { sha256 } from '../../common/chunk-stream.js';
+import { checkSite, datasetDescriptor } from '../../common/datasets.js';
+import { refuse } from '../../common/errors.js';
+import { deriveSeed } from '../../common/random.js';
+import { initialParameters, parameterCount } from '../../common/model-spec.js';
+import { CodecError, plainFloat32Codec } from '../../crypto/index.js';
+import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
+import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
+import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
+import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
+import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
+import { RoundEntity } from '../persistence/entities/round.entity.js';
+import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
+import { StudyEntity } from '../persistence/entities/study.entity.js';
+import { createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
+import type { StudyConfig } from '../studies/study-config.js';
+import type { FederationEvent } from './federation-events.js';
+import { TaskHub } from './task-hub.js';
+
+const CODEC = plainFloat32Codec;
+
+/**
+ * Runs studies: registers clinics, opens rounds, accepts updates, closes each round when all its
+ * clinics reported or at its deadline with at least the quorum, aggregates with the study's
+ * strategy and hands out the next task. Every state change of a study runs in that study's queue,
+ * one at a time, so a deadline and a last update cannot both close the same round.
+ */
+@Injectable()
+export class FederationService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Federation');
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly deadlines = new Map<string, NodeJS.Timeout>();
+  private readonly eventSubject = new Subject<FederationEvent>();
+  readonly events$: Observable<FederationEvent> = this.eventSubject.asObservable();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
+    @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
+    @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
+    @InjectRepository(ReceivedUpdateEntity) private readonly updates: Repository<ReceivedUpdateEntity>,
+    @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
+    @InjectRepository(SiteMetricEntity) private readonly metrics: Repository<SiteMetricEntity>,
+    private readonly hub: TaskHub,
+  ) {
+    this.hub.connected$.subscribe((clinicId) => void this.startWaitingStudies(clinicId));
+  }
+
+  /** Resume after a restart: re-arm the deadline of every open round (an expired one closes at once). */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const round of await this.rounds.findBy({ status: 'open' })) {
+      this.logger.log(`resuming study ${round.studyId}: round ${round.number} is open`);
+      this.armDeadline(round);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.deadlines.forEach((timer) => clearTimeout(timer));
+    this.deadlines.clear();
+    this.hub.closeAll();
+  }
+
+  // ---- clinics ---------------------------------------------------------------------------------
+
+  async register(request: RegisterRequest__Output): Promise<ClinicEntity> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(request.clinicId)) {
+      throw refuse.invalid(`clinic id "${request.clinicId}" must be 1-128 letters, digits, '.', '_' or '-'`);
+    }
+    try {
+      checkSite(datasetDescriptor(request.dataset), request.site);
+    } catch (error) {
+      throw refuse.invalid((error as Error).message);
+    }
+    if (request.numTrain < 1) throw refuse.invalid(`clinic ${request.clinicId} declares no training records`);
+    const existing = await this.clinics.findOneBy({ id: request.clinicId });
+    const clinic = this.clinics.create({
+      id: request.clinicId,
+      dataset: request.dataset,
+      site: request.site,
+      numTrain: request.numTrain,
+      numTest: request.numTest,
+      nodeVersion: request.nodeVersion.slice(0, 32),
+      registeredAt: existing?.registeredAt ?? Date.now(),
+    });
+    await this.clinics.save(clinic);
+    this.logger.log(`clinic ${clinic.id} registered: ${clinic.dataset}/${clinic.site}, ${clinic.numTrain} train, ${clinic.numTest} test`);
+    return clinic;
+  }
+
+  async requireClinic(clinicId: string): Promise<ClinicEntity> {
+    const clinic = await this.clinics.findOneBy({ id: clinicId });
+    if (!clinic) throw refuse.unauthenticated(`clinic "${clinicId}" is not registered: call Register first`);
+    return clinic;
+  }
+
+  /** The clinic's task stream: pending training tasks first, then whatever rounds bring. */
+  watchTasks(clinic: ClinicEntity): Observable<Task> {
+    return this.hub.watch(clinic.id, () => this.pendingTasks(clinic));
+  }
+
+  private async pendingTasks(clinic: ClinicEntity): Promise<Task[]> {
+    const open = await this.rounds.findBy({ status: 'open' });
+    const tasks: Task[] = [];
+    for (const round of open) {
+      if (!round.participants.includes(clinic.id)) continue;
+      if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
+      tasks.push(this.trainTask(await this.studies.findOneByOrFail({ id: round.studyId }), round, clinic.id));
+    }
+    return tasks;
+  }
+
+  // ---- studies ---------------------------------------------------------------------------------
+
+  async createStudy(config: StudyConfig): Promise<StudyEntity> {
+    const study = this.studies.create({
+      id: randomUUID(),
+      name: config.name,
+      dataset: config.dataset,
+      model: config.model,
+      strategy: config.strategy,
+      training: config.training,
+      privacy: config.privacy,
+      rounds: config.rounds,
+      quorum: config.quorum,
+      minClinics: config.minClinics,
+      roundTimeoutMs: Math.round(config.roundTimeoutS * 1000),
+      seed: config.seed,
+      status: 'waiting',
+      error: null,
+      createdAt: Date.now(),
+      finishedAt: null,
+    });
+    await this.db.transaction(async (tx) => {
+      await tx.save(study);
+      await tx.save(this.modelVersion(study.id, 0, initialParameters(study.model, study.seed), null));
+    });
+    this.logger.log(`study ${study.id} created: ${study.name}, ${study.rounds} rounds, waiting for ${study.minClinics} clinics`);
+    await this.serial(study.id, () => this.startIfReady(study.id));
+    return study;
+  }
+
+  private async startWaitingStudies(clinicId: string): Promise<void> {
+    const clinic = await this.clinics.findOneBy({ id: clinicId });
+    if (!clinic) return;
+    const waiting = await this.studies.findBy({ status: 'waiting', dataset: clinic.dataset });
+    await Promise.all(waiting.map((study) => this.serial(study.id, () => this.startIfReady(study.id))));
+  }
+
+  private async startIfReady(studyId: string): Promise<void> {
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    if (study.status !== 'waiting') return;
+    const available = await this.availableClinics(study);
+    if (available.length < study.minClinics) return;
+    study.status = 'running';
+    await this.studies.save(study);
+    this.emit({ type: 'study-started', studyId, clinics: available.length });
+    await this.openRound(study, 1);
+  }
+
+  /** Connected clinics serving the study's dataset, in registration order. */
+  private async availableClinics(study: StudyEntity): Promise<string[]> {
+    const connected = this.hub.connectedClinics();
+    const clinics = await this.clinics.find({ where: { id: In(connected), dataset: study.dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });
+    return clinics.map((c) => c.id);
+  }
+
+  // ---- rounds ----------------------------------------------------------------------------------
+
+  private async openRound(study: StudyEntity, number: number): Promise<void> {
+    const strategy = createStrategy(study.strategy);
+    const { clinics } = strategy.configureFit({ round: number, available: await this.availableClinics(study) });
+    const now = Date.now();
+    const round = this.rounds.create({
+      studyId: study.id,
+      number,
+      status: 'open',
+      participants: clinics,
+      openedAt: now,
+      deadlineAt: now + study.roundTimeoutMs,
+      closedAt: null,
+      outcome: null,
+    });
+    await this.rounds.save(round);
+    this.logger.log(`study ${study.id} round ${number}/${study.rounds} opened for ${clinics.length} clinics: ${clinics.join(', ')}`);
+    this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
+    this.armDeadline(round);
+    for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId));
+  }
+
+  private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string): Task {
+    return {
+      kind: 'TASK_KIND_TRAIN',
+      studyId: study.id,
+      dataset: study.dataset,
+      round: round.number,
+      modelVersion: round.number - 1,
+      model: this.modelSpecMessage(study),
+      training: { ...study.training, seed: deriveSeed(study.seed, clinicId, round.number) },
+      privacy: study.privacy,
+      codec: CODEC.name,
+      deadlineUnixMs: round.deadlineAt,
+    };
+  }
+
+  modelSpecMessage(study: StudyEntity) {
+    return { ...study.model, numParameters: parameterCount(study.model) };
+  }
+
+  private armDeadline(round: RoundEntity): void {
+    const key = `${round.studyId}#${round.number}`;
+    clearTimeout(this.deadlines.get(key));
+    const timer = setTimeout(
+      () => {
+        this.deadlines.delete(key);
+        void this.serial(round.studyId, () => this.onDeadline(round.studyId, round.number));
+      },
+      Math.max(0, round.deadlineAt - Date.now()),
+    );
+    this.deadlines.set(key, timer);
+  }
+
+  private async onDeadline(studyId: string, number: number): Promise<void> {
+    const round = await this.rounds.findOneBy({ studyId, number });
+    if (round?.status !== 'open') return;
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    const received = await this.updates.countBy({ studyId, round: number });
+    if (received >= study.quorum) {
+      await this.closeRound(study, round, `closed at its deadline with ${received} of ${round.participants.length} updates (quorum ${study.quorum})`);
+    } else {
+      await this.failRound(study, round, `timed out with ${received} of ${round.participants.length} updates, below the quorum of ${study.quorum}`);
+    }
+  }
+
+  /**
+   * First checks on an upload, from its header alone, before any payload is read: who sends, for
+   * which round, and exactly how many bytes the update must have.
+   */
+  async checkUploadHeader(header: UpdateHeader__Output): Promise<{ expectedBytes: number; numParameters: number }> {
+    await this.requireClinic(header.clinicId);
+    const study = await this.studies.findOneBy({ id: header.studyId });
+    if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
+    const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
+    if (!round) throw refuse.notFound(`study ${study.id} has no round ${header.round}`);
+    this.checkRoundAccepts(study, round, header.clinicId);
+    if (await this.updates.existsBy({ studyId: study.id, round: round.number, clinicId: header.clinicId })) {
+      throw refuse.duplicate(`clinic ${header.clinicId} already sent its update for round ${round.number} of study ${study.id}`);
+    }
+    if (header.modelVersion !== round.number - 1) {
+      throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
+    }
+    if (header.codec !== CODEC.name) {
+      throw refuse.invalid(`study ${study.id} expects updates encoded as ${CODEC.name}, got "${header.codec}"`);
+    }
+    if (!(header.numSamples >= 1)) throw refuse.invalid('an update must declare at least one training sample (num_samples)');
+    if (!Number.isFinite(header.trainLoss)) throw refuse.invalid(`train_loss must be finite, got ${header.trainLoss}`);
+    const numParameters = parameterCount(study.model);
+    const expectedBytes = CODEC.encodedBytes(numParameters);
+    if (header.totalBytes !== expectedBytes) {
+      throw refuse.invalid(
+        `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${CODEC.name}), the header declares ${header.totalBytes} bytes`,
+      );
+    }
+    return { expectedBytes, numParameters };
+  }
+
+  private checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string): void {
+    if (round.status !== 'open') {
+      throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
+    }
+    if (!round.participants.includes(clinicId)) {
+      throw refuse.denied(`clinic ${clinicId} was not asked to train in round ${round.number} of study ${study.id}`);
+    }
+  }
+
+  /** Stores a complete, verified update; closes the round when its last participant has reported. */
+  async acceptUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<number> {
+    const { numParameters } = await this.checkUploadHeader(header);
+    try {
+      CODEC.decode(payload, numParameters);
+    } catch (error) {
+      if (error instanceof CodecError) throw refuse.invalid(`update from ${header.clinicId}: ${error.message}`);
+      throw error;
+    }
+    return this.serial(header.studyId, async () => {
+      const study = await this.studies.findOneByOrFail({ id: header.studyId });
+      const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
+      // Checked again inside the queue: the round may have closed, or a twin upload landed, meanwhile.
+      this.checkRoundAccepts(study, round, header.clinicId);
+      if (await this.updates.existsBy({ studyId: study.id, round: round.number, clinicId: header.clinicId })) {
+        throw refuse.duplicate(`clinic ${header.clinicId} already sent its update for round ${round.number} of study ${study.id}`);
+      }
+      await this.updates.insert({
+        studyId: study.id,
+        round: round.number,
+        clinicId: header.clinicId,
+        numSamples: header.numSamples,
+        trainLoss: header.trainLoss,
+        codec: CODEC.name,
+        payload,
+        sha256: sha256(payload).toString('hex'),
+        receivedAt: Date.now(),
+      });
+      const received = await this.updates.countBy({ studyId: study.id, round: round.number });
+      this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
+      if (received === round.participants.length) {
+        await this.closeRound(study, round, `closed with all ${received} updates`);
+      }
+      return received;
+    });
+  }
+
+  private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
+    const numParameters = parameterCount(study.model);
+    const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
+    const received = await this.updates.findBy({ studyId: study.id, round: round.number });
+    // Decoded one at a time as the strategy consumes them: memory holds one update beside the aggregate.
+    const results = function* (): Generator<FitResult> {
+      for (const update of received) {
+        yield { clinicId: update.clinicId, numSamples: update.numSamples, delta: CODEC.decode(update.payload, numParameters) };
+      }
+    };
+    const strategy = createStrategy(study.strategy);
+    const { parameters, state } = strategy.aggregateFit(global.parameters, results(), unpackState(global));
+    if (!parameters.every(Number.isFinite)) {
+      await this.failRound(study, round, 'aggregation produced non-finite parameters (diverging training?)');
+      return;
+    }
+    const last = round.number === study.rounds;
+    round.status = 'closed';
+    round.closedAt = Date.now();
+    round.outcome = outcome;
+    if (last) {
+      study.status = 'completed';
+      study.finishedAt = round.closedAt;
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.save(this.modelVersion(study.id, round.number, parameters, state));
+      await tx.save(round);
+      if (last) await tx.save(study);
+    });
+    this.clearDeadline(round);
+    this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
+    this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates: received.length, outcome });
+
+    const everyone = await this.availableClinics(study);
+    for (const clinicId of everyone) this.hub.send(clinicId, this.evaluateTask(study, round.number));
+    if (last) {
+      this.finishStudy(study, everyone);
+    } else {
+      await this.openRound(study, round.number + 1);
+    }
+  }
+
+  private async failRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
+    round.status = 'failed';
+    round.closedAt = Date.now();
+    round.outcome = outcome;
+    study.status = 'failed';
+    study.error = `round ${round.number} failed: ${outcome}`;
+    study.finishedAt = round.closedAt;
+    await this.db.transaction(async (tx) => {
+      await tx.save(round);
+      await tx.save(study);
+    });
+    this.clearDeadline(round);
+    this.logger.error(`study ${study.id} ${study.error}`);
+    this.emit({ type: 'round-failed', studyId: study.id, round: round.number, outcome });
+    this.finishStudy(study, await this.availableClinics(study));
+  }
+
+  private finishStudy(study: StudyEntity, clinics: string[]): void {
+    const status = study.status === 'completed' ? 'completed' : 'failed';
+    for (const clinicId of clinics) {
+      this.hub.send(clinicId, {
+        kind: 'TASK_KIND_STUDY_FINISHED',
+        studyId: study.id,
+        dataset: study.dataset,
+        round: study.rounds,
+        studyStatus: status,
+        message: study.error ?? `completed ${study.rounds} rounds`,
+      });
+    }
+    this.emit({ type: 'study-finished', studyId: study.id, status, error: study.error });
+  }
+
+  private evaluateTask(study: StudyEntity, version: number): Task {
+    return {
+      kind: 'TASK_KIND_EVALUATE',
+      studyId: study.id,
+      dataset: study.dataset,
+      round: version,
+      modelVersion: version,
+      model: this.modelSpecMessage(study),
+      codec: CODEC.name,
+    };
+  }
+
+  private clearDeadline(round: RoundEntity): void {
+    const key = `${round.studyId}#${round.number}`;
+    clearTimeout(this.deadlines.get(key));
+    this.deadlines.delete(key);
+  }
+
+  // ---- models and metrics ----------------------------------------------------------------------
+
+  /** A model version as the codec's bytes, for download. */
+  async modelBytes(studyId: string, version: number): Promise<{ study: StudyEntity; bytes: Uint8Array }> {
+    const study = await this.studies.findOneBy({ id: studyId });
+    if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
+    const model = await this.models.findOneBy({ studyId, version });
+    if (!model) throw refuse.notFound(`study ${studyId} has no model version ${version} (yet)`);
+    return { study, bytes: CODEC.encode(model.parameters) };
+  }
+
+  async recordEvaluation(report: EvaluationReport__Output): Promise<void> {
+    await this.requireClinic(report.clinicId);
+    if (!(await this.models.existsBy({ studyId: report.studyId, version: report.modelVersion }))) {
+      throw refuse.notFound(`study "${report.studyId}" has no model version ${report.modelVersion}`);
+    }
+    if (report.numTest < 1 || report.numCorrect > report.numTest) {
+      throw refuse.invalid(`evaluation counts are inconsistent: ${report.numCorrect} correct of ${report.numTest}`);
+    }
+    if (!Number.isFinite(report.loss) || !(report.accuracy >= 0 && report.accuracy <= 1)) {
+      throw refuse.invalid(`evaluation metrics must be finite, accuracy in [0, 1]: got accuracy ${report.accuracy}, loss ${report.loss}`);
+    }
+    await this.metrics.save({
+      studyId: report.studyId,
+      modelVersion: report.modelVersion,
+      clinicId: report.clinicId,
+      numTest: report.numTest,
+      numCorrect: report.numCorrect,
+      accuracy: report.accuracy,
+      loss: report.loss,
+      reportedAt: Date.now(),
+    });
+    this.emit({ type: 'evaluation', studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId, accuracy: report.accuracy, numTest: report.numTest });
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  private modelVersion(studyId: string, version: number, parameters: Float32Array, state: StrategyState | null): ModelVersionEntity {
+    const layout = state ? Object.keys(state) : null;
+    return this.models.create({
+      studyId,
+      version,
+      parameters,
+      strategyState: state && layout ? concat(layout.map((k) => state[k]!)) : null,
+      stateLayout: layout,
+      createdAt: Date.now(),
+    });
+  }
+
+  /** Runs `work` after every earlier piece of work of the same study; a failure does not block the queue. */
+  private serial<T>(studyId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(studyId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch((error: unknown) => {
+      if (!(error instanceof Error && 'code' in error)) this.logger.error(`study ${studyId}: ${String(error)}`);
+    });
+    this.queues.set(studyId, settled);
+    void settled.then(() => {
+      if (this.queues.get(studyId) === settled) this.queues.delete(studyId);
+    });
+    return next;
+  }
+
+  private emit(event: FederationEvent): void {
+    this.eventSubject.next(event);
+  }
+}
+
+function concat(vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
+  let offset = 0;
+  for (const v of vectors) {
+    out.set(v, offset);
+    offset += v.length;
+  }
+  return out;
+}
+
+function unpackState(model: ModelVersionEntity): StrategyState | null {
+  if (!model.strategyState || !model.stateLayout) return null;
+  const size = model.parameters.length;
+  return Object.fromEntries(model.stateLayout.map((key, i) => [key, model.strategyState!.slice(i * size, (i + 1) * size)]));
+}

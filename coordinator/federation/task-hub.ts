@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+
+/**
+ * Live task streams, one or more per connected clinic. A clinic counts as connected while at least
+ * one of its WatchTasks streams is open, which is how the coordinator knows whom a round can ask.
+ */
+@Injectable()
+export class TaskHub {
+  private readonly streams = new Map<string, Set<Subject<Task>>>();
+  /** Fires with the clinic id whenever a clinic connects. */
+  readonly connected$ = new Subject<string>();
+
+  /** A stream of tasks for the clinic; `initial` tasks are delivered first (pending work on reconnect). */
+  watch(clinicId: string, initial: () => Promise<Task[]>): Observable<Task> {
+    return new Observable<Task>((subscriber) => {
+      const subject = new Subject<Task>();
+      const inner = subject.subscribe(subscriber);
+      let streams = this.streams.get(clinicId);
+      if (!streams) this.streams.set(clinicId, (streams = new Set()));
+      streams.add(subject);
+      initial()
+        .then((tasks) => {
+          tasks.forEach((task) => subject.next(task));
+          this.connected$.next(clinicId);
+        })
+        .catch((error: unknown) => subscriber.error(error));
+      return () => {
+        inner.unsubscribe();
+        streams.delete(subject);
+        if (streams.size === 0) this.streams.delete(clinicId);
+      };
+    });
+  }
+
+  isConnected(clinicId: string): boolean {
+    return this.streams.has(clinicId);
+  }
+
+  connectedClinics(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  send(clinicId: string, task: Task): void {
+    this.streams.get(clinicId)?.forEach((subject) => subject.next(task));
+  }
+
+  /** Ends every stream (shutdown), so clients see a clean end rather than a hang. */
+  closeAll(): void {
+    for (const streams of this.streams.values()) streams.forEach((subject) => subject.complete());
+    this.streams.clear();
+  }
+}

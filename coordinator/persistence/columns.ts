@@ -1,0 +1,19 @@
+import type { ValueTransformer } from 'typeorm';
+
+/** Milliseconds since the epoch in a 64-bit column; drivers may hand 64-bit integers back as strings. */
+export const epochMillis: ValueTransformer = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | number | null) => (value === null ? null : Number(value)),
+};
+
+/** Float32 vectors stored as little-endian bytes. */
+export const float32Blob: ValueTransformer = {
+  to: (value: Float32Array | null | undefined) =>
+    value == null ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  from: (value: Buffer | null) => (value === null ? null : bytesToFloat32(value)),
+};
+
+export function bytesToFloat32(bytes: Uint8Array): Float32Array {
+  // Copy: a Buffer's offset into its pool need not be 4-byte aligned.
+  return new Float32Array(Uint8Array.from(bytes).buffer);
+}

@@ -1,0 +1,29 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ClinicEntity } from './entities/clinic.entity.js';
+import { ModelVersionEntity } from './entities/model-version.entity.js';
+import { ReceivedUpdateEntity } from './entities/received-update.entity.js';
+import { RoundEntity } from './entities/round.entity.js';
+import { SiteMetricEntity } from './entities/site-metric.entity.js';
+import { StudyEntity } from './entities/study.entity.js';
+import { InitialSchema1732400000000 } from './migrations/1732400000000-initial-schema.js';
+
+/** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
+export const ENTITIES = [ClinicEntity, StudyEntity, RoundEntity, ReceivedUpdateEntity, ModelVersionEntity, SiteMetricEntity];
+export const MIGRATIONS = [InitialSchema1732400000000];
+
+/** SQLite file (or `:memory:`), schema by migrations only. */
+export function sqliteOptions(database: string): DataSourceOptions {
+  return {
+    type: 'sqlite',
+    database,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    // Foreign keys are off by default in SQLite; WAL keeps readers off the writer's back.
+    prepareDatabase: (db: { run(sql: string): void }) => {
+      db.run('PRAGMA foreign_keys = ON');
+      db.run('PRAGMA journal_mode = WAL');
+    },
+  } as DataSourceOptions;
+}

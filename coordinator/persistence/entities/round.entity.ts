@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMillis } from '../columns.js';
+
+export type RoundStatus = 'open' | 'closed' | 'failed';
+
+/** One round of a study: who was asked to train, until when, and how it ended. */
+@Entity('rounds')
+export class RoundEntity {
+  @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
+  studyId!: string;
+
+  @PrimaryColumn('integer')
+  number!: number;
+
+  @Column('varchar', { length: 16 })
+  status!: RoundStatus;
+
+  @Column('simple-json')
+  participants!: string[];
+
+  @Column('bigint', { name: 'opened_at', transformer: epochMillis })
+  openedAt!: number;
+
+  @Column('bigint', { name: 'deadline_at', transformer: epochMillis })
+  deadlineAt!: number;
+
+  @Column('bigint', { name: 'closed_at', nullable: true, transformer: epochMillis })
+  closedAt!: number | null;
+
+  /** Why the round closed or failed, for people reading the study. */
+  @Column('text', { nullable: true })
+  outcome!: string | null;
+}

@@ -1,0 +1,59 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ModelSpec } from '../../../common/model-spec.js';
+import type { StrategyConfig } from '../../strategies/index.js';
+import type { TrainingSettings } from '../../studies/study-config.js';
+import { epochMillis } from '../columns.js';
+
+export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';
+
+/** A study: what to train, how to aggregate, and where it stands. */
+@Entity('studies')
+export class StudyEntity {
+  @PrimaryColumn('varchar', { length: 64 })
+  id!: string;
+
+  @Column('varchar', { length: 128 })
+  name!: string;
+
+  @Column('varchar', { length: 64 })
+  dataset!: string;
+
+  @Column('simple-json')
+  model!: ModelSpec;
+
+  @Column('simple-json')
+  strategy!: StrategyConfig;
+
+  @Column('simple-json')
+  training!: TrainingSettings;
+
+  @Column('varchar', { length: 16 })
+  privacy!: string;
+
+  @Column('integer')
+  rounds!: number;
+
+  @Column('integer')
+  quorum!: number;
+
+  @Column('integer', { name: 'min_clinics' })
+  minClinics!: number;
+
+  @Column('integer', { name: 'round_timeout_ms' })
+  roundTimeoutMs!: number;
+
+  @Column('integer')
+  seed!: number;
+
+  @Column('varchar', { length: 16 })
+  status!: StudyStatus;
+
+  @Column('text', { nullable: true })
+  error!: string | null;
+
+  @Column('bigint', { name: 'created_at', transformer: epochMillis })
+  createdAt!: number;
+
+  @Column('bigint', { name: 'finished_at', nullable: true, transformer: epochMillis })
+  finishedAt!: number | null;
+}

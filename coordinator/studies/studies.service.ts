@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { parameterCount } from '../../common/model-spec.js';
+import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
+import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
+import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
+import { RoundEntity } from '../persistence/entities/round.entity.js';
+import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
+import { StudyEntity } from '../persistence/entities/study.entity.js';
+
+export interface SiteMetricView {
+  clinic: string;
+  site: string | null;
+  numTest: number;
+  accuracy: number;
+  loss: number;
+}
+
+export interface RoundView {
+  number: number;
+  status: string;
+  participants: string[];
+  openedAt: string;
+  deadlineAt: string;
+  closedAt: string | null;
+  outcome: string | null;
+  updates: { clinic: string; numSamples: number; trainLoss: number; receivedAt: string }[];
+  /** Evaluations of the model this round produced, one per clinic. */
+  metrics: SiteMetricView[];
+  /** Accuracy over the union of the reporting sites' test sets. */
+  pooledAccuracy: number | null;
+}
+
+/** Read-only views of studies for the HTTP API. */
+@Injectable()
+export class StudiesService {
+  constructor(
+    @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
+    @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
+    @InjectRepository(ReceivedUpdateEntity) private readonly updates: Repository<ReceivedUpdateEntity>,
+    @InjectRepository(SiteMetricEntity) private readonly metrics: Repository<SiteMetricEntity>,
+    @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
+    @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
+  ) {}
+
+  async list() {
+    const studies = await this.studies.find({ order: { createdAt: 'DESC' } });
+    return studies.map((s) => ({ id: s.id, name: s.name, dataset: s.dataset, status: s.status, rounds: s.rounds, createdAt: iso(s.createdAt) }));
+  }
+
+  async find(id: string): Promise<StudyEntity | null> {
+    return this.studies.findOneBy({ id });
+  }
+
+  async detail(study: StudyEntity) {
+    const [rounds, updates, metrics, clinics] = await Promise.all([
+      this.rounds.find({ where: { studyId: study.id }, order: { number: 'ASC' } }),
+      // Payloads stay in the database: the view lists who sent what, not the bytes.
+      this.updates.find({ where: { studyId: study.id }, select: ['round', 'clinicId', 'numSamples', 'trainLoss', 'receivedAt'] }),
+      this.metrics.find({ where: { studyId: study.id }, order: { clinicId: 'ASC' } }),
+      this.clinics.find(),
+    ]);
+    const siteOf = new Map(clinics.map((c) => [c.id, c.site]));
+    return {
+      id: study.id,
+      name: study.name,
+      dataset: study.dataset,
+      status: study.status,
+      error: study.error,
+      model: { ...study.model, numParameters: parameterCount(study.model) },
+      strategy: study.strategy,
+      training: study.training,
+      privacy: study.privacy,
+      rounds: study.rounds,
+      quorum: study.quorum,
+      minClinics: study.minClinics,
+      roundTimeoutS: study.roundTimeoutMs / 1000,
+      seed: study.seed,
+      createdAt: iso(study.createdAt),
+      finishedAt: study.finishedAt === null ? null : iso(study.finishedAt),
+      roundHistory: rounds.map((round): RoundView => {
+        const roundMetrics = metrics.filter((m) => m.modelVersion === round.number);
+        const tested = roundMetrics.reduce((n, m) => n + m.numTest, 0);
+        return {
+          number: round.number,
+          status: round.status,
+          participants: round.participants,
+          openedAt: iso(round.openedAt),
+          deadlineAt: iso(round.deadlineAt),
+          closedAt: round.closedAt === null ? null : iso(round.closedAt),
+          outcome: round.outcome,
+          updates: updates
+            .filter((u) => u.round === round.number)
+            .map((u) => ({ clinic: u.clinicId, numSamples: u.numSamples, trainLoss: u.trainLoss, receivedAt: iso(u.receivedAt) })),
+          metrics: roundMetrics.map((m) => ({ clinic: m.clinicId, site: siteOf.get(m.clinicId) ?? null, numTest: m.numTest, accuracy: m.accuracy, loss: m.loss })),
+          pooledAccuracy: tested > 0 ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
+        };
+      }),
+    };
+  }
+
+  async modelVersion(studyId: string, version: number): Promise<ModelVersionEntity | null> {
+    return this.models.findOneBy({ studyId, version });
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

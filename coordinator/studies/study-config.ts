@@ -1,0 +1,173 @@
+import { datasetDescriptor } from '../../common/datasets.js';
+import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
+import { STRATEGY_NAMES, type StrategyConfig } from '../strategies/index.js';
+
+/** How each clinic trains in a round. */
+export interface TrainingSettings {
+  /** Clinic optimiser, `sgd` or `adam`. Default `sgd`. */
+  optimizer: 'sgd' | 'adam';
+  /** Clinic learning rate. Default 0.001 (FLamby's FedAvg). */
+  learningRate: number;
+  /** Mini-batch size. Default 4. */
+  batchSize: number;
+  /** Mini-batch updates per round. Default 100. */
+  localSteps: number;
+}
+
+/** A study as an operator defines it; every field has a default but `dataset`. */
+export interface StudyConfig {
+  /** Display name. Default: `<dataset> <strategy>`. */
+  name: string;
+  /** Dataset the clinics serve, e.g. `fed-heart-disease`; decides the model's input size. */
+  dataset: string;
+  /** Model architecture and hidden layers. Default logistic regression. */
+  model: ModelSpec;
+  /** Aggregation strategy. Default FedAvg with server learning rate 1. */
+  strategy: StrategyConfig;
+  training: TrainingSettings;
+  /** Privacy mode; only `none` so far. */
+  privacy: 'none';
+  /** Rounds to run. Default 15 (FLamby's Fed-Heart-Disease schedule). */
+  rounds: number;
+  /** Fewest updates a round may close with at its timeout. Default: every site of the dataset. */
+  quorum: number;
+  /** Connected clinics needed before round 1 opens. Default: the quorum. */
+  minClinics: number;
+  /** Seconds a round waits for its clinics. Default 300. */
+  roundTimeoutS: number;
+  /** Seeds the initial model and each clinic's shuffling. Default 42. */
+  seed: number;
+}
+
+export class StudyConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid study: ${problems.join('; ')}`);
+    this.name = 'StudyConfigError';
+  }
+}
+
+export const DEFAULT_TRAINING: TrainingSettings = { optimizer: 'sgd', learningRate: 1e-3, batchSize: 4, localSteps: 100 };
+
+type Json = Record<string, unknown>;
+
+/** Validates an operator's study definition (HTTP body or CLI flags), filling defaults; lists every problem at once. */
+export function parseStudyConfig(input: unknown): StudyConfig {
+  const problems: string[] = [];
+  const raw = isObject(input) ? input : (problems.push('a study must be a JSON object'), {});
+  const field = new FieldReader(raw, problems);
+
+  const dataset = field.string('dataset');
+  let inputDim = 1;
+  let outputDim = 1;
+  if (dataset !== undefined) {
+    try {
+      ({ inputDim, outputDim } = datasetDescriptor(dataset));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+
+  const modelRaw = field.object('model') ?? {};
+  const modelField = new FieldReader(modelRaw, problems, 'model.');
+  let model: ModelSpec = modelSpec('logistic-regression', inputDim, [], outputDim);
+  try {
+    model = modelSpec(
+      modelField.string('architecture') ?? 'logistic-regression',
+      inputDim,
+      modelField.integerList('hiddenUnits') ?? [],
+      outputDim,
+    );
+  } catch (error) {
+    problems.push(`model: ${(error as Error).message}`);
+  }
+
+  const strategyRaw = field.object('strategy') ?? {};
+  const strategyField = new FieldReader(strategyRaw, problems, 'strategy.');
+  const strategyName = strategyField.string('name') ?? 'fedavg';
+  if (!(STRATEGY_NAMES as readonly string[]).includes(strategyName)) {
+    problems.push(`strategy.name "${strategyName}" is unknown (known: ${STRATEGY_NAMES.join(', ')})`);
+  }
+  const strategy: StrategyConfig = { name: strategyName };
+  for (const key of ['serverLearningRate', 'beta1', 'beta2', 'tau'] as const) {
+    const value = strategyField.positive(key);
+    if (value !== undefined) strategy[key] = value;
+  }
+
+  const trainingField = new FieldReader(field.object('training') ?? {}, problems, 'training.');
+  const optimizer = trainingField.string('optimizer') ?? DEFAULT_TRAINING.optimizer;
+  if (optimizer !== 'sgd' && optimizer !== 'adam') problems.push(`training.optimizer "${optimizer}" is unknown (known: sgd, adam)`);
+  const training: TrainingSettings = {
+    optimizer: optimizer === 'adam' ? 'adam' : 'sgd',
+    learningRate: trainingField.positive('learningRate') ?? DEFAULT_TRAINING.learningRate,
+    batchSize: trainingField.integer('batchSize', 1) ?? DEFAULT_TRAINING.batchSize,
+    localSteps: trainingField.integer('localSteps', 1) ?? DEFAULT_TRAINING.localSteps,
+  };
+
+  const privacy = field.string('privacy') ?? 'none';
+  if (privacy !== 'none') problems.push(`privacy "${privacy}" is not available yet (only "none")`);
+
+  const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
+  const quorum = field.integer('quorum', 1) ?? sites;
+  const minClinics = field.integer('minClinics', 1) ?? quorum;
+  if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
+
+  const config: StudyConfig = {
+    name: field.string('name') ?? `${dataset ?? 'study'} ${strategyName}`,
+    dataset: dataset ?? '',
+    model,
+    strategy,
+    training,
+    privacy: 'none',
+    rounds: field.integer('rounds', 1) ?? 15,
+    quorum,
+    minClinics,
+    roundTimeoutS: field.positive('roundTimeoutS') ?? 300,
+    seed: field.integer('seed', 0) ?? 42,
+  };
+  if (dataset === undefined) problems.push('dataset is required');
+  if (problems.length > 0) throw new StudyConfigError(problems);
+  return config;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads optional typed fields, recording a problem for each present field of the wrong type. */
+class FieldReader {
+  constructor(
+    private readonly raw: Json,
+    private readonly problems: string[],
+    private readonly prefix = '',
+  ) {}
+
+  private read<T>(key: string, ok: (v: unknown) => boolean, expected: string): T | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (!ok(value)) {
+      this.problems.push(`${this.prefix}${key} must be ${expected}, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value as T;
+  }
+
+  string(key: string): string | undefined {
+    return this.read(key, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string');
+  }
+
+  integer(key: string, min: number): number | undefined {
+    return this.read(key, (v) => Number.isInteger(v) && (v as number) >= min, `an integer >= ${min}`);
+  }
+
+  positive(key: string): number | undefined {
+    return this.read(key, (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a positive number');
+  }
+
+  integerList(key: string): number[] | undefined {
+    return this.read(key, (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x) && x > 0), 'a list of positive integers');
+  }
+
+  object(key: string): Json | undefined {
+    return this.read(key, isObject, 'an object');
+  }
+}

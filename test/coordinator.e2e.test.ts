@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { firstValueFrom, filter } from 'rxjs';
+import { sha256 } from '../common/chunk-stream.js';
+import { plainFloat32Codec } from '../crypto/index.js';
+import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
+import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
+import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
+
+const SITES = [
+  { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },
+  { clinicId: 'clinic-b', site: 'hungarian', numTrain: 172 },
+];
+const P = 14; // logistic regression on 13 features
+
+/** A scripted clinic: registers, watches tasks, and lets the test decide what to upload. */
+async function connect(coordinator: RunningCoordinator, clinicId: string, site: string, numTrain: number) {
+  const client = new FederationClient(coordinator.grpcAddress);
+  await client.register({ clinicId, dataset: 'fed-heart-disease', site, numTrain, numTest: 10, nodeVersion: 'test' });
+  const stream = client.watchTasks(clinicId);
+  const tasks: Task__Output[] = [];
+  const waiters: ((t: Task__Output) => void)[] = [];
+  stream.on('data', (task: Task__Output) => (waiters.length ? waiters.shift()!(task) : tasks.push(task)));
+  stream.on('error', () => undefined);
+  const next = (): Promise<Task__Output> => (tasks.length ? Promise.resolve(tasks.shift()!) : new Promise((r) => waiters.push(r)));
+  const nextOf = async (kind: Task__Output['kind']): Promise<Task__Output> => {
+    for (;;) {
+      const task = await next();
+      if (task.kind === kind) return task;
+    }
+  };
+  return { client, stream, nextOf, close: () => (stream.cancel(), client.close()) };
+}
+
+function upload(client: FederationClient, clinicId: string, task: Task__Output, delta: Float32Array, numSamples: number) {
+  return client.uploadUpdate({
+    clinicId,
+    studyId: task.studyId,
+    round: task.round,
+    modelVersion: task.modelVersion,
+    codec: 'plain-f32',
+    numSamples,
+    trainLoss: 0.5,
+    payload: plainFloat32Codec.encode(delta),
+  });
+}
+
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (error: ServiceError) => ({ code: error.code, details: error.details }),
+  );
+
+describe('coordinator over real gRPC and HTTP', () => {
+  let coordinator: RunningCoordinator;
+  let events: FederationEvent[];
+
+  beforeAll(async () => {
+    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false });
+    events = [];
+    coordinator.federation.events$.subscribe((e) => events.push(e));
+  });
+  afterAll(async () => coordinator.close());
+
+  it('runs rounds with FedAvg, refuses every kind of bad upload with a clear status, and loses nothing', async () => {
+    const study = await coordinator.federation.createStudy(
+      parseStudyConfig({ dataset: 'fed-heart-disease', rounds: 2, quorum: 2, roundTimeoutS: 60, seed: 3 }),
+    );
+    const [a, b] = await Promise.all(SITES.map((s) => connect(coordinator, s.clinicId, s.site, s.numTrain)));
+    const taskA = await a!.nextOf('TASK_KIND_TRAIN');
+    const taskB = await b!.nextOf('TASK_KIND_TRAIN');
+    expect(taskA).toMatchObject({ studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', dataset: 'fed-heart-disease' });
+    expect(taskA.model).toMatchObject({ architecture: 'logistic-regression', inputDim: 13, numParameters: P });
+    expect(taskA.training!.seed).not.toBe(taskB.training!.seed);
+
+    const initial = await a!.client.downloadModel('clinic-a', study.id, 0);
+    expect(initial.parameters).toHaveLength(P);
+
+    // Wrong length, refused from the header before any data is kept.
+    expect(await refusal(upload(a!.client, 'clinic-a', taskA, new Float32Array(P + 1), 199))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('wrong update length: the model has 14 parameters (56 bytes as plain-f32), the header declares 60 bytes'),
+    });
+    // NaN and Inf.
+    for (const bad of [NaN, Infinity]) {
+      const delta = new Float32Array(P);
+      delta[5] = bad;
+      expect(await refusal(upload(a!.client, 'clinic-a', taskA, delta, 199))).toEqual({
+        code: status.INVALID_ARGUMENT,
+        details: `update from clinic-a: parameter 5 is ${bad}: updates must be finite`,
+      });
+    }
+    // A chunk stream cut short: the header promises more bytes than arrive.
+    const raw = createGrpcClient(coordinator.grpcAddress);
+    const cutShort = new Promise<ServiceError | null>((resolve) => {
+      const call = raw.uploadUpdate((error) => resolve(error));
+      const payload = plainFloat32Codec.encode(new Float32Array(P).fill(0.1));
+      call.write({ header: { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: payload.length, sha256: sha256(payload) } });
+      call.write({ data: payload.subarray(0, 20) });
+      call.end();
+    });
+    expect(await cutShort).toMatchObject({ code: status.DATA_LOSS, details: expect.stringContaining('stream ended after 20 of 56 declared bytes (cut short)') });
+    // Data before the header, and an unregistered clinic.
+    const headless = new Promise<ServiceError | null>((resolve) => {
+      const call = raw.uploadUpdate((error) => resolve(error));
+      call.write({ data: Buffer.alloc(8) });
+      call.end();
+    });
+    expect(await headless).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'an upload must start with its header, before any data' });
+    expect(await refusal(upload(a!.client, 'clinic-z', taskA, new Float32Array(P), 10))).toMatchObject({ code: status.UNAUTHENTICATED });
+    raw.close();
+
+    // Nothing of the above was stored: the round still waits for both clinics.
+    const detail = async () => (await fetch(`${coordinator.httpUrl}/studies/${study.id}`)).json() as Promise<any>;
+    expect((await detail()).roundHistory[0]).toMatchObject({ number: 1, status: 'open', updates: [] });
+
+    // A good update, then the same clinic again in the same round.
+    const deltaA = new Float32Array(P).fill(1);
+    await expect(upload(a!.client, 'clinic-a', taskA, deltaA, 100)).resolves.toMatchObject({ round: 1, receivedUpdates: 1 });
+    expect(await refusal(upload(a!.client, 'clinic-a', taskA, deltaA, 100))).toEqual({
+      code: status.ALREADY_EXISTS,
+      details: `clinic clinic-a already sent its update for round 1 of study ${study.id}`,
+    });
+    // The last participant closes the round at once.
+    const closed = firstValueFrom(coordinator.federation.events$.pipe(filter((e) => e.type === 'round-closed')));
+    await upload(b!.client, 'clinic-b', taskB, new Float32Array(P).fill(4), 300);
+    expect(await closed).toMatchObject({ round: 1, updates: 2, outcome: 'closed with all 2 updates' });
+
+    // FedAvg: initial + (100 * 1 + 300 * 4) / 400 = initial + 3.25.
+    const evaluate = await a!.nextOf('TASK_KIND_EVALUATE');
+    expect(evaluate).toMatchObject({ modelVersion: 1 });
+    const v1 = await a!.client.downloadModel('clinic-a', study.id, 1);
+    v1.parameters.forEach((w, i) => expect(w).toBeCloseTo(initial.parameters[i]! + 3.25, 5));
+    await a!.client.reportEvaluation({ clinicId: 'clinic-a', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 });
+
+    // An update for the closed round.
+    expect(await refusal(upload(b!.client, 'clinic-b', taskB, new Float32Array(P), 300))).toEqual({
+      code: status.FAILED_PRECONDITION,
+      details: `round 1 of study ${study.id} is closed: it takes no more updates`,
+    });
+    // Unknown study and unknown version.
+    expect(await refusal(upload(b!.client, 'clinic-b', { ...taskB, studyId: 'nope' }, new Float32Array(P), 1))).toMatchObject({ code: status.NOT_FOUND });
+    expect(await refusal(a!.client.downloadModel('clinic-a', study.id, 9))).toMatchObject({ code: status.NOT_FOUND, details: `study ${study.id} has no model version 9 (yet)` });
+
+    // Round 2 completes the study.
+    const [r2a, r2b] = [await a!.nextOf('TASK_KIND_TRAIN'), await b!.nextOf('TASK_KIND_TRAIN')];
+    expect(r2a).toMatchObject({ round: 2, modelVersion: 1 });
+    await upload(a!.client, 'clinic-a', r2a, new Float32Array(P), 100);
+    await upload(b!.client, 'clinic-b', r2b!, new Float32Array(P), 300);
+    expect(await a!.nextOf('TASK_KIND_STUDY_FINISHED')).toMatchObject({ studyStatus: 'completed' });
+
+    const final = await detail();
+    expect(final).toMatchObject({ status: 'completed', error: null, rounds: 2 });
+    expect(final.roundHistory.map((r: any) => [r.number, r.status, r.updates.length])).toEqual([[1, 'closed', 2], [2, 'closed', 2]]);
+    expect(final.roundHistory[0].metrics).toEqual([{ clinic: 'clinic-a', site: 'cleveland', numTest: 10, accuracy: 0.7, loss: 0.6 }]);
+    expect(await (await fetch(`${coordinator.httpUrl}/health`)).json()).toMatchObject({ status: 'ok', database: 'up' });
+    a!.close();
+    b!.close();
+  });
+
+  it('fails a round visibly when fewer than the quorum report by the deadline', async () => {
+    const study = await coordinator.federation.createStudy(
+      parseStudyConfig({ dataset: 'fed-heart-disease', rounds: 1, quorum: 2, roundTimeoutS: 0.5 }),
+    );
+    const [a, b] = await Promise.all(SITES.map((s) => connect(coordinator, s.clinicId, s.site, s.numTrain)));
+    const task = await a!.nextOf('TASK_KIND_TRAIN');
+    await upload(a!.client, 'clinic-a', task, new Float32Array(P), 100);
+    expect(await a!.nextOf('TASK_KIND_STUDY_FINISHED')).toMatchObject({ studyStatus: 'failed', message: expect.stringContaining('below the quorum of 2') });
+    const detail = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`)).json()) as any;
+    expect(detail.status).toBe('failed');
+    expect(detail.error).toBe('round 1 failed: timed out with 1 of 2 updates, below the quorum of 2');
+    a!.close();
+    b!.close();
+  });
+
+  it('refuses a malformed study definition with every problem listed', async () => {
+    const response = await fetch(`${coordinator.httpUrl}/studies`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'fed-heart-disease', rounds: 0, strategy: { name: 'fedmagic' }, model: { architecture: 'mlp' } }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as any;
+    expect(body.problems).toEqual(expect.arrayContaining([
+      'model: mlp needs at least one hidden layer',
+      'strategy.name "fedmagic" is unknown (known: fedavg, fedadam, fedyogi, fedadagrad)',
+      'rounds must be an integer >= 1, got 0',
+    ]));
+  });
+});
