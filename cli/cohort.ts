@@ -1,1 +1,158 @@
-export {};
+#!/usr/bin/env node
+/**
+ * `cohort`: one binary for every role.
+ *
+ *   cohort coordinator [--study FILE | study flags] [--grpc-port 50051] [--http-port 8080] [--db FILE]
+ *   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--data-dir DIR]
+ *   cohort simulate --dataset fed-heart-disease [--strategy fedavg] [--rounds N] [--seed S] [--json]
+ */
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runNode } from '../clinic-node/node-agent.js';
+import { parseStudyConfig, startCoordinator, StudyConfigError } from '../coordinator/index.js';
+import { runBaseline } from '../simulations/baselines.js';
+import { simulate } from '../simulations/simulate.js';
+import { printReport } from './report.js';
+import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
+
+const USAGE = `usage:
+  cohort simulate --dataset fed-heart-disease [--strategy fedavg|fedadam|fedyogi|fedadagrad] [--rounds N] [--seed S]
+                  [--protocol tuned|flamby] [--model logistic-regression|mlp] [--hidden 16,8] [--lr X] [--local-steps N]
+                  [--baseline pooled|local] [--data-dir DIR] [--json]
+  cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
+                     [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
+  cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--clinic-id ID] [--data-dir DIR] [--exit-when-done]
+
+Data: --data-dir (or COHORT_DATA_DIR) names a directory holding uci-heart-disease/; without it, files are
+downloaded once from UCI into ~/.cache/cohort (COHORT_CACHE_DIR) and checked against their MD5 sums.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'simulate':
+      return simulateCommand(rest);
+    case 'coordinator':
+      return coordinatorCommand(rest);
+    case 'node':
+      return nodeCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function simulateCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...STUDY_FLAGS, baseline: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const study = { dataset: 'fed-heart-disease', ...studyFromFlags(values) };
+  const data = { dataDir: values['data-dir'] };
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  let report;
+  if (values.baseline !== undefined) {
+    if (values.baseline !== 'pooled' && values.baseline !== 'local') {
+      throw new UsageError(`--baseline must be pooled or local, got "${values.baseline}"`);
+    }
+    const config = parseStudyConfig(study);
+    report = await runBaseline(values.baseline, {
+      seed: config.seed,
+      architecture: config.model.architecture,
+      hiddenUnits: config.model.hiddenUnits,
+      dataDir: data.dataDir,
+      onProgress: progress,
+    });
+  } else {
+    report = await simulate({ study, data, onProgress: progress });
+  }
+  printReport(report, values.json === true);
+  return 0;
+}
+
+async function coordinatorCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...STUDY_FLAGS,
+      study: { type: 'string' },
+      host: { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      db: { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = (flag: 'grpc-port' | 'http-port') => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag} must be a port number, got "${raw}"`);
+    return n;
+  };
+  let study: Record<string, unknown> | undefined;
+  if (values.study !== undefined) {
+    study = JSON.parse(readFileSync(values.study, 'utf8')) as Record<string, unknown>;
+  } else if (values.dataset !== undefined) {
+    study = studyFromFlags(values);
+  }
+  const config = study ? parseStudyConfig(study) : undefined;
+  const coordinator = await startCoordinator({ host: values.host, grpcPort: port('grpc-port'), httpPort: port('http-port'), database: values.db });
+  console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
+  if (config) {
+    const created = await coordinator.federation.createStudy(config);
+    console.log(`study ${created.id}: ${created.name}, waiting for ${created.minClinics} clinics (${coordinator.httpUrl}/studies/${created.id})`);
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await coordinator.close();
+  return 0;
+}
+
+async function nodeCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      coordinator: { type: 'string' },
+      dataset: { type: 'string', default: 'fed-heart-disease' },
+      site: { type: 'string' },
+      'clinic-id': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'exit-when-done': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (!values.coordinator) throw new UsageError('--coordinator HOST:PORT is required');
+  if (!values.site) throw new UsageError('--site is required (e.g. cleveland)');
+  const summary = await runNode({
+    coordinator: values.coordinator,
+    dataset: values.dataset,
+    site: values.site,
+    clinicId: values['clinic-id'],
+    data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
+    exitWhenDone: values['exit-when-done'] === true,
+    log: (line) => console.log(line),
+  });
+  console.log(`${summary.clinicId}: done, ${summary.trainedRounds} rounds trained, ${summary.evaluations} evaluations, study ${summary.studyStatus}`);
+  return summary.studyStatus === 'failed' ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const message = error instanceof StudyConfigError ? error.message : (error as Error).message;
+    process.stderr.write(`cohort: ${message}\n${usage ? `\n${USAGE}\n` : ''}`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

@@ -419,6 +419,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return { study, bytes: CODEC.encode(model.parameters) };
   }
 
+  async studyError(studyId: string): Promise<string | null> {
+    return (await this.studies.findOneBy({ id: studyId }))?.error ?? null;
+  }
+
   async recordEvaluation(report: EvaluationReport__Output): Promise<void> {
     await this.requireClinic(report.clinicId);
     if (!(await this.models.existsBy({ studyId: report.studyId, version: report.modelVersion }))) {

@@ -1,0 +1,77 @@
+/** Flags shared by `cohort coordinator` and `cohort simulate` that define a study. */
+export const STUDY_FLAGS = {
+  dataset: { type: 'string' },
+  strategy: { type: 'string' },
+  'server-lr': { type: 'string' },
+  rounds: { type: 'string' },
+  seed: { type: 'string' },
+  model: { type: 'string' },
+  hidden: { type: 'string' },
+  optimizer: { type: 'string' },
+  lr: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'local-steps': { type: 'string' },
+  quorum: { type: 'string' },
+  'min-clinics': { type: 'string' },
+  'round-timeout': { type: 'string' },
+  privacy: { type: 'string' },
+  protocol: { type: 'string' },
+} as const;
+
+/** FLamby's Fed-Heart-Disease FedAvg protocol, and Cohort's tuned default (docs/benchmarks.md). */
+export const PROTOCOLS: Record<string, Record<string, unknown>> = {
+  tuned: { strategy: {}, training: {} },
+  flamby: {
+    strategy: { name: 'fedavg' },
+    training: { optimizer: 'sgd', learningRate: 1e-3, batchSize: 4, localSteps: 100 },
+    rounds: 15,
+  },
+};
+
+type Values = Partial<Record<keyof typeof STUDY_FLAGS, string>>;
+
+/** Turns study flags into the JSON study definition the coordinator validates (unset flags stay unset). */
+export function studyFromFlags(values: Values): Record<string, unknown> {
+  const number = (flag: keyof Values): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${raw}"`);
+    return n;
+  };
+  const protocolName = values.protocol ?? 'tuned';
+  const protocol = PROTOCOLS[protocolName];
+  if (!protocol) throw new UsageError(`--protocol must be one of ${Object.keys(PROTOCOLS).join(', ')}, got "${protocolName}"`);
+  const base = structuredClone(protocol) as { strategy: Record<string, unknown>; training: Record<string, unknown> };
+  const study: Record<string, unknown> = { ...base };
+  const set = (target: Record<string, unknown>, key: string, value: unknown) => {
+    if (value !== undefined) target[key] = value;
+  };
+  set(study, 'dataset', values.dataset);
+  set(study, 'rounds', number('rounds'));
+  set(study, 'seed', number('seed'));
+  set(study, 'quorum', number('quorum'));
+  set(study, 'minClinics', number('min-clinics'));
+  set(study, 'roundTimeoutS', number('round-timeout'));
+  set(study, 'privacy', values.privacy);
+  if (values.strategy !== undefined && values.strategy !== base.strategy['name']) base.strategy = { name: values.strategy };
+  set(base.strategy, 'serverLearningRate', number('server-lr'));
+  study['strategy'] = base.strategy;
+  set(base.training, 'optimizer', values.optimizer);
+  set(base.training, 'learningRate', number('lr'));
+  set(base.training, 'batchSize', number('batch-size'));
+  set(base.training, 'localSteps', number('local-steps'));
+  study['training'] = base.training;
+  if (values.model !== undefined || values.hidden !== undefined) {
+    const hiddenUnits = values.hidden?.split(',').map((h) => Number(h.trim()));
+    study['model'] = { architecture: values.model ?? (hiddenUnits ? 'mlp' : 'logistic-regression'), hiddenUnits };
+  }
+  return study;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

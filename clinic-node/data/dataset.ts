@@ -1,0 +1,36 @@
+/** Records in memory as the trainer wants them: one row-major float32 matrix and one label vector. */
+export interface Examples {
+  /** `count x features`, row-major. */
+  x: Float32Array;
+  /** Binary labels, 0 or 1. */
+  y: Float32Array;
+  count: number;
+  features: number;
+}
+
+/** One clinic's data, split and normalised. */
+export interface SiteDataset {
+  dataset: string;
+  site: string;
+  train: Examples;
+  test: Examples;
+}
+
+/** Where data comes from. */
+export interface DataOptions {
+  /** A directory holding the dataset's files (or a `<dataset folder>/` inside it). Default: env COHORT_DATA_DIR. */
+  dataDir?: string;
+  /** Download cache when no data directory is given. Default: env COHORT_CACHE_DIR, else ~/.cache/cohort. */
+  cacheDir?: string;
+  /** fetch implementation for downloads (tests inject one). Default: global fetch. */
+  fetch?: typeof fetch;
+  /** Progress lines for downloads. */
+  onProgress?: (message: string) => void;
+}
+
+export class DataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataError';
+  }
+}

@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import { layerShapes, parameterCount, type ModelSpec } from '../../common/model-spec.js';
+import type { Examples } from '../data/dataset.js';
+
+/**
+ * The model of a spec as plain TensorFlow.js variables in the flat layout of common/model-spec.ts
+ * (per layer: kernel [in, out] row-major, then bias), so loading and saving a parameter vector is
+ * a slice, not a conversion. ReLU between layers; the output is a logit (sigmoid applied in the loss).
+ */
+export class DenseModel {
+  readonly variables: tf.Variable[];
+
+  constructor(
+    readonly spec: ModelSpec,
+    parameters: Float32Array,
+  ) {
+    if (parameters.length !== parameterCount(spec)) {
+      throw new Error(`the model has ${parameterCount(spec)} parameters, got a vector of ${parameters.length}`);
+    }
+    let offset = 0;
+    const take = (shape: number[]) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const v = tf.variable(tf.tensor(parameters.subarray(offset, offset + size), shape, 'float32'));
+      offset += size;
+      return v;
+    };
+    this.variables = layerShapes(spec).flatMap(({ inputs, outputs }) => [take([inputs, outputs]), take([outputs])]);
+  }
+
+  /** Logits, `[rows, outputDim]`. */
+  logits(x: tf.Tensor2D): tf.Tensor2D {
+    let h: tf.Tensor2D = x;
+    for (let i = 0; i < this.variables.length; i += 2) {
+      h = tf.add(tf.matMul(h, this.variables[i] as tf.Tensor2D), this.variables[i + 1]!);
+      if (i + 2 < this.variables.length) h = tf.relu(h);
+    }
+    return h;
+  }
+
+  /** Mean binary cross-entropy of the sigmoid output, as torch's BCELoss on sigmoid probabilities. */
+  loss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+    return tf.losses.sigmoidCrossEntropy(y, this.logits(x));
+  }
+
+  parameters(): Float32Array {
+    const out = new Float32Array(parameterCount(this.spec));
+    let offset = 0;
+    for (const v of this.variables) {
+      const values = v.dataSync() as Float32Array;
+      out.set(values, offset);
+      offset += values.length;
+    }
+    return out;
+  }
+
+  /** Accuracy at 0.5 (logit > 0) and mean loss over every example. */
+  evaluate(examples: Examples): { count: number; correct: number; accuracy: number; loss: number } {
+    return tf.tidy(() => {
+      const x = tf.tensor2d(examples.x, [examples.count, examples.features]);
+      const y = tf.tensor2d(examples.y, [examples.count, 1]);
+      const logits = this.logits(x);
+      const predicted = tf.cast(tf.greater(logits, 0), 'float32');
+      const correct = tf.sum(tf.cast(tf.equal(predicted, y), 'float32')).dataSync()[0]!;
+      const loss = tf.losses.sigmoidCrossEntropy(y, logits).dataSync()[0]!;
+      return { count: examples.count, correct, accuracy: correct / examples.count, loss };
+    });
+  }
+
+  dispose(): void {
+    this.variables.forEach((v) => v.dispose());
+  }
+}

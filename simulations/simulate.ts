@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { datasetDescriptor } from '../common/datasets.js';
+import { runNode } from '../clinic-node/node-agent.js';
+import { loadSiteDataset } from '../clinic-node/data/index.js';
+import type { DataOptions } from '../clinic-node/data/dataset.js';
+import { activeBackend } from '../clinic-node/training/local-learner.js';
+import { parseStudyConfig, startCoordinator, type FederationEvent } from '../coordinator/index.js';
+import type { StudyConfig } from '../coordinator/studies/study-config.js';
+
+export interface SiteResult {
+  site: string;
+  n_train: number;
+  n_test: number;
+  accuracy: number;
+}
+
+/** The report of `cohort simulate --json`: one line, stable field names. */
+export interface SimulationReport {
+  dataset: string;
+  strategy: string;
+  privacy: string;
+  rounds: number;
+  seed: number;
+  transport: string;
+  backend: string;
+  model: string;
+  sites: SiteResult[];
+  mean_site_accuracy: number;
+  pooled_accuracy: number;
+  rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
+  elapsed_s: number;
+}
+
+export interface SimulationOptions {
+  /** Study definition as the coordinator's HTTP API takes it (`dataset` required). */
+  study: Record<string, unknown>;
+  data?: DataOptions;
+  /** Progress lines (stderr in the CLI). */
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * A federation on one machine: a real coordinator (gRPC on loopback, SQLite in a temporary
+ * directory) and one node per site of the dataset, each talking gRPC to it like a remote clinic.
+ */
+export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => undefined);
+  const config: StudyConfig = parseStudyConfig(options.study);
+  const sites = datasetDescriptor(config.dataset).sites;
+  const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
+
+  const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
+  const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: ['warn', 'error'] });
+  try {
+    const study = await coordinator.federation.createStudy(config);
+    const accuracy = new Map<number, Map<string, { accuracy: number; numTest: number }>>();
+    const roundStarted = new Map<number, number>();
+    const subscription = coordinator.federation.events$.subscribe((event: FederationEvent) => {
+      if (event.studyId !== study.id) return;
+      if (event.type === 'round-opened') roundStarted.set(event.round, Date.now());
+      if (event.type === 'round-failed') progress(`round ${event.round}/${config.rounds} FAILED: ${event.outcome}`);
+      if (event.type === 'evaluation') {
+        const site = sites[data.findIndex((d) => d.site === event.clinicId)] ?? event.clinicId;
+        const perSite = accuracy.get(event.modelVersion) ?? new Map();
+        accuracy.set(event.modelVersion, perSite.set(site, { accuracy: event.accuracy, numTest: event.numTest }));
+        if (perSite.size === sites.length) {
+          const summary = summarise(perSite);
+          const seconds = ((Date.now() - (roundStarted.get(event.modelVersion) ?? started)) / 1000).toFixed(1);
+          progress(
+            `round ${String(event.modelVersion).padStart(2)}/${config.rounds}  mean site accuracy ${summary.mean.toFixed(4)}  pooled ${summary.pooled.toFixed(4)}  (${seconds}s)`,
+          );
+        }
+      }
+    });
+    progress(`simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`);
+    const nodes = await Promise.all(
+      data.map((preloaded) =>
+        runNode({ coordinator: coordinator.grpcAddress, dataset: config.dataset, site: preloaded.site, preloaded, exitWhenDone: true }),
+      ),
+    );
+    subscription.unsubscribe();
+    const finished = nodes.find((n) => n.studyStatus !== 'completed');
+    if (finished) {
+      const detail = await coordinator.federation.studyError(study.id);
+      throw new Error(`the study did not complete: ${detail ?? finished.studyStatus}`);
+    }
+    const final = accuracy.get(config.rounds);
+    if (!final || final.size < sites.length) throw new Error('final evaluations missing from some sites');
+    const { mean, pooled } = summarise(final);
+    return {
+      dataset: config.dataset,
+      strategy: config.strategy.name,
+      privacy: config.privacy,
+      rounds: config.rounds,
+      seed: config.seed,
+      transport: 'grpc',
+      backend: activeBackend(),
+      model: config.model.architecture,
+      sites: data.map((d) => ({ site: d.site, n_train: d.train.count, n_test: d.test.count, accuracy: final.get(d.site)!.accuracy })),
+      mean_site_accuracy: mean,
+      pooled_accuracy: pooled,
+      rounds_history: [...accuracy.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([round, perSite]) => ({ round, mean_site_accuracy: summarise(perSite).mean, pooled_accuracy: summarise(perSite).pooled })),
+      elapsed_s: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await coordinator.close();
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+function summarise(perSite: Map<string, { accuracy: number; numTest: number }>): { mean: number; pooled: number } {
+  const values = [...perSite.values()];
+  const tested = values.reduce((n, v) => n + v.numTest, 0);
+  return {
+    mean: values.reduce((s, v) => s + v.accuracy, 0) / values.length,
+    pooled: values.reduce((s, v) => s + v.accuracy * v.numTest, 0) / tested,
+  };
+}
