@@ -9,7 +9,16 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
  * Picks the fastest TensorFlow.js backend present: native TensorFlow (tfjs-node) when installed,
  * else WebAssembly, else the pure-JS CPU backend. Returns the backend's name.
  */
-export async function selectBackend(preference: BackendPreference = 'auto'): Promise<string> {
+export function selectBackend(preference: BackendPreference = 'auto'): Promise<string> {
+  // One switch at a time: tensors made on one backend are unreadable from another.
+  selection = (selection ?? Promise.resolve('')).then(() => switchBackend(preference));
+  return selection;
+}
+
+let selection: Promise<string> | undefined;
+
+async function switchBackend(preference: BackendPreference): Promise<string> {
+  if (preference === 'auto' && ['tensorflow', 'wasm'].includes(tf.getBackend())) return tf.getBackend();
   const order: BackendPreference[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
   for (const name of order) {
     if (tf.getBackend() === name) return name;
