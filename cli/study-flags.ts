@@ -1,3 +1,5 @@
+import { FLAMBY_FEDAVG } from '../coordinator/studies/study-config.js';
+
 /** Flags shared by `cohort coordinator` and `cohort simulate` that define a study. */
 export const STUDY_FLAGS = {
   dataset: { type: 'string' },
@@ -21,11 +23,7 @@ export const STUDY_FLAGS = {
 /** FLamby's Fed-Heart-Disease FedAvg protocol, and Cohort's tuned default (docs/benchmarks.md). */
 export const PROTOCOLS: Record<string, Record<string, unknown>> = {
   tuned: { strategy: {}, training: {} },
-  flamby: {
-    strategy: { name: 'fedavg' },
-    training: { optimizer: 'sgd', learningRate: 1e-3, batchSize: 4, localSteps: 100 },
-    rounds: 15,
-  },
+  flamby: FLAMBY_FEDAVG,
 };
 
 type Values = Partial<Record<keyof typeof STUDY_FLAGS, string>>;

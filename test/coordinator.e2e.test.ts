@@ -66,7 +66,7 @@ describe('coordinator over real gRPC and HTTP', () => {
 
   it('runs rounds with FedAvg, refuses every kind of bad upload with a clear status, and loses nothing', async () => {
     const study = await coordinator.federation.createStudy(
-      parseStudyConfig({ dataset: 'fed-heart-disease', rounds: 2, quorum: 2, roundTimeoutS: 60, seed: 3 }),
+      parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 2, quorum: 2, roundTimeoutS: 60, seed: 3 }),
     );
     const [a, b] = await Promise.all(SITES.map((s) => connect(coordinator, s.clinicId, s.site, s.numTrain)));
     const taskA = await a!.nextOf('TASK_KIND_TRAIN');
