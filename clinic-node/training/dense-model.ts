@@ -20,7 +20,8 @@ export class DenseModel {
     let offset = 0;
     const take = (shape: number[]) => {
       const size = shape.reduce((a, b) => a * b, 1);
-      const v = tf.variable(tf.tensor(parameters.subarray(offset, offset + size), shape, 'float32'));
+      // tidy frees the initial tensor; the variable (not tracked by tidy) keeps its own copy.
+      const v = tf.tidy(() => tf.variable(tf.tensor(parameters.subarray(offset, offset + size), shape, 'float32')));
       offset += size;
       return v;
     };

@@ -1,0 +1,105 @@
+import { describe, expect, it } from '@jest/globals';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATA_DIR } from '../../test/data-dir.js';
+import { FLAMBY_TEST_LINES } from './fed-heart-disease-split.js';
+import { FILES, loadAllSites, loadPooled, loadSite } from './fed-heart-disease.js';
+import { loadSiteDataset } from './index.js';
+
+const HEART = join(DATA_DIR, 'uci-heart-disease');
+const positives = (y: Float32Array) => y.reduce((n, v) => n + v, 0);
+
+function copyOfData(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
+  mkdirSync(join(dir, 'uci-heart-disease'));
+  for (const name of Object.keys(FILES.md5)) copyFileSync(join(HEART, name), join(dir, 'uci-heart-disease', name));
+  return dir;
+}
+
+describe('Fed-Heart-Disease loader', () => {
+  it("reproduces FLamby's rows, split and label balance", async () => {
+    const sites = await loadAllSites({ dataDir: DATA_DIR });
+    expect(sites.map((s) => [s.site, s.train.count, s.test.count, positives(s.train.y), positives(s.test.y)])).toEqual([
+      ['cleveland', 199, 104, 91, 48],
+      ['hungarian', 172, 89, 65, 33],
+      ['switzerland', 30, 16, 30, 15],
+      ['va', 85, 45, 66, 35],
+    ]);
+    expect(sites.every((s) => s.train.features === 13)).toBe(true);
+  });
+
+  it('normalises each site with its own train statistics, and pooled data with pooled ones', async () => {
+    const site = await loadSite('hungarian', { dataDir: DATA_DIR });
+    const pooled = await loadPooled({ dataDir: DATA_DIR });
+    expect(pooled.train.count).toBe(486);
+    expect(pooled.test.count).toBe(254);
+    for (const examples of [site.train, pooled.train]) {
+      for (let j = 0; j < 13; j++) {
+        let sum = 0;
+        for (let i = 0; i < examples.count; i++) sum += examples.x[i * 13 + j]!;
+        expect(Math.abs(sum / examples.count)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('embeds exactly the split of the FLamby split file', () => {
+    const csv = readFileSync(join(HEART, 'fed_heart_disease_flamby_split.csv'), 'utf8').trim().split('\n');
+    const columns = csv[0]!.split(',');
+    const [site, split, line] = ['center_name', 'split', 'source_line'].map((c) => columns.indexOf(c));
+    const expected: Record<string, number[]> = {};
+    for (const row of csv.slice(1).map((r) => r.split(','))) {
+      if (row[split!] === 'test') (expected[row[site!]!] ??= []).push(Number(row[line!]));
+    }
+    expect(FLAMBY_TEST_LINES).toEqual(expected);
+  });
+
+  it('names the missing file and where it looked', async () => {
+    const dir = copyOfData();
+    rmSync(join(dir, 'uci-heart-disease', 'processed.va.data'));
+    await expect(loadSite('va', { dataDir: dir })).rejects.toThrow(`missing data file processed.va.data: looked in ${join(dir, 'uci-heart-disease')} and ${dir}`);
+  });
+
+  it('refuses a corrupt file, naming it and both digests', async () => {
+    const dir = copyOfData();
+    const path = join(dir, 'uci-heart-disease', 'processed.switzerland.data');
+    const bytes = readFileSync(path);
+    bytes[10] = bytes[10] === 0x31 ? 0x32 : 0x31;
+    writeFileSync(path, bytes);
+    await expect(loadSite('cleveland', { dataDir: dir })).rejects.toThrow(
+      /checksum mismatch for processed\.switzerland\.data .*MD5 is [0-9a-f]{32}, expected 9a87f7577310b3917730d06ba9349e20/,
+    );
+  });
+
+  it('downloads into the cache, verified, and never caches a corrupt download', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'cohort-cache-'));
+    const urls: string[] = [];
+    const serve = (corrupt: boolean) =>
+      (async (url: string | URL | Request) => {
+        urls.push(String(url));
+        const bytes = readFileSync(join(HEART, String(url).split('/').pop()!));
+        if (corrupt && String(url).endsWith('va.data')) bytes[0] = 0x00;
+        return new Response(bytes);
+      }) as typeof fetch;
+    const saved = process.env['COHORT_DATA_DIR'];
+    delete process.env['COHORT_DATA_DIR'];
+    try {
+      await expect(loadSite('va', { cacheDir, fetch: serve(true) })).rejects.toThrow(/checksum mismatch for processed\.va\.data/);
+      expect(existsSync(join(cacheDir, 'uci-heart-disease', 'processed.va.data'))).toBe(false);
+      expect(existsSync(join(cacheDir, 'uci-heart-disease', 'processed.va.data.partial'))).toBe(false);
+      urls.length = 0;
+      const va = await loadSite('va', { cacheDir, fetch: serve(false) });
+      expect(va.train.count).toBe(85);
+      expect(urls).toEqual([`${FILES.baseUrl}processed.va.data`]); // the three good files stayed cached
+    } finally {
+      if (saved !== undefined) process.env['COHORT_DATA_DIR'] = saved;
+    }
+  });
+
+  it('refuses an unknown site or dataset, listing the valid ones', async () => {
+    await expect(loadSiteDataset('fed-heart-disease', 'mayo', { dataDir: DATA_DIR })).rejects.toThrow(
+      'unknown site "mayo" for dataset fed-heart-disease (sites: cleveland, hungarian, switzerland, va)',
+    );
+    expect(() => loadSiteDataset('imagenet', 'x')).toThrow('unknown dataset "imagenet" (known: fed-heart-disease)');
+  });
+});
