@@ -48,7 +48,6 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       maxSendMessageLength: resolved.maxChunkBytes + 64 * 1024,
     },
   });
-  app.enableShutdownHooks();
   await app.startAllMicroservices();
   await app.listen(resolved.httpPort, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
