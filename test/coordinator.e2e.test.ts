@@ -175,6 +175,25 @@ describe('coordinator over real gRPC and HTTP', () => {
     b!.close();
   });
 
+  it('moves updates and models larger than grpc-js\'s 4 MiB message limit, in chunks', async () => {
+    // 13 x 80000 + 80000 + 80000 + 1 parameters: about 4.8 MB as float32.
+    const study = await coordinator.federation.createStudy(
+      parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, model: { architecture: 'mlp', hiddenUnits: [80000] }, rounds: 1, quorum: 1, minClinics: 1 }),
+    );
+    const a = await connect(coordinator, 'clinic-big', 'va', 85);
+    const task = await a.nextOf('TASK_KIND_TRAIN');
+    const n = task.model!.numParameters;
+    expect(n * 4).toBeGreaterThan(4 * 1024 * 1024);
+    const initial = await a.client.downloadModel('clinic-big', study.id, 0);
+    expect(initial.parameters).toHaveLength(n);
+    const delta = Float32Array.from({ length: n }, (_, i) => (i % 7) / 100);
+    await upload(a.client, 'clinic-big', task, delta, 85);
+    await a.nextOf('TASK_KIND_EVALUATE');
+    const v1 = await a.client.downloadModel('clinic-big', study.id, 1);
+    for (const i of [0, 1, 6, n - 1]) expect(v1.parameters[i]).toBeCloseTo(initial.parameters[i]! + delta[i]!, 5);
+    a.close();
+  });
+
   it('refuses a malformed study definition with every problem listed', async () => {
     const response = await fetch(`${coordinator.httpUrl}/studies`, {
       method: 'POST',

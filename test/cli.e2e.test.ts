@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PACKAGE_ROOT } from '../common/paths.js';
+import { DATA_DIR } from './data-dir.js';
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
+
+async function cohort(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, COHORT_DATA_DIR: DATA_DIR } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('cohort CLI', () => {
+  it('simulate prints progress per round, a per-site table, and one JSON object as the last line', async () => {
+    const { code, stdout, stderr } = await cohort(['simulate', '--dataset', 'fed-heart-disease', '--rounds', '2', '--seed', '7', '--json']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stderr).toMatch(/round {2}1\/2 {2}mean site accuracy 0\.\d{4}/);
+    expect(stderr).toMatch(/round {2}2\/2/);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^site\s+train\s+test\s+accuracy$/);
+    const report = JSON.parse(lines.at(-1)!);
+    expect(report).toMatchObject({ dataset: 'fed-heart-disease', strategy: 'fedadam', privacy: 'none', rounds: 2, seed: 7, transport: 'grpc' });
+    expect(report.sites.map((s: any) => [s.site, s.n_train, s.n_test])).toEqual([
+      ['cleveland', 199, 104],
+      ['hungarian', 172, 89],
+      ['switzerland', 30, 16],
+      ['va', 85, 45],
+    ]);
+    const mean = report.sites.reduce((a: number, s: any) => a + s.accuracy, 0) / 4;
+    expect(report.mean_site_accuracy).toBeCloseTo(mean, 12);
+    const pooled = report.sites.reduce((a: number, s: any) => a + s.accuracy * s.n_test, 0) / 254;
+    expect(report.pooled_accuracy).toBeCloseTo(pooled, 12);
+    expect(report.elapsed_s).toBeGreaterThan(0);
+  });
+
+  it('refuses bad input with a clear message and a non-zero exit', async () => {
+    const unknownSite = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'mayo']);
+    expect(unknownSite.code).toBe(1);
+    expect(unknownSite.stderr).toContain('cohort: unknown site "mayo" for dataset fed-heart-disease (sites: cleveland, hungarian, switzerland, va)');
+    const badStrategy = await cohort(['simulate', '--strategy', 'fedmagic']);
+    expect(badStrategy.code).toBe(1);
+    expect(badStrategy.stderr).toContain('strategy.name "fedmagic" is unknown');
+    const badFlag = await cohort(['simulate', '--rounds', 'many']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--rounds must be a number, got "many"');
+    const missingData = await cohort(['simulate', '--data-dir', '/nonexistent']);
+    expect(missingData.code).toBe(1);
+    expect(missingData.stderr).toContain('missing data file processed.cleveland.data: looked in /nonexistent/uci-heart-disease and /nonexistent');
+  });
+});
