@@ -1,0 +1,81 @@
+/**
+ * `npm run bench [-- --json]`: measured side by side in one run on this machine,
+ *  1. local training time on the WASM backend against the pure-JS CPU backend (same model, data, steps);
+ *  2. the coordinator's share of a round's wall time: the CPU the coordinator process spends while
+ *     four clinic nodes train FLamby's protocol, over the rounds' wall time.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import { initialParameters, modelSpec, type ModelSpec } from '../common/model-spec.js';
+import { freePort } from '../common/net.js';
+import { PACKAGE_ROOT } from '../common/paths.js';
+import { loadAllSites, loadPooled } from '../clinic-node/data/fed-heart-disease.js';
+import { selectBackend } from '../clinic-node/training/backend.js';
+import { train } from '../clinic-node/training/local-training.js';
+import { runNode } from '../clinic-node/node-agent.js';
+
+const json = process.argv.includes('--json');
+const dataDir = resolve(PACKAGE_ROOT, process.env['COHORT_DATA_DIR'] ?? '../shared/data');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function trainingSeconds(backend: 'wasm' | 'cpu', spec: ModelSpec, steps: number): Promise<number> {
+  await selectBackend(backend);
+  const { train: data } = await loadPooled({ dataDir });
+  const options = { optimizer: 'sgd' as const, learningRate: 1e-3, batchSize: 4, steps, seed: 1 };
+  train(spec, initialParameters(spec, 1), data, { ...options, steps: 50 }); // warm-up: kernels, WASM compilation
+  const start = performance.now();
+  train(spec, initialParameters(spec, 1), data, options);
+  return (performance.now() - start) / 1000;
+}
+
+/** utime + stime of a process, in seconds, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; coordinatorCpuS: number; share: number }> {
+  await selectBackend('auto');
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const db = join(mkdtempSync(join(tmpdir(), 'cohort-bench-')), 'coordinator.sqlite');
+  const child = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js'), 'coordinator', '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--db', db,
+      '--dataset', 'fed-heart-disease', '--protocol', 'flamby', '--rounds', String(rounds)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  while (!/study ([0-9a-f-]{36})/.test(output)) await new Promise((r) => setTimeout(r, 50));
+  const studyId = /study ([0-9a-f-]{36})/.exec(output)![1]!;
+  const sites = await loadAllSites({ dataDir });
+  const cpuBefore = cpuSeconds(child.pid!);
+  await Promise.all(sites.map((preloaded) => runNode({ coordinator: `127.0.0.1:${grpcPort}`, dataset: 'fed-heart-disease', site: preloaded.site, preloaded, exitWhenDone: true })));
+  const coordinatorCpuS = cpuSeconds(child.pid!) - cpuBefore;
+  const detail = (await (await fetch(`http://127.0.0.1:${httpPort}/studies/${studyId}`)).json()) as { roundHistory: { openedAt: string; closedAt: string }[] };
+  const roundWallS = detail.roundHistory.reduce((s, r) => s + (Date.parse(r.closedAt) - Date.parse(r.openedAt)) / 1000, 0);
+  child.kill('SIGTERM');
+  return { roundWallS, coordinatorCpuS, share: coordinatorCpuS / roundWallS };
+}
+
+const steps = 2000;
+const results: Record<string, unknown> = { steps };
+for (const [name, spec] of [
+  ['logistic_regression', modelSpec('logistic-regression', 13)],
+  ['mlp_16', modelSpec('mlp', 13, [16])],
+  ['mlp_256x256', modelSpec('mlp', 13, [256, 256])],
+] as const) {
+  const wasm = await trainingSeconds('wasm', spec, steps);
+  const cpu = await trainingSeconds('cpu', spec, steps);
+  results[name] = { wasm_s: wasm, cpu_s: cpu, wasm_over_cpu: wasm / cpu };
+  log(`${name}: ${steps} steps  wasm ${wasm.toFixed(3)}s  cpu ${cpu.toFixed(3)}s  wasm/cpu ${(wasm / cpu).toFixed(2)}`);
+}
+const share = await coordinatorShare(15);
+results['coordinator'] = { rounds: 15, round_wall_s: share.roundWallS, coordinator_cpu_s: share.coordinatorCpuS, coordinator_share: share.share };
+log(`15 rounds, 4 nodes: rounds' wall time ${share.roundWallS.toFixed(2)}s, coordinator CPU ${share.coordinatorCpuS.toFixed(2)}s, share ${(100 * share.share).toFixed(1)}%`);
+results['backend_tfjs_version'] = tf.version.tfjs;
+if (json) console.log(JSON.stringify(results));
