@@ -1,11 +1,7 @@
-/** What `simulate` and the baselines both print: a per-site table, and with --json one JSON line last. */
-export interface PrintableReport {
-  sites: { site: string; n_train: number; n_test: number; accuracy: number }[];
-  mean_site_accuracy: number;
-  pooled_accuracy: number;
-}
+import type { RunReport } from '../simulations/simulate.js';
 
-export function printReport(report: PrintableReport, json: boolean): void {
+/** What `simulate` and the baselines both print: a per-site table, and with --json one JSON line last. */
+export function printReport(report: RunReport, json: boolean): void {
   const rows = report.sites.map((s) => [s.site, String(s.n_train), String(s.n_test), s.accuracy.toFixed(4)]);
   rows.push(['mean of sites', '', '', report.mean_site_accuracy.toFixed(4)]);
   rows.push(['pooled test', String(sum(report.sites, 'n_train')), String(sum(report.sites, 'n_test')), report.pooled_accuracy.toFixed(4)]);
@@ -16,6 +12,6 @@ export function printReport(report: PrintableReport, json: boolean): void {
   if (json) console.log(JSON.stringify(report));
 }
 
-function sum(sites: PrintableReport['sites'], key: 'n_train' | 'n_test'): number {
+function sum(sites: RunReport['sites'], key: 'n_train' | 'n_test'): number {
   return sites.reduce((n, s) => n + s[key], 0);
 }

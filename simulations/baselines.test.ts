@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { DATA_DIR } from '../test/data-dir.js';
-import { runBaseline } from './baselines.js';
+import { runBaseline, type BaselineReport } from './baselines.js';
 
 const SEEDS = [42, 43, 44, 45, 46];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe("FLamby's baselines", () => {
   it("pooled training reproduces FLamby's pooled row over seeds 42-46", async () => {
-    const reports = [];
+    const reports: BaselineReport[] = [];
     for (const seed of SEEDS) reports.push(await runBaseline('pooled', { seed, dataDir: DATA_DIR }));
     expect(Math.abs(mean(reports.map((r) => r.pooled_accuracy)) - 0.7953)).toBeLessThanOrEqual(0.01);
     const flamby = [0.7827, 0.764, 0.75, 0.6444];

@@ -5,7 +5,7 @@ import { loadAllSites, loadPooled } from '../clinic-node/data/fed-heart-disease.
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
 import { evaluate, train, type TrainingOptions } from '../clinic-node/training/local-training.js';
-import type { SiteResult } from './simulate.js';
+import type { RunReport } from './simulate.js';
 
 export interface BaselineOptions {
   seed: number;
@@ -15,21 +15,10 @@ export interface BaselineOptions {
   onProgress?: (line: string) => void;
 }
 
-export interface BaselineReport {
-  dataset: string;
+export interface BaselineReport extends RunReport {
   baseline: 'pooled' | 'local';
-  strategy: string;
-  privacy: string;
-  seed: number;
-  transport: string;
-  backend: string;
-  model: string;
-  sites: SiteResult[];
-  mean_site_accuracy: number;
-  pooled_accuracy: number;
   /** Local baseline: `cross_site[i][j]` is site i's model on site j's test set. */
   cross_site?: number[][];
-  elapsed_s: number;
 }
 
 /** FLamby's centralised optimiser for Fed-Heart-Disease: Adam, lr 1e-3, batch 4, 50 epochs. */

@@ -16,21 +16,28 @@ export interface SiteResult {
   accuracy: number;
 }
 
-/** The report of `cohort simulate --json`: one line, stable field names. */
-export interface SimulationReport {
+/** What every run reports (`--json` prints it as one line); field names are stable. */
+export interface RunReport {
   dataset: string;
   strategy: string;
   privacy: string;
-  rounds: number;
   seed: number;
+  /** `grpc` for federations, `none` for centralised baselines. */
   transport: string;
+  /** TensorFlow.js backend that trained. */
   backend: string;
   model: string;
   sites: SiteResult[];
+  /** Unweighted mean of the sites' accuracies. */
   mean_site_accuracy: number;
+  /** Accuracy over the union of the sites' test sets. */
   pooled_accuracy: number;
-  rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
   elapsed_s: number;
+}
+
+export interface SimulationReport extends RunReport {
+  rounds: number;
+  rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
 }
 
 export interface SimulationOptions {
@@ -63,9 +70,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       if (event.type === 'round-opened') roundStarted.set(event.round, Date.now());
       if (event.type === 'round-failed') progress(`round ${event.round}/${config.rounds} FAILED: ${event.outcome}`);
       if (event.type === 'evaluation') {
-        const site = sites[data.findIndex((d) => d.site === event.clinicId)] ?? event.clinicId;
+        // Simulated clinics are named after their sites.
         const perSite = accuracy.get(event.modelVersion) ?? new Map();
-        accuracy.set(event.modelVersion, perSite.set(site, { accuracy: event.accuracy, numTest: event.numTest }));
+        accuracy.set(event.modelVersion, perSite.set(event.clinicId, { accuracy: event.accuracy, numTest: event.numTest }));
         if (perSite.size === sites.length) {
           const summary = summarise(perSite);
           const seconds = ((Date.now() - (roundStarted.get(event.modelVersion) ?? started)) / 1000).toFixed(1);
