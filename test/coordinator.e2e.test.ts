@@ -110,6 +110,21 @@ describe('coordinator over real gRPC and HTTP', () => {
     });
     expect(await headless).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'an upload must start with its header, before any data' });
     expect(await refusal(upload(a!.client, 'clinic-z', taskA, new Float32Array(P), 10))).toMatchObject({ code: status.UNAUTHENTICATED });
+    // A forged size is refused from the header, before anything is allocated for it.
+    const forged = new Promise<ServiceError | null>((resolve) => {
+      const call = raw.uploadUpdate((error) => resolve(error));
+      call.write({ header: { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: 2 ** 40, sha256: Buffer.alloc(32) } });
+      call.write({ data: Buffer.alloc(1024) });
+    });
+    expect(await forged).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining(`the header declares ${2 ** 40} bytes`) });
+    // A client that hangs up mid-stream.
+    const hangUp = raw.uploadUpdate(() => undefined);
+    hangUp.on('error', () => undefined);
+    hangUp.write({ header: { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: 56, sha256: Buffer.alloc(32) } });
+    hangUp.write({ data: Buffer.alloc(16) });
+    await new Promise((r) => setTimeout(r, 50));
+    hangUp.cancel();
+    await new Promise((r) => setTimeout(r, 50));
     raw.close();
 
     // Nothing of the above was stored: the round still waits for both clinics.

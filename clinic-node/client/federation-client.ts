@@ -79,6 +79,8 @@ export class FederationClient {
     for await (const chunk of call as AsyncIterable<{ header?: ModelHeader__Output | null; data?: Buffer }>) {
       if (chunk.header) {
         header = chunk.header;
+        const expected = plainFloat32Codec.encodedBytes(header.model?.numParameters ?? 0);
+        if (header.totalBytes !== expected) throw new Error(`model stream declares ${header.totalBytes} bytes, its spec needs ${expected}`);
         assembler = new ChunkAssembler(header.totalBytes, header.sha256, `model version ${modelVersion} of study ${studyId}`);
       } else if (chunk.data) {
         if (!assembler) throw new Error('model stream sent data before its header');

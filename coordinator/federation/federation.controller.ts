@@ -90,9 +90,14 @@ export class FederationController {
         if (chunk.header) {
           if (header) throw refuse.invalid('an upload carries exactly one header, as its first message');
           header = chunk.header;
-          assembler = new ChunkAssembler(header.totalBytes, header.sha256, `update from ${header.clinicId} for round ${header.round}`);
-          // Refuse early from the header alone; data already in flight is bounded by the declared size.
-          headerCheck = this.federation.checkUploadHeader(header).then(() => undefined, fail);
+          const checked = header;
+          // Read no data until the header passed: its declared size is then the model's exact size,
+          // so nothing is allocated or buffered on the word of an unchecked header.
+          call.pause();
+          headerCheck = this.federation.checkUploadHeader(checked).then(() => {
+            assembler = new ChunkAssembler(checked.totalBytes, checked.sha256, `update from ${checked.clinicId} for round ${checked.round}`);
+            call.resume();
+          }, fail);
         } else if (chunk.data) {
           if (!assembler) throw refuse.invalid('an upload must start with its header, before any data');
           if (chunk.data.length > this.options.maxChunkBytes) {
@@ -107,21 +112,13 @@ export class FederationController {
       }
     });
     call.on('end', () => {
-      if (done) return;
-      if (!header || !assembler || !headerCheck) return fail(refuse.invalid('the upload ended without a header'));
-      const completeHeader = header;
-      let payload: Buffer;
-      try {
-        payload = assembler.finish();
-      } catch (error) {
-        return fail(error);
-      }
+      if (!headerCheck) return fail(refuse.invalid('the upload ended without a header'));
       void headerCheck.then(async () => {
-        if (done) return;
+        if (done || !header || !assembler) return;
         try {
-          const received = await this.federation.acceptUpdate(completeHeader, payload);
+          const received = await this.federation.acceptUpdate(header, assembler.finish());
           done = true;
-          callback(null, { studyId: completeHeader.studyId, round: completeHeader.round, receivedUpdates: received });
+          callback(null, { studyId: header.studyId, round: header.round, receivedUpdates: received });
         } catch (error) {
           fail(error);
         }
