@@ -18,10 +18,12 @@ export function selectBackend(preference: BackendPreference = 'auto'): Promise<s
 let selection: Promise<string> | undefined;
 
 async function switchBackend(preference: BackendPreference): Promise<string> {
-  if (preference === 'auto' && ['tensorflow', 'wasm'].includes(tf.getBackend())) return tf.getBackend();
+  // engine().backendName does not initialise a backend, unlike getBackend(), which would start the CPU one.
+  const current = tf.engine().backendName;
+  if (preference === 'auto' && (current === 'tensorflow' || current === 'wasm')) return current;
   const order: BackendPreference[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
   for (const name of order) {
-    if (tf.getBackend() === name) return name;
+    if (tf.engine().backendName === name) return name;
     try {
       if (name === 'tensorflow') await import(TFJS_NODE);
       if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
