@@ -242,16 +242,13 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * First checks on an upload, from its header alone, before any payload is read: who sends, for
    * which round, and exactly how many bytes the update must have.
    */
-  async checkUploadHeader(header: UpdateHeader__Output): Promise<{ expectedBytes: number; numParameters: number }> {
+  async checkUploadHeader(header: UpdateHeader__Output): Promise<void> {
     await this.requireClinic(header.clinicId);
     const study = await this.studies.findOneBy({ id: header.studyId });
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
     const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
     if (!round) throw refuse.notFound(`study ${study.id} has no round ${header.round}`);
-    this.checkRoundAccepts(study, round, header.clinicId);
-    if (await this.updates.existsBy({ studyId: study.id, round: round.number, clinicId: header.clinicId })) {
-      throw refuse.duplicate(`clinic ${header.clinicId} already sent its update for round ${round.number} of study ${study.id}`);
-    }
+    await this.checkRoundAccepts(study, round, header.clinicId);
     if (header.modelVersion !== round.number - 1) {
       throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
     }
@@ -267,35 +264,37 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
         `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${CODEC.name}), the header declares ${header.totalBytes} bytes`,
       );
     }
-    return { expectedBytes, numParameters };
   }
 
-  private checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string): void {
+  /** The round is open, asked this clinic, and holds no update from it yet. */
+  private async checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string): Promise<void> {
     if (round.status !== 'open') {
       throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
     }
     if (!round.participants.includes(clinicId)) {
       throw refuse.denied(`clinic ${clinicId} was not asked to train in round ${round.number} of study ${study.id}`);
     }
+    if (await this.updates.existsBy({ studyId: study.id, round: round.number, clinicId })) {
+      throw refuse.duplicate(`clinic ${clinicId} already sent its update for round ${round.number} of study ${study.id}`);
+    }
   }
 
-  /** Stores a complete, verified update; closes the round when its last participant has reported. */
+  /**
+   * Stores a complete update whose header passed {@link checkUploadHeader}; closes the round when its
+   * last participant has reported. What may have changed since the header was checked (the round
+   * closing, a twin upload landing) is checked again inside the study's queue.
+   */
   async acceptUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<number> {
-    const { numParameters } = await this.checkUploadHeader(header);
-    try {
-      CODEC.decode(payload, numParameters);
-    } catch (error) {
-      if (error instanceof CodecError) throw refuse.invalid(`update from ${header.clinicId}: ${error.message}`);
-      throw error;
-    }
     return this.serial(header.studyId, async () => {
       const study = await this.studies.findOneByOrFail({ id: header.studyId });
-      const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
-      // Checked again inside the queue: the round may have closed, or a twin upload landed, meanwhile.
-      this.checkRoundAccepts(study, round, header.clinicId);
-      if (await this.updates.existsBy({ studyId: study.id, round: round.number, clinicId: header.clinicId })) {
-        throw refuse.duplicate(`clinic ${header.clinicId} already sent its update for round ${round.number} of study ${study.id}`);
+      try {
+        CODEC.decode(payload, parameterCount(study.model));
+      } catch (error) {
+        if (error instanceof CodecError) throw refuse.invalid(`update from ${header.clinicId}: ${error.message}`);
+        throw error;
       }
+      const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
+      await this.checkRoundAccepts(study, round, header.clinicId);
       await this.updates.insert({
         studyId: study.id,
         round: round.number,
