@@ -1,12 +1,14 @@
 /**
- * Cohort's cryptography, pure TypeScript with no framework imports: update codecs now; CKKS,
- * secure aggregation, differential privacy and identities join here.
+ * Cohort's cryptography, pure TypeScript with no framework imports: update codecs (plain, CKKS),
+ * clinic identities and sealed key envelopes; secure aggregation and differential privacy join here.
  *
  * @example
  * import { plainFloat32Codec } from './crypto/index.js';
  * const bytes = plainFloat32Codec.encode(new Float32Array([0.5, -1]));
  * plainFloat32Codec.decode(bytes, 2); // Float32Array [0.5, -1]
  */
-export { CodecError, type UpdateCodec } from './codec/update-codec.js';
+export { CodecError, type DecodedUpdate, type UpdateCodec } from './codec/update-codec.js';
 export { plainFloat32Codec } from './codec/plain.js';
 export { codecByName } from './codec/registry.js';
+export * from './ckks/index.js';
+export * from './identity/index.js';

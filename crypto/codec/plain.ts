@@ -1,8 +1,10 @@
 import { CodecError, type UpdateCodec } from './update-codec.js';
 
-/** Little-endian IEEE-754 float32, 4 bytes a parameter; refuses NaN and infinities. */
+/** Little-endian IEEE-754 float32, 4 bytes a parameter; refuses NaN and infinities. The weight travels in the header. */
 export const plainFloat32Codec: UpdateCodec = {
   name: 'plain-f32',
+
+  weightInPayload: false,
 
   encodedBytes: (length) => length * 4,
 
@@ -29,6 +31,6 @@ export const plainFloat32Codec: UpdateCodec = {
       }
       values[i] = v;
     }
-    return values;
+    return { values, weight: null };
   },
 };

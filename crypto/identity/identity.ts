@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import nacl from 'tweetnacl';
+
+/**
+ * A clinic's long-term identity: an Ed25519 key that signs what the clinic says and an X25519 key
+ * that others seal secrets to. The private halves never leave the clinic's keystore.
+ */
+export interface ClinicIdentity {
+  clinicId: string;
+  signing: nacl.SignKeyPair;
+  box: nacl.BoxKeyPair;
+}
+
+/** The public half of an identity, as an operator enrols it and peers pin it. */
+export interface ClinicCard {
+  clinicId: string;
+  /** Ed25519 public key, 32 bytes. */
+  signPublicKey: Uint8Array;
+  /** X25519 public key, 32 bytes. */
+  boxPublicKey: Uint8Array;
+}
+
+export class IdentityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IdentityError';
+  }
+}
+
+const CLINIC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function checkClinicId(clinicId: string): string {
+  if (!CLINIC_ID.test(clinicId)) throw new IdentityError(`clinic id "${clinicId}" must be 1-128 letters, digits, '.', '_' or '-'`);
+  return clinicId;
+}
+
+/** A fresh identity from tweetnacl's CSPRNG (node:crypto's randomBytes). */
+export function createIdentity(clinicId: string): ClinicIdentity {
+  return { clinicId: checkClinicId(clinicId), signing: nacl.sign.keyPair(), box: nacl.box.keyPair() };
+}
+
+export function cardOf(identity: ClinicIdentity): ClinicCard {
+  return { clinicId: identity.clinicId, signPublicKey: identity.signing.publicKey, boxPublicKey: identity.box.publicKey };
+}
+
+/** A short, comparable name of a card's keys, for checking an enrolment by telephone or letter. */
+export function fingerprint(card: ClinicCard): string {
+  const digest = createHash('sha256').update('cohort/card/v1\0').update(card.signPublicKey).update(card.boxPublicKey).digest('hex');
+  return digest.slice(0, 32).match(/.{4}/g)!.join(':');
+}
+
+export function signDetached(identity: ClinicIdentity, message: Uint8Array): Uint8Array {
+  return nacl.sign.detached(message, identity.signing.secretKey);
+}
+
+export function verifyDetached(message: Uint8Array, signature: Uint8Array, signPublicKey: Uint8Array): boolean {
+  return signature.length === nacl.sign.signatureLength && signPublicKey.length === nacl.sign.publicKeyLength && nacl.sign.detached.verify(message, signature, signPublicKey);
+}
+
+// ---- JSON forms (base64 keys) -------------------------------------------------------------------
+
+export interface ClinicCardJson {
+  clinicId: string;
+  signPublicKey: string;
+  boxPublicKey: string;
+  fingerprint?: string;
+}
+
+export interface ClinicIdentityJson extends ClinicCardJson {
+  signSecretKey: string;
+  boxSecretKey: string;
+}
+
+export function cardToJson(card: ClinicCard): ClinicCardJson {
+  return { clinicId: card.clinicId, signPublicKey: b64(card.signPublicKey), boxPublicKey: b64(card.boxPublicKey), fingerprint: fingerprint(card) };
+}
+
+/** Parses and checks a card; a stated fingerprint must match the keys. */
+export function cardFromJson(json: unknown): ClinicCard {
+  const raw = asRecord(json, 'clinic card');
+  const card: ClinicCard = {
+    clinicId: checkClinicId(field(raw, 'clinicId', 'clinic card')),
+    signPublicKey: key(raw, 'signPublicKey', nacl.sign.publicKeyLength, 'clinic card'),
+    boxPublicKey: key(raw, 'boxPublicKey', nacl.box.publicKeyLength, 'clinic card'),
+  };
+  if (raw['fingerprint'] !== undefined && raw['fingerprint'] !== fingerprint(card)) {
+    throw new IdentityError(`clinic card of ${card.clinicId}: fingerprint ${String(raw['fingerprint'])} does not match its keys (${fingerprint(card)})`);
+  }
+  return card;
+}
+
+export function identityToJson(identity: ClinicIdentity): ClinicIdentityJson {
+  return { ...cardToJson(cardOf(identity)), signSecretKey: b64(identity.signing.secretKey), boxSecretKey: b64(identity.box.secretKey) };
+}
+
+/** Parses an identity and checks that its public keys belong to its secret keys. */
+export function identityFromJson(json: unknown): ClinicIdentity {
+  const raw = asRecord(json, 'clinic identity');
+  const card = cardFromJson(raw);
+  const signing = nacl.sign.keyPair.fromSecretKey(key(raw, 'signSecretKey', nacl.sign.secretKeyLength, 'clinic identity'));
+  const box = nacl.box.keyPair.fromSecretKey(key(raw, 'boxSecretKey', nacl.box.secretKeyLength, 'clinic identity'));
+  if (!equalBytes(signing.publicKey, card.signPublicKey) || !equalBytes(box.publicKey, card.boxPublicKey)) {
+    throw new IdentityError(`clinic identity of ${card.clinicId}: public keys do not match its secret keys`);
+  }
+  return { clinicId: card.clinicId, signing, box };
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
+
+function asRecord(json: unknown, what: string): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new IdentityError(`${what} must be a JSON object`);
+  return json as Record<string, unknown>;
+}
+
+function field(raw: Record<string, unknown>, name: string, what: string): string {
+  const value = raw[name];
+  if (typeof value !== 'string' || value.length === 0) throw new IdentityError(`${what}: ${name} must be a non-empty string`);
+  return value;
+}
+
+function key(raw: Record<string, unknown>, name: string, length: number, what: string): Uint8Array {
+  const text = field(raw, name, what);
+  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  if (bytes.length !== length || Buffer.from(bytes).toString('base64') !== text) {
+    throw new IdentityError(`${what}: ${name} must be ${length} bytes in base64`);
+  }
+  return bytes;
+}
