@@ -150,7 +150,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const code = (error as { code?: unknown }).code;
+    const usage = error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     const message = error instanceof StudyConfigError ? error.message : (error as Error).message;
     if (process.env["COHORT_DEBUG"]) console.error(error);
     process.stderr.write(`cohort: ${message}\n${usage ? `\n${USAGE}\n` : ''}`);

@@ -17,6 +17,7 @@ export const STUDY_FLAGS = {
   'min-clinics': { type: 'string' },
   'round-timeout': { type: 'string' },
   privacy: { type: 'string' },
+  'he-params': { type: 'string' },
   protocol: { type: 'string' },
 } as const;
 
@@ -52,6 +53,7 @@ export function studyFromFlags(values: Values): Record<string, unknown> {
   set(study, 'minClinics', number('min-clinics'));
   set(study, 'roundTimeoutS', number('round-timeout'));
   set(study, 'privacy', values.privacy);
+  if (values['he-params'] !== undefined) study['encryption'] = { parameterSet: values['he-params'] };
   if (values.strategy !== undefined && values.strategy !== base.strategy['name']) base.strategy = { name: values.strategy };
   set(base.strategy, 'serverLearningRate', number('server-lr'));
   study['strategy'] = base.strategy;

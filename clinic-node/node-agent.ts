@@ -6,6 +6,8 @@ import { plainFloat32Codec } from '../crypto/index.js';
 import type { ModelSpec__Output } from '../protos/generated/cohort/v1/ModelSpec.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { FederationClient } from './client/federation-client.js';
+import { GlobalModels } from './global-model.js';
+import type { Keystore } from './keys/index.js';
 import { loadSiteDataset } from './data/index.js';
 import type { DataOptions, SiteDataset } from './data/dataset.js';
 import { LocalLearner } from './training/local-learner.js';
@@ -17,8 +19,10 @@ export interface NodeOptions {
   /** Dataset and site this clinic serves, e.g. `fed-heart-disease` / `cleveland`. */
   dataset: string;
   site: string;
-  /** Identity towards the coordinator. Default: the site name. */
+  /** Identity towards the coordinator. Default: the keystore's clinic id, else the site name. */
   clinicId?: string;
+  /** The clinic's keys: its identity and study keys. Needed for encrypted studies (privacy `he`). */
+  keystore?: Keystore;
   /** Where the data comes from (directory, cache, download). */
   data?: DataOptions;
   /** Already loaded data (simulations load once and share nothing else). */
@@ -45,11 +49,15 @@ export interface NodeSummary {
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const log = options.log ?? (() => undefined);
   checkSite(datasetDescriptor(options.dataset), options.site);
-  const clinicId = options.clinicId ?? options.site;
+  const clinicId = options.clinicId ?? options.keystore?.clinicId ?? options.site;
+  if (options.keystore && options.keystore.clinicId !== clinicId) {
+    throw new Error(`the keystore holds the identity of ${options.keystore.clinicId}, not of clinic ${clinicId}`);
+  }
   const data = options.preloaded ?? (await loadSiteDataset(options.dataset, options.site, options.data ?? {}));
   const learner = new LocalLearner(data);
   await learner.ready();
   const client = new FederationClient(options.coordinator);
+  const models = new GlobalModels(client, clinicId, options.keystore ?? null);
   const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null };
 
   const register = () =>
@@ -66,7 +74,8 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
     switch (task.kind) {
       case 'TASK_KIND_TRAIN': {
         const spec = toModelSpec(task.model);
-        const { parameters: global } = await client.downloadModel(clinicId, task.studyId, task.modelVersion);
+        const global = await models.parameters(task);
+        const codec = await models.updateCodec(task);
         const training = task.training!;
         const result = await learner.train(spec, global, {
           optimizer: training.optimizer === 'adam' ? 'adam' : 'sgd',
@@ -82,10 +91,11 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
             studyId: task.studyId,
             round: task.round,
             modelVersion: task.modelVersion,
-            codec: plainFloat32Codec.name,
-            numSamples: data.train.count,
             trainLoss: result.loss,
-            payload: plainFloat32Codec.encode(delta),
+            // Encrypted: the sample count travels inside the ciphertexts, never in the clear.
+            ...(codec
+              ? { codec: codec.name, keyId: codec.keyId, numSamples: 0, payload: codec.encode(delta, data.train.count, Math.max(1, task.participants)) }
+              : { codec: plainFloat32Codec.name, numSamples: data.train.count, payload: plainFloat32Codec.encode(delta) }),
           });
           summary.trainedRounds++;
           log(`${clinicId}: round ${task.round} trained (${training.localSteps} steps, loss ${result.loss.toFixed(4)}) and sent`);
@@ -99,7 +109,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
       }
       case 'TASK_KIND_EVALUATE': {
         const spec = toModelSpec(task.model);
-        const { parameters } = await client.downloadModel(clinicId, task.studyId, task.modelVersion);
+        const parameters = await models.parameters(task);
         const metrics = learner.evaluate(spec, parameters);
         await client.reportEvaluation({
           clinicId,
@@ -140,6 +150,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** attempts)));
     }
   } finally {
+    await models.close();
     client.close();
   }
 }

@@ -14,6 +14,11 @@ export interface CoordinatorOptions {
   maxChunkBytes?: number;
   /** Nest log levels. Default log, warn, error. `false` silences the coordinator. */
   logLevels?: LogLevel[] | false;
+  /**
+   * Bearer token for operator writes over HTTP (enrolling clinics). Default `COHORT_OPERATOR_TOKEN`,
+   * else none: those endpoints then refuse every request.
+   */
+  operatorToken?: string | null;
 }
 
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;

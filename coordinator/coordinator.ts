@@ -11,10 +11,13 @@ import { PROTO_LOADER_OPTIONS } from '../common/proto-options.js';
 import { AppModule } from './app.module.js';
 import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
+import { KeysService } from './keys/keys.service.js';
 
 export interface RunningCoordinator {
   app: INestApplication;
   federation: FederationService;
+  /** Clinic enrolment and study keys (for embedding: simulations enrol their clinics directly). */
+  keys: KeysService;
   options: ResolvedCoordinatorOptions;
   /** `host:port` for clinic nodes. */
   grpcAddress: string;
@@ -33,6 +36,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     database: options.database ?? '.cohort/coordinator.sqlite',
     maxChunkBytes: options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES,
     logLevels: options.logLevels ?? ['log', 'warn', 'error'],
+    operatorToken: options.operatorToken ?? process.env['COHORT_OPERATOR_TOKEN'] ?? null,
   };
   if (resolved.database !== ':memory:') mkdirSync(dirname(resolved.database), { recursive: true });
   const app = await NestFactory.create(AppModule.forRoot(resolved), { logger: resolved.logLevels, abortOnError: false });
@@ -54,6 +58,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   return {
     app,
     federation: app.get(FederationService),
+    keys: app.get(KeysService),
     options: resolved,
     grpcAddress: `${urlHost}:${resolved.grpcPort}`,
     httpUrl: `http://${urlHost}:${resolved.httpPort}`,

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetDescriptor } from '../common/datasets.js';
+import { FederationClient } from '../clinic-node/client/federation-client.js';
+import { generateStudyKey, Keystore } from '../clinic-node/keys/index.js';
 import { runNode } from '../clinic-node/node-agent.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
-import { parseStudyConfig, startCoordinator, type FederationEvent } from '../coordinator/index.js';
+import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { StudyConfig } from '../coordinator/studies/study-config.js';
 
 export interface SiteResult {
@@ -51,6 +53,8 @@ export interface SimulationOptions {
 /**
  * A federation on one machine: a real coordinator (gRPC on loopback, SQLite in a temporary
  * directory) and one node per site of the dataset, each talking gRPC to it like a remote clinic.
+ * With privacy `he` each clinic gets its own keystore, the operator enrols them, and the first site
+ * runs the key ceremony over gRPC before training starts, exactly as separate hospitals would.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const started = Date.now();
@@ -82,10 +86,20 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         }
       }
     });
-    progress(`simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`);
+    progress(
+      `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
+    );
+    const keystores = config.privacy === 'he' ? await keyCeremony(coordinator, study.id, sites, workdir, progress) : null;
     const nodes = await Promise.all(
-      data.map((preloaded) =>
-        runNode({ coordinator: coordinator.grpcAddress, dataset: config.dataset, site: preloaded.site, preloaded, exitWhenDone: true }),
+      data.map((preloaded, i) =>
+        runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: config.dataset,
+          site: preloaded.site,
+          preloaded,
+          keystore: keystores?.[i],
+          exitWhenDone: true,
+        }),
       ),
     );
     subscription.unsubscribe();
@@ -118,6 +132,20 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     await coordinator.close();
     rmSync(workdir, { recursive: true, force: true });
   }
+}
+
+/** Enrols one keystore per site and has the first site seal the study key to all of them. */
+async function keyCeremony(coordinator: RunningCoordinator, studyId: string, sites: readonly string[], workdir: string, progress: (line: string) => void): Promise<Keystore[]> {
+  const keystores = sites.map((site) => Keystore.create(join(workdir, 'keys', site), site));
+  for (const keystore of keystores) await coordinator.keys.enrol(keystore.card);
+  const client = new FederationClient(coordinator.grpcAddress);
+  try {
+    const { keyId, parameterSet, recipients } = await generateStudyKey(client, keystores[0]!, studyId);
+    progress(`key ceremony: ${sites[0]} sealed ${parameterSet} key ${keyId} to ${recipients.map((r) => r.clinicId).join(', ')}`);
+  } finally {
+    client.close();
+  }
+  return keystores;
 }
 
 function summarise(perSite: Map<string, { accuracy: number; numTest: number }>): { mean: number; pooled: number } {

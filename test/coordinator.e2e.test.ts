@@ -75,8 +75,8 @@ describe('coordinator over real gRPC and HTTP', () => {
     expect(taskA.model).toMatchObject({ architecture: 'logistic-regression', inputDim: 13, numParameters: P });
     expect(taskA.training!.seed).not.toBe(taskB.training!.seed);
 
-    const initial = await a!.client.downloadModel('clinic-a', study.id, 0);
-    expect(initial.parameters).toHaveLength(P);
+    const initial = await a!.client.downloadPlainModel('clinic-a', study.id, 0);
+    expect(initial).toHaveLength(P);
 
     // Wrong length, refused from the header before any data is kept.
     expect(await refusal(upload(a!.client, 'clinic-a', taskA, new Float32Array(P + 1), 199))).toEqual({
@@ -146,8 +146,8 @@ describe('coordinator over real gRPC and HTTP', () => {
     // FedAvg: initial + (100 * 1 + 300 * 4) / 400 = initial + 3.25.
     const evaluate = await a!.nextOf('TASK_KIND_EVALUATE');
     expect(evaluate).toMatchObject({ modelVersion: 1 });
-    const v1 = await a!.client.downloadModel('clinic-a', study.id, 1);
-    v1.parameters.forEach((w, i) => expect(w).toBeCloseTo(initial.parameters[i]! + 3.25, 5));
+    const v1 = await a!.client.downloadPlainModel('clinic-a', study.id, 1);
+    v1.forEach((w, i) => expect(w).toBeCloseTo(initial[i]! + 3.25, 5));
     await a!.client.reportEvaluation({ clinicId: 'clinic-a', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 });
 
     // An update for the closed round.
@@ -157,7 +157,7 @@ describe('coordinator over real gRPC and HTTP', () => {
     });
     // Unknown study and unknown version.
     expect(await refusal(upload(b!.client, 'clinic-b', { ...taskB, studyId: 'nope' }, new Float32Array(P), 1))).toMatchObject({ code: status.NOT_FOUND });
-    expect(await refusal(a!.client.downloadModel('clinic-a', study.id, 9))).toMatchObject({ code: status.NOT_FOUND, details: `study ${study.id} has no model version 9 (yet)` });
+    expect(await refusal(a!.client.downloadPlainModel('clinic-a', study.id, 9))).toMatchObject({ code: status.NOT_FOUND, details: `study ${study.id} has no model version 9 (yet)` });
 
     // Round 2 completes the study.
     const [r2a, r2b] = [await a!.nextOf('TASK_KIND_TRAIN'), await b!.nextOf('TASK_KIND_TRAIN')];
@@ -199,13 +199,13 @@ describe('coordinator over real gRPC and HTTP', () => {
     const task = await a.nextOf('TASK_KIND_TRAIN');
     const n = task.model!.numParameters;
     expect(n * 4).toBeGreaterThan(4 * 1024 * 1024);
-    const initial = await a.client.downloadModel('clinic-big', study.id, 0);
-    expect(initial.parameters).toHaveLength(n);
+    const initial = await a.client.downloadPlainModel('clinic-big', study.id, 0);
+    expect(initial).toHaveLength(n);
     const delta = Float32Array.from({ length: n }, (_, i) => (i % 7) / 100);
     await upload(a.client, 'clinic-big', task, delta, 85);
     await a.nextOf('TASK_KIND_EVALUATE');
-    const v1 = await a.client.downloadModel('clinic-big', study.id, 1);
-    for (const i of [0, 1, 6, n - 1]) expect(v1.parameters[i]).toBeCloseTo(initial.parameters[i]! + delta[i]!, 5);
+    const v1 = await a.client.downloadPlainModel('clinic-big', study.id, 1);
+    for (const i of [0, 1, 6, n - 1]) expect(v1[i]).toBeCloseTo(initial[i]! + delta[i]!, 5);
     a.close();
   });
 

@@ -3,10 +3,13 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ChunkAssembler, DEFAULT_CHUNK_BYTES, sha256, splitIntoChunks } from '../../common/chunk-stream.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../../common/paths.js';
 import { PROTO_LOADER_OPTIONS } from '../../common/proto-options.js';
-import { plainFloat32Codec } from '../../crypto/index.js';
+import { plainFloat32Codec, type ClinicCard, type KeyEnvelope } from '../../crypto/index.js';
 import type { ProtoGrpcType } from '../../protos/generated/federation.js';
+import type { ClinicCard__Output } from '../../protos/generated/cohort/v1/ClinicCard.js';
 import type { EvaluationReport } from '../../protos/generated/cohort/v1/EvaluationReport.js';
 import type { FederationClient as GrpcFederationClient } from '../../protos/generated/cohort/v1/Federation.js';
+import type { KeyEnvelope__Output } from '../../protos/generated/cohort/v1/KeyEnvelope.js';
+import type { KeyEnvelopesAck__Output } from '../../protos/generated/cohort/v1/KeyEnvelopesAck.js';
 import type { ModelHeader__Output } from '../../protos/generated/cohort/v1/ModelHeader.js';
 import type { RegisterRequest } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { RegisterResponse__Output } from '../../protos/generated/cohort/v1/RegisterResponse.js';
@@ -71,16 +74,25 @@ export class FederationClient {
     });
   }
 
-  /** Downloads a model version and decodes it, checking size and digest against the header. */
-  async downloadModel(clinicId: string, studyId: string, modelVersion: number): Promise<{ header: ModelHeader__Output; parameters: Float32Array }> {
+  /**
+   * Downloads a model version's bytes, checking size and digest against the header; `expectedBytes`
+   * says how large a model with that header must be (it depends on the codec), so a forged size is
+   * refused before anything is allocated for it.
+   */
+  async downloadModel(
+    clinicId: string,
+    studyId: string,
+    modelVersion: number,
+    expectedBytes: (header: ModelHeader__Output) => number,
+  ): Promise<{ header: ModelHeader__Output; payload: Buffer }> {
     const call = this.client.downloadModel({ clinicId, studyId, modelVersion });
     let header: ModelHeader__Output | undefined;
     let assembler: ChunkAssembler | undefined;
     for await (const chunk of call as AsyncIterable<{ header?: ModelHeader__Output | null; data?: Buffer }>) {
       if (chunk.header) {
         header = chunk.header;
-        const expected = plainFloat32Codec.encodedBytes(header.model?.numParameters ?? 0);
-        if (header.totalBytes !== expected) throw new Error(`model stream declares ${header.totalBytes} bytes, its spec needs ${expected}`);
+        const expected = expectedBytes(header);
+        if (header.totalBytes !== expected) throw new Error(`model stream declares ${header.totalBytes} bytes, a ${header.codec} model of its spec has ${expected}`);
         assembler = new ChunkAssembler(header.totalBytes, header.sha256, `model version ${modelVersion} of study ${studyId}`);
       } else if (chunk.data) {
         if (!assembler) throw new Error('model stream sent data before its header');
@@ -88,8 +100,55 @@ export class FederationClient {
       }
     }
     if (!header || !assembler) throw new Error(`model stream for version ${modelVersion} ended without a header`);
-    const numParameters = header.model?.numParameters ?? 0;
-    return { header, parameters: plainFloat32Codec.decode(assembler.finish(), numParameters) };
+    return { header, payload: assembler.finish() };
+  }
+
+  /** A plain float32 model version: every version of a plain study, version 0 of an encrypted one. */
+  async downloadPlainModel(clinicId: string, studyId: string, modelVersion: number): Promise<Float32Array> {
+    const length = (header: ModelHeader__Output) => header.model?.numParameters ?? 0;
+    const { header, payload } = await this.downloadModel(clinicId, studyId, modelVersion, (h) => plainFloat32Codec.encodedBytes(length(h)));
+    if (header.codec !== plainFloat32Codec.name) throw new Error(`model version ${modelVersion} of study ${studyId} is ${header.codec}, not ${plainFloat32Codec.name}`);
+    return plainFloat32Codec.decode(payload, length(header)).values;
+  }
+
+  /** Key ceremony: the study's parameter set, key id (if any) and the enrolled clinics to seal it to. */
+  async getKeyRoster(clinicId: string, studyId: string): Promise<{ parameterSet: string; keyId: string; members: ClinicCard[] }> {
+    const roster = await new Promise<{ parameterSet: string; keyId: string; members: ClinicCard__Output[] }>((resolve, reject) =>
+      this.client.getKeyRoster({ clinicId, studyId }, (error, value) => (error ? reject(error) : resolve(value!))),
+    );
+    return { parameterSet: roster.parameterSet, keyId: roster.keyId, members: roster.members.map(fromCardMessage) };
+  }
+
+  /** Key ceremony: sends every envelope of a study key, one message each. */
+  submitKeyEnvelopes(envelopes: KeyEnvelope[]): Promise<KeyEnvelopesAck__Output> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.submitKeyEnvelopes((error, ack) => (error ? reject(error) : resolve(ack!)));
+      const writeAll = async () => {
+        for (const envelope of envelopes) await write(call, envelope);
+        call.end();
+      };
+      writeAll().catch(() => undefined);
+    });
+  }
+
+  /** Key ceremony: the study key sealed to this clinic, and the card of the clinic that sealed it. */
+  async fetchKeyEnvelope(clinicId: string, studyId: string): Promise<{ envelope: KeyEnvelope; sender: ClinicCard }> {
+    const delivery = await new Promise<{ envelope: KeyEnvelope__Output | null; sender: ClinicCard__Output | null }>((resolve, reject) =>
+      this.client.fetchKeyEnvelope({ clinicId, studyId }, (error, value) => (error ? reject(error) : resolve(value!))),
+    );
+    if (!delivery.envelope || !delivery.sender) throw new Error(`the coordinator sent no key envelope for study ${studyId}`);
+    const e = delivery.envelope;
+    return {
+      envelope: {
+        ...e,
+        recipientBoxPublicKey: new Uint8Array(e.recipientBoxPublicKey),
+        ephemeralPublicKey: new Uint8Array(e.ephemeralPublicKey),
+        nonce: new Uint8Array(e.nonce),
+        sealedKey: new Uint8Array(e.sealedKey),
+        signature: new Uint8Array(e.signature),
+      },
+      sender: fromCardMessage(delivery.sender),
+    };
   }
 
   reportEvaluation(report: EvaluationReport): Promise<void> {
@@ -99,6 +158,10 @@ export class FederationClient {
   close(): void {
     this.client.close();
   }
+}
+
+function fromCardMessage(card: ClinicCard__Output): ClinicCard {
+  return { clinicId: card.clinicId, signPublicKey: new Uint8Array(card.signPublicKey), boxPublicKey: new Uint8Array(card.boxPublicKey) };
 }
 
 function write<T>(call: grpc.ClientWritableStream<T>, message: T): Promise<void> {

@@ -1,9 +1,9 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
-import { GrpcMethod, GrpcStreamCall, RpcException } from '@nestjs/microservices';
-import { status, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
+import { Controller, Inject } from '@nestjs/common';
+import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
+import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import { from, Observable, concatMap, mergeMap } from 'rxjs';
 import { ChunkAssembler, sha256, splitIntoChunks } from '../../common/chunk-stream.js';
-import { FederationError, refuse } from '../../common/errors.js';
+import { refuse } from '../../common/errors.js';
 import type { DownloadModelRequest__Output } from '../../protos/generated/cohort/v1/DownloadModelRequest.js';
 import type { EvaluationAck } from '../../protos/generated/cohort/v1/EvaluationAck.js';
 import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
@@ -17,8 +17,7 @@ import type { UploadAck } from '../../protos/generated/cohort/v1/UploadAck.js';
 import type { WatchTasksRequest__Output } from '../../protos/generated/cohort/v1/WatchTasksRequest.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { FederationService } from './federation.service.js';
-
-const SERVICE = 'Federation';
+import { FEDERATION_SERVICE, rethrow, toGrpcError } from './grpc-errors.js';
 
 /** The gRPC face of the federation: translates calls to FederationService and refusals to status codes. */
 @Controller()
@@ -28,30 +27,31 @@ export class FederationController {
     @Inject(COORDINATOR_OPTIONS) private readonly options: ResolvedCoordinatorOptions,
   ) {}
 
-  @GrpcMethod(SERVICE, 'Register')
+  @GrpcMethod(FEDERATION_SERVICE, 'Register')
   async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
     const clinic = await rethrow(this.federation.register(request));
     return { clinicId: clinic.id, maxChunkBytes: this.options.maxChunkBytes };
   }
 
-  @GrpcMethod(SERVICE, 'WatchTasks')
+  @GrpcMethod(FEDERATION_SERVICE, 'WatchTasks')
   watchTasks(request: WatchTasksRequest__Output): Observable<Task> {
     return from(rethrow(this.federation.requireClinic(request.clinicId))).pipe(
       mergeMap((clinic) => this.federation.watchTasks(clinic)),
     );
   }
 
-  @GrpcMethod(SERVICE, 'DownloadModel')
+  @GrpcMethod(FEDERATION_SERVICE, 'DownloadModel')
   downloadModel(request: DownloadModelRequest__Output): Observable<ModelChunk> {
     const load = async (): Promise<ModelChunk[]> => {
       await this.federation.requireClinic(request.clinicId);
-      const { study, bytes } = await this.federation.modelBytes(request.studyId, request.modelVersion);
+      const { study, bytes, codec, keyId } = await this.federation.modelBytes(request.studyId, request.modelVersion);
       const header: ModelChunk = {
         header: {
           studyId: study.id,
           modelVersion: request.modelVersion,
           model: this.federation.modelSpecMessage(study),
-          codec: 'plain-f32',
+          codec,
+          keyId,
           totalBytes: bytes.length,
           sha256: sha256(bytes),
         },
@@ -61,7 +61,7 @@ export class FederationController {
     return from(rethrow(load())).pipe(concatMap((chunks) => from(chunks)));
   }
 
-  @GrpcMethod(SERVICE, 'ReportEvaluation')
+  @GrpcMethod(FEDERATION_SERVICE, 'ReportEvaluation')
   async reportEvaluation(report: EvaluationReport__Output): Promise<EvaluationAck> {
     await rethrow(this.federation.recordEvaluation(report));
     return { studyId: report.studyId, modelVersion: report.modelVersion };
@@ -72,7 +72,7 @@ export class FederationController {
    * before the handler can refuse it. The header is checked before any data is kept, each chunk is
    * bounded by the declared size, and nothing is stored unless the stream ends complete and intact.
    */
-  @GrpcStreamCall(SERVICE, 'UploadUpdate')
+  @GrpcStreamCall(FEDERATION_SERVICE, 'UploadUpdate')
   uploadUpdate(call: ServerReadableStream<UpdateChunk__Output, UploadAck>, callback: sendUnaryData<UploadAck>): void {
     let header: UpdateHeader__Output | undefined;
     let assembler: ChunkAssembler | undefined;
@@ -131,23 +131,5 @@ export class FederationController {
     call.on('error', () => {
       done = true;
     });
-  }
-}
-
-const logger = new Logger('FederationRpc');
-
-/** A refusal as a gRPC status; anything else is a bug, logged here and reported as INTERNAL. */
-function toGrpcError(error: unknown) {
-  if (error instanceof FederationError) return error.toGrpcStatus();
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return new FederationError(status.INTERNAL, `coordinator error: ${error instanceof Error ? error.message : String(error)}`).toGrpcStatus();
-}
-
-/** Maps refusals to an RpcException, which Nest's gRPC transport passes on as the call's status. */
-async function rethrow<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw new RpcException(toGrpcError(error));
   }
 }

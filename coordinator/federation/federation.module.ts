@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { KeysModule } from '../keys/keys.module.js';
 import { ENTITIES } from '../persistence/data-source.js';
+import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { FederationController } from './federation.controller.js';
 import { FederationService } from './federation.service.js';
 import { TaskHub } from './task-hub.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature(ENTITIES)],
+  imports: [TypeOrmModule.forFeature(ENTITIES), KeysModule],
   controllers: [FederationController],
-  providers: [FederationService, TaskHub],
-  exports: [FederationService],
+  providers: [FederationService, TaskHub, EncryptedAggregates],
+  exports: [FederationService, KeysModule],
 })
 export class FederationModule {}

@@ -8,28 +8,32 @@ import { checkSite, datasetDescriptor } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { deriveSeed } from '../../common/random.js';
 import { initialParameters, parameterCount } from '../../common/model-spec.js';
-import { CodecError, plainFloat32Codec } from '../../crypto/index.js';
+import { ckksCodecName, CodecError, plainFloat32Codec } from '../../crypto/index.js';
 import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
 import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import { KeysService } from '../keys/keys.service.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
-import { createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
+import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
 import type { StudyConfig } from '../studies/study-config.js';
 import type { FederationEvent } from './federation-events.js';
+import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { TaskHub } from './task-hub.js';
 
-const CODEC = plainFloat32Codec;
+const PLAIN = plainFloat32Codec;
 
 /**
  * Runs studies: registers clinics, opens rounds, accepts updates, closes each round when all its
  * clinics reported or at its deadline with at least the quorum, aggregates with the study's
- * strategy and hands out the next task. Every state change of a study runs in that study's queue,
+ * strategy and hands out the next task. Encrypted studies (privacy `he`) wait for their key ceremony,
+ * ask only clinics holding the key, sum ciphertexts as they arrive and store the encrypted sum as the
+ * model version: the server step of the strategy then runs at the clinics, which alone can decrypt. Every state change of a study runs in that study's queue,
  * one at a time, so a deadline and a last update cannot both close the same round.
  */
 @Injectable()
@@ -49,8 +53,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
     @InjectRepository(SiteMetricEntity) private readonly metrics: Repository<SiteMetricEntity>,
     private readonly hub: TaskHub,
+    private readonly keys: KeysService,
+    private readonly encrypted: EncryptedAggregates,
   ) {
     this.hub.connected$.subscribe((clinicId) => void this.startWaitingStudies(clinicId));
+    this.keys.keyReady$.subscribe((studyId) => void this.serial(studyId, () => this.startIfReady(studyId)));
   }
 
   /** Resume after a restart: re-arm the deadline of every open round (an expired one closes at once). */
@@ -111,7 +118,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     for (const round of open) {
       if (!round.participants.includes(clinic.id)) continue;
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
-      tasks.push(this.trainTask(await this.studies.findOneByOrFail({ id: round.studyId }), round, clinic.id));
+      tasks.push(await this.trainTask(await this.studies.findOneByOrFail({ id: round.studyId }), round, clinic.id));
     }
     return tasks;
   }
@@ -127,6 +134,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       strategy: config.strategy,
       training: config.training,
       privacy: config.privacy,
+      encryption: config.encryption,
       rounds: config.rounds,
       quorum: config.quorum,
       minClinics: config.minClinics,
@@ -156,6 +164,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async startIfReady(studyId: string): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
     if (study.status !== 'waiting') return;
+    if (study.privacy === 'he' && !(await this.keys.studyKey(studyId))) return;
     const available = await this.availableClinics(study);
     if (available.length < study.minClinics) return;
     study.status = 'running';
@@ -164,11 +173,17 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     await this.openRound(study, 1);
   }
 
-  /** Connected clinics serving the study's dataset, in registration order. */
+  /** Connected clinics serving the study's dataset (holding its key, if encrypted), in registration order. */
   private async availableClinics(study: StudyEntity): Promise<string[]> {
     const connected = this.hub.connectedClinics();
     const clinics = await this.clinics.find({ where: { id: In(connected), dataset: study.dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });
-    return clinics.map((c) => c.id);
+    const holders = study.privacy === 'he' ? await this.keys.keyHolders(study.id) : null;
+    return clinics.map((c) => c.id).filter((id) => holders?.has(id) ?? true);
+  }
+
+  /** How a study's updates (and, when encrypted, its model versions after 0) are encoded. */
+  private codecName(study: StudyEntity): string {
+    return study.encryption ? ckksCodecName(study.encryption.parameterSet) : PLAIN.name;
   }
 
   // ---- rounds ----------------------------------------------------------------------------------
@@ -191,10 +206,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.log(`study ${study.id} round ${number}/${study.rounds} opened for ${clinics.length} clinics: ${clinics.join(', ')}`);
     this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
     this.armDeadline(round);
-    for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId));
+    for (const clinicId of clinics) this.hub.send(clinicId, await this.trainTask(study, round, clinicId));
   }
 
-  private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string): Task {
+  private async trainTask(study: StudyEntity, round: RoundEntity, clinicId: string): Promise<Task> {
     return {
       kind: 'TASK_KIND_TRAIN',
       studyId: study.id,
@@ -204,8 +219,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       model: this.modelSpecMessage(study),
       training: { ...study.training, seed: deriveSeed(study.seed, clinicId, round.number) },
       privacy: study.privacy,
-      codec: CODEC.name,
+      codec: this.codecName(study),
       deadlineUnixMs: round.deadlineAt,
+      strategy: study.strategy,
+      encryption: await this.encryptionSpec(study),
+      participants: round.participants.length,
     };
   }
 
@@ -252,16 +270,27 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     if (header.modelVersion !== round.number - 1) {
       throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
     }
-    if (header.codec !== CODEC.name) {
-      throw refuse.invalid(`study ${study.id} expects updates encoded as ${CODEC.name}, got "${header.codec}"`);
+    const codec = this.codecName(study);
+    if (header.codec !== codec) {
+      throw refuse.invalid(`study ${study.id} expects updates encoded as ${codec}, got "${header.codec}"`);
     }
-    if (!(header.numSamples >= 1)) throw refuse.invalid('an update must declare at least one training sample (num_samples)');
+    if (study.encryption) {
+      const key = await this.keys.studyKey(study.id);
+      if (header.keyId !== key?.keyId) {
+        throw refuse.invalid(`update from ${header.clinicId} is encrypted under key "${header.keyId}", study ${study.id} uses key ${key?.keyId ?? '(none yet)'}`);
+      }
+      if (header.numSamples !== 0) throw refuse.invalid('an encrypted update carries its sample count inside the ciphertext: num_samples must be 0');
+    } else if (!(header.numSamples >= 1)) {
+      throw refuse.invalid('an update must declare at least one training sample (num_samples)');
+    }
     if (!Number.isFinite(header.trainLoss)) throw refuse.invalid(`train_loss must be finite, got ${header.trainLoss}`);
     const numParameters = parameterCount(study.model);
-    const expectedBytes = CODEC.encodedBytes(numParameters);
+    const expectedBytes = study.encryption
+      ? (await this.encrypted.context(study.encryption.parameterSet)).updateBytes(numParameters)
+      : PLAIN.encodedBytes(numParameters);
     if (header.totalBytes !== expectedBytes) {
       throw refuse.invalid(
-        `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${CODEC.name}), the header declares ${header.totalBytes} bytes`,
+        `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${codec}), the header declares ${header.totalBytes} bytes`,
       );
     }
   }
@@ -287,25 +316,30 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   async acceptUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<number> {
     return this.serial(header.studyId, async () => {
       const study = await this.studies.findOneByOrFail({ id: header.studyId });
-      try {
-        CODEC.decode(payload, parameterCount(study.model));
-      } catch (error) {
-        if (error instanceof CodecError) throw refuse.invalid(`update from ${header.clinicId}: ${error.message}`);
-        throw error;
+      const numParameters = parameterCount(study.model);
+      if (!study.encryption) {
+        try {
+          PLAIN.decode(payload, numParameters);
+        } catch (error) {
+          if (error instanceof CodecError) throw refuse.invalid(`update from ${header.clinicId}: ${error.message}`);
+          throw error;
+        }
       }
       const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
       await this.checkRoundAccepts(study, round, header.clinicId);
-      await this.updates.insert({
-        studyId: study.id,
-        round: round.number,
-        clinicId: header.clinicId,
-        numSamples: header.numSamples,
-        trainLoss: header.trainLoss,
-        codec: CODEC.name,
-        payload,
-        sha256: sha256(payload).toString('hex'),
-        receivedAt: Date.now(),
-      });
+      const roundKey = { studyId: study.id, round: round.number };
+      if (study.encryption) {
+        // Checked as ciphertext and summed before it is stored; if storing fails the sum is dropped
+        // and rebuilt from what the database holds.
+        const what = `update from ${header.clinicId}`;
+        await this.encrypted.add(roundKey, study.encryption.parameterSet, numParameters, payload, what, () => this.storedPayloads(roundKey));
+      }
+      try {
+        await this.storeUpdate(header, payload);
+      } catch (error) {
+        this.encrypted.discard(roundKey);
+        throw error;
+      }
       const received = await this.updates.countBy({ studyId: study.id, round: round.number });
       this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
       if (received === round.participants.length) {
@@ -315,19 +349,29 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
+  private async storeUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<void> {
+      await this.updates.insert({
+        studyId: header.studyId,
+        round: header.round,
+        clinicId: header.clinicId,
+        numSamples: header.numSamples,
+        trainLoss: header.trainLoss,
+        codec: header.codec,
+        payload,
+        sha256: sha256(payload).toString('hex'),
+        receivedAt: Date.now(),
+      });
+  }
+
+  /** A round's stored update payloads, oldest first, to rebuild its encrypted sum. */
+  private async storedPayloads({ studyId, round }: { studyId: string; round: number }): Promise<Uint8Array[]> {
+    const rows = await this.updates.find({ where: { studyId, round }, order: { receivedAt: 'ASC', clinicId: 'ASC' }, select: ['payload'] });
+    return rows.map((row) => row.payload);
+  }
+
   private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
-    const numParameters = parameterCount(study.model);
-    const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
-    const received = await this.updates.findBy({ studyId: study.id, round: round.number });
-    // Decoded one at a time as the strategy consumes them: memory holds one update beside the aggregate.
-    const results = function* (): Generator<FitResult> {
-      for (const update of received) {
-        yield { clinicId: update.clinicId, numSamples: update.numSamples, delta: CODEC.decode(update.payload, numParameters) };
-      }
-    };
-    const strategy = createStrategy(study.strategy);
-    const { parameters, state } = strategy.aggregateFit(global.parameters, results(), unpackState(global));
-    if (!parameters.every(Number.isFinite)) {
+    const version = study.encryption ? await this.encryptedVersion(study, round) : await this.plainVersion(study, round);
+    if (!version) {
       await this.failRound(study, round, 'aggregation produced non-finite parameters (diverging training?)');
       return;
     }
@@ -340,16 +384,18 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       study.finishedAt = round.closedAt;
     }
     await this.db.transaction(async (tx) => {
-      await tx.save(this.modelVersion(study.id, round.number, parameters, state));
+      await tx.save(version);
       await tx.save(round);
       if (last) await tx.save(study);
     });
+    this.encrypted.discard({ studyId: study.id, round: round.number });
     this.clearDeadline(round);
     this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
-    this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates: received.length, outcome });
+    this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates: await this.updates.countBy({ studyId: study.id, round: round.number }), outcome });
 
     const everyone = await this.availableClinics(study);
-    for (const clinicId of everyone) this.hub.send(clinicId, this.evaluateTask(study, round.number));
+    const evaluate = await this.evaluateTask(study, round.number);
+    for (const clinicId of everyone) this.hub.send(clinicId, evaluate);
     if (last) {
       this.finishStudy(study, everyone);
     } else {
@@ -357,7 +403,41 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  /** Plain studies: the strategy aggregates the decoded updates; null if it diverged. */
+  private async plainVersion(study: StudyEntity, round: RoundEntity): Promise<ModelVersionEntity | null> {
+    const numParameters = parameterCount(study.model);
+    const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
+    const received = await this.updates.findBy({ studyId: study.id, round: round.number });
+    // Decoded one at a time as the strategy consumes them: memory holds one update beside the aggregate.
+    const results = function* (): Generator<FitResult> {
+      for (const update of received) {
+        yield { clinicId: update.clinicId, numSamples: update.numSamples, delta: PLAIN.decode(update.payload, numParameters).values };
+      }
+    };
+    const { parameters, state } = aggregateFit(createStrategy(study.strategy), global.parameters!, results(), unpackState(global));
+    return parameters.every(Number.isFinite) ? this.modelVersion(study.id, round.number, parameters, state) : null;
+  }
+
+  /** Encrypted studies: the round's ciphertext sum becomes the model version, as it is. */
+  private async encryptedVersion(study: StudyEntity, round: RoundEntity): Promise<ModelVersionEntity> {
+    const roundKey = { studyId: study.id, round: round.number };
+    const payload = await this.encrypted.save(roundKey, study.encryption!.parameterSet, parameterCount(study.model), () => this.storedPayloads(roundKey));
+    const key = await this.keys.studyKey(study.id);
+    return this.models.create({
+      studyId: study.id,
+      version: round.number,
+      parameters: null,
+      strategyState: null,
+      stateLayout: null,
+      codec: this.codecName(study),
+      keyId: key!.keyId,
+      payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      createdAt: Date.now(),
+    });
+  }
+
   private async failRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
+    this.encrypted.discard({ studyId: study.id, round: round.number });
     round.status = 'failed';
     round.closedAt = Date.now();
     round.outcome = outcome;
@@ -389,7 +469,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.emit({ type: 'study-finished', studyId: study.id, status, error: study.error });
   }
 
-  private evaluateTask(study: StudyEntity, version: number): Task {
+  private async evaluateTask(study: StudyEntity, version: number): Promise<Task> {
     return {
       kind: 'TASK_KIND_EVALUATE',
       studyId: study.id,
@@ -397,8 +477,16 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       round: version,
       modelVersion: version,
       model: this.modelSpecMessage(study),
-      codec: CODEC.name,
+      codec: this.codecName(study),
+      strategy: study.strategy,
+      encryption: await this.encryptionSpec(study),
     };
+  }
+
+  /** What clinics need to encrypt and decrypt for an encrypted study: its parameter set and key. */
+  private async encryptionSpec(study: StudyEntity) {
+    const key = study.encryption ? await this.keys.studyKey(study.id) : null;
+    return study.encryption && key ? { parameterSet: study.encryption.parameterSet, keyId: key.keyId } : null;
   }
 
   private clearDeadline(round: RoundEntity): void {
@@ -409,13 +497,17 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   // ---- models and metrics ----------------------------------------------------------------------
 
-  /** A model version as the codec's bytes, for download. */
-  async modelBytes(studyId: string, version: number): Promise<{ study: StudyEntity; bytes: Uint8Array }> {
+  /**
+   * A model version as bytes for download: plain float32, or for encrypted studies after version 0
+   * (the public initial model) the stored ciphertext sum.
+   */
+  async modelBytes(studyId: string, version: number): Promise<{ study: StudyEntity; bytes: Uint8Array; codec: string; keyId: string }> {
     const study = await this.studies.findOneBy({ id: studyId });
     if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
     const model = await this.models.findOneBy({ studyId, version });
     if (!model) throw refuse.notFound(`study ${studyId} has no model version ${version} (yet)`);
-    return { study, bytes: CODEC.encode(model.parameters) };
+    if (model.payload) return { study, bytes: model.payload, codec: model.codec, keyId: model.keyId ?? '' };
+    return { study, bytes: PLAIN.encode(model.parameters!), codec: PLAIN.name, keyId: '' };
   }
 
   async studyError(studyId: string): Promise<string | null> {
@@ -456,6 +548,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       parameters,
       strategyState: state && layout ? concat(layout.map((k) => state[k]!)) : null,
       stateLayout: layout,
+      codec: PLAIN.name,
+      keyId: null,
+      payload: null,
       createdAt: Date.now(),
     });
   }
@@ -491,6 +586,6 @@ function concat(vectors: Float32Array[]): Float32Array {
 
 function unpackState(model: ModelVersionEntity): StrategyState | null {
   if (!model.strategyState || !model.stateLayout) return null;
-  const size = model.parameters.length;
+  const size = model.parameters!.length;
   return Object.fromEntries(model.stateLayout.map((key, i) => [key, model.strategyState!.slice(i * size, (i + 1) * size)]));
 }

@@ -1,15 +1,29 @@
 import type { DataSourceOptions } from 'typeorm';
+import { ClinicIdentityEntity } from './entities/clinic-identity.entity.js';
 import { ClinicEntity } from './entities/clinic.entity.js';
+import { KeyEnvelopeEntity } from './entities/key-envelope.entity.js';
 import { ModelVersionEntity } from './entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from './entities/received-update.entity.js';
 import { RoundEntity } from './entities/round.entity.js';
 import { SiteMetricEntity } from './entities/site-metric.entity.js';
+import { StudyKeyEntity } from './entities/study-key.entity.js';
 import { StudyEntity } from './entities/study.entity.js';
 import { InitialSchema1732400000000 } from './migrations/1732400000000-initial-schema.js';
+import { EncryptedAggregation1732500000000 } from './migrations/1732500000000-encrypted-aggregation.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
-export const ENTITIES = [ClinicEntity, StudyEntity, RoundEntity, ReceivedUpdateEntity, ModelVersionEntity, SiteMetricEntity];
-export const MIGRATIONS = [InitialSchema1732400000000];
+export const ENTITIES = [
+  ClinicEntity,
+  StudyEntity,
+  RoundEntity,
+  ReceivedUpdateEntity,
+  ModelVersionEntity,
+  SiteMetricEntity,
+  ClinicIdentityEntity,
+  StudyKeyEntity,
+  KeyEnvelopeEntity,
+];
+export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {

@@ -1,4 +1,4 @@
-import type { FitResult } from './strategy.js';
+import type { AggregateResult, FitResult, Strategy, StrategyState } from './strategy.js';
 
 /**
  * Sample-weighted mean of the updates, accumulated one at a time in float64 so memory stays at one
@@ -17,4 +17,9 @@ export function weightedMeanDelta(results: Iterable<FitResult>, length: number):
   }
   if (totalWeight === 0) throw new Error('cannot aggregate a round without updates');
   return Float32Array.from(sum, (s) => s / totalWeight);
+}
+
+/** A plain round: the strategy's server step on the sample-weighted mean of the clinics' updates. */
+export function aggregateFit(strategy: Strategy, global: Float32Array, results: Iterable<FitResult>, state: StrategyState | null): AggregateResult {
+  return strategy.serverStep(global, weightedMeanDelta(results, global.length), state);
 }

@@ -1,5 +1,4 @@
-import { weightedMeanDelta } from './aggregate.js';
-import type { AggregateResult, FitPlan, FitResult, RoundContext, Strategy } from './strategy.js';
+import type { AggregateResult, FitPlan, RoundContext, Strategy } from './strategy.js';
 
 /** FedAvg (McMahan et al. 2017): global += serverLearningRate * sample-weighted mean of the deltas. */
 export class FedAvg implements Strategy {
@@ -11,9 +10,8 @@ export class FedAvg implements Strategy {
     return selectAllAvailable(round);
   }
 
-  aggregateFit(global: Float32Array, results: Iterable<FitResult>): AggregateResult {
-    const mean = weightedMeanDelta(results, global.length);
-    return { parameters: global.map((w, i) => w + this.serverLearningRate * mean[i]!), state: null };
+  serverStep(global: Float32Array, meanDelta: Float32Array): AggregateResult {
+    return { parameters: global.map((w, i) => w + this.serverLearningRate * meanDelta[i]!), state: null };
   }
 }
 

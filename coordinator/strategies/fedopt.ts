@@ -1,6 +1,5 @@
-import { weightedMeanDelta } from './aggregate.js';
 import { selectAllAvailable } from './fedavg.js';
-import type { AggregateResult, FitPlan, FitResult, RoundContext, Strategy, StrategyState } from './strategy.js';
+import type { AggregateResult, FitPlan, RoundContext, Strategy, StrategyState } from './strategy.js';
 
 export type FedOptVariant = 'fedadam' | 'fedyogi' | 'fedadagrad';
 
@@ -39,10 +38,10 @@ export class FedOpt implements Strategy {
     return selectAllAvailable(round);
   }
 
-  aggregateFit(global: Float32Array, results: Iterable<FitResult>, state: StrategyState | null): AggregateResult {
-    const delta = weightedMeanDelta(results, global.length);
-    const m = state?.['m'] ?? new Float32Array(global.length);
-    const v = state?.['v'] ?? new Float32Array(global.length);
+  serverStep(global: Float32Array, delta: Float32Array, state: StrategyState | null): AggregateResult {
+    // Copies: a caller's state (e.g. a clinic's cached model) must not change under it.
+    const m = Float32Array.from(state?.['m'] ?? new Float32Array(global.length));
+    const v = Float32Array.from(state?.['v'] ?? new Float32Array(global.length));
     const parameters = new Float32Array(global.length);
     for (let i = 0; i < global.length; i++) {
       const d = delta[i]!;

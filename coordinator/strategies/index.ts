@@ -3,7 +3,8 @@
  *
  * @example
  * const strategy = createStrategy({ name: 'fedadam', serverLearningRate: 0.01 });
- * const { parameters } = strategy.aggregateFit(global, [{ clinicId: 'va', numSamples: 85, delta }], null);
+ * const { parameters } = aggregateFit(strategy, global, [{ clinicId: 'va', numSamples: 85, delta }], null);
+ * const next = strategy.serverStep(global, meanDelta, state); // where only the mean is known (privacy he)
  */
 import { FedAvg } from './fedavg.js';
 import { FedOpt, type FedOptVariant } from './fedopt.js';
@@ -12,7 +13,7 @@ import type { Strategy, StrategyConfig } from './strategy.js';
 export type { AggregateResult, FitPlan, FitResult, RoundContext, Strategy, StrategyConfig, StrategyState } from './strategy.js';
 export { FedAvg } from './fedavg.js';
 export { FedOpt } from './fedopt.js';
-export { weightedMeanDelta } from './aggregate.js';
+export { aggregateFit, weightedMeanDelta } from './aggregate.js';
 
 export const STRATEGY_NAMES = ['fedavg', 'fedadam', 'fedyogi', 'fedadagrad'] as const;
 

@@ -1,13 +1,14 @@
 /**
- * A federated strategy, split as in Flower: `configureFit` decides who trains and how, `aggregateFit`
- * turns the round's updates into the next global model. Strategies see flat parameter vectors only;
- * the coordinator never runs the model.
+ * A federated strategy, split as in Flower: `configureFit` decides who trains and how, `serverStep`
+ * turns the round's sample-weighted mean update into the next global model. Strategies see flat
+ * parameter vectors only and are pure, so the step runs wherever the mean is known: at the
+ * coordinator for plain studies, at every clinic for encrypted ones (only clinics can decrypt the mean).
  */
 export interface Strategy {
   readonly name: string;
   configureFit(round: RoundContext): FitPlan;
   /** Next global parameters and the strategy's state to persist (e.g. server optimiser moments). */
-  aggregateFit(global: Float32Array, results: Iterable<FitResult>, state: StrategyState | null): AggregateResult;
+  serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult;
 }
 
 export interface RoundContext {

@@ -35,13 +35,20 @@ export class StudiesController {
     return this.studies.detail(await this.require(id));
   }
 
-  /** A model version's parameters as JSON numbers, in the flat layout of the study's model spec. */
+  /**
+   * A model version's parameters as JSON numbers, in the flat layout of the study's model spec. An
+   * encrypted version has none the coordinator could show: only its codec, key and size.
+   */
   @Get(':id/models/:version')
   async model(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
     const study = await this.require(id);
     const model = await this.studies.modelVersion(study.id, version);
     if (!model) throw new NotFoundException(`study ${id} has no model version ${version}`);
-    return { studyId: id, version, model: study.model, parameters: Array.from(model.parameters), createdAt: new Date(model.createdAt).toISOString() };
+    const createdAt = new Date(model.createdAt).toISOString();
+    if (!model.parameters) {
+      return { studyId: id, version, model: study.model, encrypted: true, codec: model.codec, keyId: model.keyId, bytes: model.payload?.length ?? 0, createdAt };
+    }
+    return { studyId: id, version, model: study.model, parameters: Array.from(model.parameters), createdAt };
   }
 
   private async require(id: string) {

@@ -72,6 +72,7 @@ export class StudiesService {
       strategy: study.strategy,
       training: study.training,
       privacy: study.privacy,
+      encryption: study.encryption,
       rounds: study.rounds,
       quorum: study.quorum,
       minClinics: study.minClinics,

@@ -1,5 +1,6 @@
 import { datasetDescriptor } from '../../common/datasets.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
+import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
 import { STRATEGY_NAMES, type StrategyConfig } from '../strategies/index.js';
 
 /** How each clinic trains in a round. */
@@ -14,6 +15,16 @@ export interface TrainingSettings {
   localSteps: number;
 }
 
+/** Privacy modes available so far: plain updates, or CKKS-encrypted updates and aggregates. */
+export const PRIVACY_MODES = ['none', 'he'] as const;
+export type PrivacyMode = (typeof PRIVACY_MODES)[number];
+
+/** CKKS settings of a study with privacy `he`. */
+export interface EncryptionSettings {
+  /** CKKS parameter set (crypto/ckks/parameter-sets.ts). Default `n8192-q60-s40`. */
+  parameterSet: string;
+}
+
 /** A study as an operator defines it; every field has a default but `dataset`. */
 export interface StudyConfig {
   /** Display name. Default: `<dataset> <strategy>`. */
@@ -25,8 +36,13 @@ export interface StudyConfig {
   /** Aggregation strategy. Default {@link DEFAULT_STRATEGY} (FedAdam). */
   strategy: StrategyConfig;
   training: TrainingSettings;
-  /** Privacy mode; only `none` so far. */
-  privacy: 'none';
+  /**
+   * `none`: updates travel as plain float32. `he`: clinics send CKKS-encrypted updates, the
+   * coordinator sums ciphertexts without any key, and only clinics can decrypt the sum. Default `none`.
+   */
+  privacy: PrivacyMode;
+  /** With privacy `he`: the CKKS parameter set; null otherwise. */
+  encryption: EncryptionSettings | null;
   /** Rounds to run. Default 15 (FLamby's Fed-Heart-Disease schedule). */
   rounds: number;
   /** Fewest updates a round may close with at its timeout. Default: every site of the dataset. */
@@ -116,8 +132,14 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     localSteps: trainingField.integer('localSteps', 1) ?? DEFAULT_TRAINING.localSteps,
   };
 
-  const privacy = field.string('privacy') ?? 'none';
-  if (privacy !== 'none') problems.push(`privacy "${privacy}" is not available yet (only "none")`);
+  const privacyName = field.string('privacy') ?? 'none';
+  const privacy = PRIVACY_MODES.find((mode) => mode === privacyName);
+  if (!privacy) problems.push(`privacy "${privacyName}" is not available (known: ${PRIVACY_MODES.join(', ')})`);
+  const encryptionField = new FieldReader(field.object('encryption') ?? {}, problems, 'encryption.');
+  const parameterSet = encryptionField.string('parameterSet') ?? DEFAULT_PARAMETER_SET.name;
+  if (!PARAMETER_SETS.some((set) => set.name === parameterSet)) {
+    problems.push(`encryption.parameterSet "${parameterSet}" is unknown (known: ${PARAMETER_SETS.map((set) => set.name).join(', ')})`);
+  }
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const quorum = field.integer('quorum', 1) ?? sites;
@@ -130,7 +152,8 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     model,
     strategy,
     training,
-    privacy: 'none',
+    privacy: privacy ?? 'none',
+    encryption: privacy === 'he' ? { parameterSet } : null,
     rounds: field.integer('rounds', 1) ?? 15,
     quorum,
     minClinics,

@@ -39,6 +39,11 @@ export class CkksUpdateCodec implements UpdateCodec {
     return this.ckks.updateBytes(length);
   }
 
+  /** Exact size of a sum of updates of `length` parameters (what clinics download). */
+  aggregateBytes(length: number): number {
+    return this.ckks.aggregateBytes(length);
+  }
+
   /**
    * Encrypts `weight * delta` and `weight`. `contributors` is how many clinics' updates the sum will
    * hold: the encoder refuses values whose sum could overflow the parameter set's headroom.

@@ -1,7 +1,7 @@
 import type { Ciphertext, SEALContext } from 'node-seal';
 import { CodecError } from '../codec/update-codec.js';
 import { checkSecurity, dataPrimes, headroom, parameterSetByName, type CkksParameterSet } from './parameter-sets.js';
-import { loadSeal, sealErrorMessage, type Seal, type SealScope } from './seal.js';
+import { loadSeal, plainBytes, sealErrorMessage, type Seal, type SealScope } from './seal.js';
 import { checkSealHeader, PARMS_ID_BYTES, PARMS_ID_OFFSET, type SealHeader } from './seal-header.js';
 
 /** SEAL's serialization of a ciphertext: header, parms_id, then fixed metadata (is_ntt_form, size, N, k, scale, correction). */
@@ -103,7 +103,7 @@ export class CkksContext {
     }
     const ciphertext = scope.own(new this.seal.Ciphertext());
     try {
-      ciphertext.loadFromArray(this.context, bytes);
+      ciphertext.loadFromArray(this.context, plainBytes(bytes));
     } catch (error) {
       throw new CodecError(`${what}: SEAL refused it (${sealErrorMessage(this.seal, error)})`);
     }

@@ -84,3 +84,8 @@ export function sealErrorMessage(seal: Seal, error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** node-seal's loaders accept a plain Uint8Array only (not a Buffer or other subclass): a view, no copy. */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

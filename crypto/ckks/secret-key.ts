@@ -3,7 +3,7 @@ import type { Encryptor, SecretKey } from 'node-seal';
 import { CodecError } from '../codec/update-codec.js';
 import type { CkksContext } from './context.js';
 import { checkSealHeader } from './seal-header.js';
-import { sealErrorMessage } from './seal.js';
+import { plainBytes, sealErrorMessage } from './seal.js';
 
 /**
  * A study's CKKS secret key, held only by clinics. Generated once per study in the key ceremony
@@ -37,7 +37,7 @@ export class CkksSecretKey {
     checkSealHeader(bytes, 'secret key');
     const secretKey = new ckks.seal.SecretKey();
     try {
-      secretKey.loadFromArray(ckks.context, bytes);
+      secretKey.loadFromArray(ckks.context, plainBytes(bytes));
     } catch (error) {
       secretKey.delete();
       throw new CodecError(`secret key does not load for parameter set ${ckks.parameterSet.name}: ${sealErrorMessage(ckks.seal, error)}`);

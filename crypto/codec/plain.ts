@@ -1,21 +1,21 @@
-import { CodecError, type UpdateCodec } from './update-codec.js';
+import { CodecError, type DecodedUpdate, type UpdateCodec } from './update-codec.js';
 
 /** Little-endian IEEE-754 float32, 4 bytes a parameter; refuses NaN and infinities. The weight travels in the header. */
-export const plainFloat32Codec: UpdateCodec = {
-  name: 'plain-f32',
+export const plainFloat32Codec = {
+  name: 'plain-f32' as const,
 
   weightInPayload: false,
 
-  encodedBytes: (length) => length * 4,
+  encodedBytes: (length: number) => length * 4,
 
-  encode(values) {
+  encode(values: Float32Array): Uint8Array {
     const bytes = new Uint8Array(values.length * 4);
     const view = new DataView(bytes.buffer);
     values.forEach((v, i) => view.setFloat32(i * 4, v, true));
     return bytes;
   },
 
-  decode(bytes, expectedLength) {
+  decode(bytes: Uint8Array, expectedLength: number): DecodedUpdate {
     if (bytes.length !== expectedLength * 4) {
       throw new CodecError(
         `expected ${expectedLength} float32 parameters (${expectedLength * 4} bytes), got ${bytes.length} bytes` +
@@ -33,4 +33,4 @@ export const plainFloat32Codec: UpdateCodec = {
     }
     return { values, weight: null };
   },
-};
+} satisfies UpdateCodec;

@@ -1,15 +1,24 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { ClinicCard as _cohort_v1_ClinicCard, ClinicCard__Output as _cohort_v1_ClinicCard__Output } from './cohort/v1/ClinicCard.js';
 import type { DownloadModelRequest as _cohort_v1_DownloadModelRequest, DownloadModelRequest__Output as _cohort_v1_DownloadModelRequest__Output } from './cohort/v1/DownloadModelRequest.js';
+import type { EncryptionSpec as _cohort_v1_EncryptionSpec, EncryptionSpec__Output as _cohort_v1_EncryptionSpec__Output } from './cohort/v1/EncryptionSpec.js';
 import type { EvaluationAck as _cohort_v1_EvaluationAck, EvaluationAck__Output as _cohort_v1_EvaluationAck__Output } from './cohort/v1/EvaluationAck.js';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.js';
 import type { FederationClient as _cohort_v1_FederationClient, FederationDefinition as _cohort_v1_FederationDefinition } from './cohort/v1/Federation.js';
+import type { FetchKeyEnvelopeRequest as _cohort_v1_FetchKeyEnvelopeRequest, FetchKeyEnvelopeRequest__Output as _cohort_v1_FetchKeyEnvelopeRequest__Output } from './cohort/v1/FetchKeyEnvelopeRequest.js';
+import type { KeyEnvelope as _cohort_v1_KeyEnvelope, KeyEnvelope__Output as _cohort_v1_KeyEnvelope__Output } from './cohort/v1/KeyEnvelope.js';
+import type { KeyEnvelopeDelivery as _cohort_v1_KeyEnvelopeDelivery, KeyEnvelopeDelivery__Output as _cohort_v1_KeyEnvelopeDelivery__Output } from './cohort/v1/KeyEnvelopeDelivery.js';
+import type { KeyEnvelopesAck as _cohort_v1_KeyEnvelopesAck, KeyEnvelopesAck__Output as _cohort_v1_KeyEnvelopesAck__Output } from './cohort/v1/KeyEnvelopesAck.js';
+import type { KeyRoster as _cohort_v1_KeyRoster, KeyRoster__Output as _cohort_v1_KeyRoster__Output } from './cohort/v1/KeyRoster.js';
+import type { KeyRosterRequest as _cohort_v1_KeyRosterRequest, KeyRosterRequest__Output as _cohort_v1_KeyRosterRequest__Output } from './cohort/v1/KeyRosterRequest.js';
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
 import type { ModelHeader as _cohort_v1_ModelHeader, ModelHeader__Output as _cohort_v1_ModelHeader__Output } from './cohort/v1/ModelHeader.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from './cohort/v1/RegisterRequest.js';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from './cohort/v1/RegisterResponse.js';
+import type { StrategySpec as _cohort_v1_StrategySpec, StrategySpec__Output as _cohort_v1_StrategySpec__Output } from './cohort/v1/StrategySpec.js';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
 import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from './cohort/v1/TrainingConfig.js';
 import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
@@ -24,15 +33,24 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   cohort: {
     v1: {
+      ClinicCard: MessageTypeDefinition<_cohort_v1_ClinicCard, _cohort_v1_ClinicCard__Output>
       DownloadModelRequest: MessageTypeDefinition<_cohort_v1_DownloadModelRequest, _cohort_v1_DownloadModelRequest__Output>
+      EncryptionSpec: MessageTypeDefinition<_cohort_v1_EncryptionSpec, _cohort_v1_EncryptionSpec__Output>
       EvaluationAck: MessageTypeDefinition<_cohort_v1_EvaluationAck, _cohort_v1_EvaluationAck__Output>
       EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
       Federation: SubtypeConstructor<typeof grpc.Client, _cohort_v1_FederationClient> & { service: _cohort_v1_FederationDefinition }
+      FetchKeyEnvelopeRequest: MessageTypeDefinition<_cohort_v1_FetchKeyEnvelopeRequest, _cohort_v1_FetchKeyEnvelopeRequest__Output>
+      KeyEnvelope: MessageTypeDefinition<_cohort_v1_KeyEnvelope, _cohort_v1_KeyEnvelope__Output>
+      KeyEnvelopeDelivery: MessageTypeDefinition<_cohort_v1_KeyEnvelopeDelivery, _cohort_v1_KeyEnvelopeDelivery__Output>
+      KeyEnvelopesAck: MessageTypeDefinition<_cohort_v1_KeyEnvelopesAck, _cohort_v1_KeyEnvelopesAck__Output>
+      KeyRoster: MessageTypeDefinition<_cohort_v1_KeyRoster, _cohort_v1_KeyRoster__Output>
+      KeyRosterRequest: MessageTypeDefinition<_cohort_v1_KeyRosterRequest, _cohort_v1_KeyRosterRequest__Output>
       ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
       ModelHeader: MessageTypeDefinition<_cohort_v1_ModelHeader, _cohort_v1_ModelHeader__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
       RegisterRequest: MessageTypeDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterRequest__Output>
       RegisterResponse: MessageTypeDefinition<_cohort_v1_RegisterResponse, _cohort_v1_RegisterResponse__Output>
+      StrategySpec: MessageTypeDefinition<_cohort_v1_StrategySpec, _cohort_v1_StrategySpec__Output>
       Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
       TaskKind: EnumTypeDefinition
       TrainingConfig: MessageTypeDefinition<_cohort_v1_TrainingConfig, _cohort_v1_TrainingConfig__Output>

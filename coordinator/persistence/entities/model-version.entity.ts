@@ -1,7 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMillis, float32Blob } from '../columns.js';
 
-/** Global parameters after a round (version 0: the initial model) and the strategy's state then. */
+/**
+ * A study's model after a round (version 0: the initial model). Plain studies store the global
+ * parameters and the strategy's state; encrypted studies (privacy `he`) store the round's CKKS sum,
+ * which only clinics can decrypt and turn into parameters.
+ */
 @Entity('model_versions')
 export class ModelVersionEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
@@ -10,8 +14,21 @@ export class ModelVersionEntity {
   @PrimaryColumn('integer')
   version!: number;
 
-  @Column('blob', { transformer: float32Blob })
-  parameters!: Float32Array;
+  /** Global parameters; null for an encrypted version. */
+  @Column('blob', { nullable: true, transformer: float32Blob })
+  parameters!: Float32Array | null;
+
+  /** How the version downloads: `plain-f32`, or the CKKS codec of an encrypted sum. */
+  @Column('varchar', { length: 64, default: 'plain-f32' })
+  codec!: string;
+
+  /** Encrypted versions: the key the sum is encrypted under. */
+  @Column('varchar', { name: 'key_id', length: 64, nullable: true })
+  keyId!: string | null;
+
+  /** Encrypted versions: the CKKS sum of the round's weighted updates and weights, as downloaded. */
+  @Column('blob', { nullable: true })
+  payload!: Buffer | null;
 
   /** Strategy state as named float32 vectors concatenated in `stateLayout` order. */
   @Column('blob', { name: 'strategy_state', nullable: true, transformer: float32Blob })

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ModelSpec } from '../../../common/model-spec.js';
 import type { StrategyConfig } from '../../strategies/index.js';
-import type { TrainingSettings } from '../../studies/study-config.js';
+import type { EncryptionSettings, TrainingSettings } from '../../studies/study-config.js';
 import { epochMillis } from '../columns.js';
 
 export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';
@@ -29,6 +29,10 @@ export class StudyEntity {
 
   @Column('varchar', { length: 16 })
   privacy!: string;
+
+  /** CKKS settings when `privacy` is `he`. */
+  @Column('simple-json', { nullable: true })
+  encryption!: EncryptionSettings | null;
 
   @Column('integer')
   rounds!: number;

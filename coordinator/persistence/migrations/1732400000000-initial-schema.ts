@@ -1,16 +1,5 @@
-import { Table, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
-
-const text = (name: string, length: number, extra: Partial<TableColumnOptions> = {}): TableColumnOptions => ({
-  name,
-  type: 'varchar',
-  length: String(length),
-  ...extra,
-});
-const int = (name: string, extra: Partial<TableColumnOptions> = {}): TableColumnOptions => ({ name, type: 'integer', ...extra });
-const millis = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable });
-const real = (name: string): TableColumnOptions => ({ name, type: 'double precision' });
-const json = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
-const bytes = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'blob', isNullable: nullable });
+import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { bytes, int, json, millis, real, text } from './columns.js';
 
 /** Clinics, studies, rounds, received updates, model versions and per-site metrics. */
 export class InitialSchema1732400000000 implements MigrationInterface {

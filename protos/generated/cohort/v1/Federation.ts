@@ -5,6 +5,12 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { DownloadModelRequest as _cohort_v1_DownloadModelRequest, DownloadModelRequest__Output as _cohort_v1_DownloadModelRequest__Output } from '../../cohort/v1/DownloadModelRequest.js';
 import type { EvaluationAck as _cohort_v1_EvaluationAck, EvaluationAck__Output as _cohort_v1_EvaluationAck__Output } from '../../cohort/v1/EvaluationAck.js';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from '../../cohort/v1/EvaluationReport.js';
+import type { FetchKeyEnvelopeRequest as _cohort_v1_FetchKeyEnvelopeRequest, FetchKeyEnvelopeRequest__Output as _cohort_v1_FetchKeyEnvelopeRequest__Output } from '../../cohort/v1/FetchKeyEnvelopeRequest.js';
+import type { KeyEnvelope as _cohort_v1_KeyEnvelope, KeyEnvelope__Output as _cohort_v1_KeyEnvelope__Output } from '../../cohort/v1/KeyEnvelope.js';
+import type { KeyEnvelopeDelivery as _cohort_v1_KeyEnvelopeDelivery, KeyEnvelopeDelivery__Output as _cohort_v1_KeyEnvelopeDelivery__Output } from '../../cohort/v1/KeyEnvelopeDelivery.js';
+import type { KeyEnvelopesAck as _cohort_v1_KeyEnvelopesAck, KeyEnvelopesAck__Output as _cohort_v1_KeyEnvelopesAck__Output } from '../../cohort/v1/KeyEnvelopesAck.js';
+import type { KeyRoster as _cohort_v1_KeyRoster, KeyRoster__Output as _cohort_v1_KeyRoster__Output } from '../../cohort/v1/KeyRoster.js';
+import type { KeyRosterRequest as _cohort_v1_KeyRosterRequest, KeyRosterRequest__Output as _cohort_v1_KeyRosterRequest__Output } from '../../cohort/v1/KeyRosterRequest.js';
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from '../../cohort/v1/ModelChunk.js';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.js';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.js';
@@ -18,6 +24,24 @@ export interface FederationClient extends grpc.Client {
   DownloadModel(argument: _cohort_v1_DownloadModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
   downloadModel(argument: _cohort_v1_DownloadModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
   downloadModel(argument: _cohort_v1_DownloadModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
+  
+  FetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  FetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  FetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  FetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  fetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  fetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  fetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  fetchKeyEnvelope(argument: _cohort_v1_FetchKeyEnvelopeRequest, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopeDelivery__Output>): grpc.ClientUnaryCall;
+  
+  GetKeyRoster(argument: _cohort_v1_KeyRosterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  GetKeyRoster(argument: _cohort_v1_KeyRosterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  GetKeyRoster(argument: _cohort_v1_KeyRosterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  GetKeyRoster(argument: _cohort_v1_KeyRosterRequest, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  getKeyRoster(argument: _cohort_v1_KeyRosterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  getKeyRoster(argument: _cohort_v1_KeyRosterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  getKeyRoster(argument: _cohort_v1_KeyRosterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  getKeyRoster(argument: _cohort_v1_KeyRosterRequest, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
   
   Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -36,6 +60,15 @@ export interface FederationClient extends grpc.Client {
   reportEvaluation(argument: _cohort_v1_EvaluationReport, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
   reportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
   reportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
+  
+  SubmitKeyEnvelopes(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  SubmitKeyEnvelopes(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  SubmitKeyEnvelopes(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  SubmitKeyEnvelopes(callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  submitKeyEnvelopes(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  submitKeyEnvelopes(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  submitKeyEnvelopes(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
+  submitKeyEnvelopes(callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
   
   UploadUpdate(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
   UploadUpdate(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_UploadAck__Output>): grpc.ClientWritableStream<_cohort_v1_UpdateChunk>;
@@ -56,9 +89,15 @@ export interface FederationClient extends grpc.Client {
 export interface FederationHandlers extends grpc.UntypedServiceImplementation {
   DownloadModel: grpc.handleServerStreamingCall<_cohort_v1_DownloadModelRequest__Output, _cohort_v1_ModelChunk>;
   
+  FetchKeyEnvelope: grpc.handleUnaryCall<_cohort_v1_FetchKeyEnvelopeRequest__Output, _cohort_v1_KeyEnvelopeDelivery>;
+  
+  GetKeyRoster: grpc.handleUnaryCall<_cohort_v1_KeyRosterRequest__Output, _cohort_v1_KeyRoster>;
+  
   Register: grpc.handleUnaryCall<_cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse>;
   
   ReportEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck>;
+  
+  SubmitKeyEnvelopes: grpc.handleClientStreamingCall<_cohort_v1_KeyEnvelope__Output, _cohort_v1_KeyEnvelopesAck>;
   
   UploadUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateChunk__Output, _cohort_v1_UploadAck>;
   
@@ -68,8 +107,11 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
 
 export interface FederationDefinition extends grpc.ServiceDefinition {
   DownloadModel: MethodDefinition<_cohort_v1_DownloadModelRequest, _cohort_v1_ModelChunk, _cohort_v1_DownloadModelRequest__Output, _cohort_v1_ModelChunk__Output>
+  FetchKeyEnvelope: MethodDefinition<_cohort_v1_FetchKeyEnvelopeRequest, _cohort_v1_KeyEnvelopeDelivery, _cohort_v1_FetchKeyEnvelopeRequest__Output, _cohort_v1_KeyEnvelopeDelivery__Output>
+  GetKeyRoster: MethodDefinition<_cohort_v1_KeyRosterRequest, _cohort_v1_KeyRoster, _cohort_v1_KeyRosterRequest__Output, _cohort_v1_KeyRoster__Output>
   Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
   ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationAck, _cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck__Output>
+  SubmitKeyEnvelopes: MethodDefinition<_cohort_v1_KeyEnvelope, _cohort_v1_KeyEnvelopesAck, _cohort_v1_KeyEnvelope__Output, _cohort_v1_KeyEnvelopesAck__Output>
   UploadUpdate: MethodDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UploadAck, _cohort_v1_UpdateChunk__Output, _cohort_v1_UploadAck__Output>
   WatchTasks: MethodDefinition<_cohort_v1_WatchTasksRequest, _cohort_v1_Task, _cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task__Output>
 }

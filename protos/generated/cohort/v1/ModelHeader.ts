@@ -10,6 +10,7 @@ export interface ModelHeader {
   'codec'?: (string);
   'totalBytes'?: (number | string | Long);
   'sha256'?: (Buffer | Uint8Array | string);
+  'keyId'?: (string);
 }
 
 export interface ModelHeader__Output {
@@ -19,4 +20,5 @@ export interface ModelHeader__Output {
   'codec': (string);
   'totalBytes': (number);
   'sha256': (Buffer);
+  'keyId': (string);
 }

@@ -3,6 +3,8 @@
 import type { TaskKind as _cohort_v1_TaskKind, TaskKind__Output as _cohort_v1_TaskKind__Output } from '../../cohort/v1/TaskKind.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from '../../cohort/v1/ModelSpec.js';
 import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from '../../cohort/v1/TrainingConfig.js';
+import type { StrategySpec as _cohort_v1_StrategySpec, StrategySpec__Output as _cohort_v1_StrategySpec__Output } from '../../cohort/v1/StrategySpec.js';
+import type { EncryptionSpec as _cohort_v1_EncryptionSpec, EncryptionSpec__Output as _cohort_v1_EncryptionSpec__Output } from '../../cohort/v1/EncryptionSpec.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Task {
@@ -18,6 +20,9 @@ export interface Task {
   'studyStatus'?: (string);
   'message'?: (string);
   'dataset'?: (string);
+  'strategy'?: (_cohort_v1_StrategySpec | null);
+  'encryption'?: (_cohort_v1_EncryptionSpec | null);
+  'participants'?: (number);
 }
 
 export interface Task__Output {
@@ -33,4 +38,7 @@ export interface Task__Output {
   'studyStatus': (string);
   'message': (string);
   'dataset': (string);
+  'strategy': (_cohort_v1_StrategySpec__Output | null);
+  'encryption': (_cohort_v1_EncryptionSpec__Output | null);
+  'participants': (number);
 }

@@ -12,6 +12,7 @@ export interface UpdateHeader {
   'totalBytes'?: (number | string | Long);
   'sha256'?: (Buffer | Uint8Array | string);
   'trainLoss'?: (number | string);
+  'keyId'?: (string);
 }
 
 export interface UpdateHeader__Output {
@@ -24,4 +25,5 @@ export interface UpdateHeader__Output {
   'totalBytes': (number);
   'sha256': (Buffer);
   'trainLoss': (number);
+  'keyId': (string);
 }

@@ -1,0 +1,197 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { Subject } from 'rxjs';
+import type { DataSource, Repository } from 'typeorm';
+import { refuse } from '../../common/errors.js';
+import { checkClinicId, equalBytes, fingerprint, IdentityError, verifyEnvelope, type ClinicCard, type KeyEnvelope } from '../../crypto/index.js';
+import { ClinicIdentityEntity } from '../persistence/entities/clinic-identity.entity.js';
+import { KeyEnvelopeEntity } from '../persistence/entities/key-envelope.entity.js';
+import { StudyKeyEntity } from '../persistence/entities/study-key.entity.js';
+import { StudyEntity } from '../persistence/entities/study.entity.js';
+
+export interface KeyRosterView {
+  studyId: string;
+  parameterSet: string;
+  keyId: string;
+  members: ClinicCard[];
+}
+
+const KEY_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * Key custody at the coordinator: enrolled clinic identities, and the relay of sealed study keys.
+ * The coordinator checks who signed an envelope and that it is sealed to the recipient's enrolled
+ * key, stores it, and hands it to that recipient; it holds no secret key and cannot open one.
+ */
+@Injectable()
+export class KeysService {
+  private readonly logger = new Logger('Keys');
+  private readonly keyReadySubject = new Subject<string>();
+  /** Fires with the study id when a study's key ceremony completed. */
+  readonly keyReady$ = this.keyReadySubject.asObservable();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(ClinicIdentityEntity) private readonly identities: Repository<ClinicIdentityEntity>,
+    @InjectRepository(StudyKeyEntity) private readonly keys: Repository<StudyKeyEntity>,
+    @InjectRepository(KeyEnvelopeEntity) private readonly envelopes: Repository<KeyEnvelopeEntity>,
+    @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
+  ) {}
+
+  /** Enrols a clinic by its public card; enrolling the same keys again is a no-op, other keys are refused. */
+  async enrol(card: ClinicCard): Promise<{ clinicId: string; fingerprint: string; created: boolean }> {
+    checkClinicId(card.clinicId);
+    const existing = await this.identities.findOneBy({ clinicId: card.clinicId });
+    if (existing) {
+      if (!equalBytes(existing.signPublicKey, card.signPublicKey) || !equalBytes(existing.boxPublicKey, card.boxPublicKey)) {
+        throw refuse.duplicate(`clinic ${card.clinicId} is already enrolled with other keys (${fingerprint(toCard(existing))})`);
+      }
+      return { clinicId: card.clinicId, fingerprint: fingerprint(card), created: false };
+    }
+    await this.identities.insert({
+      clinicId: card.clinicId,
+      signPublicKey: Buffer.from(card.signPublicKey),
+      boxPublicKey: Buffer.from(card.boxPublicKey),
+      enrolledAt: Date.now(),
+    });
+    this.logger.log(`clinic ${card.clinicId} enrolled, fingerprint ${fingerprint(card)}`);
+    return { clinicId: card.clinicId, fingerprint: fingerprint(card), created: true };
+  }
+
+  async enrolled(): Promise<ClinicCard[]> {
+    return (await this.identities.find({ order: { clinicId: 'ASC' } })).map(toCard);
+  }
+
+  async requireEnrolled(clinicId: string): Promise<ClinicCard> {
+    const identity = await this.identities.findOneBy({ clinicId });
+    if (!identity) throw refuse.unauthenticated(`clinic "${clinicId}" is not enrolled: the operator enrols clinics by their public card`);
+    return toCard(identity);
+  }
+
+  /** The clinics a study's key is to be sealed to: every enrolled clinic. */
+  async roster(clinicId: string, studyId: string): Promise<KeyRosterView> {
+    await this.requireEnrolled(clinicId);
+    const study = await this.requireEncryptedStudy(studyId);
+    const key = await this.keys.findOneBy({ studyId });
+    return { studyId, parameterSet: study.encryption!.parameterSet, keyId: key?.keyId ?? '', members: await this.enrolled() };
+  }
+
+  async studyKey(studyId: string): Promise<StudyKeyEntity | null> {
+    return this.keys.findOneBy({ studyId });
+  }
+
+  /** Clinics holding an envelope of the study's key: the only ones an encrypted round can ask. */
+  async keyHolders(studyId: string): Promise<Set<string>> {
+    const rows = await this.envelopes.find({ where: { studyId }, select: ['recipientClinicId'] });
+    return new Set(rows.map((row) => row.recipientClinicId));
+  }
+
+  /**
+   * Stores a key ceremony: every envelope of one key, from one enrolled sender, signed by it and
+   * sealed to each recipient's enrolled key. All are checked before any is stored; all or none land.
+   */
+  async submitEnvelopes(envelopes: KeyEnvelope[]): Promise<{ studyId: string; keyId: string; envelopes: number }> {
+    const first = envelopes[0];
+    if (!first) throw refuse.invalid('a key ceremony carries at least one envelope');
+    const study = await this.requireEncryptedStudy(first.studyId);
+    const { keyId, parameterSet, senderClinicId } = first;
+    if (!KEY_ID.test(keyId)) throw refuse.invalid(`key id "${keyId}" must be 32 lower-case hex digits`);
+    if (parameterSet !== study.encryption!.parameterSet) {
+      throw refuse.invalid(`study ${study.id} encrypts with parameter set ${study.encryption!.parameterSet}, the envelopes carry a ${parameterSet} key`);
+    }
+    const sender = await this.requireEnrolled(senderClinicId);
+    const seen = new Set<string>();
+    for (const [i, envelope] of envelopes.entries()) {
+      const what = `envelope ${i} (for ${envelope.recipientClinicId})`;
+      if (envelope.studyId !== study.id || envelope.keyId !== keyId || envelope.parameterSet !== parameterSet || envelope.senderClinicId !== senderClinicId) {
+        throw refuse.invalid(`${what}: every envelope of a ceremony names the same study, key, parameter set and sender`);
+      }
+      if (seen.has(envelope.recipientClinicId)) throw refuse.invalid(`${what}: a second envelope for the same clinic`);
+      seen.add(envelope.recipientClinicId);
+      const recipient = await this.identities.findOneBy({ clinicId: envelope.recipientClinicId });
+      if (!recipient) throw refuse.invalid(`${what}: clinic ${envelope.recipientClinicId} is not enrolled`);
+      if (!equalBytes(recipient.boxPublicKey, envelope.recipientBoxPublicKey)) {
+        throw refuse.invalid(`${what}: sealed to a key that is not ${envelope.recipientClinicId}'s enrolled key`);
+      }
+      try {
+        verifyEnvelope(envelope, sender.signPublicKey);
+      } catch (error) {
+        if (error instanceof IdentityError) throw refuse.invalid(`${what}: ${error.message}`);
+        throw error;
+      }
+    }
+    const now = Date.now();
+    await this.db.transaction(async (tx) => {
+      // Inside the transaction, so two ceremonies racing cannot both land.
+      const existing = await tx.findOneBy(StudyKeyEntity, { studyId: study.id });
+      if (existing) throw refuse.duplicate(`study ${study.id} already has key ${existing.keyId} (generated by ${existing.generatedBy}); keys are per study`);
+      await tx.insert(StudyKeyEntity, { studyId: study.id, keyId, parameterSet, generatedBy: senderClinicId, createdAt: now });
+      await tx.insert(
+        KeyEnvelopeEntity,
+        envelopes.map((e) => ({
+          studyId: e.studyId,
+          recipientClinicId: e.recipientClinicId,
+          keyId: e.keyId,
+          parameterSet: e.parameterSet,
+          senderClinicId: e.senderClinicId,
+          recipientBoxPublicKey: Buffer.from(e.recipientBoxPublicKey),
+          ephemeralPublicKey: Buffer.from(e.ephemeralPublicKey),
+          nonce: Buffer.from(e.nonce),
+          sealedKey: Buffer.from(e.sealedKey),
+          signature: Buffer.from(e.signature),
+          createdAt: now,
+        })),
+      );
+    });
+    this.logger.log(`study ${study.id}: key ${keyId} from ${senderClinicId} sealed to ${envelopes.length} clinics`);
+    this.keyReadySubject.next(study.id);
+    return { studyId: study.id, keyId, envelopes: envelopes.length };
+  }
+
+  /** The study key as sealed to `clinicId`, with its sender's enrolled card. */
+  async envelopeFor(clinicId: string, studyId: string): Promise<{ envelope: KeyEnvelope; sender: ClinicCard }> {
+    await this.requireEnrolled(clinicId);
+    const row = await this.envelopes.findOneBy({ studyId, recipientClinicId: clinicId });
+    if (!row) throw refuse.notFound(`study "${studyId}" has no key sealed to clinic ${clinicId} (has its key ceremony run since the clinic was enrolled?)`);
+    return { envelope: toEnvelope(row), sender: await this.requireEnrolled(row.senderClinicId) };
+  }
+
+  /** Who holds the study key, for operators (no key material). */
+  async status(studyId: string) {
+    const key = await this.keys.findOneBy({ studyId });
+    const rows = await this.envelopes.find({ where: { studyId }, select: ['recipientClinicId', 'senderClinicId', 'createdAt'], order: { recipientClinicId: 'ASC' } });
+    return {
+      studyId,
+      keyId: key?.keyId ?? null,
+      parameterSet: key?.parameterSet ?? null,
+      generatedBy: key?.generatedBy ?? null,
+      holders: rows.map((r) => ({ clinicId: r.recipientClinicId, sealedBy: r.senderClinicId, at: new Date(r.createdAt).toISOString() })),
+    };
+  }
+
+  private async requireEncryptedStudy(studyId: string): Promise<StudyEntity> {
+    const study = await this.studies.findOneBy({ id: studyId });
+    if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
+    if (study.privacy !== 'he' || !study.encryption) throw refuse.precondition(`study ${studyId} does not encrypt its updates (privacy ${study.privacy}): it has no key`);
+    return study;
+  }
+}
+
+function toCard(row: ClinicIdentityEntity): ClinicCard {
+  return { clinicId: row.clinicId, signPublicKey: new Uint8Array(row.signPublicKey), boxPublicKey: new Uint8Array(row.boxPublicKey) };
+}
+
+function toEnvelope(row: KeyEnvelopeEntity): KeyEnvelope {
+  return {
+    studyId: row.studyId,
+    keyId: row.keyId,
+    parameterSet: row.parameterSet,
+    senderClinicId: row.senderClinicId,
+    recipientClinicId: row.recipientClinicId,
+    recipientBoxPublicKey: new Uint8Array(row.recipientBoxPublicKey),
+    ephemeralPublicKey: new Uint8Array(row.ephemeralPublicKey),
+    nonce: new Uint8Array(row.nonce),
+    sealedKey: new Uint8Array(row.sealedKey),
+    signature: new Uint8Array(row.signature),
+  };
+}

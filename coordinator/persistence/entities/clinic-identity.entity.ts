@@ -1,0 +1,20 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMillis } from '../columns.js';
+
+/** A clinic enrolled by the operator: the public keys that sign its messages and that keys are sealed to. */
+@Entity('clinic_identities')
+export class ClinicIdentityEntity {
+  @PrimaryColumn('varchar', { name: 'clinic_id', length: 128 })
+  clinicId!: string;
+
+  /** Ed25519, 32 bytes. */
+  @Column('blob', { name: 'sign_public_key' })
+  signPublicKey!: Buffer;
+
+  /** X25519, 32 bytes. */
+  @Column('blob', { name: 'box_public_key' })
+  boxPublicKey!: Buffer;
+
+  @Column('bigint', { name: 'enrolled_at', transformer: epochMillis })
+  enrolledAt!: number;
+}
