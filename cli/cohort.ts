@@ -2,9 +2,11 @@
 /**
  * `cohort`: one binary for every role.
  *
- *   cohort coordinator [--study FILE | study flags] [--grpc-port 50051] [--http-port 8080] [--db FILE]
- *   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--data-dir DIR]
+ *   cohort coordinator [--study FILE | study flags] [--grpc-port 50051] [--http-port 8080] [--db FILE] [--operator-token T]
+ *   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--data-dir DIR] [--keystore DIR]
  *   cohort simulate --dataset fed-heart-disease [--strategy fedavg] [--rounds N] [--seed S] [--json]
+ *   cohort keys init|card|pin|enrol|generate|fetch|status ...   key custody for privacy he (keys-command.ts)
+ *   cohort bench he [--params N] [--clinics N] [--json]          CKKS against plaintext aggregation (bench-command.ts)
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
@@ -13,6 +15,9 @@ import { runNode } from '../clinic-node/node-agent.js';
 import { parseStudyConfig, startCoordinator, StudyConfigError } from '../coordinator/index.js';
 import { runBaseline } from '../simulations/baselines.js';
 import { simulate } from '../simulations/simulate.js';
+import { Keystore } from '../clinic-node/keys/index.js';
+import { BENCH_USAGE, benchCommand } from './bench-command.js';
+import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { printReport } from './report.js';
 import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
 
@@ -22,7 +27,11 @@ const USAGE = `usage:
                   [--baseline pooled|local] [--data-dir DIR] [--json]
   cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
                      [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
-  cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--clinic-id ID] [--data-dir DIR] [--exit-when-done]
+                     [--operator-token T (default COHORT_OPERATOR_TOKEN; without one, HTTP enrolment is off)]
+  cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--clinic-id ID] [--data-dir DIR]
+              [--keystore DIR (needed for --privacy he studies; clinic id defaults to the keystore's)] [--exit-when-done]
+${KEYS_USAGE}
+${BENCH_USAGE}
 
 Data: --data-dir (or COHORT_DATA_DIR) names a directory holding uci-heart-disease/; without it, files are
 downloaded once from UCI into ~/.cache/cohort (COHORT_CACHE_DIR) and checked against their MD5 sums.`;
@@ -36,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
       return coordinatorCommand(rest);
     case 'node':
       return nodeCommand(rest);
+    case 'keys':
+      return keysCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -86,6 +99,7 @@ async function coordinatorCommand(args: string[]): Promise<number> {
       'grpc-port': { type: 'string' },
       'http-port': { type: 'string' },
       db: { type: 'string' },
+      'operator-token': { type: 'string' },
     },
     strict: true,
   });
@@ -103,8 +117,19 @@ async function coordinatorCommand(args: string[]): Promise<number> {
     study = studyFromFlags(values);
   }
   const config = study ? parseStudyConfig(study) : undefined;
-  const coordinator = await startCoordinator({ host: values.host, grpcPort: port('grpc-port'), httpPort: port('http-port'), database: values.db });
+  const coordinator = await startCoordinator({
+    host: values.host,
+    grpcPort: port('grpc-port'),
+    httpPort: port('http-port'),
+    database: values.db,
+    operatorToken: values['operator-token'], // unset: startCoordinator reads COHORT_OPERATOR_TOKEN
+  });
   console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
+  console.log(
+    coordinator.options.operatorToken
+      ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort keys enrol)`
+      : 'enrolment over HTTP is off (no --operator-token or COHORT_OPERATOR_TOKEN)',
+  );
   if (config) {
     const created = await coordinator.federation.createStudy(config);
     console.log(`study ${created.id}: ${created.name}, waiting for ${created.minClinics} clinics (${coordinator.httpUrl}/studies/${created.id})`);
@@ -127,6 +152,7 @@ async function nodeCommand(args: string[]): Promise<number> {
       'clinic-id': { type: 'string' },
       'data-dir': { type: 'string' },
       'exit-when-done': { type: 'boolean' },
+      keystore: { type: 'string' },
     },
     strict: true,
   });
@@ -137,6 +163,7 @@ async function nodeCommand(args: string[]): Promise<number> {
     dataset: values.dataset,
     site: values.site,
     clinicId: values['clinic-id'],
+    keystore: values.keystore === undefined ? undefined : Keystore.open(values.keystore),
     data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
     exitWhenDone: values['exit-when-done'] === true,
     log: (line) => console.log(line),

@@ -6,31 +6,13 @@ import { plainFloat32Codec } from '../crypto/index.js';
 import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
+import { connect, refusal } from './scripted-clinic.js';
 
 const SITES = [
   { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },
   { clinicId: 'clinic-b', site: 'hungarian', numTrain: 172 },
 ];
 const P = 14; // logistic regression on 13 features
-
-/** A scripted clinic: registers, watches tasks, and lets the test decide what to upload. */
-async function connect(coordinator: RunningCoordinator, clinicId: string, site: string, numTrain: number) {
-  const client = new FederationClient(coordinator.grpcAddress);
-  await client.register({ clinicId, dataset: 'fed-heart-disease', site, numTrain, numTest: 10, nodeVersion: 'test' });
-  const stream = client.watchTasks(clinicId);
-  const tasks: Task__Output[] = [];
-  const waiters: ((t: Task__Output) => void)[] = [];
-  stream.on('data', (task: Task__Output) => (waiters.length ? waiters.shift()!(task) : tasks.push(task)));
-  stream.on('error', () => undefined);
-  const next = (): Promise<Task__Output> => (tasks.length ? Promise.resolve(tasks.shift()!) : new Promise((r) => waiters.push(r)));
-  const nextOf = async (kind: Task__Output['kind']): Promise<Task__Output> => {
-    for (;;) {
-      const task = await next();
-      if (task.kind === kind) return task;
-    }
-  };
-  return { client, stream, nextOf, close: () => (stream.cancel(), client.close()) };
-}
 
 function upload(client: FederationClient, clinicId: string, task: Task__Output, delta: Float32Array, numSamples: number) {
   return client.uploadUpdate({
@@ -44,14 +26,6 @@ function upload(client: FederationClient, clinicId: string, task: Task__Output, 
     payload: plainFloat32Codec.encode(delta),
   });
 }
-
-const refusal = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (error: ServiceError) => ({ code: error.code, details: error.details }),
-  );
 
 describe('coordinator over real gRPC and HTTP', () => {
   let coordinator: RunningCoordinator;

@@ -14,6 +14,7 @@ import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/R
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import { KeysService } from '../keys/keys.service.js';
+import { inTransaction } from '../persistence/transactions.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
@@ -56,8 +57,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     private readonly keys: KeysService,
     private readonly encrypted: EncryptedAggregates,
   ) {
-    this.hub.connected$.subscribe((clinicId) => void this.startWaitingStudies(clinicId));
-    this.keys.keyReady$.subscribe((studyId) => void this.serial(studyId, () => this.startIfReady(studyId)));
+    this.hub.connected$.subscribe((clinicId) => this.background(this.startWaitingStudies(clinicId)));
+    this.keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
   }
 
   /** Resume after a restart: re-arm the deadline of every open round (an expired one closes at once). */
@@ -68,10 +69,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  onModuleDestroy(): void {
+  /** Stops deadlines and task streams, then lets queued study work finish before the database closes. */
+  async onModuleDestroy(): Promise<void> {
     this.deadlines.forEach((timer) => clearTimeout(timer));
     this.deadlines.clear();
     this.hub.closeAll();
+    await Promise.all(this.queues.values());
   }
 
   // ---- clinics ---------------------------------------------------------------------------------
@@ -96,7 +99,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       nodeVersion: request.nodeVersion.slice(0, 32),
       registeredAt: existing?.registeredAt ?? Date.now(),
     });
-    await this.clinics.save(clinic);
+    await this.clinics.save(clinic, { transaction: false });
     this.logger.log(`clinic ${clinic.id} registered: ${clinic.dataset}/${clinic.site}, ${clinic.numTrain} train, ${clinic.numTest} test`);
     return clinic;
   }
@@ -145,7 +148,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       createdAt: Date.now(),
       finishedAt: null,
     });
-    await this.db.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       await tx.save(study);
       await tx.save(this.modelVersion(study.id, 0, initialParameters(study.model, study.seed), null));
     });
@@ -168,7 +171,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const available = await this.availableClinics(study);
     if (available.length < study.minClinics) return;
     study.status = 'running';
-    await this.studies.save(study);
+    await this.studies.save(study, { transaction: false });
     this.emit({ type: 'study-started', studyId, clinics: available.length });
     await this.openRound(study, 1);
   }
@@ -202,7 +205,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       closedAt: null,
       outcome: null,
     });
-    await this.rounds.save(round);
+    await this.rounds.save(round, { transaction: false });
     this.logger.log(`study ${study.id} round ${number}/${study.rounds} opened for ${clinics.length} clinics: ${clinics.join(', ')}`);
     this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
     this.armDeadline(round);
@@ -237,7 +240,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const timer = setTimeout(
       () => {
         this.deadlines.delete(key);
-        void this.serial(round.studyId, () => this.onDeadline(round.studyId, round.number));
+        this.background(this.serial(round.studyId, () => this.onDeadline(round.studyId, round.number)));
       },
       Math.max(0, round.deadlineAt - Date.now()),
     );
@@ -383,7 +386,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       study.status = 'completed';
       study.finishedAt = round.closedAt;
     }
-    await this.db.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       await tx.save(version);
       await tx.save(round);
       if (last) await tx.save(study);
@@ -444,7 +447,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     study.status = 'failed';
     study.error = `round ${round.number} failed: ${outcome}`;
     study.finishedAt = round.closedAt;
-    await this.db.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       await tx.save(round);
       await tx.save(study);
     });
@@ -534,7 +537,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       accuracy: report.accuracy,
       loss: report.loss,
       reportedAt: Date.now(),
-    });
+    }, { transaction: false });
     this.emit({ type: 'evaluation', studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId, accuracy: report.accuracy, numTest: report.numTest });
   }
 
@@ -567,6 +570,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       if (this.queues.get(studyId) === settled) this.queues.delete(studyId);
     });
     return next;
+  }
+
+  /** Work started by an event rather than a caller: its failure is logged, never left unhandled. */
+  private background(work: Promise<unknown>): void {
+    work.catch((error: unknown) => this.logger.error(error instanceof Error ? error.message : String(error)));
   }
 
   private emit(event: FederationEvent): void {

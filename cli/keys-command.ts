@@ -1,0 +1,287 @@
+/**
+ * `cohort keys ...`: key custody for encrypted studies (privacy `he`), in the order it happens.
+ *
+ *   at each clinic, once:   keys init     creates the clinic's keystore and card
+ *   at the operator:        keys enrol    enrols a clinic's card at the coordinator (operator token)
+ *   at clinics (optional):  keys pin      pins a peer's card received out of band, before any ceremony
+ *   at one clinic a study:  keys generate the key ceremony: a study key sealed to every enrolled clinic
+ *   at the other clinics:   keys fetch    receives the study key (nodes also do this themselves)
+ *   at the operator:        keys status   who holds a study's key
+ *
+ * Nothing here prints secret key material: identities and study keys stay in the keystore.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FederationClient } from '../clinic-node/client/federation-client.js';
+import { generateStudyKey, Keystore, obtainStudyKey } from '../clinic-node/keys/index.js';
+import { cardFromJson, cardToJson, equalBytes, fingerprint, IdentityError, type ClinicCard } from '../crypto/index.js';
+import { UsageError } from './study-flags.js';
+
+export const KEYS_USAGE = `  cohort keys init --keystore DIR --clinic-id ID         create a clinic's keystore; prints its card and fingerprint
+  cohort keys card --keystore DIR                        print the clinic's card (public; for the operator)
+  cohort keys pin --keystore DIR --card FILE             pin a peer clinic's card received out of band
+  cohort keys enrol --coordinator-url URL --card FILE [--operator-token T]
+                                                         enrol a clinic's card (token default: COHORT_OPERATOR_TOKEN)
+  cohort keys generate --keystore DIR --coordinator HOST:PORT --study ID
+                                                         key ceremony: seal a new study key to every enrolled clinic
+  cohort keys fetch --keystore DIR --coordinator HOST:PORT --study ID
+                                                         receive the study key sealed to this clinic
+  cohort keys status --coordinator-url URL --study ID    which clinics hold the study's key`;
+
+type Print = (line: string) => void;
+
+export async function keysCommand(args: string[], print: Print = (line) => console.log(line)): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'init':
+      return init(rest, print);
+    case 'card':
+      return card(rest, print);
+    case 'pin':
+      return pin(rest, print);
+    case 'enrol':
+    case 'enroll':
+      return enrol(rest, print);
+    case 'generate':
+      return generate(rest, print);
+    case 'fetch':
+      return fetchKey(rest, print);
+    case 'status':
+      return status(rest, print);
+    case undefined:
+      throw new UsageError('cohort keys needs a subcommand: init, card, pin, enrol, generate, fetch or status');
+    default:
+      throw new UsageError(`unknown keys subcommand "${sub}" (init, card, pin, enrol, generate, fetch, status)`);
+  }
+}
+
+// ---- at the clinic: the keystore -----------------------------------------------------------------
+
+function init(args: string[], print: Print): number {
+  const values = flags(args, { keystore: 'DIR', 'clinic-id': 'ID' });
+  const keystore = Keystore.create(values.keystore, values['clinic-id']);
+  print(`clinic ${keystore.clinicId}: identity created in ${keystore.dir} (identity.json holds private keys: it never leaves this machine)`);
+  print(JSON.stringify(cardToJson(keystore.card), null, 2));
+  print(`fingerprint ${fingerprint(keystore.card)}`);
+  print(`next: send ${join(keystore.dir, 'card.json')} to the coordinator's operator to enrol this clinic, and confirm the`);
+  print(`fingerprint with them over another channel (telephone, letter) before they enrol it.`);
+  return 0;
+}
+
+function card(args: string[], print: Print): number {
+  const values = flags(args, { keystore: 'DIR' });
+  print(JSON.stringify(cardToJson(Keystore.open(values.keystore).card), null, 2));
+  return 0;
+}
+
+function pin(args: string[], print: Print): number {
+  const values = flags(args, { keystore: 'DIR', card: 'FILE' });
+  const keystore = Keystore.open(values.keystore);
+  const peer = readCard(values.card);
+  const known = peer.clinicId === keystore.clinicId ? keystore.card : keystore.pinned(peer.clinicId);
+  if (known && !sameKeys(known, peer)) {
+    throw new IdentityError(
+      `${peer.clinicId} is already ${peer.clinicId === keystore.clinicId ? "this keystore's own identity" : 'pinned'} with fingerprint ${fingerprint(known)}; ` +
+        `${values.card} has other keys (${fingerprint(peer)}): refusing to pin it`,
+    );
+  }
+  if (peer.clinicId === keystore.clinicId) {
+    print(`${peer.clinicId} is this keystore's own card, fingerprint ${fingerprint(peer)}: nothing to pin`);
+  } else if (keystore.trust(peer)) {
+    print(`pinned ${peer.clinicId}, fingerprint ${fingerprint(peer)}`);
+  } else {
+    print(`${peer.clinicId} was already pinned with these keys, fingerprint ${fingerprint(peer)}`);
+  }
+  return 0;
+}
+
+// ---- at the operator: enrolment and status over HTTP ---------------------------------------------
+
+async function enrol(args: string[], print: Print): Promise<number> {
+  const values = flags(args, { 'coordinator-url': 'URL', card: 'FILE' }, { 'operator-token': { type: 'string' } });
+  const token = values['operator-token'] ?? process.env['COHORT_OPERATOR_TOKEN'];
+  if (!token) throw new UsageError('--operator-token (or COHORT_OPERATOR_TOKEN) is required to enrol a clinic');
+  const card = readCard(values.card);
+  const url = endpoint(values['coordinator-url'], '/clinics/enrolled');
+  const result = (await http(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(cardToJson(card)),
+  })) as { clinicId: string; fingerprint: string; created: boolean };
+  if (result.fingerprint !== fingerprint(card)) {
+    throw new Error(`the coordinator reports fingerprint ${result.fingerprint} for ${card.clinicId}, the card has ${fingerprint(card)}`);
+  }
+  print(result.created ? `enrolled ${result.clinicId}, fingerprint ${result.fingerprint}` : `${result.clinicId} was already enrolled with these keys, fingerprint ${result.fingerprint}`);
+  return 0;
+}
+
+interface KeyStatus {
+  studyId: string;
+  keyId: string | null;
+  parameterSet: string | null;
+  generatedBy: string | null;
+  holders: { clinicId: string; sealedBy: string; at: string }[];
+}
+
+async function status(args: string[], print: Print): Promise<number> {
+  const values = flags(args, { 'coordinator-url': 'URL', study: 'ID' });
+  const study = encodeURIComponent(values.study);
+  const keys = (await http(endpoint(values['coordinator-url'], `/studies/${study}/keys`))) as KeyStatus;
+  const enrolled = ((await http(endpoint(values['coordinator-url'], '/clinics/enrolled'))) as { clinicId: string }[]).map((c) => c.clinicId);
+  if (!keys.keyId) {
+    print(`study ${keys.studyId}: no key yet (one clinic runs \`cohort keys generate\`); ${enrolled.length} clinics enrolled`);
+    return 0;
+  }
+  print(`study ${keys.studyId}: key ${keys.keyId} (${keys.parameterSet}), generated by ${keys.generatedBy}, held by ${keys.holders.length} clinics`);
+  print(table([['clinic', 'sealed by', 'at'], ...keys.holders.map((h) => [h.clinicId, h.sealedBy, h.at])]));
+  const holders = new Set(keys.holders.map((h) => h.clinicId));
+  const without = enrolled.filter((id) => !holders.has(id));
+  if (without.length > 0) print(`enrolled without this key (enrolled after the ceremony; rounds will not ask them): ${without.join(', ')}`);
+  return 0;
+}
+
+// ---- at the clinic: the key ceremony over gRPC ---------------------------------------------------
+
+async function generate(args: string[], print: Print): Promise<number> {
+  const values = flags(args, { keystore: 'DIR', coordinator: 'HOST:PORT', study: 'ID' });
+  const keystore = Keystore.open(values.keystore);
+  const result = await withClient(values.coordinator, (client) => generateStudyKey(client, keystore, values.study));
+  print(`study ${result.studyId}: key ${result.keyId} (parameter set ${result.parameterSet}) generated by ${keystore.clinicId}, sealed to ${result.recipients.length} clinics:`);
+  const rows = result.recipients.map((r) => [
+    r.clinicId,
+    r.fingerprint,
+    r.clinicId === keystore.clinicId ? '(this clinic)' : r.firstUse ? '(pinned now: check this fingerprint with that clinic)' : '(matches the pinned card)',
+  ]);
+  print(indent(table(rows)));
+  return 0;
+}
+
+async function fetchKey(args: string[], print: Print): Promise<number> {
+  const values = flags(args, { keystore: 'DIR', coordinator: 'HOST:PORT', study: 'ID' });
+  const keystore = Keystore.open(values.keystore);
+  const held = keystore.studyKey(values.study);
+  if (held) {
+    print(`study ${held.studyId}: key ${held.keyId} (parameter set ${held.parameterSet}) is already in ${keystore.dir}`);
+    return 0;
+  }
+  const before = new Set(peers(keystore));
+  const key = await withClient(values.coordinator, (client) => obtainStudyKey(client, keystore, values.study));
+  print(`study ${key.studyId}: key ${key.keyId} (parameter set ${key.parameterSet}) received and stored in ${keystore.dir}`);
+  // The sender's card, if this clinic had not seen it before, was pinned on first use.
+  for (const clinicId of peers(keystore).filter((id) => !before.has(id))) {
+    const sender = keystore.pinned(clinicId)!;
+    print(`  sealed by ${clinicId}, fingerprint ${fingerprint(sender)} (pinned now: check this fingerprint with that clinic)`);
+  }
+  return 0;
+}
+
+/** Runs gRPC calls on one client; a refusal becomes an error carrying the coordinator's own words. */
+async function withClient<T>(address: string, run: (client: FederationClient) => Promise<T>): Promise<T> {
+  const client = new FederationClient(address);
+  try {
+    return await run(client);
+  } catch (error) {
+    const { code, details } = error as { code?: unknown; details?: unknown };
+    if (typeof code === 'number' && typeof details === 'string') {
+      // 14 = UNAVAILABLE: nothing answered at that address.
+      throw new Error(code === 14 ? `cannot reach the coordinator at ${address}: ${details}` : `the coordinator at ${address} refused: ${details}`);
+    }
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+/** Strict flags: `required` maps each required flag to its placeholder for the error message. */
+function flags<K extends string, O extends Record<string, { type: 'string' | 'boolean' }> = {}>(
+  args: string[],
+  required: Record<K, string>,
+  optional?: O,
+): Record<K, string> & { [P in keyof O]?: string } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { ...optional };
+  for (const name of Object.keys(required)) options[name] = { type: 'string' };
+  const { values } = parseArgs({ args, options, strict: true });
+  for (const [name, placeholder] of Object.entries(required) as [string, string][]) {
+    if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`--${name} ${placeholder} is required`);
+  }
+  return values as Record<K, string> & { [P in keyof O]?: string };
+}
+
+function readCard(path: string): ClinicCard {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new IdentityError(`cannot read card ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return cardFromJson(JSON.parse(text));
+  } catch (error) {
+    throw new IdentityError(`${path} is not a clinic card: ${(error as Error).message}`);
+  }
+}
+
+function sameKeys(a: ClinicCard, b: ClinicCard): boolean {
+  return equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.boxPublicKey, b.boxPublicKey);
+}
+
+/** Clinic ids pinned in the keystore (its documented layout: peers/<clinic>.json). */
+function peers(keystore: Keystore): string[] {
+  try {
+    return readdirSync(join(keystore.dir, 'peers'))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length));
+  } catch {
+    return [];
+  }
+}
+
+function endpoint(base: string, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new UsageError(`--coordinator-url must be a URL such as http://127.0.0.1:8080, got "${base}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--coordinator-url must be http:// or https://, got "${base}"`);
+  return `${url.href.replace(/\/+$/, '')}${path}`;
+}
+
+/** A JSON request; a non-2xx answer becomes an error with the coordinator's message. */
+async function http(url: string, init?: RequestInit): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message;
+    throw new Error(`cannot reach the coordinator at ${url}: ${cause ?? (error as Error).message}`);
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (!response.ok) {
+    const message = (body as { message?: unknown } | null)?.message;
+    const said = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : text.trim();
+    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${response.statusText}${said ? `: ${said}` : ''}`);
+  }
+  return body;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
