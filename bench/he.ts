@@ -2,12 +2,10 @@
  * What CKKS aggregation costs against plaintext float32, measured side by side in one run on this
  * machine: bytes on the wire, each party's CPU time, and the round as a whole.
  *
- * `node dist/bench/he.js [--params 100000] [--clinics 10] [--parameter-set n8192-q60-s40] [--repeats 3] [--json]`
- * (through npm/npx, so that Node 22 runs it: node-seal 7 does not load on Node 20).
+ * Run it with `cohort bench he [--params 100000] [--clinics 10] [--parameter-set n8192-q60-s40] [--repeats 3] [--json]`
+ * or `npm run bench:he -- ...` (through npm/npx, so that Node 22 runs it: node-seal 7 does not load on Node 20).
  */
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { plainFloat32Codec } from '../crypto/codec/plain.js';
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, DEFAULT_PARAMETER_SET } from '../crypto/ckks/index.js';
 import { weightedMeanDelta } from '../coordinator/strategies/aggregate.js';
@@ -257,17 +255,3 @@ export function formatHeBench(r: HeBenchReport): string {
   ].join('\n');
 }
 
-// Run as a script (not when imported, e.g. by the tests).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({
-    options: {
-      params: { type: 'string', default: '100000' },
-      clinics: { type: 'string', default: '10' },
-      'parameter-set': { type: 'string', default: DEFAULT_PARAMETER_SET.name },
-      repeats: { type: 'string', default: '3' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const report = await runHeBench({ params: Number(values.params), clinics: Number(values.clinics), parameterSet: values['parameter-set'], repeats: Number(values.repeats) });
-  console.log(values.json ? JSON.stringify(report) : formatHeBench(report));
-}

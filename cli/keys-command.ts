@@ -130,6 +130,9 @@ async function status(args: string[], print: Print): Promise<number> {
   const keys = (await http(endpoint(values['coordinator-url'], `/studies/${study}/keys`))) as KeyStatus;
   const enrolled = ((await http(endpoint(values['coordinator-url'], '/clinics/enrolled'))) as { clinicId: string }[]).map((c) => c.clinicId);
   if (!keys.keyId) {
+    // The key endpoint answers for any id: say whether the study exists and is encrypted at all.
+    const detail = (await http(endpoint(values['coordinator-url'], `/studies/${study}`))) as { privacy?: string };
+    if (detail.privacy !== 'he') throw new Error(`study ${values.study} does not encrypt its updates (privacy ${detail.privacy}): it has no key`);
     print(`study ${keys.studyId}: no key yet (one clinic runs \`cohort keys generate\`); ${enrolled.length} clinics enrolled`);
     return 0;
   }
@@ -185,7 +188,8 @@ async function withClient<T>(address: string, run: (client: FederationClient) =>
     const { code, details } = error as { code?: unknown; details?: unknown };
     if (typeof code === 'number' && typeof details === 'string') {
       // 14 = UNAVAILABLE: nothing answered at that address.
-      throw new Error(code === 14 ? `cannot reach the coordinator at ${address}: ${details}` : `the coordinator at ${address} refused: ${details}`);
+      const said = details.replace(/\.?\s*Resolution note:\s*$/, '');
+      throw new Error(code === 14 ? `cannot reach the coordinator at ${address}: ${said}` : `the coordinator at ${address} refused: ${said}`);
     }
     throw error;
   } finally {

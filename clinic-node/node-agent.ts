@@ -40,6 +40,8 @@ export interface NodeSummary {
   trainedRounds: number;
   evaluations: number;
   studyStatus: string | null;
+  /** The last model version this clinic evaluated, as it sees it (for encrypted studies only clinics can). */
+  lastModel: { studyId: string; version: number; parameters: Float32Array } | null;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   await learner.ready();
   const client = new FederationClient(options.coordinator);
   const models = new GlobalModels(client, clinicId, options.keystore ?? null);
-  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null };
+  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null };
 
   const register = () =>
     client.register({
@@ -111,6 +113,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         const spec = toModelSpec(task.model);
         const parameters = await models.parameters(task);
         const metrics = learner.evaluate(spec, parameters);
+        summary.lastModel = { studyId: task.studyId, version: task.modelVersion, parameters };
         await client.reportEvaluation({
           clinicId,
           studyId: task.studyId,

@@ -48,6 +48,8 @@ export interface SimulationOptions {
   data?: DataOptions;
   /** Progress lines (stderr in the CLI). */
   onProgress?: (line: string) => void;
+  /** Receives the final global model as each site's node holds it (every site's copy, in site order). */
+  onFinalModel?: (site: string, parameters: Float32Array) => void;
 }
 
 /**
@@ -108,6 +110,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const detail = await coordinator.federation.studyError(study.id);
       throw new Error(`the study did not complete: ${detail ?? finished.studyStatus}`);
     }
+    nodes.forEach((node, i) => node.lastModel && options.onFinalModel?.(sites[i]!, node.lastModel.parameters));
     const final = accuracy.get(config.rounds);
     if (!final || final.size < sites.length) throw new Error('final evaluations missing from some sites');
     const { mean, pooled } = summarise(final);
