@@ -104,6 +104,13 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     const status_ = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}/keys`)).json()) as { keyId: string; holders: { clinicId: string }[] };
     expect(status_).toMatchObject({ keyId, generatedBy: 'clinic-a' });
     expect(status_.holders.map((h) => h.clinicId)).toEqual(['clinic-a', 'clinic-b']);
+    expect((await fetch(`${coordinator.httpUrl}/studies/no-such-study/keys`)).status).toBe(404);
+    const plain = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', minClinics: 99 }));
+    const plainKeys = await fetch(`${coordinator.httpUrl}/studies/${plain.id}/keys`);
+    expect({ status: plainKeys.status, body: await plainKeys.json() }).toMatchObject({
+      status: 409,
+      body: { message: `study ${plain.id} does not encrypt its updates (privacy none): it has no key` },
+    });
     client.close();
   });
 

@@ -1,4 +1,19 @@
-import { BadRequestException, Body, Controller, ForbiddenException, Get, Headers, HttpCode, Inject, Param, Post, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  ForbiddenException,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { status } from '@grpc/grpc-js';
 import { timingSafeEqual } from 'node:crypto';
 import { FederationError } from '../../common/errors.js';
 import { cardFromJson, cardToJson, IdentityError } from '../../crypto/index.js';
@@ -34,8 +49,15 @@ export class EnrolmentController {
   }
 
   @Get('studies/:id/keys')
-  status(@Param('id') id: string) {
-    return this.keys.status(id);
+  async status(@Param('id') id: string) {
+    try {
+      return await this.keys.status(id);
+    } catch (error) {
+      if (error instanceof FederationError) {
+        throw error.code === status.NOT_FOUND ? new NotFoundException(error.message) : new ConflictException(error.message);
+      }
+      throw error;
+    }
   }
 
   private requireOperator(authorization: string | undefined): void {

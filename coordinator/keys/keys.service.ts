@@ -159,6 +159,7 @@ export class KeysService {
 
   /** Who holds the study key, for operators (no key material). */
   async status(studyId: string) {
+    await this.requireEncryptedStudy(studyId);
     const key = await this.keys.findOneBy({ studyId });
     const rows = await this.envelopes.find({ where: { studyId }, select: ['recipientClinicId', 'senderClinicId', 'createdAt'], order: { recipientClinicId: 'ASC' } });
     return {

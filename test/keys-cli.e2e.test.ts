@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../common/net.js';
+import { PACKAGE_ROOT } from '../common/paths.js';
+
+// The key ceremony as people run it: each role through the built CLI (npm test builds first), the
+// coordinator in its own process, everything on loopback. The steps below run in order and build on
+// one another: keystores, pins, enrolment, the ceremony, key delivery, status.
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
+const TOKEN = 'operator-secret-for-tests';
+
+// Children see no operator token from the environment unless a step sets one.
+const baseEnv = { ...process.env };
+delete baseEnv['COHORT_OPERATOR_TOKEN'];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cohort(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...baseEnv, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Exit 0, nothing on stderr; shows stderr when not. */
+function ok(run: Run): string {
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  return run.stdout;
+}
+
+/** The card JSON a command printed (init prints it between other lines). */
+function printedCard(stdout: string): Record<string, string> {
+  return JSON.parse(stdout.slice(stdout.indexOf('{'), stdout.lastIndexOf('}') + 1)) as Record<string, string>;
+}
+
+let dir: string;
+let coordinator: ChildProcess & { output: () => string; exited: Promise<number | null> };
+let http: string;
+let grpc: string;
+let studyId: string;
+const keystore = (name: string) => join(dir, name);
+const cardFile = (name: string) => join(dir, name, 'card.json');
+const fingerprints: Record<string, string> = {};
+let keyId: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cohort-keys-'));
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  http = `http://127.0.0.1:${httpPort}`;
+  grpc = `127.0.0.1:${grpcPort}`;
+  const child = spawn(
+    process.execPath,
+    [CLI, 'coordinator', '--host', '127.0.0.1', '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--db', join(dir, 'coordinator.sqlite'),
+      '--operator-token', TOKEN, '--dataset', 'fed-heart-disease', '--rounds', '1', '--privacy', 'he'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  coordinator = Object.assign(child, { output: () => output, exited });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const match = /^study ([0-9a-f-]{36}): /m.exec(output);
+    if (match) {
+      studyId = match[1]!;
+      break;
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the coordinator did not create its study; output:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+afterAll(async () => {
+  if (coordinator && coordinator.exitCode === null) {
+    coordinator.kill('SIGTERM');
+    const timer = setTimeout(() => coordinator.kill('SIGKILL'), 10_000);
+    await coordinator.exited;
+    clearTimeout(timer);
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cohort keys: the key ceremony through the CLI', () => {
+  it('init creates a keystore per clinic and prints its card, fingerprint and what to do next', async () => {
+    for (const clinic of ['cleveland', 'hungarian']) {
+      const stdout = ok(await cohort(['keys', 'init', '--keystore', keystore(clinic), '--clinic-id', clinic]));
+      const card = printedCard(stdout);
+      expect(card).toEqual(JSON.parse(readFileSync(cardFile(clinic), 'utf8')));
+      expect(card['clinicId']).toBe(clinic);
+      expect(card['fingerprint']).toMatch(/^([0-9a-f]{4}:){7}[0-9a-f]{4}$/);
+      expect(stdout).toContain(`fingerprint ${card['fingerprint']}`);
+      expect(stdout).toContain(`send ${cardFile(clinic)} to the coordinator's operator`);
+      expect(stdout).not.toContain('SecretKey');
+      fingerprints[clinic] = card['fingerprint']!;
+      // `keys card` prints the same public card, and only that.
+      expect(JSON.parse(ok(await cohort(['keys', 'card', '--keystore', keystore(clinic)])))).toEqual(card);
+    }
+    const again = await cohort(['keys', 'init', '--keystore', keystore('cleveland'), '--clinic-id', 'cleveland']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already holds a clinic identity; refusing to replace it');
+    const missing = await cohort(['keys', 'init', '--keystore', keystore('x')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cohort: --clinic-id ID is required');
+  });
+
+  it('pin pins a peer card once and refuses another card under the same clinic id', async () => {
+    const pin = (card: string) => cohort(['keys', 'pin', '--keystore', keystore('hungarian'), '--card', card]);
+    expect(ok(await pin(cardFile('cleveland')))).toBe(`pinned cleveland, fingerprint ${fingerprints['cleveland']}\n`);
+    expect(ok(await pin(cardFile('cleveland')))).toBe(`cleveland was already pinned with these keys, fingerprint ${fingerprints['cleveland']}\n`);
+    ok(await cohort(['keys', 'init', '--keystore', keystore('impostor'), '--clinic-id', 'cleveland']));
+    const conflict = await pin(cardFile('impostor'));
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain(`cleveland is already pinned with fingerprint ${fingerprints['cleveland']}`);
+    expect(conflict.stderr).toContain('refusing to pin it');
+  });
+
+  it('enrol needs the operator token, then enrols each card once', async () => {
+    const enrolled = async () => ((await (await fetch(`${http}/clinics/enrolled`)).json()) as { clinicId: string }[]).map((c) => c.clinicId);
+    const wrong = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', 'not-the-token']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(`cohort: POST ${http}/clinics/enrolled: 401 Unauthorized: enrolment needs the operator token: Authorization: Bearer <token>\n`);
+    const none = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--operator-token (or COHORT_OPERATOR_TOKEN) is required');
+    expect(await enrolled()).toEqual([]);
+
+    expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', TOKEN]))).toBe(
+      `enrolled cleveland, fingerprint ${fingerprints['cleveland']}\n`,
+    );
+    // The token from the environment, and a base URL with a trailing slash.
+    expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', `${http}/`, '--card', cardFile('hungarian')], { COHORT_OPERATOR_TOKEN: TOKEN }))).toBe(
+      `enrolled hungarian, fingerprint ${fingerprints['hungarian']}\n`,
+    );
+    expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', TOKEN]))).toBe(
+      `cleveland was already enrolled with these keys, fingerprint ${fingerprints['cleveland']}\n`,
+    );
+    const impostor = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('impostor'), '--operator-token', TOKEN]);
+    expect(impostor.code).toBe(1);
+    expect(impostor.stderr).toContain(`400 Bad Request: clinic cleveland is already enrolled with other keys (${fingerprints['cleveland']})`);
+    expect(await enrolled()).toEqual(['cleveland', 'hungarian']);
+  });
+
+  it('status before the ceremony says there is no key yet', async () => {
+    expect(ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId]))).toBe(
+      `study ${studyId}: no key yet (one clinic runs \`cohort keys generate\`); 2 clinics enrolled\n`,
+    );
+  });
+
+  it('generate at one clinic seals a study key to every enrolled clinic, flagging cards pinned now', async () => {
+    const stdout = ok(await cohort(['keys', 'generate', '--keystore', keystore('cleveland'), '--coordinator', grpc, '--study', studyId]));
+    const header = new RegExp(`^study ${studyId}: key ([0-9a-f]{32}) \\(parameter set n8192-q60-s40\\) generated by cleveland, sealed to 2 clinics:$`, 'm').exec(stdout);
+    expect(header).not.toBeNull();
+    keyId = header![1]!;
+    const lines = stdout.trimEnd().split('\n').slice(1).map((line) => line.trim().split(/\s{2,}/));
+    expect(lines).toEqual([
+      ['cleveland', fingerprints['cleveland'], '(this clinic)'],
+      ['hungarian', fingerprints['hungarian'], '(pinned now: check this fingerprint with that clinic)'],
+    ]);
+    expect(existsSync(join(keystore('cleveland'), 'peers', 'hungarian.json'))).toBe(true);
+  });
+
+  it('fetch at another clinic receives the same key and prints its id, never the key', async () => {
+    const stdout = ok(await cohort(['keys', 'fetch', '--keystore', keystore('hungarian'), '--coordinator', grpc, '--study', studyId]));
+    // The sender's card was pinned before (keys pin), so nothing is pinned now.
+    expect(stdout).toBe(`study ${studyId}: key ${keyId} (parameter set n8192-q60-s40) received and stored in ${keystore('hungarian')}\n`);
+    const stored = JSON.parse(readFileSync(join(keystore('hungarian'), 'studies', `${studyId}.json`), 'utf8')) as { keyId: string; secretKey: string };
+    const own = JSON.parse(readFileSync(join(keystore('cleveland'), 'studies', `${studyId}.json`), 'utf8')) as { keyId: string; secretKey: string };
+    expect(stored.keyId).toBe(keyId);
+    expect(stored.secretKey).toBe(own.secretKey);
+    expect(stdout).not.toContain(stored.secretKey.slice(0, 32));
+    expect(ok(await cohort(['keys', 'fetch', '--keystore', keystore('hungarian'), '--coordinator', grpc, '--study', studyId]))).toBe(
+      `study ${studyId}: key ${keyId} (parameter set n8192-q60-s40) is already in ${keystore('hungarian')}\n`,
+    );
+  });
+
+  it('status lists both holders', async () => {
+    const stdout = ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId]));
+    const [header, columns, ...rows] = stdout.trimEnd().split('\n');
+    expect(header).toBe(`study ${studyId}: key ${keyId} (n8192-q60-s40), generated by cleveland, held by 2 clinics`);
+    expect(columns!.split(/\s{2,}/)).toEqual(['clinic', 'sealed by', 'at']);
+    expect(rows.map((row) => row.split(/\s{2,}/).slice(0, 2))).toEqual([
+      ['cleveland', 'cleveland'],
+      ['hungarian', 'cleveland'],
+    ]);
+    for (const row of rows) expect(Number.isNaN(Date.parse(row.split(/\s{2,}/)[2]!))).toBe(false);
+  });
+
+  it('a second ceremony for the study is refused', async () => {
+    for (const clinic of ['cleveland', 'hungarian']) {
+      const again = await cohort(['keys', 'generate', '--keystore', keystore(clinic), '--coordinator', grpc, '--study', studyId]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toBe(`cohort: study ${studyId} already has key ${keyId}; keys are per study\n`);
+    }
+    const unknown = await cohort(['keys', 'generate', '--keystore', keystore('cleveland'), '--coordinator', grpc, '--study', 'no-such-study']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(`cohort: the coordinator at ${grpc} refused: study "no-such-study" does not exist\n`);
+  });
+});
