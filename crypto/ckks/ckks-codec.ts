@@ -15,7 +15,6 @@ import { withScope } from './seal.js';
  */
 export class CkksUpdateCodec implements UpdateCodec {
   readonly name: string;
-  readonly weightInPayload = true;
   private readonly encryptor: Encryptor;
   private readonly decryptor;
   private readonly encoder;

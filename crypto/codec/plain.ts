@@ -4,8 +4,6 @@ import { CodecError, type DecodedUpdate, type UpdateCodec } from './update-codec
 export const plainFloat32Codec = {
   name: 'plain-f32' as const,
 
-  weightInPayload: false,
-
   encodedBytes: (length: number) => length * 4,
 
   encode(values: Float32Array): Uint8Array {

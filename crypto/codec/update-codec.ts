@@ -6,14 +6,13 @@
 export interface UpdateCodec {
   /** Name carried in update headers and tasks, e.g. `plain-f32` or `ckks:n8192-q60-s40`. */
   readonly name: string;
-  /**
-   * Whether the aggregation weight travels inside the protected payload (the coordinator must not
-   * learn it) rather than in the clear in the update header.
-   */
-  readonly weightInPayload: boolean;
   /** Exact bytes on the wire for an update of `length` parameters. */
   encodedBytes(length: number): number;
-  /** An update (local minus global parameters) and its weight (training sample count) as wire bytes. */
+  /**
+   * An update (local minus global parameters) and its weight (training sample count) as wire bytes.
+   * A codec that protects the update carries the weight inside too; plain float32 leaves it to the
+   * update header.
+   */
   encode(delta: Float32Array, weight: number): Uint8Array;
   /**
    * Decodes and validates bytes holding one update or a sum of updates; throws {@link CodecError}
