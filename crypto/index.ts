@@ -1,6 +1,7 @@
 /**
  * Cohort's cryptography, pure TypeScript with no framework imports: update codecs (plain, CKKS),
- * clinic identities and sealed key envelopes; secure aggregation and differential privacy join here.
+ * clinic identities and sealed key envelopes, the differential-privacy accountant and noise; secure
+ * aggregation joins here.
  *
  * @example
  * import { plainFloat32Codec } from './crypto/index.js';
@@ -12,3 +13,4 @@ export { plainFloat32Codec } from './codec/plain.js';
 export { codecByName } from './codec/registry.js';
 export * from './ckks/index.js';
 export * from './identity/index.js';
+export * from './dp/index.js';
