@@ -6,6 +6,7 @@
  *   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--data-dir DIR] [--keystore DIR]
  *   cohort simulate --dataset fed-heart-disease [--strategy fedavg] [--rounds N] [--seed S] [--json]
  *   cohort keys init|card|pin|enrol|generate|fetch|status ...   key custody for privacy he (keys-command.ts)
+ *   cohort privacy epsilon|noise ...                             the DP accountant (privacy-command.ts)
  *   cohort bench he [--params N] [--clinics N] [--json]          CKKS against plaintext aggregation (bench-command.ts)
  */
 import 'reflect-metadata';
@@ -18,6 +19,7 @@ import { simulate } from '../simulations/simulate.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { BENCH_USAGE, benchCommand } from './bench-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
+import { PRIVACY_USAGE, privacyCommand } from './privacy-command.js';
 import { printReport } from './report.js';
 import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
 
@@ -31,6 +33,7 @@ const USAGE = `usage:
   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--clinic-id ID] [--data-dir DIR]
               [--keystore DIR (needed for --privacy he studies; clinic id defaults to the keystore's)] [--exit-when-done]
 ${KEYS_USAGE}
+${PRIVACY_USAGE}
 ${BENCH_USAGE}
 
 Data: --data-dir (or COHORT_DATA_DIR) names a directory holding uci-heart-disease/; without it, files are
@@ -49,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return keysCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'privacy':
+      return privacyCommand(rest);
     case undefined:
     case 'help':
     case '--help':

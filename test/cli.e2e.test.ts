@@ -54,4 +54,20 @@ describe('cohort CLI', () => {
     expect(missingData.code).toBe(1);
     expect(missingData.stderr).toContain('missing data file processed.cleveland.data: looked in /nonexistent/uci-heart-disease and /nonexistent');
   });
+
+  it('privacy epsilon and noise print the accountant\'s answer, with --json one JSON object last; bad flags exit 2', async () => {
+    const epsilon = await cohort(['privacy', 'epsilon', '--sampling-rate', '0.0025', '--noise-multiplier', '1.3', '--steps', '6000', '--delta', '1e-5', '--convention', 'tf-privacy', '--json']);
+    expect(epsilon.code).toBe(0);
+    const answer = JSON.parse(epsilon.stdout.trim().split('\n').at(-1)!);
+    expect(answer).toMatchObject({ best_order: 19, convention: 'tf-privacy' });
+    expect(Math.abs(answer.epsilon - 0.7242234026109595) / 0.7242234026109595).toBeLessThan(1e-9);
+    const noise = await cohort(['privacy', 'noise', '--target-epsilon', '1', '--sampling-rate', '0.01', '--steps', '1000', '--delta', '1e-5', '--json']);
+    const calibrated = JSON.parse(noise.stdout.trim().split('\n').at(-1)!);
+    expect(calibrated).toMatchObject({ convention: 'dp-accounting', best_order: expect.any(Number) });
+    expect(calibrated.epsilon).toBeLessThanOrEqual(1);
+    const bad = await cohort(['privacy', 'epsilon', '--sampling-rate', '2', '--noise-multiplier', '1', '--steps', '1', '--delta', '1e-5']);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: --sampling-rate must be in (0, 1], got "2"') });
+    const unknown = await cohort(['privacy', 'epsilon', '--sampling-rate', '0.1', '--noise-multiplier', '1', '--steps', '1', '--delta', '1e-5', '--convention', 'moments']);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown accounting convention "moments"') });
+  });
 });
