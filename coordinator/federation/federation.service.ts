@@ -353,17 +353,17 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async storeUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<void> {
-      await this.updates.insert({
-        studyId: header.studyId,
-        round: header.round,
-        clinicId: header.clinicId,
-        numSamples: header.numSamples,
-        trainLoss: header.trainLoss,
-        codec: header.codec,
-        payload,
-        sha256: sha256(payload).toString('hex'),
-        receivedAt: Date.now(),
-      });
+    await this.updates.insert({
+      studyId: header.studyId,
+      round: header.round,
+      clinicId: header.clinicId,
+      numSamples: header.numSamples,
+      trainLoss: header.trainLoss,
+      codec: header.codec,
+      payload,
+      sha256: sha256(payload).toString('hex'),
+      receivedAt: Date.now(),
+    });
   }
 
   /** A round's stored update payloads, oldest first, to rebuild its encrypted sum. */
