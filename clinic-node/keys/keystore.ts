@@ -66,15 +66,17 @@ export class Keystore {
   }
 
   /**
-   * Checks a peer's card (as the coordinator presents it) against the pinned one; a clinic seen for
-   * the first time is pinned (trust on first use). Returns true when it was new.
+   * Checks a peer's card (as the coordinator presents it, or as given to `cohort keys pin`) against
+   * the pinned one, or against this clinic's own; a clinic seen for the first time is pinned (trust on
+   * first use). Returns true when it was new.
    */
   trust(card: ClinicCard): boolean {
-    const own = card.clinicId === this.clinicId ? this.card : this.pinned(card.clinicId);
+    const self = card.clinicId === this.clinicId;
+    const own = self ? this.card : this.pinned(card.clinicId);
     if (own) {
       if (!equalBytes(own.signPublicKey, card.signPublicKey) || !equalBytes(own.boxPublicKey, card.boxPublicKey)) {
         throw new IdentityError(
-          `the coordinator presents keys for ${card.clinicId} (${fingerprint(card)}) that differ from the pinned ones (${fingerprint(own)}): refusing`,
+          `keys offered for ${card.clinicId} (${fingerprint(card)}) differ from the ${self ? "keystore's own" : 'pinned'} ones (${fingerprint(own)}): refusing`,
         );
       }
       return false;
