@@ -1,4 +1,4 @@
-import { CkksContext, CkksSecretKey, CkksUpdateCodec } from '../crypto/index.js';
+import { CkksContexts, CkksSecretKey, CkksUpdateCodec } from '../crypto/index.js';
 import { createStrategy, type StrategyConfig, type StrategyState } from '../coordinator/strategies/index.js';
 import type { EncryptionSpec__Output } from '../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { StrategySpec__Output } from '../protos/generated/cohort/v1/StrategySpec.js';
@@ -26,7 +26,7 @@ interface EncryptedStudy {
  * round costs one download; a clinic that missed rounds replays the versions it lacks.
  */
 export class GlobalModels {
-  private readonly contexts = new Map<string, Promise<CkksContext>>();
+  private readonly contexts = new CkksContexts();
   private readonly encrypted = new Map<string, EncryptedStudy>();
 
   constructor(
@@ -70,8 +70,7 @@ export class GlobalModels {
       study.key.delete();
     }
     this.encrypted.clear();
-    for (const context of this.contexts.values()) (await context.catch(() => null))?.delete();
-    this.contexts.clear();
+    await this.contexts.delete();
   }
 
   private async plain(studyId: string, version: number, length: number): Promise<Float32Array> {
@@ -88,9 +87,7 @@ export class GlobalModels {
     if (stored.keyId !== encryption.keyId || stored.parameterSet !== encryption.parameterSet) {
       throw new Error(`study ${studyId} uses key ${encryption.keyId} (${encryption.parameterSet}), this clinic holds ${stored.keyId} (${stored.parameterSet})`);
     }
-    let context = this.contexts.get(stored.parameterSet);
-    if (!context) this.contexts.set(stored.parameterSet, (context = CkksContext.create(stored.parameterSet)));
-    const ckks = await context;
+    const ckks = await this.contexts.get(stored.parameterSet);
     const key = CkksSecretKey.fromBytes(ckks, stored.secretKey);
     const study: EncryptedStudy = { key, codec: new CkksUpdateCodec(ckks, key), chain: null };
     this.encrypted.set(studyId, study);

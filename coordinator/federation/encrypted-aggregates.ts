@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CkksAggregator, CkksContext, CodecError } from '../../crypto/index.js';
+import { CkksAggregator, CkksContexts, CodecError, type CkksContext } from '../../crypto/index.js';
 import { refuse } from '../../common/errors.js';
 
 /**
@@ -10,17 +10,11 @@ import { refuse } from '../../common/errors.js';
  */
 @Injectable()
 export class EncryptedAggregates implements OnModuleDestroy {
-  private readonly contexts = new Map<string, Promise<CkksContext>>();
+  private readonly contexts = new CkksContexts();
   private readonly sums = new Map<string, CkksAggregator>();
 
   context(parameterSet: string): Promise<CkksContext> {
-    let context = this.contexts.get(parameterSet);
-    if (!context) {
-      context = CkksContext.create(parameterSet);
-      this.contexts.set(parameterSet, context);
-      context.catch(() => this.contexts.delete(parameterSet));
-    }
-    return context;
+    return this.contexts.get(parameterSet);
   }
 
   /**
@@ -52,8 +46,7 @@ export class EncryptedAggregates implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.sums.forEach((sum) => sum.delete());
     this.sums.clear();
-    for (const context of this.contexts.values()) (await context.catch(() => null))?.delete();
-    this.contexts.clear();
+    await this.contexts.delete();
   }
 
   private async sumOf(round: RoundKey, parameterSet: string, length: number, stored: () => Promise<Uint8Array[]>): Promise<CkksAggregator> {

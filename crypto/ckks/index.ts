@@ -13,6 +13,7 @@
 export { CkksAggregator } from './aggregator.js';
 export { CKKS_CODEC_PREFIX, CkksUpdateCodec, ckksCodecName } from './ckks-codec.js';
 export { CkksContext } from './context.js';
+export { CkksContexts } from './contexts.js';
 export {
   checkSecurity,
   DEFAULT_PARAMETER_SET,
