@@ -62,16 +62,11 @@ export class FederationClient {
   /** Sends header then chunks, respecting flow control; resolves with the coordinator's acknowledgement. */
   uploadUpdate(update: OutgoingUpdate): Promise<UploadAck__Output> {
     const { payload, ...fields } = update;
-    return new Promise((resolve, reject) => {
-      const call = this.client.uploadUpdate((error, ack) => (error ? reject(error) : resolve(ack!)));
-      const writeAll = async () => {
-        await write(call, { header: { ...fields, totalBytes: payload.length, sha256: sha256(payload) } });
-        for (const data of splitIntoChunks(payload, this.chunkBytes)) await write(call, { data });
-        call.end();
-      };
-      // A refusal mid-stream stops the writes; the callback above reports it.
-      writeAll().catch(() => undefined);
-    });
+    const chunkBytes = this.chunkBytes;
+    return sendAll((done) => this.client.uploadUpdate(done), function* () {
+      yield { header: { ...fields, totalBytes: payload.length, sha256: sha256(payload) } };
+      for (const data of splitIntoChunks(payload, chunkBytes)) yield { data };
+    }());
   }
 
   /**
@@ -121,14 +116,7 @@ export class FederationClient {
 
   /** Key ceremony: sends every envelope of a study key, one message each. */
   submitKeyEnvelopes(envelopes: KeyEnvelope[]): Promise<KeyEnvelopesAck__Output> {
-    return new Promise((resolve, reject) => {
-      const call = this.client.submitKeyEnvelopes((error, ack) => (error ? reject(error) : resolve(ack!)));
-      const writeAll = async () => {
-        for (const envelope of envelopes) await write(call, envelope);
-        call.end();
-      };
-      writeAll().catch(() => undefined);
-    });
+    return sendAll((done) => this.client.submitKeyEnvelopes(done), envelopes);
   }
 
   /** Key ceremony: the study key sealed to this clinic, and the card of the clinic that sealed it. */
@@ -162,6 +150,21 @@ export class FederationClient {
 
 function fromCardMessage(card: ClinicCard__Output): ClinicCard {
   return { clinicId: card.clinicId, signPublicKey: new Uint8Array(card.signPublicKey), boxPublicKey: new Uint8Array(card.boxPublicKey) };
+}
+
+/**
+ * A client stream: opens the call, writes every message respecting flow control, ends it, and
+ * resolves with the server's answer. A refusal mid-stream stops the writes; the callback reports it.
+ */
+function sendAll<T, R>(open: (done: (error: grpc.ServiceError | null, answer?: R) => void) => grpc.ClientWritableStream<T>, messages: Iterable<T>): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const call = open((error, answer) => (error ? reject(error) : resolve(answer!)));
+    const writeAll = async () => {
+      for (const message of messages) await write(call, message);
+      call.end();
+    };
+    writeAll().catch(() => undefined);
+  });
 }
 
 function write<T>(call: grpc.ClientWritableStream<T>, message: T): Promise<void> {
