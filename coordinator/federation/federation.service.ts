@@ -9,6 +9,7 @@ import { refuse } from '../../common/errors.js';
 import { deriveSeed } from '../../common/random.js';
 import { initialParameters, parameterCount } from '../../common/model-spec.js';
 import { ckksCodecName, CodecError, plainFloat32Codec } from '../../crypto/index.js';
+import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
 import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
@@ -32,10 +33,12 @@ const PLAIN = plainFloat32Codec;
 /**
  * Runs studies: registers clinics, opens rounds, accepts updates, closes each round when all its
  * clinics reported or at its deadline with at least the quorum, aggregates with the study's
- * strategy and hands out the next task. Encrypted studies (privacy `he`) wait for their key ceremony,
- * ask only clinics holding the key, sum ciphertexts as they arrive and store the encrypted sum as the
- * model version: the server step of the strategy then runs at the clinics, which alone can decrypt. Every state change of a study runs in that study's queue,
+ * strategy and hands out the next task. Every state change of a study runs in that study's queue,
  * one at a time, so a deadline and a last update cannot both close the same round.
+ *
+ * Encrypted studies (privacy `he`) wait for their key ceremony, ask only clinics holding the key, sum
+ * ciphertexts as they arrive and store the encrypted sum as the model version: the server step of the
+ * strategy then runs at the clinics, which alone can decrypt.
  */
 @Injectable()
 export class FederationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -121,7 +124,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     for (const round of open) {
       if (!round.participants.includes(clinic.id)) continue;
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
-      tasks.push(await this.trainTask(await this.studies.findOneByOrFail({ id: round.studyId }), round, clinic.id));
+      const study = await this.studies.findOneByOrFail({ id: round.studyId });
+      tasks.push(this.trainTask(study, round, clinic.id, await this.encryptionSpec(study)));
     }
     return tasks;
   }
@@ -167,7 +171,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async startIfReady(studyId: string): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
     if (study.status !== 'waiting') return;
-    if (study.privacy === 'he' && !(await this.keys.studyKey(studyId))) return;
+    if (study.encryption && !(await this.keys.studyKey(studyId))) return;
     const available = await this.availableClinics(study);
     if (available.length < study.minClinics) return;
     study.status = 'running';
@@ -180,7 +184,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async availableClinics(study: StudyEntity): Promise<string[]> {
     const connected = this.hub.connectedClinics();
     const clinics = await this.clinics.find({ where: { id: In(connected), dataset: study.dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });
-    const holders = study.privacy === 'he' ? await this.keys.keyHolders(study.id) : null;
+    const holders = study.encryption ? await this.keys.keyHolders(study.id) : null;
     return clinics.map((c) => c.id).filter((id) => holders?.has(id) ?? true);
   }
 
@@ -209,10 +213,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.log(`study ${study.id} round ${number}/${study.rounds} opened for ${clinics.length} clinics: ${clinics.join(', ')}`);
     this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
     this.armDeadline(round);
-    for (const clinicId of clinics) this.hub.send(clinicId, await this.trainTask(study, round, clinicId));
+    const encryption = await this.encryptionSpec(study);
+    for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId, encryption));
   }
 
-  private async trainTask(study: StudyEntity, round: RoundEntity, clinicId: string): Promise<Task> {
+  private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string, encryption: EncryptionSpec | null): Task {
     return {
       kind: 'TASK_KIND_TRAIN',
       studyId: study.id,
@@ -225,7 +230,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       codec: this.codecName(study),
       deadlineUnixMs: round.deadlineAt,
       strategy: study.strategy,
-      encryption: await this.encryptionSpec(study),
+      encryption,
       participants: round.participants.length,
     };
   }
@@ -487,7 +492,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** What clinics need to encrypt and decrypt for an encrypted study: its parameter set and key. */
-  private async encryptionSpec(study: StudyEntity) {
+  private async encryptionSpec(study: StudyEntity): Promise<EncryptionSpec | null> {
     const key = study.encryption ? await this.keys.studyKey(study.id) : null;
     return study.encryption && key ? { parameterSet: study.encryption.parameterSet, keyId: key.keyId } : null;
   }
