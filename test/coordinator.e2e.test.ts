@@ -6,7 +6,7 @@ import { plainFloat32Codec } from '../crypto/index.js';
 import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { connect, refusal } from './scripted-clinic.js';
+import { connect, rawUpload, refusal } from './scripted-clinic.js';
 
 const SITES = [
   { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },
@@ -68,13 +68,12 @@ describe('coordinator over real gRPC and HTTP', () => {
     }
     // A chunk stream cut short: the header promises more bytes than arrive.
     const raw = createGrpcClient(coordinator.grpcAddress);
-    const cutShort = new Promise<ServiceError | null>((resolve) => {
-      const call = raw.uploadUpdate((error) => resolve(error));
-      const payload = plainFloat32Codec.encode(new Float32Array(P).fill(0.1));
-      call.write({ header: { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: payload.length, sha256: sha256(payload) } });
-      call.write({ data: payload.subarray(0, 20) });
-      call.end();
-    });
+    const payload = plainFloat32Codec.encode(new Float32Array(P).fill(0.1));
+    const cutShort = rawUpload(
+      coordinator.grpcAddress,
+      { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: payload.length, sha256: sha256(payload) },
+      payload.subarray(0, 20),
+    );
     expect(await cutShort).toMatchObject({ code: status.DATA_LOSS, details: expect.stringContaining('stream ended after 20 of 56 declared bytes (cut short)') });
     // Data before the header, and an unregistered clinic.
     const headless = new Promise<ServiceError | null>((resolve) => {

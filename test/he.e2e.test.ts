@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { firstValueFrom, filter } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { sha256 } from '../common/chunk-stream.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
-import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
+import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { GlobalModels } from '../clinic-node/global-model.js';
 import { generateStudyKey, Keystore, obtainStudyKey } from '../clinic-node/keys/index.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
@@ -16,26 +16,12 @@ import { ModelVersionEntity } from '../coordinator/persistence/entities/model-ve
 import { ReceivedUpdateEntity } from '../coordinator/persistence/entities/received-update.entity.js';
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, createIdentity, sealKey, type ClinicIdentity } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { connect, refusal } from './scripted-clinic.js';
+import { connect, rawUpload, refusal } from './scripted-clinic.js';
 
 const P = 14; // logistic regression on 13 features
 const PARAMETER_SET = 'n8192-q60-s40';
 
 const delta = (seed: number) => Float32Array.from({ length: P }, (_, i) => Math.sin(seed * 7 + i) / 10);
-
-/** Sends a raw upload: the header as given, then `payload` in one chunk. */
-function rawUpload(address: string, header: Record<string, unknown>, payload: Uint8Array): Promise<ServiceError | null> {
-  const raw = createGrpcClient(address);
-  return new Promise((resolve) => {
-    const call = raw.uploadUpdate((error) => {
-      raw.close();
-      resolve(error);
-    });
-    call.write({ header });
-    call.write({ data: payload });
-    call.end();
-  });
-}
 
 describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coordinator without keys', () => {
   let workdir: string;

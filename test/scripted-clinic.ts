@@ -1,5 +1,5 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { FederationClient } from '../clinic-node/client/federation-client.js';
+import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
 import type { RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 
@@ -31,3 +31,17 @@ export const refusal = (promise: Promise<unknown>) =>
     },
     (error: ServiceError) => ({ code: error.code, details: error.details }),
   );
+
+/** Sends a raw upload: the header as given, then `payload` in one chunk. */
+export function rawUpload(address: string, header: Record<string, unknown>, payload: Uint8Array): Promise<ServiceError | null> {
+  const raw = createGrpcClient(address);
+  return new Promise((resolve) => {
+    const call = raw.uploadUpdate((error) => {
+      raw.close();
+      resolve(error);
+    });
+    call.write({ header });
+    call.write({ data: payload });
+    call.end();
+  });
+}
