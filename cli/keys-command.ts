@@ -10,7 +10,7 @@
  *
  * Nothing here prints secret key material: identities and study keys stay in the keystore.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
@@ -165,11 +165,11 @@ async function fetchKey(args: string[], print: Print): Promise<number> {
     print(`study ${held.studyId}: key ${held.keyId} (parameter set ${held.parameterSet}) is already in ${keystore.dir}`);
     return 0;
   }
-  const before = new Set(peers(keystore));
+  const before = new Set(keystore.pinnedClinics());
   const key = await withClient(values.coordinator, (client) => obtainStudyKey(client, keystore, values.study));
   print(`study ${key.studyId}: key ${key.keyId} (parameter set ${key.parameterSet}) received and stored in ${keystore.dir}`);
   // The sender's card, if this clinic had not seen it before, was pinned on first use.
-  for (const clinicId of peers(keystore).filter((id) => !before.has(id))) {
+  for (const clinicId of keystore.pinnedClinics().filter((id) => !before.has(id))) {
     const sender = keystore.pinned(clinicId)!;
     print(`  sealed by ${clinicId}, fingerprint ${fingerprint(sender)} (pinned now: check this fingerprint with that clinic)`);
   }
@@ -227,17 +227,6 @@ function readCard(path: string): ClinicCard {
 
 function sameKeys(a: ClinicCard, b: ClinicCard): boolean {
   return equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.boxPublicKey, b.boxPublicKey);
-}
-
-/** Clinic ids pinned in the keystore (its documented layout: peers/<clinic>.json). */
-function peers(keystore: Keystore): string[] {
-  try {
-    return readdirSync(join(keystore.dir, 'peers'))
-      .filter((name) => name.endsWith('.json'))
-      .map((name) => name.slice(0, -'.json'.length));
-  } catch {
-    return [];
-  }
 }
 
 function endpoint(base: string, path: string): string {

@@ -20,8 +20,10 @@ describe('clinic keystore', () => {
   it('pins a peer on first use and refuses other keys for it, or for itself, later', () => {
     const keystore = Keystore.open(join(dir, 'a'));
     const peer = cardOf(createIdentity('clinic-b'));
+    expect(keystore.pinnedClinics()).toEqual([]);
     expect(keystore.trust(peer)).toBe(true);
     expect(keystore.trust(peer)).toBe(false);
+    expect(keystore.pinnedClinics()).toEqual(['clinic-b']);
     const impostor = cardOf(createIdentity('clinic-b'));
     expect(() => keystore.trust(impostor)).toThrow(`keys offered for clinic-b (${fingerprint(impostor)}) differ from the pinned ones (${fingerprint(peer)}): refusing`);
     const fakeSelf = cardOf(createIdentity('clinic-a'));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cardFromJson,
@@ -63,6 +63,15 @@ export class Keystore {
   pinned(clinicId: string): ClinicCard | null {
     const path = join(this.dir, 'peers', `${checkClinicId(clinicId)}.json`);
     return existsSync(path) ? cardFromJson(readJson(path)) : null;
+  }
+
+  /** Clinic ids whose cards are pinned here. */
+  pinnedClinics(): string[] {
+    const dir = join(this.dir, 'peers');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length));
   }
 
   /**
