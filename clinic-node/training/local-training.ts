@@ -3,6 +3,8 @@ import { permutation, seededRandom } from '../../common/random.js';
 import type { ModelSpec } from '../../common/model-spec.js';
 import type { Examples } from '../data/dataset.js';
 import { DenseModel } from './dense-model.js';
+import { clippedGradientSums, noisyMeanGradients, type DpSgdSettings } from './dp-sgd.js';
+import { poissonSample } from '../../crypto/index.js';
 
 export interface TrainingOptions {
   optimizer: 'sgd' | 'adam';
@@ -12,15 +14,23 @@ export interface TrainingOptions {
   steps?: number;
   /** Full passes over the data (centralised baselines). */
   epochs?: number;
-  /** Seeds the shuffling. */
+  /** Seeds the shuffling (not used by DP-SGD, whose batches come from the CSPRNG). */
   seed: number;
+  /**
+   * DP-SGD instead of plain mini-batches: every step draws a Poisson batch (each record with
+   * probability `samplingRate`, so `batchSize` is ignored), clips each example's gradient and adds
+   * Gaussian noise. Needs `steps`.
+   */
+  dp?: DpSgdSettings;
 }
 
 export interface TrainingResult {
   parameters: Float32Array;
-  /** Mean training loss over the steps taken. */
+  /** Mean training loss over the steps taken (over non-empty batches under DP-SGD). */
   loss: number;
   steps: number;
+  /** Under DP-SGD: the fraction of example gradients that were clipped. */
+  clippedFraction?: number;
 }
 
 /**
@@ -29,13 +39,11 @@ export interface TrainingResult {
  */
 export function train(spec: ModelSpec, initial: Float32Array, data: Examples, options: TrainingOptions): TrainingResult {
   if (data.count === 0) throw new Error('cannot train on an empty training set');
+  if (options.dp) return trainPrivately(spec, initial, data, options, options.dp);
   const batchesPerPass = Math.ceil(data.count / options.batchSize);
   const steps = options.steps ?? (options.epochs ?? 1) * batchesPerPass;
   const random = seededRandom(options.seed);
-  const model = new DenseModel(spec, initial);
-  const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8) : tf.train.sgd(options.learningRate);
-  const x = tf.tensor2d(data.x, [data.count, data.features]);
-  const y = tf.tensor2d(data.y, [data.count, 1]);
+  const { model, optimizer, x, y, release } = trainingState(spec, initial, data, options);
   let lossSum = 0;
   try {
     let order: number[] = [];
@@ -48,9 +56,8 @@ export function train(spec: ModelSpec, initial: Float32Array, data: Examples, op
       const batch = order.slice(cursor, cursor + options.batchSize);
       cursor += options.batchSize;
       const loss = tf.tidy(() => {
-        const index = tf.tensor1d(batch, 'int32');
-        const xb = tf.gather(x, index) as tf.Tensor2D;
-        const yb = tf.gather(y, index) as tf.Tensor2D;
+        const xb = gatherRows(x, batch);
+        const yb = gatherRows(y, batch);
         return optimizer.minimize(() => model.loss(xb, yb), true, model.variables)!;
       });
       lossSum += loss.dataSync()[0]!;
@@ -58,11 +65,74 @@ export function train(spec: ModelSpec, initial: Float32Array, data: Examples, op
     }
     return { parameters: model.parameters(), loss: lossSum / steps, steps };
   } finally {
+    release();
+  }
+}
+
+/**
+ * DP-SGD (Abadi et al. 2016) with Poisson sampling, the sampling the RDP accountant's sampled
+ * Gaussian mechanism assumes: `steps` steps, each on a batch where every record is present with
+ * probability q, each example's gradient clipped to C, noise N(0, (zC)^2) added to the sum.
+ */
+function trainPrivately(spec: ModelSpec, initial: Float32Array, data: Examples, options: TrainingOptions, dp: DpSgdSettings): TrainingResult {
+  const steps = options.steps;
+  if (steps === undefined) throw new Error('DP-SGD trains a fixed number of steps (the accountant counts them); epochs are not supported');
+  if (!(dp.clipNorm > 0) || !(dp.noiseMultiplier >= 0) || !(dp.samplingRate > 0 && dp.samplingRate <= 1)) {
+    throw new RangeError(`DP-SGD needs clip norm > 0, noise multiplier >= 0 and sampling rate in (0, 1], got ${JSON.stringify(dp)}`);
+  }
+  const { model, optimizer, x, y, release } = trainingState(spec, initial, data, options);
+  let lossSum = 0;
+  let lossSteps = 0;
+  let clipped = 0;
+  let examples = 0;
+  const applyNoisyStep = (sums: tf.Tensor[]) => {
+    const gradients = noisyMeanGradients(sums, dp, data.count);
+    optimizer.applyGradients(model.variables.map((v, i) => ({ name: v.name, tensor: gradients[i]! })));
+  };
+  try {
+    for (let step = 0; step < steps; step++) {
+      const batch = poissonSample(data.count, dp.samplingRate);
+      const stats = tf.tidy(() => {
+        if (batch.length === 0) {
+          // An empty Poisson batch still takes a step: noise only, as the accountant assumes.
+          applyNoisyStep(model.variables.map((v) => tf.zerosLike(v)));
+          return tf.tensor1d([0, 0]);
+        }
+        const { sums, loss, clipped } = clippedGradientSums(model, gatherRows(x, batch), gatherRows(y, batch), dp.clipNorm);
+        applyNoisyStep(sums);
+        return tf.stack([loss, clipped]);
+      });
+      const [loss, clippedHere] = stats.dataSync();
+      stats.dispose();
+      if (batch.length > 0) {
+        lossSum += loss!;
+        lossSteps++;
+        clipped += clippedHere!;
+        examples += batch.length;
+      }
+    }
+    return { parameters: model.parameters(), loss: lossSteps > 0 ? lossSum / lossSteps : 0, steps, clippedFraction: examples > 0 ? clipped / examples : 0 };
+  } finally {
+    release();
+  }
+}
+
+function trainingState(spec: ModelSpec, initial: Float32Array, data: Examples, options: TrainingOptions) {
+  const model = new DenseModel(spec, initial);
+  const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8) : tf.train.sgd(options.learningRate);
+  const x = tf.tensor2d(data.x, [data.count, data.features]);
+  const y = tf.tensor2d(data.y, [data.count, 1]);
+  const release = () => {
     x.dispose();
     y.dispose();
     optimizer.dispose();
     model.dispose();
-  }
+  };
+  return { model, optimizer, x, y, release };
+}
+
+function gatherRows(t: tf.Tensor2D, rows: number[]): tf.Tensor2D {
+  return tf.gather(t, tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
 }
 
 export function evaluate(spec: ModelSpec, parameters: Float32Array, data: Examples) {

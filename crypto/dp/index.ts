@@ -11,4 +11,5 @@ export { calibrateNoise, CONVENTIONS, conventionByName, DEFAULT_CONVENTION, epsi
 export type { AccountingConvention, ConventionName, GaussianSteps } from './accountant.js';
 export { epsilonFromRdp, type Conversion, type EpsilonResult } from './conversion.js';
 export { gaussianNoise } from './gaussian-noise.js';
+export { poissonSample } from './poisson-sampling.js';
 export { sampledGaussianRdp, type FractionalSeries } from './rdp.js';
