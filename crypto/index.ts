@@ -14,3 +14,4 @@ export { codecByName } from './codec/registry.js';
 export * from './ckks/index.js';
 export * from './identity/index.js';
 export * from './dp/index.js';
+export * from './ledger/index.js';

@@ -70,6 +70,13 @@ export class RdpAccountant {
     return this;
   }
 
+  /** An independent accountant holding the same steps, to ask what further steps would cost. */
+  copy(): RdpAccountant {
+    const copy = new RdpAccountant(this.convention);
+    copy.rdp.splice(0, copy.rdp.length, ...this.rdp);
+    return copy;
+  }
+
   /** The RDP curve so far, one value per order of the convention's grid. */
   curve(): readonly number[] {
     return [...this.rdp];

@@ -12,6 +12,7 @@ import {
   openEnvelope,
   sealKey,
   signDetached,
+  verifyDetached,
   verifyEnvelope,
   type ClinicCard,
   type KeyEnvelope,
@@ -63,6 +64,14 @@ describe('clinic identities', () => {
   it('refuses a secret key of the wrong length', () => {
     const json = { ...identityToJson(alice), boxSecretKey: Buffer.alloc(31).toString('base64') };
     expect(() => identityFromJson(json)).toThrow('clinic identity: boxSecretKey must be 32 bytes in base64');
+  });
+
+  it('signs with node:crypto what tweetnacl verifies, and verifies what tweetnacl signs', () => {
+    const identity = createIdentity('signer');
+    const message = new TextEncoder().encode('cohort');
+    expect(nacl.sign.detached.verify(message, signDetached(identity, message), identity.signing.publicKey)).toBe(true);
+    expect(verifyDetached(message, nacl.sign.detached(message, identity.signing.secretKey), identity.signing.publicKey)).toBe(true);
+    expect(verifyDetached(new TextEncoder().encode('cohorT'), signDetached(identity, message), identity.signing.publicKey)).toBe(false);
   });
 
   it('refuses a clinic id outside the allowed characters', () => {

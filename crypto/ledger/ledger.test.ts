@@ -1,0 +1,124 @@
+import { describe, expect, it } from '@jest/globals';
+import { conventionByName, epsilonFor, RdpAccountant } from '../dp/index.js';
+import { createIdentity } from '../identity/index.js';
+import { accountantRecord, canonicalJson, GENESIS_HASH, LedgerChain, LedgerError, parseLedgerEntry, verifyLedger, type DpSgdMechanism, type LedgerEntry } from './index.js';
+
+const clinic = createIdentity('cleveland');
+const accountant = accountantRecord(conventionByName('dp-accounting'));
+const delta = 1e-3;
+const cap = 1;
+
+function mechanism(noiseMultiplier: number, steps = 100): DpSgdMechanism {
+  return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier, clipNorm: 1, steps, records: 199 };
+}
+
+/** Spends rounds until one would pass the cap: that one is refused. Two studies share the budget. */
+function ledger(): LedgerEntry[] {
+  const chain = LedgerChain.empty(clinic);
+  let round = 1;
+  for (;;) {
+    const studyId = round <= 2 ? 'study-a' : 'study-b';
+    const m = mechanism(3, 300);
+    const { requested } = chain.quote(accountant, delta, m);
+    const over = requested! > cap;
+    chain.append({ kind: over ? 'refusal' : 'spend', studyId, round, mechanism: m, accountant, delta, capEpsilon: cap, reason: over ? `would reach epsilon ${requested}` : null });
+    if (over) break;
+    round++;
+  }
+  chain.append({ kind: 'refusal', studyId: 'plain-study', round: 1, mechanism: null, accountant, delta, capEpsilon: cap, reason: 'the study is not differentially private' });
+  return JSON.parse(JSON.stringify(chain.entries())) as LedgerEntry[];
+}
+
+const problemsOf = (entries: unknown[]) => verifyLedger('cleveland', entries, clinic.signing.publicKey).problems.map((p) => `${p.entry} ${p.problem}`);
+
+describe('privacy ledger', () => {
+  const entries = ledger();
+
+  it('chains signed spends across studies, refuses the round that would pass the cap, and verifies', () => {
+    const kinds = entries.map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'spend').length).toBeGreaterThanOrEqual(3);
+    expect(kinds.slice(-2)).toEqual(['refusal', 'refusal']);
+    expect(entries[0]!.prevHash).toBe(GENESIS_HASH);
+    const spends = entries.filter((e) => e.kind === 'spend');
+    // The total after k identical spends is the accountant's epsilon for k times the steps.
+    spends.forEach((entry, k) => expect(entry.epsilon).toBeCloseTo(epsilonFor({ q: 0.02, noiseMultiplier: 3, steps: 300 * (k + 1) }, delta).epsilon, 12));
+    expect(spends.at(-1)!.epsilon).toBeLessThanOrEqual(cap);
+    const refusal = entries.at(-2)!;
+    expect(refusal.requestedEpsilon!).toBeGreaterThan(cap);
+    expect(refusal.epsilon).toBe(spends.at(-1)!.epsilon);
+    expect(entries.at(-1)!.requestedEpsilon).toBeNull();
+    const result = verifyLedger('cleveland', entries, clinic.signing.publicKey);
+    expect(result).toMatchObject({ ok: true, entries: entries.length, spends: spends.length, refusals: 2, epsilon: spends.at(-1)!.epsilon, delta, capEpsilon: cap });
+  });
+
+  it('names the entry that was edited, deleted, inserted or reordered', () => {
+    const edited = structuredClone(entries);
+    edited[1]!.mechanism!.noiseMultiplier = 4;
+    expect(problemsOf(edited)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^entry #1 \(study study-a round 2, spend\) signature does not verify/),
+      expect.stringMatching(/^entry #1 .* records epsilon .* recompute to/),
+      expect.stringMatching(/^entry #2 .* does not chain to the entry before it/),
+    ]));
+
+    const lowered = structuredClone(entries);
+    lowered[2]!.epsilon = 0.1;
+    expect(problemsOf(lowered)[0]).toMatch(/^entry #2 \(study study-b round 3, spend\) signature does not verify/);
+
+    const deleted = entries.filter((_, i) => i !== 1);
+    expect(problemsOf(deleted)).toEqual([
+      expect.stringMatching(/^entry #2 .* is at position 1 of the ledger: entries before it were deleted/),
+      expect.stringMatching(/^entry #2 .* does not chain/),
+      expect.stringMatching(/^entry #2 .* records epsilon/),
+      expect.stringMatching(/^entry #2 .* records requested epsilon/),
+      ...problemsOf(deleted).slice(4),
+    ]);
+
+    const reordered = [entries[0], entries[2], entries[1], ...entries.slice(3)];
+    expect(problemsOf(reordered)[0]).toMatch(/^entry #2 .* is at position 1/);
+
+    const foreign = LedgerChain.empty(createIdentity('cleveland')).append({ kind: 'spend', studyId: 'x', round: 1, mechanism: mechanism(3), accountant, delta, capEpsilon: cap, reason: null });
+    expect(problemsOf([foreign])).toEqual([expect.stringMatching(/^entry #0 \(study x round 1, spend\) signature does not verify with cleveland's key/)]);
+    expect(problemsOf([{ ...entries[0], extra: 1 }])).toEqual(['entry at position 0 ledger entry: unknown field extra']);
+  });
+
+  it('flags a refusal that fit the cap and a spend over it, even when signed by the clinic', () => {
+    const chain = LedgerChain.empty(clinic);
+    chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: mechanism(3), accountant, delta, capEpsilon: cap, reason: 'no reason' });
+    chain.append({ kind: 'spend', studyId: 's', round: 2, mechanism: mechanism(0.5, 1000), accountant, delta, capEpsilon: cap, reason: null });
+    expect(problemsOf([...chain.entries()])).toEqual([
+      expect.stringMatching(/^entry #0 .* refused a round that fit the cap/),
+      expect.stringMatching(/^entry #1 .* spends up to epsilon .* above the clinic's cap of 1/),
+    ]);
+  });
+
+  it('recomputes under the accountant each entry records, whatever the convention', () => {
+    const opacus = accountantRecord(conventionByName('tf-privacy-legacy'));
+    const chain = LedgerChain.empty(clinic);
+    chain.append({ kind: 'spend', studyId: 's', round: 1, mechanism: mechanism(2), accountant: opacus, delta, capEpsilon: 10, reason: null });
+    chain.append({ kind: 'spend', studyId: 's', round: 2, mechanism: mechanism(1.5), accountant, delta, capEpsilon: 10, reason: null });
+    const [first, second] = chain.entries();
+    expect(first!.epsilon).toBe(epsilonFor({ q: 0.02, noiseMultiplier: 2, steps: 100 }, delta, 'tf-privacy-legacy').epsilon);
+    const both = new RdpAccountant('dp-accounting').compose({ q: 0.02, noiseMultiplier: 2, steps: 100 }).compose({ q: 0.02, noiseMultiplier: 1.5, steps: 100 });
+    expect(second!.epsilon).toBe(both.epsilon(delta).epsilon);
+    expect(verifyLedger('cleveland', [...chain.entries()], clinic.signing.publicKey).ok).toBe(true);
+  });
+
+  it('replays a stored ledger, and refuses one that does not verify', () => {
+    const chain = LedgerChain.replay(clinic, entries);
+    expect(chain.entries()).toHaveLength(entries.length);
+    const next = chain.append({ kind: 'refusal', studyId: 'c', round: 1, mechanism: mechanism(3, 300), accountant, delta, capEpsilon: cap, reason: 'over' });
+    expect(next.seq).toBe(entries.length);
+    expect(verifyLedger('cleveland', [...entries, next], clinic.signing.publicKey).ok).toBe(true);
+    expect(() => LedgerChain.replay(clinic, entries.slice(1))).toThrow(LedgerError);
+    expect(() => LedgerChain.replay(clinic, entries.slice(1))).toThrow(/^the privacy ledger of cleveland does not verify: entry #1 .* is at position 0 .* more problems\)$/);
+  });
+
+  it('signs canonical JSON: key order does not matter, non-finite numbers are refused', () => {
+    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: 0.1 })).toBe('{"a":0.1,"b":[1,{"c":"x","d":null}]}');
+    expect(() => canonicalJson({ a: Infinity })).toThrow(/cannot hold the number Infinity/);
+    const shuffled = Object.fromEntries(Object.entries(entries[0]!).reverse());
+    expect(verifyLedger('cleveland', [shuffled, ...entries.slice(1)], clinic.signing.publicKey).ok).toBe(true);
+    expect(() => parseLedgerEntry({ ...entries[0], kind: 'gift' })).toThrow('ledger entry: kind must be "spend" or "refusal", got "gift"');
+    expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, sampling: 'shuffle' } })).toThrow('mechanism: sampling must be "poisson", got "shuffle"');
+  });
+});
