@@ -1,19 +1,32 @@
 /**
- * `cohort bench he`: what CKKS aggregation costs against plaintext float32 on this machine
- * (bench/he.ts). The table goes to stdout; with --json the last line is the report as one JSON object.
+ * `cohort bench he|dp`: what privacy costs on this machine. `he`: CKKS aggregation against plaintext
+ * float32 (bench/he.ts). `dp`: DP-SGD against plain SGD, and the RDP accountant over a heterogeneous
+ * schedule (bench/dp.ts). The table goes to stdout, progress to stderr; with --json the last line is
+ * the report as one JSON object.
  */
 import { parseArgs } from 'node:util';
+import { formatDpBench, runDpBench } from '../bench/dp.js';
 import { formatHeBench, runHeBench } from '../bench/he.js';
 import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../crypto/index.js';
 import { UsageError } from './study-flags.js';
 
-export const BENCH_USAGE = `  cohort bench he [--params 100000] [--clinics 10] [--parameter-set ${DEFAULT_PARAMETER_SET.name}] [--repeats 3] [--json]`;
+export const BENCH_USAGE = `  cohort bench he [--params 100000] [--clinics 10] [--parameter-set ${DEFAULT_PARAMETER_SET.name}] [--repeats 3] [--json]
+  cohort bench dp [--steps 10000] [--repeats 3] [--json]`;
+
+const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { he: benchHe, dp: benchDp };
 
 export async function benchCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'he') throw new UsageError(sub === undefined ? 'cohort bench needs a benchmark: he' : `unknown benchmark "${sub}" (known: he)`);
+  const known = Object.keys(BENCHMARKS).join(', ');
+  if (sub === undefined) throw new UsageError(`cohort bench needs a benchmark: ${known}`);
+  const bench = Object.hasOwn(BENCHMARKS, sub) ? BENCHMARKS[sub]! : undefined;
+  if (!bench) throw new UsageError(`unknown benchmark "${sub}" (known: ${known})`);
+  return bench(rest);
+}
+
+async function benchHe(args: string[]): Promise<number> {
   const { values } = parseArgs({
-    args: rest,
+    args,
     options: {
       params: { type: 'string', default: '100000' },
       clinics: { type: 'string', default: '10' },
@@ -23,20 +36,44 @@ export async function benchCommand(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  const positive = (flag: 'params' | 'clinics' | 'repeats') => {
-    const raw = values[flag];
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
-    return n;
-  };
   const parameterSet = values['parameter-set'];
   if (!PARAMETER_SETS.some((set) => set.name === parameterSet)) {
     throw new UsageError(`--parameter-set must be one of ${PARAMETER_SETS.map((set) => set.name).join(', ')}, got "${parameterSet}"`);
   }
-  const options = { params: positive('params'), clinics: positive('clinics'), parameterSet, repeats: positive('repeats') };
+  const options = {
+    params: positiveInteger('params', values.params),
+    clinics: positiveInteger('clinics', values.clinics),
+    parameterSet,
+    repeats: positiveInteger('repeats', values.repeats),
+  };
   process.stderr.write(`bench he: ${options.params} parameters, ${options.clinics} clinics, ${parameterSet}, a warm-up and ${options.repeats} timed rounds\n`);
   const report = await runHeBench(options);
   console.log(formatHeBench(report));
   if (values.json) console.log(JSON.stringify(report));
   return 0;
+}
+
+async function benchDp(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      steps: { type: 'string', default: '10000' },
+      repeats: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const options = { steps: positiveInteger('steps', values.steps), repeats: positiveInteger('repeats', values.repeats) };
+  process.stderr.write(`bench dp: DP-SGD against plain SGD (a warm-up and ${options.repeats} timed runs each), then ${options.steps} heterogeneous accountant steps\n`);
+  const report = await runDpBench({ ...options, onProgress: (line) => process.stderr.write(`bench dp: ${line}\n`) });
+  console.log(formatDpBench(report));
+  if (values.json) console.log(JSON.stringify(report));
+  return 0;
+}
+
+/** A flag's value as a positive integer, or a UsageError naming the flag. */
+function positiveInteger(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
+  return n;
 }
