@@ -18,6 +18,9 @@ export const STUDY_FLAGS = {
   'round-timeout': { type: 'string' },
   privacy: { type: 'string' },
   'he-params': { type: 'string' },
+  'target-epsilon': { type: 'string' },
+  delta: { type: 'string' },
+  'clip-norm': { type: 'string' },
   protocol: { type: 'string' },
 } as const;
 
@@ -54,6 +57,11 @@ export function studyFromFlags(values: Values): Record<string, unknown> {
   set(study, 'roundTimeoutS', number('round-timeout'));
   set(study, 'privacy', values.privacy);
   if (values['he-params'] !== undefined) study['encryption'] = { parameterSet: values['he-params'] };
+  const dp: Record<string, unknown> = {};
+  set(dp, 'targetEpsilon', number('target-epsilon'));
+  set(dp, 'delta', number('delta'));
+  set(dp, 'clipNorm', number('clip-norm'));
+  if (Object.keys(dp).length > 0) study['dp'] = dp;
   if (values.strategy !== undefined && values.strategy !== base.strategy['name']) base.strategy = { name: values.strategy };
   set(base.strategy, 'serverLearningRate', number('server-lr'));
   study['strategy'] = base.strategy;

@@ -1,4 +1,5 @@
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { checkSite, datasetDescriptor } from '../common/datasets.js';
 import { modelSpec, type ModelSpec } from '../common/model-spec.js';
@@ -11,6 +12,11 @@ import type { Keystore } from './keys/index.js';
 import { loadSiteDataset } from './data/index.js';
 import type { DataOptions, SiteDataset } from './data/dataset.js';
 import { LocalLearner } from './training/local-learner.js';
+import { LedgerFile } from './privacy/ledger-file.js';
+import { PrivacyGuard, type PrivacyBudget } from './privacy/privacy-guard.js';
+
+/** Where a node keeps its privacy ledger unless told otherwise: beside its keys. */
+export const LEDGER_FILE = 'privacy-ledger.jsonl';
 
 /** How to run a clinic node. */
 export interface NodeOptions {
@@ -23,6 +29,14 @@ export interface NodeOptions {
   clinicId?: string;
   /** The clinic's keys: its identity and study keys. Needed for encrypted studies (privacy `he`). */
   keystore?: Keystore;
+  /**
+   * The clinic's privacy cap over every study trained on its data. With it, the node trains only
+   * differentially private rounds that fit the cap and refuses every other round; without it, it
+   * refuses differentially private studies. Spends and refusals go to the ledger (needs `keystore`).
+   */
+  budget?: PrivacyBudget | null;
+  /** The privacy ledger file. Default `privacy-ledger.jsonl` in the keystore's directory. */
+  ledgerPath?: string;
   /** Where the data comes from (directory, cache, download). */
   data?: DataOptions;
   /** Already loaded data (simulations load once and share nothing else). */
@@ -42,6 +56,10 @@ export interface NodeSummary {
   studyStatus: string | null;
   /** The last model version this clinic evaluated, as it sees it (for encrypted studies only clinics can). */
   lastModel: { studyId: string; version: number; parameters: Float32Array } | null;
+  /** Rounds this clinic refused (privacy budget or policy), as its ledger records them. */
+  refusedRounds: number;
+  /** Total epsilon of the clinic's ledger at its cap's δ when the node stopped; null without a budget. */
+  privacySpent: { epsilon: number; delta: number } | null;
 }
 
 /**
@@ -60,7 +78,8 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   await learner.ready();
   const client = new FederationClient(options.coordinator);
   const models = new GlobalModels(client, clinicId, options.keystore ?? null);
-  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null };
+  const guard = privacyGuard(options);
+  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null, refusedRounds: 0, privacySpent: guard?.spent() ?? null };
 
   const register = () =>
     client.register({
@@ -76,15 +95,32 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
     switch (task.kind) {
       case 'TASK_KIND_TRAIN': {
         const spec = toModelSpec(task.model);
+        const training = task.training!;
+        let dp = null;
+        if (guard) {
+          const decision = guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps }, data.train.count);
+          // The coordinator holds the entry (and any it missed) before the update or the refusal counts.
+          if (decision.entry) await guard.sync(client, clinicId);
+          summary.privacySpent = guard.spent();
+          if (!decision.train) {
+            summary.refusedRounds++;
+            log(`${clinicId}: round ${task.round} of study ${task.studyId} refused: ${decision.reason}`);
+            return false;
+          }
+          dp = decision.dp;
+        } else if (task.dp) {
+          log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: the study is differentially private and this node has no keystore to sign its privacy ledger with`);
+          return false;
+        }
         const global = await models.parameters(task);
         const codec = await models.updateCodec(task);
-        const training = task.training!;
         const result = await learner.train(spec, global, {
           optimizer: training.optimizer === 'adam' ? 'adam' : 'sgd',
           learningRate: training.learningRate,
           batchSize: training.batchSize,
           steps: training.localSteps,
           seed: training.seed,
+          ...(dp ? { dp } : {}),
         });
         const delta = result.parameters.map((w, i) => w - global[i]!);
         try {
@@ -93,14 +129,16 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
             studyId: task.studyId,
             round: task.round,
             modelVersion: task.modelVersion,
-            trainLoss: result.loss,
+            // Under DP the training loss is not private: it is not sent.
+            trainLoss: dp ? 0 : result.loss,
             // Encrypted: the sample count travels inside the ciphertexts, never in the clear.
             ...(codec
               ? { codec: codec.name, keyId: codec.keyId, numSamples: 0, payload: codec.encode(delta, data.train.count, Math.max(1, task.participants)) }
               : { codec: plainFloat32Codec.name, numSamples: data.train.count, payload: plainFloat32Codec.encode(delta) }),
           });
           summary.trainedRounds++;
-          log(`${clinicId}: round ${task.round} trained (${training.localSteps} steps, loss ${result.loss.toFixed(4)}) and sent`);
+          const privacy = dp ? `, DP-SGD z=${dp.noiseMultiplier.toFixed(3)} q=${dp.samplingRate.toFixed(4)}, ${(100 * result.clippedFraction!).toFixed(0)}% clipped, epsilon so far ${summary.privacySpent!.epsilon.toFixed(4)}` : '';
+          log(`${clinicId}: round ${task.round} trained (${training.localSteps} steps, loss ${result.loss.toFixed(4)}${privacy}) and sent`);
         } catch (error) {
           // A round that closed while we trained (deadline) is not an error of this node.
           const code = (error as ServiceError).code;
@@ -189,6 +227,15 @@ function processStream(stream: ClientReadableStream<Task__Output>, handle: (task
     });
     stream.on('end', () => void chain.then((stop) => settle(() => resolve(stop)), () => undefined));
   });
+}
+
+function privacyGuard(options: NodeOptions): PrivacyGuard | null {
+  if (!options.keystore) {
+    if (options.budget) throw new Error('a privacy budget needs a keystore: the privacy ledger is signed with the clinic\'s identity');
+    return null;
+  }
+  const ledger = LedgerFile.open(options.ledgerPath ?? join(options.keystore.dir, LEDGER_FILE), options.keystore.identity);
+  return new PrivacyGuard(ledger, options.budget ?? null);
 }
 
 function toModelSpec(message: ModelSpec__Output | null): ModelSpec {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from './audit/audit.module.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationModule } from './federation/federation.module.js';
 import { HealthController } from './health/health.controller.js';
@@ -13,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(sqliteOptions(options.database)), FederationModule, StudiesModule],
+      imports: [TypeOrmModule.forRoot(sqliteOptions(options.database)), FederationModule, StudiesModule, AuditModule],
       controllers: [HealthController],
       providers: [optionsProvider],
       exports: [optionsProvider],

@@ -19,6 +19,11 @@ export interface CoordinatorOptions {
    * else none: those endpoints then refuse every request.
    */
   operatorToken?: string | null;
+  /**
+   * Bearer token for auditors' read-only HTTP (privacy budgets and ledgers). Default
+   * `COHORT_AUDITOR_TOKEN`, else none: the audit endpoints then refuse every request.
+   */
+  auditorToken?: string | null;
 }
 
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;

@@ -37,6 +37,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     maxChunkBytes: options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES,
     logLevels: options.logLevels ?? ['log', 'warn', 'error'],
     operatorToken: options.operatorToken ?? process.env['COHORT_OPERATOR_TOKEN'] ?? null,
+    auditorToken: options.auditorToken ?? process.env['COHORT_AUDITOR_TOKEN'] ?? null,
   };
   if (resolved.database !== ':memory:') mkdirSync(dirname(resolved.database), { recursive: true });
   const app = await NestFactory.create(AppModule.forRoot(resolved), { logger: resolved.logLevels, abortOnError: false });

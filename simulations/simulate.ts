@@ -9,7 +9,7 @@ import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import type { StudyConfig } from '../coordinator/studies/study-config.js';
+import { differentiallyPrivate, encrypts, type StudyConfig } from '../coordinator/studies/study-config.js';
 
 export interface SiteResult {
   site: string;
@@ -39,6 +39,10 @@ export interface RunReport {
 
 export interface SimulationReport extends RunReport {
   rounds: number;
+  /** Differentially private studies: each clinic's total epsilon at its cap's δ, from its own ledger. */
+  privacy_spent?: { site: string; epsilon: number; delta: number }[];
+  /** Rounds each clinic refused (its budget would have been passed); only when some were. */
+  refused_rounds?: { site: string; rounds: number }[];
   rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
 }
 
@@ -48,6 +52,11 @@ export interface SimulationOptions {
   data?: DataOptions;
   /** Progress lines (stderr in the CLI). */
   onProgress?: (line: string) => void;
+  /**
+   * Differentially private studies: each clinic's cap on its total epsilon, by site. Default: the
+   * study's target epsilon for every site (at the study's δ), so the study may spend all of it.
+   */
+  budgets?: Record<string, number>;
   /** Receives the final global model as each site's node holds it (every site's copy, in site order). */
   onFinalModel?: (site: string, parameters: Float32Array) => void;
 }
@@ -57,6 +66,7 @@ export interface SimulationOptions {
  * directory) and one node per site of the dataset, each talking gRPC to it like a remote clinic.
  * With privacy `he` each clinic gets its own keystore, the operator enrols them, and the first site
  * runs the key ceremony over gRPC before training starts, exactly as separate hospitals would.
+ * With privacy `dp` every clinic also gets a privacy budget and its own signed ledger.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const started = Date.now();
@@ -91,7 +101,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     progress(
       `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
     );
-    const keystores = config.privacy === 'he' ? await keyCeremony(coordinator, study.id, sites, workdir, progress) : null;
+    const keystores = encrypts(config.privacy) || differentiallyPrivate(config.privacy) ? await enrolClinics(coordinator, sites, workdir) : null;
+    if (encrypts(config.privacy)) await keyCeremony(coordinator, study.id, keystores!, progress);
+    const budgetOf = (site: string) => config.dp && { epsilon: options.budgets?.[site] ?? config.dp.targetEpsilon, delta: config.dp.delta };
     const nodes = await Promise.all(
       data.map((preloaded, i) =>
         runNode({
@@ -100,6 +112,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           site: preloaded.site,
           preloaded,
           keystore: keystores?.[i],
+          budget: budgetOf(preloaded.site),
           exitWhenDone: true,
         }),
       ),
@@ -129,6 +142,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       rounds_history: [...accuracy.entries()]
         .sort(([a], [b]) => a - b)
         .map(([round, perSite]) => ({ round, mean_site_accuracy: summarise(perSite).mean, pooled_accuracy: summarise(perSite).pooled })),
+      ...(config.dp && {
+        privacy_spent: nodes.map((node, i) => ({ site: sites[i]!, epsilon: node.privacySpent!.epsilon, delta: node.privacySpent!.delta })),
+        ...(nodes.some((node) => node.refusedRounds > 0) && { refused_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.refusedRounds })) }),
+      }),
       elapsed_s: (Date.now() - started) / 1000,
     };
   } finally {
@@ -137,18 +154,22 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 }
 
-/** Enrols one keystore per site and has the first site seal the study key to all of them. */
-async function keyCeremony(coordinator: RunningCoordinator, studyId: string, sites: readonly string[], workdir: string, progress: (line: string) => void): Promise<Keystore[]> {
+/** One keystore per site (identity, study keys, privacy ledger), enrolled with the coordinator. */
+async function enrolClinics(coordinator: RunningCoordinator, sites: readonly string[], workdir: string): Promise<Keystore[]> {
   const keystores = sites.map((site) => Keystore.create(join(workdir, 'keys', site), site));
   for (const keystore of keystores) await coordinator.keys.enrol(keystore.card);
+  return keystores;
+}
+
+/** The first site seals the study key to every enrolled site. */
+async function keyCeremony(coordinator: RunningCoordinator, studyId: string, keystores: Keystore[], progress: (line: string) => void): Promise<void> {
   const client = new FederationClient(coordinator.grpcAddress);
   try {
     const { keyId, parameterSet, recipients } = await generateStudyKey(client, keystores[0]!, studyId);
-    progress(`key ceremony: ${sites[0]} sealed ${parameterSet} key ${keyId} to ${recipients.map((r) => r.clinicId).join(', ')}`);
+    progress(`key ceremony: ${keystores[0]!.clinicId} sealed ${parameterSet} key ${keyId} to ${recipients.map((r) => r.clinicId).join(', ')}`);
   } finally {
     client.close();
   }
-  return keystores;
 }
 
 function summarise(perSite: Map<string, { accuracy: number; numTest: number }>): { mean: number; pooled: number } {

@@ -10,6 +10,7 @@ import type { EvaluationReport } from '../../protos/generated/cohort/v1/Evaluati
 import type { FederationClient as GrpcFederationClient } from '../../protos/generated/cohort/v1/Federation.js';
 import type { KeyEnvelope__Output } from '../../protos/generated/cohort/v1/KeyEnvelope.js';
 import type { KeyEnvelopesAck__Output } from '../../protos/generated/cohort/v1/KeyEnvelopesAck.js';
+import type { LedgerHead__Output } from '../../protos/generated/cohort/v1/LedgerHead.js';
 import type { ModelHeader__Output } from '../../protos/generated/cohort/v1/ModelHeader.js';
 import type { RegisterRequest } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { RegisterResponse__Output } from '../../protos/generated/cohort/v1/RegisterResponse.js';
@@ -48,9 +49,7 @@ export class FederationClient {
   }
 
   async register(request: RegisterRequest): Promise<RegisterResponse__Output> {
-    const response = await new Promise<RegisterResponse__Output>((resolve, reject) =>
-      this.client.register(request, (error, value) => (error ? reject(error) : resolve(value!))),
-    );
+    const response = await unary<RegisterResponse__Output>((done) => this.client.register(request, done));
     if (response.maxChunkBytes > 0) this.chunkBytes = Math.min(this.chunkBytes, response.maxChunkBytes);
     return response;
   }
@@ -108,9 +107,7 @@ export class FederationClient {
 
   /** Key ceremony: the study's parameter set, key id (if any) and the enrolled clinics to seal it to. */
   async getKeyRoster(clinicId: string, studyId: string): Promise<{ parameterSet: string; keyId: string; members: ClinicCard[] }> {
-    const roster = await new Promise<{ parameterSet: string; keyId: string; members: ClinicCard__Output[] }>((resolve, reject) =>
-      this.client.getKeyRoster({ clinicId, studyId }, (error, value) => (error ? reject(error) : resolve(value!))),
-    );
+    const roster = await unary<{ parameterSet: string; keyId: string; members: ClinicCard__Output[] }>((done) => this.client.getKeyRoster({ clinicId, studyId }, done));
     return { parameterSet: roster.parameterSet, keyId: roster.keyId, members: roster.members.map(fromCardMessage) };
   }
 
@@ -119,11 +116,19 @@ export class FederationClient {
     return sendAll((done) => this.client.submitKeyEnvelopes(done), envelopes);
   }
 
+  /** Privacy ledger: how many of this clinic's entries the coordinator holds, and the last one's hash. */
+  getLedgerHead(clinicId: string): Promise<LedgerHead__Output> {
+    return unary<LedgerHead__Output>((done) => this.client.getLedgerHead({ clinicId }, done));
+  }
+
+  /** Privacy ledger: entries continuing the coordinator's copy (signed JSON texts, in order). */
+  appendLedgerEntries(clinicId: string, entries: string[]): Promise<LedgerHead__Output> {
+    return unary<LedgerHead__Output>((done) => this.client.appendLedgerEntries({ clinicId, entries }, done));
+  }
+
   /** Key ceremony: the study key sealed to this clinic, and the card of the clinic that sealed it. */
   async fetchKeyEnvelope(clinicId: string, studyId: string): Promise<{ envelope: KeyEnvelope; sender: ClinicCard }> {
-    const delivery = await new Promise<{ envelope: KeyEnvelope__Output | null; sender: ClinicCard__Output | null }>((resolve, reject) =>
-      this.client.fetchKeyEnvelope({ clinicId, studyId }, (error, value) => (error ? reject(error) : resolve(value!))),
-    );
+    const delivery = await unary<{ envelope: KeyEnvelope__Output | null; sender: ClinicCard__Output | null }>((done) => this.client.fetchKeyEnvelope({ clinicId, studyId }, done));
     if (!delivery.envelope || !delivery.sender) throw new Error(`the coordinator sent no key envelope for study ${studyId}`);
     const e = delivery.envelope;
     return {
@@ -182,4 +187,9 @@ function write<T>(call: grpc.ClientWritableStream<T>, message: T): Promise<void>
     call.once('drain', onDrain);
     call.once('error', onError);
   });
+}
+
+/** A unary call as a promise. */
+function unary<T>(invoke: (done: (error: grpc.ServiceError | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => invoke((error, value) => (error ? reject(error) : resolve(value!))));
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeysModule } from '../keys/keys.module.js';
+import { LedgerModule } from '../ledger/ledger.module.js';
 import { ENTITIES } from '../persistence/data-source.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { FederationController } from './federation.controller.js';
@@ -8,7 +9,7 @@ import { FederationService } from './federation.service.js';
 import { TaskHub } from './task-hub.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature(ENTITIES), KeysModule],
+  imports: [TypeOrmModule.forFeature(ENTITIES), KeysModule, LedgerModule],
   controllers: [FederationController],
   providers: [FederationService, TaskHub, EncryptedAggregates],
   exports: [FederationService, KeysModule],

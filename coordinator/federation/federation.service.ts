@@ -9,12 +9,14 @@ import { refuse } from '../../common/errors.js';
 import { deriveSeed } from '../../common/random.js';
 import { initialParameters, parameterCount } from '../../common/model-spec.js';
 import { ckksCodecName, CodecError, plainFloat32Codec } from '../../crypto/index.js';
+import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
 import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import { KeysService } from '../keys/keys.service.js';
+import { LedgerService, type RoundRefusal } from '../ledger/ledger.service.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
@@ -39,6 +41,10 @@ const PLAIN = plainFloat32Codec;
  * Encrypted studies (privacy `he`) wait for their key ceremony, ask only clinics holding the key, sum
  * ciphertexts as they arrive and store the encrypted sum as the model version: the server step of the
  * strategy then runs at the clinics, which alone can decrypt.
+ *
+ * Differentially private studies (privacy `dp`, `he+dp`) take an update only from a clinic whose
+ * ledger holds a spend for that round; a clinic's signed refusal counts as its answer, so a round
+ * closes once every asked clinic sent an update or refused, if the updates meet the quorum.
  */
 @Injectable()
 export class FederationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -59,8 +65,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     private readonly hub: TaskHub,
     private readonly keys: KeysService,
     private readonly encrypted: EncryptedAggregates,
+    private readonly ledger: LedgerService,
   ) {
     this.hub.connected$.subscribe((clinicId) => this.background(this.startWaitingStudies(clinicId)));
+    this.ledger.refusals$.subscribe((refusal) => this.background(this.serial(refusal.studyId, () => this.onRefusal(refusal))));
     this.keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
   }
 
@@ -124,6 +132,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     for (const round of open) {
       if (!round.participants.includes(clinic.id)) continue;
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
+      if ((await this.ledger.refusedBy(round.studyId, round.number)).has(clinic.id)) continue;
       const study = await this.studies.findOneByOrFail({ id: round.studyId });
       tasks.push(this.trainTask(study, round, clinic.id, await this.encryptionSpec(study)));
     }
@@ -142,6 +151,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       training: config.training,
       privacy: config.privacy,
       encryption: config.encryption,
+      dp: config.dp,
       rounds: config.rounds,
       quorum: config.quorum,
       minClinics: config.minClinics,
@@ -232,7 +242,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       strategy: study.strategy,
       encryption,
       participants: round.participants.length,
+      dp: this.dpSpec(study),
     };
+  }
+
+  private dpSpec(study: StudyEntity): DpSpec | null {
+    return study.dp && { ...study.dp, totalSteps: study.rounds * study.training.localSteps };
   }
 
   modelSpecMessage(study: StudyEntity) {
@@ -292,6 +307,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       throw refuse.invalid('an update must declare at least one training sample (num_samples)');
     }
     if (!Number.isFinite(header.trainLoss)) throw refuse.invalid(`train_loss must be finite, got ${header.trainLoss}`);
+    if (study.dp && !(await this.ledger.hasSpend(header.clinicId, study.id, round.number))) {
+      throw refuse.precondition(
+        `study ${study.id} is differentially private: the ledger of ${header.clinicId} holds no spend for round ${round.number}; append it (AppendLedgerEntries) before the update`,
+      );
+    }
     const numParameters = parameterCount(study.model);
     const expectedBytes = study.encryption
       ? (await this.encrypted.context(study.encryption.parameterSet)).updateBytes(numParameters)
@@ -350,11 +370,39 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       }
       const received = await this.updates.countBy({ studyId: study.id, round: round.number });
       this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
-      if (received === round.participants.length) {
-        await this.closeRound(study, round, `closed with all ${received} updates`);
-      }
+      await this.closeIfAnswered(study, round, received);
       return received;
     });
+  }
+
+  /** A clinic declined a round in its signed ledger: the round stops waiting for it. */
+  private async onRefusal({ clinicId, studyId, round: number, reason }: RoundRefusal): Promise<void> {
+    const round = await this.rounds.findOneBy({ studyId, number });
+    if (round?.status !== 'open' || !round.participants.includes(clinicId)) return;
+    this.logger.warn(`study ${studyId} round ${number}: ${clinicId} refused: ${reason}`);
+    this.emit({ type: 'round-refused', studyId, round: number, clinicId, reason });
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    await this.closeIfAnswered(study, round, await this.updates.countBy({ studyId, round: number }));
+  }
+
+  /** Closes a round once each asked clinic sent its update or refused; fails it if the updates are below the quorum. */
+  private async closeIfAnswered(study: StudyEntity, round: RoundEntity, received: number): Promise<void> {
+    const refused = [...(await this.ledger.refusedBy(study.id, round.number))].filter((id) => round.participants.includes(id)).length;
+    if (received + refused < round.participants.length) return;
+    if (refused === 0) {
+      await this.closeRound(study, round, `closed with all ${received} updates`);
+    } else if (received >= study.quorum && received > 0) {
+      await this.closeRound(study, round, `closed with ${received} updates; ${refused} clinics refused (their privacy ledgers say why)`);
+    } else {
+      await this.failRound(study, round, `${refused} of ${round.participants.length} clinics refused (their privacy ledgers say why), leaving ${received} updates, below the quorum of ${study.quorum}`);
+    }
+  }
+
+  /** The rounds of differentially private studies this clinic sent updates to: each needs a spend in its ledger. */
+  async privateContributions(clinicId: string): Promise<{ studyId: string; round: number }[]> {
+    const rows = await this.updates.find({ where: { clinicId }, select: ['studyId', 'round'], order: { studyId: 'ASC', round: 'ASC' } });
+    const privateStudies = new Set((await this.studies.findBy({ id: In([...new Set(rows.map((r) => r.studyId))]) })).filter((s) => s.dp).map((s) => s.id));
+    return rows.filter((row) => privateStudies.has(row.studyId)).map(({ studyId, round }) => ({ studyId, round }));
   }
 
   private async storeUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<void> {

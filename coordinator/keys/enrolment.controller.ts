@@ -3,7 +3,6 @@ import {
   Body,
   ConflictException,
   Controller,
-  ForbiddenException,
   Get,
   Headers,
   HttpCode,
@@ -11,12 +10,11 @@ import {
   NotFoundException,
   Param,
   Post,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
-import { timingSafeEqual } from 'node:crypto';
 import { FederationError } from '../../common/errors.js';
 import { cardFromJson, cardToJson, IdentityError } from '../../crypto/index.js';
+import { requireBearerToken } from '../auth/bearer-token.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { KeysService } from './keys.service.js';
 
@@ -61,12 +59,6 @@ export class EnrolmentController {
   }
 
   private requireOperator(authorization: string | undefined): void {
-    const token = this.options.operatorToken;
-    if (!token) throw new ForbiddenException('enrolment over HTTP is off: start the coordinator with --operator-token (or COHORT_OPERATOR_TOKEN)');
-    const given = Buffer.from(authorization?.replace(/^Bearer /, '') ?? '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new UnauthorizedException('enrolment needs the operator token: Authorization: Bearer <token>');
-    }
+    requireBearerToken(this.options.operatorToken, authorization, { role: 'operator', enableWith: '--operator-token (or COHORT_OPERATOR_TOKEN)' });
   }
 }

@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { ClinicIdentityEntity } from './entities/clinic-identity.entity.js';
 import { ClinicEntity } from './entities/clinic.entity.js';
 import { KeyEnvelopeEntity } from './entities/key-envelope.entity.js';
+import { LedgerEntryEntity } from './entities/ledger-entry.entity.js';
 import { ModelVersionEntity } from './entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from './entities/received-update.entity.js';
 import { RoundEntity } from './entities/round.entity.js';
@@ -10,6 +11,7 @@ import { StudyKeyEntity } from './entities/study-key.entity.js';
 import { StudyEntity } from './entities/study.entity.js';
 import { InitialSchema1732400000000 } from './migrations/1732400000000-initial-schema.js';
 import { EncryptedAggregation1732500000000 } from './migrations/1732500000000-encrypted-aggregation.js';
+import { PrivacyLedger1732600000000 } from './migrations/1732600000000-privacy-ledger.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
 export const ENTITIES = [
@@ -22,8 +24,9 @@ export const ENTITIES = [
   ClinicIdentityEntity,
   StudyKeyEntity,
   KeyEnvelopeEntity,
+  LedgerEntryEntity,
 ];
-export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000];
+export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {

@@ -15,9 +15,27 @@ export interface TrainingSettings {
   localSteps: number;
 }
 
-/** Privacy modes available so far: plain updates, or CKKS-encrypted updates and aggregates. */
-export const PRIVACY_MODES = ['none', 'he'] as const;
+/**
+ * Privacy modes: plain updates; CKKS-encrypted updates and aggregates (`he`); DP-SGD at every clinic
+ * with per-clinic budgets and ledgers (`dp`); or both (`he+dp`).
+ */
+export const PRIVACY_MODES = ['none', 'he', 'dp', 'he+dp'] as const;
 export type PrivacyMode = (typeof PRIVACY_MODES)[number];
+
+export const encrypts = (privacy: PrivacyMode) => privacy === 'he' || privacy === 'he+dp';
+export const differentiallyPrivate = (privacy: PrivacyMode) => privacy === 'dp' || privacy === 'he+dp';
+
+/** Differential privacy of a study with privacy `dp` or `he+dp` (patient-level DP-SGD at each clinic). */
+export interface DpSettings {
+  /** Epsilon the whole study may cost each clinic, at `delta`; each clinic calibrates its noise to it. Default 1. */
+  targetEpsilon: number;
+  /** Default 1e-5; keep it well below 1 / (records at the smallest clinic). */
+  delta: number;
+  /** L2 bound on each record's gradient. Default 1. */
+  clipNorm: number;
+}
+
+export const DEFAULT_DP: DpSettings = { targetEpsilon: 1, delta: 1e-5, clipNorm: 1 };
 
 /** CKKS settings of a study with privacy `he`. */
 export interface EncryptionSettings {
@@ -38,11 +56,14 @@ export interface StudyConfig {
   training: TrainingSettings;
   /**
    * `none`: updates travel as plain float32. `he`: clinics send CKKS-encrypted updates, the
-   * coordinator sums ciphertexts without any key, and only clinics can decrypt the sum. Default `none`.
+   * coordinator sums ciphertexts without any key, and only clinics can decrypt the sum. `dp`:
+   * clinics train with DP-SGD within their own privacy budgets. `he+dp`: both. Default `none`.
    */
   privacy: PrivacyMode;
-  /** With privacy `he`: the CKKS parameter set; null otherwise. */
+  /** With privacy `he` or `he+dp`: the CKKS parameter set; null otherwise. */
   encryption: EncryptionSettings | null;
+  /** With privacy `dp` or `he+dp`: the privacy target each clinic trains to; null otherwise. */
+  dp: DpSettings | null;
   /** Rounds to run. Default 15 (FLamby's Fed-Heart-Disease schedule). */
   rounds: number;
   /** Fewest updates a round may close with at its timeout. Default: every site of the dataset. */
@@ -141,6 +162,14 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     problems.push(`encryption.parameterSet "${parameterSet}" is unknown (known: ${PARAMETER_SETS.map((set) => set.name).join(', ')})`);
   }
 
+  const dpField = new FieldReader(field.object('dp') ?? {}, problems, 'dp.');
+  const dp: DpSettings = {
+    targetEpsilon: dpField.positive('targetEpsilon') ?? DEFAULT_DP.targetEpsilon,
+    delta: dpField.positive('delta') ?? DEFAULT_DP.delta,
+    clipNorm: dpField.positive('clipNorm') ?? DEFAULT_DP.clipNorm,
+  };
+  if (!(dp.delta < 1)) problems.push(`dp.delta must be below 1, got ${dp.delta}`);
+
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const quorum = field.integer('quorum', 1) ?? sites;
   const minClinics = field.integer('minClinics', 1) ?? quorum;
@@ -153,7 +182,8 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     strategy,
     training,
     privacy: privacy ?? 'none',
-    encryption: privacy === 'he' ? { parameterSet } : null,
+    encryption: privacy && encrypts(privacy) ? { parameterSet } : null,
+    dp: privacy && differentiallyPrivate(privacy) ? dp : null,
     rounds: field.integer('rounds', 1) ?? 15,
     quorum,
     minClinics,

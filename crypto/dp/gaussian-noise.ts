@@ -10,10 +10,11 @@ export function gaussianNoise(count: number, standardDeviation = 1): Float64Arra
   const out = new Float64Array(count);
   const pairs = Math.ceil(count / 2);
   const bytes = randomBytes(pairs * 16);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let p = 0; p < pairs; p++) {
     // (0, 1]: never 0, so the logarithm is finite.
-    const u1 = (uniform53(bytes, p * 16) + 1) / 2 ** 53;
-    const u2 = uniform53(bytes, p * 16 + 8) / 2 ** 53;
+    const u1 = (uniform53(view, p * 16) + 1) / 2 ** 53;
+    const u2 = uniform53(view, p * 16 + 8) / 2 ** 53;
     const radius = standardDeviation * Math.sqrt(-2 * Math.log(u1));
     out[2 * p] = radius * Math.cos(2 * Math.PI * u2);
     if (2 * p + 1 < count) out[2 * p + 1] = radius * Math.sin(2 * Math.PI * u2);
@@ -21,7 +22,6 @@ export function gaussianNoise(count: number, standardDeviation = 1): Float64Arra
   return out;
 }
 
-function uniform53(bytes: Uint8Array, offset: number): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8);
-  return view.getUint32(0) * 2 ** 21 + (view.getUint32(4) >>> 11);
+function uniform53(view: DataView, offset: number): number {
+  return view.getUint32(offset) * 2 ** 21 + (view.getUint32(offset + 4) >>> 11);
 }

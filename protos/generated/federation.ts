@@ -3,6 +3,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { ClinicCard as _cohort_v1_ClinicCard, ClinicCard__Output as _cohort_v1_ClinicCard__Output } from './cohort/v1/ClinicCard.js';
 import type { DownloadModelRequest as _cohort_v1_DownloadModelRequest, DownloadModelRequest__Output as _cohort_v1_DownloadModelRequest__Output } from './cohort/v1/DownloadModelRequest.js';
+import type { DpSpec as _cohort_v1_DpSpec, DpSpec__Output as _cohort_v1_DpSpec__Output } from './cohort/v1/DpSpec.js';
 import type { EncryptionSpec as _cohort_v1_EncryptionSpec, EncryptionSpec__Output as _cohort_v1_EncryptionSpec__Output } from './cohort/v1/EncryptionSpec.js';
 import type { EvaluationAck as _cohort_v1_EvaluationAck, EvaluationAck__Output as _cohort_v1_EvaluationAck__Output } from './cohort/v1/EvaluationAck.js';
 import type { EvaluationReport as _cohort_v1_EvaluationReport, EvaluationReport__Output as _cohort_v1_EvaluationReport__Output } from './cohort/v1/EvaluationReport.js';
@@ -13,6 +14,9 @@ import type { KeyEnvelopeDelivery as _cohort_v1_KeyEnvelopeDelivery, KeyEnvelope
 import type { KeyEnvelopesAck as _cohort_v1_KeyEnvelopesAck, KeyEnvelopesAck__Output as _cohort_v1_KeyEnvelopesAck__Output } from './cohort/v1/KeyEnvelopesAck.js';
 import type { KeyRoster as _cohort_v1_KeyRoster, KeyRoster__Output as _cohort_v1_KeyRoster__Output } from './cohort/v1/KeyRoster.js';
 import type { KeyRosterRequest as _cohort_v1_KeyRosterRequest, KeyRosterRequest__Output as _cohort_v1_KeyRosterRequest__Output } from './cohort/v1/KeyRosterRequest.js';
+import type { LedgerEntries as _cohort_v1_LedgerEntries, LedgerEntries__Output as _cohort_v1_LedgerEntries__Output } from './cohort/v1/LedgerEntries.js';
+import type { LedgerHead as _cohort_v1_LedgerHead, LedgerHead__Output as _cohort_v1_LedgerHead__Output } from './cohort/v1/LedgerHead.js';
+import type { LedgerHeadRequest as _cohort_v1_LedgerHeadRequest, LedgerHeadRequest__Output as _cohort_v1_LedgerHeadRequest__Output } from './cohort/v1/LedgerHeadRequest.js';
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from './cohort/v1/ModelChunk.js';
 import type { ModelHeader as _cohort_v1_ModelHeader, ModelHeader__Output as _cohort_v1_ModelHeader__Output } from './cohort/v1/ModelHeader.js';
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
@@ -35,6 +39,7 @@ export interface ProtoGrpcType {
     v1: {
       ClinicCard: MessageTypeDefinition<_cohort_v1_ClinicCard, _cohort_v1_ClinicCard__Output>
       DownloadModelRequest: MessageTypeDefinition<_cohort_v1_DownloadModelRequest, _cohort_v1_DownloadModelRequest__Output>
+      DpSpec: MessageTypeDefinition<_cohort_v1_DpSpec, _cohort_v1_DpSpec__Output>
       EncryptionSpec: MessageTypeDefinition<_cohort_v1_EncryptionSpec, _cohort_v1_EncryptionSpec__Output>
       EvaluationAck: MessageTypeDefinition<_cohort_v1_EvaluationAck, _cohort_v1_EvaluationAck__Output>
       EvaluationReport: MessageTypeDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationReport__Output>
@@ -45,6 +50,9 @@ export interface ProtoGrpcType {
       KeyEnvelopesAck: MessageTypeDefinition<_cohort_v1_KeyEnvelopesAck, _cohort_v1_KeyEnvelopesAck__Output>
       KeyRoster: MessageTypeDefinition<_cohort_v1_KeyRoster, _cohort_v1_KeyRoster__Output>
       KeyRosterRequest: MessageTypeDefinition<_cohort_v1_KeyRosterRequest, _cohort_v1_KeyRosterRequest__Output>
+      LedgerEntries: MessageTypeDefinition<_cohort_v1_LedgerEntries, _cohort_v1_LedgerEntries__Output>
+      LedgerHead: MessageTypeDefinition<_cohort_v1_LedgerHead, _cohort_v1_LedgerHead__Output>
+      LedgerHeadRequest: MessageTypeDefinition<_cohort_v1_LedgerHeadRequest, _cohort_v1_LedgerHeadRequest__Output>
       ModelChunk: MessageTypeDefinition<_cohort_v1_ModelChunk, _cohort_v1_ModelChunk__Output>
       ModelHeader: MessageTypeDefinition<_cohort_v1_ModelHeader, _cohort_v1_ModelHeader__Output>
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>

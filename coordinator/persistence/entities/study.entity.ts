@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ModelSpec } from '../../../common/model-spec.js';
 import type { StrategyConfig } from '../../strategies/index.js';
-import type { EncryptionSettings, TrainingSettings } from '../../studies/study-config.js';
+import type { DpSettings, EncryptionSettings, TrainingSettings } from '../../studies/study-config.js';
 import { epochMillis } from '../columns.js';
 
 export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';
@@ -30,9 +30,13 @@ export class StudyEntity {
   @Column('varchar', { length: 16 })
   privacy!: string;
 
-  /** CKKS settings when `privacy` is `he`. */
+  /** CKKS settings when `privacy` is `he` or `he+dp`. */
   @Column('simple-json', { nullable: true })
   encryption!: EncryptionSettings | null;
+
+  /** DP-SGD target when `privacy` is `dp` or `he+dp`. */
+  @Column('simple-json', { nullable: true })
+  dp!: DpSettings | null;
 
   @Column('integer')
   rounds!: number;

@@ -11,6 +11,9 @@ import type { KeyEnvelopeDelivery as _cohort_v1_KeyEnvelopeDelivery, KeyEnvelope
 import type { KeyEnvelopesAck as _cohort_v1_KeyEnvelopesAck, KeyEnvelopesAck__Output as _cohort_v1_KeyEnvelopesAck__Output } from '../../cohort/v1/KeyEnvelopesAck.js';
 import type { KeyRoster as _cohort_v1_KeyRoster, KeyRoster__Output as _cohort_v1_KeyRoster__Output } from '../../cohort/v1/KeyRoster.js';
 import type { KeyRosterRequest as _cohort_v1_KeyRosterRequest, KeyRosterRequest__Output as _cohort_v1_KeyRosterRequest__Output } from '../../cohort/v1/KeyRosterRequest.js';
+import type { LedgerEntries as _cohort_v1_LedgerEntries, LedgerEntries__Output as _cohort_v1_LedgerEntries__Output } from '../../cohort/v1/LedgerEntries.js';
+import type { LedgerHead as _cohort_v1_LedgerHead, LedgerHead__Output as _cohort_v1_LedgerHead__Output } from '../../cohort/v1/LedgerHead.js';
+import type { LedgerHeadRequest as _cohort_v1_LedgerHeadRequest, LedgerHeadRequest__Output as _cohort_v1_LedgerHeadRequest__Output } from '../../cohort/v1/LedgerHeadRequest.js';
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from '../../cohort/v1/ModelChunk.js';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.js';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.js';
@@ -20,6 +23,15 @@ import type { UploadAck as _cohort_v1_UploadAck, UploadAck__Output as _cohort_v1
 import type { WatchTasksRequest as _cohort_v1_WatchTasksRequest, WatchTasksRequest__Output as _cohort_v1_WatchTasksRequest__Output } from '../../cohort/v1/WatchTasksRequest.js';
 
 export interface FederationClient extends grpc.Client {
+  AppendLedgerEntries(argument: _cohort_v1_LedgerEntries, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  AppendLedgerEntries(argument: _cohort_v1_LedgerEntries, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  AppendLedgerEntries(argument: _cohort_v1_LedgerEntries, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  AppendLedgerEntries(argument: _cohort_v1_LedgerEntries, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  appendLedgerEntries(argument: _cohort_v1_LedgerEntries, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  appendLedgerEntries(argument: _cohort_v1_LedgerEntries, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  appendLedgerEntries(argument: _cohort_v1_LedgerEntries, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  appendLedgerEntries(argument: _cohort_v1_LedgerEntries, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  
   DownloadModel(argument: _cohort_v1_DownloadModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
   DownloadModel(argument: _cohort_v1_DownloadModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
   downloadModel(argument: _cohort_v1_DownloadModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_cohort_v1_ModelChunk__Output>;
@@ -42,6 +54,15 @@ export interface FederationClient extends grpc.Client {
   getKeyRoster(argument: _cohort_v1_KeyRosterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
   getKeyRoster(argument: _cohort_v1_KeyRosterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
   getKeyRoster(argument: _cohort_v1_KeyRosterRequest, callback: grpc.requestCallback<_cohort_v1_KeyRoster__Output>): grpc.ClientUnaryCall;
+  
+  GetLedgerHead(argument: _cohort_v1_LedgerHeadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  GetLedgerHead(argument: _cohort_v1_LedgerHeadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  GetLedgerHead(argument: _cohort_v1_LedgerHeadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  GetLedgerHead(argument: _cohort_v1_LedgerHeadRequest, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  getLedgerHead(argument: _cohort_v1_LedgerHeadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  getLedgerHead(argument: _cohort_v1_LedgerHeadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  getLedgerHead(argument: _cohort_v1_LedgerHeadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
+  getLedgerHead(argument: _cohort_v1_LedgerHeadRequest, callback: grpc.requestCallback<_cohort_v1_LedgerHead__Output>): grpc.ClientUnaryCall;
   
   Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
   Register(argument: _cohort_v1_RegisterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_RegisterResponse__Output>): grpc.ClientUnaryCall;
@@ -87,11 +108,15 @@ export interface FederationClient extends grpc.Client {
 }
 
 export interface FederationHandlers extends grpc.UntypedServiceImplementation {
+  AppendLedgerEntries: grpc.handleUnaryCall<_cohort_v1_LedgerEntries__Output, _cohort_v1_LedgerHead>;
+  
   DownloadModel: grpc.handleServerStreamingCall<_cohort_v1_DownloadModelRequest__Output, _cohort_v1_ModelChunk>;
   
   FetchKeyEnvelope: grpc.handleUnaryCall<_cohort_v1_FetchKeyEnvelopeRequest__Output, _cohort_v1_KeyEnvelopeDelivery>;
   
   GetKeyRoster: grpc.handleUnaryCall<_cohort_v1_KeyRosterRequest__Output, _cohort_v1_KeyRoster>;
+  
+  GetLedgerHead: grpc.handleUnaryCall<_cohort_v1_LedgerHeadRequest__Output, _cohort_v1_LedgerHead>;
   
   Register: grpc.handleUnaryCall<_cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse>;
   
@@ -106,9 +131,11 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface FederationDefinition extends grpc.ServiceDefinition {
+  AppendLedgerEntries: MethodDefinition<_cohort_v1_LedgerEntries, _cohort_v1_LedgerHead, _cohort_v1_LedgerEntries__Output, _cohort_v1_LedgerHead__Output>
   DownloadModel: MethodDefinition<_cohort_v1_DownloadModelRequest, _cohort_v1_ModelChunk, _cohort_v1_DownloadModelRequest__Output, _cohort_v1_ModelChunk__Output>
   FetchKeyEnvelope: MethodDefinition<_cohort_v1_FetchKeyEnvelopeRequest, _cohort_v1_KeyEnvelopeDelivery, _cohort_v1_FetchKeyEnvelopeRequest__Output, _cohort_v1_KeyEnvelopeDelivery__Output>
   GetKeyRoster: MethodDefinition<_cohort_v1_KeyRosterRequest, _cohort_v1_KeyRoster, _cohort_v1_KeyRosterRequest__Output, _cohort_v1_KeyRoster__Output>
+  GetLedgerHead: MethodDefinition<_cohort_v1_LedgerHeadRequest, _cohort_v1_LedgerHead, _cohort_v1_LedgerHeadRequest__Output, _cohort_v1_LedgerHead__Output>
   Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
   ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationAck, _cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck__Output>
   SubmitKeyEnvelopes: MethodDefinition<_cohort_v1_KeyEnvelope, _cohort_v1_KeyEnvelopesAck, _cohort_v1_KeyEnvelope__Output, _cohort_v1_KeyEnvelopesAck__Output>

@@ -5,6 +5,7 @@ import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1
 import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from '../../cohort/v1/TrainingConfig.js';
 import type { StrategySpec as _cohort_v1_StrategySpec, StrategySpec__Output as _cohort_v1_StrategySpec__Output } from '../../cohort/v1/StrategySpec.js';
 import type { EncryptionSpec as _cohort_v1_EncryptionSpec, EncryptionSpec__Output as _cohort_v1_EncryptionSpec__Output } from '../../cohort/v1/EncryptionSpec.js';
+import type { DpSpec as _cohort_v1_DpSpec, DpSpec__Output as _cohort_v1_DpSpec__Output } from '../../cohort/v1/DpSpec.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Task {
@@ -23,6 +24,7 @@ export interface Task {
   'strategy'?: (_cohort_v1_StrategySpec | null);
   'encryption'?: (_cohort_v1_EncryptionSpec | null);
   'participants'?: (number);
+  'dp'?: (_cohort_v1_DpSpec | null);
 }
 
 export interface Task__Output {
@@ -41,4 +43,5 @@ export interface Task__Output {
   'strategy': (_cohort_v1_StrategySpec__Output | null);
   'encryption': (_cohort_v1_EncryptionSpec__Output | null);
   'participants': (number);
+  'dp': (_cohort_v1_DpSpec__Output | null);
 }

@@ -1,0 +1,132 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import {
+  accountantRecord,
+  calibrateNoise,
+  canonicalJson,
+  conventionByName,
+  DEFAULT_CONVENTION,
+  entryHash,
+  GENESIS_HASH,
+  type ConventionName,
+  type DpSgdMechanism,
+  type LedgerEntry,
+} from '../../crypto/index.js';
+import type { DpSpec__Output } from '../../protos/generated/cohort/v1/DpSpec.js';
+import type { FederationClient } from '../client/federation-client.js';
+import type { DpSgdSettings } from '../training/dp-sgd.js';
+import type { LedgerFile } from './ledger-file.js';
+
+/** A clinic's cap on the privacy loss of its patients, over every study trained on its data. */
+export interface PrivacyBudget {
+  /** Most total epsilon the clinic's ledger may reach. */
+  epsilon: number;
+  /** The δ every epsilon of the ledger is stated at. */
+  delta: number;
+  /** Accounting convention (crypto/dp). Default `dp-accounting`. */
+  convention?: ConventionName;
+}
+
+/** A training task as the guard needs it. */
+export interface RoundRequest {
+  studyId: string;
+  round: number;
+  dp: DpSpec__Output | null;
+  /** Expected batch size and the round's steps. */
+  batchSize: number;
+  localSteps: number;
+}
+
+export type RoundDecision = { train: true; dp: DpSgdSettings | null; entry: LedgerEntry | null } | { train: false; reason: string; entry: LedgerEntry };
+
+/**
+ * The clinic's privacy policy, enforced before any training: a differentially private round is
+ * trained only if the clinic's total epsilon, with the round, stays within its cap; the spend is
+ * recorded (signed, chained, flushed) before training starts, a refusal likewise. With a budget,
+ * rounds of studies that are not differentially private are refused: they would spend without bound.
+ */
+export class PrivacyGuard {
+  private readonly calibrations = new Map<string, number>();
+
+  constructor(
+    private readonly ledger: LedgerFile,
+    private readonly budget: PrivacyBudget | null,
+  ) {
+    if (budget && !(budget.epsilon >= 0 && budget.delta > 0 && budget.delta < 1)) {
+      throw new RangeError(`a privacy budget needs epsilon >= 0 and delta in (0, 1), got epsilon ${budget.epsilon}, delta ${budget.delta}`);
+    }
+  }
+
+  /** What has been spent so far, at the cap's δ (null without a budget). */
+  spent(): { epsilon: number; delta: number } | null {
+    if (!this.budget) return null;
+    return { epsilon: this.ledger.quote(this.accountant(), this.budget.delta, null).epsilon, delta: this.budget.delta };
+  }
+
+  decide(request: RoundRequest, records: number): RoundDecision {
+    const accountant = this.accountant();
+    const { budget } = this;
+    if (!request.dp) {
+      if (!budget) return { train: true, dp: null, entry: null };
+      return this.refuse(request, null, `study ${request.studyId} is not differentially private; this clinic's privacy budget admits only DP training`);
+    }
+    const samplingRate = Math.min(1, request.batchSize / records);
+    const mechanism: DpSgdMechanism = {
+      type: 'dp-sgd',
+      unit: 'patient',
+      relation: 'add-remove',
+      sampling: 'poisson',
+      samplingRate,
+      noiseMultiplier: this.noiseFor(request.dp, samplingRate),
+      clipNorm: request.dp.clipNorm,
+      steps: request.localSteps,
+      records,
+    };
+    if (!budget) return this.refuse(request, mechanism, 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)');
+    const { requested } = this.ledger.quote(accountant, budget.delta, mechanism);
+    if (requested! > budget.epsilon) {
+      return this.refuse(request, mechanism, `round ${request.round} would bring the total epsilon to ${requested!.toPrecision(6)}, above the cap of ${budget.epsilon} (delta ${budget.delta})`);
+    }
+    const entry = this.ledger.append({ kind: 'spend', studyId: request.studyId, round: request.round, mechanism, accountant, delta: budget.delta, capEpsilon: budget.epsilon, reason: null });
+    return { train: true, dp: { clipNorm: mechanism.clipNorm, noiseMultiplier: mechanism.noiseMultiplier, samplingRate }, entry };
+  }
+
+  /** Sends the coordinator the entries its copy lacks; refuses to if its copy is not a prefix of ours. */
+  async sync(client: FederationClient, clinicId: string): Promise<number> {
+    const ours = this.ledger.entries();
+    const head = await client.getLedgerHead(clinicId);
+    const ourHashAtHead = head.entries === 0 ? GENESIS_HASH : ours[head.entries - 1] && entryHash(ours[head.entries - 1]!);
+    if (head.entries > ours.length || ourHashAtHead !== head.headHash) {
+      throw new Error(`the coordinator's copy of ${clinicId}'s privacy ledger (${head.entries} entries) is not a prefix of the local ledger (${ours.length} entries): is this node using the right ledger file?`);
+    }
+    const missing = ours.slice(head.entries);
+    for (let i = 0; i < missing.length; i += 1000) {
+      await client.appendLedgerEntries(clinicId, missing.slice(i, i + 1000).map((entry) => canonicalJson(entry)));
+    }
+    return missing.length;
+  }
+
+  private refuse(request: RoundRequest, mechanism: DpSgdMechanism | null, reason: string): RoundDecision {
+    const delta = this.budget?.delta ?? request.dp!.delta;
+    const entry = this.ledger.append({ kind: 'refusal', studyId: request.studyId, round: request.round, mechanism, accountant: this.accountant(), delta, capEpsilon: this.budget?.epsilon ?? 0, reason });
+    return { train: false, reason, entry };
+  }
+
+  private accountant() {
+    return accountantRecord(conventionByName(this.budget?.convention ?? DEFAULT_CONVENTION));
+  }
+
+  /** The study's noise multiplier for this clinic: the smallest that keeps the whole study within its target. */
+  private noiseFor(dp: DpSpec__Output, samplingRate: number): number {
+    const key = JSON.stringify([dp.targetEpsilon, dp.delta, dp.totalSteps, samplingRate, this.budget?.convention]);
+    let z = this.calibrations.get(key);
+    if (z === undefined) {
+      z = calibrateNoise(dp.targetEpsilon, samplingRate, dp.totalSteps, dp.delta, this.budget?.convention ?? DEFAULT_CONVENTION).noiseMultiplier;
+      this.calibrations.set(key, z);
+    }
+    return z;
+  }
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return typeof (error as ServiceError)?.code === 'number';
+}

@@ -1,0 +1,23 @@
+import { Controller } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
+import type { LedgerEntries__Output } from '../../protos/generated/cohort/v1/LedgerEntries.js';
+import type { LedgerHead } from '../../protos/generated/cohort/v1/LedgerHead.js';
+import type { LedgerHeadRequest__Output } from '../../protos/generated/cohort/v1/LedgerHeadRequest.js';
+import { FEDERATION_SERVICE, rethrow } from '../federation/grpc-errors.js';
+import { LedgerService } from './ledger.service.js';
+
+/** Clinics keep the coordinator's copy of their privacy ledger current: head, then the entries it lacks. */
+@Controller()
+export class LedgerGrpcController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @GrpcMethod(FEDERATION_SERVICE, 'GetLedgerHead')
+  getLedgerHead(request: LedgerHeadRequest__Output): Promise<LedgerHead> {
+    return rethrow(this.ledger.head(request.clinicId));
+  }
+
+  @GrpcMethod(FEDERATION_SERVICE, 'AppendLedgerEntries')
+  appendLedgerEntries(request: LedgerEntries__Output): Promise<LedgerHead> {
+    return rethrow(this.ledger.append(request.clinicId, request.entries));
+  }
+}

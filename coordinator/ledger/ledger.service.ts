@@ -1,0 +1,145 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { Subject } from 'rxjs';
+import type { DataSource, Repository } from 'typeorm';
+import { refuse } from '../../common/errors.js';
+import { entryHash, GENESIS_HASH, verifyLedger, type LedgerEntry, type LedgerVerification } from '../../crypto/index.js';
+import { KeysService } from '../keys/keys.service.js';
+import { inTransaction } from '../persistence/transactions.js';
+import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
+
+/** Most entries one AppendLedgerEntries call may carry, and the largest entry accepted. */
+export const MAX_APPEND_ENTRIES = 1000;
+export const MAX_ENTRY_BYTES = 64 * 1024;
+
+export interface LedgerHeadView {
+  clinicId: string;
+  entries: number;
+  headHash: string;
+}
+
+/** A clinic declined a round, as its signed refusal entry says. */
+export interface RoundRefusal {
+  clinicId: string;
+  studyId: string;
+  round: number;
+  reason: string;
+}
+
+/** One clinic's budget as the coordinator's copy of its ledger shows it. */
+export interface ClinicBudgetView {
+  clinicId: string;
+  entries: number;
+  spends: number;
+  refusals: number;
+  /** The clinic's total epsilon at `delta`, as its last entry states (and verification recomputes). */
+  epsilon: number;
+  delta: number | null;
+  capEpsilon: number | null;
+  lastEntryAt: string | null;
+  /** False when the stored copy no longer verifies (edited database rows); `problems` says where. */
+  verified: boolean;
+  problems: string[];
+}
+
+/**
+ * The consortium's copy of every clinic's privacy ledger. Clinics are authoritative: they decide and
+ * sign; the coordinator accepts an entry only if the whole chain, with it, verifies under the
+ * clinic's enrolled key (position, hash link, signature, recomputed epsilons), stores a batch all or
+ * none, and announces refusals so the round stops waiting for that clinic.
+ */
+@Injectable()
+export class LedgerService {
+  private readonly logger = new Logger('Ledger');
+  private readonly refusalSubject = new Subject<RoundRefusal>();
+  readonly refusals$ = this.refusalSubject.asObservable();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(LedgerEntryEntity) private readonly entries: Repository<LedgerEntryEntity>,
+    private readonly keys: KeysService,
+  ) {}
+
+  async head(clinicId: string): Promise<LedgerHeadView> {
+    await this.keys.requireEnrolled(clinicId);
+    const last = await this.entries.findOne({ where: { clinicId }, order: { seq: 'DESC' } });
+    return { clinicId, entries: last ? last.seq + 1 : 0, headHash: last?.hash ?? GENESIS_HASH };
+  }
+
+  async append(clinicId: string, texts: readonly string[]): Promise<LedgerHeadView> {
+    const card = await this.keys.requireEnrolled(clinicId);
+    if (texts.length === 0) throw refuse.invalid('no ledger entries to append');
+    if (texts.length > MAX_APPEND_ENTRIES) throw refuse.tooLarge(`at most ${MAX_APPEND_ENTRIES} ledger entries per call, got ${texts.length}`);
+    const incoming = texts.map((text, i) => {
+      if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) throw refuse.tooLarge(`ledger entry ${i} is over ${MAX_ENTRY_BYTES} bytes`);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw refuse.invalid(`ledger entry ${i} is not JSON`);
+      }
+    });
+    const added = await inTransaction(this.db, async (tx) => {
+      const stored = await tx.find(LedgerEntryEntity, { where: { clinicId }, order: { seq: 'ASC' } });
+      const verification = verifyLedger(clinicId, [...stored.map((row) => JSON.parse(row.body) as unknown), ...incoming], card.signPublicKey);
+      const storedProblem = verification.problems.find((p) => p.index < stored.length);
+      if (storedProblem) {
+        throw refuse.dataLoss(`the stored ledger of ${clinicId} no longer verifies (${storedProblem.entry} ${storedProblem.problem}); nothing appended`);
+      }
+      const problem = verification.problems[0];
+      if (problem) throw refuse.invalid(`ledger of ${clinicId}: ${problem.entry} ${problem.problem}`);
+      const added = verification.parsed.slice(stored.length);
+      const now = Date.now();
+      await tx.insert(LedgerEntryEntity, added.map((entry, i) => this.row(entry, texts[i]!, now)));
+      for (const entry of added) {
+        this.logger.log(`ledger of ${clinicId}: #${entry.seq} ${entry.kind} for study ${entry.studyId} round ${entry.round}, epsilon ${entry.epsilon.toPrecision(4)} of ${entry.capEpsilon}`);
+      }
+      return added;
+    });
+    for (const e of added) if (e.kind === 'refusal') this.refusalSubject.next({ clinicId, studyId: e.studyId, round: e.round, reason: e.reason! });
+    const last = added.at(-1)!;
+    return { clinicId, entries: last.seq + 1, headHash: entryHash(last) };
+  }
+
+  private row(entry: LedgerEntry, body: string, receivedAt: number): Partial<LedgerEntryEntity> {
+    return { clinicId: entry.clinicId, seq: entry.seq, studyId: entry.studyId, round: entry.round, kind: entry.kind, hash: entryHash(entry), body, receivedAt };
+  }
+
+  /** Whether the clinic recorded a spend for this round: a DP study takes no update without one. */
+  async hasSpend(clinicId: string, studyId: string, round: number): Promise<boolean> {
+    return this.entries.existsBy({ clinicId, studyId, round, kind: 'spend' });
+  }
+
+  /** Clinics that refused a round. */
+  async refusedBy(studyId: string, round: number): Promise<Set<string>> {
+    const rows = await this.entries.find({ where: { studyId, round, kind: 'refusal' }, select: ['clinicId'] });
+    return new Set(rows.map((row) => row.clinicId));
+  }
+
+  /** A clinic's stored entries as the clinic signed them (parsed JSON), in order. */
+  async ledgerOf(clinicId: string): Promise<unknown[]> {
+    await this.keys.requireEnrolled(clinicId);
+    const rows = await this.entries.find({ where: { clinicId }, order: { seq: 'ASC' } });
+    return rows.map((row) => JSON.parse(row.body) as unknown);
+  }
+
+  /** Every enrolled clinic's budget, verified from the stored copy of its ledger. */
+  async budgets(): Promise<ClinicBudgetView[]> {
+    const views: ClinicBudgetView[] = [];
+    for (const card of await this.keys.enrolled()) {
+      const verification: LedgerVerification = verifyLedger(card.clinicId, await this.ledgerOf(card.clinicId), card.signPublicKey);
+      views.push({
+        clinicId: card.clinicId,
+        entries: verification.entries,
+        spends: verification.spends,
+        refusals: verification.refusals,
+        epsilon: verification.epsilon,
+        delta: verification.delta,
+        capEpsilon: verification.capEpsilon,
+        lastEntryAt: verification.parsed.at(-1)?.recordedAt ?? null,
+        verified: verification.ok,
+        problems: verification.problems.map((p) => `${p.entry} ${p.problem}`),
+      });
+    }
+    return views;
+  }
+}
