@@ -7,6 +7,7 @@
  *   cohort simulate --dataset fed-heart-disease [--strategy fedavg] [--rounds N] [--seed S] [--json]
  *   cohort keys init|card|pin|enrol|generate|fetch|status ...   key custody for privacy he (keys-command.ts)
  *   cohort privacy epsilon|noise ...                             the DP accountant (privacy-command.ts)
+ *   cohort audit verify|report ...                               privacy ledgers, for auditors (audit-command.ts)
  *   cohort bench he [--params N] [--clinics N] [--json]          CKKS against plaintext aggregation (bench-command.ts)
  */
 import 'reflect-metadata';
@@ -17,6 +18,8 @@ import { parseStudyConfig, startCoordinator, StudyConfigError } from '../coordin
 import { runBaseline } from '../simulations/baselines.js';
 import { simulate } from '../simulations/simulate.js';
 import { Keystore } from '../clinic-node/keys/index.js';
+import { conventionByName, DEFAULT_CONVENTION } from '../crypto/index.js';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { BENCH_USAGE, benchCommand } from './bench-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { PRIVACY_USAGE, privacyCommand } from './privacy-command.js';
@@ -26,14 +29,19 @@ import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
 const USAGE = `usage:
   cohort simulate --dataset fed-heart-disease [--strategy fedavg|fedadam|fedyogi|fedadagrad] [--rounds N] [--seed S]
                   [--protocol tuned|flamby] [--model logistic-regression|mlp] [--hidden 16,8] [--lr X] [--local-steps N]
+                  [--privacy none|he|dp|he+dp] [--he-params SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
                   [--baseline pooled|local] [--data-dir DIR] [--json]
   cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
                      [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
                      [--operator-token T (default COHORT_OPERATOR_TOKEN; without one, HTTP enrolment is off)]
+                     [--auditor-token T (default COHORT_AUDITOR_TOKEN; without one, the audit endpoints are off)]
   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--clinic-id ID] [--data-dir DIR]
-              [--keystore DIR (needed for --privacy he studies; clinic id defaults to the keystore's)] [--exit-when-done]
+              [--keystore DIR (needed for he and dp studies; clinic id defaults to the keystore's)] [--exit-when-done]
+              [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
+              [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--accountant ${DEFAULT_CONVENTION}]
 ${KEYS_USAGE}
 ${PRIVACY_USAGE}
+${AUDIT_USAGE}
 ${BENCH_USAGE}
 
 Data: --data-dir (or COHORT_DATA_DIR) names a directory holding uci-heart-disease/; without it, files are
@@ -54,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       return benchCommand(rest);
     case 'privacy':
       return privacyCommand(rest);
+    case 'audit':
+      return auditCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -105,6 +115,7 @@ async function coordinatorCommand(args: string[]): Promise<number> {
       'http-port': { type: 'string' },
       db: { type: 'string' },
       'operator-token': { type: 'string' },
+      'auditor-token': { type: 'string' },
     },
     strict: true,
   });
@@ -128,12 +139,18 @@ async function coordinatorCommand(args: string[]): Promise<number> {
     httpPort: port('http-port'),
     database: values.db,
     operatorToken: values['operator-token'], // unset: startCoordinator reads COHORT_OPERATOR_TOKEN
+    auditorToken: values['auditor-token'], // likewise COHORT_AUDITOR_TOKEN
   });
   console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
   console.log(
     coordinator.options.operatorToken
       ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort keys enrol)`
       : 'enrolment over HTTP is off (no --operator-token or COHORT_OPERATOR_TOKEN)',
+  );
+  console.log(
+    coordinator.options.auditorToken
+      ? `audit: ${coordinator.httpUrl}/audit/clinics with the auditor token (cohort audit report|verify)`
+      : 'audit endpoints are off (no --auditor-token or COHORT_AUDITOR_TOKEN)',
   );
   if (config) {
     const created = await coordinator.federation.createStudy(config);
@@ -158,10 +175,30 @@ async function nodeCommand(args: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'exit-when-done': { type: 'boolean' },
       keystore: { type: 'string' },
+      'budget-epsilon': { type: 'string' },
+      'budget-delta': { type: 'string' },
+      ledger: { type: 'string' },
+      accountant: { type: 'string', default: DEFAULT_CONVENTION },
     },
     strict: true,
   });
   if (!values.coordinator) throw new UsageError('--coordinator HOST:PORT is required');
+  if ((values['budget-epsilon'] === undefined) !== (values['budget-delta'] === undefined)) {
+    throw new UsageError('a privacy budget needs both --budget-epsilon and --budget-delta');
+  }
+  const budgetNumber = (flag: 'budget-epsilon' | 'budget-delta', ok: (n: number) => boolean, expected: string) => {
+    const n = Number(values[flag]);
+    if (!ok(n)) throw new UsageError(`--${flag} must be ${expected}, got "${values[flag]}"`);
+    return n;
+  };
+  const budget =
+    values['budget-epsilon'] === undefined
+      ? null
+      : {
+          epsilon: budgetNumber('budget-epsilon', (n) => n >= 0 && Number.isFinite(n), 'a number >= 0'),
+          delta: budgetNumber('budget-delta', (n) => n > 0 && n < 1, 'in (0, 1)'),
+          convention: conventionByName(values.accountant).name,
+        };
   if (!values.site) throw new UsageError('--site is required (e.g. cleveland)');
   const summary = await runNode({
     coordinator: values.coordinator,
@@ -169,11 +206,15 @@ async function nodeCommand(args: string[]): Promise<number> {
     site: values.site,
     clinicId: values['clinic-id'],
     keystore: values.keystore === undefined ? undefined : Keystore.open(values.keystore),
+    budget,
+    ledgerPath: values.ledger,
     data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
     exitWhenDone: values['exit-when-done'] === true,
     log: (line) => console.log(line),
   });
-  console.log(`${summary.clinicId}: done, ${summary.trainedRounds} rounds trained, ${summary.evaluations} evaluations, study ${summary.studyStatus}`);
+  const spent = summary.privacySpent ? `, privacy spent epsilon ${summary.privacySpent.epsilon.toPrecision(6)} at delta ${summary.privacySpent.delta}` : '';
+  const refused = summary.refusedRounds > 0 ? `, ${summary.refusedRounds} rounds refused` : '';
+  console.log(`${summary.clinicId}: done, ${summary.trainedRounds} rounds trained${refused}, ${summary.evaluations} evaluations, study ${summary.studyStatus}${spent}`);
   return summary.studyStatus === 'failed' ? 1 : 0;
 }
 

@@ -12,10 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore, obtainStudyKey } from '../clinic-node/keys/index.js';
 import { cardFromJson, cardToJson, equalBytes, fingerprint, IdentityError, type ClinicCard } from '../crypto/index.js';
+import { endpoint, flags, http, table } from './http-helpers.js';
 import { UsageError } from './study-flags.js';
 
 export const KEYS_USAGE = `  cohort keys init --keystore DIR --clinic-id ID         create a clinic's keystore; prints its card and fingerprint
@@ -196,21 +196,6 @@ async function withClient<T>(address: string, run: (client: FederationClient) =>
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-/** Strict flags: `required` maps each required flag to its placeholder for the error message. */
-function flags<K extends string, O extends Record<string, { type: 'string' | 'boolean' }> = {}>(
-  args: string[],
-  required: Record<K, string>,
-  optional?: O,
-): Record<K, string> & { [P in keyof O]?: string } {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { ...optional };
-  for (const name of Object.keys(required)) options[name] = { type: 'string' };
-  const { values } = parseArgs({ args, options, strict: true });
-  for (const [name, placeholder] of Object.entries(required) as [string, string][]) {
-    if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`--${name} ${placeholder} is required`);
-  }
-  return values as Record<K, string> & { [P in keyof O]?: string };
-}
-
 function readCard(path: string): ClinicCard {
   let text: string;
   try {
@@ -227,46 +212,6 @@ function readCard(path: string): ClinicCard {
 
 function sameKeys(a: ClinicCard, b: ClinicCard): boolean {
   return equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.boxPublicKey, b.boxPublicKey);
-}
-
-function endpoint(base: string, path: string): string {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new UsageError(`--coordinator-url must be a URL such as http://127.0.0.1:8080, got "${base}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--coordinator-url must be http:// or https://, got "${base}"`);
-  return `${url.href.replace(/\/+$/, '')}${path}`;
-}
-
-/** A JSON request; a non-2xx answer becomes an error with the coordinator's message. */
-async function http(url: string, init?: RequestInit): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message;
-    throw new Error(`cannot reach the coordinator at ${url}: ${cause ?? (error as Error).message}`);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  if (!response.ok) {
-    const message = (body as { message?: unknown } | null)?.message;
-    const said = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : text.trim();
-    throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${response.statusText}${said ? `: ${said}` : ''}`);
-  }
-  return body;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
 function indent(text: string): string {

@@ -130,7 +130,7 @@ describe('cohort keys: the key ceremony through the CLI', () => {
     const enrolled = async () => ((await (await fetch(`${http}/clinics/enrolled`)).json()) as { clinicId: string }[]).map((c) => c.clinicId);
     const wrong = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', 'not-the-token']);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`cohort: POST ${http}/clinics/enrolled: 401 Unauthorized: enrolment needs the operator token: Authorization: Bearer <token>\n`);
+    expect(wrong.stderr).toBe(`cohort: POST ${http}/clinics/enrolled: 401 Unauthorized: this needs the operator token: Authorization: Bearer <token>\n`);
     const none = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--operator-token (or COHORT_OPERATOR_TOKEN) is required');

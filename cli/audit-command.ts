@@ -1,0 +1,150 @@
+/**
+ * `cohort audit verify|report`: what an auditor runs against the coordinator's copy of the privacy
+ * ledgers (auditor token), or against a clinic's own ledger file. `verify` recomputes every epsilon
+ * from the recorded mechanism and accountant, checks every hash link and signature, and checks that
+ * every update a clinic sent to a differentially private study has a spend; it names each entry
+ * that fails and exits 1. `report` prints the per-clinic budget table.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LEDGER_FILE } from '../clinic-node/node-agent.js';
+import { readLedgerLines } from '../clinic-node/privacy/ledger-file.js';
+import { Keystore } from '../clinic-node/keys/index.js';
+import { cardFromJson, verifyLedger, type LedgerVerification } from '../crypto/index.js';
+import { endpoint, flags, http, table } from './http-helpers.js';
+import { UsageError } from './study-flags.js';
+
+export const AUDIT_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token T] [--clinic ID] [--json]
+                                                        verify every clinic's ledger as the coordinator stores it
+  cohort audit verify --ledger FILE --card CARD.json [--json]
+  cohort audit verify --keystore DIR [--ledger FILE] [--json]
+                                                        verify a clinic's ledger file with its card (or at the clinic, its keystore)
+  cohort audit report --coordinator-url URL [--auditor-token T] [--json]
+                                                        the per-clinic privacy budget table
+                       (token default: COHORT_AUDITOR_TOKEN)`;
+
+type Print = (line: string) => void;
+
+/** A clinic's verification as printed and as --json reports it. */
+interface ClinicAudit {
+  clinic: string;
+  ok: boolean;
+  entries: number;
+  spends: number;
+  refusals: number;
+  epsilon: number;
+  delta: number | null;
+  cap_epsilon: number | null;
+  problems: string[];
+}
+
+export async function auditCommand(args: string[], print: Print = (line) => console.log(line)): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'verify') return verify(rest, print);
+  if (sub === 'report') return report(rest, print);
+  throw new UsageError(sub === undefined ? 'cohort audit needs a subcommand: verify or report' : `unknown audit subcommand "${sub}" (verify, report)`);
+}
+
+async function verify(args: string[], print: Print): Promise<number> {
+  const values = flags(args, {}, {
+    'coordinator-url': { type: 'string' },
+    'auditor-token': { type: 'string' },
+    clinic: { type: 'string' },
+    keystore: { type: 'string' },
+    ledger: { type: 'string' },
+    card: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  let audits: ClinicAudit[];
+  if (values.ledger && values.card) {
+    const card = cardFromJson(JSON.parse(readFileSync(values.card, 'utf8')));
+    audits = [toAudit(verifyLedger(card.clinicId, readLedgerLines(values.ledger), card.signPublicKey), [])];
+  } else if (values.keystore) {
+    const keystore = Keystore.open(values.keystore);
+    const path = values.ledger ?? join(keystore.dir, LEDGER_FILE);
+    audits = [toAudit(verifyLedger(keystore.clinicId, readLedgerLines(path), keystore.card.signPublicKey), [])];
+  } else if (values['coordinator-url']) {
+    const base = values['coordinator-url'];
+    const headers = auditorHeaders(values['auditor-token']);
+    const clinics = values.clinic ? [values.clinic] : ((await http(endpoint(base, '/audit/clinics'), { headers })) as { clinicId: string }[]).map((c) => c.clinicId);
+    audits = [];
+    for (const clinicId of clinics) {
+      const body = (await http(endpoint(base, `/audit/clinics/${encodeURIComponent(clinicId)}/ledger`), { headers })) as {
+        card: unknown;
+        entries: unknown[];
+        contributions: { studyId: string; round: number }[];
+      };
+      audits.push(toAudit(verifyLedger(clinicId, body.entries, cardFromJson(body.card).signPublicKey), body.contributions));
+    }
+  } else {
+    throw new UsageError('cohort audit verify needs --coordinator-url URL (the consortium copy), --ledger FILE --card CARD.json, or --keystore DIR (a clinic\'s own ledger)');
+  }
+  for (const audit of audits) {
+    print(`${audit.clinic}: ${audit.ok ? 'ok' : 'FAILED'}, ${audit.entries} entries (${audit.spends} spends, ${audit.refusals} refusals), epsilon ${audit.epsilon} of cap ${audit.cap_epsilon ?? '-'} at delta ${audit.delta ?? '-'}`);
+    for (const problem of audit.problems) print(`  ${problem}`);
+  }
+  const ok = audits.every((a) => a.ok);
+  print(ok ? `verified: ${audits.length} ledgers, every epsilon recomputed, every chain and signature intact` : `verification FAILED for ${audits.filter((a) => !a.ok).map((a) => a.clinic).join(', ')}`);
+  if (values.json) print(JSON.stringify({ ok, clinics: audits }));
+  return ok ? 0 : 1;
+}
+
+/** The verification, plus the check only the coordinator's records allow: every DP update has its spend. */
+function toAudit(verification: LedgerVerification, contributions: { studyId: string; round: number }[]): ClinicAudit {
+  const spent = new Set(verification.parsed.filter((e) => e.kind === 'spend').map((e) => `${e.studyId}#${e.round}`));
+  const unaccounted = contributions
+    .filter((c) => !spent.has(`${c.studyId}#${c.round}`))
+    .map((c) => `study ${c.studyId} round ${c.round}: the clinic sent an update but its ledger holds no spend for it (entry deleted?)`);
+  const problems = [...verification.problems.map((p) => `${p.entry} ${p.problem}`), ...unaccounted];
+  return {
+    clinic: verification.clinicId,
+    ok: problems.length === 0,
+    entries: verification.entries,
+    spends: verification.spends,
+    refusals: verification.refusals,
+    epsilon: verification.epsilon,
+    delta: verification.delta,
+    cap_epsilon: verification.capEpsilon,
+    problems,
+  };
+}
+
+async function report(args: string[], print: Print): Promise<number> {
+  const values = flags(args, { 'coordinator-url': 'URL' }, { 'auditor-token': { type: 'string' }, json: { type: 'boolean' } });
+  const budgets = (await http(endpoint(values['coordinator-url'], '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as {
+    clinicId: string;
+    entries: number;
+    spends: number;
+    refusals: number;
+    epsilon: number;
+    delta: number | null;
+    capEpsilon: number | null;
+    lastEntryAt: string | null;
+    verified: boolean;
+  }[];
+  const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(6))));
+  print(
+    table([
+      ['clinic', 'epsilon', 'cap', 'delta', 'remaining', 'spends', 'refusals', 'verified', 'last entry'],
+      ...budgets.map((b) => [
+        b.clinicId,
+        fixed(b.epsilon),
+        fixed(b.capEpsilon),
+        b.delta === null ? '-' : String(b.delta),
+        b.capEpsilon === null ? '-' : fixed(Math.max(0, b.capEpsilon - b.epsilon)),
+        String(b.spends),
+        String(b.refusals),
+        b.verified ? 'yes' : 'NO',
+        b.lastEntryAt ?? '-',
+      ]),
+    ]),
+  );
+  if (values.json) print(JSON.stringify({ clinics: budgets }));
+  return budgets.every((b) => b.verified) ? 0 : 1;
+}
+
+function auditorHeaders(flag: string | undefined): Record<string, string> {
+  const token = flag ?? process.env['COHORT_AUDITOR_TOKEN'];
+  if (!token) throw new UsageError('--auditor-token (or COHORT_AUDITOR_TOKEN) is required to read the coordinator\'s ledgers');
+  return { authorization: `Bearer ${token}` };
+}

@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
+import { PACKAGE_ROOT } from '../common/paths.js';
+import { loadSiteDataset, type SiteDataset } from '../clinic-node/data/index.js';
+import { Keystore } from '../clinic-node/keys/index.js';
+import { LEDGER_FILE, runNode, type NodeSummary } from '../clinic-node/node-agent.js';
+import { LedgerFile } from '../clinic-node/privacy/ledger-file.js';
+import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
+import { sqliteOptions } from '../coordinator/persistence/data-source.js';
+import { calibrateNoise, epsilonFor } from '../crypto/index.js';
+import { DATA_DIR } from './data-dir.js';
+
+// Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
+// whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the
+// coordinator's copy, and what editing, deleting or reordering stored entries does to it.
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
+const AUDITOR = 'auditor-secret-for-tests';
+const SITES = ['cleveland', 'hungarian', 'switzerland', 'va'];
+const ROUNDS = 3;
+const LOCAL_STEPS = 10;
+const BATCH = 4;
+const DELTA = 1e-3;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cohort(args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let dir: string;
+let database: string;
+let coordinator: RunningCoordinator;
+let studyId: string;
+let keystores: Keystore[];
+let data: SiteDataset[];
+let summaries: NodeSummary[];
+const events: FederationEvent[] = [];
+/** Switzerland's cap: more than two rounds cost it, less than three. */
+let switzerlandCap: number;
+
+const start = () => startCoordinator({ grpcPort: 0, httpPort: 0, database, logLevels: false, auditorToken: AUDITOR });
+const verify = (...extra: string[]) => cohort(['audit', 'verify', '--coordinator-url', coordinator.httpUrl, '--auditor-token', AUDITOR, ...extra]);
+
+/** Runs SQL against the stopped coordinator's database, then starts it again. */
+async function tamper(...statements: string[]): Promise<void> {
+  await coordinator.close();
+  const db = new DataSource({ ...sqliteOptions(database), migrationsRun: false });
+  await db.initialize();
+  for (const sql of statements) await db.query(sql);
+  await db.destroy();
+  coordinator = await start();
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cohort-dp-'));
+  database = join(dir, 'coordinator.sqlite');
+  coordinator = await start();
+  coordinator.federation.events$.subscribe((e) => events.push(e));
+  data = await Promise.all(SITES.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
+  keystores = SITES.map((site) => Keystore.create(join(dir, site), site));
+  for (const keystore of keystores) await coordinator.keys.enrol(keystore.card);
+  const study = await coordinator.federation.createStudy(
+    parseStudyConfig({
+      dataset: 'fed-heart-disease',
+      privacy: 'dp',
+      dp: { targetEpsilon: 1, delta: DELTA, clipNorm: 1 },
+      rounds: ROUNDS,
+      quorum: 3,
+      training: { batchSize: BATCH, localSteps: LOCAL_STEPS },
+    }),
+  );
+  studyId = study.id;
+  const q = BATCH / data[2]!.train.count;
+  const z = calibrateNoise(1, q, ROUNDS * LOCAL_STEPS, DELTA).noiseMultiplier;
+  const afterTwo = epsilonFor({ q, noiseMultiplier: z, steps: 2 * LOCAL_STEPS }, DELTA).epsilon;
+  switzerlandCap = (afterTwo + 1) / 2;
+  summaries = await Promise.all(
+    data.map((preloaded, i) =>
+      runNode({
+        coordinator: coordinator.grpcAddress,
+        dataset: 'fed-heart-disease',
+        site: preloaded.site,
+        preloaded,
+        keystore: keystores[i],
+        budget: { epsilon: preloaded.site === 'switzerland' ? switzerlandCap : 1, delta: DELTA },
+        exitWhenDone: true,
+      }),
+    ),
+  );
+});
+
+afterAll(async () => {
+  await coordinator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
+  it('trains every round within each cap; the clinic whose cap is reached refuses and the study goes on with the quorum', () => {
+    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(summaries.map((s) => [s.trainedRounds, s.refusedRounds])).toEqual([[3, 0], [3, 0], [2, 1], [3, 0]]);
+    for (const [i, summary] of summaries.entries()) {
+      const cap = SITES[i] === 'switzerland' ? switzerlandCap : 1;
+      expect(summary.privacySpent!.delta).toBe(DELTA);
+      expect(summary.privacySpent!.epsilon).toBeLessThanOrEqual(cap);
+    }
+    // The study's target is met exactly by the clinics that trained every round.
+    expect(summaries[0]!.privacySpent!.epsilon).toBeGreaterThan(0.999);
+    const refused = events.find((e) => e.type === 'round-refused');
+    expect(refused).toMatchObject({ type: 'round-refused', studyId, round: 3, clinicId: 'switzerland', reason: expect.stringMatching(/^round 3 would bring the total epsilon to 1\.0*\d*, above the cap of 0\.9/) });
+    expect(events.find((e) => e.type === 'round-closed' && e.round === 3)).toMatchObject({ updates: 3, outcome: 'closed with 3 updates; 1 clinics refused (their privacy ledgers say why)' });
+  });
+
+  it('keeps the refusal in both ledgers: the clinic\'s file and the coordinator\'s signed copy', async () => {
+    const local = LedgerFile.open(join(keystores[2]!.dir, LEDGER_FILE), keystores[2]!.identity).entries();
+    expect(local.map((e) => [e.kind, e.round])).toEqual([['spend', 1], ['spend', 2], ['refusal', 3]]);
+    expect(local[2]!.requestedEpsilon!).toBeGreaterThan(switzerlandCap);
+    expect(local[2]!.epsilon).toBe(local[1]!.epsilon);
+    const response = await fetch(`${coordinator.httpUrl}/audit/clinics/switzerland/ledger`, { headers: { authorization: `Bearer ${AUDITOR}` } });
+    const body = (await response.json()) as { entries: unknown[]; contributions: unknown[] };
+    expect(body.entries).toEqual(JSON.parse(JSON.stringify(local)));
+    expect(body.contributions).toEqual([{ studyId, round: 1 }, { studyId, round: 2 }]);
+  });
+
+  it('serves auditors only with the auditor token', async () => {
+    expect((await fetch(`${coordinator.httpUrl}/audit/clinics`)).status).toBe(401);
+    expect((await fetch(`${coordinator.httpUrl}/audit/clinics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const budgets = (await (await fetch(`${coordinator.httpUrl}/audit/clinics`, { headers: { authorization: `Bearer ${AUDITOR}` } })).json()) as { clinicId: string; verified: boolean; refusals: number }[];
+    expect(budgets.map((b) => [b.clinicId, b.verified, b.refusals])).toEqual([['cleveland', true, 0], ['hungarian', true, 0], ['switzerland', true, 1], ['va', true, 0]]);
+  });
+
+  it('cohort audit verify recomputes every epsilon and passes; cohort audit report prints the budget table', async () => {
+    const run = await verify('--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('switzerland: ok, 3 entries (2 spends, 1 refusals)');
+    expect(run.stdout).toContain('verified: 4 ledgers, every epsilon recomputed, every chain and signature intact');
+    const report = await cohort(['audit', 'report', '--coordinator-url', coordinator.httpUrl, '--auditor-token', AUDITOR, '--json']);
+    expect(report.code).toBe(0);
+    expect(report.stdout.split('\n')[0]).toMatch(/^clinic\s+epsilon\s+cap\s+delta\s+remaining\s+spends\s+refusals\s+verified\s+last entry$/);
+    const json = JSON.parse(report.stdout.trim().split('\n').at(-1)!) as { clinics: { clinicId: string; epsilon: number }[] };
+    expect(json.clinics.find((c) => c.clinicId === 'switzerland')!.epsilon).toBe(summaries[2]!.privacySpent!.epsilon);
+    const local = await cohort(['audit', 'verify', '--keystore', keystores[2]!.dir]);
+    expect(local.stdout).toContain('switzerland: ok, 3 entries');
+  });
+
+  it('names the stored entry that was edited, deleted or reordered', async () => {
+    const rows = `SELECT seq, body FROM ledger_entries WHERE clinic_id = 'cleveland' ORDER BY seq`;
+    const db = new DataSource({ ...sqliteOptions(database), migrationsRun: false });
+    await db.initialize();
+    const original = (await db.query(rows)) as { seq: number; body: string }[];
+    await db.destroy();
+    const restore = original.map((r) => `UPDATE ledger_entries SET body = '${r.body}' WHERE clinic_id = 'cleveland' AND seq = ${r.seq}`);
+    const edited = original[1]!.body.replace(/"noiseMultiplier":([0-9.]+)/, (_, z: string) => `"noiseMultiplier":${Number(z) * 2}`);
+
+    await tamper(`UPDATE ledger_entries SET body = '${edited}' WHERE clinic_id = 'cleveland' AND seq = 1`);
+    let run = await verify();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^cleveland: FAILED/);
+    expect(run.stdout).toContain(`  entry #1 (study ${studyId} round 2, spend) signature does not verify with cleveland's key`);
+    expect(run.stdout).toContain('verification FAILED for cleveland');
+
+    await tamper(...restore, `DELETE FROM ledger_entries WHERE clinic_id = 'cleveland' AND seq = 1`);
+    run = await verify('--clinic', 'cleveland');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`  entry #2 (study ${studyId} round 3, spend) is at position 1 of the ledger: entries before it were deleted, inserted or reordered`);
+    expect(run.stdout).toContain(`study ${studyId} round 2: the clinic sent an update but its ledger holds no spend for it (entry deleted?)`);
+
+    // Swapping two entries' stored positions.
+    await tamper(
+      `INSERT INTO ledger_entries SELECT clinic_id, 1, study_id, round, kind, hash, '${original[1]!.body}', received_at FROM ledger_entries WHERE clinic_id = 'cleveland' AND seq = 0`,
+      `UPDATE ledger_entries SET body = '${original[2]!.body}' WHERE clinic_id = 'cleveland' AND seq = 1`,
+      `UPDATE ledger_entries SET body = '${original[1]!.body}' WHERE clinic_id = 'cleveland' AND seq = 2`,
+    );
+    run = await verify('--clinic', 'cleveland');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`  entry #2 (study ${studyId} round 3, spend) is at position 1 of the ledger`);
+    expect(run.stdout).toContain(`  entry #1 (study ${studyId} round 2, spend) is at position 2 of the ledger`);
+
+    // The last entry deleted: the chain alone cannot tell, the contribution without a spend can.
+    await tamper(...restore, `DELETE FROM ledger_entries WHERE clinic_id = 'cleveland' AND seq = 2`);
+    run = await verify('--clinic', 'cleveland');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`study ${studyId} round 3: the clinic sent an update but its ledger holds no spend for it`);
+  });
+
+  it('a clinic ledger edited on disk fails verification and stops the node from trusting it', async () => {
+    const path = join(keystores[0]!.dir, LEDGER_FILE);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines[0] = lines[0]!.replace(/"epsilon":([0-9.e-]+)/, '"epsilon":0.01');
+    writeFileSync(path, lines.join('\n'));
+    const run = await cohort(['audit', 'verify', '--keystore', keystores[0]!.dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('  entry #0 (study');
+    expect(() => LedgerFile.open(path, keystores[0]!.identity)).toThrow(/^the privacy ledger of cleveland does not verify: entry #0 .* signature does not verify/);
+    await expect(runNode({ coordinator: coordinator.grpcAddress, dataset: 'fed-heart-disease', site: 'cleveland', preloaded: data[0], keystore: keystores[0], budget: { epsilon: 1, delta: DELTA } })).rejects.toThrow(
+      /does not verify/,
+    );
+  });
+});
