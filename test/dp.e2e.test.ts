@@ -12,7 +12,11 @@ import { LEDGER_FILE, runNode, type NodeSummary } from '../clinic-node/node-agen
 import { LedgerFile } from '../clinic-node/privacy/ledger-file.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { sqliteOptions } from '../coordinator/persistence/data-source.js';
-import { calibrateNoise, epsilonFor } from '../crypto/index.js';
+import { status } from '@grpc/grpc-js';
+import { sha256 } from '../common/chunk-stream.js';
+import { FederationClient } from '../clinic-node/client/federation-client.js';
+import { calibrateNoise, canonicalJson, cardToJson, createIdentity, entryHash, epsilonFor, plainFloat32Codec, signEntry } from '../crypto/index.js';
+import { connect, rawUpload, refusal } from './scripted-clinic.js';
 import { DATA_DIR } from './data-dir.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
@@ -156,6 +160,51 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     expect(json.clinics.find((c) => c.clinicId === 'switzerland')!.epsilon).toBe(summaries[2]!.privacySpent!.epsilon);
     const local = await cohort(['audit', 'verify', '--keystore', keystores[2]!.dir]);
     expect(local.stdout).toContain('switzerland: ok, 3 entries');
+    const card = join(dir, 'switzerland.card.json');
+    writeFileSync(card, JSON.stringify(cardToJson(keystores[2]!.card)));
+    const byCard = await cohort(['audit', 'verify', '--ledger', join(keystores[2]!.dir, LEDGER_FILE), '--card', card]);
+    expect({ code: byCard.code, first: byCard.stdout.split('\n')[0] }).toMatchObject({ code: 0, first: expect.stringContaining('switzerland: ok, 3 entries') });
+    const otherCard = join(dir, 'cleveland.card.json');
+    writeFileSync(otherCard, JSON.stringify({ ...cardToJson(keystores[0]!.card), clinicId: 'switzerland', fingerprint: undefined }));
+    const wrongKey = await cohort(['audit', 'verify', '--ledger', join(keystores[2]!.dir, LEDGER_FILE), '--card', otherCard]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toContain("entry #0 (study");
+    expect(wrongKey.stdout).toContain("signature does not verify with switzerland's key");
+  });
+
+  it('refuses ledger entries that do not verify, and DP updates without a spend, storing nothing', async () => {
+    const client = new FederationClient(coordinator.grpcAddress);
+    const stored = await client.getLedgerHead('cleveland');
+    const local = LedgerFile.open(join(keystores[0]!.dir, LEDGER_FILE), keystores[0]!.identity).entries();
+    const last = local.at(-1)!;
+    // A well-formed continuation, signed by someone else under cleveland's name.
+    const forged = signEntry(createIdentity('cleveland'), { ...last, seq: last.seq + 1, prevHash: entryHash(last), round: 99 });
+    expect(await refusal(client.appendLedgerEntries('cleveland', [canonicalJson(forged)]))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: `ledger of cleveland: entry #3 (study ${studyId} round 99, spend) signature does not verify with cleveland's key: the entry was altered or not written by the clinic`,
+    });
+    expect(await refusal(client.appendLedgerEntries('cleveland', ['{not json']))).toEqual({ code: status.INVALID_ARGUMENT, details: 'ledger entry 0 is not JSON' });
+    expect(await refusal(client.appendLedgerEntries('nobody', [canonicalJson(last)]))).toMatchObject({ code: status.UNAUTHENTICATED });
+    expect(await client.getLedgerHead('cleveland')).toEqual(stored);
+
+    // A second DP study: an update without a spend in the sender's ledger is refused before its payload.
+    const second = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', privacy: 'dp', rounds: 1, quorum: 1, minClinics: 1 }));
+    const clinic = await connect(coordinator, 'cleveland', 'cleveland', 199);
+    try {
+      const task = await clinic.nextOf('TASK_KIND_TRAIN', second.id);
+      expect(task.dp).toMatchObject({ targetEpsilon: 1, delta: 1e-5, clipNorm: 1, totalSteps: 100 });
+      const payload = plainFloat32Codec.encode(new Float32Array(14));
+      const error = await rawUpload(coordinator.grpcAddress, {
+        clinicId: 'cleveland', studyId: second.id, round: 1, modelVersion: 0, codec: plainFloat32Codec.name, numSamples: 199, totalBytes: payload.length, sha256: sha256(payload), trainLoss: 0,
+      }, payload);
+      expect({ code: error?.code, details: error?.details }).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: `study ${second.id} is differentially private: the ledger of cleveland holds no spend for round 1; append it (AppendLedgerEntries) before the update`,
+      });
+    } finally {
+      clinic.close();
+      client.close();
+    }
   });
 
   it('names the stored entry that was edited, deleted or reordered', async () => {

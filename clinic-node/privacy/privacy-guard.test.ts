@@ -1,0 +1,52 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { calibrateNoise, createIdentity, verifyLedger } from '../../crypto/index.js';
+import { LedgerFile } from './ledger-file.js';
+import { PrivacyGuard } from './privacy-guard.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cohort-guard-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const identity = createIdentity('cleveland');
+const dp = { targetEpsilon: 1, delta: 1e-3, clipNorm: 1, totalSteps: 300 };
+const round = (studyId: string, n: number, withDp = true) => ({ studyId, round: n, dp: withDp ? dp : null, batchSize: 4, localSteps: 100 });
+
+describe('the clinic privacy guard', () => {
+  it('spends within its cap at the calibrated noise, then refuses; everything it decides is in a ledger that verifies and survives a restart', () => {
+    const path = join(dir, 'capped.jsonl');
+    const guard = new PrivacyGuard(LedgerFile.open(path, identity), { epsilon: 1.2, delta: 1e-3 });
+    const z = calibrateNoise(1, 4 / 199, 300, 1e-3).noiseMultiplier;
+    const decisions = [1, 2, 3].map((n) => guard.decide(round('a', n), 199));
+    expect(decisions.map((d) => d.train)).toEqual([true, true, true]);
+    expect(decisions[0]).toMatchObject({ dp: { clipNorm: 1, noiseMultiplier: z, samplingRate: 4 / 199 } });
+    expect(guard.spent()!.epsilon).toBeCloseTo(1, 5); // the study's target, all three rounds
+    // A second study of the same target does not fit in what is left of 1.2: it is cut short.
+    const second = [1, 2, 3].map((n) => guard.decide(round('b', n), 199));
+    const refusedAt = second.findIndex((d) => !d.train) + 1;
+    expect(refusedAt).toBeGreaterThan(0);
+    expect(second[refusedAt - 1]).toMatchObject({ train: false, reason: expect.stringMatching(new RegExp(`^round ${refusedAt} would bring the total epsilon to 1\\.\\d+, above the cap of 1\\.2 \\(delta 0\\.001\\)$`)) });
+    expect(guard.spent()!.epsilon).toBeLessThanOrEqual(1.2);
+    const plain = guard.decide(round('c', 1, false), 199);
+    expect(plain).toMatchObject({ train: false, reason: "study c is not differentially private; this clinic's privacy budget admits only DP training" });
+    const reopened = LedgerFile.open(path, identity).entries();
+    expect(reopened.map((e) => e.kind)).toEqual([...second.map(() => 'spend'), ...second.map((d) => (d.train ? 'spend' : 'refusal')), 'refusal']);
+    expect(reopened.at(-1)!.mechanism).toBeNull();
+    expect(verifyLedger('cleveland', [...reopened], identity.signing.publicKey).ok).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('without a budget trains plain studies unrecorded and refuses DP studies on the record', () => {
+    const guard = new PrivacyGuard(LedgerFile.open(join(dir, 'uncapped.jsonl'), identity), null);
+    expect(guard.decide(round('plain', 1, false), 199)).toEqual({ train: true, dp: null, entry: null });
+    const refused = guard.decide(round('private', 1), 199);
+    expect(refused).toMatchObject({ train: false, reason: 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)' });
+    expect(refused.entry).toMatchObject({ kind: 'refusal', capEpsilon: 0, delta: 1e-3, epsilon: 0 });
+    expect(guard.spent()).toBeNull();
+  });
+
+  it('refuses a budget it cannot enforce', () => {
+    const ledger = LedgerFile.open(join(dir, 'bad.jsonl'), identity);
+    expect(() => new PrivacyGuard(ledger, { epsilon: 1, delta: 2 })).toThrow('a privacy budget needs epsilon >= 0 and delta in (0, 1), got epsilon 1, delta 2');
+  });
+});
