@@ -11,6 +11,7 @@
  * (through npm/npx, so that Node 22 runs it).
  */
 import { performance } from 'node:perf_hooks';
+import { median, seconds } from './timing.js';
 import * as tf from '@tensorflow/tfjs';
 import { initialParameters, modelSpec, parameterCount } from '../common/model-spec.js';
 import { seededRandom } from '../common/random.js';
@@ -257,16 +258,6 @@ export function syntheticExamples(count: number, features: number, seed: number)
 
 function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
-}
-
-function seconds(start: number): number {
-  return (performance.now() - start) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function formatSeconds(x: number): string {

@@ -6,6 +6,7 @@
  * or `npm run bench:he -- ...` (through npm/npx, so that Node 22 runs it: node-seal 7 does not load on Node 20).
  */
 import { performance } from 'node:perf_hooks';
+import { median, seconds } from './timing.js';
 import { plainFloat32Codec } from '../crypto/codec/plain.js';
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, DEFAULT_PARAMETER_SET } from '../crypto/ckks/index.js';
 import { weightedMeanDelta } from '../coordinator/strategies/aggregate.js';
@@ -216,16 +217,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
-}
-
-function seconds(start: number): number {
-  return (performance.now() - start) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The report as a table: CKKS and plaintext side by side, with their ratio. */

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { LEDGER_FILE } from '../clinic-node/node-agent.js';
 import { readLedgerLines } from '../clinic-node/privacy/ledger-file.js';
 import { Keystore } from '../clinic-node/keys/index.js';
-import { cardFromJson, verifyLedger, type LedgerVerification } from '../crypto/index.js';
+import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type LedgerVerification } from '../crypto/index.js';
+import type { ClinicBudgetView } from '../coordinator/ledger/ledger.service.js';
 import { endpoint, flags, http, table } from './http-helpers.js';
 import { UsageError } from './study-flags.js';
 
@@ -26,15 +27,9 @@ export const AUDIT_USAGE = `  cohort audit verify --coordinator-url URL [--audit
 type Print = (line: string) => void;
 
 /** A clinic's verification as printed and as --json reports it. */
-interface ClinicAudit {
-  clinic: string;
+interface ClinicAudit extends LedgerSummary {
+  clinicId: string;
   ok: boolean;
-  entries: number;
-  spends: number;
-  refusals: number;
-  epsilon: number;
-  delta: number | null;
-  cap_epsilon: number | null;
   problems: string[];
 }
 
@@ -80,11 +75,11 @@ async function verify(args: string[], print: Print): Promise<number> {
     throw new UsageError('cohort audit verify needs --coordinator-url URL (the consortium copy), --ledger FILE --card CARD.json, or --keystore DIR (a clinic\'s own ledger)');
   }
   for (const audit of audits) {
-    print(`${audit.clinic}: ${audit.ok ? 'ok' : 'FAILED'}, ${audit.entries} entries (${audit.spends} spends, ${audit.refusals} refusals), epsilon ${audit.epsilon} of cap ${audit.cap_epsilon ?? '-'} at delta ${audit.delta ?? '-'}`);
+    print(`${audit.clinicId}: ${audit.ok ? 'ok' : 'FAILED'}, ${audit.entries} entries (${audit.spends} spends, ${audit.refusals} refusals), epsilon ${audit.epsilon} of cap ${audit.capEpsilon ?? '-'} at delta ${audit.delta ?? '-'}`);
     for (const problem of audit.problems) print(`  ${problem}`);
   }
   const ok = audits.every((a) => a.ok);
-  print(ok ? `verified: ${audits.length} ledgers, every epsilon recomputed, every chain and signature intact` : `verification FAILED for ${audits.filter((a) => !a.ok).map((a) => a.clinic).join(', ')}`);
+  print(ok ? `verified: ${audits.length} ledgers, every epsilon recomputed, every chain and signature intact` : `verification FAILED for ${audits.filter((a) => !a.ok).map((a) => a.clinicId).join(', ')}`);
   if (values.json) print(JSON.stringify({ ok, clinics: audits }));
   return ok ? 0 : 1;
 }
@@ -96,32 +91,12 @@ function toAudit(verification: LedgerVerification, contributions: { studyId: str
     .filter((c) => !spent.has(`${c.studyId}#${c.round}`))
     .map((c) => `study ${c.studyId} round ${c.round}: the clinic sent an update but its ledger holds no spend for it (entry deleted?)`);
   const problems = [...verification.problems.map((p) => `${p.entry} ${p.problem}`), ...unaccounted];
-  return {
-    clinic: verification.clinicId,
-    ok: problems.length === 0,
-    entries: verification.entries,
-    spends: verification.spends,
-    refusals: verification.refusals,
-    epsilon: verification.epsilon,
-    delta: verification.delta,
-    cap_epsilon: verification.capEpsilon,
-    problems,
-  };
+  return { clinicId: verification.clinicId, ok: problems.length === 0, ...ledgerSummary(verification), problems };
 }
 
 async function report(args: string[], print: Print): Promise<number> {
   const values = flags(args, { 'coordinator-url': 'URL' }, { 'auditor-token': { type: 'string' }, json: { type: 'boolean' } });
-  const budgets = (await http(endpoint(values['coordinator-url'], '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as {
-    clinicId: string;
-    entries: number;
-    spends: number;
-    refusals: number;
-    epsilon: number;
-    delta: number | null;
-    capEpsilon: number | null;
-    lastEntryAt: string | null;
-    verified: boolean;
-  }[];
+  const budgets = (await http(endpoint(values['coordinator-url'], '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as ClinicBudgetView[];
   const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(6))));
   print(
     table([

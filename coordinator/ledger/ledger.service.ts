@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import type { DataSource, Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { entryHash, GENESIS_HASH, verifyLedger, type LedgerEntry, type LedgerVerification } from '../../crypto/index.js';
+import { entryHash, GENESIS_HASH, ledgerSummary, verifyLedger, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
 import { KeysService } from '../keys/keys.service.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
@@ -27,15 +27,8 @@ export interface RoundRefusal {
 }
 
 /** One clinic's budget as the coordinator's copy of its ledger shows it. */
-export interface ClinicBudgetView {
+export interface ClinicBudgetView extends LedgerSummary {
   clinicId: string;
-  entries: number;
-  spends: number;
-  refusals: number;
-  /** The clinic's total epsilon at `delta`, as its last entry states (and verification recomputes). */
-  epsilon: number;
-  delta: number | null;
-  capEpsilon: number | null;
   lastEntryAt: string | null;
   /** False when the stored copy no longer verifies (edited database rows); `problems` says where. */
   verified: boolean;
@@ -126,15 +119,10 @@ export class LedgerService {
   async budgets(): Promise<ClinicBudgetView[]> {
     const views: ClinicBudgetView[] = [];
     for (const card of await this.keys.enrolled()) {
-      const verification: LedgerVerification = verifyLedger(card.clinicId, await this.ledgerOf(card.clinicId), card.signPublicKey);
+      const verification = verifyLedger(card.clinicId, await this.ledgerOf(card.clinicId), card.signPublicKey);
       views.push({
         clinicId: card.clinicId,
-        entries: verification.entries,
-        spends: verification.spends,
-        refusals: verification.refusals,
-        epsilon: verification.epsilon,
-        delta: verification.delta,
-        capEpsilon: verification.capEpsilon,
+        ...ledgerSummary(verification),
         lastEntryAt: verification.parsed.at(-1)?.recordedAt ?? null,
         verified: verification.ok,
         problems: verification.problems.map((p) => `${p.entry} ${p.problem}`),

@@ -1,19 +1,10 @@
 import type { ClinicIdentity } from '../identity/index.js';
 import { SpentBudget } from './budget.js';
-import { entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerError, signEntry, type AccountantRecord, type DpSgdMechanism, type LedgerEntry } from './entry.js';
+import { entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerError, signEntry, type AccountantRecord, type DpSgdMechanism, type LedgerEntry, type LedgerEntryBody } from './entry.js';
 import { verifyLedger } from './verify.js';
 
 /** What a clinic decides about a round; the chain fills in position, hash, epsilons and signature. */
-export interface LedgerDecision {
-  kind: 'spend' | 'refusal';
-  studyId: string;
-  round: number;
-  mechanism: DpSgdMechanism | null;
-  accountant: AccountantRecord;
-  delta: number;
-  capEpsilon: number;
-  reason: string | null;
-}
+export type LedgerDecision = Pick<LedgerEntryBody, 'kind' | 'studyId' | 'round' | 'mechanism' | 'accountant' | 'delta' | 'capEpsilon' | 'reason'>;
 
 /**
  * A clinic's ledger in memory: verified entries, the running budget and the head hash, so the

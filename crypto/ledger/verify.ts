@@ -13,19 +13,27 @@ export interface LedgerProblem {
   problem: string;
 }
 
-export interface LedgerVerification {
-  clinicId: string;
-  ok: boolean;
+/** What a clinic's ledger adds up to. */
+export interface LedgerSummary {
   entries: number;
   spends: number;
   refusals: number;
-  /** The last entry's recorded total epsilon (0 for an empty ledger), and the δ it is stated at. */
+  /** The last entry's recorded total epsilon (0 for an empty ledger), and the δ and cap it is stated under. */
   epsilon: number;
   delta: number | null;
   capEpsilon: number | null;
+}
+
+export interface LedgerVerification extends LedgerSummary {
+  clinicId: string;
+  ok: boolean;
   problems: LedgerProblem[];
   /** The entries as parsed, in order (those that failed to parse left out). */
   parsed: LedgerEntry[];
+}
+
+export function ledgerSummary({ entries, spends, refusals, epsilon, delta, capEpsilon }: LedgerSummary): LedgerSummary {
+  return { entries, spends, refusals, epsilon, delta, capEpsilon };
 }
 
 /**
