@@ -138,6 +138,11 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     const body = (await response.json()) as { entries: unknown[]; contributions: unknown[] };
     expect(body.entries).toEqual(JSON.parse(JSON.stringify(local)));
     expect(body.contributions).toEqual([{ studyId, round: 1 }, { studyId, round: 2 }]);
+    // Operators see it in the study's round history.
+    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${studyId}`)).json()) as { dp: unknown; roundHistory: { refusals: { clinic: string; reason: string }[] }[] };
+    expect(view.dp).toEqual({ targetEpsilon: 1, delta: DELTA, clipNorm: 1 });
+    expect(view.roundHistory.map((r) => r.refusals.map((x) => x.clinic))).toEqual([[], [], ['switzerland']]);
+    expect(view.roundHistory[2]!.refusals[0]!.reason).toBe(local[2]!.reason);
   });
 
   it('serves auditors only with the auditor token', async () => {

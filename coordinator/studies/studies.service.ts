@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { parameterCount } from '../../common/model-spec.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
+import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
@@ -26,6 +27,8 @@ export interface RoundView {
   closedAt: string | null;
   outcome: string | null;
   updates: { clinic: string; numSamples: number; trainLoss: number; receivedAt: string }[];
+  /** Clinics that declined the round in their signed privacy ledger, and why. */
+  refusals: { clinic: string; reason: string }[];
   /** Evaluations of the model this round produced, one per clinic. */
   metrics: SiteMetricView[];
   /** Accuracy over the union of the reporting sites' test sets. */
@@ -42,6 +45,7 @@ export class StudiesService {
     @InjectRepository(SiteMetricEntity) private readonly metrics: Repository<SiteMetricEntity>,
     @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
     @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
+    @InjectRepository(LedgerEntryEntity) private readonly ledger: Repository<LedgerEntryEntity>,
   ) {}
 
   async list() {
@@ -61,6 +65,11 @@ export class StudiesService {
       this.metrics.find({ where: { studyId: study.id }, order: { clinicId: 'ASC' } }),
       this.clinics.find(),
     ]);
+    const refusals = (await this.ledger.find({ where: { studyId: study.id, kind: 'refusal' }, order: { clinicId: 'ASC' } })).map((row) => ({
+      round: row.round,
+      clinic: row.clinicId,
+      reason: (JSON.parse(row.body) as { reason: string }).reason,
+    }));
     const siteOf = new Map(clinics.map((c) => [c.id, c.site]));
     return {
       id: study.id,
@@ -73,6 +82,7 @@ export class StudiesService {
       training: study.training,
       privacy: study.privacy,
       encryption: study.encryption,
+      dp: study.dp,
       rounds: study.rounds,
       quorum: study.quorum,
       minClinics: study.minClinics,
@@ -94,6 +104,7 @@ export class StudiesService {
           updates: updates
             .filter((u) => u.round === round.number)
             .map((u) => ({ clinic: u.clinicId, numSamples: u.numSamples, trainLoss: u.trainLoss, receivedAt: iso(u.receivedAt) })),
+          refusals: refusals.filter((r) => r.round === round.number).map(({ clinic, reason }) => ({ clinic, reason })),
           metrics: roundMetrics.map((m) => ({ clinic: m.clinicId, site: siteOf.get(m.clinicId) ?? null, numTest: m.numTest, accuracy: m.accuracy, loss: m.loss })),
           pooledAccuracy: tested > 0 ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
         };
