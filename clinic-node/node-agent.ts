@@ -73,12 +73,13 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   if (options.keystore && options.keystore.clinicId !== clinicId) {
     throw new Error(`the keystore holds the identity of ${options.keystore.clinicId}, not of clinic ${clinicId}`);
   }
+  // Before the data: a budget that cannot be enforced, or a ledger that does not verify, stops the node at once.
+  const guard = privacyGuard(options);
   const data = options.preloaded ?? (await loadSiteDataset(options.dataset, options.site, options.data ?? {}));
   const learner = new LocalLearner(data);
   await learner.ready();
   const client = new FederationClient(options.coordinator);
   const models = new GlobalModels(client, clinicId, options.keystore ?? null);
-  const guard = privacyGuard(options);
   const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null, refusedRounds: 0, privacySpent: guard?.spent() ?? null };
 
   const register = () =>

@@ -50,6 +50,14 @@ describe('cohort CLI', () => {
     const badFlag = await cohort(['simulate', '--rounds', 'many']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--rounds must be a number, got "many"');
+    const halfBudget = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--budget-epsilon', '1']);
+    expect(halfBudget).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: a privacy budget needs both --budget-epsilon and --budget-delta') });
+    const badDelta = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--budget-epsilon', '1', '--budget-delta', '1.5']);
+    expect(badDelta).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: --budget-delta must be in (0, 1), got "1.5"') });
+    const noKeystore = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--budget-epsilon', '1', '--budget-delta', '1e-3']);
+    expect(noKeystore).toMatchObject({ code: 1, stderr: expect.stringContaining("cohort: a privacy budget needs a keystore: the privacy ledger is signed with the clinic's identity") });
+    const badPrivacy = await cohort(['simulate', '--privacy', 'dp', '--delta', '2']);
+    expect(badPrivacy).toMatchObject({ code: 1, stderr: expect.stringContaining('dp.delta must be below 1, got 2') });
     const missingData = await cohort(['simulate', '--data-dir', '/nonexistent']);
     expect(missingData.code).toBe(1);
     expect(missingData.stderr).toContain('missing data file processed.cleveland.data: looked in /nonexistent/uci-heart-disease and /nonexistent');
