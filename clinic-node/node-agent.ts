@@ -1,6 +1,6 @@
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
+import { join } from 'node:path';
 import { checkSite, datasetDescriptor } from '../common/datasets.js';
 import { modelSpec, type ModelSpec } from '../common/model-spec.js';
 import { plainFloat32Codec } from '../crypto/index.js';
@@ -232,7 +232,7 @@ function processStream(stream: ClientReadableStream<Task__Output>, handle: (task
 
 function privacyGuard(options: NodeOptions): PrivacyGuard | null {
   if (!options.keystore) {
-    if (options.budget) throw new Error('a privacy budget needs a keystore: the privacy ledger is signed with the clinic\'s identity');
+    if (options.budget || options.ledgerPath) throw new Error('a privacy budget needs a keystore: the privacy ledger is signed with the clinic\'s identity');
     return null;
   }
   const ledger = LedgerFile.open(options.ledgerPath ?? join(options.keystore.dir, LEDGER_FILE), options.keystore.identity);

@@ -1,4 +1,3 @@
-import type { ServiceError } from '@grpc/grpc-js';
 import {
   accountantRecord,
   calibrateNoise,
@@ -125,8 +124,4 @@ export class PrivacyGuard {
     }
     return z;
   }
-}
-
-export function isServiceError(error: unknown): error is ServiceError {
-  return typeof (error as ServiceError)?.code === 'number';
 }

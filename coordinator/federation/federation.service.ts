@@ -370,7 +370,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       }
       const received = await this.updates.countBy({ studyId: study.id, round: round.number });
       this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
-      await this.closeIfAnswered(study, round, received);
+      await this.closeIfAnswered(study, round);
       return received;
     });
   }
@@ -382,12 +382,15 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn(`study ${studyId} round ${number}: ${clinicId} refused: ${reason}`);
     this.emit({ type: 'round-refused', studyId, round: number, clinicId, reason });
     const study = await this.studies.findOneByOrFail({ id: studyId });
-    await this.closeIfAnswered(study, round, await this.updates.countBy({ studyId, round: number }));
+    await this.closeIfAnswered(study, round);
   }
 
   /** Closes a round once each asked clinic sent its update or refused; fails it if the updates are below the quorum. */
-  private async closeIfAnswered(study: StudyEntity, round: RoundEntity, received: number): Promise<void> {
-    const refused = [...(await this.ledger.refusedBy(study.id, round.number))].filter((id) => round.participants.includes(id)).length;
+  private async closeIfAnswered(study: StudyEntity, round: RoundEntity): Promise<void> {
+    const updated = new Set((await this.updates.find({ where: { studyId: study.id, round: round.number }, select: ['clinicId'] })).map((u) => u.clinicId));
+    // A clinic that sent its update has answered, whatever its ledger says afterwards.
+    const refused = [...(await this.ledger.refusedBy(study.id, round.number))].filter((id) => round.participants.includes(id) && !updated.has(id)).length;
+    const received = updated.size;
     if (received + refused < round.participants.length) return;
     if (refused === 0) {
       await this.closeRound(study, round, `closed with all ${received} updates`);

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import type { DataSource, Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { entryHash, GENESIS_HASH, ledgerSummary, verifyLedger, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
+import { entryHash, GENESIS_HASH, LedgerVerifier, ledgerSummary, verifyLedger, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
 import { KeysService } from '../keys/keys.service.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
@@ -39,13 +39,16 @@ export interface ClinicBudgetView extends LedgerSummary {
  * The consortium's copy of every clinic's privacy ledger. Clinics are authoritative: they decide and
  * sign; the coordinator accepts an entry only if the whole chain, with it, verifies under the
  * clinic's enrolled key (position, hash link, signature, recomputed epsilons), stores a batch all or
- * none, and announces refusals so the round stops waiting for that clinic.
+ * none, and announces refusals so the round stops waiting for that clinic. The verified chain is
+ * kept per clinic, so an append costs its own entries; auditors' reads re-verify from the database.
  */
 @Injectable()
 export class LedgerService {
   private readonly logger = new Logger('Ledger');
   private readonly refusalSubject = new Subject<RoundRefusal>();
   readonly refusals$ = this.refusalSubject.asObservable();
+  /** Per clinic, a verifier over its stored entries, so an append checks only what is new (rebuilt when the stored head differs). */
+  private readonly verified = new Map<string, LedgerVerifier>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -71,23 +74,32 @@ export class LedgerService {
         throw refuse.invalid(`ledger entry ${i} is not JSON`);
       }
     });
-    const added = await inTransaction(this.db, async (tx) => {
-      const stored = await tx.find(LedgerEntryEntity, { where: { clinicId }, order: { seq: 'ASC' } });
-      const verification = verifyLedger(clinicId, [...stored.map((row) => JSON.parse(row.body) as unknown), ...incoming], card.signPublicKey);
-      const storedProblem = verification.problems.find((p) => p.index < stored.length);
-      if (storedProblem) {
-        throw refuse.dataLoss(`the stored ledger of ${clinicId} no longer verifies (${storedProblem.entry} ${storedProblem.problem}); nothing appended`);
+    const { added, verifier } = await inTransaction(this.db, async (tx) => {
+      const head = await tx.findOne(LedgerEntryEntity, { where: { clinicId }, order: { seq: 'DESC' } });
+      const storedCount = head ? head.seq + 1 : 0;
+      let stored = this.verified.get(clinicId);
+      if (!stored || stored.entries !== storedCount || stored.headHash !== (head?.hash ?? GENESIS_HASH)) {
+        stored = new LedgerVerifier(clinicId, card.signPublicKey);
+        for (const row of await tx.find(LedgerEntryEntity, { where: { clinicId }, order: { seq: 'ASC' } })) stored.push(JSON.parse(row.body));
+        const storedProblem = stored.result().problems[0];
+        if (storedProblem) {
+          throw refuse.dataLoss(`the stored ledger of ${clinicId} no longer verifies (${storedProblem.entry} ${storedProblem.problem}); nothing appended`);
+        }
       }
-      const problem = verification.problems[0];
+      const verifier = stored.copy();
+      for (const raw of incoming) verifier.push(raw);
+      const { problems, parsed } = verifier.result();
+      const problem = problems[0];
       if (problem) throw refuse.invalid(`ledger of ${clinicId}: ${problem.entry} ${problem.problem}`);
-      const added = verification.parsed.slice(stored.length);
+      const added = parsed.slice(storedCount);
       const now = Date.now();
       await tx.insert(LedgerEntryEntity, added.map((entry, i) => this.row(entry, texts[i]!, now)));
       for (const entry of added) {
         this.logger.log(`ledger of ${clinicId}: #${entry.seq} ${entry.kind} for study ${entry.studyId} round ${entry.round}, epsilon ${entry.epsilon.toPrecision(4)} of ${entry.capEpsilon}`);
       }
-      return added;
+      return { added, verifier };
     });
+    this.verified.set(clinicId, verifier);
     for (const e of added) if (e.kind === 'refusal') this.refusalSubject.next({ clinicId, studyId: e.studyId, round: e.round, reason: e.reason! });
     const last = added.at(-1)!;
     return { clinicId, entries: last.seq + 1, headHash: entryHash(last) };

@@ -19,6 +19,13 @@ export class SpentBudget {
     return this.spends.length;
   }
 
+  copy(): SpentBudget {
+    const copy = new SpentBudget();
+    copy.spends.push(...this.spends);
+    for (const [key, { accountant, composed }] of this.curves) copy.curves.set(key, { accountant: accountant.copy(), composed });
+    return copy;
+  }
+
   add(mechanism: DpSgdMechanism): void {
     this.spends.push(mechanism);
   }

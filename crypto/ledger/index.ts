@@ -27,4 +27,4 @@ export {
   type LedgerEntryKind,
 } from './entry.js';
 export { parseLedgerEntry } from './parse.js';
-export { EPSILON_TOLERANCE, ledgerSummary, verifyLedger, type LedgerProblem, type LedgerSummary, type LedgerVerification } from './verify.js';
+export { EPSILON_TOLERANCE, LedgerVerifier, ledgerSummary, verifyLedger, type LedgerProblem, type LedgerSummary, type LedgerVerification } from './verify.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { conventionByName, epsilonFor, RdpAccountant } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
-import { accountantRecord, canonicalJson, GENESIS_HASH, LedgerChain, LedgerError, parseLedgerEntry, verifyLedger, type DpSgdMechanism, type LedgerEntry } from './index.js';
+import { accountantRecord, canonicalJson, entryHash, GENESIS_HASH, LedgerChain, LedgerError, LedgerVerifier, parseLedgerEntry, verifyLedger, type DpSgdMechanism, type LedgerEntry } from './index.js';
 
 const clinic = createIdentity('cleveland');
 const accountant = accountantRecord(conventionByName('dp-accounting'));
@@ -101,6 +101,19 @@ describe('privacy ledger', () => {
     const both = new RdpAccountant('dp-accounting').compose({ q: 0.02, noiseMultiplier: 2, steps: 100 }).compose({ q: 0.02, noiseMultiplier: 1.5, steps: 100 });
     expect(second!.epsilon).toBe(both.epsilon(delta).epsilon);
     expect(verifyLedger('cleveland', [...chain.entries()], clinic.signing.publicKey).ok).toBe(true);
+  });
+
+  it('verifies incrementally: a copy takes new entries without touching what it was copied from', () => {
+    const verifier = new LedgerVerifier('cleveland', clinic.signing.publicKey);
+    entries.slice(0, 3).forEach((e) => verifier.push(e));
+    const good = verifier.copy();
+    entries.slice(3).forEach((e) => good.push(e));
+    expect(good.result()).toEqual(verifyLedger('cleveland', entries, clinic.signing.publicKey));
+    const bad = verifier.copy();
+    bad.push(entries[4]);
+    expect(bad.result().problems[0]!.problem).toMatch(/^is at position 3/);
+    expect(verifier.result()).toMatchObject({ ok: true, entries: 3 });
+    expect(verifier.headHash).toBe(entryHash(entries[2]!));
   });
 
   it('replays a stored ledger, and refuses one that does not verify', () => {
