@@ -97,7 +97,7 @@ function toAudit(verification: LedgerVerification, contributions: { studyId: str
 async function report(args: string[], print: Print): Promise<number> {
   const values = flags(args, { 'coordinator-url': 'URL' }, { 'auditor-token': { type: 'string' }, json: { type: 'boolean' } });
   const budgets = (await http(endpoint(values['coordinator-url'], '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as ClinicBudgetView[];
-  const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(6))));
+  const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(8))));
   print(
     table([
       ['clinic', 'epsilon', 'cap', 'delta', 'remaining', 'spends', 'refusals', 'verified', 'last entry'],
