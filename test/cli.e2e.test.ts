@@ -58,6 +58,8 @@ describe('cohort CLI', () => {
     expect(noKeystore).toMatchObject({ code: 1, stderr: expect.stringContaining("cohort: a privacy budget needs a keystore: the privacy ledger is signed with the clinic's identity") });
     const badPrivacy = await cohort(['simulate', '--privacy', 'dp', '--delta', '2']);
     expect(badPrivacy).toMatchObject({ code: 1, stderr: expect.stringContaining('dp.delta must be below 1, got 2') });
+    const noDp = await cohort(['simulate', '--target-epsilon', '1']);
+    expect(noDp).toMatchObject({ code: 1, stderr: expect.stringContaining('dp settings need privacy "dp" or "he+dp", the study\'s privacy is "none"') });
     const missingData = await cohort(['simulate', '--data-dir', '/nonexistent']);
     expect(missingData.code).toBe(1);
     expect(missingData.stderr).toContain('missing data file processed.cleveland.data: looked in /nonexistent/uci-heart-disease and /nonexistent');

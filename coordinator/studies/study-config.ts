@@ -169,6 +169,9 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     clipNorm: dpField.positive('clipNorm') ?? DEFAULT_DP.clipNorm,
   };
   if (!(dp.delta < 1)) problems.push(`dp.delta must be below 1, got ${dp.delta}`);
+  // Settings for a mode the study does not use would be silently ignored: say so instead.
+  if (privacy && raw['dp'] !== undefined && !differentiallyPrivate(privacy)) problems.push(`dp settings need privacy "dp" or "he+dp", the study's privacy is "${privacy}"`);
+  if (privacy && raw['encryption'] !== undefined && !encrypts(privacy)) problems.push(`encryption settings need privacy "he" or "he+dp", the study's privacy is "${privacy}"`);
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const quorum = field.integer('quorum', 1) ?? sites;
