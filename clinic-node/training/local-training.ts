@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { permutation, seededRandom } from '../../common/random.js';
 import type { ModelSpec } from '../../common/model-spec.js';
+import { poissonSample } from '../../crypto/index.js';
 import type { Examples } from '../data/dataset.js';
 import { DenseModel } from './dense-model.js';
 import { clippedGradientSums, noisyMeanGradients, type DpSgdSettings } from './dp-sgd.js';
-import { poissonSample } from '../../crypto/index.js';
 
 export interface TrainingOptions {
   optimizer: 'sgd' | 'adam';
