@@ -5,7 +5,7 @@
  * every update a clinic sent to a differentially private study has a spend; it names each entry
  * that fails and exits 1. `report` prints the per-clinic budget table.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEDGER_FILE } from '../clinic-node/node-agent.js';
 import { readLedgerLines } from '../clinic-node/privacy/ledger-file.js';
@@ -13,6 +13,7 @@ import { Keystore } from '../clinic-node/keys/index.js';
 import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type LedgerVerification } from '../crypto/index.js';
 import type { ClinicBudgetView } from '../coordinator/ledger/ledger.service.js';
 import { endpoint, flags, http, table } from './http-helpers.js';
+import { readCard } from './keys-command.js';
 import { UsageError } from './study-flags.js';
 
 export const AUDIT_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token T] [--clinic ID] [--json]
@@ -51,13 +52,17 @@ async function verify(args: string[], print: Print): Promise<number> {
     json: { type: 'boolean' },
   });
   let audits: ClinicAudit[];
+  // An auditor names a file that must exist: a missing one is not an empty ledger here.
+  const ledgerFile = (path: string) => {
+    if (!existsSync(path)) throw new UsageError(`no ledger file at ${path}`);
+    return readLedgerLines(path);
+  };
   if (values.ledger && values.card) {
-    const card = cardFromJson(JSON.parse(readFileSync(values.card, 'utf8')));
-    audits = [toAudit(verifyLedger(card.clinicId, readLedgerLines(values.ledger), card.signPublicKey), [])];
+    const card = readCard(values.card);
+    audits = [toAudit(verifyLedger(card.clinicId, ledgerFile(values.ledger), card.signPublicKey), [])];
   } else if (values.keystore) {
     const keystore = Keystore.open(values.keystore);
-    const path = values.ledger ?? join(keystore.dir, LEDGER_FILE);
-    audits = [toAudit(verifyLedger(keystore.clinicId, readLedgerLines(path), keystore.card.signPublicKey), [])];
+    audits = [toAudit(verifyLedger(keystore.clinicId, ledgerFile(values.ledger ?? join(keystore.dir, LEDGER_FILE)), keystore.card.signPublicKey), [])];
   } else if (values['coordinator-url']) {
     const base = values['coordinator-url'];
     const headers = auditorHeaders(values['auditor-token']);

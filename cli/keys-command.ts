@@ -196,7 +196,7 @@ async function withClient<T>(address: string, run: (client: FederationClient) =>
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-function readCard(path: string): ClinicCard {
+export function readCard(path: string): ClinicCard {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -169,6 +169,8 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     writeFileSync(card, JSON.stringify(cardToJson(keystores[2]!.card)));
     const byCard = await cohort(['audit', 'verify', '--ledger', join(keystores[2]!.dir, LEDGER_FILE), '--card', card]);
     expect({ code: byCard.code, first: byCard.stdout.split('\n')[0] }).toMatchObject({ code: 0, first: expect.stringContaining('switzerland: ok, 3 entries') });
+    const missing = await cohort(['audit', 'verify', '--ledger', join(dir, 'nowhere.jsonl'), '--card', card]);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining(`cohort: no ledger file at ${join(dir, 'nowhere.jsonl')}`) });
     const otherCard = join(dir, 'cleveland.card.json');
     writeFileSync(otherCard, JSON.stringify({ ...cardToJson(keystores[0]!.card), clinicId: 'switzerland', fingerprint: undefined }));
     const wrongKey = await cohort(['audit', 'verify', '--ledger', join(keystores[2]!.dir, LEDGER_FILE), '--card', otherCard]);
