@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateNoise, createIdentity, verifyLedger } from '../../crypto/index.js';
+import { calibrateNoise, createIdentity, entryHash, GENESIS_HASH, verifyLedger, type LedgerEntry } from '../../crypto/index.js';
+import type { FederationClient } from '../client/federation-client.js';
 import { LedgerFile } from './ledger-file.js';
 import { PrivacyGuard } from './privacy-guard.js';
 
@@ -43,6 +44,39 @@ describe('the clinic privacy guard', () => {
     expect(refused).toMatchObject({ train: false, reason: 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)' });
     expect(refused.entry).toMatchObject({ kind: 'refusal', capEpsilon: 0, delta: 1e-3, epsilon: 0 });
     expect(guard.spent()).toBeNull();
+  });
+
+  it('sends the coordinator what it lacks; a decision it never received is not made twice, one it received is', async () => {
+    const ledger = LedgerFile.open(join(dir, 'sync.jsonl'), identity);
+    const guard = new PrivacyGuard(ledger, { epsilon: 5, delta: 1e-3 });
+    const stored: string[] = [];
+    let reachable = false;
+    const head = () => ({ clinicId: 'cleveland', entries: stored.length, headHash: stored.length ? entryHash(JSON.parse(stored.at(-1)!) as LedgerEntry) : GENESIS_HASH });
+    const client = {
+      getLedgerHead: async () => {
+        if (!reachable) throw Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 });
+        return head();
+      },
+      appendLedgerEntries: async (_: string, entries: string[]) => (stored.push(...entries), head()),
+    } as unknown as FederationClient;
+
+    const first = guard.decide(round('a', 1), 199);
+    await expect(guard.sync(client, 'cleveland')).rejects.toThrow('UNAVAILABLE');
+    // The task comes back after the reconnect: the unsent spend stands, nothing was trained on it.
+    expect(guard.decide(round('a', 1), 199)).toBe(first);
+    expect(ledger.entries()).toHaveLength(1);
+    reachable = true;
+    expect(await guard.sync(client, 'cleveland')).toBe(1);
+    // Once the coordinator had it, the update may have gone out: a retry spends again.
+    guard.decide(round('a', 1), 199);
+    expect(ledger.entries()).toHaveLength(2);
+    expect(await guard.sync(client, 'cleveland')).toBe(1);
+    expect(stored.map((text) => (JSON.parse(text) as LedgerEntry).seq)).toEqual([0, 1]);
+
+    stored.push(stored[0]!, stored[1]!);
+    await expect(guard.sync(client, 'cleveland')).rejects.toThrow(
+      "the coordinator's copy of cleveland's privacy ledger (4 entries) is not a prefix of the local ledger (2 entries): is this node using the right ledger file?",
+    );
   });
 
   it('refuses a budget it cannot enforce', () => {

@@ -45,6 +45,12 @@ export type RoundDecision = { train: true; dp: DpSgdSettings | null; entry: Ledg
  */
 export class PrivacyGuard {
   private readonly calibrations = new Map<string, number>();
+  /**
+   * The last decision, until the coordinator has it. If sending it failed (coordinator down), nothing
+   * was trained on it, so when the round's task comes back the same decision stands instead of a
+   * second spend. After a restart it is gone and the round spends again: the safe side.
+   */
+  private unsent: { decision: RoundDecision; studyId: string; round: number } | null = null;
 
   constructor(
     private readonly ledger: LedgerFile,
@@ -62,6 +68,13 @@ export class PrivacyGuard {
   }
 
   decide(request: RoundRequest, records: number): RoundDecision {
+    if (this.unsent?.studyId === request.studyId && this.unsent.round === request.round) return this.unsent.decision;
+    const decision = this.decideAnew(request, records);
+    if (decision.entry) this.unsent = { decision, studyId: request.studyId, round: request.round };
+    return decision;
+  }
+
+  private decideAnew(request: RoundRequest, records: number): RoundDecision {
     const accountant = this.accountant();
     const { budget } = this;
     if (!request.dp) {
@@ -101,6 +114,7 @@ export class PrivacyGuard {
     for (let i = 0; i < missing.length; i += 1000) {
       await client.appendLedgerEntries(clinicId, missing.slice(i, i + 1000).map((entry) => canonicalJson(entry)));
     }
+    this.unsent = null;
     return missing.length;
   }
 
