@@ -30,6 +30,7 @@ const USAGE = `usage:
   cohort simulate --dataset fed-heart-disease [--strategy fedavg|fedadam|fedyogi|fedadagrad] [--rounds N] [--seed S]
                   [--protocol tuned|flamby] [--model logistic-regression|mlp] [--hidden 16,8] [--lr X] [--local-steps N]
                   [--privacy none|he|dp|he+dp] [--he-params SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
+                  [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
                   [--baseline pooled|local] [--data-dir DIR] [--json]
   cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
                      [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 async function simulateCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...STUDY_FLAGS, baseline: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...STUDY_FLAGS, baseline: { type: 'string' }, 'clinic-budget': { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   const study = { dataset: 'fed-heart-disease', ...studyFromFlags(values) };
@@ -98,10 +99,25 @@ async function simulateCommand(args: string[]): Promise<number> {
       onProgress: progress,
     });
   } else {
-    report = await simulate({ study, data, onProgress: progress });
+    report = await simulate({ study, data, onProgress: progress, budgets: clinicBudgets(values['clinic-budget']) });
   }
   printReport(report, values.json === true);
   return 0;
+}
+
+/** `--clinic-budget cleveland=0.5,va=0.8`: caps of some simulated clinics (the others get the study's target). */
+function clinicBudgets(flag: string | undefined): Record<string, number> | undefined {
+  if (flag === undefined) return undefined;
+  return Object.fromEntries(
+    flag.split(',').map((pair) => {
+      const [site, value] = pair.split('=').map((x) => x.trim());
+      const epsilon = Number(value);
+      if (!site || value === undefined || value === '' || !(epsilon >= 0 && Number.isFinite(epsilon))) {
+        throw new UsageError(`--clinic-budget takes site=epsilon pairs separated by commas, got "${pair}"`);
+      }
+      return [site, epsilon];
+    }),
+  );
 }
 
 async function coordinatorCommand(args: string[]): Promise<number> {

@@ -75,12 +75,14 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   }
   // Before the data: a budget that cannot be enforced, or a ledger that does not verify, stops the node at once.
   const guard = privacyGuard(options);
+  const spent = guard?.spent();
+  if (spent) log(`${clinicId}: privacy budget epsilon ${options.budget!.epsilon} at delta ${spent.delta}, ${spent.epsilon.toPrecision(6)} spent so far`);
   const data = options.preloaded ?? (await loadSiteDataset(options.dataset, options.site, options.data ?? {}));
   const learner = new LocalLearner(data);
   await learner.ready();
   const client = new FederationClient(options.coordinator);
   const models = new GlobalModels(client, clinicId, options.keystore ?? null);
-  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null, refusedRounds: 0, privacySpent: guard?.spent() ?? null };
+  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null, refusedRounds: 0, privacySpent: spent ?? null };
 
   const register = () =>
     client.register({

@@ -73,6 +73,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const progress = options.onProgress ?? (() => undefined);
   const config: StudyConfig = parseStudyConfig(options.study);
   const sites = datasetDescriptor(config.dataset).sites;
+  for (const site of Object.keys(options.budgets ?? {})) {
+    if (!config.dp) throw new Error(`clinic budgets need a differentially private study (privacy dp or he+dp), this one is "${config.privacy}"`);
+    if (!sites.includes(site)) throw new Error(`clinic budget for unknown site "${site}" (sites: ${sites.join(', ')})`);
+  }
   const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));

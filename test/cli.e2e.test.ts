@@ -58,6 +58,10 @@ describe('cohort CLI', () => {
     expect(noKeystore).toMatchObject({ code: 1, stderr: expect.stringContaining("cohort: a privacy budget needs a keystore: the privacy ledger is signed with the clinic's identity") });
     const badPrivacy = await cohort(['simulate', '--privacy', 'dp', '--delta', '2']);
     expect(badPrivacy).toMatchObject({ code: 1, stderr: expect.stringContaining('dp.delta must be below 1, got 2') });
+    const badBudget = await cohort(['simulate', '--privacy', 'dp', '--clinic-budget', 'mayo=0.5']);
+    expect(badBudget).toMatchObject({ code: 1, stderr: expect.stringContaining('cohort: clinic budget for unknown site "mayo" (sites: cleveland, hungarian, switzerland, va)') });
+    const badPair = await cohort(['simulate', '--privacy', 'dp', '--clinic-budget', 'va']);
+    expect(badPair).toMatchObject({ code: 2, stderr: expect.stringContaining('--clinic-budget takes site=epsilon pairs separated by commas, got "va"') });
     const noDp = await cohort(['simulate', '--target-epsilon', '1']);
     expect(noDp).toMatchObject({ code: 1, stderr: expect.stringContaining('dp settings need privacy "dp" or "he+dp", the study\'s privacy is "none"') });
     const missingData = await cohort(['simulate', '--data-dir', '/nonexistent']);
