@@ -1,7 +1,7 @@
 /**
  * Cohort's cryptography, pure TypeScript with no framework imports: update codecs (plain, CKKS),
- * clinic identities and sealed key envelopes, the differential-privacy accountant and noise; secure
- * aggregation joins here.
+ * clinic identities and sealed key envelopes, the differential-privacy accountant and noise, the
+ * signed privacy ledger, and secure aggregation's building blocks (Shamir, masks, neighbour graph).
  *
  * @example
  * import { plainFloat32Codec } from './crypto/index.js';
@@ -15,3 +15,4 @@ export * from './ckks/index.js';
 export * from './identity/index.js';
 export * from './dp/index.js';
 export * from './ledger/index.js';
+export * from './secagg/index.js';
