@@ -9,5 +9,6 @@
  * const masked = maskInput(quantised, selfMaskSeed, ownId, neighbours.map((peer) => ({ peerId: peer, key: pairwiseMaskKey(round, ownId, maskSecretKey, peer, peerMaskPublicKey) })));
  */
 export { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign, x25519 } from './masks.js';
+export { dequantizeSum, fixedPointFor, quantizeWeighted, type FixedPoint } from './fixed-point.js';
 export { defaultDegree, neighbourGraph } from './neighbours.js';
 export { combineShares, FIELD_PRIME, ShamirError, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign, x25519 } from './masks.js';
+import { dequantizeSum, fixedPointFor, quantizeWeighted } from './fixed-point.js';
 import { defaultDegree, neighbourGraph } from './neighbours.js';
 import { combineShares, FIELD_PRIME, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';
 
@@ -113,5 +114,32 @@ describe('masking with dropout recovery (the protocol\'s arithmetic, in memory)'
     const expected = new Uint32Array(words);
     for (const id of survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
     expect(sum).toEqual(expected);
+  });
+});
+
+describe('fixed-point weighted updates in Z_(2^32)', () => {
+  it('sum exactly mod 2^32 and give the weighted mean back to within the rounding of one step per clinic', () => {
+    const fp = fixedPointFor(1, 100_000);
+    const clinics = Array.from({ length: 100 }, (_, k) => ({ weight: 30 + 17 * k, delta: Float64Array.from({ length: 50 }, (_, i) => Math.sin(k * 7 + i) * 0.9) }));
+    const sum = new Uint32Array(51);
+    for (const { delta, weight } of clinics) quantizeWeighted(delta, weight, fp).words.forEach((w, i) => (sum[i] = (sum[i]! + w) >>> 0));
+    const { values, weight } = dequantizeSum(sum, fp);
+    const total = clinics.reduce((n, c) => n + c.weight, 0);
+    expect(weight).toBe(total);
+    values.forEach((v, i) => {
+      const exact = clinics.reduce((s, c) => s + c.weight * c.delta[i]!, 0) / total;
+      expect(Math.abs(v - exact)).toBeLessThanOrEqual((0.5 * clinics.length) / (fp.scale * total));
+    });
+  });
+
+  it('clips to the stated range, counts what it clipped, and refuses weights and sums outside the bound', () => {
+    const fp = fixedPointFor(0.5, 1000);
+    const { words, clipped } = quantizeWeighted([2, -3, 0.25], 1, fp);
+    expect(clipped).toBe(2);
+    expect(dequantizeSum(words, fp).values).toEqual(Float64Array.from([0.5, -0.5, 0.25].map((v) => Math.round(v * fp.scale) / fp.scale)));
+    expect(() => quantizeWeighted([0], 1001, fp)).toThrow('a weight must be a whole number in 1..1000, got 1001');
+    expect(() => quantizeWeighted([NaN], 1, fp)).toThrow('update value 0 is NaN');
+    expect(() => dequantizeSum(Uint32Array.from([0, 5000]), fp)).toThrow('the summed weight 5000 is outside 1..1000');
+    expect(() => fixedPointFor(1e6, 1e4)).toThrow('leaves no room for precision in 32 bits');
   });
 });
