@@ -10,5 +10,6 @@
  */
 export { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign, x25519 } from './masks.js';
 export { dequantizeSum, fixedPointFor, quantizeWeighted, type FixedPoint } from './fixed-point.js';
+export { createAdvert, openShares, sealShares, SecAggError, verifyAdvert, type AdvertSecrets, type KeyAdvert, type SealedShares, type SharePair } from './messages.js';
 export { defaultDegree, neighbourGraph } from './neighbours.js';
 export { combineShares, FIELD_PRIME, ShamirError, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';

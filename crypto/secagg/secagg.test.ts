@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { createIdentity } from '../identity/index.js';
 import { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign, x25519 } from './masks.js';
 import { dequantizeSum, fixedPointFor, quantizeWeighted } from './fixed-point.js';
+import { createAdvert, openShares, sealShares, verifyAdvert } from './messages.js';
 import { defaultDegree, neighbourGraph } from './neighbours.js';
 import { combineShares, FIELD_PRIME, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';
 
@@ -141,5 +143,37 @@ describe('fixed-point weighted updates in Z_(2^32)', () => {
     expect(() => quantizeWeighted([NaN], 1, fp)).toThrow('update value 0 is NaN');
     expect(() => dequantizeSum(Uint32Array.from([0, 5000]), fp)).toThrow('the summed weight 5000 is outside 1..1000');
     expect(() => fixedPointFor(1e6, 1e4)).toThrow('leaves no room for precision in 32 bits');
+  });
+});
+
+describe('signed key adverts and sealed shares', () => {
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((id) => createIdentity(id));
+  const round = 'study-1#4';
+
+  it('verify an advert only for its round and under the clinic\'s key', () => {
+    const { advert } = createAdvert(alice!, round);
+    expect(() => verifyAdvert(advert, alice!.signing.publicKey, round)).not.toThrow();
+    expect(() => verifyAdvert(advert, alice!.signing.publicKey, 'study-1#5')).toThrow('key advert of alice is for round study-1#4, not study-1#5 (replayed?)');
+    const forged = createAdvert(createIdentity('alice'), round).advert;
+    expect(() => verifyAdvert(forged, alice!.signing.publicKey, round)).toThrow('key advert of alice: signature does not verify with its enrolled key');
+    const swapped = { ...advert, maskPublicKey: nacl.box.keyPair().publicKey };
+    expect(() => verifyAdvert(swapped, alice!.signing.publicKey, round)).toThrow('signature does not verify');
+  });
+
+  it('open sealed shares only at their recipient, for their round, unaltered', () => {
+    const a = createAdvert(alice!, round);
+    const b = createAdvert(bob!, round);
+    const c = createAdvert(carol!, round);
+    const [selfMask] = splitSecret(secret(), 2, [2, 3]);
+    const [maskKey] = splitSecret(a.secrets.mask.secretKey, 2, [2, 3]);
+    const sealed = sealShares(round, 'alice', a.secrets, b.advert, { selfMask: selfMask!, maskKey: maskKey! });
+    expect(openShares(sealed, b.secrets, 'bob', a.advert, round)).toEqual({ selfMask, maskKey });
+    expect(() => openShares(sealed, b.secrets, 'bob', a.advert, 'study-1#5')).toThrow('shares from alice to bob are for round study-1#4, not study-1#5 (replayed?)');
+    expect(() => openShares(sealed, c.secrets, 'carol', a.advert, round)).toThrow('shares from alice to bob were not sealed by alice to carol');
+    expect(() => openShares({ ...sealed, to: 'carol' }, c.secrets, 'carol', a.advert, round)).toThrow('shares from alice to carol do not verify');
+    const flipped = Uint8Array.from(sealed.box);
+    flipped[40]! ^= 1;
+    expect(() => openShares({ ...sealed, box: flipped }, b.secrets, 'bob', a.advert, round)).toThrow('shares from alice to bob do not verify: altered');
+    expect(() => openShares({ ...sealed, round: 'study-1#5' }, b.secrets, 'bob', a.advert, 'study-1#5')).toThrow('are bound to another round or pair of clinics');
   });
 });
