@@ -237,7 +237,7 @@ function privacyGuard(options: NodeOptions): PrivacyGuard | null {
     if (options.budget || options.ledgerPath) throw new Error('a privacy budget needs a keystore: the privacy ledger is signed with the clinic\'s identity');
     return null;
   }
-  const ledger = LedgerFile.open(options.ledgerPath ?? join(options.keystore.dir, LEDGER_FILE), options.keystore.identity);
+  const ledger = LedgerFile.open(options.ledgerPath ?? join(options.keystore.dir, LEDGER_FILE), options.keystore.identity, options.log);
   return new PrivacyGuard(ledger, options.budget ?? null);
 }
 

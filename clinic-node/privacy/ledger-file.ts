@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { canonicalJson, LedgerChain, LedgerError, type ClinicIdentity, type LedgerDecision, type LedgerEntry } from '../../crypto/index.js';
 
 /**
@@ -13,7 +13,17 @@ export class LedgerFile {
     private chain: LedgerChain,
   ) {}
 
-  static open(path: string, identity: ClinicIdentity): LedgerFile {
+  /**
+   * Opens (or starts) the ledger at `path`. A last line cut short by a crash mid-write (no newline,
+   * not JSON) was never acted on, since the node acts only after an entry is flushed: it is removed,
+   * and `onRepair` says so. Anything else that does not verify stops here.
+   */
+  static open(path: string, identity: ClinicIdentity, onRepair: (message: string) => void = () => undefined): LedgerFile {
+    const torn = tornTail(path);
+    if (torn !== null) {
+      truncateSync(path, torn.keep);
+      onRepair(`${path}: removed an entry cut short by an interrupted write (${torn.dropped} bytes); the node never acted on it`);
+    }
     return new LedgerFile(path, identity, LedgerChain.replay(identity, readLedgerLines(path)));
   }
 
@@ -57,4 +67,18 @@ export function readLedgerLines(path: string): unknown[] {
         throw new LedgerError(`${path}: line ${i + 1} is not JSON`);
       }
     });
+}
+
+/** Where a file's last line is an unfinished write (no newline, not JSON): the bytes to keep and drop. */
+function tornTail(path: string): { keep: number; dropped: number } | null {
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return null;
+  const keep = bytes.lastIndexOf(0x0a) + 1;
+  try {
+    JSON.parse(bytes.subarray(keep).toString('utf8'));
+    return null; // complete but for its newline: a whole entry, kept
+  } catch {
+    return { keep, dropped: bytes.length - keep };
+  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calibrateNoise, createIdentity, entryHash, GENESIS_HASH, verifyLedger, type LedgerEntry } from '../../crypto/index.js';
@@ -77,6 +77,26 @@ describe('the clinic privacy guard', () => {
     await expect(guard.sync(client, 'cleveland')).rejects.toThrow(
       "the coordinator's copy of cleveland's privacy ledger (4 entries) is not a prefix of the local ledger (2 entries): is this node using the right ledger file?",
     );
+  });
+
+  it('drops an entry cut short by a crash mid-write, and only that', () => {
+    const path = join(dir, 'torn.jsonl');
+    const guard = new PrivacyGuard(LedgerFile.open(path, identity), { epsilon: 5, delta: 1e-3 });
+    guard.decide(round('a', 1), 199);
+    guard.decide(round('a', 2), 199);
+    const whole = readFileSync(path, 'utf8');
+    const lines = whole.trimEnd().split('\n');
+    writeFileSync(path, `${lines[0]}\n${lines[1]!.slice(0, 100)}`);
+    const repairs: string[] = [];
+    const reopened = LedgerFile.open(path, identity, (message) => repairs.push(message));
+    expect(reopened.entries()).toHaveLength(1);
+    expect(repairs).toEqual([`${path}: removed an entry cut short by an interrupted write (100 bytes); the node never acted on it`]);
+    expect(readFileSync(path, 'utf8')).toBe(`${lines[0]}\n`);
+    // A last entry complete but for its newline is kept; a broken line before the last is tampering.
+    writeFileSync(path, `${lines[0]}\n${lines[1]}`);
+    expect(LedgerFile.open(path, identity).entries()).toHaveLength(2);
+    writeFileSync(path, `${lines[0]!.slice(0, 50)}\n${lines[1]}\n`);
+    expect(() => LedgerFile.open(path, identity)).toThrow(`${path}: line 1 is not JSON`);
   });
 
   it('refuses a budget it cannot enforce', () => {
