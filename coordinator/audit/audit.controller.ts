@@ -3,7 +3,6 @@ import { FederationError } from '../../common/errors.js';
 import { cardToJson } from '../../crypto/index.js';
 import { requireBearerToken } from '../auth/bearer-token.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
-import { KeysService } from '../keys/keys.service.js';
 import { FederationService } from '../federation/federation.service.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 
@@ -17,7 +16,6 @@ import { LedgerService } from '../ledger/ledger.service.js';
 export class AuditController {
   constructor(
     private readonly ledger: LedgerService,
-    private readonly keys: KeysService,
     private readonly federation: FederationService,
     @Inject(COORDINATOR_OPTIONS) private readonly options: ResolvedCoordinatorOptions,
   ) {}
@@ -32,13 +30,8 @@ export class AuditController {
   async ledgerOf(@Param('id') clinicId: string, @Headers('authorization') authorization: string | undefined) {
     this.requireAuditor(authorization);
     try {
-      const card = await this.keys.requireEnrolled(clinicId);
-      return {
-        clinicId,
-        card: cardToJson(card),
-        entries: await this.ledger.ledgerOf(clinicId),
-        contributions: await this.federation.privateContributions(clinicId),
-      };
+      const { card, entries } = await this.ledger.ledgerOf(clinicId);
+      return { clinicId, card: cardToJson(card), entries, contributions: await this.federation.privateContributions(clinicId) };
     } catch (error) {
       if (error instanceof FederationError) throw new NotFoundException(error.message);
       throw error;

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { entryHash, GENESIS_HASH, LedgerVerifier, ledgerSummary, verifyLedger, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
+import { entryHash, GENESIS_HASH, LedgerVerifier, ledgerSummary, verifyLedger, type ClinicCard, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
 import { KeysService } from '../keys/keys.service.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
@@ -80,7 +80,7 @@ export class LedgerService {
       let stored = this.verified.get(clinicId);
       if (!stored || stored.entries !== storedCount || stored.headHash !== (head?.hash ?? GENESIS_HASH)) {
         stored = new LedgerVerifier(clinicId, card.signPublicKey);
-        for (const row of await tx.find(LedgerEntryEntity, { where: { clinicId }, order: { seq: 'ASC' } })) stored.push(JSON.parse(row.body));
+        for (const entry of await this.storedEntries(clinicId, tx)) stored.push(entry);
         const storedProblem = stored.result().problems[0];
         if (storedProblem) {
           throw refuse.dataLoss(`the stored ledger of ${clinicId} no longer verifies (${storedProblem.entry} ${storedProblem.problem}); nothing appended`);
@@ -120,10 +120,14 @@ export class LedgerService {
     return new Set(rows.map((row) => row.clinicId));
   }
 
-  /** A clinic's stored entries as the clinic signed them (parsed JSON), in order. */
-  async ledgerOf(clinicId: string): Promise<unknown[]> {
-    await this.keys.requireEnrolled(clinicId);
-    const rows = await this.entries.find({ where: { clinicId }, order: { seq: 'ASC' } });
+  /** An enrolled clinic's card and its stored entries as it signed them (parsed JSON), in order. */
+  async ledgerOf(clinicId: string): Promise<{ card: ClinicCard; entries: unknown[] }> {
+    const card = await this.keys.requireEnrolled(clinicId);
+    return { card, entries: await this.storedEntries(clinicId) };
+  }
+
+  private async storedEntries(clinicId: string, manager: EntityManager = this.entries.manager): Promise<unknown[]> {
+    const rows = await manager.find(LedgerEntryEntity, { where: { clinicId }, order: { seq: 'ASC' } });
     return rows.map((row) => JSON.parse(row.body) as unknown);
   }
 
@@ -131,7 +135,7 @@ export class LedgerService {
   async budgets(): Promise<ClinicBudgetView[]> {
     const views: ClinicBudgetView[] = [];
     for (const card of await this.keys.enrolled()) {
-      const verification = verifyLedger(card.clinicId, await this.ledgerOf(card.clinicId), card.signPublicKey);
+      const verification = verifyLedger(card.clinicId, await this.storedEntries(card.clinicId), card.signPublicKey);
       views.push({
         clinicId: card.clinicId,
         ...ledgerSummary(verification),
