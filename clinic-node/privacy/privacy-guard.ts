@@ -6,6 +6,7 @@ import {
   DEFAULT_CONVENTION,
   entryHash,
   GENESIS_HASH,
+  type AccountantRecord,
   type ConventionName,
   type DpSgdMechanism,
   type LedgerEntry,
@@ -52,10 +53,14 @@ export class PrivacyGuard {
    */
   private unsent: { decision: RoundDecision; studyId: string; round: number } | null = null;
 
+  /** How this clinic accounts: its budget's convention, fixed for the node's life. */
+  private readonly accountant: AccountantRecord;
+
   constructor(
     private readonly ledger: LedgerFile,
     private readonly budget: PrivacyBudget | null,
   ) {
+    this.accountant = accountantRecord(conventionByName(budget?.convention ?? DEFAULT_CONVENTION));
     if (budget && !(budget.epsilon >= 0 && budget.delta > 0 && budget.delta < 1)) {
       throw new RangeError(`a privacy budget needs epsilon >= 0 and delta in (0, 1), got epsilon ${budget.epsilon}, delta ${budget.delta}`);
     }
@@ -64,7 +69,7 @@ export class PrivacyGuard {
   /** What has been spent so far, at the cap's δ (null without a budget). */
   spent(): { epsilon: number; delta: number } | null {
     if (!this.budget) return null;
-    return { epsilon: this.ledger.quote(this.accountant(), this.budget.delta, null).epsilon, delta: this.budget.delta };
+    return { epsilon: this.ledger.quote(this.accountant, this.budget.delta, null).epsilon, delta: this.budget.delta };
   }
 
   decide(request: RoundRequest, records: number): RoundDecision {
@@ -75,8 +80,7 @@ export class PrivacyGuard {
   }
 
   private decideAnew(request: RoundRequest, records: number): RoundDecision {
-    const accountant = this.accountant();
-    const { budget } = this;
+    const { accountant, budget } = this;
     if (!request.dp) {
       if (!budget) return { train: true, dp: null, entry: null };
       return this.refuse(request, null, `study ${request.studyId} is not differentially private; this clinic's privacy budget admits only DP training`);
@@ -120,12 +124,8 @@ export class PrivacyGuard {
 
   private refuse(request: RoundRequest, mechanism: DpSgdMechanism | null, reason: string): RoundDecision {
     const delta = this.budget?.delta ?? request.dp!.delta;
-    const entry = this.ledger.append({ kind: 'refusal', studyId: request.studyId, round: request.round, mechanism, accountant: this.accountant(), delta, capEpsilon: this.budget?.epsilon ?? 0, reason });
+    const entry = this.ledger.append({ kind: 'refusal', studyId: request.studyId, round: request.round, mechanism, accountant: this.accountant, delta, capEpsilon: this.budget?.epsilon ?? 0, reason });
     return { train: false, reason, entry };
-  }
-
-  private accountant() {
-    return accountantRecord(conventionByName(this.budget?.convention ?? DEFAULT_CONVENTION));
   }
 
   /** The study's noise multiplier for this clinic: the smallest that keeps the whole study within its target. */
