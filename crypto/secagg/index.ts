@@ -8,7 +8,7 @@
  * const shares = splitSecret(selfMaskSeed, threshold, neighbours.map(indexOf));
  * const masked = maskInput(quantised, selfMaskSeed, ownId, neighbours.map((peer) => ({ peerId: peer, key: pairwiseMaskKey(round, ownId, maskSecretKey, peer, peerMaskPublicKey) })));
  */
-export { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign, x25519 } from './masks.js';
+export { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign } from './masks.js';
 export { dequantizeSum, fixedPointFor, quantizeWeighted, type FixedPoint } from './fixed-point.js';
 export { createAdvert, openShares, sealShares, SecAggError, verifyAdvert, type AdvertSecrets, type KeyAdvert, type SealedShares, type SharePair } from './messages.js';
 export { defaultDegree, neighbourGraph } from './neighbours.js';

@@ -1,4 +1,5 @@
-import { createCipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
+import { x25519 } from '../identity/index.js';
 
 /**
  * Masks for secure aggregation, all in Z_(2^32): a 32-byte key expanded by ChaCha20 (node:crypto)
@@ -24,19 +25,6 @@ export function pairwiseMaskKey(round: string, ownId: string, ownSecretKey: Uint
   const [first, second] = ownId < peerId ? [ownId, peerId] : [peerId, ownId];
   const digest = createHash('sha256').update('cohort/secagg/pairwise/v1\0').update(`${round}\0${first}\0${second}\0`).update(shared).digest();
   return new Uint8Array(digest);
-}
-
-// DER prefixes of raw X25519 keys (RFC 8410), so node:crypto does the scalar multiplication: the
-// same result as tweetnacl's scalarMult, natively.
-const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex');
-
-/** X25519(secret, public): the raw shared point, 32 bytes. */
-export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  if (secretKey.length !== 32 || publicKey.length !== 32) throw new RangeError('X25519 keys are 32 bytes');
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, secretKey]), format: 'der', type: 'pkcs8' });
-  const peer = createPublicKey({ key: Buffer.concat([SPKI_X25519, publicKey]), format: 'der', type: 'spki' });
-  return new Uint8Array(diffieHellman({ privateKey, publicKey: peer }));
 }
 
 /** Adds (sign +1) or subtracts (sign -1) the expansion of `key` to `target`, mod 2^32, in place. */

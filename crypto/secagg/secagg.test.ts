@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { createIdentity } from '../identity/index.js';
-import { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign, x25519 } from './masks.js';
+import { createIdentity, x25519 } from '../identity/index.js';
+import { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign } from './masks.js';
 import { dequantizeSum, fixedPointFor, quantizeWeighted } from './fixed-point.js';
 import { createAdvert, openShares, sealShares, verifyAdvert } from './messages.js';
 import { defaultDegree, neighbourGraph } from './neighbours.js';
