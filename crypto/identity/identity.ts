@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 
 /**
@@ -62,6 +62,19 @@ export function verifyDetached(message: Uint8Array, signature: Uint8Array, signP
 export function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   if (secretKey.length !== 32 || publicKey.length !== 32) throw new RangeError('X25519 keys are 32 bytes');
   return new Uint8Array(diffieHellman({ privateKey: keyObject('X25519', 'private', secretKey), publicKey: keyObject('X25519', 'public', publicKey) }));
+}
+
+/** A fresh X25519 key pair, raw 32-byte halves as tweetnacl's box.keyPair gives them, from node:crypto. */
+export function x25519KeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  const { privateKey } = generateKeyPairSync('x25519');
+  const secretKey = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
+  return { publicKey: x25519PublicKey(secretKey), secretKey };
+}
+
+/** The X25519 public key of a raw secret key (tweetnacl's scalarMult.base). */
+export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  if (secretKey.length !== 32) throw new RangeError('X25519 keys are 32 bytes');
+  return new Uint8Array(createPublicKey(keyObject('X25519', 'private', secretKey)).export({ format: 'der', type: 'spki' }).subarray(-32));
 }
 
 // DER prefixes of raw 32-byte keys (RFC 8410): PKCS#8 for a private key, SPKI for a public one.

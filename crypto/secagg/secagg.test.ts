@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { createIdentity, x25519 } from '../identity/index.js';
-import { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign } from './masks.js';
+import { createIdentity, x25519, type ClinicIdentity } from '../identity/index.js';
+import { expandMask, pairwiseMaskKey, pairwiseSign } from './masks.js';
 import { dequantizeSum, fixedPointFor, quantizeWeighted } from './fixed-point.js';
-import { createAdvert, openShares, sealShares, verifyAdvert } from './messages.js';
+import { createAdvert, openShares, sealShares, signShare, verifyAdvert, type SignedShare } from './messages.js';
+import { SecAggClient } from './client-round.js';
+import { SecAggServer, type SecAggRoundError } from './server-round.js';
 import { defaultDegree, neighbourGraph } from './neighbours.js';
 import { combineShares, FIELD_PRIME, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';
 
@@ -65,60 +67,6 @@ describe('the SecAgg+ neighbour graph', () => {
   });
 });
 
-describe('masking with dropout recovery (the protocol\'s arithmetic, in memory)', () => {
-  it('100 clinics, 30% dropping after sending masked input: the unmasked sum equals the plaintext sum exactly', () => {
-    const n = 100;
-    const words = 257;
-    const degree = 20;
-    const threshold = degree / 2 + 1;
-    const round = 'study-x#3';
-    const ids = Array.from({ length: n }, (_, i) => `clinic-${String(i).padStart(3, '0')}`);
-    const graph = neighbourGraph(ids, degree);
-    const index = new Map(ids.map((id, i) => [id, i + 1]));
-    // Every clinic: a mask key pair, a self-mask seed, both secrets shared among its neighbours.
-    const clinics = new Map(
-      ids.map((id) => {
-        const maskKeys = nacl.box.keyPair();
-        const selfSeed = secret();
-        const holders = graph.get(id)!;
-        const points = holders.map((peer) => index.get(peer)!);
-        return [id, { maskKeys, selfSeed, holders, selfShares: splitSecret(selfSeed, threshold, points), keyShares: splitSecret(maskKeys.secretKey, threshold, points) }];
-      }),
-    );
-    const inputs = new Map(ids.map((id) => [id, new Uint32Array(randomBytes(words * 4).buffer)]));
-    const masked = new Map(
-      ids.map((id) => {
-        const c = clinics.get(id)!;
-        const pairwise = c.holders.map((peer) => ({ peerId: peer, key: pairwiseMaskKey(round, id, c.maskKeys.secretKey, peer, clinics.get(peer)!.maskKeys.publicKey) }));
-        return [id, maskInput(inputs.get(id)!, c.selfSeed, id, pairwise)];
-      }),
-    );
-    // 30% drop after their masked input was sent... and the coordinator never gets it.
-    const dropped = new Set(ids.filter((_, i) => [0, 3, 7].includes(i % 10)));
-    const survivors = ids.filter((id) => !dropped.has(id));
-    expect(dropped.size).toBe(30);
-
-    const sum = new Uint32Array(words);
-    for (const id of survivors) masked.get(id)!.forEach((v, i) => (sum[i] = (sum[i]! + v) >>> 0));
-    const sharesFromSurvivors = (of: string, kind: 'selfShares' | 'keyShares') => {
-      const c = clinics.get(of)!;
-      return c[kind].filter((_, h) => !dropped.has(c.holders[h]!));
-    };
-    // Survivors: their self masks come off (reconstructed from t survivors' shares).
-    for (const id of survivors) applyMask(sum, combineShares(sharesFromSurvivors(id, 'selfShares'), threshold), -1);
-    // Dropped: their mask secret key is reconstructed, and each survivor's uncancelled pairwise mask removed.
-    for (const id of dropped) {
-      const secretKey = combineShares(sharesFromSurvivors(id, 'keyShares'), threshold);
-      for (const peer of clinics.get(id)!.holders.filter((p) => !dropped.has(p))) {
-        applyMask(sum, pairwiseMaskKey(round, id, secretKey, peer, clinics.get(peer)!.maskKeys.publicKey), pairwiseSign(peer, id) === 1 ? -1 : 1);
-      }
-    }
-    const expected = new Uint32Array(words);
-    for (const id of survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
-    expect(sum).toEqual(expected);
-  });
-});
-
 describe('fixed-point weighted updates in Z_(2^32)', () => {
   it('sum exactly mod 2^32 and give the weighted mean back to within the rounding of one step per clinic', () => {
     const fp = fixedPointFor(1, 100_000);
@@ -147,33 +95,225 @@ describe('fixed-point weighted updates in Z_(2^32)', () => {
 });
 
 describe('signed key adverts and sealed shares', () => {
-  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((id) => createIdentity(id));
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((id) => createIdentity(id)) as [ClinicIdentity, ClinicIdentity, ClinicIdentity];
   const round = 'study-1#4';
 
   it('verify an advert only for its round and under the clinic\'s key', () => {
-    const { advert } = createAdvert(alice!, round);
-    expect(() => verifyAdvert(advert, alice!.signing.publicKey, round)).not.toThrow();
-    expect(() => verifyAdvert(advert, alice!.signing.publicKey, 'study-1#5')).toThrow('key advert of alice is for round study-1#4, not study-1#5 (replayed?)');
+    const { advert } = createAdvert(alice, round);
+    expect(() => verifyAdvert(advert, alice.signing.publicKey, round)).not.toThrow();
+    expect(() => verifyAdvert(advert, alice.signing.publicKey, 'study-1#5')).toThrow('key advert of alice is for round study-1#4, not study-1#5 (replayed?)');
     const forged = createAdvert(createIdentity('alice'), round).advert;
-    expect(() => verifyAdvert(forged, alice!.signing.publicKey, round)).toThrow('key advert of alice: signature does not verify with its enrolled key');
+    expect(() => verifyAdvert(forged, alice.signing.publicKey, round)).toThrow('key advert of alice: signature does not verify with its enrolled key');
     const swapped = { ...advert, maskPublicKey: nacl.box.keyPair().publicKey };
-    expect(() => verifyAdvert(swapped, alice!.signing.publicKey, round)).toThrow('signature does not verify');
+    expect(() => verifyAdvert(swapped, alice.signing.publicKey, round)).toThrow('signature does not verify');
   });
 
-  it('open sealed shares only at their recipient, for their round, unaltered', () => {
-    const a = createAdvert(alice!, round);
-    const b = createAdvert(bob!, round);
-    const c = createAdvert(carol!, round);
-    const [selfMask] = splitSecret(secret(), 2, [2, 3]);
+  it('open sealed shares only at their recipient, for their round, unaltered and signed by their dealer', () => {
+    const a = createAdvert(alice, round);
+    const b = createAdvert(bob, round);
+    const c = createAdvert(carol, round);
+    const [selfMask] = splitSecret(a.secrets.selfMaskSeed, 2, [2, 3]);
     const [maskKey] = splitSecret(a.secrets.mask.secretKey, 2, [2, 3]);
-    const sealed = sealShares(round, 'alice', a.secrets, b.advert, { selfMask: selfMask!, maskKey: maskKey! });
-    expect(openShares(sealed, b.secrets, 'bob', a.advert, round)).toEqual({ selfMask, maskKey });
-    expect(() => openShares(sealed, b.secrets, 'bob', a.advert, 'study-1#5')).toThrow('shares from alice to bob are for round study-1#4, not study-1#5 (replayed?)');
-    expect(() => openShares(sealed, c.secrets, 'carol', a.advert, round)).toThrow('shares from alice to bob were not sealed by alice to carol');
-    expect(() => openShares({ ...sealed, to: 'carol' }, c.secrets, 'carol', a.advert, round)).toThrow('shares from alice to carol do not verify');
+    const pair = {
+      selfMask: signShare(alice, { round, holder: 'bob', kind: 'self-mask', share: selfMask! }),
+      maskKey: signShare(alice, { round, holder: 'bob', kind: 'mask-key', share: maskKey! }),
+    };
+    const sealed = sealShares(a.secrets, b.advert, pair);
+    expect(openShares(sealed, b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toEqual(pair);
+    expect(() => openShares(sealed, b.secrets, 'bob', a.advert, alice.signing.publicKey, 'study-1#5')).toThrow('shares from alice to bob are for round study-1#4, not study-1#5 (replayed?)');
+    expect(() => openShares(sealed, c.secrets, 'carol', a.advert, alice.signing.publicKey, round)).toThrow('shares from alice to bob were not sealed by alice to carol');
+    expect(() => openShares({ ...sealed, to: 'carol' }, c.secrets, 'carol', a.advert, alice.signing.publicKey, round)).toThrow('shares from alice to carol do not verify');
     const flipped = Uint8Array.from(sealed.box);
     flipped[40]! ^= 1;
-    expect(() => openShares({ ...sealed, box: flipped }, b.secrets, 'bob', a.advert, round)).toThrow('shares from alice to bob do not verify: altered');
-    expect(() => openShares({ ...sealed, round: 'study-1#5' }, b.secrets, 'bob', a.advert, 'study-1#5')).toThrow('are bound to another round or pair of clinics');
+    expect(() => openShares({ ...sealed, box: flipped }, b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toThrow('shares from alice to bob do not verify: altered');
+    expect(() => openShares({ ...sealed, round: 'study-1#5' }, b.secrets, 'bob', a.advert, alice.signing.publicKey, 'study-1#5')).toThrow('do not verify');
+    // Sealed correctly, but the shares inside are not signed by alice's enrolled key.
+    const impostor = { ...pair, selfMask: signShare(createIdentity('alice'), { round, holder: 'bob', kind: 'self-mask', share: selfMask! }) };
+    expect(() => openShares(sealShares(a.secrets, b.advert, impostor), b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toThrow('the self-mask share of alice held by bob does not verify');
+  });
+});
+
+/** A whole round in memory: clinics drop (never answer) at the stage named for them. */
+function runRound(options: { n: number; degree: number; threshold: number; words: number; drop?: Map<string, 'advert' | 'shares' | 'masked' | 'reveal'> }) {
+  const { n, degree, threshold, words } = options;
+  const drop = options.drop ?? new Map();
+  const round = 'study-x#3';
+  const ids = Array.from({ length: n }, (_, i) => `clinic-${String(i).padStart(3, '0')}`);
+  const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
+  const server = new SecAggServer({ round, order: ids, degree, threshold, words, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+  const clients = ids.map((id) => new SecAggClient(identities.get(id)!, round));
+  const inputs = new Map(ids.map((id) => [id, new Uint32Array(randomBytes(words * 4).buffer)]));
+  const live = (stage: string) => clients.filter((c) => !['advert', 'shares', 'masked', 'reveal'].slice(0, ['advert', 'shares', 'masked', 'reveal'].indexOf(stage) + 1).includes(drop.get(c.clinicId) ?? ''));
+  for (const c of live('advert')) server.advertise(c.advert);
+  const views = server.closeAdvertising();
+  for (const c of live('shares').filter((c) => views.has(c.clinicId))) server.shareKeys(c.clinicId, c.shareKeys(views.get(c.clinicId)!));
+  const deliveries = server.closeSharing();
+  for (const c of live('masked').filter((c) => deliveries.has(c.clinicId))) {
+    c.receiveShares(deliveries.get(c.clinicId)!);
+    server.maskedInput(c.clinicId, c.maskInput(inputs.get(c.clinicId)!));
+  }
+  const requests = server.closeMasking();
+  for (const c of live('reveal').filter((c) => requests.has(c.clinicId))) server.reveal(c.clinicId, c.reveal(requests.get(c.clinicId)!));
+  const result = server.unmask();
+  const expected = new Uint32Array(words);
+  for (const id of result.survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
+  return { result, expected, server, clients, identities, requests, round };
+}
+
+describe('the secure-aggregation protocol (SecAggClient and SecAggServer, in memory)', () => {
+  it('100 clinics, degree 20, 30% dropping after sending masked input: the unmasked sum equals the plaintext sum exactly', () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `clinic-${String(i).padStart(3, '0')}`);
+    const drop = new Map(ids.filter((_, i) => [0, 3, 7].includes(i % 10)).map((id) => [id, 'reveal' as const]));
+    const { result, expected } = runRound({ n: 100, degree: 20, threshold: 11, words: 1001, drop });
+    // Dropped after masking: their inputs are in the sum, their self masks reconstructed from the others' shares.
+    expect(result.survivors).toHaveLength(100);
+    expect(result.sum).toEqual(expected);
+  });
+
+  it('12 of 40 clinics dropping after sharing keys, before masked input: their pairwise masks come off from their reconstructed keys', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `clinic-${String(i).padStart(3, '0')}`);
+    const drop = new Map(ids.filter((_, i) => [0, 3, 7].includes(i % 10)).map((id) => [id, 'masked' as const]));
+    const { result, expected } = runRound({ n: 40, degree: 12, threshold: 7, words: 257, drop });
+    expect(result.survivors).toHaveLength(28);
+    expect(result.dropped).toHaveLength(12);
+    expect(result.sum).toEqual(expected);
+    // Nothing else is left in the sum: it is not masked noise.
+    expect(result.sum).not.toEqual(new Uint32Array(257));
+  });
+
+  it('six clinics, all pairs: one drops before sharing keys and one before masked input', () => {
+    const { result, expected } = runRound({ n: 6, degree: 5, threshold: 3, words: 14, drop: new Map([['clinic-001', 'shares'], ['clinic-003', 'masked']]) });
+    expect(result.survivors.sort()).toEqual(['clinic-000', 'clinic-002', 'clinic-004', 'clinic-005']);
+    expect(result.dropped).toEqual(['clinic-003']);
+    expect(result.sum).toEqual(expected);
+  });
+
+  it('aborts cleanly when fewer than the threshold survive, naming who cannot be unmasked', () => {
+    expect(() => runRound({ n: 4, degree: 3, threshold: 2, words: 3, drop: new Map([['clinic-001', 'masked'], ['clinic-002', 'masked'], ['clinic-003', 'masked']]) })).toThrow(
+      'only 0 neighbours of clinic-000 sent masked input, fewer than the threshold 2: its self mask cannot be removed',
+    );
+    expect(() => runRound({ n: 5, degree: 4, threshold: 3, words: 3, drop: new Map([['clinic-001', 'reveal'], ['clinic-002', 'reveal'], ['clinic-003', 'reveal']]) })).toThrow(
+      /round study-x#3: [12] self-mask shares of clinic-00\d were revealed, the threshold is 3/,
+    );
+    expect(() => new SecAggServer({ round: 'r', order: ['a', 'b', 'c', 'd', 'e'], degree: 4, threshold: 2, words: 1, signKeys: new Map() })).toThrow('threshold 2 must be more than half of the 4 neighbours');
+  });
+});
+
+describe('secure aggregation refuses bad input, with nothing unmasked', () => {
+  /** A round of five clinics (all pairs, t = 3) run up to the unmask stage. */
+  function roundAtUnmask() {
+    const round = 'study-y#2';
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
+    const server = new SecAggServer({ round, order: ids, degree: 4, threshold: 3, words: 4, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+    const clients = new Map(ids.map((id) => [id, new SecAggClient(identities.get(id)!, round)]));
+    clients.forEach((c) => server.advertise(c.advert));
+    const views = server.closeAdvertising();
+    clients.forEach((c, id) => server.shareKeys(id, c.shareKeys(views.get(id)!)));
+    const deliveries = server.closeSharing();
+    clients.forEach((c, id) => {
+      c.receiveShares(deliveries.get(id)!);
+      if (id !== 'e') server.maskedInput(id, c.maskInput(Uint32Array.from([1, 2, 3, 1])));
+    });
+    return { server, clients, identities, requests: server.closeMasking(), round, views, deliveries };
+  }
+
+  const refusal = (work: () => unknown) => {
+    try {
+      work();
+    } catch (error) {
+      return { message: (error as Error).message, refusal: (error as SecAggRoundError).refusal };
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('a forged advert signature, a replayed advert from an earlier round, and a clinic the round did not select', () => {
+    const ids = ['a', 'b', 'c'];
+    const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
+    const server = new SecAggServer({ round: 'study-z#2', order: ids, degree: 2, threshold: 2, words: 2, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+    expect(refusal(() => server.advertise(createAdvert(createIdentity('a'), 'study-z#2').advert))).toEqual({ message: 'key advert of a: signature does not verify with its enrolled key', refusal: 'invalid' });
+    expect(refusal(() => server.advertise(createAdvert(identities.get('a')!, 'study-z#1').advert))).toEqual({ message: 'key advert of a is for round study-z#1, not study-z#2 (replayed?)', refusal: 'invalid' });
+    expect(refusal(() => server.advertise(createAdvert(createIdentity('mallory'), 'study-z#2').advert))).toEqual({ message: 'clinic mallory was not selected for round study-z#2', refusal: 'not-selected' });
+    // None of them was kept: the round still waits for every selected clinic.
+    expect(server.waitingFor()).toEqual(ids);
+    const good = createAdvert(identities.get('a')!, 'study-z#2').advert;
+    server.advertise(good);
+    expect(refusal(() => server.advertise(good))).toEqual({ message: 'clinic a already advertised its keys for round study-z#2', refusal: 'duplicate' });
+  });
+
+  it('a clinic refuses a forged neighbour advert and a threshold at or below half its neighbours', () => {
+    const round = 'study-q#1';
+    const ids = ['a', 'b', 'c', 'd'];
+    const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
+    const clients = ids.map((id) => new SecAggClient(identities.get(id)!, round));
+    const peers = clients.slice(1).map((c, i) => ({ advert: c.advert, signPublicKey: identities.get(c.clinicId)!.signing.publicKey, point: i + 2 }));
+    expect(() => clients[0]!.shareKeys({ point: 1, threshold: 1, peers })).toThrow('threshold 1 for 3 neighbours refused: it must be more than half of them');
+    const forged = new SecAggClient(createIdentity('b'), round).advert;
+    expect(() => new SecAggClient(identities.get('a')!, round).shareKeys({ point: 1, threshold: 2, peers: [{ ...peers[0]!, advert: forged }, ...peers.slice(1)] })).toThrow(
+      'key advert of b: signature does not verify with its enrolled key',
+    );
+  });
+
+  it('a share that does not verify, a share of the wrong kind, and both kinds of one peer are refused whole', () => {
+    const { server, clients, requests, identities, round } = roundAtUnmask();
+    const a = clients.get('a')!;
+    const honest = a.reveal(requests.get('a')!);
+    expect(requests.get('a')).toEqual({ survivors: ['b', 'c', 'd'], dropped: ['e'] });
+    // A share whose value was changed no longer matches its dealer's signature.
+    const altered = honest.map((s, i) => (i === 0 ? { ...s, share: { ...s.share, y: s.share.y ^ 1n } } : s));
+    expect(refusal(() => server.reveal('a', altered))).toEqual({ message: 'the self-mask share of b held by a does not verify: not signed by b for this round, holder and point', refusal: 'invalid' });
+    // A share forged by someone else under the dealer's name.
+    const forged: SignedShare = signShare(createIdentity('b'), { round, holder: 'a', kind: 'self-mask', share: honest[0]!.share });
+    expect(refusal(() => server.reveal('a', [forged, ...honest.slice(1)])).message).toContain('the self-mask share of b held by a does not verify');
+    // Both kinds of e: the self-mask share of a dropped clinic is never accepted alongside its key share.
+    const eSelf = signShare(identities.get('e')!, { round, holder: 'a', kind: 'self-mask', share: honest[3]!.share });
+    expect(refusal(() => server.reveal('a', [...honest, eSelf]))).toEqual({ message: 'clinic a revealed both kinds of shares of e: refused, none of its shares are used', refusal: 'invalid' });
+    // The wrong kind: a mask-key share of a survivor would expose its pairwise masks.
+    const bKey = signShare(identities.get('b')!, { round, holder: 'a', kind: 'mask-key', share: honest[0]!.share });
+    expect(refusal(() => server.reveal('a', [bKey, ...honest.slice(1)]))).toEqual({ message: 'clinic a revealed the mask-key share of b; only its self-mask share may be revealed', refusal: 'invalid' });
+    // A share dealt to another holder cannot be passed on as one's own.
+    const bShares = clients.get('b')!.reveal(requests.get('b')!);
+    const bShareOfC = bShares.find((s) => s.dealer === 'c')!;
+    expect(refusal(() => server.reveal('a', honest.map((s) => (s.dealer === 'c' ? bShareOfC : s)))).message).toBe('the share of c revealed by a was dealt to b at point 2, not to a');
+    // Nothing of those was kept: the honest message is still taken, and the round unmasks exactly.
+    expect(server.waitingFor()).toEqual(['a', 'b', 'c', 'd']);
+    server.reveal('a', honest);
+    server.reveal('b', bShares);
+    for (const id of ['c', 'd']) server.reveal(id, clients.get(id)!.reveal(requests.get(id)!));
+    expect(server.unmask().sum).toEqual(Uint32Array.from([4, 8, 12, 4]));
+  });
+
+  it('a clinic refuses an unmask request asking for both kinds of shares of one peer, and answers only once', () => {
+    const { clients, requests } = roundAtUnmask();
+    const b = clients.get('b')!;
+    expect(() => b.reveal({ survivors: ['a', 'c', 'e'], dropped: ['d', 'e'] })).toThrow('the coordinator asked b for both kinds of shares of e: refused, nothing revealed');
+    expect(() => b.reveal({ survivors: ['a', 'c', 'd'], dropped: ['mallory'] })).toThrow('b holds no shares of mallory: refused, nothing revealed');
+    expect(() => b.reveal({ survivors: ['a'], dropped: ['c', 'd', 'e'] })).toThrow('only 1 neighbours of b survive, fewer than the threshold 3');
+    const shares = b.reveal(requests.get('b')!);
+    expect(shares.map((s) => `${s.dealer}:${s.kind}`)).toEqual(['a:self-mask', 'c:self-mask', 'd:self-mask', 'e:mask-key']);
+    // A second request (say, now claiming a survivor dropped) gets nothing more.
+    expect(() => b.reveal({ survivors: ['c', 'd', 'e'], dropped: ['a'] })).toThrow('b cannot reveal shares now');
+  });
+
+  it('messages at the wrong stage, from a clinic that dropped earlier, or with shares for the wrong neighbours', () => {
+    const { server, clients, requests } = roundAtUnmask();
+    expect(refusal(() => server.maskedInput('a', new Uint32Array(4)))).toEqual({ message: 'round study-y#2 takes no a masked input now: it is at stage "unmasking"', refusal: 'wrong-stage' });
+    expect(refusal(() => server.reveal('e', []))).toEqual({ message: 'clinic e dropped out of round study-y#2 at an earlier stage: it takes no shares to unmask with from it', refusal: 'wrong-stage' });
+    expect(refusal(() => server.reveal('zed', [])).refusal).toBe('not-selected');
+    expect(requests.has('e')).toBe(false);
+    expect(clients.size).toBe(5);
+
+    const ids = ['a', 'b', 'c', 'd'];
+    const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
+    const fresh = new SecAggServer({ round: 'r#1', order: ids, degree: 3, threshold: 2, words: 2, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+    const cs = ids.map((id) => new SecAggClient(identities.get(id)!, 'r#1'));
+    cs.forEach((c) => fresh.advertise(c.advert));
+    const views = fresh.closeAdvertising();
+    const boxes = cs[0]!.shareKeys(views.get('a')!);
+    expect(refusal(() => fresh.shareKeys('a', boxes.slice(1))).message).toBe('clinic a must send one set of shares to each of its 3 advertised neighbours, sent 2 to 2');
+    expect(refusal(() => fresh.shareKeys('a', [...boxes.slice(1), { ...boxes[0]!, round: 'r#0' }])).message).toBe('shares from a to b are for round r#0, not r#1 (replayed?)');
+    expect(refusal(() => fresh.shareKeys('a', [...boxes.slice(1), { ...boxes[0]!, box: boxes[0]!.box.subarray(1) }])).message).toBe('shares from a to b are malformed');
+    fresh.shareKeys('a', boxes);
+    expect(fresh.waitingFor()).toEqual(['b', 'c', 'd']);
   });
 });
