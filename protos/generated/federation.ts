@@ -22,6 +22,18 @@ import type { ModelHeader as _cohort_v1_ModelHeader, ModelHeader__Output as _coh
 import type { ModelSpec as _cohort_v1_ModelSpec, ModelSpec__Output as _cohort_v1_ModelSpec__Output } from './cohort/v1/ModelSpec.js';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from './cohort/v1/RegisterRequest.js';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from './cohort/v1/RegisterResponse.js';
+import type { SecAggAdvert as _cohort_v1_SecAggAdvert, SecAggAdvert__Output as _cohort_v1_SecAggAdvert__Output } from './cohort/v1/SecAggAdvert.js';
+import type { SecAggNeighbours as _cohort_v1_SecAggNeighbours, SecAggNeighbours__Output as _cohort_v1_SecAggNeighbours__Output } from './cohort/v1/SecAggNeighbours.js';
+import type { SecAggPeer as _cohort_v1_SecAggPeer, SecAggPeer__Output as _cohort_v1_SecAggPeer__Output } from './cohort/v1/SecAggPeer.js';
+import type { SecAggReveal as _cohort_v1_SecAggReveal, SecAggReveal__Output as _cohort_v1_SecAggReveal__Output } from './cohort/v1/SecAggReveal.js';
+import type { SecAggRevealAck as _cohort_v1_SecAggRevealAck, SecAggRevealAck__Output as _cohort_v1_SecAggRevealAck__Output } from './cohort/v1/SecAggRevealAck.js';
+import type { SecAggRevealedShare as _cohort_v1_SecAggRevealedShare, SecAggRevealedShare__Output as _cohort_v1_SecAggRevealedShare__Output } from './cohort/v1/SecAggRevealedShare.js';
+import type { SecAggSealedShares as _cohort_v1_SecAggSealedShares, SecAggSealedShares__Output as _cohort_v1_SecAggSealedShares__Output } from './cohort/v1/SecAggSealedShares.js';
+import type { SecAggShareDelivery as _cohort_v1_SecAggShareDelivery, SecAggShareDelivery__Output as _cohort_v1_SecAggShareDelivery__Output } from './cohort/v1/SecAggShareDelivery.js';
+import type { SecAggShareKeysRequest as _cohort_v1_SecAggShareKeysRequest, SecAggShareKeysRequest__Output as _cohort_v1_SecAggShareKeysRequest__Output } from './cohort/v1/SecAggShareKeysRequest.js';
+import type { SecAggSpec as _cohort_v1_SecAggSpec, SecAggSpec__Output as _cohort_v1_SecAggSpec__Output } from './cohort/v1/SecAggSpec.js';
+import type { SecAggStageRequest as _cohort_v1_SecAggStageRequest, SecAggStageRequest__Output as _cohort_v1_SecAggStageRequest__Output } from './cohort/v1/SecAggStageRequest.js';
+import type { SecAggUnmask as _cohort_v1_SecAggUnmask, SecAggUnmask__Output as _cohort_v1_SecAggUnmask__Output } from './cohort/v1/SecAggUnmask.js';
 import type { StrategySpec as _cohort_v1_StrategySpec, StrategySpec__Output as _cohort_v1_StrategySpec__Output } from './cohort/v1/StrategySpec.js';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
 import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from './cohort/v1/TrainingConfig.js';
@@ -58,6 +70,18 @@ export interface ProtoGrpcType {
       ModelSpec: MessageTypeDefinition<_cohort_v1_ModelSpec, _cohort_v1_ModelSpec__Output>
       RegisterRequest: MessageTypeDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterRequest__Output>
       RegisterResponse: MessageTypeDefinition<_cohort_v1_RegisterResponse, _cohort_v1_RegisterResponse__Output>
+      SecAggAdvert: MessageTypeDefinition<_cohort_v1_SecAggAdvert, _cohort_v1_SecAggAdvert__Output>
+      SecAggNeighbours: MessageTypeDefinition<_cohort_v1_SecAggNeighbours, _cohort_v1_SecAggNeighbours__Output>
+      SecAggPeer: MessageTypeDefinition<_cohort_v1_SecAggPeer, _cohort_v1_SecAggPeer__Output>
+      SecAggReveal: MessageTypeDefinition<_cohort_v1_SecAggReveal, _cohort_v1_SecAggReveal__Output>
+      SecAggRevealAck: MessageTypeDefinition<_cohort_v1_SecAggRevealAck, _cohort_v1_SecAggRevealAck__Output>
+      SecAggRevealedShare: MessageTypeDefinition<_cohort_v1_SecAggRevealedShare, _cohort_v1_SecAggRevealedShare__Output>
+      SecAggSealedShares: MessageTypeDefinition<_cohort_v1_SecAggSealedShares, _cohort_v1_SecAggSealedShares__Output>
+      SecAggShareDelivery: MessageTypeDefinition<_cohort_v1_SecAggShareDelivery, _cohort_v1_SecAggShareDelivery__Output>
+      SecAggShareKeysRequest: MessageTypeDefinition<_cohort_v1_SecAggShareKeysRequest, _cohort_v1_SecAggShareKeysRequest__Output>
+      SecAggSpec: MessageTypeDefinition<_cohort_v1_SecAggSpec, _cohort_v1_SecAggSpec__Output>
+      SecAggStageRequest: MessageTypeDefinition<_cohort_v1_SecAggStageRequest, _cohort_v1_SecAggStageRequest__Output>
+      SecAggUnmask: MessageTypeDefinition<_cohort_v1_SecAggUnmask, _cohort_v1_SecAggUnmask__Output>
       StrategySpec: MessageTypeDefinition<_cohort_v1_StrategySpec, _cohort_v1_StrategySpec__Output>
       Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
       TaskKind: EnumTypeDefinition

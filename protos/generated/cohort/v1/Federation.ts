@@ -17,6 +17,14 @@ import type { LedgerHeadRequest as _cohort_v1_LedgerHeadRequest, LedgerHeadReque
 import type { ModelChunk as _cohort_v1_ModelChunk, ModelChunk__Output as _cohort_v1_ModelChunk__Output } from '../../cohort/v1/ModelChunk.js';
 import type { RegisterRequest as _cohort_v1_RegisterRequest, RegisterRequest__Output as _cohort_v1_RegisterRequest__Output } from '../../cohort/v1/RegisterRequest.js';
 import type { RegisterResponse as _cohort_v1_RegisterResponse, RegisterResponse__Output as _cohort_v1_RegisterResponse__Output } from '../../cohort/v1/RegisterResponse.js';
+import type { SecAggAdvert as _cohort_v1_SecAggAdvert, SecAggAdvert__Output as _cohort_v1_SecAggAdvert__Output } from '../../cohort/v1/SecAggAdvert.js';
+import type { SecAggNeighbours as _cohort_v1_SecAggNeighbours, SecAggNeighbours__Output as _cohort_v1_SecAggNeighbours__Output } from '../../cohort/v1/SecAggNeighbours.js';
+import type { SecAggReveal as _cohort_v1_SecAggReveal, SecAggReveal__Output as _cohort_v1_SecAggReveal__Output } from '../../cohort/v1/SecAggReveal.js';
+import type { SecAggRevealAck as _cohort_v1_SecAggRevealAck, SecAggRevealAck__Output as _cohort_v1_SecAggRevealAck__Output } from '../../cohort/v1/SecAggRevealAck.js';
+import type { SecAggShareDelivery as _cohort_v1_SecAggShareDelivery, SecAggShareDelivery__Output as _cohort_v1_SecAggShareDelivery__Output } from '../../cohort/v1/SecAggShareDelivery.js';
+import type { SecAggShareKeysRequest as _cohort_v1_SecAggShareKeysRequest, SecAggShareKeysRequest__Output as _cohort_v1_SecAggShareKeysRequest__Output } from '../../cohort/v1/SecAggShareKeysRequest.js';
+import type { SecAggStageRequest as _cohort_v1_SecAggStageRequest, SecAggStageRequest__Output as _cohort_v1_SecAggStageRequest__Output } from '../../cohort/v1/SecAggStageRequest.js';
+import type { SecAggUnmask as _cohort_v1_SecAggUnmask, SecAggUnmask__Output as _cohort_v1_SecAggUnmask__Output } from '../../cohort/v1/SecAggUnmask.js';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from '../../cohort/v1/Task.js';
 import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from '../../cohort/v1/UpdateChunk.js';
 import type { UploadAck as _cohort_v1_UploadAck, UploadAck__Output as _cohort_v1_UploadAck__Output } from '../../cohort/v1/UploadAck.js';
@@ -82,6 +90,42 @@ export interface FederationClient extends grpc.Client {
   reportEvaluation(argument: _cohort_v1_EvaluationReport, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
   reportEvaluation(argument: _cohort_v1_EvaluationReport, callback: grpc.requestCallback<_cohort_v1_EvaluationAck__Output>): grpc.ClientUnaryCall;
   
+  SecAggAdvertise(argument: _cohort_v1_SecAggAdvert, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  SecAggAdvertise(argument: _cohort_v1_SecAggAdvert, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  SecAggAdvertise(argument: _cohort_v1_SecAggAdvert, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  SecAggAdvertise(argument: _cohort_v1_SecAggAdvert, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  secAggAdvertise(argument: _cohort_v1_SecAggAdvert, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  secAggAdvertise(argument: _cohort_v1_SecAggAdvert, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  secAggAdvertise(argument: _cohort_v1_SecAggAdvert, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  secAggAdvertise(argument: _cohort_v1_SecAggAdvert, callback: grpc.requestCallback<_cohort_v1_SecAggNeighbours__Output>): grpc.ClientUnaryCall;
+  
+  SecAggRevealShares(argument: _cohort_v1_SecAggReveal, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  SecAggRevealShares(argument: _cohort_v1_SecAggReveal, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  SecAggRevealShares(argument: _cohort_v1_SecAggReveal, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  SecAggRevealShares(argument: _cohort_v1_SecAggReveal, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  secAggRevealShares(argument: _cohort_v1_SecAggReveal, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  secAggRevealShares(argument: _cohort_v1_SecAggReveal, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  secAggRevealShares(argument: _cohort_v1_SecAggReveal, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  secAggRevealShares(argument: _cohort_v1_SecAggReveal, callback: grpc.requestCallback<_cohort_v1_SecAggRevealAck__Output>): grpc.ClientUnaryCall;
+  
+  SecAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  SecAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  SecAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  SecAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  secAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  secAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  secAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  secAggShareKeys(argument: _cohort_v1_SecAggShareKeysRequest, callback: grpc.requestCallback<_cohort_v1_SecAggShareDelivery__Output>): grpc.ClientUnaryCall;
+  
+  SecAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  SecAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  SecAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  SecAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  secAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  secAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  secAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  secAggUnmaskRequest(argument: _cohort_v1_SecAggStageRequest, callback: grpc.requestCallback<_cohort_v1_SecAggUnmask__Output>): grpc.ClientUnaryCall;
+  
   SubmitKeyEnvelopes(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
   SubmitKeyEnvelopes(metadata: grpc.Metadata, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
   SubmitKeyEnvelopes(options: grpc.CallOptions, callback: grpc.requestCallback<_cohort_v1_KeyEnvelopesAck__Output>): grpc.ClientWritableStream<_cohort_v1_KeyEnvelope>;
@@ -122,6 +166,14 @@ export interface FederationHandlers extends grpc.UntypedServiceImplementation {
   
   ReportEvaluation: grpc.handleUnaryCall<_cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck>;
   
+  SecAggAdvertise: grpc.handleUnaryCall<_cohort_v1_SecAggAdvert__Output, _cohort_v1_SecAggNeighbours>;
+  
+  SecAggRevealShares: grpc.handleUnaryCall<_cohort_v1_SecAggReveal__Output, _cohort_v1_SecAggRevealAck>;
+  
+  SecAggShareKeys: grpc.handleUnaryCall<_cohort_v1_SecAggShareKeysRequest__Output, _cohort_v1_SecAggShareDelivery>;
+  
+  SecAggUnmaskRequest: grpc.handleUnaryCall<_cohort_v1_SecAggStageRequest__Output, _cohort_v1_SecAggUnmask>;
+  
   SubmitKeyEnvelopes: grpc.handleClientStreamingCall<_cohort_v1_KeyEnvelope__Output, _cohort_v1_KeyEnvelopesAck>;
   
   UploadUpdate: grpc.handleClientStreamingCall<_cohort_v1_UpdateChunk__Output, _cohort_v1_UploadAck>;
@@ -138,6 +190,10 @@ export interface FederationDefinition extends grpc.ServiceDefinition {
   GetLedgerHead: MethodDefinition<_cohort_v1_LedgerHeadRequest, _cohort_v1_LedgerHead, _cohort_v1_LedgerHeadRequest__Output, _cohort_v1_LedgerHead__Output>
   Register: MethodDefinition<_cohort_v1_RegisterRequest, _cohort_v1_RegisterResponse, _cohort_v1_RegisterRequest__Output, _cohort_v1_RegisterResponse__Output>
   ReportEvaluation: MethodDefinition<_cohort_v1_EvaluationReport, _cohort_v1_EvaluationAck, _cohort_v1_EvaluationReport__Output, _cohort_v1_EvaluationAck__Output>
+  SecAggAdvertise: MethodDefinition<_cohort_v1_SecAggAdvert, _cohort_v1_SecAggNeighbours, _cohort_v1_SecAggAdvert__Output, _cohort_v1_SecAggNeighbours__Output>
+  SecAggRevealShares: MethodDefinition<_cohort_v1_SecAggReveal, _cohort_v1_SecAggRevealAck, _cohort_v1_SecAggReveal__Output, _cohort_v1_SecAggRevealAck__Output>
+  SecAggShareKeys: MethodDefinition<_cohort_v1_SecAggShareKeysRequest, _cohort_v1_SecAggShareDelivery, _cohort_v1_SecAggShareKeysRequest__Output, _cohort_v1_SecAggShareDelivery__Output>
+  SecAggUnmaskRequest: MethodDefinition<_cohort_v1_SecAggStageRequest, _cohort_v1_SecAggUnmask, _cohort_v1_SecAggStageRequest__Output, _cohort_v1_SecAggUnmask__Output>
   SubmitKeyEnvelopes: MethodDefinition<_cohort_v1_KeyEnvelope, _cohort_v1_KeyEnvelopesAck, _cohort_v1_KeyEnvelope__Output, _cohort_v1_KeyEnvelopesAck__Output>
   UploadUpdate: MethodDefinition<_cohort_v1_UpdateChunk, _cohort_v1_UploadAck, _cohort_v1_UpdateChunk__Output, _cohort_v1_UploadAck__Output>
   WatchTasks: MethodDefinition<_cohort_v1_WatchTasksRequest, _cohort_v1_Task, _cohort_v1_WatchTasksRequest__Output, _cohort_v1_Task__Output>

@@ -6,6 +6,7 @@ import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Outpu
 import type { StrategySpec as _cohort_v1_StrategySpec, StrategySpec__Output as _cohort_v1_StrategySpec__Output } from '../../cohort/v1/StrategySpec.js';
 import type { EncryptionSpec as _cohort_v1_EncryptionSpec, EncryptionSpec__Output as _cohort_v1_EncryptionSpec__Output } from '../../cohort/v1/EncryptionSpec.js';
 import type { DpSpec as _cohort_v1_DpSpec, DpSpec__Output as _cohort_v1_DpSpec__Output } from '../../cohort/v1/DpSpec.js';
+import type { SecAggSpec as _cohort_v1_SecAggSpec, SecAggSpec__Output as _cohort_v1_SecAggSpec__Output } from '../../cohort/v1/SecAggSpec.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Task {
@@ -25,6 +26,7 @@ export interface Task {
   'encryption'?: (_cohort_v1_EncryptionSpec | null);
   'participants'?: (number);
   'dp'?: (_cohort_v1_DpSpec | null);
+  'secagg'?: (_cohort_v1_SecAggSpec | null);
 }
 
 export interface Task__Output {
@@ -44,4 +46,5 @@ export interface Task__Output {
   'encryption': (_cohort_v1_EncryptionSpec__Output | null);
   'participants': (number);
   'dp': (_cohort_v1_DpSpec__Output | null);
+  'secagg': (_cohort_v1_SecAggSpec__Output | null);
 }
