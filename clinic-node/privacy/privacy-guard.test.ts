@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateNoise, createIdentity, entryHash, GENESIS_HASH, verifyLedger, type LedgerEntry } from '../../crypto/index.js';
+import { calibrateNoise, createIdentity, entryHash, epsilonFor, GENESIS_HASH, verifyLedger, type LedgerEntry } from '../../crypto/index.js';
 import type { FederationClient } from '../client/federation-client.js';
 import { LedgerFile } from './ledger-file.js';
 import { PrivacyGuard } from './privacy-guard.js';
@@ -12,6 +12,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const identity = createIdentity('cleveland');
 const dp = { targetEpsilon: 1, delta: 1e-3, clipNorm: 1, totalSteps: 300 };
 const round = (studyId: string, n: number, withDp = true) => ({ studyId, round: n, dp: withDp ? dp : null, batchSize: 4, localSteps: 100 });
+/** A secagg+dp study of 6 rounds (totalSteps = rounds), the whole update clipped to 0.5. */
+const secaggDp = { targetEpsilon: 1, delta: 1e-3, clipNorm: 0.5, totalSteps: 6 };
+const distributedRound = (studyId: string, n: number, contributors = 3) => ({ ...round(studyId, n), dp: secaggDp, distributed: { contributors } });
 
 describe('the clinic privacy guard', () => {
   it('spends within its cap at the calibrated noise, then refuses; everything it decides is in a ledger that verifies and survives a restart', () => {
@@ -37,9 +40,53 @@ describe('the clinic privacy guard', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
+  it('secagg+dp: calibrates z unsampled over the study\'s rounds, hands out each clinic\'s noise share, refuses at the round that would pass the cap', () => {
+    const path = join(dir, 'distributed.jsonl');
+    const cap = 1.3;
+    const guard = new PrivacyGuard(LedgerFile.open(path, identity), { epsilon: cap, delta: 1e-3 });
+    const z = calibrateNoise(1, 1, 6, 1e-3).noiseMultiplier;
+    const study = [1, 2, 3, 4, 5, 6].map((n) => guard.decide(distributedRound('a', n), 199));
+    expect(study.every((d) => d.train)).toBe(true);
+    // The three shares sum to noise of std z Δ, Δ = 2C: each is z · 2 · 0.5 / √3.
+    expect(study[0]).toEqual({ train: true, dp: null, distributed: { clipNorm: 0.5, noiseStd: z / Math.sqrt(3), contributors: 3 }, entry: expect.objectContaining({ kind: 'spend' }) });
+    expect(study[0]!.entry!.mechanism).toEqual({ type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier: z, clipNorm: 0.5, sensitivity: 1, contributors: 3, steps: 1, records: 199 });
+    expect(guard.spent()!.epsilon).toBeCloseTo(1, 5); // the study's target, all six rounds
+    expect(guard.spent()!.epsilon).toBeLessThanOrEqual(1);
+
+    // A second study at the same target: refused at the first round whose total, R rounds of z, passes the cap.
+    let expectedRefusal = 1;
+    while (epsilonFor({ q: 1, noiseMultiplier: z, steps: 6 + expectedRefusal }, 1e-3).epsilon <= cap) expectedRefusal++;
+    expect(expectedRefusal).toBeGreaterThan(1);
+    expect(expectedRefusal).toBeLessThan(6);
+    const second = [1, 2, 3, 4, 5, 6].map((n) => guard.decide(distributedRound('b', n, 5), 199));
+    expect(second.map((d) => d.train)).toEqual([1, 2, 3, 4, 5, 6].map((n) => n < expectedRefusal));
+    expect(second[0]).toMatchObject({ distributed: { clipNorm: 0.5, noiseStd: z / Math.sqrt(5), contributors: 5 } });
+    const refusal = second[expectedRefusal - 1]!;
+    expect(refusal).toMatchObject({ train: false, reason: expect.stringMatching(new RegExp(`^round ${expectedRefusal} would bring the total epsilon to 1\\.\\d+, above the cap of 1\\.3 \\(delta 0\\.001\\)$`)) });
+    expect(refusal.entry).toMatchObject({ kind: 'refusal', mechanism: { type: 'distributed-gaussian', noiseMultiplier: z, contributors: 5 } });
+    expect(refusal.entry!.requestedEpsilon!).toBeCloseTo(epsilonFor({ q: 1, noiseMultiplier: z, steps: 6 + expectedRefusal }, 1e-3).epsilon, 12);
+    expect(guard.spent()!.epsilon).toBeLessThanOrEqual(cap);
+
+    // DP-SGD rounds draw on the same budget and the ledger, both kinds mixed, verifies.
+    expect(guard.decide(round('c', 1), 199)).toMatchObject({ train: false });
+    const reopened = LedgerFile.open(path, identity).entries();
+    expect(reopened.filter((e) => e.kind === 'spend')).toHaveLength(6 + expectedRefusal - 1);
+    expect(reopened.at(-1)!.mechanism!.type).toBe('dp-sgd');
+    expect(verifyLedger('cleveland', [...reopened], identity.signing.publicKey).ok).toBe(true);
+  });
+
+  it('secagg+dp: refuses without a budget on the record, and refuses a contributors floor that is not a whole number >= 1', () => {
+    const guard = new PrivacyGuard(LedgerFile.open(join(dir, 'distributed-uncapped.jsonl'), identity), null);
+    expect(guard.decide(distributedRound('a', 1), 199)).toMatchObject({ train: false, entry: { kind: 'refusal', mechanism: { type: 'distributed-gaussian' } } });
+    const capped = new PrivacyGuard(LedgerFile.open(join(dir, 'distributed-bad.jsonl'), identity), { epsilon: 1, delta: 1e-3 });
+    for (const contributors of [0, 2.5]) {
+      expect(() => capped.decide(distributedRound('a', 1, contributors), 199)).toThrow(new RangeError(`a secagg+dp round needs contributors to be a whole number >= 1, got ${contributors}`));
+    }
+  });
+
   it('without a budget trains plain studies unrecorded and refuses DP studies on the record', () => {
     const guard = new PrivacyGuard(LedgerFile.open(join(dir, 'uncapped.jsonl'), identity), null);
-    expect(guard.decide(round('plain', 1, false), 199)).toEqual({ train: true, dp: null, entry: null });
+    expect(guard.decide(round('plain', 1, false), 199)).toEqual({ train: true, dp: null, distributed: null, entry: null });
     const refused = guard.decide(round('private', 1), 199);
     expect(refused).toMatchObject({ train: false, reason: 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)' });
     expect(refused.entry).toMatchObject({ kind: 'refusal', capEpsilon: 0, delta: 1e-3, epsilon: 0 });

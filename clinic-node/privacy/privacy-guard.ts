@@ -8,8 +8,10 @@ import {
   GENESIS_HASH,
   type AccountantRecord,
   type ConventionName,
+  type DistributedGaussianMechanism,
   type DpSgdMechanism,
   type LedgerEntry,
+  type LedgerMechanism,
 } from '../../crypto/index.js';
 import type { DpSpec__Output } from '../../protos/generated/cohort/v1/DpSpec.js';
 import type { FederationClient } from '../client/federation-client.js';
@@ -34,15 +36,37 @@ export interface RoundRequest {
   /** Expected batch size and the round's steps. */
   batchSize: number;
   localSteps: number;
+  /**
+   * Set for a `secagg+dp` study: no DP-SGD; the clinic clips its whole update and adds its share of
+   * the noise before masking, assuming the sum carries the noise of at least `contributors` clinics.
+   * `dp.totalSteps` is then the study's rounds.
+   */
+  distributed?: { contributors: number };
 }
 
-export type RoundDecision = { train: true; dp: DpSgdSettings | null; entry: LedgerEntry | null } | { train: false; reason: string; entry: LedgerEntry };
+/** What a clinic adds to its update in a `secagg+dp` round, before fixed-point encoding and masking. */
+export interface DistributedNoiseSettings {
+  /** C: the L2 norm the whole update is clipped to. */
+  clipNorm: number;
+  /** This clinic's share of the noise, per coordinate in update units: z · 2C / √contributors. */
+  noiseStd: number;
+  /** The fewest clinics whose noise the sum carries, as the share assumes. */
+  contributors: number;
+}
+
+export type RoundDecision =
+  /** Train, with DP-SGD (`dp`) or, for a plain study without a budget, without (`dp: null`, no entry). */
+  | { train: true; dp: DpSgdSettings | null; distributed: null; entry: LedgerEntry | null }
+  /** Train without DP-SGD, clip the update and add `distributed`'s noise share (secagg+dp). */
+  | { train: true; dp: null; distributed: DistributedNoiseSettings; entry: LedgerEntry }
+  | { train: false; reason: string; entry: LedgerEntry };
 
 /**
- * The clinic's privacy policy, enforced before any training: a differentially private round is
- * trained only if the clinic's total epsilon, with the round, stays within its cap; the spend is
- * recorded (signed, chained, flushed) before training starts, a refusal likewise. With a budget,
- * rounds of studies that are not differentially private are refused: they would spend without bound.
+ * The clinic's privacy policy, enforced before any training: a differentially private round (DP-SGD,
+ * or a secagg+dp round's share of distributed noise) is trained only if the clinic's total epsilon,
+ * with the round, stays within its cap; the spend is recorded (signed, chained, flushed) before
+ * training starts, a refusal likewise. With a budget, rounds of studies that are not differentially
+ * private are refused: they would spend without bound.
  */
 export class PrivacyGuard {
   private readonly calibrations = new Map<string, number>();
@@ -81,29 +105,55 @@ export class PrivacyGuard {
 
   private decideAnew(request: RoundRequest, records: number): RoundDecision {
     const { accountant, budget } = this;
-    if (!request.dp) {
-      if (!budget) return { train: true, dp: null, entry: null };
+    const { dp } = request;
+    if (!dp) {
+      if (!budget) return { train: true, dp: null, distributed: null, entry: null };
       return this.refuse(request, null, `study ${request.studyId} is not differentially private; this clinic's privacy budget admits only DP training`);
     }
-    const samplingRate = Math.min(1, request.batchSize / records);
-    const mechanism: DpSgdMechanism = {
-      type: 'dp-sgd',
-      unit: 'patient',
-      relation: 'add-remove',
-      sampling: 'poisson',
-      samplingRate,
-      noiseMultiplier: this.noiseFor(request.dp, samplingRate),
-      clipNorm: request.dp.clipNorm,
-      steps: request.localSteps,
-      records,
-    };
+    const mechanism = request.distributed ? this.distributedMechanism(dp, request.distributed.contributors, records) : this.dpSgdMechanism(request, dp, records);
     if (!budget) return this.refuse(request, mechanism, 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)');
     const { requested } = this.ledger.quote(accountant, budget.delta, mechanism);
     if (requested! > budget.epsilon) {
       return this.refuse(request, mechanism, `round ${request.round} would bring the total epsilon to ${requested!.toPrecision(6)}, above the cap of ${budget.epsilon} (delta ${budget.delta})`);
     }
     const entry = this.ledger.append({ kind: 'spend', studyId: request.studyId, round: request.round, mechanism, accountant, delta: budget.delta, capEpsilon: budget.epsilon, reason: null });
-    return { train: true, dp: { clipNorm: mechanism.clipNorm, noiseMultiplier: mechanism.noiseMultiplier, samplingRate }, entry };
+    const { clipNorm, noiseMultiplier } = mechanism;
+    if (mechanism.type === 'distributed-gaussian') {
+      const { sensitivity, contributors } = mechanism;
+      return { train: true, dp: null, distributed: { clipNorm, noiseStd: (noiseMultiplier * sensitivity) / Math.sqrt(contributors), contributors }, entry };
+    }
+    return { train: true, dp: { clipNorm, noiseMultiplier, samplingRate: mechanism.samplingRate }, distributed: null, entry };
+  }
+
+  private dpSgdMechanism(request: RoundRequest, dp: DpSpec__Output, records: number): DpSgdMechanism {
+    const samplingRate = Math.min(1, request.batchSize / records);
+    return {
+      type: 'dp-sgd',
+      unit: 'patient',
+      relation: 'add-remove',
+      sampling: 'poisson',
+      samplingRate,
+      noiseMultiplier: this.noiseFor(dp, samplingRate),
+      clipNorm: dp.clipNorm,
+      steps: request.localSteps,
+      records,
+    };
+  }
+
+  /** A secagg+dp round: z calibrated so the study's `totalSteps` rounds, each one unsampled Gaussian release, meet its target. */
+  private distributedMechanism(dp: DpSpec__Output, contributors: number, records: number): DistributedGaussianMechanism {
+    if (!(Number.isInteger(contributors) && contributors >= 1)) throw new RangeError(`a secagg+dp round needs contributors to be a whole number >= 1, got ${contributors}`);
+    return {
+      type: 'distributed-gaussian',
+      unit: 'patient',
+      relation: 'add-remove',
+      noiseMultiplier: this.noiseFor(dp, 1),
+      clipNorm: dp.clipNorm,
+      sensitivity: 2 * dp.clipNorm,
+      contributors,
+      steps: 1,
+      records,
+    };
   }
 
   /** Sends the coordinator the entries its copy lacks; refuses to if its copy is not a prefix of ours. */
@@ -122,7 +172,7 @@ export class PrivacyGuard {
     return missing.length;
   }
 
-  private refuse(request: RoundRequest, mechanism: DpSgdMechanism | null, reason: string): RoundDecision {
+  private refuse(request: RoundRequest, mechanism: LedgerMechanism | null, reason: string): RoundDecision {
     const delta = this.budget?.delta ?? request.dp!.delta;
     const entry = this.ledger.append({ kind: 'refusal', studyId: request.studyId, round: request.round, mechanism, accountant: this.accountant, delta, capEpsilon: this.budget?.epsilon ?? 0, reason });
     return { train: false, reason, entry };

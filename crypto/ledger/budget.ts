@@ -1,5 +1,5 @@
-import { RdpAccountant, type AccountingConvention, type ConventionName } from '../dp/index.js';
-import type { AccountantRecord, DpSgdMechanism } from './entry.js';
+import { RdpAccountant, type AccountingConvention, type ConventionName, type GaussianSteps } from '../dp/index.js';
+import type { AccountantRecord, LedgerMechanism } from './entry.js';
 
 /** The accountant record of a named convention, as entries store it. */
 export function accountantRecord(convention: AccountingConvention): AccountantRecord {
@@ -12,7 +12,7 @@ export function accountantRecord(convention: AccountingConvention): AccountantRe
  * a ledger of n entries costs n compositions, not n^2.
  */
 export class SpentBudget {
-  private readonly spends: DpSgdMechanism[] = [];
+  private readonly spends: LedgerMechanism[] = [];
   private readonly curves = new Map<string, { accountant: RdpAccountant; composed: number }>();
 
   get count(): number {
@@ -26,15 +26,15 @@ export class SpentBudget {
     return copy;
   }
 
-  add(mechanism: DpSgdMechanism): void {
+  add(mechanism: LedgerMechanism): void {
     this.spends.push(mechanism);
   }
 
   /** Total epsilon at `delta` of every spend so far, plus `next` if given; 0 before any spend. */
-  epsilon(accountant: AccountantRecord, delta: number, next: DpSgdMechanism | null = null): number {
+  epsilon(accountant: AccountantRecord, delta: number, next: LedgerMechanism | null = null): number {
     if (this.spends.length === 0 && next === null) return 0;
     const curve = this.curve(accountant);
-    const total = next ? curve.copy().compose(steps(next)) : curve;
+    const total = next ? curve.copy().compose(gaussianSteps(next)) : curve;
     return total.epsilon(delta).epsilon;
   }
 
@@ -46,11 +46,16 @@ export class SpentBudget {
       entry = { accountant: new RdpAccountant(convention), composed: 0 };
       this.curves.set(key, entry);
     }
-    for (; entry.composed < this.spends.length; entry.composed++) entry.accountant.compose(steps(this.spends[entry.composed]!));
+    for (; entry.composed < this.spends.length; entry.composed++) entry.accountant.compose(gaussianSteps(this.spends[entry.composed]!));
     return entry.accountant;
   }
 }
 
-function steps(mechanism: DpSgdMechanism) {
-  return { q: mechanism.samplingRate, noiseMultiplier: mechanism.noiseMultiplier, steps: mechanism.steps };
+/**
+ * A mechanism as the accountant composes it: DP-SGD is `steps` sampled Gaussian steps at its rate;
+ * a distributed-Gaussian round is one Gaussian mechanism without subsampling (q = 1, RDP α / (2 z²)).
+ */
+export function gaussianSteps(mechanism: LedgerMechanism): GaussianSteps {
+  const q = mechanism.type === 'dp-sgd' ? mechanism.samplingRate : 1;
+  return { q, noiseMultiplier: mechanism.noiseMultiplier, steps: mechanism.steps };
 }

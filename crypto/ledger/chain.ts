@@ -1,6 +1,6 @@
 import type { ClinicIdentity } from '../identity/index.js';
 import { SpentBudget } from './budget.js';
-import { entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerError, signEntry, type AccountantRecord, type DpSgdMechanism, type LedgerEntry, type LedgerEntryBody } from './entry.js';
+import { entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerError, signEntry, type AccountantRecord, type LedgerEntry, type LedgerEntryBody, type LedgerMechanism } from './entry.js';
 import { verifyLedger } from './verify.js';
 
 /** What a clinic decides about a round; the chain fills in position, hash, epsilons and signature. */
@@ -42,7 +42,7 @@ export class LedgerChain {
   }
 
   /** Total epsilon spent so far at `delta`, and what it would be after `next` (null: unbounded, not DP). */
-  quote(accountant: AccountantRecord, delta: number, next: DpSgdMechanism | null): { epsilon: number; requested: number | null } {
+  quote(accountant: AccountantRecord, delta: number, next: LedgerMechanism | null): { epsilon: number; requested: number | null } {
     return { epsilon: this.budget.epsilon(accountant, delta), requested: next ? this.budget.epsilon(accountant, delta, next) : null };
   }
 

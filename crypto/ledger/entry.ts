@@ -27,6 +27,35 @@ export interface DpSgdMechanism {
   records: number;
 }
 
+/**
+ * One round of distributed DP under secure aggregation (privacy mode `secagg+dp`): the clinic clips
+ * its whole update to L2 norm `clipNorm` and adds its share of discrete Gaussian noise before
+ * masking, so that the sum, which carries the noise of at least `contributors` clinics, holds noise
+ * of standard deviation `noiseMultiplier * sensitivity`. The unit of privacy is one patient record;
+ * adding or removing one moves the clinic's clipped update by at most 2 C, the `sensitivity`. The
+ * round is accounted as one unsampled Gaussian mechanism (q = 1, one step): RDP α / (2 z²).
+ */
+export interface DistributedGaussianMechanism {
+  type: 'distributed-gaussian';
+  unit: 'patient';
+  relation: 'add-remove';
+  /** z: the total noise standard deviation in the sum over `sensitivity`. */
+  noiseMultiplier: number;
+  /** C: the L2 bound on the clinic's whole update. */
+  clipNorm: number;
+  /** Δ = 2 C: how far one patient moves the clipped update. */
+  sensitivity: number;
+  /** The fewest clinics whose noise the sum carries; each adds standard deviation z Δ / √contributors. */
+  contributors: number;
+  /** One release of the noisy sum per round. */
+  steps: 1;
+  /** The clinic's training records. */
+  records: number;
+}
+
+/** What a ledger entry can record as a round's mechanism. */
+export type LedgerMechanism = DpSgdMechanism | DistributedGaussianMechanism;
+
 /** How every epsilon of an entry was computed, complete enough to recompute it with any RDP accountant. */
 export interface AccountantRecord {
   type: 'rdp';
@@ -53,7 +82,7 @@ export interface LedgerEntryBody {
   studyId: string;
   round: number;
   /** The round's mechanism; null for a refused round that was not differentially private at all. */
-  mechanism: DpSgdMechanism | null;
+  mechanism: LedgerMechanism | null;
   accountant: AccountantRecord;
   /** δ at which every epsilon of the entry is stated: the clinic's cap. */
   delta: number;

@@ -1,6 +1,7 @@
 /**
  * The privacy ledger: each clinic's append-only record of what it spent of its (epsilon, delta)
- * budget and which rounds it refused. Entries are hash-chained and Ed25519-signed by the clinic, and
+ * budget and which rounds it refused (DP-SGD rounds, and distributed-Gaussian rounds under secure
+ * aggregation). Entries are hash-chained and Ed25519-signed by the clinic, and
  * carry every parameter their epsilons were computed from, so anyone can recompute and verify them.
  *
  * @example
@@ -10,7 +11,7 @@
  * chain.append({ kind: requested! <= cap ? 'spend' : 'refusal', studyId, round, mechanism, accountant, delta: 1e-3, capEpsilon: cap, reason: null });
  * verifyLedger(identity.clinicId, chain.entries(), identity.signing.publicKey).ok; // true
  */
-export { accountantRecord, SpentBudget } from './budget.js';
+export { accountantRecord, gaussianSteps, SpentBudget } from './budget.js';
 export { LedgerChain, type LedgerDecision } from './chain.js';
 export {
   canonicalJson,
@@ -21,10 +22,12 @@ export {
   signatureValid,
   signEntry,
   type AccountantRecord,
+  type DistributedGaussianMechanism,
   type DpSgdMechanism,
   type LedgerEntry,
   type LedgerEntryBody,
   type LedgerEntryKind,
+  type LedgerMechanism,
 } from './entry.js';
 export { parseLedgerEntry } from './parse.js';
 export { EPSILON_TOLERANCE, LedgerVerifier, ledgerSummary, verifyLedger, type LedgerProblem, type LedgerSummary, type LedgerVerification } from './verify.js';

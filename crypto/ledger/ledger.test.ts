@@ -1,7 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { conventionByName, epsilonFor, RdpAccountant } from '../dp/index.js';
+import { conventionByName, epsilonFor, epsilonFromRdp, RdpAccountant, sampledGaussianRdp } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
-import { accountantRecord, canonicalJson, entryHash, GENESIS_HASH, LedgerChain, LedgerError, LedgerVerifier, parseLedgerEntry, verifyLedger, type DpSgdMechanism, type LedgerEntry } from './index.js';
+import {
+  accountantRecord,
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+  LedgerChain,
+  LedgerError,
+  LedgerVerifier,
+  parseLedgerEntry,
+  verifyLedger,
+  type DistributedGaussianMechanism,
+  type DpSgdMechanism,
+  type LedgerEntry,
+} from './index.js';
 
 const clinic = createIdentity('cleveland');
 const accountant = accountantRecord(conventionByName('dp-accounting'));
@@ -10,6 +23,10 @@ const cap = 1;
 
 function mechanism(noiseMultiplier: number, steps = 100): DpSgdMechanism {
   return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier, clipNorm: 1, steps, records: 199 };
+}
+
+function distributed(noiseMultiplier: number, clipNorm = 0.5): DistributedGaussianMechanism {
+  return { type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier, clipNorm, sensitivity: 2 * clipNorm, contributors: 3, steps: 1, records: 199 };
 }
 
 /** Spends rounds until one would pass the cap: that one is refused. Two studies share the budget. */
@@ -133,5 +150,75 @@ describe('privacy ledger', () => {
     expect(verifyLedger('cleveland', [shuffled, ...entries.slice(1)], clinic.signing.publicKey).ok).toBe(true);
     expect(() => parseLedgerEntry({ ...entries[0], kind: 'gift' })).toThrow('ledger entry: kind must be "spend" or "refusal", got "gift"');
     expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, sampling: 'shuffle' } })).toThrow('mechanism: sampling must be "poisson", got "shuffle"');
+  });
+
+  describe('distributed-Gaussian rounds (secagg+dp)', () => {
+    /** R rounds of a distributed study at noise multiplier z, after a DP-SGD spend; a tamperable copy. */
+    function mixed(z: number, rounds: number): LedgerEntry[] {
+      const chain = LedgerChain.empty(clinic);
+      chain.append({ kind: 'spend', studyId: 'dp-sgd', round: 1, mechanism: mechanism(3, 300), accountant, delta, capEpsilon: 10, reason: null });
+      for (let r = 1; r <= rounds; r++) chain.append({ kind: 'spend', studyId: 'secagg', round: r, mechanism: distributed(z), accountant, delta, capEpsilon: 10, reason: null });
+      return JSON.parse(JSON.stringify(chain.entries())) as LedgerEntry[];
+    }
+
+    it('accounts a round as the Gaussian mechanism without sampling: RDP exactly α/(2z²) at every order', () => {
+      for (const order of [1.1, 2, 3.7, 64, 1024]) expect(sampledGaussianRdp(1, 1.7, order, 'abs')).toBe(order / (2 * 1.7 ** 2));
+    });
+
+    it('R rounds cost what one Gaussian of noise z/√R costs (zCDP ρ = R/(2z²)), whatever the convention', () => {
+      const z = 4;
+      const rounds = 9;
+      for (const name of ['dp-accounting', 'tf-privacy-legacy'] as const) {
+        const record = accountantRecord(conventionByName(name));
+        const chain = LedgerChain.empty(clinic);
+        for (let r = 1; r <= rounds; r++) chain.append({ kind: 'spend', studyId: 's', round: r, mechanism: distributed(z), accountant: record, delta, capEpsilon: 10, reason: null });
+        // ρ-zCDP is the RDP curve ρα; σ_eff = z/√R gives ρ = Δ²/(2 (σ_eff Δ)²) = R/(2z²).
+        const rho = 1 / (2 * (z / Math.sqrt(rounds)) ** 2);
+        const expected = epsilonFromRdp(record.orders, record.orders.map((order) => rho * order), delta, record.conversion).epsilon;
+        const recorded = chain.entries().at(-1)!.epsilon;
+        expect(Math.abs(recorded - expected) / expected).toBeLessThan(1e-9);
+        expect(recorded).toBeCloseTo(epsilonFor({ q: 1, noiseMultiplier: z / Math.sqrt(rounds), steps: 1 }, delta, name).epsilon, 9);
+      }
+    });
+
+    it('a chain mixing DP-SGD and distributed spends verifies, each composed under its own mechanism', () => {
+      const entries = mixed(4, 5);
+      const both = new RdpAccountant('dp-accounting').compose({ q: 0.02, noiseMultiplier: 3, steps: 300 }).compose({ q: 1, noiseMultiplier: 4, steps: 5 });
+      expect(entries.at(-1)!.epsilon).toBeCloseTo(both.epsilon(delta).epsilon, 12);
+      expect(entries.at(-1)!.mechanism).toEqual(distributed(4));
+      expect(verifyLedger('cleveland', entries, clinic.signing.publicKey)).toMatchObject({ ok: true, entries: 6, spends: 6 });
+      expect(LedgerChain.replay(clinic, entries).entries()).toHaveLength(6);
+    });
+
+    it('names a distributed entry whose noise multiplier was changed', () => {
+      const entries = mixed(4, 5);
+      (entries[2]!.mechanism as DistributedGaussianMechanism).noiseMultiplier = 8;
+      expect(problemsOf(entries)).toEqual([
+        expect.stringMatching(/^entry #2 \(study secagg round 2, spend\) signature does not verify/),
+        expect.stringMatching(/^entry #2 .* records epsilon .* its spends recompute to/),
+        expect.stringMatching(/^entry #2 .* records requested epsilon/),
+        expect.stringMatching(/^entry #3 .* does not chain to the entry before it/),
+        // Later totals were computed with the true z: against the lower recomputation they differ too.
+        ...problemsOf(entries).slice(4),
+      ]);
+      expect(problemsOf(entries).slice(4).every((p) => /^entry #[345] .* records (requested )?epsilon/.test(p))).toBe(true);
+    });
+
+    it('parses field by field, with the field named', () => {
+      const [, entry] = mixed(4, 1);
+      const withMechanism = (change: Record<string, unknown>) => ({ ...entry, mechanism: { ...entry!.mechanism, ...change } });
+      expect(parseLedgerEntry(withMechanism({})).mechanism).toEqual(distributed(4));
+      expect(() => parseLedgerEntry(withMechanism({ type: 'laplace' }))).toThrow('mechanism: type must be "dp-sgd" or "distributed-gaussian", got "laplace"');
+      expect(() => parseLedgerEntry(withMechanism({ unit: 'clinic' }))).toThrow('mechanism: unit must be "patient", got "clinic"');
+      expect(() => parseLedgerEntry(withMechanism({ steps: 2 }))).toThrow('mechanism: steps must be 1, got 2');
+      expect(() => parseLedgerEntry(withMechanism({ noiseMultiplier: 0 }))).toThrow('mechanism: noiseMultiplier must be a number > 0, got 0');
+      expect(() => parseLedgerEntry(withMechanism({ clipNorm: -1 }))).toThrow('mechanism: clipNorm must be a number > 0, got -1');
+      expect(() => parseLedgerEntry(withMechanism({ sensitivity: 0.5 }))).toThrow('mechanism: sensitivity must be a number equal to 2 × clipNorm (1), got 0.5');
+      expect(() => parseLedgerEntry(withMechanism({ contributors: 0 }))).toThrow('mechanism: contributors must be an integer >= 1, got 0');
+      expect(() => parseLedgerEntry(withMechanism({ contributors: 2.5 }))).toThrow('mechanism: contributors must be an integer >= 1, got 2.5');
+      expect(() => parseLedgerEntry(withMechanism({ records: undefined }))).toThrow('mechanism: records must be an integer >= 1, got undefined');
+      expect(() => parseLedgerEntry(withMechanism({ samplingRate: 1 }))).toThrow('mechanism: unknown field samplingRate');
+      expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, contributors: 3 } })).toThrow('mechanism: unknown field contributors');
+    });
   });
 });

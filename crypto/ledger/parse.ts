@@ -1,4 +1,4 @@
-import { LEDGER_VERSION, LedgerError, type AccountantRecord, type DpSgdMechanism, type LedgerEntry } from './entry.js';
+import { LEDGER_VERSION, LedgerError, type AccountantRecord, type DistributedGaussianMechanism, type DpSgdMechanism, type LedgerEntry, type LedgerMechanism } from './entry.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,27 +33,60 @@ export function parseLedgerEntry(value: unknown): LedgerEntry {
     throw new LedgerError('ledger entry: a spend names its mechanism and no reason');
   }
   if (entry.kind === 'refusal' && entry.reason === null) throw new LedgerError('ledger entry: a refusal states its reason');
-  const known = new Set(Object.keys(entry));
-  const extra = Object.keys(raw).filter((k) => !known.has(k));
-  if (extra.length > 0) throw new LedgerError(`ledger entry: unknown field ${extra.join(', ')}`);
+  refuseUnknownFields(raw, entry, 'ledger entry');
   return entry;
 }
 
-function mechanism(value: unknown): DpSgdMechanism {
+const MECHANISM_TYPES = ['dp-sgd', 'distributed-gaussian'] as const;
+
+function mechanism(value: unknown): LedgerMechanism {
   const raw = record(value, 'mechanism');
   const read = reader(raw, 'mechanism');
-  const fixed = { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson' } as const;
-  for (const [key, expected] of Object.entries(fixed)) {
-    if (raw[key] !== expected) throw new LedgerError(`mechanism: ${key} must be "${expected}", got ${JSON.stringify(raw[key])}`);
+  const type = raw['type'];
+  if (!MECHANISM_TYPES.includes(type as LedgerMechanism['type'])) {
+    throw new LedgerError(`mechanism: type must be ${MECHANISM_TYPES.map((t) => `"${t}"`).join(' or ')}, got ${JSON.stringify(type)}`);
   }
+  const parsed = type === 'dp-sgd' ? dpSgd(raw, read) : distributedGaussian(raw, read);
+  refuseUnknownFields(raw, parsed, 'mechanism');
+  return parsed;
+}
+
+function dpSgd(raw: Json, read: Reader): DpSgdMechanism {
   return {
-    ...fixed,
+    ...constants(raw, { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson' } as const),
     samplingRate: read.number('samplingRate', (v) => v > 0 && v <= 1, 'in (0, 1]'),
     noiseMultiplier: read.number('noiseMultiplier', (v) => v > 0, '> 0'),
     clipNorm: read.number('clipNorm', (v) => v > 0, '> 0'),
     steps: read.integer('steps', 1),
     records: read.integer('records', 1),
   };
+}
+
+function distributedGaussian(raw: Json, read: Reader): DistributedGaussianMechanism {
+  const fixed = constants(raw, { type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', steps: 1 } as const);
+  const clipNorm = read.number('clipNorm', (v) => v > 0, '> 0');
+  return {
+    ...fixed,
+    noiseMultiplier: read.number('noiseMultiplier', (v) => v > 0, '> 0'),
+    clipNorm,
+    sensitivity: read.number('sensitivity', (v) => v === 2 * clipNorm, `equal to 2 × clipNorm (${2 * clipNorm})`),
+    contributors: read.integer('contributors', 1),
+    records: read.integer('records', 1),
+  };
+}
+
+/** The fields a mechanism type fixes, checked to be exactly those values. */
+function constants<T extends Record<string, string | number>>(raw: Json, expected: T): T {
+  for (const [key, value] of Object.entries(expected)) {
+    if (raw[key] !== value) throw new LedgerError(`mechanism: ${key} must be ${JSON.stringify(value)}, got ${JSON.stringify(raw[key])}`);
+  }
+  return expected;
+}
+
+function refuseUnknownFields(raw: Json, parsed: object, what: string): void {
+  const known = new Set(Object.keys(parsed));
+  const extra = Object.keys(raw).filter((k) => !known.has(k));
+  if (extra.length > 0) throw new LedgerError(`${what}: unknown field ${extra.join(', ')}`);
 }
 
 function accountant(value: unknown): AccountantRecord {
@@ -75,6 +108,8 @@ function record(value: unknown, what: string): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LedgerError(`${what} must be a JSON object`);
   return value as Json;
 }
+
+type Reader = ReturnType<typeof reader>;
 
 function reader(raw: Json, what: string) {
   return {
