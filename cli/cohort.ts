@@ -29,7 +29,8 @@ import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
 const USAGE = `usage:
   cohort simulate --dataset fed-heart-disease [--strategy fedavg|fedadam|fedyogi|fedadagrad] [--rounds N] [--seed S]
                   [--protocol tuned|flamby] [--model logistic-regression|mlp] [--hidden 16,8] [--lr X] [--local-steps N]
-                  [--privacy none|he|dp|he+dp] [--he-params SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
+                  [--privacy none|he|dp|he+dp|secagg|secagg+dp] [--he-params SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
+                  [--dropout P (secagg: each clinic drops out of a round after sharing keys with probability P)]
                   [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
                   [--baseline pooled|local] [--data-dir DIR] [--json]
   cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
@@ -79,9 +80,11 @@ async function main(argv: string[]): Promise<number> {
 async function simulateCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...STUDY_FLAGS, baseline: { type: 'string' }, 'clinic-budget': { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...STUDY_FLAGS, baseline: { type: 'string' }, 'clinic-budget': { type: 'string' }, dropout: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
+  const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
+  if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new UsageError(`--dropout takes a probability in [0, 1), got "${values.dropout}"`);
   const study = { dataset: 'fed-heart-disease', ...studyFromFlags(values) };
   const data = { dataDir: values['data-dir'] };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -99,7 +102,7 @@ async function simulateCommand(args: string[]): Promise<number> {
       onProgress: progress,
     });
   } else {
-    report = await simulate({ study, data, onProgress: progress, budgets: clinicBudgets(values['clinic-budget']) });
+    report = await simulate({ study, data, onProgress: progress, budgets: clinicBudgets(values['clinic-budget']), ...(dropout !== undefined && { dropout }) });
   }
   printReport(report, values.json === true);
   return 0;

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { checkSite, datasetDescriptor } from '../common/datasets.js';
 import { modelSpec, type ModelSpec } from '../common/model-spec.js';
-import { plainFloat32Codec } from '../crypto/index.js';
+import { plainFloat32Codec, SecAggError } from '../crypto/index.js';
 import type { ModelSpec__Output } from '../protos/generated/cohort/v1/ModelSpec.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { FederationClient } from './client/federation-client.js';
@@ -14,6 +14,7 @@ import type { DataOptions, SiteDataset } from './data/dataset.js';
 import { LocalLearner } from './training/local-learner.js';
 import { LedgerFile } from './privacy/ledger-file.js';
 import { PrivacyGuard, type PrivacyBudget } from './privacy/privacy-guard.js';
+import { runSecureRound, type DropPoint } from './secagg/secure-round.js';
 
 /** Where a node keeps its privacy ledger unless told otherwise: beside its keys. */
 export const LEDGER_FILE = 'privacy-ledger.jsonl';
@@ -47,6 +48,11 @@ export interface NodeOptions {
   log?: (message: string) => void;
   /** Reconnect attempts while the coordinator is unreachable. Default 30 (about a minute). */
   maxReconnects?: number;
+  /**
+   * Simulations only: in each secure-aggregation round, stop answering with this probability (drawn
+   * from the round's training seed, so a run is reproducible) at the given point. Default none.
+   */
+  secAggDropout?: { probability: number; at: DropPoint };
 }
 
 export interface NodeSummary {
@@ -115,17 +121,21 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
           log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: the study is differentially private and this node has no keystore to sign its privacy ledger with`);
           return false;
         }
-        const global = await models.parameters(task);
+        const trainLocally = async () => {
+          const global = await models.parameters(task);
+          const result = await learner.train(spec, global, {
+            optimizer: training.optimizer === 'adam' ? 'adam' : 'sgd',
+            learningRate: training.learningRate,
+            batchSize: training.batchSize,
+            steps: training.localSteps,
+            seed: training.seed,
+            ...(dp ? { dp } : {}),
+          });
+          return { result, delta: result.parameters.map((w, i) => w - global[i]!) };
+        };
+        if (task.secagg) return secureRound(task, trainLocally);
         const codec = await models.updateCodec(task);
-        const result = await learner.train(spec, global, {
-          optimizer: training.optimizer === 'adam' ? 'adam' : 'sgd',
-          learningRate: training.learningRate,
-          batchSize: training.batchSize,
-          steps: training.localSteps,
-          seed: training.seed,
-          ...(dp ? { dp } : {}),
-        });
-        const delta = result.parameters.map((w, i) => w - global[i]!);
+        const { result, delta } = await trainLocally();
         try {
           await client.uploadUpdate({
             clinicId,
@@ -176,6 +186,40 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         log(`${clinicId}: ignoring task of unknown kind ${String(task.kind)}`);
         return false;
     }
+  };
+
+  /** A secure-aggregation round: the update goes into the masked sum; losing the round is not the node's failure. */
+  const secureRound = async (task: Task__Output, trainLocally: () => Promise<{ result: { loss: number }; delta: Float32Array }>): Promise<boolean> => {
+    if (!options.keystore) {
+      log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: secure aggregation needs the clinic's enrolled identity (a keystore)`);
+      return false;
+    }
+    const dropout = options.secAggDropout;
+    const dropAt = dropout && (task.training?.seed ?? 0) / 2 ** 32 < dropout.probability ? dropout.at : null;
+    let loss = 0;
+    try {
+      const outcome = await runSecureRound(client, options.keystore.identity, task, async () => {
+        const { result, delta } = await trainLocally();
+        loss = result.loss;
+        return { delta, weight: data.train.count };
+      }, dropAt);
+      if (outcome.dropped) {
+        log(`${clinicId}: round ${task.round} dropped out on purpose (${outcome.dropped}, simulated dropout)`);
+        return false;
+      }
+      summary.trainedRounds++;
+      log(`${clinicId}: round ${task.round} trained (loss ${loss.toFixed(4)}) and securely aggregated with ${outcome.neighbours} neighbours${outcome.clipped > 0 ? `, ${outcome.clipped} values clipped to the study's range` : ''}`);
+    } catch (error) {
+      // The clinic's own refusal of what the coordinator sent (a forged advert, a threshold too low, ...).
+      if (error instanceof SecAggError) {
+        log(`${clinicId}: round ${task.round} secure aggregation refused: ${error.message}`);
+        return false;
+      }
+      const code = (error as ServiceError).code;
+      if (code !== status.FAILED_PRECONDITION && code !== status.ALREADY_EXISTS) throw error;
+      log(`${clinicId}: round ${task.round} secure aggregation left: ${(error as ServiceError).details}`);
+    }
+    return false;
   };
 
   try {

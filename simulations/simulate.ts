@@ -9,7 +9,7 @@ import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import { differentiallyPrivate, encrypts, type StudyConfig } from '../coordinator/studies/study-config.js';
+import { differentiallyPrivate, encrypts, securelyAggregates, type StudyConfig } from '../coordinator/studies/study-config.js';
 
 export interface SiteResult {
   site: string;
@@ -57,6 +57,11 @@ export interface SimulationOptions {
    * study's target epsilon for every site (at the study's δ), so the study may spend all of it.
    */
   budgets?: Record<string, number>;
+  /**
+   * Secure-aggregation studies: the probability that a clinic drops out of a round after sharing its
+   * keys (its update is lost, its masks are removed from its neighbours' shares). Default 0.
+   */
+  dropout?: number;
   /** Receives the final global model as each site's node holds it (every site's copy, in site order). */
   onFinalModel?: (site: string, parameters: Float32Array) => void;
 }
@@ -66,7 +71,8 @@ export interface SimulationOptions {
  * directory) and one node per site of the dataset, each talking gRPC to it like a remote clinic.
  * With privacy `he` each clinic gets its own keystore, the operator enrols them, and the first site
  * runs the key ceremony over gRPC before training starts, exactly as separate hospitals would.
- * With privacy `dp` every clinic also gets a privacy budget and its own signed ledger.
+ * With privacy `dp` every clinic also gets a privacy budget and its own signed ledger. With
+ * privacy `secagg` the enrolled clinics run the secure-aggregation stages over gRPC every round.
  */
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const started = Date.now();
@@ -77,6 +83,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (!config.dp) throw new Error(`clinic budgets need a differentially private study (privacy dp or he+dp), this one is "${config.privacy}"`);
     if (!sites.includes(site)) throw new Error(`clinic budget for unknown site "${site}" (sites: ${sites.join(', ')})`);
   }
+  const dropout = options.dropout ?? 0;
+  if (dropout !== 0 && !securelyAggregates(config.privacy)) throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
   const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
@@ -105,7 +114,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     progress(
       `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
     );
-    const keystores = encrypts(config.privacy) || differentiallyPrivate(config.privacy) ? await enrolClinics(coordinator, sites, workdir) : null;
+    const keystores = encrypts(config.privacy) || differentiallyPrivate(config.privacy) || securelyAggregates(config.privacy) ? await enrolClinics(coordinator, sites, workdir) : null;
     if (encrypts(config.privacy)) await keyCeremony(coordinator, study.id, keystores!, progress);
     const budgetOf = (site: string) => config.dp && { epsilon: options.budgets?.[site] ?? config.dp.targetEpsilon, delta: config.dp.delta };
     const nodes = await Promise.all(
@@ -118,6 +127,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           keystore: keystores?.[i],
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
+          ...(dropout > 0 && { secAggDropout: { probability: dropout, at: 'after-shares' as const } }),
         }),
       ),
     );

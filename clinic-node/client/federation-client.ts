@@ -14,6 +14,14 @@ import type { LedgerHead__Output } from '../../protos/generated/cohort/v1/Ledger
 import type { ModelHeader__Output } from '../../protos/generated/cohort/v1/ModelHeader.js';
 import type { RegisterRequest } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { RegisterResponse__Output } from '../../protos/generated/cohort/v1/RegisterResponse.js';
+import type { SecAggAdvert } from '../../protos/generated/cohort/v1/SecAggAdvert.js';
+import type { SecAggNeighbours__Output } from '../../protos/generated/cohort/v1/SecAggNeighbours.js';
+import type { SecAggReveal } from '../../protos/generated/cohort/v1/SecAggReveal.js';
+import type { SecAggRevealAck__Output } from '../../protos/generated/cohort/v1/SecAggRevealAck.js';
+import type { SecAggShareDelivery__Output } from '../../protos/generated/cohort/v1/SecAggShareDelivery.js';
+import type { SecAggShareKeysRequest } from '../../protos/generated/cohort/v1/SecAggShareKeysRequest.js';
+import type { SecAggStageRequest } from '../../protos/generated/cohort/v1/SecAggStageRequest.js';
+import type { SecAggUnmask__Output } from '../../protos/generated/cohort/v1/SecAggUnmask.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import type { UploadAck__Output } from '../../protos/generated/cohort/v1/UploadAck.js';
@@ -142,6 +150,24 @@ export class FederationClient {
       },
       sender: fromCardMessage(delivery.sender),
     };
+  }
+
+  // Secure aggregation: each stage call returns when the coordinator closes the stage.
+
+  secAggAdvertise(advert: SecAggAdvert): Promise<SecAggNeighbours__Output> {
+    return unary((done) => this.client.secAggAdvertise(advert, done));
+  }
+
+  secAggShareKeys(request: SecAggShareKeysRequest): Promise<SecAggShareDelivery__Output> {
+    return unary((done) => this.client.secAggShareKeys(request, done));
+  }
+
+  secAggUnmaskRequest(request: SecAggStageRequest): Promise<SecAggUnmask__Output> {
+    return unary((done) => this.client.secAggUnmaskRequest(request, done));
+  }
+
+  secAggRevealShares(reveal: SecAggReveal): Promise<SecAggRevealAck__Output> {
+    return unary((done) => this.client.secAggRevealShares(reveal, done));
   }
 
   reportEvaluation(report: EvaluationReport): Promise<void> {

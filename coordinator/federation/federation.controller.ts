@@ -10,6 +10,14 @@ import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/
 import type { ModelChunk } from '../../protos/generated/cohort/v1/ModelChunk.js';
 import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { RegisterResponse } from '../../protos/generated/cohort/v1/RegisterResponse.js';
+import type { SecAggAdvert__Output } from '../../protos/generated/cohort/v1/SecAggAdvert.js';
+import type { SecAggNeighbours } from '../../protos/generated/cohort/v1/SecAggNeighbours.js';
+import type { SecAggReveal__Output } from '../../protos/generated/cohort/v1/SecAggReveal.js';
+import type { SecAggRevealAck } from '../../protos/generated/cohort/v1/SecAggRevealAck.js';
+import type { SecAggShareDelivery } from '../../protos/generated/cohort/v1/SecAggShareDelivery.js';
+import type { SecAggShareKeysRequest__Output } from '../../protos/generated/cohort/v1/SecAggShareKeysRequest.js';
+import type { SecAggStageRequest__Output } from '../../protos/generated/cohort/v1/SecAggStageRequest.js';
+import type { SecAggUnmask } from '../../protos/generated/cohort/v1/SecAggUnmask.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateChunk__Output } from '../../protos/generated/cohort/v1/UpdateChunk.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
@@ -65,6 +73,28 @@ export class FederationController {
   async reportEvaluation(report: EvaluationReport__Output): Promise<EvaluationAck> {
     await rethrow(this.federation.recordEvaluation(report));
     return { studyId: report.studyId, modelVersion: report.modelVersion };
+  }
+
+  // Secure aggregation: each stage call answers when its stage closes (SecAggRounds).
+
+  @GrpcMethod(FEDERATION_SERVICE, 'SecAggAdvertise')
+  secAggAdvertise(request: SecAggAdvert__Output): Promise<SecAggNeighbours> {
+    return rethrow(this.federation.secAggAdvertise(request));
+  }
+
+  @GrpcMethod(FEDERATION_SERVICE, 'SecAggShareKeys')
+  secAggShareKeys(request: SecAggShareKeysRequest__Output): Promise<SecAggShareDelivery> {
+    return rethrow(this.federation.secAggShareKeys(request));
+  }
+
+  @GrpcMethod(FEDERATION_SERVICE, 'SecAggUnmaskRequest')
+  secAggUnmaskRequest(request: SecAggStageRequest__Output): Promise<SecAggUnmask> {
+    return rethrow(this.federation.secAggUnmaskRequest(request));
+  }
+
+  @GrpcMethod(FEDERATION_SERVICE, 'SecAggRevealShares')
+  async secAggRevealShares(request: SecAggReveal__Output): Promise<SecAggRevealAck> {
+    return { revealed: await rethrow(this.federation.secAggRevealShares(request)) };
   }
 
   /**

@@ -5,14 +5,33 @@ import { Subject, type Observable } from 'rxjs';
 import { In, type DataSource, type Repository } from 'typeorm';
 import { sha256 } from '../../common/chunk-stream.js';
 import { checkSite, datasetDescriptor } from '../../common/datasets.js';
-import { refuse } from '../../common/errors.js';
+import { FederationError, refuse } from '../../common/errors.js';
 import { deriveSeed } from '../../common/random.js';
 import { initialParameters, parameterCount } from '../../common/model-spec.js';
-import { ckksCodecName, CodecError, plainFloat32Codec } from '../../crypto/index.js';
+import {
+  bytesToWords,
+  ckksCodecName,
+  CodecError,
+  defaultDegree,
+  dequantizeSum,
+  fixedPointFor,
+  MASKED_INPUT_CODEC,
+  plainFloat32Codec,
+  type SecAggResult,
+} from '../../crypto/index.js';
+import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, secAggRoundId, shareFromWire } from '../../common/secagg-wire.js';
 import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
 import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
+import type { SecAggAdvert__Output } from '../../protos/generated/cohort/v1/SecAggAdvert.js';
+import type { SecAggNeighbours } from '../../protos/generated/cohort/v1/SecAggNeighbours.js';
+import type { SecAggReveal__Output } from '../../protos/generated/cohort/v1/SecAggReveal.js';
+import type { SecAggShareDelivery } from '../../protos/generated/cohort/v1/SecAggShareDelivery.js';
+import type { SecAggShareKeysRequest__Output } from '../../protos/generated/cohort/v1/SecAggShareKeysRequest.js';
+import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
+import type { SecAggStageRequest__Output } from '../../protos/generated/cohort/v1/SecAggStageRequest.js';
+import type { SecAggUnmask } from '../../protos/generated/cohort/v1/SecAggUnmask.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import { KeysService } from '../keys/keys.service.js';
@@ -28,6 +47,7 @@ import { aggregateFit, createStrategy, type FitResult, type StrategyState } from
 import type { StudyConfig } from '../studies/study-config.js';
 import type { FederationEvent } from './federation-events.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
+import { SecAggRounds } from './secagg-rounds.js';
 import { TaskHub } from './task-hub.js';
 
 const PLAIN = plainFloat32Codec;
@@ -45,6 +65,11 @@ const PLAIN = plainFloat32Codec;
  * Differentially private studies (privacy `dp`, `he+dp`) take an update only from a clinic whose
  * ledger holds a spend for that round; a clinic's signed refusal counts as its answer, so a round
  * closes once every asked clinic sent an update or refused, if the updates meet the quorum.
+ *
+ * Securely aggregated studies (privacy `secagg`, `secagg+dp`) run each round's protocol stages
+ * (SecAggRounds) among enrolled clinics: the masked inputs are summed as they arrive and only the
+ * unmasked sum (Σ weight·update and Σ weight) is ever seen; the server step then runs on its mean.
+ * A round that cannot unmask (fewer than the threshold survived) fails with the reason.
  */
 @Injectable()
 export class FederationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -66,6 +91,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     private readonly keys: KeysService,
     private readonly encrypted: EncryptedAggregates,
     private readonly ledger: LedgerService,
+    private readonly secagg: SecAggRounds,
   ) {
     this.hub.connected$.subscribe((clinicId) => this.background(this.startWaitingStudies(clinicId)));
     this.ledger.refusals$.subscribe((refusal) => this.background(this.serial(refusal.studyId, () => this.onRefusal(refusal))));
@@ -75,6 +101,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   /** Resume after a restart: re-arm the deadline of every open round (an expired one closes at once). */
   async onApplicationBootstrap(): Promise<void> {
     for (const round of await this.rounds.findBy({ status: 'open' })) {
+      const study = await this.studies.findOneByOrFail({ id: round.studyId });
+      if (study.secagg) {
+        // Its adverts, shares and running sum lived in the stopped process and cannot be rebuilt.
+        await this.serial(study.id, () => this.failRound(study, round, 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone'));
+        continue;
+      }
       this.logger.log(`resuming study ${round.studyId}: round ${round.number} is open`);
       this.armDeadline(round);
     }
@@ -84,6 +116,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     this.deadlines.forEach((timer) => clearTimeout(timer));
     this.deadlines.clear();
+    this.secagg.discardAll();
     this.hub.closeAll();
     await Promise.all(this.queues.values());
   }
@@ -134,6 +167,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
       if ((await this.ledger.refusedBy(round.studyId, round.number)).has(clinic.id)) continue;
       const study = await this.studies.findOneByOrFail({ id: round.studyId });
+      if (study.secagg) continue; // a secure-aggregation round cannot take a clinic back once its key stages began
       tasks.push(this.trainTask(study, round, clinic.id, await this.encryptionSpec(study)));
     }
     return tasks;
@@ -152,6 +186,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       privacy: config.privacy,
       encryption: config.encryption,
       dp: config.dp,
+      secagg: config.secagg,
       rounds: config.rounds,
       quorum: config.quorum,
       minClinics: config.minClinics,
@@ -190,16 +225,24 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     await this.openRound(study, 1);
   }
 
-  /** Connected clinics serving the study's dataset (holding its key, if encrypted), in registration order. */
+  /**
+   * Connected clinics serving the study's dataset, in registration order: holding its key if it is
+   * encrypted, enrolled (with a signing key) if it is securely aggregated.
+   */
   private async availableClinics(study: StudyEntity): Promise<string[]> {
     const connected = this.hub.connectedClinics();
     const clinics = await this.clinics.find({ where: { id: In(connected), dataset: study.dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });
-    const holders = study.encryption ? await this.keys.keyHolders(study.id) : null;
-    return clinics.map((c) => c.id).filter((id) => holders?.has(id) ?? true);
+    const eligible = study.encryption ? await this.keys.keyHolders(study.id) : study.secagg ? new Set((await this.keys.enrolled()).map((card) => card.clinicId)) : null;
+    return clinics.map((c) => c.id).filter((id) => eligible?.has(id) ?? true);
   }
 
   /** How a study's updates (and, when encrypted, its model versions after 0) are encoded. */
   private codecName(study: StudyEntity): string {
+    return study.encryption ? ckksCodecName(study.encryption.parameterSet) : study.secagg ? MASKED_INPUT_CODEC : PLAIN.name;
+  }
+
+  /** The codec of model versions: the coordinator of a securely aggregated study sees the sum and stores plain parameters. */
+  private modelCodecName(study: StudyEntity): string {
     return study.encryption ? ckksCodecName(study.encryption.parameterSet) : PLAIN.name;
   }
 
@@ -224,10 +267,75 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
     this.armDeadline(round);
     const encryption = await this.encryptionSpec(study);
-    for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId, encryption));
+    let secagg: SecAggSpec | null = null;
+    if (study.secagg) {
+      try {
+        secagg = await this.openSecAgg(study, round);
+      } catch (error) {
+        if (!(error instanceof FederationError)) throw error;
+        await this.failRound(study, round, `secure aggregation cannot start: ${error.message}`);
+        return;
+      }
+    }
+    for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId, encryption, secagg));
   }
 
-  private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string, encryption: EncryptionSpec | null): Task {
+  /** The protocol session of a securely aggregated round, and what its clinics need to know of it. */
+  private async openSecAgg(study: StudyEntity, round: RoundEntity): Promise<SecAggTerms> {
+    const settings = study.secagg!;
+    const n = round.participants.length;
+    const degree = Math.min(settings.degree ?? defaultDegree(n), n - 1);
+    const threshold = settings.threshold ?? Math.floor(degree / 2) + 1;
+    const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
+    const participants = await this.clinics.findBy({ id: In(round.participants) });
+    // Under secagg+dp every clinic counts once (weight 1): a record count would scale its sensitivity.
+    const maxTotalWeight = study.dp ? n : participants.reduce((sum, c) => sum + c.numTrain, 0);
+    const spec: SecAggTerms = { threshold, degree, clipRange: settings.clipRange, maxTotalWeight, stageTimeoutMs: Math.round(settings.stageTimeoutS * 1000), minContributors: study.quorum };
+    try {
+      fixedPointFor(settings.clipRange, maxTotalWeight);
+      this.secagg.open(
+        {
+          round: secAggRoundId(study.id, round.number),
+          clinics: round.participants,
+          degree,
+          threshold,
+          words: parameterCount(study.model) + 1,
+          signKeys: new Map(round.participants.map((id) => [id, cards.get(id)!])),
+          stageTimeoutMs: Math.round(settings.stageTimeoutS * 1000),
+        },
+        {
+          run: (work) => this.serial(study.id, work),
+          finished: (result) => this.onUnmasked(study.id, round.number, result, spec),
+          aborted: (reason) => this.onSecAggAborted(study.id, round.number, reason),
+        },
+      );
+    } catch (error) {
+      throw refuse.precondition((error as Error).message);
+    }
+    return spec;
+  }
+
+  /** The round unmasked: its mean update goes through the strategy if enough clinics are in the sum. */
+  private async onUnmasked(studyId: string, number: number, result: SecAggResult, spec: SecAggTerms): Promise<void> {
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    const round = await this.rounds.findOneByOrFail({ studyId, number });
+    if (round.status !== 'open') return;
+    if (result.survivors.length < study.quorum) {
+      await this.failRound(study, round, `secure aggregation unmasked ${result.survivors.length} updates, below the quorum of ${study.quorum}`);
+      return;
+    }
+    const dropped = result.dropped.length > 0 ? `; ${result.dropped.length} dropped after sharing keys, their masks removed from the survivors' shares` : '';
+    const version = await this.secAggVersion(study, round, result, spec);
+    await this.closeRound(study, round, `closed with the secure sum of ${result.survivors.length} updates${dropped}`, version);
+  }
+
+  private async onSecAggAborted(studyId: string, number: number, reason: string): Promise<void> {
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    const round = await this.rounds.findOneByOrFail({ studyId, number });
+    if (round.status === 'open') await this.failRound(study, round, `secure aggregation aborted: ${reason}`);
+  }
+
+  private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string, encryption: EncryptionSpec | null, secagg: SecAggSpec | null = null): Task {
     return {
       kind: 'TASK_KIND_TRAIN',
       studyId: study.id,
@@ -243,11 +351,13 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       encryption,
       participants: round.participants.length,
       dp: this.dpSpec(study),
+      secagg,
     };
   }
 
+  /** Under secagg+dp each round is one Gaussian release of the sum; under DP-SGD every local step is one. */
   private dpSpec(study: StudyEntity): DpSpec | null {
-    return study.dp && { ...study.dp, totalSteps: study.rounds * study.training.localSteps };
+    return study.dp && { ...study.dp, totalSteps: study.secagg ? study.rounds : study.rounds * study.training.localSteps };
   }
 
   modelSpecMessage(study: StudyEntity) {
@@ -271,6 +381,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const round = await this.rounds.findOneBy({ studyId, number });
     if (round?.status !== 'open') return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
+    if (study.secagg) return this.secagg.deadline(secAggRoundId(studyId, number));
     const received = await this.updates.countBy({ studyId, round: number });
     if (received >= study.quorum) {
       await this.closeRound(study, round, `closed at its deadline with ${received} of ${round.participants.length} updates (quorum ${study.quorum})`);
@@ -303,6 +414,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
         throw refuse.invalid(`update from ${header.clinicId} is encrypted under key "${header.keyId}", study ${study.id} uses key ${key?.keyId ?? '(none yet)'}`);
       }
       if (header.numSamples !== 0) throw refuse.invalid('an encrypted update carries its sample count inside the ciphertext: num_samples must be 0');
+    } else if (study.secagg) {
+      if (header.numSamples !== 0) throw refuse.invalid('a masked input carries its weight inside the masked words: num_samples must be 0');
+      if (header.trainLoss !== 0) throw refuse.invalid('under secure aggregation the coordinator learns only the sum: train_loss must not be sent (0)');
     } else if (!(header.numSamples >= 1)) {
       throw refuse.invalid('an update must declare at least one training sample (num_samples)');
     }
@@ -313,9 +427,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       );
     }
     const numParameters = parameterCount(study.model);
+    if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number), header.clinicId, header.totalBytes / 4);
     const expectedBytes = study.encryption
       ? (await this.encrypted.context(study.encryption.parameterSet)).updateBytes(numParameters)
-      : PLAIN.encodedBytes(numParameters);
+      : study.secagg
+        ? 4 * (numParameters + 1)
+        : PLAIN.encodedBytes(numParameters);
     if (header.totalBytes !== expectedBytes) {
       throw refuse.invalid(
         `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${codec}), the header declares ${header.totalBytes} bytes`,
@@ -345,6 +462,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return this.serial(header.studyId, async () => {
       const study = await this.studies.findOneByOrFail({ id: header.studyId });
       const numParameters = parameterCount(study.model);
+      if (study.secagg) return this.acceptMaskedInput(study, header, payload);
       if (!study.encryption) {
         try {
           PLAIN.decode(payload, numParameters);
@@ -375,6 +493,23 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
+  /**
+   * A masked input: checked against the round's protocol state, stored (it reveals nothing alone),
+   * then added to the round's sum; the last one closes the masked-input stage.
+   */
+  private async acceptMaskedInput(study: StudyEntity, header: UpdateHeader__Output, payload: Buffer): Promise<number> {
+    const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
+    await this.checkRoundAccepts(study, round, header.clinicId);
+    const roundId = secAggRoundId(study.id, round.number);
+    const words = bytesToWords(payload);
+    this.secagg.checkMaskedInput(roundId, header.clinicId, words.length);
+    await this.storeUpdate(header, payload);
+    const received = await this.updates.countBy({ studyId: study.id, round: round.number });
+    this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: 0, received, expected: round.participants.length });
+    await this.secagg.maskedInput(roundId, header.clinicId, words);
+    return received;
+  }
+
   /** A clinic declined a round in its signed ledger: the round stops waiting for it. */
   private async onRefusal({ clinicId, studyId, round: number, reason }: RoundRefusal): Promise<void> {
     const round = await this.rounds.findOneBy({ studyId, number });
@@ -382,6 +517,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn(`study ${studyId} round ${number}: ${clinicId} refused: ${reason}`);
     this.emit({ type: 'round-refused', studyId, round: number, clinicId, reason });
     const study = await this.studies.findOneByOrFail({ id: studyId });
+    if (study.secagg) return this.secagg.excuse(secAggRoundId(studyId, number), clinicId);
     await this.closeIfAnswered(study, round);
   }
 
@@ -428,8 +564,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return rows.map((row) => row.payload);
   }
 
-  private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
-    const version = study.encryption ? await this.encryptedVersion(study, round) : await this.plainVersion(study, round);
+  /** Closes a round with its aggregate: `version` when the caller has it (secure aggregation), else built from the stored updates. */
+  private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string, aggregate?: ModelVersionEntity | null): Promise<void> {
+    const version = aggregate !== undefined ? aggregate : study.encryption ? await this.encryptedVersion(study, round) : await this.plainVersion(study, round);
     if (!version) {
       await this.failRound(study, round, 'aggregation produced non-finite parameters (diverging training?)');
       return;
@@ -448,6 +585,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       if (last) await tx.save(study);
     });
     this.encrypted.discard({ studyId: study.id, round: round.number });
+    this.secagg.discard(secAggRoundId(study.id, round.number));
     this.clearDeadline(round);
     this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
     this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates: await this.updates.countBy({ studyId: study.id, round: round.number }), outcome });
@@ -477,6 +615,15 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return parameters.every(Number.isFinite) ? this.modelVersion(study.id, round.number, parameters, state) : null;
   }
 
+  /** Securely aggregated studies: the strategy's server step on the unmasked weighted mean; null if it diverged. */
+  private async secAggVersion(study: StudyEntity, round: RoundEntity, result: SecAggResult, spec: SecAggTerms): Promise<ModelVersionEntity | null> {
+    const { values, weight } = dequantizeSum(result.sum, fixedPointFor(spec.clipRange, spec.maxTotalWeight));
+    const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
+    const mean: FitResult = { clinicId: `secure sum of ${result.survivors.length}`, numSamples: weight, delta: Float32Array.from(values) };
+    const { parameters, state } = aggregateFit(createStrategy(study.strategy), global.parameters!, [mean], unpackState(global));
+    return parameters.every(Number.isFinite) ? this.modelVersion(study.id, round.number, parameters, state) : null;
+  }
+
   /** Encrypted studies: the round's ciphertext sum becomes the model version, as it is. */
   private async encryptedVersion(study: StudyEntity, round: RoundEntity): Promise<ModelVersionEntity> {
     const roundKey = { studyId: study.id, round: round.number };
@@ -497,6 +644,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   private async failRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
     this.encrypted.discard({ studyId: study.id, round: round.number });
+    this.secagg.discard(secAggRoundId(study.id, round.number), `round ${round.number} of study ${study.id} failed: ${outcome}`);
     round.status = 'failed';
     round.closedAt = Date.now();
     round.outcome = outcome;
@@ -536,7 +684,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       round: version,
       modelVersion: version,
       model: this.modelSpecMessage(study),
-      codec: this.codecName(study),
+      codec: this.modelCodecName(study),
       strategy: study.strategy,
       encryption: await this.encryptionSpec(study),
     };
@@ -552,6 +700,47 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const key = `${round.studyId}#${round.number}`;
     clearTimeout(this.deadlines.get(key));
     this.deadlines.delete(key);
+  }
+
+  // ---- secure aggregation stages -----------------------------------------------------------------
+
+  /** Stage 1: a clinic's key advert; answers with its neighbours' once the stage closes. */
+  async secAggAdvertise(request: SecAggAdvert__Output): Promise<SecAggNeighbours> {
+    const roundId = await this.secAggRoundOf(request);
+    const view = await this.secagg.advertise(roundId, advertFromWire(request, roundId));
+    return neighboursToWire(view, request.studyId, request.round);
+  }
+
+  /** Stage 2: a clinic's sealed shares; answers with those sealed to it once the stage closes. */
+  async secAggShareKeys(request: SecAggShareKeysRequest__Output): Promise<SecAggShareDelivery> {
+    const roundId = await this.secAggRoundOf(request);
+    const delivered = await this.secagg.shareKeys(roundId, request.clinicId, request.shares.map((box) => sealedFromWire(box, roundId)));
+    return { shares: delivered.map(sealedToWire) };
+  }
+
+  /** Stage 4: the shares a clinic is to reveal, once the masked inputs are in. */
+  async secAggUnmaskRequest(request: SecAggStageRequest__Output): Promise<SecAggUnmask> {
+    const roundId = await this.secAggRoundOf(request);
+    const { survivors, dropped } = await this.secagg.unmaskRequest(roundId, request.clinicId);
+    return { survivors: [...survivors], dropped: [...dropped] };
+  }
+
+  /** Stage 4: a clinic's revealed shares. */
+  async secAggRevealShares(request: SecAggReveal__Output): Promise<number> {
+    const roundId = await this.secAggRoundOf(request);
+    return this.secagg.reveal(roundId, request.clinicId, request.shares.map((share) => shareFromWire(share, roundId, request.clinicId)));
+  }
+
+  /** The round a stage message is for: a registered clinic, a securely aggregated study, an open round. */
+  private async secAggRoundOf({ clinicId, studyId, round: number }: { clinicId: string; studyId: string; round: number }): Promise<string> {
+    await this.requireClinic(clinicId);
+    const study = await this.studies.findOneBy({ id: studyId });
+    if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
+    if (!study.secagg) throw refuse.precondition(`study ${studyId} does not use secure aggregation (privacy "${study.privacy}")`);
+    const round = await this.rounds.findOneBy({ studyId, number });
+    if (!round) throw refuse.notFound(`study ${studyId} has no round ${number}`);
+    if (round.status !== 'open') throw refuse.precondition(`round ${number} of study ${studyId} is ${round.status}`);
+    return secAggRoundId(studyId, number);
   }
 
   // ---- models and metrics ----------------------------------------------------------------------
@@ -637,6 +826,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.eventSubject.next(event);
   }
 }
+
+/** A secure-aggregation round's terms, as its TRAIN tasks carry them (SecAggSpec). */
+type SecAggTerms = { [K in keyof SecAggSpec]-?: number };
 
 function concat(vectors: Float32Array[]): Float32Array {
   const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));

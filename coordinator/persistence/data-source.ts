@@ -12,6 +12,7 @@ import { StudyEntity } from './entities/study.entity.js';
 import { InitialSchema1732400000000 } from './migrations/1732400000000-initial-schema.js';
 import { EncryptedAggregation1732500000000 } from './migrations/1732500000000-encrypted-aggregation.js';
 import { PrivacyLedger1732600000000 } from './migrations/1732600000000-privacy-ledger.js';
+import { SecureAggregation1732700000000 } from './migrations/1732700000000-secure-aggregation.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
 export const ENTITIES = [
@@ -26,7 +27,7 @@ export const ENTITIES = [
   KeyEnvelopeEntity,
   LedgerEntryEntity,
 ];
-export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000];
+export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000, SecureAggregation1732700000000];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {

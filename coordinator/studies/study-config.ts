@@ -17,13 +17,30 @@ export interface TrainingSettings {
 
 /**
  * Privacy modes: plain updates; CKKS-encrypted updates and aggregates (`he`); DP-SGD at every clinic
- * with per-clinic budgets and ledgers (`dp`); or both (`he+dp`).
+ * with per-clinic budgets and ledgers (`dp`); both (`he+dp`); secure aggregation, where the
+ * coordinator learns only the sum of the updates (`secagg`); and secure aggregation with
+ * distributed DP noise added by the clinics (`secagg+dp`).
  */
-export const PRIVACY_MODES = ['none', 'he', 'dp', 'he+dp'] as const;
+export const PRIVACY_MODES = ['none', 'he', 'dp', 'he+dp', 'secagg', 'secagg+dp'] as const;
 export type PrivacyMode = (typeof PRIVACY_MODES)[number];
 
 export const encrypts = (privacy: PrivacyMode) => privacy === 'he' || privacy === 'he+dp';
-export const differentiallyPrivate = (privacy: PrivacyMode) => privacy === 'dp' || privacy === 'he+dp';
+export const differentiallyPrivate = (privacy: PrivacyMode) => privacy === 'dp' || privacy === 'he+dp' || privacy === 'secagg+dp';
+export const securelyAggregates = (privacy: PrivacyMode) => privacy === 'secagg' || privacy === 'secagg+dp';
+
+/** Secure aggregation of a study with privacy `secagg` or `secagg+dp`. */
+export interface SecAggSettings {
+  /** Each update value is clipped to [-clipRange, clipRange] before fixed-point quantisation. Default 8 (as Flower's SecAgg+). */
+  clipRange: number;
+  /** Neighbours per clinic; null: SecAgg+'s 2·ceil(log2 n), which joins every pair below about 12 clinics. Default null. */
+  degree: number | null;
+  /** Shares needed to reconstruct a secret; null: just over half of the neighbours. Must be more than half. Default null. */
+  threshold: number | null;
+  /** Seconds each key stage (adverts, shares, unmasking) waits for its clinics. Default 30. */
+  stageTimeoutS: number;
+}
+
+export const DEFAULT_SECAGG: SecAggSettings = { clipRange: 8, degree: null, threshold: null, stageTimeoutS: 30 };
 
 /** Differential privacy of a study with privacy `dp` or `he+dp` (patient-level DP-SGD at each clinic). */
 export interface DpSettings {
@@ -62,8 +79,10 @@ export interface StudyConfig {
   privacy: PrivacyMode;
   /** With privacy `he` or `he+dp`: the CKKS parameter set; null otherwise. */
   encryption: EncryptionSettings | null;
-  /** With privacy `dp` or `he+dp`: the privacy target each clinic trains to; null otherwise. */
+  /** With privacy `dp`, `he+dp` or `secagg+dp`: the privacy target each clinic trains to; null otherwise. */
   dp: DpSettings | null;
+  /** With privacy `secagg` or `secagg+dp`: how updates are quantised and the protocol's graph; null otherwise. */
+  secagg: SecAggSettings | null;
   /** Rounds to run. Default 15 (FLamby's Fed-Heart-Disease schedule). */
   rounds: number;
   /** Fewest updates a round may close with at its timeout. Default: every site of the dataset. */
@@ -170,13 +189,22 @@ export function parseStudyConfig(input: unknown): StudyConfig {
   };
   if (!(dp.delta < 1)) problems.push(`dp.delta must be below 1, got ${dp.delta}`);
   // Settings for a mode the study does not use would be silently ignored: say so instead.
-  if (privacy && raw['dp'] !== undefined && !differentiallyPrivate(privacy)) problems.push(`dp settings need privacy "dp" or "he+dp", the study's privacy is "${privacy}"`);
+  if (privacy && raw['dp'] !== undefined && !differentiallyPrivate(privacy)) problems.push(`dp settings need privacy "dp", "he+dp" or "secagg+dp", the study's privacy is "${privacy}"`);
   if (privacy && raw['encryption'] !== undefined && !encrypts(privacy)) problems.push(`encryption settings need privacy "he" or "he+dp", the study's privacy is "${privacy}"`);
+  const secaggField = new FieldReader(field.object('secagg') ?? {}, problems, 'secagg.');
+  const secagg: SecAggSettings = {
+    clipRange: secaggField.positive('clipRange') ?? DEFAULT_SECAGG.clipRange,
+    degree: secaggField.integer('degree', 2) ?? DEFAULT_SECAGG.degree,
+    threshold: secaggField.integer('threshold', 2) ?? DEFAULT_SECAGG.threshold,
+    stageTimeoutS: secaggField.positive('stageTimeoutS') ?? DEFAULT_SECAGG.stageTimeoutS,
+  };
+  if (privacy && raw['secagg'] !== undefined && !securelyAggregates(privacy)) problems.push(`secagg settings need privacy "secagg" or "secagg+dp", the study's privacy is "${privacy}"`);
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const quorum = field.integer('quorum', 1) ?? sites;
   const minClinics = field.integer('minClinics', 1) ?? quorum;
   if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
+  if (privacy && securelyAggregates(privacy) && quorum < 3) problems.push(`secure aggregation needs a quorum of at least 3 clinics (with 2, each learns the other's update from the sum), got ${quorum}`);
 
   const config: StudyConfig = {
     name: field.string('name') ?? `${dataset ?? 'study'} ${strategyName}`,
@@ -187,6 +215,7 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     privacy: privacy ?? 'none',
     encryption: privacy && encrypts(privacy) ? { parameterSet } : null,
     dp: privacy && differentiallyPrivate(privacy) ? dp : null,
+    secagg: privacy && securelyAggregates(privacy) ? secagg : null,
     rounds: field.integer('rounds', 1) ?? 15,
     quorum,
     minClinics,

@@ -47,3 +47,20 @@ export function dequantizeSum(sum: Uint32Array, fp: FixedPoint): { values: Float
   for (let i = 0; i < values.length; i++) values[i] = (sum[i]! | 0) / (fp.scale * weight);
   return { values, weight };
 }
+
+/** The codec name of a masked input: P + 1 words mod 2^32, little-endian. */
+export const MASKED_INPUT_CODEC = 'secagg-u32';
+
+export function wordsToBytes(words: Uint32Array): Uint8Array {
+  const bytes = Buffer.alloc(words.length * 4);
+  for (let i = 0; i < words.length; i++) bytes.writeUInt32LE(words[i]!, i * 4);
+  return bytes;
+}
+
+export function bytesToWords(bytes: Uint8Array): Uint32Array {
+  if (bytes.length % 4 !== 0) throw new RangeError(`a masked input is whole 32-bit words, got ${bytes.length} bytes`);
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const words = new Uint32Array(bytes.length / 4);
+  for (let i = 0; i < words.length; i++) words[i] = view.readUInt32LE(i * 4);
+  return words;
+}

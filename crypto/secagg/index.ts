@@ -22,7 +22,7 @@
 export { SecAggClient, type NeighbourView, type UnmaskRequest } from './client-round.js';
 export { SecAggRoundError, SecAggServer, type SecAggRefusal, type SecAggResult, type SecAggRoundPlan, type SecAggStage } from './server-round.js';
 export { applyMask, expandMask, maskInput, pairwiseMaskKey, pairwiseSign } from './masks.js';
-export { dequantizeSum, fixedPointFor, quantizeWeighted, type FixedPoint } from './fixed-point.js';
+export { bytesToWords, dequantizeSum, fixedPointFor, MASKED_INPUT_CODEC, quantizeWeighted, wordsToBytes, type FixedPoint } from './fixed-point.js';
 export {
   commitToSeed,
   createAdvert,

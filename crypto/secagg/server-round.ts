@@ -167,11 +167,16 @@ export class SecAggServer {
 
   // ---- stage 3: masked inputs ------------------------------------------------------------------
 
-  /** Adds a clinic's masked input to the running sum. */
-  maskedInput(from: string, words: Uint32Array): void {
+  /** Refuses, before anything is read or stored, a masked input this round would not take. */
+  checkMaskedInput(from: string, words: number): void {
     this.expect('masking', from, 'a masked input', this.shared);
     if (this.masked.has(from)) throw new SecAggRoundError(`clinic ${from} already sent its masked input for round ${this.plan.round}`, 'duplicate');
-    if (words.length !== this.plan.words) throw new SecAggRoundError(`the masked input of ${from} has ${words.length} words, the round expects ${this.plan.words}`, 'invalid');
+    if (words !== this.plan.words) throw new SecAggRoundError(`the masked input of ${from} has ${words} words, the round expects ${this.plan.words}`, 'invalid');
+  }
+
+  /** Adds a clinic's masked input to the running sum. */
+  maskedInput(from: string, words: Uint32Array): void {
+    this.checkMaskedInput(from, words.length);
     for (let i = 0; i < words.length; i++) this.sum[i] = (this.sum[i]! + words[i]!) >>> 0;
     this.masked.add(from);
   }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ModelSpec } from '../../../common/model-spec.js';
 import type { StrategyConfig } from '../../strategies/index.js';
-import type { DpSettings, EncryptionSettings, TrainingSettings } from '../../studies/study-config.js';
+import type { DpSettings, EncryptionSettings, SecAggSettings, TrainingSettings } from '../../studies/study-config.js';
 import { epochMillis } from '../columns.js';
 
 export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';
@@ -37,6 +37,10 @@ export class StudyEntity {
   /** DP-SGD target when `privacy` is `dp` or `he+dp`. */
   @Column('simple-json', { nullable: true })
   dp!: DpSettings | null;
+
+  /** Secure-aggregation settings when `privacy` is `secagg` or `secagg+dp`. */
+  @Column('simple-json', { nullable: true })
+  secagg!: SecAggSettings | null;
 
   @Column('integer')
   rounds!: number;
