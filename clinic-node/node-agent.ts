@@ -13,8 +13,8 @@ import { loadSiteDataset } from './data/index.js';
 import type { DataOptions, SiteDataset } from './data/dataset.js';
 import { LocalLearner } from './training/local-learner.js';
 import { LedgerFile } from './privacy/ledger-file.js';
-import { PrivacyGuard, type PrivacyBudget } from './privacy/privacy-guard.js';
-import { runSecureRound, type DropPoint } from './secagg/secure-round.js';
+import { PrivacyGuard, type DistributedNoiseSettings, type PrivacyBudget } from './privacy/privacy-guard.js';
+import { distributedContribution, runSecureRound, type DropPoint } from './secagg/secure-round.js';
 
 /** Where a node keeps its privacy ledger unless told otherwise: beside its keys. */
 export const LEDGER_FILE = 'privacy-ledger.jsonl';
@@ -106,8 +106,11 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         const spec = toModelSpec(task.model);
         const training = task.training!;
         let dp = null;
+        let distributed = null;
         if (guard) {
-          const decision = guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps }, data.train.count);
+          // Under secagg+dp the noise is added to the clinic's share of the secure sum, not in DP-SGD.
+          const distributedFloor = task.secagg && task.dp ? { distributed: { contributors: task.secagg.minContributors } } : {};
+          const decision = guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps, ...distributedFloor }, data.train.count);
           // The coordinator holds the entry (and any it missed) before the update or the refusal counts.
           if (decision.entry) await guard.sync(client, clinicId);
           summary.privacySpent = guard.spent();
@@ -117,6 +120,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
             return false;
           }
           dp = decision.dp;
+          distributed = decision.distributed;
         } else if (task.dp) {
           log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: the study is differentially private and this node has no keystore to sign its privacy ledger with`);
           return false;
@@ -133,7 +137,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
           });
           return { result, delta: result.parameters.map((w, i) => w - global[i]!) };
         };
-        if (task.secagg) return secureRound(task, trainLocally);
+        if (task.secagg) return secureRound(task, trainLocally, distributed);
         const codec = await models.updateCodec(task);
         const { result, delta } = await trainLocally();
         try {
@@ -189,7 +193,11 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   };
 
   /** A secure-aggregation round: the update goes into the masked sum; losing the round is not the node's failure. */
-  const secureRound = async (task: Task__Output, trainLocally: () => Promise<{ result: { loss: number }; delta: Float32Array }>): Promise<boolean> => {
+  const secureRound = async (
+    task: Task__Output,
+    trainLocally: () => Promise<{ result: { loss: number }; delta: Float32Array }>,
+    distributed: DistributedNoiseSettings | null,
+  ): Promise<boolean> => {
     if (!options.keystore) {
       log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: secure aggregation needs the clinic's enrolled identity (a keystore)`);
       return false;
@@ -201,14 +209,15 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
       const outcome = await runSecureRound(client, options.keystore.identity, task, async () => {
         const { result, delta } = await trainLocally();
         loss = result.loss;
-        return { delta, weight: data.train.count };
+        return distributed ? distributedContribution(delta, distributed) : { delta, weight: data.train.count };
       }, dropAt);
       if (outcome.dropped) {
         log(`${clinicId}: round ${task.round} dropped out on purpose (${outcome.dropped}, simulated dropout)`);
         return false;
       }
       summary.trainedRounds++;
-      log(`${clinicId}: round ${task.round} trained (loss ${loss.toFixed(4)}) and securely aggregated with ${outcome.neighbours} neighbours${outcome.clipped > 0 ? `, ${outcome.clipped} values clipped to the study's range` : ''}`);
+      const noise = distributed ? `, distributed DP noise std ${distributed.noiseStd.toPrecision(4)} (floor ${distributed.contributors} clinics), epsilon so far ${summary.privacySpent!.epsilon.toFixed(4)}` : '';
+      log(`${clinicId}: round ${task.round} trained (loss ${loss.toFixed(4)}) and securely aggregated with ${outcome.neighbours} neighbours${outcome.clipped > 0 ? `, ${outcome.clipped} values clipped to the study's range` : ''}${noise}`);
     } catch (error) {
       // The clinic's own refusal of what the coordinator sent (a forged advert, a threshold too low, ...).
       if (error instanceof SecAggError) {

@@ -1,8 +1,10 @@
 import {
+  discreteGaussianNoise,
   fixedPointFor,
   MASKED_INPUT_CODEC,
   quantizeWeighted,
   SecAggClient,
+  SecAggError,
   wordsToBytes,
   type ClinicIdentity,
 } from '../../crypto/index.js';
@@ -10,6 +12,7 @@ import { advertToWire, neighboursFromWire, sealedFromWire, sealedToWire, secAggR
 import type { SecAggSpec__Output } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import type { FederationClient } from '../client/federation-client.js';
+import type { DistributedNoiseSettings } from '../privacy/privacy-guard.js';
 
 /** Where a simulated clinic stops answering in a secure round (tests and `cohort simulate --dropout`). */
 export type DropPoint = 'after-shares' | 'after-masked-input';
@@ -66,7 +69,34 @@ export async function runSecureRound(
   if (dropAt === 'after-masked-input') return { clipped, neighbours: view.peers.length, dropped: dropAt };
 
   const request = await client.secAggUnmaskRequest(stage);
+  // With every other clinic as a neighbour the clinic sees who is in the sum: if fewer clinics'
+  // noise would be in it than its noise was calibrated for, it does not help unmask.
+  const everyone = view.peers.length + 1 === task.participants;
+  if (addNoise && everyone && request.survivors.length + 1 < spec.minContributors) {
+    throw new SecAggError(`round ${roundId}: only ${request.survivors.length + 1} clinics' noise would be in the sum, fewer than the ${spec.minContributors} this clinic's noise was calibrated for: refused, nothing revealed`);
+  }
   const shares = protocol.reveal(request);
   await client.secAggRevealShares({ ...stage, shares: shares.map(shareToWire) });
   return { clipped, neighbours: view.peers.length, dropped: null };
+}
+
+/**
+ * secagg+dp: the update clipped to L2 norm C, weight 1 (a record count would scale the sensitivity),
+ * and this clinic's share of the discrete Gaussian noise, drawn in the fixed-point domain (its
+ * standard deviation times the scale), so the noise is exact integers that the masks cannot disturb.
+ */
+export function distributedContribution(delta: Float32Array, settings: DistributedNoiseSettings): SecureContribution {
+  let norm = 0;
+  for (const value of delta) norm += value * value;
+  norm = Math.sqrt(norm);
+  const factor = norm > settings.clipNorm ? settings.clipNorm / norm : 1;
+  return {
+    delta: delta.map((value) => value * factor),
+    weight: 1,
+    addNoise: (words, scale) => {
+      // The last word is the weight: it stays exact, so the coordinator divides by the true count.
+      const noise = discreteGaussianNoise(settings.noiseStd * scale, words.length - 1);
+      for (let i = 0; i < noise.length; i++) words[i] = (words[i]! + noise[i]!) >>> 0;
+    },
+  };
 }

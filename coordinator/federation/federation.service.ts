@@ -10,6 +10,8 @@ import { deriveSeed } from '../../common/random.js';
 import { initialParameters, parameterCount } from '../../common/model-spec.js';
 import {
   bytesToWords,
+  calibrateNoise,
+  DEFAULT_CONVENTION,
   ckksCodecName,
   CodecError,
   defaultDegree,
@@ -288,11 +290,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const threshold = settings.threshold ?? Math.floor(degree / 2) + 1;
     const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
     const participants = await this.clinics.findBy({ id: In(round.participants) });
-    // Under secagg+dp every clinic counts once (weight 1): a record count would scale its sensitivity.
-    const maxTotalWeight = study.dp ? n : participants.reduce((sum, c) => sum + c.numTrain, 0);
-    const spec: SecAggTerms = { threshold, degree, clipRange: settings.clipRange, maxTotalWeight, stageTimeoutMs: Math.round(settings.stageTimeoutS * 1000), minContributors: study.quorum };
+    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants),  stageTimeoutMs: Math.round(settings.stageTimeoutS * 1000), minContributors: study.quorum };
     try {
-      fixedPointFor(settings.clipRange, maxTotalWeight);
+      fixedPointFor(spec.clipRange, spec.maxTotalWeight);
       this.secagg.open(
         {
           round: secAggRoundId(study.id, round.number),
@@ -313,6 +313,20 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       throw refuse.precondition((error as Error).message);
     }
     return spec;
+  }
+
+  /**
+   * How updates are quantised. secagg: values clipped to the study's range, weighted by record
+   * counts. secagg+dp: every clinic counts once (a record count would scale its sensitivity), values
+   * bounded by the L2 clip, and the total-weight bound raised so the sum keeps room for the noise
+   * (8 standard deviations of the total, with the noise of every participant) within 32 bits.
+   */
+  private fixedPointTerms(study: StudyEntity, participants: ClinicEntity[]): { clipRange: number; maxTotalWeight: number } {
+    if (!study.dp) return { clipRange: study.secagg!.clipRange, maxTotalWeight: participants.reduce((sum, c) => sum + c.numTrain, 0) };
+    const n = participants.length;
+    const z = calibrateNoise(study.dp.targetEpsilon, 1, study.rounds, study.dp.delta, DEFAULT_CONVENTION).noiseMultiplier;
+    const totalNoiseInClips = 2 * z * Math.sqrt(n / Math.min(n, study.quorum));
+    return { clipRange: study.dp.clipNorm, maxTotalWeight: n + Math.ceil(8 * totalNoiseInClips) };
   }
 
   /** The round unmasked: its mean update goes through the strategy if enough clinics are in the sum. */
