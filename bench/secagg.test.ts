@@ -9,7 +9,7 @@ describe('SecAgg benchmark', () => {
   it('measures a small round with dropouts: exact message sizes, a checked sum, every step timed', async () => {
     const progress: string[] = [];
     report = await runSecAggBench({ clinics: 8, params: 500, dropout: 0.25, repeats: 1, onProgress: (line) => progress.push(line) });
-    expect(report).toMatchObject({ clinics: 8, params: 500, dropout: 0.25, dropped: 2, survivors: 6, degree: 6, threshold: 4, clip: 8, max_total_weight: 8000, repeats: 1, node_version: process.version });
+    expect(report).toMatchObject({ clinics: 8, params: 500, dropout: 0.25, dropped: 2, survivors: 6, degree: 7, threshold: 4, clip: 8, max_total_weight: 8000, repeats: 1, node_version: process.version });
     expect(progress).toHaveLength(2); // the warm-up and one timed round
     // Every clinic has 6 of the 7 others as neighbours: 2 dropouts always leave it 4, the threshold.
     expect(report.dropout_abort_fraction).toBe(0);
@@ -58,7 +58,7 @@ describe('SecAgg benchmark', () => {
 
   it('formats the report as tables naming every message and party', () => {
     const text = formatSecAggBench(report);
-    expect(text).toMatch(/^SecAgg\+ vs plaintext: 500 parameters, 8 clinics, 2 dropped after sharing keys \(dropout 0.25\), degree 6, threshold 4, median of 1 rounds/);
+    expect(text).toMatch(/^SecAgg\+ vs plaintext: 500 parameters, 8 clinics, 2 dropped after sharing keys \(dropout 0.25\), degree 7, threshold 4, median of 1 rounds/);
     for (const row of ['compute only', 'SecAggAdvert', 'SecAggShareKeysRequest', 'masked input (UploadUpdate, secagg-u32)', 'SecAggReveal', 'clinic sends, all of it',
       'coordinator sends the clinic', 'clinic, one whole round', 'coordinator, whole round', 'reveals / unmask', 'every clinic + coordinator', 'in all 2 rounds']) {
       expect(text).toContain(row);
@@ -75,7 +75,7 @@ describe('SecAgg benchmark', () => {
   });
 
   it('refuses a dropout every round would abort, and nonsense sizes', async () => {
-    // Half of 8 clinics at degree 6: some clinic always keeps fewer than 4 surviving neighbours.
+    // Half of 8 clinics with all pairs joined (degree 7): some clinic always keeps fewer than 4 surviving neighbours.
     await expect(runSecAggBench({ clinics: 8, params: 10, dropout: 0.5 })).rejects.toThrow('with 4 of 8 clinics dropping, none of 10000 random dropout sets leaves every clinic 4 surviving neighbours');
     await expect(runSecAggBench({ clinics: 2 })).rejects.toThrow('clinics must be a whole number >= 3 (secure aggregation needs 3), got 2');
     await expect(runSecAggBench({ params: 0 })).rejects.toThrow('params must be a positive integer, got 0');

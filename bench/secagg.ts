@@ -21,7 +21,7 @@ import { plainFloat32Codec } from '../crypto/codec/plain.js';
 import { createIdentity, type ClinicIdentity } from '../crypto/identity/index.js';
 import {
   bytesToWords,
-  defaultDegree,
+  degreeForDropout,
   dequantizeSum,
   fixedPointFor,
   MASKED_INPUT_CODEC,
@@ -208,7 +208,7 @@ export async function runSecAggBench(options: SecAggBenchOptions = {}): Promise<
 
   const random = seededRandom(seed);
   const ids = Array.from({ length: clinics }, (_, i) => `clinic-${String(i).padStart(3, '0')}`);
-  const degree = defaultDegree(clinics);
+  const degree = degreeForDropout(clinics, dropout);
   const threshold = Math.floor(degree / 2) + 1;
   const { dropped, abortFraction } = drawDropouts(ids, degree, threshold, Math.round(dropout * clinics), random);
   const setup: Setup = {

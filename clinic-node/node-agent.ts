@@ -64,6 +64,8 @@ export interface NodeSummary {
   lastModel: { studyId: string; version: number; parameters: Float32Array } | null;
   /** Rounds this clinic refused (privacy budget or policy), as its ledger records them. */
   refusedRounds: number;
+  /** Secure-aggregation rounds this node left on purpose (simulated dropout). */
+  droppedRounds: number;
   /** Total epsilon of the clinic's ledger at its cap's δ when the node stopped; null without a budget. */
   privacySpent: { epsilon: number; delta: number } | null;
 }
@@ -88,7 +90,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   await learner.ready();
   const client = new FederationClient(options.coordinator);
   const models = new GlobalModels(client, clinicId, options.keystore ?? null);
-  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null, refusedRounds: 0, privacySpent: spent ?? null };
+  const summary: NodeSummary = { clinicId, trainedRounds: 0, evaluations: 0, studyStatus: null, lastModel: null, refusedRounds: 0, droppedRounds: 0, privacySpent: spent ?? null };
 
   const register = () =>
     client.register({
@@ -212,6 +214,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         return distributed ? distributedContribution(delta, distributed) : { delta, weight: data.train.count };
       }, dropAt);
       if (outcome.dropped) {
+        summary.droppedRounds++;
         log(`${clinicId}: round ${task.round} dropped out on purpose (${outcome.dropped}, simulated dropout)`);
         return false;
       }

@@ -44,6 +44,8 @@ export interface SimulationReport extends RunReport {
   /** Rounds each clinic refused (its budget would have been passed); only when some were. */
   refused_rounds?: { site: string; rounds: number }[];
   rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
+  /** Secure-aggregation rounds each clinic dropped out of (simulated dropout); only with --dropout. */
+  dropped_rounds?: { site: string; rounds: number }[];
 }
 
 export interface SimulationOptions {
@@ -160,6 +162,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         privacy_spent: nodes.map((node, i) => ({ site: sites[i]!, epsilon: node.privacySpent!.epsilon, delta: node.privacySpent!.delta })),
         ...(nodes.some((node) => node.refusedRounds > 0) && { refused_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.refusedRounds })) }),
       }),
+      ...(dropout > 0 && { dropped_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.droppedRounds })) }),
       elapsed_s: (Date.now() - started) / 1000,
     };
   } finally {

@@ -14,7 +14,7 @@ import {
   DEFAULT_CONVENTION,
   ckksCodecName,
   CodecError,
-  defaultDegree,
+  degreeForDropout,
   dequantizeSum,
   fixedPointFor,
   MASKED_INPUT_CODEC,
@@ -46,7 +46,7 @@ import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
-import type { StudyConfig } from '../studies/study-config.js';
+import { DEFAULT_SECAGG, type StudyConfig } from '../studies/study-config.js';
 import type { FederationEvent } from './federation-events.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { SecAggRounds } from './secagg-rounds.js';
@@ -286,7 +286,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async openSecAgg(study: StudyEntity, round: RoundEntity): Promise<SecAggTerms> {
     const settings = study.secagg!;
     const n = round.participants.length;
-    const degree = Math.min(settings.degree ?? defaultDegree(n), n - 1);
+    const degree = Math.min(settings.degree ?? degreeForDropout(n, settings.expectedDropout ?? DEFAULT_SECAGG.expectedDropout), n - 1);
     const threshold = settings.threshold ?? Math.floor(degree / 2) + 1;
     const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
     const participants = await this.clinics.findBy({ id: In(round.participants) });

@@ -32,15 +32,20 @@ export const securelyAggregates = (privacy: PrivacyMode) => privacy === 'secagg'
 export interface SecAggSettings {
   /** Each update value is clipped to [-clipRange, clipRange] before fixed-point quantisation. Default 8 (as Flower's SecAgg+). */
   clipRange: number;
-  /** Neighbours per clinic; null: SecAgg+'s 2·ceil(log2 n), which joins every pair below about 12 clinics. Default null. */
+  /**
+   * Neighbours per clinic; null: the smallest that survives `expectedDropout` (a round fails with
+   * probability below 1e-6), never below SecAgg+'s 2·ceil(log2 n); all pairs for small consortia. Default null.
+   */
   degree: number | null;
   /** Shares needed to reconstruct a secret; null: just over half of the neighbours. Must be more than half. Default null. */
   threshold: number | null;
   /** Seconds each key stage (adverts, shares, unmasking) waits for its clinics. Default 30. */
   stageTimeoutS: number;
+  /** The share of clinics a round should survive losing, when the degree is chosen for it. Default 0.1. */
+  expectedDropout: number;
 }
 
-export const DEFAULT_SECAGG: SecAggSettings = { clipRange: 8, degree: null, threshold: null, stageTimeoutS: 30 };
+export const DEFAULT_SECAGG: SecAggSettings = { clipRange: 8, degree: null, threshold: null, stageTimeoutS: 30, expectedDropout: 0.1 };
 
 /** Differential privacy of a study with privacy `dp` or `he+dp` (patient-level DP-SGD at each clinic). */
 export interface DpSettings {
@@ -197,7 +202,9 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     degree: secaggField.integer('degree', 2) ?? DEFAULT_SECAGG.degree,
     threshold: secaggField.integer('threshold', 2) ?? DEFAULT_SECAGG.threshold,
     stageTimeoutS: secaggField.positive('stageTimeoutS') ?? DEFAULT_SECAGG.stageTimeoutS,
+    expectedDropout: secaggField.positive('expectedDropout') ?? DEFAULT_SECAGG.expectedDropout,
   };
+  if (!(secagg.expectedDropout < 0.5)) problems.push(`secagg.expectedDropout must be below 0.5 (more than half of every neighbourhood must survive), got ${secagg.expectedDropout}`);
   if (privacy && raw['secagg'] !== undefined && !securelyAggregates(privacy)) problems.push(`secagg settings need privacy "secagg" or "secagg+dp", the study's privacy is "${privacy}"`);
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;

@@ -41,5 +41,5 @@ export {
   type ShareKind,
   type SignedShare,
 } from './messages.js';
-export { defaultDegree, neighbourGraph } from './neighbours.js';
+export { defaultDegree, degreeForDropout, neighbourGraph } from './neighbours.js';
 export { combineShares, FIELD_PRIME, ShamirError, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';

@@ -28,3 +28,30 @@ export function defaultDegree(n: number): number {
   const degree = 2 * Math.ceil(Math.log2(Math.max(2, n)));
   return degree >= n - 1 ? n - 1 : degree;
 }
+
+/**
+ * The smallest degree at which a round, losing each clinic independently with probability
+ * `dropout`, still leaves every clinic more than half of its neighbours (the threshold t = k/2 + 1
+ * that keeps both kinds of a clinic's shares out of any one party's reach) with probability at least
+ * 1 - `failureProbability` (union bound over the n clinics); never below SecAgg+'s 2·ceil(log2 n),
+ * and every pair (n - 1) when nothing smaller will do.
+ */
+export function degreeForDropout(n: number, dropout: number, failureProbability = 1e-6): number {
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`the dropout rate must be in [0, 1), got ${dropout}`);
+  for (let k = defaultDegree(n); k < n - 1; k += 2) {
+    if (n * binomialBelow(k, 1 - dropout, Math.floor(k / 2) + 1) <= failureProbability) return k;
+  }
+  return n - 1;
+}
+
+/** P(X < t) for X ~ Binomial(k, p), summed in log space. */
+function binomialBelow(k: number, p: number, t: number): number {
+  if (p === 1) return 0;
+  let logChoose = 0;
+  let total = 0;
+  for (let j = 0; j < t; j++) {
+    if (j > 0) logChoose += Math.log((k - j + 1) / j);
+    total += Math.exp(logChoose + j * Math.log(p) + (k - j) * Math.log1p(-p));
+  }
+  return total;
+}

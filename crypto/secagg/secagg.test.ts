@@ -7,7 +7,7 @@ import { dequantizeSum, fixedPointFor, quantizeWeighted } from './fixed-point.js
 import { createAdvert, openShares, sealShares, signShare, verifyAdvert, type SignedShare } from './messages.js';
 import { SecAggClient } from './client-round.js';
 import { SecAggServer, type SecAggRoundError } from './server-round.js';
-import { defaultDegree, neighbourGraph } from './neighbours.js';
+import { defaultDegree, degreeForDropout, neighbourGraph } from './neighbours.js';
 import { combineShares, FIELD_PRIME, shareValueBytes, shareValueFromBytes, splitSecret, type Share } from './shamir.js';
 
 const secret = () => new Uint8Array(randomBytes(32));
@@ -64,6 +64,35 @@ describe('the SecAgg+ neighbour graph', () => {
     expect(defaultDegree(100)).toBe(14);
     expect(defaultDegree(4)).toBe(3);
     expect(neighbourGraph(['a', 'b', 'c', 'd'], 3).get('a')).toEqual(['b', 'c', 'd']);
+  });
+
+  it('is wide enough for the expected dropout: a majority of every neighbourhood survives', () => {
+    expect(degreeForDropout(4, 0.1)).toBe(3);
+    expect(degreeForDropout(1000, 0)).toBe(defaultDegree(1000));
+    // A majority of 98 neighbours is not safe enough at 30% dropout: every pair it is.
+    expect(degreeForDropout(100, 0.3)).toBe(99);
+    const k = degreeForDropout(300, 0.3);
+    expect(k % 2).toBe(0);
+    expect(k).toBeGreaterThan(defaultDegree(300));
+    expect(k).toBeLessThan(299);
+    // Monte Carlo of the property it promises: 300 random rounds losing 30% of 300 clinics, none
+    // leaves a clinic with fewer than k/2 + 1 live neighbours (the bound allows 1e-6 per round).
+    const order = Array.from({ length: 300 }, (_, i) => `c${i}`);
+    const graph = neighbourGraph(order, k);
+    const threshold = Math.floor(k / 2) + 1;
+    let failed = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const dropped = new Set(order.filter(() => Math.random() < 0.3));
+      if (order.some((id) => graph.get(id)!.filter((p) => !dropped.has(p)).length < threshold)) failed++;
+    }
+    expect(failed).toBe(0);
+    // The SecAgg+ log degree alone fails most such rounds.
+    const thin = neighbourGraph(order, defaultDegree(300));
+    const thinThreshold = Math.floor(defaultDegree(300) / 2) + 1;
+    const lost = Array.from({ length: 200 }, () => new Set(order.filter(() => Math.random() < 0.3))).filter((dropped) =>
+      order.some((id) => thin.get(id)!.filter((p) => !dropped.has(p)).length < thinThreshold),
+    ).length;
+    expect(lost).toBeGreaterThan(100);
   });
 });
 
