@@ -205,7 +205,8 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
       return false;
     }
     const dropout = options.secAggDropout;
-    const dropAt = dropout && (task.training?.seed ?? 0) / 2 ** 32 < dropout.probability ? dropout.at : null;
+    // Training seeds are uniform in 0..2^31-1.
+    const dropAt = dropout && (task.training?.seed ?? 0) / 2 ** 31 < dropout.probability ? dropout.at : null;
     let loss = 0;
     try {
       const outcome = await runSecureRound(client, options.keystore.identity, task, async () => {
