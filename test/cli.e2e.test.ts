@@ -63,7 +63,9 @@ describe('cohort CLI', () => {
     const badPair = await cohort(['simulate', '--privacy', 'dp', '--clinic-budget', 'va']);
     expect(badPair).toMatchObject({ code: 2, stderr: expect.stringContaining('--clinic-budget takes site=epsilon pairs separated by commas, got "va"') });
     const noDp = await cohort(['simulate', '--target-epsilon', '1']);
-    expect(noDp).toMatchObject({ code: 1, stderr: expect.stringContaining('dp settings need privacy "dp" or "he+dp", the study\'s privacy is "none"') });
+    expect(noDp).toMatchObject({ code: 1, stderr: expect.stringContaining('dp settings need privacy "dp", "he+dp" or "secagg+dp", the study\'s privacy is "none"') });
+    const badDropout = await cohort(['simulate', '--privacy', 'secagg', '--dropout', '1.5']);
+    expect(badDropout).toMatchObject({ code: 2, stderr: expect.stringContaining('--dropout takes a probability in [0, 1), got "1.5"') });
     const missingData = await cohort(['simulate', '--data-dir', '/nonexistent']);
     expect(missingData.code).toBe(1);
     expect(missingData.stderr).toContain('missing data file processed.cleveland.data: looked in /nonexistent/uci-heart-disease and /nonexistent');
