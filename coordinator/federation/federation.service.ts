@@ -290,7 +290,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const threshold = settings.threshold ?? Math.floor(degree / 2) + 1;
     const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
     const participants = await this.clinics.findBy({ id: In(round.participants) });
-    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants),  stageTimeoutMs: Math.round(settings.stageTimeoutS * 1000), minContributors: study.quorum };
+    const stageTimeoutMs = Math.round(settings.stageTimeoutS * 1000);
+    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants), stageTimeoutMs, minContributors: study.quorum };
     try {
       fixedPointFor(spec.clipRange, spec.maxTotalWeight);
       this.secagg.open(
@@ -301,7 +302,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
           threshold,
           words: parameterCount(study.model) + 1,
           signKeys: new Map(round.participants.map((id) => [id, cards.get(id)!])),
-          stageTimeoutMs: Math.round(settings.stageTimeoutS * 1000),
+          stageTimeoutMs,
         },
         {
           run: (work) => this.serial(study.id, work),
@@ -441,7 +442,6 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       );
     }
     const numParameters = parameterCount(study.model);
-    if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number), header.clinicId, header.totalBytes / 4);
     const expectedBytes = study.encryption
       ? (await this.encrypted.context(study.encryption.parameterSet)).updateBytes(numParameters)
       : study.secagg
@@ -452,6 +452,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
         `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${codec}), the header declares ${header.totalBytes} bytes`,
       );
     }
+    // The protocol's own view: has this clinic shared keys, and not sent its masked input yet?
+    if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number), header.clinicId, numParameters + 1);
   }
 
   /** The round is open, asked this clinic, and holds no update from it yet. */
