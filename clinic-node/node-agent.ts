@@ -160,8 +160,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
           log(`${clinicId}: round ${task.round} trained (${training.localSteps} steps, loss ${result.loss.toFixed(4)}${privacy}) and sent`);
         } catch (error) {
           // A round that closed while we trained (deadline) is not an error of this node.
-          const code = (error as ServiceError).code;
-          if (code !== status.FAILED_PRECONDITION && code !== status.ALREADY_EXISTS) throw error;
+          if (!roundMovedOn(error)) throw error;
           log(`${clinicId}: round ${task.round} update not taken: ${(error as ServiceError).details}`);
         }
         return false;
@@ -228,8 +227,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         log(`${clinicId}: round ${task.round} secure aggregation refused: ${error.message}`);
         return false;
       }
-      const code = (error as ServiceError).code;
-      if (code !== status.FAILED_PRECONDITION && code !== status.ALREADY_EXISTS) throw error;
+      if (!roundMovedOn(error)) throw error;
       log(`${clinicId}: round ${task.round} secure aggregation left: ${(error as ServiceError).details}`);
     }
     return false;
@@ -254,6 +252,12 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
     await models.close();
     client.close();
   }
+}
+
+/** The coordinator's answer when a round went on without this node (closed, failed, already has its update): not the node's error. */
+function roundMovedOn(error: unknown): boolean {
+  const code = (error as ServiceError).code;
+  return code === status.FAILED_PRECONDITION || code === status.ALREADY_EXISTS;
 }
 
 /** Handles tasks strictly in order; resolves true when `handle` says stop, false when the stream ends. */

@@ -31,8 +31,8 @@ export function deriveSeed(base: number, ...labels: (string | number)[]): number
   return seededRandom(h).int(0x7fffffff);
 }
 
-/** Fisher-Yates shuffle of 0..n-1. */
-export function permutation(n: number, random: SeededRandom): number[] {
+/** Fisher-Yates shuffle of 0..n-1, from any source of uniform integers (seeded, or a CSPRNG). */
+export function permutation(n: number, random: Pick<SeededRandom, 'int'>): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = random.int(i + 1);

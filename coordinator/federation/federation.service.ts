@@ -478,8 +478,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return this.serial(header.studyId, async () => {
       const study = await this.studies.findOneByOrFail({ id: header.studyId });
       const numParameters = parameterCount(study.model);
-      if (study.secagg) return this.acceptMaskedInput(study, header, payload);
-      if (!study.encryption) {
+      if (!study.encryption && !study.secagg) {
         try {
           PLAIN.decode(payload, numParameters);
         } catch (error) {
@@ -490,6 +489,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
       await this.checkRoundAccepts(study, round, header.clinicId);
       const roundKey = { studyId: study.id, round: round.number };
+      const secAggRound = secAggRoundId(study.id, round.number);
+      // A masked input is stored (alone it reveals nothing), then added to the round's secure sum.
+      if (study.secagg) this.secagg.checkMaskedInput(secAggRound, header.clinicId, numParameters + 1);
       if (study.encryption) {
         // Checked as ciphertext and summed before it is stored; if storing fails the sum is dropped
         // and rebuilt from what the database holds.
@@ -504,26 +506,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       }
       const received = await this.updates.countBy({ studyId: study.id, round: round.number });
       this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
-      await this.closeIfAnswered(study, round);
+      // Secure aggregation: the last masked input closes the stage, and unmasking closes the round.
+      if (study.secagg) await this.secagg.maskedInput(secAggRound, header.clinicId, bytesToWords(payload));
+      else await this.closeIfAnswered(study, round);
       return received;
     });
-  }
-
-  /**
-   * A masked input: checked against the round's protocol state, stored (it reveals nothing alone),
-   * then added to the round's sum; the last one closes the masked-input stage.
-   */
-  private async acceptMaskedInput(study: StudyEntity, header: UpdateHeader__Output, payload: Buffer): Promise<number> {
-    const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
-    await this.checkRoundAccepts(study, round, header.clinicId);
-    const roundId = secAggRoundId(study.id, round.number);
-    const words = bytesToWords(payload);
-    this.secagg.checkMaskedInput(roundId, header.clinicId, words.length);
-    await this.storeUpdate(header, payload);
-    const received = await this.updates.countBy({ studyId: study.id, round: round.number });
-    this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: 0, received, expected: round.participants.length });
-    await this.secagg.maskedInput(roundId, header.clinicId, words);
-    return received;
   }
 
   /** A clinic declined a round in its signed ledger: the round stops waiting for it. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { refuse } from '../../common/errors.js';
+import { permutation } from '../../common/random.js';
 import {
   SecAggRoundError,
   SecAggServer,
@@ -272,12 +273,7 @@ function guard(work: () => void): void {
   }
 }
 
-/** The clinics in a uniformly random order (Fisher-Yates from the CSPRNG): the coordinator announces it, no clinic picks its place. */
+/** The clinics in a uniformly random order from the CSPRNG: the coordinator announces it, no clinic picks its place. */
 function shuffle(ids: readonly string[]): string[] {
-  const order = [...ids];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+  return permutation(ids.length, { int: (n) => randomInt(n) }).map((i) => ids[i]!);
 }
