@@ -2,9 +2,10 @@
 /**
  * `cohort`: one binary for every role.
  *
- *   cohort coordinator [--study FILE | study flags] [--grpc-port 50051] [--http-port 8080] [--db FILE] [--operator-token T]
- *   cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--data-dir DIR] [--keystore DIR]
+ *   cohort coordinator (--tls-cert F --tls-key F [--tls-ca F --mtls] | --insecure) [--study FILE | study flags] [--db FILE] ...
+ *   cohort node --coordinator HOST:PORT --keystore DIR --site NAME (--tls-ca F [--tls-cert F --tls-key F] | --insecure) ...
  *   cohort simulate --dataset fed-heart-disease [--strategy fedavg] [--rounds N] [--seed S] [--json]
+ *   cohort clinic enrol|revoke|list ...                          the operator admits and removes clinics (clinic-command.ts)
  *   cohort keys init|card|pin|enrol|generate|fetch|status ...   key custody for privacy he (keys-command.ts)
  *   cohort privacy epsilon|noise ...                             the DP accountant (privacy-command.ts)
  *   cohort audit verify|report ...                               privacy ledgers, for auditors (audit-command.ts)
@@ -21,9 +22,11 @@ import { Keystore } from '../clinic-node/keys/index.js';
 import { conventionByName, DEFAULT_CONVENTION } from '../crypto/index.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { BENCH_USAGE, benchCommand } from './bench-command.js';
+import { CLINIC_USAGE, clinicCommand } from './clinic-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { PRIVACY_USAGE, privacyCommand } from './privacy-command.js';
 import { printReport } from './report.js';
+import { clientCredentials, CLIENT_TLS_USAGE, SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE, TLS_FLAGS } from './connection-flags.js';
 import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
 
 const USAGE = `usage:
@@ -34,13 +37,16 @@ const USAGE = `usage:
                   [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
                   [--baseline pooled|local] [--data-dir DIR] [--json]
   cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
+                     ${SERVER_TLS_USAGE}
                      [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
-                     [--operator-token T (default COHORT_OPERATOR_TOKEN; without one, HTTP enrolment is off)]
-                     [--auditor-token T (default COHORT_AUDITOR_TOKEN; without one, the audit endpoints are off)]
-  cohort node --coordinator HOST:PORT --site NAME [--dataset fed-heart-disease] [--clinic-id ID] [--data-dir DIR]
-              [--keystore DIR (needed for he and dp studies; clinic id defaults to the keystore's)] [--exit-when-done]
+                     [--operator-token T (default COHORT_OPERATOR_TOKEN; enrols clinics, defines studies, reads)]
+                     [--auditor-token T (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
+  cohort node --coordinator HOST:PORT --keystore DIR (its identity must be enrolled) --site NAME
+              ${CLIENT_TLS_USAGE}
+              [--dataset fed-heart-disease] [--data-dir DIR] [--exit-when-done]
               [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--accountant ${DEFAULT_CONVENTION}]
+${CLINIC_USAGE}
 ${KEYS_USAGE}
 ${PRIVACY_USAGE}
 ${AUDIT_USAGE}
@@ -58,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
       return coordinatorCommand(rest);
     case 'node':
       return nodeCommand(rest);
+    case 'clinic':
+      return clinicCommand(rest);
     case 'keys':
       return keysCommand(rest);
     case 'bench':
@@ -135,6 +143,7 @@ async function coordinatorCommand(args: string[]): Promise<number> {
       db: { type: 'string' },
       'operator-token': { type: 'string' },
       'auditor-token': { type: 'string' },
+      ...SERVER_TLS_FLAGS,
     },
     strict: true,
   });
@@ -159,12 +168,14 @@ async function coordinatorCommand(args: string[]): Promise<number> {
     database: values.db,
     operatorToken: values['operator-token'], // unset: startCoordinator reads COHORT_OPERATOR_TOKEN
     auditorToken: values['auditor-token'], // likewise COHORT_AUDITOR_TOKEN
+    tls: serverTls(values),
+    insecure: values.insecure === true,
   });
   console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
   console.log(
     coordinator.options.operatorToken
-      ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort keys enrol)`
-      : 'enrolment over HTTP is off (no --operator-token or COHORT_OPERATOR_TOKEN)',
+      ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort clinic enrol)`
+      : 'operator HTTP (enrolment, studies) is off (no --operator-token or COHORT_OPERATOR_TOKEN)',
   );
   console.log(
     coordinator.options.auditorToken
@@ -190,10 +201,10 @@ async function nodeCommand(args: string[]): Promise<number> {
       coordinator: { type: 'string' },
       dataset: { type: 'string', default: 'fed-heart-disease' },
       site: { type: 'string' },
-      'clinic-id': { type: 'string' },
       'data-dir': { type: 'string' },
       'exit-when-done': { type: 'boolean' },
       keystore: { type: 'string' },
+      ...TLS_FLAGS,
       'budget-epsilon': { type: 'string' },
       'budget-delta': { type: 'string' },
       ledger: { type: 'string' },
@@ -202,6 +213,8 @@ async function nodeCommand(args: string[]): Promise<number> {
     strict: true,
   });
   if (!values.coordinator) throw new UsageError('--coordinator HOST:PORT is required');
+  if (!values.keystore) throw new UsageError('--keystore DIR is required: the clinic signs every call with its enrolled identity (cohort keys init)');
+  const credentials = clientCredentials(values);
   if ((values['budget-epsilon'] === undefined) !== (values['budget-delta'] === undefined)) {
     throw new UsageError('a privacy budget needs both --budget-epsilon and --budget-delta');
   }
@@ -223,8 +236,8 @@ async function nodeCommand(args: string[]): Promise<number> {
     coordinator: values.coordinator,
     dataset: values.dataset,
     site: values.site,
-    clinicId: values['clinic-id'],
-    keystore: values.keystore === undefined ? undefined : Keystore.open(values.keystore),
+    keystore: Keystore.open(values.keystore),
+    credentials,
     budget,
     ledgerPath: values.ledger,
     data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },

@@ -3,19 +3,21 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './study-flags.js';
 
 /** Strict flags: `required` maps each required flag to its placeholder for the error message. */
-export function flags<K extends string, O extends Record<string, { type: 'string' | 'boolean' }> = {}>(
+export function flags<K extends string, O extends Record<string, { readonly type: 'string' | 'boolean' }> = {}>(
   args: string[],
   required: Record<K, string>,
   optional?: O,
-): Record<K, string> & { [P in keyof O]?: string } {
+): Record<K, string> & OptionalValues<O> {
   const options: Record<string, { type: 'string' | 'boolean' }> = { ...optional };
   for (const name of Object.keys(required)) options[name] = { type: 'string' };
   const { values } = parseArgs({ args, options, strict: true });
   for (const [name, placeholder] of Object.entries(required) as [string, string][]) {
     if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`--${name} ${placeholder} is required`);
   }
-  return values as Record<K, string> & { [P in keyof O]?: string };
+  return values as Record<K, string> & OptionalValues<O>;
 }
+
+type OptionalValues<O extends Record<string, { readonly type: 'string' | 'boolean' }>> = { [P in keyof O]?: O[P]['type'] extends 'boolean' ? boolean : string };
 
 export function endpoint(base: string, path: string): string {
   let url: URL;
@@ -50,6 +52,12 @@ export async function http(url: string, init?: RequestInit): Promise<unknown> {
     throw new Error(`${init?.method ?? 'GET'} ${url}: ${response.status} ${response.statusText}${said ? `: ${said}` : ''}`);
   }
   return body;
+}
+
+/** Request options carrying a bearer token; `missing` is the usage error when there is none. */
+export function bearer(token: string | undefined, missing: string): RequestInit {
+  if (!token) throw new UsageError(missing);
+  return { headers: { authorization: `Bearer ${token}` } };
 }
 
 export function table(rows: string[][]): string {

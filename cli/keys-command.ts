@@ -2,7 +2,7 @@
  * `cohort keys ...`: key custody for encrypted studies (privacy `he`), in the order it happens.
  *
  *   at each clinic, once:   keys init     creates the clinic's keystore and card
- *   at the operator:        keys enrol    enrols a clinic's card at the coordinator (operator token)
+ *   at the operator:        clinic enrol  enrols a clinic's card at the coordinator (operator token; `keys enrol` too)
  *   at clinics (optional):  keys pin      pins a peer's card received out of band, before any ceremony
  *   at one clinic a study:  keys generate the key ceremony: a study key sealed to every enrolled clinic
  *   at the other clinics:   keys fetch    receives the study key (nodes also do this themselves)
@@ -15,19 +15,22 @@ import { join } from 'node:path';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore, obtainStudyKey } from '../clinic-node/keys/index.js';
 import { cardFromJson, cardToJson, equalBytes, fingerprint, IdentityError, type ClinicCard } from '../crypto/index.js';
-import { endpoint, flags, http, table } from './http-helpers.js';
+import { enrolClinic } from './clinic-command.js';
+import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from './connection-flags.js';
+import { bearer, endpoint, flags, http, table } from './http-helpers.js';
 import { UsageError } from './study-flags.js';
 
 export const KEYS_USAGE = `  cohort keys init --keystore DIR --clinic-id ID         create a clinic's keystore; prints its card and fingerprint
   cohort keys card --keystore DIR                        print the clinic's card (public; for the operator)
   cohort keys pin --keystore DIR --card FILE             pin a peer clinic's card received out of band
-  cohort keys enrol --coordinator-url URL --card FILE [--operator-token T]
-                                                         enrol a clinic's card (token default: COHORT_OPERATOR_TOKEN)
-  cohort keys generate --keystore DIR --coordinator HOST:PORT --study ID
+  cohort keys enrol ...                                  the same as cohort clinic enrol
+  cohort keys generate --keystore DIR --coordinator HOST:PORT --study ID ${CLIENT_TLS_USAGE}
                                                          key ceremony: seal a new study key to every enrolled clinic
-  cohort keys fetch --keystore DIR --coordinator HOST:PORT --study ID
+  cohort keys fetch --keystore DIR --coordinator HOST:PORT --study ID ${CLIENT_TLS_USAGE}
                                                          receive the study key sealed to this clinic
-  cohort keys status --coordinator-url URL --study ID    which clinics hold the study's key`;
+  cohort keys status --coordinator-url URL --study ID [--token T]
+                                                         which clinics hold the study's key (operator or auditor token,
+                                                         default COHORT_OPERATOR_TOKEN)`;
 
 type Print = (line: string) => void;
 
@@ -42,7 +45,7 @@ export async function keysCommand(args: string[], print: Print = (line) => conso
       return pin(rest, print);
     case 'enrol':
     case 'enroll':
-      return enrol(rest, print);
+      return enrolClinic(rest, print); // the operator's `cohort clinic enrol`, kept here beside the ceremony it precedes
     case 'generate':
       return generate(rest, print);
     case 'fetch':
@@ -98,24 +101,6 @@ function pin(args: string[], print: Print): number {
 
 // ---- at the operator: enrolment and status over HTTP ---------------------------------------------
 
-async function enrol(args: string[], print: Print): Promise<number> {
-  const values = flags(args, { 'coordinator-url': 'URL', card: 'FILE' }, { 'operator-token': { type: 'string' } });
-  const token = values['operator-token'] ?? process.env['COHORT_OPERATOR_TOKEN'];
-  if (!token) throw new UsageError('--operator-token (or COHORT_OPERATOR_TOKEN) is required to enrol a clinic');
-  const card = readCard(values.card);
-  const url = endpoint(values['coordinator-url'], '/clinics/enrolled');
-  const result = (await http(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(cardToJson(card)),
-  })) as { clinicId: string; fingerprint: string; created: boolean };
-  if (result.fingerprint !== fingerprint(card)) {
-    throw new Error(`the coordinator reports fingerprint ${result.fingerprint} for ${card.clinicId}, the card has ${fingerprint(card)}`);
-  }
-  print(result.created ? `enrolled ${result.clinicId}, fingerprint ${result.fingerprint}` : `${result.clinicId} was already enrolled with these keys, fingerprint ${result.fingerprint}`);
-  return 0;
-}
-
 interface KeyStatus {
   studyId: string;
   keyId: string | null;
@@ -125,10 +110,11 @@ interface KeyStatus {
 }
 
 async function status(args: string[], print: Print): Promise<number> {
-  const values = flags(args, { 'coordinator-url': 'URL', study: 'ID' });
+  const values = flags(args, { 'coordinator-url': 'URL', study: 'ID' }, { token: { type: 'string' } });
+  const init = bearer(values.token ?? process.env['COHORT_OPERATOR_TOKEN'], 'reading key status needs the operator or auditor token: --token (or COHORT_OPERATOR_TOKEN)');
   const study = encodeURIComponent(values.study);
-  const keys = (await http(endpoint(values['coordinator-url'], `/studies/${study}/keys`))) as KeyStatus;
-  const enrolled = ((await http(endpoint(values['coordinator-url'], '/clinics/enrolled'))) as { clinicId: string }[]).map((c) => c.clinicId);
+  const keys = (await http(endpoint(values['coordinator-url'], `/studies/${study}/keys`), init)) as KeyStatus;
+  const enrolled = ((await http(endpoint(values['coordinator-url'], '/clinics/enrolled'), init)) as { clinicId: string }[]).map((c) => c.clinicId);
   if (!keys.keyId) {
     print(`study ${keys.studyId}: no key yet (one clinic runs \`cohort keys generate\`); ${enrolled.length} clinics enrolled`);
     return 0;
@@ -144,9 +130,9 @@ async function status(args: string[], print: Print): Promise<number> {
 // ---- at the clinic: the key ceremony over gRPC ---------------------------------------------------
 
 async function generate(args: string[], print: Print): Promise<number> {
-  const values = flags(args, { keystore: 'DIR', coordinator: 'HOST:PORT', study: 'ID' });
+  const values = flags(args, { keystore: 'DIR', coordinator: 'HOST:PORT', study: 'ID' }, TLS_FLAGS);
   const keystore = Keystore.open(values.keystore);
-  const result = await withClient(values.coordinator, (client) => generateStudyKey(client, keystore, values.study));
+  const result = await withClient(values, keystore, (client) => generateStudyKey(client, keystore, values.study));
   print(`study ${result.studyId}: key ${result.keyId} (parameter set ${result.parameterSet}) generated by ${keystore.clinicId}, sealed to ${result.recipients.length} clinics:`);
   const rows = result.recipients.map((r) => [
     r.clinicId,
@@ -158,7 +144,7 @@ async function generate(args: string[], print: Print): Promise<number> {
 }
 
 async function fetchKey(args: string[], print: Print): Promise<number> {
-  const values = flags(args, { keystore: 'DIR', coordinator: 'HOST:PORT', study: 'ID' });
+  const values = flags(args, { keystore: 'DIR', coordinator: 'HOST:PORT', study: 'ID' }, TLS_FLAGS);
   const keystore = Keystore.open(values.keystore);
   const held = keystore.studyKey(values.study);
   if (held) {
@@ -166,7 +152,7 @@ async function fetchKey(args: string[], print: Print): Promise<number> {
     return 0;
   }
   const before = new Set(keystore.pinnedClinics());
-  const key = await withClient(values.coordinator, (client) => obtainStudyKey(client, keystore, values.study));
+  const key = await withClient(values, keystore, (client) => obtainStudyKey(client, keystore, values.study));
   print(`study ${key.studyId}: key ${key.keyId} (parameter set ${key.parameterSet}) received and stored in ${keystore.dir}`);
   // The sender's card, if this clinic had not seen it before, was pinned on first use.
   for (const clinicId of keystore.pinnedClinics().filter((id) => !before.has(id))) {
@@ -176,9 +162,10 @@ async function fetchKey(args: string[], print: Print): Promise<number> {
   return 0;
 }
 
-/** Runs gRPC calls on one client; a refusal becomes an error carrying the coordinator's own words. */
-async function withClient<T>(address: string, run: (client: FederationClient) => Promise<T>): Promise<T> {
-  const client = new FederationClient(address);
+/** Runs gRPC calls, signed by the keystore's identity, on one client; a refusal becomes an error carrying the coordinator's own words. */
+async function withClient<T>(values: { coordinator: string } & Parameters<typeof clientCredentials>[0], keystore: Keystore, run: (client: FederationClient) => Promise<T>): Promise<T> {
+  const address = values.coordinator;
+  const client = new FederationClient(address, { identity: keystore.identity, credentials: clientCredentials(values) });
   try {
     return await run(client);
   } catch (error) {

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { RolesGuard } from './auth/roles.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationModule } from './federation/federation.module.js';
 import { HealthController } from './health/health.controller.js';
@@ -14,9 +17,9 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(sqliteOptions(options.database)), FederationModule, StudiesModule, AuditModule],
+      imports: [TypeOrmModule.forRoot(sqliteOptions(options.database)), FederationModule, StudiesModule, AuditModule, AuthModule],
       controllers: [HealthController],
-      providers: [optionsProvider],
+      providers: [optionsProvider, { provide: APP_GUARD, useClass: RolesGuard }],
       exports: [optionsProvider],
     };
   }

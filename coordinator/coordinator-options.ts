@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import type { ServerTlsOptions } from '../common/tls/index.js';
 
 /** How to run a coordinator. */
 export interface CoordinatorOptions {
@@ -24,6 +25,18 @@ export interface CoordinatorOptions {
    * `COHORT_AUDITOR_TOKEN`, else none: the audit endpoints then refuse every request.
    */
   auditorToken?: string | null;
+  /**
+   * TLS for gRPC and HTTP: PEM certificate chain and key (`cohort certs init`), and the CA that
+   * issues clinic certificates when clinics must present one (mutual TLS). Default none: then the
+   * coordinator refuses to start unless `insecure` is set.
+   */
+  tls?: ServerTlsOptions | null;
+  /** Serve plaintext gRPC and HTTP (a closed test network, a simulation on loopback); logs a warning. Default false. */
+  insecure?: boolean;
+  /** How far a signed call's timestamp may be from the coordinator's clock, in ms; its nonce is kept as long. Default 300000 (5 minutes). */
+  requestWindowMs?: number;
+  /** Most calls one clinic may hold open at once; more are refused with RESOURCE_EXHAUSTED. Default 32. */
+  maxCallsPerClinic?: number;
 }
 
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;

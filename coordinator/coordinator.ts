@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
 import { mkdirSync } from 'node:fs';
@@ -8,7 +8,10 @@ import { DEFAULT_CHUNK_BYTES } from '../common/chunk-stream.js';
 import { freePort } from '../common/net.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../common/paths.js';
 import { PROTO_LOADER_OPTIONS } from '../common/proto-options.js';
+import { serverCredentials } from '../common/tls/index.js';
 import { AppModule } from './app.module.js';
+import { authenticationInterceptor, type CallGate } from './auth/grpc-authentication.js';
+import { RequestAuthenticator } from './auth/request-authenticator.js';
 import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
 import { KeysService } from './keys/keys.service.js';
@@ -38,9 +41,24 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     logLevels: options.logLevels ?? ['log', 'warn', 'error'],
     operatorToken: options.operatorToken ?? process.env['COHORT_OPERATOR_TOKEN'] ?? null,
     auditorToken: options.auditorToken ?? process.env['COHORT_AUDITOR_TOKEN'] ?? null,
+    tls: options.tls ?? null,
+    insecure: options.insecure ?? false,
+    requestWindowMs: options.requestWindowMs ?? 5 * 60_000,
+    maxCallsPerClinic: options.maxCallsPerClinic ?? 32,
   };
+  const { tls } = resolved;
+  if (!tls && !resolved.insecure) {
+    throw new Error('the coordinator serves clinics over TLS: give it a certificate and key (cohort certs init; --tls-cert, --tls-key), or start it with --insecure on a closed test network');
+  }
   if (resolved.database !== ':memory:') mkdirSync(dirname(resolved.database), { recursive: true });
-  const app = await NestFactory.create(AppModule.forRoot(resolved), { logger: resolved.logLevels, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(resolved), {
+    logger: resolved.logLevels,
+    abortOnError: false,
+    ...(tls && { httpsOptions: { cert: tls.certPem, key: tls.keyPem } }),
+  });
+  if (!tls) new Logger('Coordinator').warn('--insecure: gRPC and HTTP are plaintext; calls are still signed, but anyone on the network can read updates and tokens');
+  // The interceptor exists before Nest resolves the services it needs; until then it answers UNAVAILABLE.
+  let gate: CallGate | undefined;
   app.connectMicroservice<GrpcOptions>({
     transport: Transport.GRPC,
     options: {
@@ -51,8 +69,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       // Chunks are at most maxChunkBytes; leave room for the header fields around them.
       maxReceiveMessageLength: resolved.maxChunkBytes + 64 * 1024,
       maxSendMessageLength: resolved.maxChunkBytes + 64 * 1024,
+      channelOptions: { interceptors: [authenticationInterceptor(() => gate)] } as GrpcOptions['options']['channelOptions'],
+      ...(tls && { credentials: serverCredentials(tls) }),
     },
   });
+  gate = { authenticator: app.get(RequestAuthenticator), maxCallsPerClinic: resolved.maxCallsPerClinic };
   await app.startAllMicroservices();
   await app.listen(resolved.httpPort, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -62,7 +83,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     keys: app.get(KeysService),
     options: resolved,
     grpcAddress: `${urlHost}:${resolved.grpcPort}`,
-    httpUrl: `http://${urlHost}:${resolved.httpPort}`,
+    httpUrl: `${tls ? 'https' : 'http'}://${urlHost}:${resolved.httpPort}`,
     close: () => app.close(),
   };
 }

@@ -1,7 +1,9 @@
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetDescriptor } from '../common/datasets.js';
+import { loopbackTls } from '../common/tls/loopback.js';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore } from '../clinic-node/keys/index.js';
 import { runNode } from '../clinic-node/node-agent.js';
@@ -9,7 +11,7 @@ import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import { differentiallyPrivate, encrypts, securelyAggregates, type StudyConfig } from '../coordinator/studies/study-config.js';
+import { encrypts, securelyAggregates, type StudyConfig } from '../coordinator/studies/study-config.js';
 
 export interface SiteResult {
   site: string;
@@ -97,7 +99,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
-  const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: ['warn', 'error'] });
+  // TLS on loopback with a throwaway CA, and every clinic enrolled and signing: as deployed.
+  const tls = await loopbackTls();
+  const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: ['warn', 'error'], tls: tls.server });
   try {
     const study = await coordinator.federation.createStudy(config);
     const accuracy = new Map<number, Map<string, { accuracy: number; numTest: number }>>();
@@ -122,8 +126,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     progress(
       `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
     );
-    const keystores = encrypts(config.privacy) || differentiallyPrivate(config.privacy) || securelyAggregates(config.privacy) ? await enrolClinics(coordinator, sites, workdir) : null;
-    if (encrypts(config.privacy)) await keyCeremony(coordinator, study.id, keystores!, progress);
+    const keystores = await enrolClinics(coordinator, sites, workdir);
+    if (encrypts(config.privacy)) await keyCeremony(coordinator, study.id, keystores[0]!, tls.credentials(), progress);
     const budgetOf = (site: string) => config.dp && { epsilon: options.budgets?.[site] ?? config.dp.targetEpsilon, delta: config.dp.delta };
     const nodes = await Promise.all(
       data.map((preloaded, i) =>
@@ -132,7 +136,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           dataset: config.dataset,
           site: preloaded.site,
           preloaded,
-          keystore: keystores?.[i],
+          keystore: keystores[i]!,
+          credentials: tls.credentials(),
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
           ...(dropout > 0 && { secAggDropout: { probability: dropout, at: 'after-shares' as const } }),
@@ -185,11 +190,11 @@ async function enrolClinics(coordinator: RunningCoordinator, sites: readonly str
 }
 
 /** The first site seals the study key to every enrolled site. */
-async function keyCeremony(coordinator: RunningCoordinator, studyId: string, keystores: Keystore[], progress: (line: string) => void): Promise<void> {
-  const client = new FederationClient(coordinator.grpcAddress);
+async function keyCeremony(coordinator: RunningCoordinator, studyId: string, first: Keystore, credentials: ChannelCredentials, progress: (line: string) => void): Promise<void> {
+  const client = new FederationClient(coordinator.grpcAddress, { identity: first.identity, credentials });
   try {
-    const { keyId, parameterSet, recipients } = await generateStudyKey(client, keystores[0]!, studyId);
-    progress(`key ceremony: ${keystores[0]!.clinicId} sealed ${parameterSet} key ${keyId} to ${recipients.map((r) => r.clinicId).join(', ')}`);
+    const { keyId, parameterSet, recipients } = await generateStudyKey(client, first, studyId);
+    progress(`key ceremony: ${first.clinicId} sealed ${parameterSet} key ${keyId} to ${recipients.map((r) => r.clinicId).join(', ')}`);
   } finally {
     client.close();
   }

@@ -3,7 +3,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ChunkAssembler, DEFAULT_CHUNK_BYTES, sha256, splitIntoChunks } from '../../common/chunk-stream.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../../common/paths.js';
 import { PROTO_LOADER_OPTIONS } from '../../common/proto-options.js';
-import { plainFloat32Codec, type ClinicCard, type KeyEnvelope } from '../../crypto/index.js';
+import { signingInterceptor } from '../../common/request-signing.js';
+import { plainFloat32Codec, type ClinicCard, type ClinicIdentity, type KeyEnvelope } from '../../crypto/index.js';
 import type { ProtoGrpcType } from '../../protos/generated/federation.js';
 import type { ClinicCard__Output } from '../../protos/generated/cohort/v1/ClinicCard.js';
 import type { EvaluationReport } from '../../protos/generated/cohort/v1/EvaluationReport.js';
@@ -28,10 +29,21 @@ import type { UploadAck__Output } from '../../protos/generated/cohort/v1/UploadA
 
 let definition: ProtoGrpcType | undefined;
 
+/** How a clinic reaches the coordinator. */
+export interface Connection {
+  /** The clinic's enrolled identity: every call is signed with it. Null only to test what unsigned calls get. */
+  identity: ClinicIdentity | null;
+  /** TLS (`channelCredentials` from common/tls) or, against an `--insecure` coordinator, plaintext. */
+  credentials: grpc.ChannelCredentials;
+}
+
 /** The raw generated client, for callers that need the streams themselves (tests of malformed uploads). */
-export function createGrpcClient(address: string, credentials = grpc.credentials.createInsecure()): GrpcFederationClient {
+export function createGrpcClient(address: string, { identity, credentials }: Connection): GrpcFederationClient {
   const { Federation } = loadDefinition().cohort.v1;
-  return new Federation(address, credentials, { 'grpc.max_receive_message_length': DEFAULT_CHUNK_BYTES * 4 });
+  return new Federation(address, credentials, {
+    'grpc.max_receive_message_length': DEFAULT_CHUNK_BYTES * 4,
+    ...(identity && { interceptors: [signingInterceptor(identity)] }),
+  });
 }
 
 function loadDefinition(): ProtoGrpcType {
@@ -52,8 +64,8 @@ export class FederationClient {
   private readonly client: GrpcFederationClient;
   private chunkBytes = DEFAULT_CHUNK_BYTES;
 
-  constructor(address: string, credentials = grpc.credentials.createInsecure()) {
-    this.client = createGrpcClient(address, credentials);
+  constructor(address: string, connection: Connection) {
+    this.client = createGrpcClient(address, connection);
   }
 
   async register(request: RegisterRequest): Promise<RegisterResponse__Output> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
-import type { DataSource, Repository } from 'typeorm';
+import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
 import { checkClinicId, equalBytes, fingerprint, IdentityError, verifyEnvelope, type ClinicCard, type KeyEnvelope } from '../../crypto/index.js';
 import { inTransaction } from '../persistence/transactions.js';
@@ -39,33 +39,73 @@ export class KeysService {
     @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
   ) {}
 
-  /** Enrols a clinic by its public card; enrolling the same keys again is a no-op, other keys are refused. */
+  /**
+   * Enrols a clinic by its public card; enrolling the same keys again is a no-op, other keys are
+   * refused. A revoked clinic comes back only under new keys: its old ones stay refused.
+   */
   async enrol(card: ClinicCard): Promise<{ clinicId: string; fingerprint: string; created: boolean }> {
     checkClinicId(card.clinicId);
     const existing = await this.identities.findOneBy({ clinicId: card.clinicId });
-    if (existing) {
-      if (!equalBytes(existing.signPublicKey, card.signPublicKey) || !equalBytes(existing.boxPublicKey, card.boxPublicKey)) {
-        throw refuse.duplicate(`clinic ${card.clinicId} is already enrolled with other keys (${fingerprint(toCard(existing))})`);
-      }
+    const sameKeys = existing && equalBytes(existing.signPublicKey, card.signPublicKey) && equalBytes(existing.boxPublicKey, card.boxPublicKey);
+    if (existing?.revokedAt != null) {
+      if (sameKeys) throw refuse.denied(`clinic ${card.clinicId}'s keys ${fingerprint(card)} were revoked: enrol it under new keys`);
+    } else if (existing) {
+      if (!sameKeys) throw refuse.duplicate(`clinic ${card.clinicId} is already enrolled with other keys (${fingerprint(toCard(existing))})`);
       return { clinicId: card.clinicId, fingerprint: fingerprint(card), created: false };
     }
-    await this.identities.insert({
-      clinicId: card.clinicId,
-      signPublicKey: Buffer.from(card.signPublicKey),
-      boxPublicKey: Buffer.from(card.boxPublicKey),
-      enrolledAt: Date.now(),
-    });
+    await this.identities.save(
+      {
+        clinicId: card.clinicId,
+        signPublicKey: Buffer.from(card.signPublicKey),
+        boxPublicKey: Buffer.from(card.boxPublicKey),
+        enrolledAt: Date.now(),
+        revokedAt: null,
+        revocationReason: null,
+      },
+      { transaction: false },
+    );
     this.logger.log(`clinic ${card.clinicId} enrolled, fingerprint ${fingerprint(card)}`);
     return { clinicId: card.clinicId, fingerprint: fingerprint(card), created: true };
   }
 
-  async enrolled(): Promise<ClinicCard[]> {
-    return (await this.identities.find({ order: { clinicId: 'ASC' } })).map(toCard);
+  /** Revokes a clinic's keys: from now on its calls are refused and it is on no roster. Revoking twice is a no-op. */
+  async revoke(clinicId: string, reason: string): Promise<{ clinicId: string; fingerprint: string; revokedAt: number }> {
+    const identity = await this.identities.findOneBy({ clinicId });
+    if (!identity) throw refuse.notFound(`clinic "${clinicId}" is not enrolled`);
+    if (identity.revokedAt == null) {
+      identity.revokedAt = Date.now();
+      identity.revocationReason = reason.slice(0, 512);
+      await this.identities.save(identity, { transaction: false });
+      this.logger.warn(`clinic ${clinicId} revoked (${fingerprint(toCard(identity))}): ${reason}`);
+    }
+    return { clinicId, fingerprint: fingerprint(toCard(identity)), revokedAt: identity.revokedAt };
   }
 
+  /** Every enrolment, revoked ones included, for operators. */
+  async enrolments(): Promise<{ card: ClinicCard; enrolledAt: number; revokedAt: number | null; revocationReason: string | null }[]> {
+    const rows = await this.identities.find({ order: { clinicId: 'ASC' } });
+    return rows.map((row) => ({ card: toCard(row), enrolledAt: row.enrolledAt, revokedAt: row.revokedAt, revocationReason: row.revocationReason }));
+  }
+
+  /** The clinics in good standing: enrolled and not revoked. */
+  async enrolled(): Promise<ClinicCard[]> {
+    return (await this.identities.find({ where: { revokedAt: IsNull() }, order: { clinicId: 'ASC' } })).map(toCard);
+  }
+
+  /** A clinic's card as enrolled, revoked or not (what its past signatures verify under). */
+  async cardOf(clinicId: string): Promise<ClinicCard> {
+    const identity = await this.identities.findOneBy({ clinicId });
+    if (!identity) throw refuse.notFound(`clinic "${clinicId}" is not enrolled`);
+    return toCard(identity);
+  }
+
+  /** A clinic's card, if it is enrolled and not revoked; the refusal says which it is not. */
   async requireEnrolled(clinicId: string): Promise<ClinicCard> {
     const identity = await this.identities.findOneBy({ clinicId });
-    if (!identity) throw refuse.unauthenticated(`clinic "${clinicId}" is not enrolled: the operator enrols clinics by their public card`);
+    if (!identity) throw refuse.unauthenticated(`clinic "${clinicId}" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)`);
+    if (identity.revokedAt != null) {
+      throw refuse.denied(`clinic ${clinicId} was revoked at ${new Date(identity.revokedAt).toISOString()}: ${identity.revocationReason ?? 'no reason given'}`);
+    }
     return toCard(identity);
   }
 
@@ -109,8 +149,8 @@ export class KeysService {
       }
       if (seen.has(envelope.recipientClinicId)) throw refuse.invalid(`${what}: a second envelope for the same clinic`);
       seen.add(envelope.recipientClinicId);
-      const recipient = await this.identities.findOneBy({ clinicId: envelope.recipientClinicId });
-      if (!recipient) throw refuse.invalid(`${what}: clinic ${envelope.recipientClinicId} is not enrolled`);
+      const recipient = await this.identities.findOneBy({ clinicId: envelope.recipientClinicId, revokedAt: IsNull() });
+      if (!recipient) throw refuse.invalid(`${what}: clinic ${envelope.recipientClinicId} is not enrolled (or was revoked)`);
       if (!equalBytes(recipient.boxPublicKey, envelope.recipientBoxPublicKey)) {
         throw refuse.invalid(`${what}: sealed to a key that is not ${envelope.recipientClinicId}'s enrolled key`);
       }

@@ -1,10 +1,12 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Read, Write } from '../auth/roles.js';
 import { FederationService } from '../federation/federation.service.js';
 import { StudiesService } from './studies.service.js';
 import { parseStudyConfig, StudyConfigError } from './study-config.js';
 
-/** HTTP API for operators: define studies, follow their rounds and per-site metrics, export models. */
+/** HTTP API: operators define studies; operators and auditors follow rounds and per-site metrics and export models. */
 @Controller('studies')
+@Read()
 export class StudiesController {
   constructor(
     private readonly studies: StudiesService,
@@ -17,6 +19,7 @@ export class StudiesController {
   }
 
   @Post()
+  @Write()
   @HttpCode(201)
   async create(@Body() body: unknown) {
     let config;

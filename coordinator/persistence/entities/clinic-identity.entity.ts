@@ -17,4 +17,11 @@ export class ClinicIdentityEntity {
 
   @Column('bigint', { name: 'enrolled_at', transformer: epochMillis })
   enrolledAt!: number;
+
+  /** When the operator revoked these keys; a revoked clinic's calls are refused. */
+  @Column('bigint', { name: 'revoked_at', nullable: true, transformer: epochMillis })
+  revokedAt!: number | null;
+
+  @Column('varchar', { name: 'revocation_reason', length: 512, nullable: true })
+  revocationReason!: string | null;
 }
