@@ -1,22 +1,25 @@
 /**
- * `cohort bench he|dp|secagg`: what privacy costs on this machine. `he`: CKKS aggregation against
+ * `cohort bench he|dp|secagg|load`: what privacy and scale cost on this machine. `he`: CKKS aggregation against
  * plaintext float32 (bench/he.ts). `dp`: DP-SGD against plain SGD, and the RDP accountant over a
  * heterogeneous schedule (bench/dp.ts). `secagg`: a secure-aggregation round with dropouts against
- * the same round in plaintext float32, bytes and compute (bench/secagg.ts). The table goes to stdout,
+ * the same round in plaintext float32, bytes and compute (bench/secagg.ts). `load`: many clinics at once
+ * through one round, round time and the coordinator's peak memory (bench/load.ts). The table goes to stdout,
  * progress to stderr; with --json the last line is the report as one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { formatDpBench, runDpBench } from '../bench/dp.js';
 import { formatHeBench, runHeBench } from '../bench/he.js';
+import { formatLoadBench, runLoadBench } from '../bench/load.js';
 import { formatSecAggBench, runSecAggBench } from '../bench/secagg.js';
 import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../crypto/index.js';
 import { UsageError } from './study-flags.js';
 
 export const BENCH_USAGE = `  cohort bench he [--params 100000] [--clinics 10] [--parameter-set ${DEFAULT_PARAMETER_SET.name}] [--repeats 3] [--json]
   cohort bench dp [--steps 10000] [--repeats 3] [--json]
-  cohort bench secagg [--clinics 100] [--params 100000] [--dropout 0.3] [--repeats 3] [--json]`;
+  cohort bench secagg [--clinics 100] [--params 100000] [--dropout 0.3] [--repeats 3] [--json]
+  cohort bench load [--clinics 200] [--hidden 64,64] [--json]   clinics at once through one round (needs npm run build)`;
 
-const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { he: benchHe, dp: benchDp, secagg: benchSecAgg };
+const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { he: benchHe, dp: benchDp, secagg: benchSecAgg, load: benchLoad };
 
 export async function benchCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -94,6 +97,20 @@ async function benchSecAgg(args: string[]): Promise<number> {
   process.stderr.write(`bench secagg: ${options.params} parameters, ${clinics} clinics, ${Math.round(dropout * clinics)} dropping after sharing keys, a warm-up and ${options.repeats} timed rounds\n`);
   const report = await runSecAggBench({ ...options, onProgress: (line) => process.stderr.write(`bench secagg: ${line}\n`) });
   console.log(formatSecAggBench(report));
+  if (values.json) console.log(JSON.stringify(report));
+  return 0;
+}
+
+async function benchLoad(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { clinics: { type: 'string', default: '200' }, hidden: { type: 'string', default: '' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const clinics = positiveInteger('clinics', values.clinics);
+  const hidden = values.hidden === '' ? [] : values.hidden.split(',').map((h) => positiveInteger('hidden', h));
+  const report = await runLoadBench({ clinics, hidden, onProgress: (line) => process.stderr.write(`bench load: ${line}\n`) });
+  console.log(formatLoadBench(report));
   if (values.json) console.log(JSON.stringify(report));
   return 0;
 }
