@@ -9,6 +9,7 @@
  *   cohort keys init|card|pin|enrol|generate|fetch|status ...   key custody for privacy he (keys-command.ts)
  *   cohort privacy epsilon|noise ...                             the DP accountant (privacy-command.ts)
  *   cohort audit verify|report ...                               privacy ledgers, for auditors (audit-command.ts)
+ *   cohort certs init|server|clinic|show ...                     TLS certificates for coordinator and clinics (certs-command.ts)
  *   cohort bench he [--params N] [--clinics N] [--json]          CKKS against plaintext aggregation (bench-command.ts)
  */
 import 'reflect-metadata';
@@ -22,6 +23,7 @@ import { Keystore } from '../clinic-node/keys/index.js';
 import { conventionByName, DEFAULT_CONVENTION } from '../crypto/index.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { BENCH_USAGE, benchCommand } from './bench-command.js';
+import { CERTS_USAGE, certsCommand } from './certs-command.js';
 import { CLINIC_USAGE, clinicCommand } from './clinic-command.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { PRIVACY_USAGE, privacyCommand } from './privacy-command.js';
@@ -51,6 +53,7 @@ ${KEYS_USAGE}
 ${PRIVACY_USAGE}
 ${AUDIT_USAGE}
 ${BENCH_USAGE}
+${CERTS_USAGE}
 
 Data: --data-dir (or COHORT_DATA_DIR) names a directory holding uci-heart-disease/; without it, files are
 downloaded once from UCI into ~/.cache/cohort (COHORT_CACHE_DIR) and checked against their MD5 sums.`;
@@ -74,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return privacyCommand(rest);
     case 'audit':
       return auditCommand(rest);
+    case 'certs':
+      return certsCommand(rest);
     case undefined:
     case 'help':
     case '--help':
