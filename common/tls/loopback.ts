@@ -5,6 +5,8 @@ import { channelCredentials, type ServerTlsOptions } from './credentials.js';
 /** TLS on loopback without files: a coordinator certificate and the credentials that trust it. */
 export interface LoopbackTls {
   server: ServerTlsOptions;
+  /** The throwaway CA's certificate (PEM): what HTTPS clients and spawned processes must trust. */
+  caPem: string;
   /** Fresh channel credentials trusting only this run's CA. */
   credentials(): grpc.ChannelCredentials;
 }
@@ -19,7 +21,7 @@ export function loopbackTls(): Promise<LoopbackTls> {
   shared ??= (async () => {
     const ca = await createCertificateAuthority({ commonName: 'Cohort loopback CA', days: 2 });
     const server = await issueServerCertificate(ca, { days: 2 });
-    return { server, credentials: () => channelCredentials({ caPem: ca.certPem }) };
+    return { server, caPem: ca.certPem, credentials: () => channelCredentials({ caPem: ca.certPem }) };
   })();
   return shared;
 }
