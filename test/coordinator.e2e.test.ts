@@ -2,17 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { firstValueFrom, filter } from 'rxjs';
 import { sha256 } from '../common/chunk-stream.js';
-import { plainFloat32Codec } from '../crypto/index.js';
+import { loopbackTls } from '../common/tls/loopback.js';
+import { createIdentity, plainFloat32Codec } from '../crypto/index.js';
 import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { connect, rawUpload, refusal } from './scripted-clinic.js';
+import { trustingFetch } from '../simulations/coordinator-process.js';
+import { clientAs, connect, enrolledIdentity, refusal } from './scripted-clinic.js';
 
 const SITES = [
   { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },
   { clinicId: 'clinic-b', site: 'hungarian', numTrain: 172 },
 ];
 const P = 14; // logistic regression on 13 features
+const OPERATOR = 'operator-secret-for-tests';
+const AUDITOR = 'auditor-secret-for-tests';
+const UPLOAD = '/cohort.v1.Federation/UploadUpdate';
 
 function upload(client: FederationClient, clinicId: string, task: Task__Output, delta: Float32Array, numSamples: number) {
   return client.uploadUpdate({
@@ -30,9 +35,15 @@ function upload(client: FederationClient, clinicId: string, task: Task__Output, 
 describe('coordinator over real gRPC and HTTP', () => {
   let coordinator: RunningCoordinator;
   let events: FederationEvent[];
+  /** HTTPS to the coordinator, trusting the loopback CA, with a role's token (default the operator's; null for none). */
+  let http: (path: string, init?: RequestInit & { token?: string | null }) => Promise<Response>;
 
   beforeAll(async () => {
-    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false });
+    const tls = await loopbackTls();
+    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: tls.server, operatorToken: OPERATOR, auditorToken: AUDITOR });
+    const https = trustingFetch(tls.caPem);
+    http = (path, { token = OPERATOR, headers, ...init } = {}) =>
+      https(`${coordinator.httpUrl}${path}`, { ...init, headers: { ...(headers as Record<string, string>), ...(token !== null && { authorization: `Bearer ${token}` }) } });
     events = [];
     coordinator.federation.events$.subscribe((e) => events.push(e));
   });
@@ -67,22 +78,43 @@ describe('coordinator over real gRPC and HTTP', () => {
       });
     }
     // A chunk stream cut short: the header promises more bytes than arrive.
-    const raw = createGrpcClient(coordinator.grpcAddress);
+    const raw = createGrpcClient(coordinator.grpcAddress, a!.connection);
     const payload = plainFloat32Codec.encode(new Float32Array(P).fill(0.1));
-    const cutShort = rawUpload(
-      coordinator.grpcAddress,
+    const cutShort = a!.rawUpload(
       { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: payload.length, sha256: sha256(payload) },
       payload.subarray(0, 20),
     );
     expect(await cutShort).toMatchObject({ code: status.DATA_LOSS, details: expect.stringContaining('stream ended after 20 of 56 declared bytes (cut short)') });
-    // Data before the header, and an unregistered clinic.
+    // Data before the header: refused before any handler sees it, since only the header names the signer's clinic.
     const headless = new Promise<ServiceError | null>((resolve) => {
       const call = raw.uploadUpdate((error) => resolve(error));
       call.write({ data: Buffer.alloc(8) });
       call.end();
     });
-    expect(await headless).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'an upload must start with its header, before any data' });
-    expect(await refusal(upload(a!.client, 'clinic-z', taskA, new Float32Array(P), 10))).toMatchObject({ code: status.UNAUTHENTICATED });
+    expect(await headless).toMatchObject({ code: status.INVALID_ARGUMENT, details: `${UPLOAD}: the first message must name the calling clinic` });
+    // An update in another clinic's name, unsigned, from a clinic that is not enrolled, and from one enrolled but never registered.
+    expect(await refusal(upload(a!.client, 'clinic-z', taskA, new Float32Array(P), 10))).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: `${UPLOAD}: the request speaks for clinic "clinic-z" but is signed by clinic-a`,
+    });
+    const unsigned = await clientAs(coordinator, null);
+    expect(await refusal(upload(unsigned, 'clinic-a', taskA, new Float32Array(P), 10))).toEqual({
+      code: status.UNAUTHENTICATED,
+      details: `${UPLOAD}: the call is not signed (metadata cohort-clinic-id is missing): clinics sign every call with their enrolled identity`,
+    });
+    unsigned.close();
+    const stranger = await clientAs(coordinator, createIdentity('clinic-z'));
+    expect(await refusal(upload(stranger, 'clinic-z', taskA, new Float32Array(P), 10))).toEqual({
+      code: status.UNAUTHENTICATED,
+      details: 'clinic "clinic-z" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
+    });
+    stranger.close();
+    const unregistered = await clientAs(coordinator, await enrolledIdentity(coordinator, 'clinic-z'));
+    expect(await refusal(upload(unregistered, 'clinic-z', taskA, new Float32Array(P), 10))).toEqual({
+      code: status.UNAUTHENTICATED,
+      details: 'clinic "clinic-z" is not registered: call Register first',
+    });
+    unregistered.close();
     // A forged size is refused from the header, before anything is allocated for it.
     const forged = new Promise<ServiceError | null>((resolve) => {
       const call = raw.uploadUpdate((error) => resolve(error));
@@ -101,13 +133,13 @@ describe('coordinator over real gRPC and HTTP', () => {
     raw.close();
 
     // Nothing of the above was stored: the round still waits for both clinics.
-    const detail = async () => (await fetch(`${coordinator.httpUrl}/studies/${study.id}`)).json() as Promise<any>;
+    const detail = async () => (await http(`/studies/${study.id}`)).json() as Promise<any>;
     expect((await detail()).roundHistory[0]).toMatchObject({ number: 1, status: 'open', updates: [] });
 
-    // A good update, then the same clinic again in the same round.
+    // A good update, then the same clinic again with another update in the same round.
     const deltaA = new Float32Array(P).fill(1);
     await expect(upload(a!.client, 'clinic-a', taskA, deltaA, 100)).resolves.toMatchObject({ round: 1, receivedUpdates: 1 });
-    expect(await refusal(upload(a!.client, 'clinic-a', taskA, deltaA, 100))).toEqual({
+    expect(await refusal(upload(a!.client, 'clinic-a', taskA, new Float32Array(P).fill(2), 100))).toEqual({
       code: status.ALREADY_EXISTS,
       details: `clinic clinic-a already sent its update for round 1 of study ${study.id}`,
     });
@@ -143,7 +175,7 @@ describe('coordinator over real gRPC and HTTP', () => {
     expect(final).toMatchObject({ status: 'completed', error: null, rounds: 2 });
     expect(final.roundHistory.map((r: any) => [r.number, r.status, r.updates.length])).toEqual([[1, 'closed', 2], [2, 'closed', 2]]);
     expect(final.roundHistory[0].metrics).toEqual([{ clinic: 'clinic-a', site: 'cleveland', numTest: 10, accuracy: 0.7, loss: 0.6 }]);
-    expect(await (await fetch(`${coordinator.httpUrl}/health`)).json()).toMatchObject({ status: 'ok', database: 'up' });
+    expect(await (await http('/health', { token: null })).json()).toMatchObject({ status: 'ok', database: 'up' });
     a!.close();
     b!.close();
   });
@@ -156,7 +188,7 @@ describe('coordinator over real gRPC and HTTP', () => {
     const task = await a!.nextOf('TASK_KIND_TRAIN');
     await upload(a!.client, 'clinic-a', task, new Float32Array(P), 100);
     expect(await a!.nextOf('TASK_KIND_STUDY_FINISHED')).toMatchObject({ studyStatus: 'failed', message: expect.stringContaining('below the quorum of 2') });
-    const detail = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`)).json()) as any;
+    const detail = (await (await http(`/studies/${study.id}`, { token: AUDITOR })).json()) as any;
     expect(detail.status).toBe('failed');
     expect(detail.error).toBe('round 1 failed: timed out with 1 of 2 updates, below the quorum of 2');
     a!.close();
@@ -183,7 +215,7 @@ describe('coordinator over real gRPC and HTTP', () => {
   });
 
   it('refuses a malformed study definition with every problem listed', async () => {
-    const response = await fetch(`${coordinator.httpUrl}/studies`, {
+    const response = await http('/studies', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ dataset: 'fed-heart-disease', rounds: 0, strategy: { name: 'fedmagic' }, model: { architecture: 'mlp' } }),
@@ -195,5 +227,22 @@ describe('coordinator over real gRPC and HTTP', () => {
       'strategy.name "fedmagic" is unknown (known: fedavg, fedadam, fedyogi, fedadagrad)',
       'rounds must be an integer >= 1, got 0',
     ]));
+  });
+
+  it('serves HTTP by role: health to anyone, reads to the operator and the auditor, writes to the operator alone', async () => {
+    const define = (token: string | null) =>
+      http('/studies', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'fed-heart-disease', minClinics: 99 }), token });
+    expect((await http('/health', { token: null })).status).toBe(200);
+    expect((await http('/studies', { token: null })).status).toBe(401);
+    expect((await http('/studies', { token: 'wrong' })).status).toBe(401);
+    expect((await http('/studies', { token: AUDITOR })).status).toBe(200);
+    expect((await http('/studies', { token: OPERATOR })).status).toBe(200);
+    const byAuditor = await define(AUDITOR);
+    expect({ status: byAuditor.status, message: ((await byAuditor.json()) as { message: string }).message }).toEqual({
+      status: 403,
+      message: 'the auditor role cannot POST /studies: auditors read, they change nothing',
+    });
+    expect((await define(null)).status).toBe(401);
+    expect((await define(OPERATOR)).status).toBe(201);
   });
 });

@@ -14,16 +14,19 @@ import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningC
 import { sqliteOptions } from '../coordinator/persistence/data-source.js';
 import { status } from '@grpc/grpc-js';
 import { sha256 } from '../common/chunk-stream.js';
-import { FederationClient } from '../clinic-node/client/federation-client.js';
+import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { calibrateNoise, canonicalJson, cardToJson, createIdentity, entryHash, epsilonFor, plainFloat32Codec, signEntry } from '../crypto/index.js';
-import { connect, rawUpload, refusal } from './scripted-clinic.js';
+import { trustingFetch } from '../simulations/coordinator-process.js';
+import { clientAs, connect, refusal } from './scripted-clinic.js';
 import { DATA_DIR } from './data-dir.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
 // whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the
-// coordinator's copy, and what editing, deleting or reordering stored entries does to it.
+// coordinator's copy, and what editing, deleting or reordering stored entries does to it. The
+// coordinator serves TLS with the loopback CA: the CLI trusts it through NODE_EXTRA_CA_CERTS.
 const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
 const AUDITOR = 'auditor-secret-for-tests';
+const OPERATOR = 'operator-secret-for-tests';
 const SITES = ['cleveland', 'hungarian', 'switzerland', 'va'];
 const ROUNDS = 3;
 const LOCAL_STEPS = 10;
@@ -38,7 +41,8 @@ interface Run {
 
 async function cohort(args: string[]): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 60_000 });
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 60_000, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -47,6 +51,9 @@ async function cohort(args: string[]): Promise<Run> {
 }
 
 let dir: string;
+let tls: LoopbackTls;
+/** HTTPS to the coordinator, trusting the loopback CA. */
+let https: ReturnType<typeof trustingFetch>;
 let database: string;
 let coordinator: RunningCoordinator;
 let studyId: string;
@@ -57,7 +64,8 @@ const events: FederationEvent[] = [];
 /** Switzerland's cap: more than two rounds cost it, less than three. */
 let switzerlandCap: number;
 
-const start = () => startCoordinator({ grpcPort: 0, httpPort: 0, database, logLevels: false, auditorToken: AUDITOR });
+const start = () => startCoordinator({ grpcPort: 0, httpPort: 0, database, logLevels: false, auditorToken: AUDITOR, operatorToken: OPERATOR, tls: tls.server });
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 const verify = (...extra: string[]) => cohort(['audit', 'verify', '--coordinator-url', coordinator.httpUrl, '--auditor-token', AUDITOR, ...extra]);
 
 /** Runs SQL against the stopped coordinator's database, then starts it again. */
@@ -73,6 +81,9 @@ async function tamper(...statements: string[]): Promise<void> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cohort-dp-'));
   database = join(dir, 'coordinator.sqlite');
+  tls = await loopbackTls();
+  writeFileSync(join(dir, 'ca.pem'), tls.caPem);
+  https = trustingFetch(tls.caPem);
   coordinator = await start();
   coordinator.federation.events$.subscribe((e) => events.push(e));
   data = await Promise.all(SITES.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
@@ -100,7 +111,8 @@ beforeAll(async () => {
         dataset: 'fed-heart-disease',
         site: preloaded.site,
         preloaded,
-        keystore: keystores[i],
+        keystore: keystores[i]!,
+        credentials: tls.credentials(),
         budget: { epsilon: preloaded.site === 'switzerland' ? switzerlandCap : 1, delta: DELTA },
         exitWhenDone: true,
       }),
@@ -134,21 +146,21 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     expect(local.map((e) => [e.kind, e.round])).toEqual([['spend', 1], ['spend', 2], ['refusal', 3]]);
     expect(local[2]!.requestedEpsilon!).toBeGreaterThan(switzerlandCap);
     expect(local[2]!.epsilon).toBe(local[1]!.epsilon);
-    const response = await fetch(`${coordinator.httpUrl}/audit/clinics/switzerland/ledger`, { headers: { authorization: `Bearer ${AUDITOR}` } });
+    const response = await https(`${coordinator.httpUrl}/audit/clinics/switzerland/ledger`, bearer(AUDITOR));
     const body = (await response.json()) as { entries: unknown[]; contributions: unknown[] };
     expect(body.entries).toEqual(JSON.parse(JSON.stringify(local)));
     expect(body.contributions).toEqual([{ studyId, round: 1 }, { studyId, round: 2 }]);
     // Operators see it in the study's round history.
-    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${studyId}`)).json()) as { dp: unknown; roundHistory: { refusals: { clinic: string; reason: string }[] }[] };
+    const view = (await (await https(`${coordinator.httpUrl}/studies/${studyId}`, bearer(OPERATOR))).json()) as { dp: unknown; roundHistory: { refusals: { clinic: string; reason: string }[] }[] };
     expect(view.dp).toEqual({ targetEpsilon: 1, delta: DELTA, clipNorm: 1 });
     expect(view.roundHistory.map((r) => r.refusals.map((x) => x.clinic))).toEqual([[], [], ['switzerland']]);
     expect(view.roundHistory[2]!.refusals[0]!.reason).toBe(local[2]!.reason);
   });
 
   it('serves auditors only with the auditor token', async () => {
-    expect((await fetch(`${coordinator.httpUrl}/audit/clinics`)).status).toBe(401);
-    expect((await fetch(`${coordinator.httpUrl}/audit/clinics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    const budgets = (await (await fetch(`${coordinator.httpUrl}/audit/clinics`, { headers: { authorization: `Bearer ${AUDITOR}` } })).json()) as { clinicId: string; verified: boolean; refusals: number }[];
+    expect((await https(`${coordinator.httpUrl}/audit/clinics`)).status).toBe(401);
+    expect((await https(`${coordinator.httpUrl}/audit/clinics`, bearer('wrong'))).status).toBe(401);
+    const budgets = (await (await https(`${coordinator.httpUrl}/audit/clinics`, bearer(AUDITOR))).json()) as { clinicId: string; verified: boolean; refusals: number }[];
     expect(budgets.map((b) => [b.clinicId, b.verified, b.refusals])).toEqual([['cleveland', true, 0], ['hungarian', true, 0], ['switzerland', true, 1], ['va', true, 0]]);
   });
 
@@ -180,7 +192,7 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
   });
 
   it('refuses ledger entries that do not verify, and DP updates without a spend, storing nothing', async () => {
-    const client = new FederationClient(coordinator.grpcAddress);
+    const client = await clientAs(coordinator, keystores[0]!.identity);
     const stored = await client.getLedgerHead('cleveland');
     const local = LedgerFile.open(join(keystores[0]!.dir, LEDGER_FILE), keystores[0]!.identity).entries();
     const last = local.at(-1)!;
@@ -191,17 +203,27 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
       details: `ledger of cleveland: entry #3 (study ${studyId} round 99, spend) signature does not verify with cleveland's key: the entry was altered or not written by the clinic`,
     });
     expect(await refusal(client.appendLedgerEntries('cleveland', ['{not json']))).toEqual({ code: status.INVALID_ARGUMENT, details: 'ledger entry 0 is not JSON' });
-    expect(await refusal(client.appendLedgerEntries('nobody', [canonicalJson(last)]))).toMatchObject({ code: status.UNAUTHENTICATED });
+    const nobody = await clientAs(coordinator, createIdentity('nobody'));
+    expect(await refusal(nobody.appendLedgerEntries('nobody', [canonicalJson(last)]))).toEqual({
+      code: status.UNAUTHENTICATED,
+      details: 'clinic "nobody" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
+    });
+    nobody.close();
+    // Cleveland's signed call cannot carry entries into another clinic's ledger.
+    expect(await refusal(client.appendLedgerEntries('hungarian', [canonicalJson(last)]))).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: '/cohort.v1.Federation/AppendLedgerEntries: the request speaks for clinic "hungarian" but is signed by cleveland',
+    });
     expect(await client.getLedgerHead('cleveland')).toEqual(stored);
 
     // A second DP study: an update without a spend in the sender's ledger is refused before its payload.
     const second = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', privacy: 'dp', rounds: 1, quorum: 1, minClinics: 1 }));
-    const clinic = await connect(coordinator, 'cleveland', 'cleveland', 199);
+    const clinic = await connect(coordinator, 'cleveland', 'cleveland', 199, { identity: keystores[0]!.identity });
     try {
       const task = await clinic.nextOf('TASK_KIND_TRAIN', second.id);
       expect(task.dp).toMatchObject({ targetEpsilon: 1, delta: 1e-5, clipNorm: 1, totalSteps: 100 });
       const payload = plainFloat32Codec.encode(new Float32Array(14));
-      const error = await rawUpload(coordinator.grpcAddress, {
+      const error = await clinic.rawUpload({
         clinicId: 'cleveland', studyId: second.id, round: 1, modelVersion: 0, codec: plainFloat32Codec.name, numSamples: 199, totalBytes: payload.length, sha256: sha256(payload), trainLoss: 0,
       }, payload);
       expect({ code: error?.code, details: error?.details }).toEqual({
@@ -263,7 +285,7 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('  entry #0 (study');
     expect(() => LedgerFile.open(path, keystores[0]!.identity)).toThrow(/^the privacy ledger of cleveland does not verify: entry #0 .* signature does not verify/);
-    await expect(runNode({ coordinator: coordinator.grpcAddress, dataset: 'fed-heart-disease', site: 'cleveland', preloaded: data[0], keystore: keystores[0], budget: { epsilon: 1, delta: DELTA } })).rejects.toThrow(
+    await expect(runNode({ coordinator: coordinator.grpcAddress, dataset: 'fed-heart-disease', site: 'cleveland', preloaded: data[0], keystore: keystores[0]!, credentials: tls.credentials(), budget: { epsilon: 1, delta: DELTA } })).rejects.toThrow(
       /does not verify/,
     );
   });

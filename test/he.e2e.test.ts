@@ -7,7 +7,7 @@ import { firstValueFrom, filter } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { sha256 } from '../common/chunk-stream.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
-import { FederationClient } from '../clinic-node/client/federation-client.js';
+import { loopbackTls } from '../common/tls/loopback.js';
 import { GlobalModels } from '../clinic-node/global-model.js';
 import { generateStudyKey, Keystore, obtainStudyKey } from '../clinic-node/keys/index.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
@@ -16,10 +16,12 @@ import { ModelVersionEntity } from '../coordinator/persistence/entities/model-ve
 import { ReceivedUpdateEntity } from '../coordinator/persistence/entities/received-update.entity.js';
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, createIdentity, sealKey, type ClinicIdentity } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { connect, rawUpload, refusal } from './scripted-clinic.js';
+import { trustingFetch } from '../simulations/coordinator-process.js';
+import { clientAs, connect, refusal } from './scripted-clinic.js';
 
 const P = 14; // logistic regression on 13 features
 const PARAMETER_SET = 'n8192-q60-s40';
+const OPERATOR = 'operator-secret-for-tests';
 
 const delta = (seed: number) => Float32Array.from({ length: P }, (_, i) => Math.sin(seed * 7 + i) / 10);
 
@@ -28,10 +30,15 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
   let coordinator: RunningCoordinator;
   let keystores: Record<'a' | 'b', Keystore>;
   let ckks: CkksContext;
+  /** GET over HTTPS (trusting the loopback CA) with the operator token. */
+  let get: (path: string) => Promise<Response>;
 
   beforeAll(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'cohort-he-'));
-    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: false });
+    const tls = await loopbackTls();
+    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: false, tls: tls.server, operatorToken: OPERATOR });
+    const https = trustingFetch(tls.caPem);
+    get = (path) => https(`${coordinator.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } });
     keystores = { a: Keystore.create(join(workdir, 'a'), 'clinic-a'), b: Keystore.create(join(workdir, 'b'), 'clinic-b') };
     for (const keystore of Object.values(keystores)) await coordinator.keys.enrol(keystore.card);
     ckks = await CkksContext.create(PARAMETER_SET);
@@ -48,7 +55,7 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     );
 
   async function codecFor(keystore: Keystore, studyId: string): Promise<CkksUpdateCodec> {
-    const client = new FederationClient(coordinator.grpcAddress);
+    const client = await clientAs(coordinator, keystore.identity);
     try {
       const stored = await obtainStudyKey(client, keystore, studyId);
       return new CkksUpdateCodec(ckks, CkksSecretKey.fromBytes(ckks, stored.secretKey));
@@ -59,55 +66,65 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
 
   it('refuses key envelopes not signed by an enrolled clinic, storing nothing; the study waits for a good ceremony', async () => {
     const study = await heStudy(1);
-    const client = new FederationClient(coordinator.grpcAddress);
-    const ceremonyBy = (sender: ClinicIdentity) =>
-      client.submitKeyEnvelopes(
-        Object.values(keystores).map((k) =>
-          sealKey({ studyId: study.id, keyId: 'ab'.repeat(16), parameterSet: PARAMETER_SET, secretKey: new Uint8Array(64), sender, recipient: k.card }),
-        ),
+    const [clientA, clientB] = [await clientAs(coordinator, keystores.a.identity), await clientAs(coordinator, keystores.b.identity)];
+    const envelopesBy = (sender: ClinicIdentity) =>
+      Object.values(keystores).map((k) =>
+        sealKey({ studyId: study.id, keyId: 'ab'.repeat(16), parameterSet: PARAMETER_SET, secretKey: new Uint8Array(64), sender, recipient: k.card }),
       );
+    // A clinic that is not enrolled: its call is refused before its envelopes are looked at.
     const intruder = createIdentity('intruder');
-    expect(await refusal(ceremonyBy(intruder))).toEqual({
+    const intruderClient = await clientAs(coordinator, intruder);
+    expect(await refusal(intruderClient.submitKeyEnvelopes(envelopesBy(intruder)))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: 'clinic "intruder" is not enrolled: the operator enrols clinics by their public card',
+      details: 'clinic "intruder" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
     });
-    // Claims to be clinic-a, signs with another key.
-    expect(await refusal(ceremonyBy({ ...intruder, clinicId: 'clinic-a' }))).toEqual({
+    expect(await refusal(intruderClient.getKeyRoster('intruder', study.id))).toMatchObject({ code: status.UNAUTHENTICATED });
+    intruderClient.close();
+    // Claims to be clinic-a, signs with another key: the call's signature fails...
+    const impostor = await clientAs(coordinator, { ...intruder, clinicId: 'clinic-a' });
+    expect(await refusal(impostor.submitKeyEnvelopes(envelopesBy({ ...intruder, clinicId: 'clinic-a' })))).toEqual({
+      code: status.UNAUTHENTICATED,
+      details: "/cohort.v1.Federation/SubmitKeyEnvelopes: the signature of clinic-a does not verify over this request (altered, moved to another method, or signed by another key)",
+    });
+    impostor.close();
+    // ...and envelopes signed with another key fail on their own, even on a call clinic-a signed.
+    expect(await refusal(clientA.submitKeyEnvelopes(envelopesBy({ ...intruder, clinicId: 'clinic-a' })))).toEqual({
       code: status.INVALID_ARGUMENT,
       details: `envelope 0 (for clinic-a): key envelope for clinic-a (study ${study.id}) is not signed by clinic-a's enrolled key`,
     });
-    const roster = await client.getKeyRoster('clinic-a', study.id);
+    const roster = await clientA.getKeyRoster('clinic-a', study.id);
     expect(roster).toMatchObject({ parameterSet: PARAMETER_SET, keyId: '' });
     expect(roster.members.map((m) => m.clinicId)).toEqual(['clinic-a', 'clinic-b']);
-    expect(await refusal(client.fetchKeyEnvelope('clinic-b', study.id))).toMatchObject({ code: status.NOT_FOUND });
-    expect(await refusal(client.getKeyRoster('intruder', study.id))).toMatchObject({ code: status.UNAUTHENTICATED });
+    expect(await refusal(clientB.fetchKeyEnvelope('clinic-b', study.id))).toMatchObject({ code: status.NOT_FOUND });
 
-    const { keyId, recipients } = await generateStudyKey(client, keystores.a, study.id);
+    const { keyId, recipients } = await generateStudyKey(clientA, keystores.a, study.id);
     expect(recipients.map((r) => r.clinicId)).toEqual(['clinic-a', 'clinic-b']);
-    expect(await refusal(client.submitKeyEnvelopes([]))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'a key ceremony carries at least one envelope' });
-    await expect(generateStudyKey(client, keystores.b, study.id)).rejects.toThrow(`study ${study.id} already has key ${keyId}; keys are per study`);
-    expect((await obtainStudyKey(client, keystores.b, study.id)).keyId).toBe(keyId);
-    const status_ = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}/keys`)).json()) as { keyId: string; holders: { clinicId: string }[] };
+    expect(await refusal(clientA.submitKeyEnvelopes([]))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'a key ceremony carries at least one envelope' });
+    await expect(generateStudyKey(clientB, keystores.b, study.id)).rejects.toThrow(`study ${study.id} already has key ${keyId}; keys are per study`);
+    expect((await obtainStudyKey(clientB, keystores.b, study.id)).keyId).toBe(keyId);
+    const status_ = (await (await get(`/studies/${study.id}/keys`)).json()) as { keyId: string; holders: { clinicId: string }[] };
     expect(status_).toMatchObject({ keyId, generatedBy: 'clinic-a' });
     expect(status_.holders.map((h) => h.clinicId)).toEqual(['clinic-a', 'clinic-b']);
-    expect((await fetch(`${coordinator.httpUrl}/studies/no-such-study/keys`)).status).toBe(404);
+    expect((await get('/studies/no-such-study/keys')).status).toBe(404);
     const plain = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', minClinics: 99 }));
-    const plainKeys = await fetch(`${coordinator.httpUrl}/studies/${plain.id}/keys`);
+    const plainKeys = await get(`/studies/${plain.id}/keys`);
     expect({ status: plainKeys.status, body: await plainKeys.json() }).toMatchObject({
       status: 409,
       body: { message: `study ${plain.id} does not encrypt its updates (privacy none): it has no key` },
     });
-    client.close();
+    clientA.close();
+    clientB.close();
   });
 
   it('sums encrypted updates without a key: stored updates are ciphertexts, the stored sum decrypts to the weighted mean; bad ciphertexts leave the round untouched', async () => {
     const study = await heStudy(2);
     const other = await heStudy(1);
-    const [a, b] = await Promise.all([connect(coordinator, 'clinic-a', 'cleveland', 199), connect(coordinator, 'clinic-b', 'hungarian', 172)]);
-    const ceremony = new FederationClient(coordinator.grpcAddress);
-    const { keyId } = await generateStudyKey(ceremony, keystores.a, study.id);
-    const { keyId: otherKeyId } = await generateStudyKey(ceremony, keystores.b, other.id);
-    ceremony.close();
+    const [a, b] = await Promise.all([
+      connect(coordinator, 'clinic-a', 'cleveland', 199, { identity: keystores.a.identity }),
+      connect(coordinator, 'clinic-b', 'hungarian', 172, { identity: keystores.b.identity }),
+    ]);
+    const { keyId } = await generateStudyKey(a.client, keystores.a, study.id);
+    const { keyId: otherKeyId } = await generateStudyKey(b.client, keystores.b, other.id);
 
     const taskA = await a.nextOf('TASK_KIND_TRAIN', study.id);
     const taskB = await b.nextOf('TASK_KIND_TRAIN', study.id);
@@ -120,7 +137,7 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
       clinicId: 'clinic-a', studyId: task.studyId, round: task.round, modelVersion: task.modelVersion, codec: `ckks:${PARAMETER_SET}`,
       numSamples: 0, trainLoss: 0.5, keyId, totalBytes: payload.length, sha256: sha256(payload), ...fields,
     });
-    const send = (payload: Uint8Array, fields: Record<string, unknown> = {}) => rawUpload(coordinator.grpcAddress, header(taskA, payload, fields), payload);
+    const send = (payload: Uint8Array, fields: Record<string, unknown> = {}) => a.rawUpload(header(taskA, payload, fields), payload);
     const good = codecA.encode(delta(1), 199, 2);
     const size = ckks.seededCiphertextBytes;
     const withCiphertext = (blob: Uint8Array) => {
@@ -167,17 +184,17 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
       details: 'an encrypted update carries its sample count inside the ciphertext: num_samples must be 0',
     });
     // A stream cut short.
-    expect(await rawUpload(coordinator.grpcAddress, header(taskA, good), good.subarray(0, 1000))).toMatchObject({ code: status.DATA_LOSS });
+    expect(await a.rawUpload(header(taskA, good), good.subarray(0, 1000))).toMatchObject({ code: status.DATA_LOSS });
 
     // The round is untouched: open, no update.
-    const detail = async () => (await fetch(`${coordinator.httpUrl}/studies/${study.id}`)).json() as Promise<any>;
+    const detail = async () => (await get(`/studies/${study.id}`)).json() as Promise<any>;
     expect((await detail()).roundHistory[0]).toMatchObject({ number: 1, status: 'open', updates: [] });
 
     // Two good updates close the round.
     const closed = firstValueFrom(coordinator.federation.events$.pipe(filter((e) => e.type === 'round-closed' && e.studyId === study.id)));
     expect(await send(good)).toBeNull();
     const goodB = codecB.encode(delta(2), 172, 2);
-    expect(await rawUpload(coordinator.grpcAddress, { ...header(taskB, goodB), clinicId: 'clinic-b' }, goodB)).toBeNull();
+    expect(await b.rawUpload({ ...header(taskB, goodB), clinicId: 'clinic-b' }, goodB)).toBeNull();
     expect(await closed).toMatchObject({ round: 1, updates: 2, outcome: 'closed with all 2 updates' });
 
     // What the coordinator holds: read straight from its database.
@@ -205,13 +222,13 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     }
 
     // The HTTP API has no parameters to show for an encrypted version.
-    const model = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}/models/1`)).json()) as Record<string, unknown>;
+    const model = (await (await get(`/studies/${study.id}/models/1`)).json()) as Record<string, unknown>;
     expect(model).toMatchObject({ encrypted: true, codec: `ckks:${PARAMETER_SET}`, keyId });
     expect(model['parameters']).toBeUndefined();
 
     // A clinic turns the sum into the global model: initial + weighted mean (FedAvg).
     const evaluate = await a.nextOf('TASK_KIND_EVALUATE', study.id);
-    const client = new FederationClient(coordinator.grpcAddress);
+    const client = await clientAs(coordinator, keystores.a.identity);
     const models = new GlobalModels(client, 'clinic-a', keystores.a);
     const initial = await client.downloadPlainModel('clinic-a', study.id, 0);
     const v1 = await models.parameters(evaluate);

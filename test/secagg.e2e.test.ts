@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { advertToWire, neighboursFromWire, sealedFromWire, sealedToWire, secAggRoundId, shareToWire } from '../common/secagg-wire.js';
 import { initialParameters } from '../common/model-spec.js';
+import { loopbackTls } from '../common/tls/loopback.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import {
   cardOf,
@@ -18,7 +19,7 @@ import {
   type ClinicIdentity,
 } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { connect, refusal } from './scripted-clinic.js';
+import { clientAs, connect, refusal } from './scripted-clinic.js';
 
 // Secure aggregation over the real gRPC contract, with scripted clinics so the test decides who
 // answers which stage: bad input at every stage, a clinic recovered after dropping before unmasking,
@@ -31,18 +32,23 @@ let dir: string;
 let coordinator: RunningCoordinator;
 let clinics: Awaited<ReturnType<typeof connect>>[];
 let identities: ClinicIdentity[];
+/** Enrolled and registered, never watching tasks: never selected. */
+let mallory: ClinicIdentity;
 let studyId: string;
 const events: FederationEvent[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cohort-secagg-'));
-  coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(dir, 'coordinator.sqlite'), logLevels: false });
+  coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(dir, 'coordinator.sqlite'), logLevels: false, tls: (await loopbackTls()).server });
   coordinator.federation.events$.subscribe((e) => events.push(e));
   identities = SITES.map((site) => createIdentity(site));
-  for (const identity of [...identities, createIdentity('mallory')]) await coordinator.keys.enrol(cardOf(identity));
-  clinics = await Promise.all(SITES.map((site, i) => connect(coordinator, site, site, NUM_TRAIN[i]!)));
+  mallory = createIdentity('mallory');
+  for (const identity of [...identities, mallory]) await coordinator.keys.enrol(cardOf(identity));
+  clinics = await Promise.all(SITES.map((site, i) => connect(coordinator, site, site, NUM_TRAIN[i]!, { identity: identities[i]! })));
   // Registered and enrolled, but not watching: never selected.
-  await clinics[0]!.client.register({ clinicId: 'mallory', dataset: 'fed-heart-disease', site: 'va', numTrain: 10, numTest: 1, nodeVersion: 'test' });
+  const malloryClient = await clientAs(coordinator, mallory);
+  await malloryClient.register({ clinicId: 'mallory', dataset: 'fed-heart-disease', site: 'va', numTrain: 10, numTest: 1, nodeVersion: 'test' });
+  malloryClient.close();
   const study = await coordinator.federation.createStudy(
     parseStudyConfig({
       dataset: 'fed-heart-disease',
@@ -101,10 +107,18 @@ describe('secure aggregation over gRPC', () => {
       code: status.INVALID_ARGUMENT,
       details: 'key advert of cleveland: signature does not verify with its enrolled key',
     });
-    const mallory = new SecAggClient(createIdentity('mallory'), roundId).advert;
-    expect(await refusal(clinics[0]!.client.secAggAdvertise(advertToWire(mallory, studyId, 1)))).toEqual({
+    // Mallory's own signed call, with an advert under its enrolled key: refused by the round, not by authentication.
+    const malloryClient = await clientAs(coordinator, mallory);
+    const malloryAdvert = new SecAggClient(mallory, roundId).advert;
+    expect(await refusal(malloryClient.secAggAdvertise(advertToWire(malloryAdvert, studyId, 1)))).toEqual({
       code: status.PERMISSION_DENIED,
       details: `clinic mallory was not selected for round ${roundId}`,
+    });
+    malloryClient.close();
+    // Nor can a selected clinic carry it in: a call signed by cleveland speaks for cleveland only.
+    expect(await refusal(clinics[0]!.client.secAggAdvertise(advertToWire(malloryAdvert, studyId, 1)))).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: '/cohort.v1.Federation/SecAggAdvertise: the request speaks for clinic "mallory" but is signed by cleveland',
     });
     expect((await refusal(clinics[0]!.client.secAggAdvertise(advertToWire(forged, studyId, 7)))).code).toBe(status.NOT_FOUND);
 
