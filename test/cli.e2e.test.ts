@@ -1,7 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Keystore } from '../clinic-node/keys/index.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { DATA_DIR } from './data-dir.js';
 
@@ -18,6 +21,9 @@ async function cohort(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('cohort CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('simulate prints progress per round, a per-site table, and one JSON object as the last line', async () => {
     const { code, stdout, stderr } = await cohort(['simulate', '--dataset', 'fed-heart-disease', '--rounds', '2', '--seed', '7', '--json']);
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
@@ -41,7 +47,19 @@ describe('cohort CLI', () => {
   });
 
   it('refuses bad input with a clear message and a non-zero exit', async () => {
-    const unknownSite = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'mayo']);
+    // A node needs its keystore (it signs every call) and TLS or an explicit --insecure; the coordinator needs TLS or --insecure.
+    const keystore = Keystore.create(join(dir, 'cleveland'), 'cleveland').dir;
+    const node = (...flags: string[]) => cohort(['node', '--coordinator', '127.0.0.1:1', '--keystore', keystore, '--insecure', ...flags]);
+    const noKeystore = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--insecure']);
+    expect(noKeystore).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: --keystore DIR is required: the clinic signs every call with its enrolled identity (cohort keys init)') });
+    const noTls = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--keystore', keystore]);
+    expect(noTls).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: calling the coordinator needs (--tls-ca ca.pem [--tls-cert clinic.pem --tls-key clinic-key.pem] | --insecure)') });
+    const plainCoordinator = await cohort(['coordinator', '--grpc-port', '0', '--http-port', '0', '--db', join(dir, 'coordinator.sqlite')]);
+    expect(plainCoordinator).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('cohort: the coordinator serves clinics over TLS: (--tls-cert coordinator.pem --tls-key coordinator-key.pem [--tls-ca ca.pem --mtls] | --insecure) (cohort certs init writes the files)'),
+    });
+    const unknownSite = await node('--site', 'mayo');
     expect(unknownSite.code).toBe(1);
     expect(unknownSite.stderr).toContain('cohort: unknown site "mayo" for dataset fed-heart-disease (sites: cleveland, hungarian, switzerland, va)');
     const badStrategy = await cohort(['simulate', '--strategy', 'fedmagic']);
@@ -50,12 +68,10 @@ describe('cohort CLI', () => {
     const badFlag = await cohort(['simulate', '--rounds', 'many']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--rounds must be a number, got "many"');
-    const halfBudget = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--budget-epsilon', '1']);
+    const halfBudget = await node('--site', 'cleveland', '--budget-epsilon', '1');
     expect(halfBudget).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: a privacy budget needs both --budget-epsilon and --budget-delta') });
-    const badDelta = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--budget-epsilon', '1', '--budget-delta', '1.5']);
+    const badDelta = await node('--site', 'cleveland', '--budget-epsilon', '1', '--budget-delta', '1.5');
     expect(badDelta).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: --budget-delta must be in (0, 1), got "1.5"') });
-    const noKeystore = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--budget-epsilon', '1', '--budget-delta', '1e-3']);
-    expect(noKeystore).toMatchObject({ code: 1, stderr: expect.stringContaining("cohort: a privacy budget needs a keystore: the privacy ledger is signed with the clinic's identity") });
     const badPrivacy = await cohort(['simulate', '--privacy', 'dp', '--delta', '2']);
     expect(badPrivacy).toMatchObject({ code: 1, stderr: expect.stringContaining('dp.delta must be below 1, got 2') });
     const badBudget = await cohort(['simulate', '--privacy', 'dp', '--clinic-budget', 'mayo=0.5']);

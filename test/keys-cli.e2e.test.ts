@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../common/net.js';
-import { PACKAGE_ROOT } from '../common/paths.js';
+import { COHORT_CLI, startCoordinatorProcess, type CoordinatorProcess } from '../simulations/coordinator-process.js';
 
 // The key ceremony as people run it: each role through the built CLI (npm test builds first), the
-// coordinator in its own process, everything on loopback. The steps below run in order and build on
-// one another: keystores, pins, enrolment, the ceremony, key delivery, status.
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
+// coordinator in its own process over TLS, everything on loopback. The steps below run in order and
+// build on one another: keystores, pins, enrolment, the ceremony, key delivery, status. Commands
+// trust the coordinator's CA: gRPC ones by --tls-ca, HTTPS ones through NODE_EXTRA_CA_CERTS.
 const TOKEN = 'operator-secret-for-tests';
 
 // Children see no operator token from the environment unless a step sets one.
@@ -25,7 +24,8 @@ interface Run {
 
 async function cohort(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...baseEnv, ...env }, timeout: 60_000 });
+    const trust = coordinator ? { NODE_EXTRA_CA_CERTS: coordinator.caFile } : {};
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [COHORT_CLI, ...args], { env: { ...baseEnv, ...trust, ...env }, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -45,7 +45,7 @@ function printedCard(stdout: string): Record<string, string> {
 }
 
 let dir: string;
-let coordinator: ChildProcess & { output: () => string; exited: Promise<number | null> };
+let coordinator: CoordinatorProcess | undefined;
 let http: string;
 let grpc: string;
 let studyId: string;
@@ -56,41 +56,26 @@ let keyId: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cohort-keys-'));
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  http = `http://127.0.0.1:${httpPort}`;
-  grpc = `127.0.0.1:${grpcPort}`;
-  const child = spawn(
-    process.execPath,
-    [CLI, 'coordinator', '--host', '127.0.0.1', '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--db', join(dir, 'coordinator.sqlite'),
-      '--operator-token', TOKEN, '--dataset', 'fed-heart-disease', '--rounds', '1', '--privacy', 'he'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv },
-  );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  coordinator = Object.assign(child, { output: () => output, exited });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const match = /^study ([0-9a-f-]{36}): /m.exec(output);
-    if (match) {
-      studyId = match[1]!;
-      break;
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the coordinator did not create its study; output:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  coordinator = await startCoordinatorProcess({
+    args: ['--host', '127.0.0.1', '--dataset', 'fed-heart-disease', '--rounds', '1', '--privacy', 'he'],
+    db: join(dir, 'coordinator.sqlite'),
+    operatorToken: TOKEN,
+    env: baseEnv,
+  });
+  http = coordinator.httpUrl;
+  // Dialled by name, as clinics dial a coordinator: grpc-js sends the host it dials as the TLS server
+  // name, and Node warns on stderr (DEP0123) when that is an IP address.
+  grpc = coordinator.grpcAddress.replace(/^127\.0\.0\.1:/, 'localhost:');
+  studyId = await coordinator.studyId();
 });
 
 afterAll(async () => {
-  if (coordinator && coordinator.exitCode === null) {
-    coordinator.kill('SIGTERM');
-    const timer = setTimeout(() => coordinator.kill('SIGKILL'), 10_000);
-    await coordinator.exited;
-    clearTimeout(timer);
-  }
+  await coordinator?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The TLS flag every gRPC command needs: trust the coordinator's CA. */
+const tlsCa = () => ['--tls-ca', coordinator!.caFile];
 
 describe('cohort keys: the key ceremony through the CLI', () => {
   it('init creates a keystore per clinic and prints its card, fingerprint and what to do next', async () => {
@@ -127,10 +112,14 @@ describe('cohort keys: the key ceremony through the CLI', () => {
   });
 
   it('enrol needs the operator token, then enrols each card once', async () => {
-    const enrolled = async () => ((await (await fetch(`${http}/clinics/enrolled`)).json()) as { clinicId: string }[]).map((c) => c.clinicId);
+    const enrolled = async () => (await coordinator!.fetchJson<{ clinicId: string }[]>('/clinics/enrolled', TOKEN)).map((c) => c.clinicId);
     const wrong = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', 'not-the-token']);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`cohort: POST ${http}/clinics/enrolled: 401 Unauthorized: this needs the operator token: Authorization: Bearer <token>\n`);
+    expect(wrong.stderr).toBe(`cohort: POST ${http}/clinics/enrolled: 401 Unauthorized: POST /clinics/enrolled needs the operator token: Authorization: Bearer <token>\n`);
+    // The auditor's token reads, but cannot enrol.
+    const auditor = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', coordinator!.auditorToken]);
+    expect(auditor.code).toBe(1);
+    expect(auditor.stderr).toBe(`cohort: POST ${http}/clinics/enrolled: 403 Forbidden: the auditor role cannot POST /clinics/enrolled: auditors read, they change nothing\n`);
     const none = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--operator-token (or COHORT_OPERATOR_TOKEN) is required');
@@ -148,18 +137,22 @@ describe('cohort keys: the key ceremony through the CLI', () => {
     );
     const impostor = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('impostor'), '--operator-token', TOKEN]);
     expect(impostor.code).toBe(1);
-    expect(impostor.stderr).toContain(`400 Bad Request: clinic cleveland is already enrolled with other keys (${fingerprints['cleveland']})`);
+    expect(impostor.stderr).toContain(`409 Conflict: clinic cleveland is already enrolled with other keys (${fingerprints['cleveland']})`);
     expect(await enrolled()).toEqual(['cleveland', 'hungarian']);
   });
 
-  it('status before the ceremony says there is no key yet', async () => {
-    expect(ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId]))).toBe(
-      `study ${studyId}: no key yet (one clinic runs \`cohort keys generate\`); 2 clinics enrolled\n`,
-    );
+  it('status before the ceremony says there is no key yet, to the operator and the auditor alike', async () => {
+    const noKey = `study ${studyId}: no key yet (one clinic runs \`cohort keys generate\`); 2 clinics enrolled\n`;
+    expect(ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId, '--token', TOKEN]))).toBe(noKey);
+    expect(ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId, '--token', coordinator!.auditorToken]))).toBe(noKey);
+    expect(ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId], { COHORT_OPERATOR_TOKEN: TOKEN }))).toBe(noKey);
+    const none = await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('cohort: reading key status needs the operator or auditor token: --token (or COHORT_OPERATOR_TOKEN)');
   });
 
   it('generate at one clinic seals a study key to every enrolled clinic, flagging cards pinned now', async () => {
-    const stdout = ok(await cohort(['keys', 'generate', '--keystore', keystore('cleveland'), '--coordinator', grpc, '--study', studyId]));
+    const stdout = ok(await cohort(['keys', 'generate', '--keystore', keystore('cleveland'), '--coordinator', grpc, '--study', studyId, ...tlsCa()]));
     const header = new RegExp(`^study ${studyId}: key ([0-9a-f]{32}) \\(parameter set n8192-q60-s40\\) generated by cleveland, sealed to 2 clinics:$`, 'm').exec(stdout);
     expect(header).not.toBeNull();
     keyId = header![1]!;
@@ -172,7 +165,7 @@ describe('cohort keys: the key ceremony through the CLI', () => {
   });
 
   it('fetch at another clinic receives the same key and prints its id, never the key', async () => {
-    const stdout = ok(await cohort(['keys', 'fetch', '--keystore', keystore('hungarian'), '--coordinator', grpc, '--study', studyId]));
+    const stdout = ok(await cohort(['keys', 'fetch', '--keystore', keystore('hungarian'), '--coordinator', grpc, '--study', studyId, ...tlsCa()]));
     // The sender's card was pinned before (keys pin), so nothing is pinned now.
     expect(stdout).toBe(`study ${studyId}: key ${keyId} (parameter set n8192-q60-s40) received and stored in ${keystore('hungarian')}\n`);
     const stored = JSON.parse(readFileSync(join(keystore('hungarian'), 'studies', `${studyId}.json`), 'utf8')) as { keyId: string; secretKey: string };
@@ -180,13 +173,13 @@ describe('cohort keys: the key ceremony through the CLI', () => {
     expect(stored.keyId).toBe(keyId);
     expect(stored.secretKey).toBe(own.secretKey);
     expect(stdout).not.toContain(stored.secretKey.slice(0, 32));
-    expect(ok(await cohort(['keys', 'fetch', '--keystore', keystore('hungarian'), '--coordinator', grpc, '--study', studyId]))).toBe(
+    expect(ok(await cohort(['keys', 'fetch', '--keystore', keystore('hungarian'), '--coordinator', grpc, '--study', studyId, ...tlsCa()]))).toBe(
       `study ${studyId}: key ${keyId} (parameter set n8192-q60-s40) is already in ${keystore('hungarian')}\n`,
     );
   });
 
   it('status lists both holders', async () => {
-    const stdout = ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId]));
+    const stdout = ok(await cohort(['keys', 'status', '--coordinator-url', http, '--study', studyId, '--token', TOKEN]));
     const [header, columns, ...rows] = stdout.trimEnd().split('\n');
     expect(header).toBe(`study ${studyId}: key ${keyId} (n8192-q60-s40), generated by cleveland, held by 2 clinics`);
     expect(columns!.split(/\s{2,}/)).toEqual(['clinic', 'sealed by', 'at']);
@@ -199,11 +192,11 @@ describe('cohort keys: the key ceremony through the CLI', () => {
 
   it('a second ceremony for the study is refused', async () => {
     for (const clinic of ['cleveland', 'hungarian']) {
-      const again = await cohort(['keys', 'generate', '--keystore', keystore(clinic), '--coordinator', grpc, '--study', studyId]);
+      const again = await cohort(['keys', 'generate', '--keystore', keystore(clinic), '--coordinator', grpc, '--study', studyId, ...tlsCa()]);
       expect(again.code).toBe(1);
       expect(again.stderr).toBe(`cohort: study ${studyId} already has key ${keyId}; keys are per study\n`);
     }
-    const unknown = await cohort(['keys', 'generate', '--keystore', keystore('cleveland'), '--coordinator', grpc, '--study', 'no-such-study']);
+    const unknown = await cohort(['keys', 'generate', '--keystore', keystore('cleveland'), '--coordinator', grpc, '--study', 'no-such-study', ...tlsCa()]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(`cohort: the coordinator at ${grpc} refused: study "no-such-study" does not exist\n`);
   });
