@@ -4,19 +4,19 @@
  *  2. the coordinator's share of a round's wall time: the CPU the coordinator process spends while
  *     four clinic nodes train FLamby's protocol, over the rounds' wall time.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initialParameters, modelSpec, type ModelSpec } from '../common/model-spec.js';
-import { freePort } from '../common/net.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { loadAllSites, loadPooled } from '../clinic-node/data/fed-heart-disease.js';
+import { Keystore } from '../clinic-node/keys/index.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
 import { train } from '../clinic-node/training/local-training.js';
 import { runNode } from '../clinic-node/node-agent.js';
+import { startCoordinatorProcess } from '../simulations/coordinator-process.js';
 
 const json = process.argv.includes('--json');
 const dataDir = resolve(PACKAGE_ROOT, process.env['COHORT_DATA_DIR'] ?? '../shared/data');
@@ -40,26 +40,29 @@ function cpuSeconds(pid: number): number {
 
 async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; coordinatorCpuS: number; share: number }> {
   await selectBackend('auto');
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const db = join(mkdtempSync(join(tmpdir(), 'cohort-bench-')), 'coordinator.sqlite');
-  const child = spawn(
-    process.execPath,
-    [join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js'), 'coordinator', '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--db', db,
-      '--dataset', 'fed-heart-disease', '--protocol', 'flamby', '--rounds', String(rounds)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  while (!/study ([0-9a-f-]{36})/.test(output)) await new Promise((r) => setTimeout(r, 50));
-  const studyId = /study ([0-9a-f-]{36})/.exec(output)![1]!;
-  const sites = await loadAllSites({ dataDir });
-  const cpuBefore = cpuSeconds(child.pid!);
-  await Promise.all(sites.map((preloaded) => runNode({ coordinator: `127.0.0.1:${grpcPort}`, dataset: 'fed-heart-disease', site: preloaded.site, preloaded, exitWhenDone: true })));
-  const coordinatorCpuS = cpuSeconds(child.pid!) - cpuBefore;
-  const detail = (await (await fetch(`http://127.0.0.1:${httpPort}/studies/${studyId}`)).json()) as { roundHistory: { openedAt: string; closedAt: string }[] };
-  const roundWallS = detail.roundHistory.reduce((s, r) => s + (Date.parse(r.closedAt) - Date.parse(r.openedAt)) / 1000, 0);
-  child.kill('SIGTERM');
-  return { roundWallS, coordinatorCpuS, share: coordinatorCpuS / roundWallS };
+  // As deployed: TLS, every clinic enrolled and signing its calls.
+  const coordinator = await startCoordinatorProcess({ args: ['--dataset', 'fed-heart-disease', '--protocol', 'flamby', '--rounds', String(rounds)], stderr: 'inherit' });
+  const workdir = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
+  try {
+    const studyId = await coordinator.studyId();
+    const sites = await loadAllSites({ dataDir });
+    const keystores = sites.map(({ site }) => Keystore.create(join(workdir, site), site));
+    for (const keystore of keystores) await coordinator.enrol(keystore.card);
+    const pid = coordinator.child.pid!;
+    const cpuBefore = cpuSeconds(pid);
+    await Promise.all(
+      sites.map((preloaded, i) =>
+        runNode({ coordinator: coordinator.grpcAddress, dataset: 'fed-heart-disease', site: preloaded.site, preloaded, keystore: keystores[i]!, credentials: coordinator.credentials(), exitWhenDone: true }),
+      ),
+    );
+    const coordinatorCpuS = cpuSeconds(pid) - cpuBefore;
+    const detail = await coordinator.fetchJson<{ roundHistory: { openedAt: string; closedAt: string }[] }>(`/studies/${studyId}`);
+    const roundWallS = detail.roundHistory.reduce((s, r) => s + (Date.parse(r.closedAt) - Date.parse(r.openedAt)) / 1000, 0);
+    return { roundWallS, coordinatorCpuS, share: coordinatorCpuS / roundWallS };
+  } finally {
+    await coordinator.stop();
+    rmSync(workdir, { recursive: true, force: true });
+  }
 }
 
 const steps = 2000;
