@@ -106,11 +106,9 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     const round = detail.roundHistory[0]!;
     const aggregate = (await http(`/studies/${studyId}/models/1`)) as { parameters: number[] };
     const totalWeight = clinics.reduce((s, c) => s + c.numTrain, 0);
-    let maxError = 0;
-    for (let j = 0; j < initial.length; j++) {
-      const mean = clinics.reduce((s, c, i) => s + c.numTrain * deltaOf(i)[j]!, 0) / totalWeight;
-      maxError = Math.max(maxError, Math.abs(aggregate.parameters[j]! - (initial[j]! + mean)));
-    }
+    const weightedSum = new Float64Array(initial.length);
+    clinics.forEach((clinic, i) => deltaOf(i).forEach((d, j) => (weightedSum[j]! += clinic.numTrain * d)));
+    const maxError = aggregate.parameters.reduce((max, w, j) => Math.max(max, Math.abs(w - (initial[j]! + weightedSum[j]! / totalWeight))), 0);
     return {
       clinics: n,
       parameters: initial.length,
