@@ -5,17 +5,11 @@
  * so the round measures the coordinator rather than training. The aggregate is checked against the
  * weighted mean computed here: an update lost or counted twice would show.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { DATASETS } from '../common/datasets.js';
-import { freePort } from '../common/net.js';
-import { PACKAGE_ROOT } from '../common/paths.js';
-import { channelCredentials, createCertificateAuthority, issueServerCertificate } from '../common/tls/index.js';
-import { cardOf, cardToJson, createIdentity, plainFloat32Codec } from '../crypto/index.js';
+import { cardOf, createIdentity, plainFloat32Codec } from '../crypto/index.js';
+import { startCoordinatorProcess } from '../simulations/coordinator-process.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 
 export interface LoadBenchOptions {
@@ -42,50 +36,35 @@ export interface LoadBenchReport {
   node_version: string;
 }
 
-const OPERATOR = 'load-bench-operator';
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
-
 export async function runLoadBench(options: LoadBenchOptions = {}): Promise<LoadBenchReport> {
   const n = options.clinics ?? 200;
   const hidden = options.hidden ?? [];
   const progress = options.onProgress ?? (() => undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'cohort-load-'));
-  const ca = await createCertificateAuthority({ days: 1 });
-  const server = await issueServerCertificate(ca, { days: 1 });
-  writeFileSync(join(dir, 'coordinator.pem'), server.certPem);
-  writeFileSync(join(dir, 'coordinator-key.pem'), server.keyPem, { mode: 0o600 });
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const model = hidden.length > 0 ? ['--model', 'mlp', '--hidden', hidden.join(',')] : [];
-  const child = spawn(
-    process.execPath,
-    [CLI, 'coordinator', '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--db', join(dir, 'coordinator.sqlite'),
-      '--tls-cert', join(dir, 'coordinator.pem'), '--tls-key', join(dir, 'coordinator-key.pem'), '--operator-token', OPERATOR,
-      '--dataset', 'fed-heart-disease', '--strategy', 'fedavg', '--rounds', '1', '--min-clinics', String(n), '--quorum', String(n), '--round-timeout', '600', ...model],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const coordinator = await startCoordinatorProcess({
+    args: ['--dataset', 'fed-heart-disease', '--strategy', 'fedavg', '--rounds', '1', '--min-clinics', String(n), '--quorum', String(n), '--round-timeout', '600', ...model],
+  });
+  const pid = coordinator.child.pid!;
   const clients: FederationClient[] = [];
   try {
-    const studyId = await waitFor(() => /study ([0-9a-f-]{36})/.exec(output)?.[1], () => output);
-    const http = (path: string, body?: unknown) => httpsJson(`https://127.0.0.1:${httpPort}${path}`, ca.certPem, body);
-    const idleRss = memoryMiB(child.pid!, 'VmRSS');
-    progress(`coordinator up (pid ${child.pid}, ${idleRss.toFixed(0)} MiB); enrolling ${n} clinics`);
+    const studyId = await coordinator.studyId();
+    const http = <T>(path: string) => coordinator.fetchJson<T>(path);
+    const idleRss = memoryMiB(pid, 'VmRSS');
+    progress(`coordinator up (pid ${pid}, ${idleRss.toFixed(0)} MiB); enrolling ${n} clinics`);
 
     const sites = DATASETS['fed-heart-disease']!.sites;
     const clinics = Array.from({ length: n }, (_, i) => ({ identity: createIdentity(`load-${String(i).padStart(4, '0')}`), site: sites[i % sites.length]!, numTrain: 10 + (i % 50) }));
-    for (const clinic of clinics) await http('/clinics/enrolled', cardToJson(cardOf(clinic.identity)));
+    for (const clinic of clinics) await coordinator.enrol(cardOf(clinic.identity));
 
-    const credentials = channelCredentials({ caPem: ca.certPem });
-    const initial = Float32Array.from((await http(`/studies/${studyId}/models/0`) as { parameters: number[] }).parameters);
+    const credentials = coordinator.credentials();
+    const initial = Float32Array.from((await http<{ parameters: number[] }>(`/studies/${studyId}/models/0`)).parameters);
     const deltaOf = (i: number) => initial.map((_, j) => Math.fround(Math.sin(i * 7.1 + j) / 100));
     const started = Date.now();
     progress(`${n} clinics connecting at once`);
     // Every clinic registers, watches, uploads on its TRAIN task and waits for the study to finish.
     await Promise.all(
       clinics.map(async (clinic, i) => {
-        const client = new FederationClient(`127.0.0.1:${grpcPort}`, { identity: clinic.identity, credentials });
+        const client = new FederationClient(coordinator.grpcAddress, { identity: clinic.identity, credentials });
         clients.push(client);
         const clinicId = clinic.identity.clinicId;
         await client.register({ clinicId, dataset: 'fed-heart-disease', site: clinic.site, numTrain: clinic.numTrain, numTest: 1, nodeVersion: 'load-bench' });
@@ -101,10 +80,10 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
       }),
     );
     const connectToClose = (Date.now() - started) / 1000;
-    const peak = memoryMiB(child.pid!, 'VmHWM');
-    const detail = (await http(`/studies/${studyId}`)) as { status: string; roundHistory: { openedAt: string; closedAt: string; outcome: string; updates: unknown[] }[] };
+    const peak = memoryMiB(pid, 'VmHWM');
+    const detail = await http<{ roundHistory: { openedAt: string; closedAt: string; outcome: string; updates: unknown[] }[] }>(`/studies/${studyId}`);
     const round = detail.roundHistory[0]!;
-    const aggregate = (await http(`/studies/${studyId}/models/1`)) as { parameters: number[] };
+    const aggregate = await http<{ parameters: number[] }>(`/studies/${studyId}/models/1`);
     const totalWeight = clinics.reduce((s, c) => s + c.numTrain, 0);
     const weightedSum = new Float64Array(initial.length);
     clinics.forEach((clinic, i) => deltaOf(i).forEach((d, j) => (weightedSum[j]! += clinic.numTrain * d)));
@@ -123,9 +102,7 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     };
   } finally {
     for (const client of clients) client.close();
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await coordinator.stop();
   }
 }
 
@@ -145,28 +122,4 @@ function memoryMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
   return Number(match[1]) / 1024;
-}
-
-async function waitFor<T>(probe: () => T | undefined, context: () => string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`the coordinator did not start; its output:\n${context()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** GET (or POST with a body) JSON over HTTPS trusting `caPem`, as the operator. */
-function httpsJson(url: string, caPem: string, body?: unknown): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method: text ? 'POST' : 'GET', ca: caPem, headers: { authorization: `Bearer ${OPERATOR}`, ...(text && { 'content-type': 'application/json' }) } }, (res) => {
-      let answer = '';
-      res.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-      res.on('end', () => ((res.statusCode ?? 0) < 300 ? resolve(JSON.parse(answer)) : reject(new Error(`${url}: ${res.statusCode} ${answer}`))));
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
 }
