@@ -48,6 +48,8 @@ const USAGE = `usage:
               [--dataset fed-heart-disease] [--data-dir DIR] [--exit-when-done]
               [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--accountant ${DEFAULT_CONVENTION}]
+              [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
+              SIGTERM or SIGINT: finishes the round under way (at most 30 s), then exits 0
 ${CLINIC_USAGE}
 ${KEYS_USAGE}
 ${PRIVACY_USAGE}
@@ -209,6 +211,7 @@ async function nodeCommand(args: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'exit-when-done': { type: 'boolean' },
       keystore: { type: 'string' },
+      'state-dir': { type: 'string' },
       ...TLS_FLAGS,
       'budget-epsilon': { type: 'string' },
       'budget-delta': { type: 'string' },
@@ -237,21 +240,43 @@ async function nodeCommand(args: string[]): Promise<number> {
           convention: conventionByName(values.accountant).name,
         };
   if (!values.site) throw new UsageError('--site is required (e.g. cleveland)');
-  const summary = await runNode({
-    coordinator: values.coordinator,
-    dataset: values.dataset,
-    site: values.site,
-    keystore: Keystore.open(values.keystore),
-    credentials,
-    budget,
-    ledgerPath: values.ledger,
-    data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
-    exitWhenDone: values['exit-when-done'] === true,
-    log: (line) => console.log(line),
-  });
+  // SIGTERM or SIGINT: no new task; the one under way finishes within the grace period or is
+  // abandoned (an update already computed stays in the outbox for the next start). A second signal
+  // stops at once: the outbox and training journal are crash-safe.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      console.log(`${signal} again: stopping at once`);
+      process.exit(1);
+    }
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let summary;
+  try {
+    summary = await runNode({
+      coordinator: values.coordinator,
+      dataset: values.dataset,
+      site: values.site,
+      keystore: Keystore.open(values.keystore),
+      credentials,
+      budget,
+      ledgerPath: values.ledger,
+      stateDir: values['state-dir'],
+      signal: stop.signal,
+      data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
+      exitWhenDone: values['exit-when-done'] === true,
+      log: (line) => console.log(line),
+    });
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
   const spent = summary.privacySpent ? `, privacy spent epsilon ${summary.privacySpent.epsilon.toPrecision(6)} at delta ${summary.privacySpent.delta}` : '';
   const refused = summary.refusedRounds > 0 ? `, ${summary.refusedRounds} rounds refused` : '';
-  console.log(`${summary.clinicId}: done, ${summary.trainedRounds} rounds trained${refused}, ${summary.evaluations} evaluations, study ${summary.studyStatus}${spent}`);
+  const ending = summary.stopped === 'signal' ? 'stopped by signal' : 'done';
+  console.log(`${summary.clinicId}: ${ending}, ${summary.trainedRounds} rounds trained${refused}, ${summary.evaluations} evaluations, study ${summary.studyStatus}${spent}`);
   return summary.studyStatus === 'failed' ? 1 : 0;
 }
 
