@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { ClinicIdentityEntity } from './entities/clinic-identity.entity.js';
 import { ClinicEntity } from './entities/clinic.entity.js';
 import { KeyEnvelopeEntity } from './entities/key-envelope.entity.js';
@@ -13,6 +14,7 @@ import { InitialSchema1732400000000 } from './migrations/1732400000000-initial-s
 import { EncryptedAggregation1732500000000 } from './migrations/1732500000000-encrypted-aggregation.js';
 import { PrivacyLedger1732600000000 } from './migrations/1732600000000-privacy-ledger.js';
 import { SecureAggregation1732700000000 } from './migrations/1732700000000-secure-aggregation.js';
+import { AuditEvents1732800000000 } from './migrations/1732800000000-audit-events.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
 export const ENTITIES = [
@@ -26,8 +28,9 @@ export const ENTITIES = [
   StudyKeyEntity,
   KeyEnvelopeEntity,
   LedgerEntryEntity,
+  AuditEventEntity,
 ];
-export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000, SecureAggregation1732700000000];
+export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000, SecureAggregation1732700000000, AuditEvents1732800000000];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {
