@@ -1,4 +1,8 @@
-/** What happens in a federation, for progress displays and logs. */
+/**
+ * What happens in a federation, for progress displays and logs. Each event is emitted only after the
+ * change it reports has committed; the durable record of the same change is its row in
+ * `audit_events` (AuditEventEntity), written in that change's transaction (GET /studies/:id/events).
+ */
 export type FederationEvent =
   | { type: 'study-started'; studyId: string; clinics: number }
   | { type: 'round-opened'; studyId: string; round: number; participants: string[]; deadlineAt: number }

@@ -101,6 +101,9 @@ export class FederationController {
    * Client stream, handled on the raw call: Nest's Observable wrapper would buffer the whole stream
    * before the handler can refuse it. The header is checked before any data is kept, each chunk is
    * bounded by the declared size, and nothing is stored unless the stream ends complete and intact.
+   * A header declaring exactly the update this clinic already sent for the round (same SHA-256: a
+   * resend after a lost acknowledgement) is acknowledged at once with the round's count; the rest of
+   * its stream is drained unread and nothing is stored or announced again.
    */
   @GrpcStreamCall(FEDERATION_SERVICE, 'UploadUpdate')
   uploadUpdate(call: ServerReadableStream<UpdateChunk__Output, UploadAck>, callback: sendUnaryData<UploadAck>): void {
@@ -124,8 +127,13 @@ export class FederationController {
           // Read no data until the header passed: its declared size is then the model's exact size,
           // so nothing is allocated or buffered on the word of an unchecked header.
           call.pause();
-          headerCheck = this.federation.checkUploadHeader(checked).then(() => {
-            assembler = new ChunkAssembler(checked.totalBytes, checked.sha256, `update from ${checked.clinicId} for round ${checked.round}`);
+          headerCheck = this.federation.checkUploadHeader(checked).then((stored) => {
+            if (stored) {
+              if (!done) callback(null, { studyId: checked.studyId, round: checked.round, receivedUpdates: stored.alreadyStored });
+              done = true;
+            } else {
+              assembler = new ChunkAssembler(checked.totalBytes, checked.sha256, `update from ${checked.clinicId} for round ${checked.round}`);
+            }
             call.resume();
           }, fail);
         } else if (chunk.data) {

@@ -39,6 +39,7 @@ import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/Upda
 import { KeysService } from '../keys/keys.service.js';
 import { LedgerService, type RoundRefusal } from '../ledger/ledger.service.js';
 import { inTransaction } from '../persistence/transactions.js';
+import { AuditEventEntity, auditEvent } from '../persistence/entities/audit-event.entity.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
@@ -79,6 +80,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private readonly eventSubject = new Subject<FederationEvent>();
+  private resumed = false;
   readonly events$: Observable<FederationEvent> = this.eventSubject.asObservable();
 
   constructor(
@@ -88,7 +90,6 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
     @InjectRepository(ReceivedUpdateEntity) private readonly updates: Repository<ReceivedUpdateEntity>,
     @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
-    @InjectRepository(SiteMetricEntity) private readonly metrics: Repository<SiteMetricEntity>,
     private readonly hub: TaskHub,
     private readonly keys: KeysService,
     private readonly encrypted: EncryptedAggregates,
@@ -100,18 +101,41 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
   }
 
-  /** Resume after a restart: re-arm the deadline of every open round (an expired one closes at once). */
+  /**
+   * Resume after a restart (or a kill): every running study carries on from what the database holds.
+   * An open round gets its deadline re-armed (an expired one closes at once) and closes now if every
+   * clinic it asked already answered before the stop; a running study without an open round opens
+   * its next one as soon as enough clinics are connected. Reconnecting clinics get their pending
+   * training task again (pendingTasks). Secure-aggregation rounds cannot resume (see below).
+   */
   async onApplicationBootstrap(): Promise<void> {
-    for (const round of await this.rounds.findBy({ status: 'open' })) {
-      const study = await this.studies.findOneByOrFail({ id: round.studyId });
-      if (study.secagg) {
-        // Its adverts, shares and running sum lived in the stopped process and cannot be rebuilt.
-        await this.serial(study.id, () => this.failRound(study, round, 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone'));
-        continue;
-      }
-      this.logger.log(`resuming study ${round.studyId}: round ${round.number} is open`);
-      this.armDeadline(round);
+    // Nest calls bootstrap hooks once for the app and once for its gRPC microservice.
+    if (this.resumed) return;
+    this.resumed = true;
+    for (const study of await this.studies.findBy({ status: 'running' })) {
+      await this.serial(study.id, () => this.resume(study.id));
     }
+  }
+
+  private async resume(studyId: string): Promise<void> {
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    if (study.status !== 'running') return;
+    const round = await this.rounds.findOneBy({ studyId, status: 'open' });
+    if (!round) {
+      this.logger.log(`resuming study ${studyId}: no round is open; the next opens when ${study.quorum} clinics are connected`);
+      await this.openNextRound(study);
+      return;
+    }
+    if (study.secagg) {
+      // Its adverts, shares and running sum lived in the stopped process and cannot be rebuilt.
+      await this.failRound(study, round, 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone');
+      return;
+    }
+    this.logger.log(`resuming study ${studyId}: round ${round.number} is open`);
+    this.armDeadline(round);
+    // Refusals and a last update committed just before the stop: record what was not yet recorded, close if all answered.
+    await this.recordRefusals(study, round);
+    await this.closeIfAnswered(study, round);
   }
 
   /** Stops deadlines and task streams, then lets queued study work finish before the database closes. */
@@ -208,23 +232,68 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return study;
   }
 
+  /** A clinic connected: waiting studies of its dataset may start, running ones without an open round may open their next. */
   private async startWaitingStudies(clinicId: string): Promise<void> {
     const clinic = await this.clinics.findOneBy({ id: clinicId });
     if (!clinic) return;
-    const waiting = await this.studies.findBy({ status: 'waiting', dataset: clinic.dataset });
-    await Promise.all(waiting.map((study) => this.serial(study.id, () => this.startIfReady(study.id))));
+    const studies = await this.studies.findBy({ status: In(['waiting', 'running']), dataset: clinic.dataset });
+    await Promise.all(
+      studies.map((study) => this.serial(study.id, () => (study.status === 'waiting' ? this.startIfReady(study.id) : this.openNextRound(study)))),
+    );
   }
 
+  /** Starts a waiting study once `minClinics` are available: the study's status and its round 1 in one transaction. */
   private async startIfReady(studyId: string): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
     if (study.status !== 'waiting') return;
     if (study.encryption && !(await this.keys.studyKey(studyId))) return;
     const available = await this.availableClinics(study);
-    if (available.length < study.minClinics) return;
+    const round = this.newRound(study, 1, available);
+    if (!round) return;
     study.status = 'running';
-    await this.studies.save(study, { transaction: false });
+    await inTransaction(this.db, async (tx) => {
+      await tx.update(StudyEntity, { id: studyId }, { status: 'running' });
+      await tx.insert(RoundEntity, round);
+      await tx.insert(AuditEventEntity, [auditEvent('study-started', { studyId }, { clinics: available }), this.roundOpenedAudit(round)]);
+    });
     this.emit({ type: 'study-started', studyId, clinics: available.length });
-    await this.openRound(study, 1);
+    await this.roundOpened(study, round);
+  }
+
+  /**
+   * A running study with no open round (its last close found too few clinics connected, or a
+   * database from before rounds were opened in the close's transaction) opens its next round.
+   */
+  private async openNextRound(stale: StudyEntity): Promise<void> {
+    const study = await this.studies.findOneByOrFail({ id: stale.id });
+    if (study.status !== 'running' || (await this.rounds.existsBy({ studyId: study.id, status: 'open' }))) return;
+    const last = await this.rounds.findOne({ where: { studyId: study.id }, order: { number: 'DESC' } });
+    const number = (last?.number ?? 0) + 1;
+    if (last?.status === 'failed' || number > study.rounds) {
+      // Only a database written before the round's end and the study's were one transaction can get here.
+      const error = last?.status === 'failed' ? `round ${last.number} failed: ${last.outcome}` : null;
+      await this.settleStudy(study, error);
+      return;
+    }
+    const round = this.newRound(study, number, await this.availableClinics(study));
+    if (!round) return;
+    await inTransaction(this.db, async (tx) => {
+      await tx.insert(RoundEntity, round);
+      await tx.insert(AuditEventEntity, this.roundOpenedAudit(round));
+    });
+    await this.roundOpened(study, round);
+  }
+
+  /** Ends a running study whose last round already ended (completed, or failed with `error`). */
+  private async settleStudy(study: StudyEntity, error: string | null): Promise<void> {
+    study.status = error ? 'failed' : 'completed';
+    study.error = error;
+    study.finishedAt = Date.now();
+    await inTransaction(this.db, async (tx) => {
+      await tx.update(StudyEntity, { id: study.id }, { status: study.status, error, finishedAt: study.finishedAt });
+      await tx.insert(AuditEventEntity, auditEvent('study-finished', { studyId: study.id }, { status: study.status, error }));
+    });
+    this.finishStudy(study, await this.availableClinics(study));
   }
 
   /**
@@ -250,11 +319,16 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   // ---- rounds ----------------------------------------------------------------------------------
 
-  private async openRound(study: StudyEntity, number: number): Promise<void> {
-    const strategy = createStrategy(study.strategy);
-    const { clinics } = strategy.configureFit({ round: number, available: await this.availableClinics(study) });
+  /**
+   * Round `number` of the study, asking the clinics the strategy picks among those available; null
+   * while too few are connected: `minClinics` for round 1, the `quorum` after it (a round asking
+   * fewer could never close with its quorum). The caller stores it in its own transaction.
+   */
+  private newRound(study: StudyEntity, number: number, available: string[]): RoundEntity | null {
+    if (available.length < Math.max(1, number === 1 ? study.minClinics : study.quorum)) return null;
+    const { clinics } = createStrategy(study.strategy).configureFit({ round: number, available });
     const now = Date.now();
-    const round = this.rounds.create({
+    return this.rounds.create({
       studyId: study.id,
       number,
       status: 'open',
@@ -264,7 +338,15 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       closedAt: null,
       outcome: null,
     });
-    await this.rounds.save(round, { transaction: false });
+  }
+
+  private roundOpenedAudit(round: RoundEntity) {
+    return auditEvent('round-opened', { studyId: round.studyId, round: round.number }, { participants: round.participants, deadlineAt: round.deadlineAt });
+  }
+
+  /** After a round's opening committed: its deadline, its secure-aggregation session, and its tasks. */
+  private async roundOpened(study: StudyEntity, round: RoundEntity): Promise<void> {
+    const { number, participants: clinics } = round;
     this.logger.log(`study ${study.id} round ${number}/${study.rounds} opened for ${clinics.length} clinics: ${clinics.join(', ')}`);
     this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
     this.armDeadline(round);
@@ -407,14 +489,21 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   /**
    * First checks on an upload, from its header alone, before any payload is read: who sends, for
-   * which round, and exactly how many bytes the update must have.
+   * which round, and exactly how many bytes the update must have. Answers `{ alreadyStored }` (the
+   * round's update count) when the header declares the very update this clinic already sent for the
+   * round (same SHA-256): a resend after a lost acknowledgement, to be acknowledged unread.
    */
-  async checkUploadHeader(header: UpdateHeader__Output): Promise<void> {
+  async checkUploadHeader(header: UpdateHeader__Output): Promise<{ alreadyStored: number } | null> {
     await this.requireClinic(header.clinicId);
     const study = await this.studies.findOneBy({ id: header.studyId });
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
     const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
     if (!round) throw refuse.notFound(`study ${study.id} has no round ${header.round}`);
+    const resent = await this.identicalResend(study.id, round.number, header.clinicId, Buffer.from(header.sha256).toString('hex'));
+    if (resent !== null) {
+      this.logger.log(`study ${study.id} round ${round.number}: update from ${header.clinicId} sent again, already stored: acknowledged, counted once`);
+      return { alreadyStored: resent };
+    }
     await this.checkRoundAccepts(study, round, header.clinicId);
     if (header.modelVersion !== round.number - 1) {
       throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
@@ -454,9 +543,19 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     }
     // The protocol's own view: has this clinic shared keys, and not sent its masked input yet?
     if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number), header.clinicId, numParameters + 1);
+    return null;
   }
 
-  /** The round is open, asked this clinic, and holds no update from it yet. */
+  /**
+   * The round's update count if the clinic's stored update for the round has this digest: the same
+   * update sent again (its acknowledgement was lost), counted once. Null otherwise.
+   */
+  private async identicalResend(studyId: string, round: number, clinicId: string, digest: string): Promise<number | null> {
+    const stored = await this.updates.findOne({ where: { studyId, round, clinicId }, select: ['studyId', 'round', 'clinicId', 'sha256'] });
+    return stored?.sha256 === digest ? this.updates.countBy({ studyId, round }) : null;
+  }
+
+  /** The round is open, asked this clinic, and holds no update from it yet (an identical resend is answered before: identicalResend). */
   private async checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string): Promise<void> {
     if (round.status !== 'open') {
       throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
@@ -487,6 +586,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
         }
       }
       const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
+      // A twin of this upload may have been stored since its header was checked.
+      const digest = sha256(payload).toString('hex');
+      const resent = await this.identicalResend(study.id, round.number, header.clinicId, digest);
+      if (resent !== null) return resent;
       await this.checkRoundAccepts(study, round, header.clinicId);
       const roundKey = { studyId: study.id, round: round.number };
       const secAggRound = secAggRoundId(study.id, round.number);
@@ -498,13 +601,14 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
         const what = `update from ${header.clinicId}`;
         await this.encrypted.add(roundKey, study.encryption.parameterSet, numParameters, payload, what, () => this.storedPayloads(roundKey));
       }
+      let received: number;
       try {
-        await this.storeUpdate(header, payload);
+        received = await this.storeUpdate(header, payload, digest, round.participants.length);
       } catch (error) {
         this.encrypted.discard(roundKey);
         throw error;
       }
-      const received = await this.updates.countBy({ studyId: study.id, round: round.number });
+      this.logger.log(`study ${study.id} round ${round.number}: update from ${header.clinicId} (${received} of ${round.participants.length})`);
       this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
       // Secure aggregation: the last masked input closes the stage, and unmasking closes the round.
       if (study.secagg) await this.secagg.maskedInput(secAggRound, header.clinicId, bytesToWords(payload));
@@ -517,11 +621,31 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async onRefusal({ clinicId, studyId, round: number, reason }: RoundRefusal): Promise<void> {
     const round = await this.rounds.findOneBy({ studyId, number });
     if (round?.status !== 'open' || !round.participants.includes(clinicId)) return;
-    this.logger.warn(`study ${studyId} round ${number}: ${clinicId} refused: ${reason}`);
-    this.emit({ type: 'round-refused', studyId, round: number, clinicId, reason });
     const study = await this.studies.findOneByOrFail({ id: studyId });
+    await this.recordRefusal(round, clinicId, reason);
     if (study.secagg) return this.secagg.excuse(secAggRoundId(studyId, number), clinicId);
     await this.closeIfAnswered(study, round);
+  }
+
+  /** The audit event of a refusal, once: the ledger entry itself committed first, in the ledger's transaction. */
+  private async recordRefusal(round: RoundEntity, clinicId: string, reason: string): Promise<void> {
+    const { studyId, number } = round;
+    const row = auditEvent('round-refused', { studyId, round: number, clinicId }, { reason });
+    const added = await inTransaction(this.db, async (tx) => {
+      if (await tx.existsBy(AuditEventEntity, { naturalKey: row.naturalKey })) return false;
+      await tx.insert(AuditEventEntity, row);
+      return true;
+    });
+    if (!added) return;
+    this.logger.warn(`study ${studyId} round ${number}: ${clinicId} refused: ${reason}`);
+    this.emit({ type: 'round-refused', studyId, round: number, clinicId, reason });
+  }
+
+  /** Refusals of the round's participants that a stop may have cut off before their audit event (after a restart). */
+  private async recordRefusals(study: StudyEntity, round: RoundEntity): Promise<void> {
+    for (const refusal of await this.ledger.refusals(study.id, round.number)) {
+      if (round.participants.includes(refusal.clinicId)) await this.recordRefusal(round, refusal.clinicId, refusal.reason);
+    }
   }
 
   /** Closes a round once each asked clinic sent its update or refused; fails it if the updates are below the quorum. */
@@ -547,17 +671,27 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return rows.filter((row) => privateStudies.has(row.studyId)).map(({ studyId, round }) => ({ studyId, round }));
   }
 
-  private async storeUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<void> {
-    await this.updates.insert({
-      studyId: header.studyId,
-      round: header.round,
-      clinicId: header.clinicId,
-      numSamples: header.numSamples,
-      trainLoss: header.trainLoss,
-      codec: header.codec,
-      payload,
-      sha256: sha256(payload).toString('hex'),
-      receivedAt: Date.now(),
+  /** Stores an update and its audit event in one transaction; answers the round's update count. */
+  private async storeUpdate(header: UpdateHeader__Output, payload: Buffer, digest: string, expected: number): Promise<number> {
+    const { studyId, round, clinicId } = header;
+    return inTransaction(this.db, async (tx) => {
+      await tx.insert(ReceivedUpdateEntity, {
+        studyId,
+        round,
+        clinicId,
+        numSamples: header.numSamples,
+        trainLoss: header.trainLoss,
+        codec: header.codec,
+        payload,
+        sha256: digest,
+        receivedAt: Date.now(),
+      });
+      const received = await tx.countBy(ReceivedUpdateEntity, { studyId, round });
+      await tx.insert(
+        AuditEventEntity,
+        auditEvent('update-received', { studyId, round, clinicId }, { numSamples: header.numSamples, codec: header.codec, bytes: payload.length, sha256: digest, received, expected }),
+      );
+      return received;
     });
   }
 
@@ -567,7 +701,13 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return rows.map((row) => row.payload);
   }
 
-  /** Closes a round with its aggregate: `version` when the caller has it (secure aggregation), else built from the stored updates. */
+  /**
+   * Closes a round with its aggregate: `version` when the caller has it (secure aggregation), else
+   * built from the stored updates. One transaction holds the model version, the round's end, and
+   * either the study's end (last round) or the next round's opening, with their audit events; tasks
+   * go out only after it commits. With fewer than the quorum of clinics connected the next round
+   * waits for them (openNextRound, when one connects).
+   */
   private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string, aggregate?: ModelVersionEntity | null): Promise<void> {
     const version = aggregate !== undefined ? aggregate : study.encryption ? await this.encryptedVersion(study, round) : await this.plainVersion(study, round);
     if (!version) {
@@ -575,6 +715,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       return;
     }
     const last = round.number === study.rounds;
+    const updates = await this.updates.countBy({ studyId: study.id, round: round.number });
+    const next = last ? null : this.newRound(study, round.number + 1, await this.availableClinics(study));
     round.status = 'closed';
     round.closedAt = Date.now();
     round.outcome = outcome;
@@ -583,23 +725,34 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       study.finishedAt = round.closedAt;
     }
     await inTransaction(this.db, async (tx) => {
-      await tx.save(version);
-      await tx.save(round);
-      if (last) await tx.save(study);
+      await tx.insert(ModelVersionEntity, version);
+      await tx.update(RoundEntity, { studyId: study.id, number: round.number }, { status: round.status, closedAt: round.closedAt, outcome });
+      const audit = [auditEvent('round-closed', { studyId: study.id, round: round.number }, { outcome, updates, modelVersion: version.version })];
+      if (last) {
+        await tx.update(StudyEntity, { id: study.id }, { status: study.status, finishedAt: study.finishedAt });
+        audit.push(auditEvent('study-finished', { studyId: study.id }, { status: study.status, error: null }));
+      }
+      if (next) {
+        await tx.insert(RoundEntity, next);
+        audit.push(this.roundOpenedAudit(next));
+      }
+      await tx.insert(AuditEventEntity, audit);
     });
     this.encrypted.discard({ studyId: study.id, round: round.number });
     this.secagg.discard(secAggRoundId(study.id, round.number));
     this.clearDeadline(round);
     this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
-    this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates: await this.updates.countBy({ studyId: study.id, round: round.number }), outcome });
+    this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates, outcome });
 
     const everyone = await this.availableClinics(study);
     const evaluate = await this.evaluateTask(study, round.number);
     for (const clinicId of everyone) this.hub.send(clinicId, evaluate);
     if (last) {
       this.finishStudy(study, everyone);
+    } else if (next) {
+      await this.roundOpened(study, next);
     } else {
-      await this.openRound(study, round.number + 1);
+      this.logger.warn(`study ${study.id}: round ${round.number + 1} waits until ${study.quorum} clinics are connected (${everyone.length} now)`);
     }
   }
 
@@ -607,7 +760,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async plainVersion(study: StudyEntity, round: RoundEntity): Promise<ModelVersionEntity | null> {
     const numParameters = parameterCount(study.model);
     const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
-    const received = await this.updates.findBy({ studyId: study.id, round: round.number });
+    // In clinic order, whatever the order of arrival (and of restarts): the sum is then the same bits every time.
+    const received = await this.updates.find({ where: { studyId: study.id, round: round.number }, order: { clinicId: 'ASC' } });
     // Decoded one at a time as the strategy consumes them: memory holds one update beside the aggregate.
     const results = function* (): Generator<FitResult> {
       for (const update of received) {
@@ -655,8 +809,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     study.error = `round ${round.number} failed: ${outcome}`;
     study.finishedAt = round.closedAt;
     await inTransaction(this.db, async (tx) => {
-      await tx.save(round);
-      await tx.save(study);
+      await tx.update(RoundEntity, { studyId: study.id, number: round.number }, { status: round.status, closedAt: round.closedAt, outcome });
+      await tx.update(StudyEntity, { id: study.id }, { status: study.status, error: study.error, finishedAt: study.finishedAt });
+      await tx.insert(AuditEventEntity, [
+        auditEvent('round-failed', { studyId: study.id, round: round.number }, { outcome }),
+        auditEvent('study-finished', { studyId: study.id }, { status: study.status, error: study.error }),
+      ]);
     });
     this.clearDeadline(round);
     this.logger.error(`study ${study.id} ${study.error}`);
@@ -664,6 +822,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.finishStudy(study, await this.availableClinics(study));
   }
 
+  /** After a study's end committed (with its study-finished audit event): tell its clinics. */
   private finishStudy(study: StudyEntity, clinics: string[]): void {
     const status = study.status === 'completed' ? 'completed' : 'failed';
     for (const clinicId of clinics) {
@@ -776,16 +935,16 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     if (!Number.isFinite(report.loss) || !(report.accuracy >= 0 && report.accuracy <= 1)) {
       throw refuse.invalid(`evaluation metrics must be finite, accuracy in [0, 1]: got accuracy ${report.accuracy}, loss ${report.loss}`);
     }
-    await this.metrics.save({
-      studyId: report.studyId,
-      modelVersion: report.modelVersion,
-      clinicId: report.clinicId,
-      numTest: report.numTest,
-      numCorrect: report.numCorrect,
-      accuracy: report.accuracy,
-      loss: report.loss,
-      reportedAt: Date.now(),
-    }, { transaction: false });
+    const where = { studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId };
+    await inTransaction(this.db, async (tx) => {
+      // A clinic evaluating a version again (a repeated task) updates its metrics; the audit log keeps its first report.
+      const first = !(await tx.existsBy(SiteMetricEntity, where));
+      await tx.save(SiteMetricEntity, { ...where, numTest: report.numTest, numCorrect: report.numCorrect, accuracy: report.accuracy, loss: report.loss, reportedAt: Date.now() });
+      if (first) {
+        const detail = { accuracy: report.accuracy, loss: report.loss, numTest: report.numTest, numCorrect: report.numCorrect };
+        await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId: report.studyId, round: report.modelVersion, clinicId: report.clinicId }, detail));
+      }
+    });
     this.emit({ type: 'evaluation', studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId, accuracy: report.accuracy, numTest: report.numTest });
   }
 

@@ -6,6 +6,7 @@ import { refuse } from '../../common/errors.js';
 import { entryHash, GENESIS_HASH, LedgerVerifier, ledgerSummary, verifyLedger, type ClinicCard, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
 import { KeysService } from '../keys/keys.service.js';
 import { inTransaction } from '../persistence/transactions.js';
+import { AuditEventEntity, auditEvent } from '../persistence/entities/audit-event.entity.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
 
 /** Most entries one AppendLedgerEntries call may carry, and the largest entry accepted. */
@@ -94,6 +95,8 @@ export class LedgerService {
       const added = parsed.slice(storedCount);
       const now = Date.now();
       await tx.insert(LedgerEntryEntity, added.map((entry, i) => this.row(entry, texts[i]!, now)));
+      // The coordinator's audit log records each entry in the same transaction (the entry itself is the evidence).
+      if (added.length > 0) await tx.insert(AuditEventEntity, added.map((entry) => this.auditRow(entry, now)));
       for (const entry of added) {
         this.logger.log(`ledger of ${clinicId}: #${entry.seq} ${entry.kind} for study ${entry.studyId} round ${entry.round}, epsilon ${entry.epsilon.toPrecision(4)} of ${entry.capEpsilon}`);
       }
@@ -105,6 +108,11 @@ export class LedgerService {
     return { clinicId, entries: last.seq + 1, headHash: entryHash(last) };
   }
 
+  private auditRow(entry: LedgerEntry, at: number) {
+    const where = { studyId: entry.studyId, round: entry.round, clinicId: entry.clinicId, entry: entry.seq };
+    return auditEvent('ledger-entry', where, { seq: entry.seq, kind: entry.kind, epsilon: entry.epsilon, capEpsilon: entry.capEpsilon, hash: entryHash(entry), reason: entry.reason }, at);
+  }
+
   private row(entry: LedgerEntry, body: string, receivedAt: number): Partial<LedgerEntryEntity> {
     return { clinicId: entry.clinicId, seq: entry.seq, studyId: entry.studyId, round: entry.round, kind: entry.kind, hash: entryHash(entry), body, receivedAt };
   }
@@ -112,6 +120,12 @@ export class LedgerService {
   /** Whether the clinic recorded a spend for this round: a DP study takes no update without one. */
   async hasSpend(clinicId: string, studyId: string, round: number): Promise<boolean> {
     return this.entries.existsBy({ clinicId, studyId, round, kind: 'spend' });
+  }
+
+  /** The refusals of a round, with their reasons, in clinic order. */
+  async refusals(studyId: string, round: number): Promise<RoundRefusal[]> {
+    const rows = await this.entries.find({ where: { studyId, round, kind: 'refusal' }, order: { clinicId: 'ASC', seq: 'ASC' } });
+    return rows.map((row) => ({ clinicId: row.clinicId, studyId, round, reason: (JSON.parse(row.body) as { reason: string }).reason }));
   }
 
   /** Clinics that refused a round. */
