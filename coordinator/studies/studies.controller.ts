@@ -1,8 +1,11 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, DefaultValuePipe, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { Read, Write } from '../auth/roles.js';
 import { FederationService } from '../federation/federation.service.js';
 import { StudiesService } from './studies.service.js';
 import { parseStudyConfig, StudyConfigError } from './study-config.js';
+
+/** Most audit events one GET /studies/:id/events returns. */
+const MAX_EVENTS = 1000;
 
 /** HTTP API: operators define studies; operators and auditors follow rounds and per-site metrics and export models. */
 @Controller('studies')
@@ -36,6 +39,23 @@ export class StudiesController {
   @Get(':id')
   async detail(@Param('id') id: string) {
     return this.studies.detail(await this.require(id));
+  }
+
+  /**
+   * The study's durable audit log in commit order: study started and finished, rounds opened,
+   * closed and failed, updates received, refusals, evaluations, and privacy-ledger entries. Each is
+   * written in the transaction of the change it records, once (a restart never repeats one).
+   * `?after=SEQ` returns only later events (for polling); at most `limit` (default and cap 1000).
+   */
+  @Get(':id/events')
+  async events(
+    @Param('id') id: string,
+    @Query('after', new DefaultValuePipe(0), ParseIntPipe) after: number,
+    @Query('limit', new DefaultValuePipe(MAX_EVENTS), ParseIntPipe) limit: number,
+  ) {
+    const study = await this.require(id);
+    if (after < 0 || limit < 1) throw new BadRequestException('after must be >= 0 and limit >= 1');
+    return this.studies.events(study.id, after, Math.min(limit, MAX_EVENTS));
   }
 
   /**

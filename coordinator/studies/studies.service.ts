@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { MoreThan, type Repository } from 'typeorm';
 import { parameterCount } from '../../common/model-spec.js';
+import { AuditEventEntity } from '../persistence/entities/audit-event.entity.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
@@ -35,6 +36,17 @@ export interface RoundView {
   pooledAccuracy: number | null;
 }
 
+/** One event of a study's durable audit log. */
+export interface AuditEventView {
+  seq: number;
+  type: string;
+  /** The round, or for `evaluation` the model version; null for study-wide events. */
+  round: number | null;
+  clinic: string | null;
+  detail: Record<string, unknown>;
+  at: string;
+}
+
 /** Read-only views of studies for the HTTP API. */
 @Injectable()
 export class StudiesService {
@@ -46,6 +58,7 @@ export class StudiesService {
     @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
     @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
     @InjectRepository(LedgerEntryEntity) private readonly ledger: Repository<LedgerEntryEntity>,
+    @InjectRepository(AuditEventEntity) private readonly audit: Repository<AuditEventEntity>,
   ) {}
 
   async list() {
@@ -110,6 +123,12 @@ export class StudiesService {
         };
       }),
     };
+  }
+
+  /** The study's audit events in commit order, after `after` (a seq, for polling), at most `limit`. */
+  async events(studyId: string, after: number, limit: number): Promise<AuditEventView[]> {
+    const rows = await this.audit.find({ where: { studyId, seq: MoreThan(after) }, order: { seq: 'ASC' }, take: limit });
+    return rows.map((row) => ({ seq: row.seq, type: row.type, round: row.round, clinic: row.clinicId, detail: row.detail, at: iso(row.at) }));
   }
 
   async modelVersion(studyId: string, version: number): Promise<ModelVersionEntity | null> {
