@@ -1,4 +1,4 @@
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import type { ChannelCredentials, ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { checkSite, datasetDescriptor } from '../common/datasets.js';
@@ -40,10 +40,12 @@ export interface NodeOptions {
   /** Dataset and site this clinic serves, e.g. `fed-heart-disease` / `cleveland`. */
   dataset: string;
   site: string;
-  /** Identity towards the coordinator. Default: the keystore's clinic id, else the site name. */
+  /** Identity towards the coordinator. Default (and it must match): the keystore's clinic id. */
   clinicId?: string;
-  /** The clinic's keys: its identity and study keys. Needed for encrypted studies (privacy `he`). */
-  keystore?: Keystore;
+  /** The clinic's keys: the enrolled identity that signs every call, study keys, beside them the privacy ledger. */
+  keystore: Keystore;
+  /** TLS towards the coordinator (`channelCredentials` of common/tls), or plaintext against an `--insecure` one. */
+  credentials: ChannelCredentials;
   /**
    * The clinic's privacy cap over every study trained on its data. With it, the node trains only
    * differentially private rounds that fit the cap and refuses every other round; without it, it
@@ -108,20 +110,20 @@ export interface NodeSummary {
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const log = options.log ?? (() => undefined);
   checkSite(datasetDescriptor(options.dataset), options.site);
-  const clinicId = options.clinicId ?? options.keystore?.clinicId ?? options.site;
-  if (options.keystore && options.keystore.clinicId !== clinicId) {
+  const clinicId = options.clinicId ?? options.keystore.clinicId;
+  if (options.keystore.clinicId !== clinicId) {
     throw new Error(`the keystore holds the identity of ${options.keystore.clinicId}, not of clinic ${clinicId}`);
   }
   // Before the data: a budget that cannot be enforced, or a ledger that does not verify, stops the node at once.
   const guard = privacyGuard(options);
-  const spent = guard?.spent();
+  const spent = guard.spent();
   if (spent) log(`${clinicId}: privacy budget epsilon ${options.budget!.epsilon} at delta ${spent.delta}, ${spent.epsilon.toPrecision(6)} spent so far`);
   const state = await NodeState.open(options.stateDir ?? defaultStateDir(options, clinicId), clinicId, log);
   const data = options.preloaded ?? (await loadSiteDataset(options.dataset, options.site, options.data ?? {}));
   const learner = new LocalLearner(data);
   await learner.ready();
-  const client = new FederationClient(options.coordinator);
-  const models = new GlobalModels(client, clinicId, options.keystore ?? null);
+  const client = new FederationClient(options.coordinator, { identity: options.keystore.identity, credentials: options.credentials });
+  const models = new GlobalModels(client, clinicId, options.keystore);
   const summary: NodeSummary = {
     clinicId,
     trainedRounds: 0,
@@ -183,31 +185,22 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         const training = task.training!;
         // Before any spend or look at the records: if the node dies between here and the outbox, it sits this round out.
         await state.journal.begin(task.studyId, task.round);
-        let dp = null;
-        let distributed = null;
-        if (guard) {
-          // Under secagg+dp the noise is added to the clinic's share of the secure sum, not in DP-SGD.
-          const distributedFloor = task.secagg && task.dp ? { distributed: { contributors: task.secagg.minContributors } } : {};
-          // A task that comes back after a lost connection keeps the decision already made: one round, one spend.
-          const decision = decisions.get(key) ?? guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps, ...distributedFloor }, data.train.count);
-          decisions.set(key, decision);
-          // The coordinator holds the entry (and any it missed) before the update or the refusal counts.
-          if (decision.entry) await guard.sync(client, clinicId);
-          summary.privacySpent = guard.spent();
-          if (!decision.train) {
-            decisions.delete(key);
-            await state.journal.end(task.studyId, task.round);
-            summary.refusedRounds++;
-            log(`${clinicId}: round ${task.round} of study ${task.studyId} refused: ${decision.reason}`);
-            return false;
-          }
-          dp = decision.dp;
-          distributed = decision.distributed;
-        } else if (task.dp) {
+        // Under secagg+dp the noise is added to the clinic's share of the secure sum, not in DP-SGD.
+        const distributedFloor = task.secagg && task.dp ? { distributed: { contributors: task.secagg.minContributors } } : {};
+        // A task that comes back after a lost connection keeps the decision already made: one round, one spend.
+        const decision = decisions.get(key) ?? guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps, ...distributedFloor }, data.train.count);
+        decisions.set(key, decision);
+        // The coordinator holds the entry (and any it missed) before the update or the refusal counts.
+        if (decision.entry) await guard.sync(client, clinicId);
+        summary.privacySpent = guard.spent();
+        if (!decision.train) {
+          decisions.delete(key);
           await state.journal.end(task.studyId, task.round);
-          log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: the study is differentially private and this node has no keystore to sign its privacy ledger with`);
+          summary.refusedRounds++;
+          log(`${clinicId}: round ${task.round} of study ${task.studyId} refused: ${decision.reason}`);
           return false;
         }
+        const { dp, distributed } = decision;
         const trainLocally = async () => {
           const global = await models.parameters(task);
           // A stop whose grace ran out while the model downloaded: no training after that.
@@ -342,10 +335,6 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
     trainLocally: () => Promise<{ result: { loss: number }; delta: Float32Array }>,
     distributed: DistributedNoiseSettings | null,
   ): Promise<boolean> => {
-    if (!options.keystore) {
-      log(`${clinicId}: round ${task.round} of study ${task.studyId} skipped: secure aggregation needs the clinic's enrolled identity (a keystore)`);
-      return false;
-    }
     const dropout = options.secAggDropout;
     // Training seeds are uniform in 0..2^31-1.
     const dropAt = dropout && (task.training?.seed ?? 0) / 2 ** 31 < dropout.probability ? dropout.at : null;
@@ -538,11 +527,7 @@ function processStream(stream: ClientReadableStream<Task__Output>, handle: (task
   });
 }
 
-function privacyGuard(options: NodeOptions): PrivacyGuard | null {
-  if (!options.keystore) {
-    if (options.budget || options.ledgerPath) throw new Error('a privacy budget needs a keystore: the privacy ledger is signed with the clinic\'s identity');
-    return null;
-  }
+function privacyGuard(options: NodeOptions): PrivacyGuard {
   const ledger = LedgerFile.open(options.ledgerPath ?? join(options.keystore.dir, LEDGER_FILE), options.keystore.identity, options.log);
   return new PrivacyGuard(ledger, options.budget ?? null);
 }

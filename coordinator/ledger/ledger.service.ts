@@ -134,9 +134,9 @@ export class LedgerService {
     return new Set(rows.map((row) => row.clinicId));
   }
 
-  /** An enrolled clinic's card and its stored entries as it signed them (parsed JSON), in order. */
+  /** An enrolled (or since revoked) clinic's card and its stored entries as it signed them (parsed JSON), in order. */
   async ledgerOf(clinicId: string): Promise<{ card: ClinicCard; entries: unknown[] }> {
-    const card = await this.keys.requireEnrolled(clinicId);
+    const card = await this.keys.cardOf(clinicId);
     return { card, entries: await this.storedEntries(clinicId) };
   }
 
@@ -145,10 +145,10 @@ export class LedgerService {
     return rows.map((row) => JSON.parse(row.body) as unknown);
   }
 
-  /** Every enrolled clinic's budget, verified from the stored copy of its ledger. */
+  /** Every enrolled clinic's budget (revoked ones too: what they spent stays audited), verified from the stored copy of its ledger. */
   async budgets(): Promise<ClinicBudgetView[]> {
     const views: ClinicBudgetView[] = [];
-    for (const card of await this.keys.enrolled()) {
+    for (const { card } of await this.keys.enrolments()) {
       const verification = verifyLedger(card.clinicId, await this.storedEntries(card.clinicId), card.signPublicKey);
       views.push({
         clinicId: card.clinicId,

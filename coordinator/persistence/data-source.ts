@@ -5,6 +5,7 @@ import { ClinicEntity } from './entities/clinic.entity.js';
 import { KeyEnvelopeEntity } from './entities/key-envelope.entity.js';
 import { LedgerEntryEntity } from './entities/ledger-entry.entity.js';
 import { ModelVersionEntity } from './entities/model-version.entity.js';
+import { RequestNonceEntity } from './entities/request-nonce.entity.js';
 import { ReceivedUpdateEntity } from './entities/received-update.entity.js';
 import { RoundEntity } from './entities/round.entity.js';
 import { SiteMetricEntity } from './entities/site-metric.entity.js';
@@ -15,6 +16,7 @@ import { EncryptedAggregation1732500000000 } from './migrations/1732500000000-en
 import { PrivacyLedger1732600000000 } from './migrations/1732600000000-privacy-ledger.js';
 import { SecureAggregation1732700000000 } from './migrations/1732700000000-secure-aggregation.js';
 import { AuditEvents1732800000000 } from './migrations/1732800000000-audit-events.js';
+import { RequestAuthentication1732900000000 } from './migrations/1732900000000-request-authentication.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
 export const ENTITIES = [
@@ -29,8 +31,9 @@ export const ENTITIES = [
   KeyEnvelopeEntity,
   LedgerEntryEntity,
   AuditEventEntity,
+  RequestNonceEntity,
 ];
-export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000, SecureAggregation1732700000000, AuditEvents1732800000000];
+export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000, SecureAggregation1732700000000, AuditEvents1732800000000, RequestAuthentication1732900000000];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {
