@@ -99,7 +99,11 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
 
     const { keyId, recipients } = await generateStudyKey(clientA, keystores.a, study.id);
     expect(recipients.map((r) => r.clinicId)).toEqual(['clinic-a', 'clinic-b']);
-    expect(await refusal(clientA.submitKeyEnvelopes([]))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'a key ceremony carries at least one envelope' });
+    // An empty ceremony carries nothing to sign: refused before any handler runs.
+    expect(await refusal(clientA.submitKeyEnvelopes([]))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: '/cohort.v1.Federation/SubmitKeyEnvelopes: the call ended without a message; every call carries a request, signed by its clinic',
+    });
     await expect(generateStudyKey(clientB, keystores.b, study.id)).rejects.toThrow(`study ${study.id} already has key ${keyId}; keys are per study`);
     expect((await obtainStudyKey(clientB, keystores.b, study.id)).keyId).toBe(keyId);
     const status_ = (await (await get(`/studies/${study.id}/keys`)).json()) as { keyId: string; holders: { clinicId: string }[] };
