@@ -106,7 +106,7 @@ describe('coordinator over real gRPC and HTTP', () => {
     const stranger = await clientAs(coordinator, createIdentity('clinic-z'));
     expect(await refusal(upload(stranger, 'clinic-z', taskA, new Float32Array(P), 10))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: 'clinic "clinic-z" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
+      details: `${UPLOAD}: no enrolled clinic "clinic-z" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)`,
     });
     stranger.close();
     const unregistered = await clientAs(coordinator, await enrolledIdentity(coordinator, 'clinic-z'));

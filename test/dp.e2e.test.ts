@@ -206,7 +206,7 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     const nobody = await clientAs(coordinator, createIdentity('nobody'));
     expect(await refusal(nobody.appendLedgerEntries('nobody', [canonicalJson(last)]))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: 'clinic "nobody" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
+      details: '/cohort.v1.Federation/AppendLedgerEntries: no enrolled clinic "nobody" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
     });
     nobody.close();
     // Cleveland's signed call cannot carry entries into another clinic's ledger.

@@ -84,17 +84,17 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     const stranger = createGrpcClient(coordinator.grpcAddress, { identity: createIdentity('stranger'), credentials: tls.credentials() });
     expect(await outcome((done) => stranger.register(registration('stranger'), done))).toEqual({
       code: grpc.status.UNAUTHENTICATED,
-      details: 'clinic "stranger" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
+      details: `${REGISTER}: no enrolled clinic "stranger" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)`,
     });
     stranger.close();
   });
 
-  it('refuses a wrong signature: another key under an enrolled clinic\'s name', async () => {
+  it('refuses a wrong signature: another key under an enrolled clinic\'s name, with the same answer as for a stranger', async () => {
     const impostor = createIdentity('clinic-a'); // same id, keys the operator never enrolled
     const forged = createGrpcClient(coordinator.grpcAddress, { identity: impostor, credentials: tls.credentials() });
     expect(await outcome((done) => forged.register(registration('clinic-a'), done))).toEqual({
       code: grpc.status.UNAUTHENTICATED,
-      details: `${REGISTER}: the signature of clinic-a does not verify over this request (altered, moved to another method, or signed by another key)`,
+      details: `${REGISTER}: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)`,
     });
     forged.close();
   });
@@ -115,7 +115,7 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
   it('refuses a signed call moved to another study, another round or model version, another method, or another clinic', async () => {
     const signedFor = { clinicId: 'clinic-a', studyId: studyA, modelVersion: 0 };
     const metadata = signRequest(clinic, DOWNLOAD, signedFor);
-    const badSignature = { code: grpc.status.UNAUTHENTICATED, details: `${DOWNLOAD}: the signature of clinic-a does not verify over this request (altered, moved to another method, or signed by another key)` };
+    const badSignature = { code: grpc.status.UNAUTHENTICATED, details: `${DOWNLOAD}: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)` };
     const download = (request: typeof signedFor, md: grpc.Metadata) =>
       new Promise<{ code: number; details: string }>((resolve) => {
         const call = bare.downloadModel(request, md);
@@ -138,7 +138,7 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     expect(await download(signedFor, metadata.clone())).toEqual({ code: grpc.status.OK, details: '' });
   });
 
-  it('refuses a revoked clinic, keeps its enrolment on record, and takes it back only under new keys', async () => {
+  it('refuses a revoked clinic (and tells only the clinic why), keeps its enrolment on record, and never takes its id back', async () => {
     const revocable = createIdentity('clinic-r');
     await coordinator.keys.enrol(cardOf(revocable));
     const rClient = createGrpcClient(coordinator.grpcAddress, { identity: revocable, credentials: tls.credentials() });
@@ -148,17 +148,22 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     const refused = await outcome((done) => rClient.register(registration('clinic-r'), done));
     expect(refused.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(refused.details).toMatch(/^clinic clinic-r was revoked at \d{4}-\d\d-\d\dT[\d:.]+Z: laptop stolen$/);
+    // Someone without the clinic's key learns nothing of its standing or the reason.
+    const prober = createGrpcClient(coordinator.grpcAddress, { identity: createIdentity('clinic-r'), credentials: tls.credentials() });
+    expect(await outcome((done) => prober.register(registration('clinic-r'), done))).toEqual({
+      code: grpc.status.UNAUTHENTICATED,
+      details: `${REGISTER}: no enrolled clinic "clinic-r" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)`,
+    });
+    prober.close();
     const listed = await https(`${coordinator.httpUrl}/clinics`, tls.caPem, { token: AUDITOR });
     expect(listed.body.find((c: { clinicId: string }) => c.clinicId === 'clinic-r')).toMatchObject({ revocationReason: 'laptop stolen' });
     expect((await https(`${coordinator.httpUrl}/clinics/enrolled`, tls.caPem, { token: AUDITOR })).body.map((c: { clinicId: string }) => c.clinicId)).not.toContain('clinic-r');
-    await expect(coordinator.keys.enrol(cardOf(revocable))).rejects.toThrow(/clinic-r's keys .* were revoked: enrol it under new keys/);
-    const renewed = createIdentity('clinic-r');
-    await coordinator.keys.enrol(cardOf(renewed));
-    const renewedClient = createGrpcClient(coordinator.grpcAddress, { identity: renewed, credentials: tls.credentials() });
-    expect(await outcome((done) => renewedClient.register(registration('clinic-r'), done))).toMatchObject({ code: grpc.status.OK });
-    expect(await outcome((done) => rClient.register(registration('clinic-r'), done))).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    // Its ledger is signed with the revoked keys: the id is never enrolled again, under any keys.
+    for (const card of [cardOf(revocable), cardOf(createIdentity('clinic-r'))]) {
+      await expect(coordinator.keys.enrol(card)).rejects.toThrow(/clinic clinic-r was revoked \(keys [0-9a-f:]+\) and revocation is final for its id/);
+    }
+    expect(await outcome((done) => rClient.register(registration('clinic-r'), done))).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
     rClient.close();
-    renewedClient.close();
   });
 
   it('a plaintext client cannot talk to a TLS coordinator, nor one trusting another CA', async () => {
@@ -192,6 +197,7 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     expect(await outcome((done) => client.register(registration('clinic-a'), done))).toMatchObject({ code: grpc.status.OK });
     expect((await https(`${url}/studies`, tls.caPem)).status).toBe(401);
     expect((await https(`${url}/studies`, tls.caPem, { token: 'wrong' })).status).toBe(401);
+    expect((await https(`${url}/studies`, tls.caPem, { token: 'Bearer' })).status).toBe(401);
     expect((await https(`${url}/health`, tls.caPem)).status).toBe(200);
     expect((await https(`${url}/studies`, tls.caPem, { method: 'POST', token: OPERATOR, body: study })).status).toBe(201);
   });
@@ -218,6 +224,13 @@ describe('mutual TLS', () => {
     } finally {
       await coordinator.close();
     }
+  });
+
+  it('a coordinator refuses one token for both roles', async () => {
+    const tls = await loopbackTls();
+    await expect(startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: tls.server, operatorToken: 'same', auditorToken: 'same' })).rejects.toThrow(
+      'the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator',
+    );
   });
 
   it('a coordinator without TLS starts only when told --insecure', async () => {

@@ -6,7 +6,7 @@ import { refuse } from '../../common/errors.js';
 import { canonicalRequest, NONCE_HEX_DIGITS, requestStatement, SIGNED_METADATA } from '../../common/request-signing.js';
 import { verifyDetached } from '../../crypto/index.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
-import { KeysService } from '../keys/keys.service.js';
+import { KeysService, revoked } from '../keys/keys.service.js';
 import { RequestNonceEntity } from '../persistence/entities/request-nonce.entity.js';
 
 const NONCE = new RegExp(`^[0-9a-f]{${NONCE_HEX_DIGITS}}$`);
@@ -56,11 +56,16 @@ export class RequestAuthenticator implements OnModuleDestroy {
     if (typeof signature === 'string') throw refuse.unauthenticated(`${method}: metadata ${SIGNED_METADATA.signature} must be binary`);
     const named = namedClinic(message);
     if (named === undefined) throw refuse.invalid(`${method}: the first message must name the calling clinic`);
-    const card = await this.keys.requireEnrolled(clinicId);
+    // One answer for an unknown clinic and a bad signature: a caller without the key learns nothing of
+    // who is enrolled; only the clinic itself, its signature verified, hears that it was revoked.
+    const enrolment = await this.keys.enrolment(clinicId);
     const statement = requestStatement(method, clinicId, timestamp, nonce, canonicalRequest(method, message, true));
-    if (!verifyDetached(statement, signature, card.signPublicKey)) {
-      throw refuse.unauthenticated(`${method}: the signature of ${clinicId} does not verify over this request (altered, moved to another method, or signed by another key)`);
+    if (!enrolment || !verifyDetached(statement, signature, enrolment.card.signPublicKey)) {
+      throw refuse.unauthenticated(
+        `${method}: no enrolled clinic "${clinicId.slice(0, 128)}" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)`,
+      );
     }
+    if (enrolment.revokedAt !== null) throw revoked(clinicId, enrolment.revokedAt, enrolment.revocationReason);
     this.checkNamedClinic(method, message, clinicId);
     try {
       await this.nonces.insert({ nonce, clinicId, expiresAt: timestamp + this.options.requestWindowMs });

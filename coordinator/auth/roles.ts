@@ -52,7 +52,9 @@ export class RolesGuard implements CanActivate {
 }
 
 function roleOf(authorization: string | undefined, tokens: [Role, string | null][]): Role | null {
-  const given = Buffer.from(authorization?.replace(/^Bearer /, '') ?? '');
+  const match = /^Bearer (.+)$/.exec(authorization ?? '');
+  if (!match) return null;
+  const given = Buffer.from(match[1]!);
   for (const [role, token] of tokens) {
     const wanted = Buffer.from(token ?? '');
     if (token && given.length === wanted.length && timingSafeEqual(given, wanted)) return role;

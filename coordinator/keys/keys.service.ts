@@ -41,29 +41,31 @@ export class KeysService {
 
   /**
    * Enrols a clinic by its public card; enrolling the same keys again is a no-op, other keys are
-   * refused. A revoked clinic comes back only under new keys: its old ones stay refused.
+   * refused. Revocation is final for a clinic id: its ledger and past messages are signed with the
+   * revoked keys, so a clinic coming back enrols under a new id (key rotation is not built).
    */
   async enrol(card: ClinicCard): Promise<{ clinicId: string; fingerprint: string; created: boolean }> {
     checkClinicId(card.clinicId);
     const existing = await this.identities.findOneBy({ clinicId: card.clinicId });
-    const sameKeys = existing && equalBytes(existing.signPublicKey, card.signPublicKey) && equalBytes(existing.boxPublicKey, card.boxPublicKey);
     if (existing?.revokedAt != null) {
-      if (sameKeys) throw refuse.denied(`clinic ${card.clinicId}'s keys ${fingerprint(card)} were revoked: enrol it under new keys`);
-    } else if (existing) {
-      if (!sameKeys) throw refuse.duplicate(`clinic ${card.clinicId} is already enrolled with other keys (${fingerprint(toCard(existing))})`);
+      throw refuse.denied(
+        `clinic ${card.clinicId} was revoked (keys ${fingerprint(toCard(existing))}) and revocation is final for its id: its ledger is signed with those keys; enrol the clinic under a new id`,
+      );
+    }
+    if (existing) {
+      if (!equalBytes(existing.signPublicKey, card.signPublicKey) || !equalBytes(existing.boxPublicKey, card.boxPublicKey)) {
+        throw refuse.duplicate(`clinic ${card.clinicId} is already enrolled with other keys (${fingerprint(toCard(existing))})`);
+      }
       return { clinicId: card.clinicId, fingerprint: fingerprint(card), created: false };
     }
-    await this.identities.save(
-      {
-        clinicId: card.clinicId,
-        signPublicKey: Buffer.from(card.signPublicKey),
-        boxPublicKey: Buffer.from(card.boxPublicKey),
-        enrolledAt: Date.now(),
-        revokedAt: null,
-        revocationReason: null,
-      },
-      { transaction: false },
-    );
+    await this.identities.insert({
+      clinicId: card.clinicId,
+      signPublicKey: Buffer.from(card.signPublicKey),
+      boxPublicKey: Buffer.from(card.boxPublicKey),
+      enrolledAt: Date.now(),
+      revokedAt: null,
+      revocationReason: null,
+    });
     this.logger.log(`clinic ${card.clinicId} enrolled, fingerprint ${fingerprint(card)}`);
     return { clinicId: card.clinicId, fingerprint: fingerprint(card), created: true };
   }
@@ -81,10 +83,15 @@ export class KeysService {
     return { clinicId, fingerprint: fingerprint(toCard(identity)), revokedAt: identity.revokedAt };
   }
 
-  /** Every enrolment, revoked ones included, for operators. */
-  async enrolments(): Promise<{ card: ClinicCard; enrolledAt: number; revokedAt: number | null; revocationReason: string | null }[]> {
-    const rows = await this.identities.find({ order: { clinicId: 'ASC' } });
-    return rows.map((row) => ({ card: toCard(row), enrolledAt: row.enrolledAt, revokedAt: row.revokedAt, revocationReason: row.revocationReason }));
+  /** Every enrolment, revoked ones included, for operators and auditors. */
+  async enrolments(): Promise<Enrolment[]> {
+    return (await this.identities.find({ order: { clinicId: 'ASC' } })).map(toEnrolment);
+  }
+
+  /** A clinic's enrolment, revoked or not; null if it was never enrolled. */
+  async enrolment(clinicId: string): Promise<Enrolment | null> {
+    const row = await this.identities.findOneBy({ clinicId });
+    return row && toEnrolment(row);
   }
 
   /** The clinics in good standing: enrolled and not revoked. */
@@ -103,9 +110,7 @@ export class KeysService {
   async requireEnrolled(clinicId: string): Promise<ClinicCard> {
     const identity = await this.identities.findOneBy({ clinicId });
     if (!identity) throw refuse.unauthenticated(`clinic "${clinicId}" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)`);
-    if (identity.revokedAt != null) {
-      throw refuse.denied(`clinic ${clinicId} was revoked at ${new Date(identity.revokedAt).toISOString()}: ${identity.revocationReason ?? 'no reason given'}`);
-    }
+    if (identity.revokedAt != null) throw revoked(clinicId, identity.revokedAt, identity.revocationReason);
     return toCard(identity);
   }
 
@@ -217,6 +222,22 @@ export class KeysService {
     if (!study.encryption) throw refuse.precondition(`study ${studyId} does not encrypt its updates (privacy ${study.privacy}): it has no key`);
     return study;
   }
+}
+
+export interface Enrolment {
+  card: ClinicCard;
+  enrolledAt: number;
+  revokedAt: number | null;
+  revocationReason: string | null;
+}
+
+function toEnrolment(row: ClinicIdentityEntity): Enrolment {
+  return { card: toCard(row), enrolledAt: row.enrolledAt, revokedAt: row.revokedAt, revocationReason: row.revocationReason };
+}
+
+/** The refusal a revoked clinic gets, told only to the clinic itself (its signature verified) and to operators. */
+export function revoked(clinicId: string, revokedAt: number, reason: string | null) {
+  return refuse.denied(`clinic ${clinicId} was revoked at ${new Date(revokedAt).toISOString()}: ${reason ?? 'no reason given'}`);
 }
 
 function toCard(row: ClinicIdentityEntity): ClinicCard {
