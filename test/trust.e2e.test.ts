@@ -143,8 +143,15 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     await coordinator.keys.enrol(cardOf(revocable));
     const rClient = createGrpcClient(coordinator.grpcAddress, { identity: revocable, credentials: tls.credentials() });
     expect(await outcome((done) => rClient.register(registration('clinic-r'), done))).toMatchObject({ code: grpc.status.OK });
+    const tasks = rClient.watchTasks({ clinicId: 'clinic-r' });
+    tasks.on('data', () => undefined);
+    const streamEnded = new Promise<string>((resolve) => {
+      tasks.on('end', () => resolve('ended'));
+      tasks.on('error', (error: grpc.ServiceError) => resolve(`error ${error.code}`));
+    });
     const revoked = await https(`${coordinator.httpUrl}/clinics/clinic-r/revoke`, tls.caPem, { method: 'POST', token: OPERATOR, body: { reason: 'laptop stolen' } });
     expect(revoked.status).toBe(200);
+    expect(await streamEnded).toBe('ended'); // its open task stream is closed at once
     const refused = await outcome((done) => rClient.register(registration('clinic-r'), done));
     expect(refused.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(refused.details).toMatch(/^clinic clinic-r was revoked at \d{4}-\d\d-\d\dT[\d:.]+Z: laptop stolen$/);

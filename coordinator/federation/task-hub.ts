@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import { KeysService } from '../keys/keys.service.js';
 
 /**
  * Live task streams, one or more per connected clinic. A clinic counts as connected while at least
@@ -11,6 +12,11 @@ export class TaskHub {
   private readonly streams = new Map<string, Set<Subject<Task>>>();
   /** Fires with the clinic id whenever a clinic connects. */
   readonly connected$ = new Subject<string>();
+
+  constructor(keys: KeysService) {
+    // A revoked clinic's open task streams end at once: it hears no more tasks and counts as gone.
+    keys.revoked$.subscribe((clinicId) => this.close(clinicId));
+  }
 
   /** A stream of tasks for the clinic; `initial` tasks are delivered first (pending work on reconnect). */
   watch(clinicId: string, initial: () => Promise<Task[]>): Observable<Task> {
@@ -44,6 +50,12 @@ export class TaskHub {
 
   send(clinicId: string, task: Task): void {
     this.streams.get(clinicId)?.forEach((subject) => subject.next(task));
+  }
+
+  /** Ends a clinic's streams. */
+  close(clinicId: string): void {
+    this.streams.get(clinicId)?.forEach((subject) => subject.complete());
+    this.streams.delete(clinicId);
   }
 
   /** Ends every stream (shutdown), so clients see a clean end rather than a hang. */

@@ -30,6 +30,9 @@ export class KeysService {
   private readonly keyReadySubject = new Subject<string>();
   /** Fires with the study id when a study's key ceremony completed. */
   readonly keyReady$ = this.keyReadySubject.asObservable();
+  private readonly revokedSubject = new Subject<string>();
+  /** Fires with the clinic id when a clinic is revoked. */
+  readonly revoked$ = this.revokedSubject.asObservable();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -79,6 +82,7 @@ export class KeysService {
       identity.revocationReason = reason.slice(0, 512);
       await this.identities.save(identity, { transaction: false });
       this.logger.warn(`clinic ${clinicId} revoked (${fingerprint(toCard(identity))}): ${reason}`);
+      this.revokedSubject.next(clinicId);
     }
     return { clinicId, fingerprint: fingerprint(toCard(identity)), revokedAt: identity.revokedAt };
   }
