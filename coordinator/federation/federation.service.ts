@@ -80,7 +80,6 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private readonly eventSubject = new Subject<FederationEvent>();
-  private resumed = false;
   readonly events$: Observable<FederationEvent> = this.eventSubject.asObservable();
 
   constructor(
@@ -96,7 +95,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     private readonly ledger: LedgerService,
     private readonly secagg: SecAggRounds,
   ) {
-    this.hub.connected$.subscribe((clinicId) => this.background(this.startWaitingStudies(clinicId)));
+    this.hub.connected$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));
     this.ledger.refusals$.subscribe((refusal) => this.background(this.serial(refusal.studyId, () => this.onRefusal(refusal))));
     this.keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
   }
@@ -109,9 +108,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * training task again (pendingTasks). Secure-aggregation rounds cannot resume (see below).
    */
   async onApplicationBootstrap(): Promise<void> {
-    // Nest calls bootstrap hooks once for the app and once for its gRPC microservice.
-    if (this.resumed) return;
-    this.resumed = true;
+    // gRPC already serves: a clinic's call may come first, which the study's queue and resume's fresh reads allow for.
     for (const study of await this.studies.findBy({ status: 'running' })) {
       await this.serial(study.id, () => this.resume(study.id));
     }
@@ -123,7 +120,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const round = await this.rounds.findOneBy({ studyId, status: 'open' });
     if (!round) {
       this.logger.log(`resuming study ${studyId}: no round is open; the next opens when ${study.quorum} clinics are connected`);
-      await this.openNextRound(study);
+      await this.openNextRound(studyId);
       return;
     }
     if (study.secagg) {
@@ -233,12 +230,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** A clinic connected: waiting studies of its dataset may start, running ones without an open round may open their next. */
-  private async startWaitingStudies(clinicId: string): Promise<void> {
+  private async onClinicConnected(clinicId: string): Promise<void> {
     const clinic = await this.clinics.findOneBy({ id: clinicId });
     if (!clinic) return;
     const studies = await this.studies.findBy({ status: In(['waiting', 'running']), dataset: clinic.dataset });
     await Promise.all(
-      studies.map((study) => this.serial(study.id, () => (study.status === 'waiting' ? this.startIfReady(study.id) : this.openNextRound(study)))),
+      studies.map((study) => this.serial(study.id, () => (study.status === 'waiting' ? this.startIfReady(study.id) : this.openNextRound(study.id)))),
     );
   }
 
@@ -264,8 +261,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * A running study with no open round (its last close found too few clinics connected, or a
    * database from before rounds were opened in the close's transaction) opens its next round.
    */
-  private async openNextRound(stale: StudyEntity): Promise<void> {
-    const study = await this.studies.findOneByOrFail({ id: stale.id });
+  private async openNextRound(studyId: string): Promise<void> {
+    const study = await this.studies.findOneByOrFail({ id: studyId });
     if (study.status !== 'running' || (await this.rounds.existsBy({ studyId: study.id, status: 'open' }))) return;
     const last = await this.rounds.findOne({ where: { studyId: study.id }, order: { number: 'DESC' } });
     const number = (last?.number ?? 0) + 1;
@@ -499,12 +496,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
     const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
     if (!round) throw refuse.notFound(`study ${study.id} has no round ${header.round}`);
-    const resent = await this.identicalResend(study.id, round.number, header.clinicId, Buffer.from(header.sha256).toString('hex'));
+    const resent = await this.checkRoundAccepts(study, round, header.clinicId, Buffer.from(header.sha256).toString('hex'));
     if (resent !== null) {
       this.logger.log(`study ${study.id} round ${round.number}: update from ${header.clinicId} sent again, already stored: acknowledged, counted once`);
       return { alreadyStored: resent };
     }
-    await this.checkRoundAccepts(study, round, header.clinicId);
     if (header.modelVersion !== round.number - 1) {
       throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
     }
@@ -547,25 +543,22 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * The round's update count if the clinic's stored update for the round has this digest: the same
-   * update sent again (its acknowledgement was lost), counted once. Null otherwise.
+   * Null when the round takes this clinic's update: it is open, asked the clinic, and holds no update
+   * from it yet. The round's update count when the clinic's stored update has this very digest: the
+   * same update sent again after its acknowledgement was lost, counted once. Otherwise a refusal.
    */
-  private async identicalResend(studyId: string, round: number, clinicId: string, digest: string): Promise<number | null> {
-    const stored = await this.updates.findOne({ where: { studyId, round, clinicId }, select: ['studyId', 'round', 'clinicId', 'sha256'] });
-    return stored?.sha256 === digest ? this.updates.countBy({ studyId, round }) : null;
-  }
-
-  /** The round is open, asked this clinic, and holds no update from it yet (an identical resend is answered before: identicalResend). */
-  private async checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string): Promise<void> {
+  private async checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string, digest: string): Promise<number | null> {
+    const where = { studyId: study.id, round: round.number };
+    const stored = await this.updates.findOne({ where: { ...where, clinicId }, select: ['studyId', 'round', 'clinicId', 'sha256'] });
+    if (stored?.sha256 === digest) return this.updates.countBy(where);
     if (round.status !== 'open') {
       throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
     }
     if (!round.participants.includes(clinicId)) {
       throw refuse.denied(`clinic ${clinicId} was not asked to train in round ${round.number} of study ${study.id}`);
     }
-    if (await this.updates.existsBy({ studyId: study.id, round: round.number, clinicId })) {
-      throw refuse.duplicate(`clinic ${clinicId} already sent its update for round ${round.number} of study ${study.id}`);
-    }
+    if (stored) throw refuse.duplicate(`clinic ${clinicId} already sent its update for round ${round.number} of study ${study.id}`);
+    return null;
   }
 
   /**
@@ -586,11 +579,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
         }
       }
       const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
-      // A twin of this upload may have been stored since its header was checked.
+      // Again in the queue: the round may have closed, or a twin of this upload been stored, since the header was checked.
       const digest = sha256(payload).toString('hex');
-      const resent = await this.identicalResend(study.id, round.number, header.clinicId, digest);
+      const resent = await this.checkRoundAccepts(study, round, header.clinicId, digest);
       if (resent !== null) return resent;
-      await this.checkRoundAccepts(study, round, header.clinicId);
       const roundKey = { studyId: study.id, round: round.number };
       const secAggRound = secAggRoundId(study.id, round.number);
       // A masked input is stored (alone it reveals nothing), then added to the round's secure sum.
