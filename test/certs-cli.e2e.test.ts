@@ -1,39 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { PACKAGE_ROOT } from '../common/paths.js';
+import { cohort, ok } from './cli-run.js';
 
 // `cohort certs` through the built CLI (npm test builds first), as an operator runs it. The steps
 // build on one another: init, a refused second init, --force, clinic certificates, show, renewal.
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cohort(args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Exit 0, nothing on stderr; shows stderr when not. */
-function ok(run: Run): string {
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return run.stdout;
-}
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 const cert = (path: string) => new X509Certificate(readFileSync(path));

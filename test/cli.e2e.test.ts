@@ -1,24 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Keystore } from '../clinic-node/keys/index.js';
-import { PACKAGE_ROOT } from '../common/paths.js';
-import { DATA_DIR } from './data-dir.js';
+import { cohort } from './cli-run.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
-
-async function cohort(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, COHORT_DATA_DIR: DATA_DIR } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('cohort CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'));

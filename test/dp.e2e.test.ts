@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
-import { PACKAGE_ROOT } from '../common/paths.js';
 import { loadSiteDataset, type SiteDataset } from '../clinic-node/data/index.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { LEDGER_FILE, runNode, type NodeSummary } from '../clinic-node/node-agent.js';
@@ -19,12 +16,12 @@ import { calibrateNoise, canonicalJson, cardToJson, createIdentity, entryHash, e
 import { trustingFetch } from '../simulations/coordinator-process.js';
 import { clientAs, connect, refusal } from './scripted-clinic.js';
 import { DATA_DIR } from './data-dir.js';
+import { cohort as runCli } from './cli-run.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
 // whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the
 // coordinator's copy, and what editing, deleting or reordering stored entries does to it. The
 // coordinator serves TLS with the loopback CA: the CLI trusts it through NODE_EXTRA_CA_CERTS.
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'cohort.js');
 const AUDITOR = 'auditor-secret-for-tests';
 const OPERATOR = 'operator-secret-for-tests';
 const SITES = ['cleveland', 'hungarian', 'switzerland', 'va'];
@@ -33,22 +30,7 @@ const LOCAL_STEPS = 10;
 const BATCH = 4;
 const DELTA = 1e-3;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cohort(args: string[]): Promise<Run> {
-  try {
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { timeout: 60_000, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cohort = (args: string[]) => runCli(args, { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') });
 
 let dir: string;
 let tls: LoopbackTls;

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { COHORT_CLI, startCoordinatorProcess, type CoordinatorProcess } from '../simulations/coordinator-process.js';
+import { startCoordinatorProcess, type CoordinatorProcess } from '../simulations/coordinator-process.js';
+import { cohort as runCli, ok } from './cli-run.js';
 
 // The key ceremony as people run it: each role through the built CLI (npm test builds first), the
 // coordinator in its own process over TLS, everything on loopback. The steps below run in order and
@@ -12,32 +11,9 @@ import { COHORT_CLI, startCoordinatorProcess, type CoordinatorProcess } from '..
 // trust the coordinator's CA: gRPC ones by --tls-ca, HTTPS ones through NODE_EXTRA_CA_CERTS.
 const TOKEN = 'operator-secret-for-tests';
 
-// Children see no operator token from the environment unless a step sets one.
-const baseEnv = { ...process.env };
-delete baseEnv['COHORT_OPERATOR_TOKEN'];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cohort(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  try {
-    const trust = coordinator ? { NODE_EXTRA_CA_CERTS: coordinator.caFile } : {};
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [COHORT_CLI, ...args], { env: { ...baseEnv, ...trust, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Exit 0, nothing on stderr; shows stderr when not. */
-function ok(run: Run): string {
-  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-  return run.stdout;
-}
+/** The CLI without an operator token from the environment (unless a step sets one), trusting the coordinator's CA. */
+const cohort = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runCli(args, { COHORT_OPERATOR_TOKEN: undefined, ...(coordinator && { NODE_EXTRA_CA_CERTS: coordinator.caFile }), ...env });
 
 /** The card JSON a command printed (init prints it between other lines). */
 function printedCard(stdout: string): Record<string, string> {
@@ -60,7 +36,7 @@ beforeAll(async () => {
     args: ['--host', '127.0.0.1', '--dataset', 'fed-heart-disease', '--rounds', '1', '--privacy', 'he'],
     db: join(dir, 'coordinator.sqlite'),
     operatorToken: TOKEN,
-    env: baseEnv,
+    env: { ...process.env, COHORT_OPERATOR_TOKEN: undefined },
   });
   http = coordinator.httpUrl;
   // Dialled by name, as clinics dial a coordinator: grpc-js sends the host it dials as the TLS server

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Marks a file being written: `<name>.tmp-<pid>-<random>`. One left behind is a write a crash cut short. */
@@ -7,6 +7,16 @@ export const TEMP_MARK = '.tmp-';
 
 export function isTempFile(name: string): boolean {
   return name.includes(TEMP_MARK);
+}
+
+/** The names in a directory, sorted; a missing directory has none. */
+export async function listNames(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutgoingUpdate } from '../client/federation-client.js';
-import { isTempFile, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
+import { isTempFile, listNames, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
 
 const MAGIC = 'cohort-outbox v1\n';
 const SUFFIX = '.update';
@@ -58,14 +58,7 @@ export class Outbox {
   /** Reads every entry in `dir` (a missing directory is an empty outbox), removing the ones that do not check out. */
   static async open(dir: string, log: (message: string) => void = () => undefined): Promise<Outbox> {
     const byRound = new Map<string, OutboxEntry>();
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      names = [];
-    }
-    for (const name of names.sort()) {
+    for (const name of await listNames(dir)) {
       const path = join(dir, name);
       if (isTempFile(name)) {
         await rm(path, { force: true });

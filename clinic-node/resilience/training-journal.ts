@@ -1,6 +1,6 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempFile, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
+import { isTempFile, listNames, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
 
 /** A study's round. */
 export interface RoundRef {
@@ -23,15 +23,8 @@ export class TrainingJournal {
 
   /** Reads the markers left in `dir` (a missing directory has none). */
   static async open(dir: string, log: (message: string) => void = () => undefined): Promise<TrainingJournal> {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      names = [];
-    }
     const found: RoundRef[] = [];
-    for (const name of names.sort()) {
+    for (const name of await listNames(dir)) {
       const path = join(dir, name);
       if (isTempFile(name)) {
         // The node stopped before the marker was in place, so before its round's spend and training.
