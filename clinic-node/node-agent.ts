@@ -28,7 +28,7 @@ import {
   type OutboxEntry,
   type RoundRef,
 } from './resilience/index.js';
-import { distributedContribution, runSecureRound, type DropPoint } from './secagg/secure-round.js';
+import { distributedContribution, runSecureRound, secAggAttemptRefusal, type DropPoint } from './secagg/secure-round.js';
 
 /** Where a node keeps its privacy ledger unless told otherwise: beside its keys. */
 export const LEDGER_FILE = 'privacy-ledger.jsonl';
@@ -176,9 +176,16 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
           await resend(kept);
           return false;
         }
-        const key = roundKey(task.studyId, task.round);
+        // A secure-aggregation round can run again after a coordinator restart, as a new attempt with fresh keys.
+        const attempt = task.secagg?.attempt ?? 0;
+        const key = task.secagg ? roundKey(task.studyId, task.round, attempt) : roundKey(task.studyId, task.round);
         if (trainedHere.has(key) || answered.has(key)) {
-          log(`${clinicId}: ${round} was already trained by this node; not training it again`);
+          log(`${clinicId}: ${round}${attempt > 0 ? ` (attempt ${attempt})` : ''} was already trained by this node; not training it again`);
+          return false;
+        }
+        const notJoined = secAggAttemptRefusal(state.reveals, task);
+        if (notJoined) {
+          log(`${clinicId}: ${round} attempt ${attempt} not joined: ${notJoined}`);
           return false;
         }
         const spec = toModelSpec(task.model);
@@ -188,7 +195,9 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
         // Under secagg+dp the noise is added to the clinic's share of the secure sum, not in DP-SGD.
         const distributedFloor = task.secagg && task.dp ? { distributed: { contributors: task.secagg.minContributors } } : {};
         // A task that comes back after a lost connection keeps the decision already made: one round, one spend.
-        const decision = decisions.get(key) ?? guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps, ...distributedFloor }, data.train.count);
+        // So does a secure-aggregation round handed out again (a later attempt after a coordinator restart,
+        // or the same attempt before this clinic advertised): the ledger's entry for the round stands.
+        const decision = decisions.get(key) ?? (task.secagg ? guard.recorded(task.studyId, task.round) : null) ?? guard.decide({ studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps, ...distributedFloor }, data.train.count);
         decisions.set(key, decision);
         // The coordinator holds the entry (and any it missed) before the update or the refusal counts.
         if (decision.entry) await guard.sync(client, clinicId);
@@ -218,9 +227,9 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
           return { result, delta: result.parameters.map((w, i) => w - global[i]!) };
         };
         if (task.secagg) {
-          // Not kept in the outbox: a masked input is bound to this round's keys and shares, held in
-          // memory on both sides, so it cannot be resent after a restart (the coordinator fails such a
-          // round when it restarts, and never hands it out again).
+          // Not kept in the outbox: a masked input is bound to this attempt's keys and shares, held in
+          // memory on both sides, so it cannot be resent after a restart (a coordinator that restarts
+          // runs the round again as a new attempt, with fresh keys, and hands out its TRAIN task).
           try {
             return await secureRound(task, trainLocally, distributed);
           } finally {
@@ -340,11 +349,20 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
     const dropAt = dropout && (task.training?.seed ?? 0) / 2 ** 31 < dropout.probability ? dropout.at : null;
     let loss = 0;
     try {
-      const outcome = await runSecureRound(client, options.keystore.identity, task, async () => {
-        const { result, delta } = await trainLocally();
-        loss = result.loss;
-        return distributed ? distributedContribution(delta, distributed) : { delta, weight: data.train.count };
-      }, dropAt);
+      // secagg+dp: durably noted before any share leaves the node, so no later attempt of the round is joined.
+      const beforeReveal = task.dp ? () => state.reveals.record(task.studyId, task.round, task.secagg!.attempt) : undefined;
+      const outcome = await runSecureRound(
+        client,
+        options.keystore.identity,
+        task,
+        async () => {
+          const { result, delta } = await trainLocally();
+          loss = result.loss;
+          return distributed ? distributedContribution(delta, distributed) : { delta, weight: data.train.count };
+        },
+        dropAt,
+        beforeReveal,
+      );
       if (outcome.dropped) {
         summary.droppedRounds++;
         log(`${clinicId}: round ${task.round} dropped out on purpose (${outcome.dropped}, simulated dropout)`);
@@ -432,8 +450,8 @@ function defaultStateDir(options: NodeOptions, clinicId: string): string {
   return options.keystore ? options.keystore.dir : join('.cohort', `node-${clinicId}`);
 }
 
-function roundKey(studyId: string, round: number): string {
-  return JSON.stringify([studyId, round]);
+function roundKey(studyId: string, round: number, attempt?: number): string {
+  return JSON.stringify(attempt === undefined ? [studyId, round] : [studyId, round, attempt]);
 }
 
 function describeTask(task: Task__Output): string {

@@ -11,17 +11,21 @@ import type { SecAggRevealedShare, SecAggRevealedShare__Output } from '../protos
 import type { SecAggSealedShares, SecAggSealedShares__Output } from '../protos/generated/cohort/v1/SecAggSealedShares.js';
 import { refuse } from './errors.js';
 
-/** The id every secure-aggregation message of a round is bound to. */
-export function secAggRoundId(studyId: string, round: number): string {
-  return `${studyId}#${round}`;
+/**
+ * The id every secure-aggregation message of a round's attempt is bound to: `<study>#<round>` for
+ * attempt 0, `<study>#<round>.<attempt>` for a run of the round after a coordinator restart, so an
+ * advert, share or reveal of one attempt never verifies in another.
+ */
+export function secAggRoundId(studyId: string, round: number, attempt = 0): string {
+  return attempt === 0 ? `${studyId}#${round}` : `${studyId}#${round}.${attempt}`;
 }
 
 const SHARE_KINDS: readonly ShareKind[] = ['self-mask', 'mask-key'];
 const bytes = (buffer: Buffer) => new Uint8Array(buffer);
 
-export function advertToWire(advert: KeyAdvert, studyId: string, round: number): SecAggAdvert {
+export function advertToWire(advert: KeyAdvert, studyId: string, round: number, attempt = 0): SecAggAdvert {
   const { channelPublicKey, maskPublicKey, selfMaskCommitment, signature } = advert;
-  return { clinicId: advert.clinicId, studyId, round, channelPublicKey, maskPublicKey, selfMaskCommitment, signature };
+  return { clinicId: advert.clinicId, studyId, round, attempt, channelPublicKey, maskPublicKey, selfMaskCommitment, signature };
 }
 
 export function advertFromWire(message: SecAggAdvert__Output, roundId: string): KeyAdvert {
@@ -35,11 +39,11 @@ export function advertFromWire(message: SecAggAdvert__Output, roundId: string): 
   };
 }
 
-export function neighboursToWire(view: NeighbourView, studyId: string, round: number): SecAggNeighbours {
+export function neighboursToWire(view: NeighbourView, studyId: string, round: number, attempt = 0): SecAggNeighbours {
   return {
     point: view.point,
     threshold: view.threshold,
-    peers: view.peers.map((peer) => ({ advert: advertToWire(peer.advert, studyId, round), signPublicKey: peer.signPublicKey, point: peer.point })),
+    peers: view.peers.map((peer) => ({ advert: advertToWire(peer.advert, studyId, round, attempt), signPublicKey: peer.signPublicKey, point: peer.point })),
   };
 }
 

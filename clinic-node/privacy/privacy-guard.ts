@@ -103,6 +103,26 @@ export class PrivacyGuard {
     return decision;
   }
 
+  /**
+   * The decision this clinic's ledger already holds for a round (its last entry for it), rebuilt from
+   * the entry; null if it holds none. For a secure-aggregation round run again after a coordinator
+   * restart: its later attempts go under the one decision, no second spend (the node itself refuses
+   * a later attempt of a secagg+dp round once it revealed shares in an earlier one).
+   */
+  recorded(studyId: string, round: number): RoundDecision | null {
+    const entry = [...this.ledger.entries()].reverse().find((e) => e.studyId === studyId && e.round === round);
+    if (!entry) return null;
+    if (entry.kind === 'refusal') return { train: false, reason: entry.reason ?? `round ${round} was refused`, entry };
+    const mechanism = entry.mechanism;
+    if (!mechanism) return null;
+    const { clipNorm, noiseMultiplier } = mechanism;
+    if (mechanism.type === 'distributed-gaussian') {
+      const { sensitivity, contributors } = mechanism;
+      return { train: true, dp: null, distributed: { clipNorm, noiseStd: (noiseMultiplier * sensitivity) / Math.sqrt(contributors), contributors }, entry };
+    }
+    return { train: true, dp: { clipNorm, noiseMultiplier, samplingRate: mechanism.samplingRate }, distributed: null, entry };
+  }
+
   private decideAnew(request: RoundRequest, records: number): RoundDecision {
     const { accountant, budget } = this;
     const { dp } = request;

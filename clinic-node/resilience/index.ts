@@ -5,5 +5,6 @@
 export { Backoff, ReconnectWindow, isTransient, sleep, type BackoffOptions } from './backoff.js';
 export { decodeOutboxEntry, encodeOutboxEntry, Outbox, OutboxError, outgoingUpdate, type OutboxEntry, type OutboxHeader } from './outbox.js';
 export { TrainingJournal, type RoundRef } from './training-journal.js';
+export { RevealJournal, type RevealRecord } from './reveal-journal.js';
 export { NodeState } from './node-state.js';
 export { ABANDONED, AbandonedError, Shutdown } from './shutdown.js';

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { Outbox } from './outbox.js';
+import { RevealJournal } from './reveal-journal.js';
 import { TrainingJournal, type RoundRef } from './training-journal.js';
 
 /**
  * What a clinic node keeps on disk to survive crashes, its own and the coordinator's, under one
- * state directory: `outbox/` (updates not yet acknowledged) and `training/` (rounds being trained).
+ * state directory: `outbox/` (updates not yet acknowledged), `training/` (rounds being trained) and
+ * `revealed/` (secagg+dp rounds whose shares this node revealed, and in which attempt).
  */
 export class NodeState {
   private readonly abandoned = new Map<string, RoundRef>();
@@ -14,6 +16,7 @@ export class NodeState {
     readonly dir: string,
     readonly outbox: Outbox,
     readonly journal: TrainingJournal,
+    readonly reveals: RevealJournal,
     abandoned: RoundRef[],
   ) {
     for (const ref of abandoned) this.abandoned.set(key(ref.studyId, ref.round), ref);
@@ -28,6 +31,7 @@ export class NodeState {
   static async open(dir: string, clinicId: string, log: (message: string) => void = () => undefined): Promise<NodeState> {
     const outbox = await Outbox.open(join(dir, 'outbox'), log);
     const journal = await TrainingJournal.open(join(dir, 'training'), log);
+    const reveals = await RevealJournal.open(join(dir, 'revealed'), log);
     const abandoned: RoundRef[] = [];
     for (const ref of journal.leftovers()) {
       if (outbox.get(ref.studyId, ref.round)) {
@@ -38,7 +42,7 @@ export class NodeState {
       log(`${clinicId}: crashed while training round ${ref.round} of study ${ref.studyId}: rejoining at the next round`);
     }
     if (outbox.size > 0) log(`${clinicId}: ${outbox.size} update${outbox.size === 1 ? '' : 's'} from an earlier run in the outbox, resent once connected`);
-    return new NodeState(dir, outbox, journal, abandoned);
+    return new NodeState(dir, outbox, journal, reveals, abandoned);
   }
 
   /** The rounds this node found it had crashed while training, when it started. */

@@ -13,6 +13,7 @@ import type { SecAggSpec__Output } from '../../protos/generated/cohort/v1/SecAgg
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import type { FederationClient } from '../client/federation-client.js';
 import type { DistributedNoiseSettings } from '../privacy/privacy-guard.js';
+import type { RevealJournal } from '../resilience/reveal-journal.js';
 
 /** Where a simulated clinic stops answering in a secure round (tests and `cohort simulate --dropout`). */
 export type DropPoint = 'after-shares' | 'after-masked-input';
@@ -38,7 +39,9 @@ export interface SecureRoundOutcome {
  * One clinic's secure-aggregation round over gRPC: advertise keys, share them with the neighbours,
  * train (inside `contribute`, while the masked-input stage is open), send the masked input, and
  * reveal the shares the coordinator asks for. The protocol's checks (signatures, threshold, never
- * both kinds of one neighbour's shares) are SecAggClient's.
+ * both kinds of one neighbour's shares) are SecAggClient's. Everything is bound to the round's
+ * attempt (`secagg.attempt`): a run of the round after a coordinator restart has its own keys.
+ * `beforeReveal` runs once the shares to reveal are known and checked, before any leaves the node.
  */
 export async function runSecureRound(
   client: FederationClient,
@@ -46,15 +49,17 @@ export async function runSecureRound(
   task: Task__Output,
   contribute: () => Promise<SecureContribution>,
   dropAt: DropPoint | null = null,
+  beforeReveal: () => Promise<void> = async () => undefined,
 ): Promise<SecureRoundOutcome> {
   const spec: SecAggSpec__Output = task.secagg!;
   const { studyId, round } = task;
+  const attempt = spec.attempt;
   const clinicId = identity.clinicId;
-  const roundId = secAggRoundId(studyId, round);
+  const roundId = secAggRoundId(studyId, round, attempt);
   const protocol = new SecAggClient(identity, roundId);
-  const stage = { clinicId, studyId, round };
+  const stage = { clinicId, studyId, round, attempt };
 
-  const view = neighboursFromWire(await client.secAggAdvertise(advertToWire(protocol.advert, studyId, round)), roundId);
+  const view = neighboursFromWire(await client.secAggAdvertise(advertToWire(protocol.advert, studyId, round, attempt)), roundId);
   const boxes = protocol.shareKeys(view);
   const delivery = await client.secAggShareKeys({ ...stage, shares: boxes.map(sealedToWire) });
   protocol.receiveShares(delivery.shares.map((box) => sealedFromWire(box, roundId)));
@@ -65,7 +70,7 @@ export async function runSecureRound(
   const { words, clipped } = quantizeWeighted(delta, weight, fixedPoint);
   addNoise?.(words, fixedPoint.scale);
   const masked = protocol.maskInput(words);
-  await client.uploadUpdate({ ...stage, modelVersion: task.modelVersion, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: wordsToBytes(masked) });
+  await client.uploadUpdate({ clinicId, studyId, round, modelVersion: task.modelVersion, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: wordsToBytes(masked) });
   if (dropAt === 'after-masked-input') return { clipped, neighbours: view.peers.length, dropped: dropAt };
 
   const request = await client.secAggUnmaskRequest(stage);
@@ -76,8 +81,26 @@ export async function runSecureRound(
     throw new SecAggError(`round ${roundId}: only ${request.survivors.length + 1} clinics' noise would be in the sum, fewer than the ${spec.minContributors} this clinic's noise was calibrated for: refused, nothing revealed`);
   }
   const shares = protocol.reveal(request);
+  await beforeReveal();
   await client.secAggRevealShares({ ...stage, shares: shares.map(shareToWire) });
   return { clipped, neighbours: view.peers.length, dropped: null };
+}
+
+/**
+ * Why this node must not join this attempt of a secure-aggregation round, or null if it may. A
+ * secagg+dp round whose shares the node revealed in an earlier attempt (a coordinator restarted
+ * after its unmask stage began) is not joined again: that attempt's noisy sum may have been
+ * unmasked, and another attempt would be a second noisy release of the clinic's records under the
+ * round's one privacy spend. A plain secagg round spends no budget: a later attempt is harmless.
+ */
+export function secAggAttemptRefusal(reveals: Pick<RevealJournal, 'revealed'>, task: Task__Output): string | null {
+  if (!task.secagg || !task.dp) return null;
+  const revealed = reveals.revealed(task.studyId, task.round);
+  if (!revealed) return null;
+  return (
+    `this node revealed its shares in attempt ${revealed.attempt} of round ${task.round} of study ${task.studyId}, so that attempt's noisy sum may have been released; ` +
+    `another attempt would be a second noisy release under the round's one privacy spend`
+  );
 }
 
 /**

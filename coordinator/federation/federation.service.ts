@@ -105,7 +105,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * An open round gets its deadline re-armed (an expired one closes at once) and closes now if every
    * clinic it asked already answered before the stop; a running study without an open round opens
    * its next one as soon as enough clinics are connected. Reconnecting clinics get their pending
-   * training task again (pendingTasks). Secure-aggregation rounds cannot resume (see below).
+   * training task again (pendingTasks). An open secure-aggregation round runs again as a fresh
+   * attempt (restartSecAggRound).
    */
   async onApplicationBootstrap(): Promise<void> {
     // gRPC already serves: a clinic's call may come first, which the study's queue and resume's fresh reads allow for.
@@ -124,8 +125,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       return;
     }
     if (study.secagg) {
-      // Its adverts, shares and running sum lived in the stopped process and cannot be rebuilt.
-      await this.failRound(study, round, 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone');
+      // Its adverts, shares and running sum lived in the stopped process and cannot be rebuilt: the round runs again.
+      await this.restartSecAggRound(study, round, 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone');
       return;
     }
     this.logger.log(`resuming study ${studyId}: round ${round.number} is open`);
@@ -190,7 +191,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
       if ((await this.ledger.refusedBy(round.studyId, round.number)).has(clinic.id)) continue;
       const study = await this.studies.findOneByOrFail({ id: round.studyId });
-      if (study.secagg) continue; // a secure-aggregation round cannot take a clinic back once its key stages began
+      if (study.secagg) {
+        // A secure-aggregation round takes a clinic only while its attempt waits for adverts, and only once.
+        const terms = this.secagg.awaitsAdvert(secAggRoundId(study.id, round.number, round.attempt), clinic.id);
+        if (terms) tasks.push(this.trainTask(study, round, clinic.id, null, terms as SecAggTerms));
+        continue;
+      }
       tasks.push(this.trainTask(study, round, clinic.id, await this.encryptionSpec(study)));
     }
     return tasks;
@@ -328,6 +334,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return this.rounds.create({
       studyId: study.id,
       number,
+      attempt: 0,
       status: 'open',
       participants: clinics,
       openedAt: now,
@@ -370,23 +377,24 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
     const participants = await this.clinics.findBy({ id: In(round.participants) });
     const stageTimeoutMs = Math.round(settings.stageTimeoutS * 1000);
-    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants), stageTimeoutMs, minContributors: study.quorum };
+    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants), stageTimeoutMs, minContributors: study.quorum, attempt: round.attempt };
     try {
       fixedPointFor(spec.clipRange, spec.maxTotalWeight);
       this.secagg.open(
         {
-          round: secAggRoundId(study.id, round.number),
+          round: secAggRoundId(study.id, round.number, round.attempt),
           clinics: round.participants,
           degree,
           threshold,
           words: parameterCount(study.model) + 1,
           signKeys: new Map(round.participants.map((id) => [id, cards.get(id)!])),
           stageTimeoutMs,
+          terms: spec,
         },
         {
           run: (work) => this.serial(study.id, work),
-          finished: (result) => this.onUnmasked(study.id, round.number, result, spec),
-          aborted: (reason) => this.onSecAggAborted(study.id, round.number, reason),
+          finished: (result) => this.onUnmasked(study.id, round.number, round.attempt, result, spec),
+          aborted: (reason) => this.onSecAggAborted(study.id, round.number, round.attempt, reason),
         },
       );
     } catch (error) {
@@ -410,10 +418,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** The round unmasked: its mean update goes through the strategy if enough clinics are in the sum. */
-  private async onUnmasked(studyId: string, number: number, result: SecAggResult, spec: SecAggTerms): Promise<void> {
+  private async onUnmasked(studyId: string, number: number, attempt: number, result: SecAggResult, spec: SecAggTerms): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
     const round = await this.rounds.findOneByOrFail({ studyId, number });
-    if (round.status !== 'open') return;
+    if (round.status !== 'open' || round.attempt !== attempt) return;
     if (result.survivors.length < study.quorum) {
       await this.failRound(study, round, `secure aggregation unmasked ${result.survivors.length} updates, below the quorum of ${study.quorum}`);
       return;
@@ -423,10 +431,57 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     await this.closeRound(study, round, `closed with the secure sum of ${result.survivors.length} updates${dropped}`, version);
   }
 
-  private async onSecAggAborted(studyId: string, number: number, reason: string): Promise<void> {
+  private async onSecAggAborted(studyId: string, number: number, attempt: number, reason: string): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
     const round = await this.rounds.findOneByOrFail({ studyId, number });
-    if (round.status === 'open') await this.failRound(study, round, `secure aggregation aborted: ${reason}`);
+    if (round.status === 'open' && round.attempt === attempt) await this.failRound(study, round, `secure aggregation aborted: ${reason}`);
+  }
+
+  /**
+   * After a restart, an open secure-aggregation round runs again as a fresh attempt: its masked
+   * inputs (bound to keys that died with the old process; they can never be unmasked) are deleted, its
+   * attempt goes up by one and it gets a fresh deadline, with a `round-restarted` audit event, in one
+   * transaction. Then a new protocol session opens under the new round id, and the round's
+   * participants (fixed when it opened) get the TRAIN task of the new attempt: those connected now,
+   * the others when they reconnect (pendingTasks, while the attempt waits for adverts). Who shows up
+   * is the session's business, as in any attempt: stages close at their timeout without the absent.
+   */
+  private async restartSecAggRound(study: StudyEntity, round: RoundEntity, reason: string): Promise<void> {
+    const previous = round.attempt;
+    const discarded = await this.updates.countBy({ studyId: study.id, round: round.number });
+    round.attempt = previous + 1;
+    round.deadlineAt = Date.now() + study.roundTimeoutMs;
+    await inTransaction(this.db, async (tx) => {
+      await tx.delete(ReceivedUpdateEntity, { studyId: study.id, round: round.number });
+      await tx.update(RoundEntity, { studyId: study.id, number: round.number }, { attempt: round.attempt, deadlineAt: round.deadlineAt });
+      await tx.insert(
+        AuditEventEntity,
+        auditEvent(
+          'round-restarted',
+          { studyId: study.id, round: round.number, attempt: round.attempt },
+          { reason, attempt: round.attempt, previousAttempt: previous, discardedMaskedInputs: discarded, participants: round.participants, deadlineAt: round.deadlineAt },
+        ),
+      );
+    });
+    this.logger.warn(`resuming study ${study.id}: secure-aggregation round ${round.number} runs again as attempt ${round.attempt} (${reason}; ${discarded} masked inputs discarded)`);
+    this.emit({ type: 'round-restarted', studyId: study.id, round: round.number, attempt: round.attempt, reason });
+    this.armDeadline(round);
+    let secagg: SecAggTerms;
+    try {
+      secagg = await this.openSecAgg(study, round);
+    } catch (error) {
+      if (!(error instanceof FederationError)) throw error;
+      await this.failRound(study, round, `secure aggregation cannot start: ${error.message}`);
+      return;
+    }
+    // Refusals signed before the stop: the new attempt does not wait for those clinics' adverts.
+    await this.recordRefusals(study, round);
+    const roundId = secAggRoundId(study.id, round.number, round.attempt);
+    for (const clinicId of await this.ledger.refusedBy(study.id, round.number)) await this.secagg.excuse(roundId, clinicId);
+    const connected = new Set(this.hub.connectedClinics());
+    for (const clinicId of round.participants) {
+      if (connected.has(clinicId) && this.secagg.awaitsAdvert(roundId, clinicId)) this.hub.send(clinicId, this.trainTask(study, round, clinicId, null, secagg));
+    }
   }
 
   private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string, encryption: EncryptionSpec | null, secagg: SecAggSpec | null = null): Task {
@@ -475,7 +530,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const round = await this.rounds.findOneBy({ studyId, number });
     if (round?.status !== 'open') return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
-    if (study.secagg) return this.secagg.deadline(secAggRoundId(studyId, number));
+    if (study.secagg) return this.secagg.deadline(secAggRoundId(studyId, number, round.attempt));
     const received = await this.updates.countBy({ studyId, round: number });
     if (received >= study.quorum) {
       await this.closeRound(study, round, `closed at its deadline with ${received} of ${round.participants.length} updates (quorum ${study.quorum})`);
@@ -538,7 +593,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       );
     }
     // The protocol's own view: has this clinic shared keys, and not sent its masked input yet?
-    if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number), header.clinicId, numParameters + 1);
+    if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number, round.attempt), header.clinicId, numParameters + 1);
     return null;
   }
 
@@ -584,7 +639,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       const resent = await this.checkRoundAccepts(study, round, header.clinicId, digest);
       if (resent !== null) return resent;
       const roundKey = { studyId: study.id, round: round.number };
-      const secAggRound = secAggRoundId(study.id, round.number);
+      const secAggRound = secAggRoundId(study.id, round.number, round.attempt);
       // A masked input is stored (alone it reveals nothing), then added to the round's secure sum.
       if (study.secagg) this.secagg.checkMaskedInput(secAggRound, header.clinicId, numParameters + 1);
       if (study.encryption) {
@@ -595,7 +650,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       }
       let received: number;
       try {
-        received = await this.storeUpdate(header, payload, digest, round.participants.length);
+        received = await this.storeUpdate(header, payload, digest, round.participants.length, round.attempt);
       } catch (error) {
         this.encrypted.discard(roundKey);
         throw error;
@@ -615,7 +670,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     if (round?.status !== 'open' || !round.participants.includes(clinicId)) return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
     await this.recordRefusal(round, clinicId, reason);
-    if (study.secagg) return this.secagg.excuse(secAggRoundId(studyId, number), clinicId);
+    if (study.secagg) return this.secagg.excuse(secAggRoundId(studyId, number, round.attempt), clinicId);
     await this.closeIfAnswered(study, round);
   }
 
@@ -664,7 +719,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Stores an update and its audit event in one transaction; answers the round's update count. */
-  private async storeUpdate(header: UpdateHeader__Output, payload: Buffer, digest: string, expected: number): Promise<number> {
+  private async storeUpdate(header: UpdateHeader__Output, payload: Buffer, digest: string, expected: number, attempt: number): Promise<number> {
     const { studyId, round, clinicId } = header;
     return inTransaction(this.db, async (tx) => {
       await tx.insert(ReceivedUpdateEntity, {
@@ -681,7 +736,12 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       const received = await tx.countBy(ReceivedUpdateEntity, { studyId, round });
       await tx.insert(
         AuditEventEntity,
-        auditEvent('update-received', { studyId, round, clinicId }, { numSamples: header.numSamples, codec: header.codec, bytes: payload.length, sha256: digest, received, expected }),
+        // A restarted secure-aggregation round's attempt keys its events apart from the earlier attempt's.
+        auditEvent(
+          'update-received',
+          { studyId, round, clinicId, attempt },
+          { numSamples: header.numSamples, codec: header.codec, bytes: payload.length, sha256: digest, received, expected, ...(attempt > 0 ? { attempt } : {}) },
+        ),
       );
       return received;
     });
@@ -731,7 +791,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       await tx.insert(AuditEventEntity, audit);
     });
     this.encrypted.discard({ studyId: study.id, round: round.number });
-    this.secagg.discard(secAggRoundId(study.id, round.number));
+    this.secagg.discard(secAggRoundId(study.id, round.number, round.attempt));
     this.clearDeadline(round);
     this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
     this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates, outcome });
@@ -793,7 +853,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   private async failRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
     this.encrypted.discard({ studyId: study.id, round: round.number });
-    this.secagg.discard(secAggRoundId(study.id, round.number), `round ${round.number} of study ${study.id} failed: ${outcome}`);
+    this.secagg.discard(secAggRoundId(study.id, round.number, round.attempt), `round ${round.number} of study ${study.id} failed: ${outcome}`);
     round.status = 'failed';
     round.closedAt = Date.now();
     round.outcome = outcome;
@@ -862,7 +922,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   async secAggAdvertise(request: SecAggAdvert__Output): Promise<SecAggNeighbours> {
     const roundId = await this.secAggRoundOf(request);
     const view = await this.secagg.advertise(roundId, advertFromWire(request, roundId));
-    return neighboursToWire(view, request.studyId, request.round);
+    return neighboursToWire(view, request.studyId, request.round, request.attempt);
   }
 
   /** Stage 2: a clinic's sealed shares; answers with those sealed to it once the stage closes. */
@@ -885,8 +945,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return this.secagg.reveal(roundId, request.clinicId, request.shares.map((share) => shareFromWire(share, roundId, request.clinicId)));
   }
 
-  /** The round a stage message is for: a registered clinic, a securely aggregated study, an open round. */
-  private async secAggRoundOf({ clinicId, studyId, round: number }: { clinicId: string; studyId: string; round: number }): Promise<string> {
+  /** The round a stage message is for: a registered clinic, a securely aggregated study, an open round in the message's attempt. */
+  private async secAggRoundOf({ clinicId, studyId, round: number, attempt }: { clinicId: string; studyId: string; round: number; attempt: number }): Promise<string> {
     await this.requireClinic(clinicId);
     const study = await this.studies.findOneBy({ id: studyId });
     if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
@@ -894,7 +954,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const round = await this.rounds.findOneBy({ studyId, number });
     if (!round) throw refuse.notFound(`study ${studyId} has no round ${number}`);
     if (round.status !== 'open') throw refuse.precondition(`round ${number} of study ${studyId} is ${round.status}`);
-    return secAggRoundId(studyId, number);
+    if (attempt !== round.attempt) {
+      // A clinic still in an attempt that a coordinator restart ended: the round moved on without it.
+      throw refuse.precondition(`round ${number} of study ${studyId} is in attempt ${round.attempt}; attempt ${attempt} is over (the coordinator restarted)`);
+    }
+    return secAggRoundId(studyId, number, round.attempt);
   }
 
   // ---- models and metrics ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ import {
   type SignedShare,
   type UnmaskRequest,
 } from '../../crypto/index.js';
+import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 
 /** How a round's session reports back to the study that owns it; every call runs in the study's queue. */
 export interface SecAggRoundHandlers {
@@ -41,6 +42,8 @@ type WaitingStage = keyof StageAnswers;
 
 interface Session {
   server: SecAggServer;
+  /** What the round's TRAIN tasks carry about it, to hand a clinic that (re)connects during the advert stage. */
+  terms: SecAggSpec;
   handlers: SecAggRoundHandlers;
   stageTimeoutMs: number;
   /** Clinics that declined the round (a ledger refusal): the advert stage stops waiting for them. */
@@ -63,11 +66,12 @@ export class SecAggRounds {
   private readonly sessions = new Map<string, Session>();
 
   /** Opens a round's session; the clinics are announced in a random order (their share points). */
-  open(plan: Omit<SecAggRoundPlan, 'order'> & { clinics: readonly string[]; stageTimeoutMs: number }, handlers: SecAggRoundHandlers): SecAggRoundPlan {
+  open(plan: Omit<SecAggRoundPlan, 'order'> & { clinics: readonly string[]; stageTimeoutMs: number; terms: SecAggSpec }, handlers: SecAggRoundHandlers): SecAggRoundPlan {
     const order = shuffle(plan.clinics);
     const full = { round: plan.round, order, degree: plan.degree, threshold: plan.threshold, words: plan.words, signKeys: plan.signKeys };
     const session: Session = {
       server: new SecAggServer(full),
+      terms: plan.terms,
       handlers,
       stageTimeoutMs: plan.stageTimeoutMs,
       excused: new Set(),
@@ -87,6 +91,17 @@ export class SecAggRounds {
 
   stage(round: string): SecAggStage | null {
     return this.sessions.get(round)?.server.stage ?? null;
+  }
+
+  /**
+   * The round's terms if it still waits for this clinic's advert (the advert stage is open, the
+   * clinic was selected, has not advertised and did not decline): a TRAIN task sent now can still
+   * take part. Null otherwise: once its adverts are closed, a round cannot take a clinic in.
+   */
+  awaitsAdvert(round: string, clinicId: string): SecAggSpec | null {
+    const session = this.sessions.get(round);
+    if (!session || session.over || session.server.stage !== 'advertising' || session.excused.has(clinicId)) return null;
+    return session.server.waitingFor().includes(clinicId) ? session.terms : null;
   }
 
   /** Stage 1: checks the advert, then waits for the stage to close. */

@@ -17,6 +17,7 @@ import { PrivacyLedger1732600000000 } from './migrations/1732600000000-privacy-l
 import { SecureAggregation1732700000000 } from './migrations/1732700000000-secure-aggregation.js';
 import { AuditEvents1732800000000 } from './migrations/1732800000000-audit-events.js';
 import { RequestAuthentication1732900000000 } from './migrations/1732900000000-request-authentication.js';
+import { SecAggAttempts1733000000000 } from './migrations/1733000000000-secagg-attempts.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
 export const ENTITIES = [
@@ -33,7 +34,15 @@ export const ENTITIES = [
   AuditEventEntity,
   RequestNonceEntity,
 ];
-export const MIGRATIONS = [InitialSchema1732400000000, EncryptedAggregation1732500000000, PrivacyLedger1732600000000, SecureAggregation1732700000000, AuditEvents1732800000000, RequestAuthentication1732900000000];
+export const MIGRATIONS = [
+  InitialSchema1732400000000,
+  EncryptedAggregation1732500000000,
+  PrivacyLedger1732600000000,
+  SecureAggregation1732700000000,
+  AuditEvents1732800000000,
+  RequestAuthentication1732900000000,
+  SecAggAttempts1733000000000,
+];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {

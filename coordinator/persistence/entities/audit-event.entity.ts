@@ -7,6 +7,7 @@ export type AuditEventType =
   | 'round-opened'
   | 'update-received'
   | 'round-refused'
+  | 'round-restarted'
   | 'round-closed'
   | 'round-failed'
   | 'evaluation'
@@ -46,12 +47,17 @@ export class AuditEventEntity {
   at!: number;
 }
 
-/** Where an event happened; `entry` only for `ledger-entry` (the clinic's ledger position, its own key). */
+/**
+ * Where an event happened; `entry` only for `ledger-entry` (the clinic's ledger position, its own key);
+ * `attempt` for the events of a secure-aggregation round's attempt after 0 (`round-restarted`, and
+ * `update-received` of a run after a restart), which would otherwise repeat an earlier attempt's key.
+ */
 export interface AuditWhere {
   studyId: string;
   round?: number | null;
   clinicId?: string | null;
   entry?: number;
+  attempt?: number;
 }
 
 /** An audit row for `tx.insert(AuditEventEntity, ...)`; its natural key is derived from type, study, round and clinic. */
@@ -63,10 +69,10 @@ export function auditEvent(type: AuditEventType, where: AuditWhere, detail: Reco
 /** A row to insert (the database numbers it). */
 export type AuditRow = QueryDeepPartialEntity<AuditEventEntity> & { naturalKey: string };
 
-/** `type/study[/round][/clinic][/entry]`: what makes an event the same event. */
-export function auditKey(type: AuditEventType, { studyId, round = null, clinicId = null, entry }: AuditWhere): string {
+/** `type/study[/round][.attempt][/clinic][/entry]`: what makes an event the same event (attempt 0 is left out, as before attempts). */
+export function auditKey(type: AuditEventType, { studyId, round = null, clinicId = null, entry, attempt = 0 }: AuditWhere): string {
   const parts: (string | number)[] = [type, studyId];
-  if (round !== null) parts.push(round);
+  if (round !== null) parts.push(attempt > 0 ? `${round}.${attempt}` : round);
   if (clinicId !== null) parts.push(clinicId);
   if (entry !== undefined) parts.push(entry);
   return parts.join('/');

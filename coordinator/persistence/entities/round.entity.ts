@@ -12,6 +12,13 @@ export class RoundEntity {
   @PrimaryColumn('integer')
   number!: number;
 
+  /**
+   * Which run of the round: 0, one more each time a coordinator restart found this secure-aggregation
+   * round open and ran it again with fresh keys. Always 0 for other rounds.
+   */
+  @Column('integer', { default: 0 })
+  attempt!: number;
+
   @Column('varchar', { length: 16 })
   status!: RoundStatus;
 

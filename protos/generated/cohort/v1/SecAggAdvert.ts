@@ -9,6 +9,7 @@ export interface SecAggAdvert {
   'maskPublicKey'?: (Buffer | Uint8Array | string);
   'selfMaskCommitment'?: (Buffer | Uint8Array | string);
   'signature'?: (Buffer | Uint8Array | string);
+  'attempt'?: (number);
 }
 
 export interface SecAggAdvert__Output {
@@ -19,4 +20,5 @@ export interface SecAggAdvert__Output {
   'maskPublicKey': (Buffer);
   'selfMaskCommitment': (Buffer);
   'signature': (Buffer);
+  'attempt': (number);
 }

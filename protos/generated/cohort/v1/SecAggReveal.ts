@@ -7,6 +7,7 @@ export interface SecAggReveal {
   'studyId'?: (string);
   'round'?: (number);
   'shares'?: (_cohort_v1_SecAggRevealedShare)[];
+  'attempt'?: (number);
 }
 
 export interface SecAggReveal__Output {
@@ -14,4 +15,5 @@ export interface SecAggReveal__Output {
   'studyId': (string);
   'round': (number);
   'shares': (_cohort_v1_SecAggRevealedShare__Output)[];
+  'attempt': (number);
 }

@@ -7,6 +7,7 @@ export interface SecAggShareKeysRequest {
   'studyId'?: (string);
   'round'?: (number);
   'shares'?: (_cohort_v1_SecAggSealedShares)[];
+  'attempt'?: (number);
 }
 
 export interface SecAggShareKeysRequest__Output {
@@ -14,4 +15,5 @@ export interface SecAggShareKeysRequest__Output {
   'studyId': (string);
   'round': (number);
   'shares': (_cohort_v1_SecAggSealedShares__Output)[];
+  'attempt': (number);
 }

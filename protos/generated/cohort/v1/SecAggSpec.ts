@@ -9,6 +9,7 @@ export interface SecAggSpec {
   'maxTotalWeight'?: (number | string | Long);
   'stageTimeoutMs'?: (number);
   'minContributors'?: (number);
+  'attempt'?: (number);
 }
 
 export interface SecAggSpec__Output {
@@ -18,4 +19,5 @@ export interface SecAggSpec__Output {
   'maxTotalWeight': (number);
   'stageTimeoutMs': (number);
   'minContributors': (number);
+  'attempt': (number);
 }

@@ -5,10 +5,12 @@ export interface SecAggStageRequest {
   'clinicId'?: (string);
   'studyId'?: (string);
   'round'?: (number);
+  'attempt'?: (number);
 }
 
 export interface SecAggStageRequest__Output {
   'clinicId': (string);
   'studyId': (string);
   'round': (number);
+  'attempt': (number);
 }
