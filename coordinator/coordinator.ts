@@ -11,6 +11,7 @@ import { PROTO_LOADER_OPTIONS } from '../common/proto-options.js';
 import { serverCredentials } from '../common/tls/index.js';
 import { AppModule } from './app.module.js';
 import { authenticationInterceptor, type CallGate } from './auth/grpc-authentication.js';
+import { federationLimits, MessageLimits, tolerateUndecodableRequests } from './auth/message-limits.js';
 import { RequestAuthenticator } from './auth/request-authenticator.js';
 import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
@@ -70,10 +71,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       maxReceiveMessageLength: resolved.maxChunkBytes + 64 * 1024,
       maxSendMessageLength: resolved.maxChunkBytes + 64 * 1024,
       channelOptions: { interceptors: [authenticationInterceptor(() => gate)] } as GrpcOptions['options']['channelOptions'],
+      // Bytes that are no protobuf request reach the interceptor, which refuses them as INVALID_ARGUMENT (not INTERNAL).
+      onLoadPackageDefinition: (definition) => void tolerateUndecodableRequests(definition),
       ...(tls && { credentials: serverCredentials(tls) }),
     },
   });
-  gate = { authenticator: app.get(RequestAuthenticator), maxCallsPerClinic: resolved.maxCallsPerClinic };
+  gate = {
+    authenticator: app.get(RequestAuthenticator),
+    maxCallsPerClinic: resolved.maxCallsPerClinic,
+    limits: new MessageLimits(federationLimits(resolved.maxChunkBytes)),
+  };
   await app.startAllMicroservices();
   await app.listen(resolved.httpPort, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { FederationError, refuse } from '../../common/errors.js';
+import { MessageLimits } from './message-limits.js';
 import type { RequestAuthenticator } from './request-authenticator.js';
 
 /** What the interceptor needs once the app is up (it is configured before Nest creates the services). */
@@ -7,38 +8,52 @@ export interface CallGate {
   authenticator: RequestAuthenticator;
   /** Most calls one clinic may have open at once (task streams, uploads, long-polling stages). */
   maxCallsPerClinic: number;
+  /** Structural limits on every message (message-limits.ts); default: those of 1 MiB chunks. */
+  limits?: MessageLimits;
 }
 
+let defaultLimits: MessageLimits | undefined;
+
 /**
- * A grpc-js server interceptor in front of every Federation method: the first message of a call is
- * authenticated (signer enrolled, signature, window, nonce) before any handler sees it, every later
- * message must speak for the same clinic, and a clinic holds at most `maxCallsPerClinic` calls open.
- * A refused call ends with its status here; its handler never runs (or, for a client stream, never
- * receives a message).
+ * A grpc-js server interceptor in front of every Federation method. Every message first passes the
+ * structural limits (sizes of strings, bytes and lists, nesting, finite numbers, messages per call;
+ * bytes that do not decode), which cost nothing; then the first message of a call is authenticated
+ * (signer enrolled, signature, window, nonce) before any handler sees it, every later message must
+ * speak for the same clinic, and a clinic holds at most `maxCallsPerClinic` calls open. A refused
+ * call ends with its status here; its handler never runs (or, for a client stream, never receives
+ * the refused message nor any after it). A call that ends without any message is refused too.
  */
 export function authenticationInterceptor(gate: () => CallGate | undefined): grpc.ServerInterceptor {
   const open = new Map<string, number>();
   return (method, call) => {
     let metadata: grpc.Metadata | undefined;
     let signer: string | undefined;
-    let ended = false;
+    let released = false;
+    /** The call ended: refused, answered, or cancelled by the client. */
+    let closed = false;
+    let received = 0;
     let chain = Promise.resolve();
     const release = () => {
-      if (signer === undefined || ended) return;
-      ended = true;
+      if (signer === undefined || released) return;
+      released = true;
       const left = (open.get(signer) ?? 1) - 1;
       if (left > 0) open.set(signer, left);
       else open.delete(signer);
     };
-    const refuseCall = (error: unknown) => {
+    const close = () => {
+      closed = true;
       release();
-      ended = true;
+    };
+    const refuseCall = (error: unknown) => {
+      if (closed) return;
+      close();
       const failure = error instanceof FederationError ? error : refuse.invalid(`${method.path}: ${(error as Error).message}`);
       call.sendStatus({ code: failure.code, details: failure.message, metadata: new grpc.Metadata() });
     };
-    const admit = async (message: unknown): Promise<void> => {
+    const admit = async (message: unknown, index: number): Promise<void> => {
       const current = gate();
       if (!current) throw new FederationError(grpc.status.UNAVAILABLE, 'the coordinator is starting');
+      (current.limits ?? (defaultLimits ??= new MessageLimits())).check(method.path, message, index);
       if (signer !== undefined) return current.authenticator.checkNamedClinic(method.path, message, signer);
       const clinicId = await current.authenticator.authenticate(method.path, message, metadata ?? new grpc.Metadata());
       const calls = open.get(clinicId) ?? 0;
@@ -47,28 +62,42 @@ export function authenticationInterceptor(gate: () => CallGate | undefined): grp
       signer = clinicId;
     };
     const listener = new grpc.ServerListenerBuilder()
-      .withOnReceiveMetadata((received, next) => {
-        metadata = received;
-        next(received);
+      .withOnReceiveMetadata((incoming, next) => {
+        metadata = incoming;
+        next(incoming);
       })
       // Messages are admitted in order, one at a time; a later one waits for the verdict on the first.
       .withOnReceiveMessage((message, next) => {
+        const index = received++;
         chain = chain.then(async () => {
-          if (ended) return;
+          if (closed) return;
           try {
-            await admit(message);
-            next(message);
+            await admit(message, index);
           } catch (error) {
             refuseCall(error);
+            return;
           }
+          // Cancelled while it was being authenticated: the slot it just took is given back, nothing passes.
+          if (closed) release();
+          else next(message);
         });
       })
-      .withOnCancel(release)
+      // A call that ends before any message was never authenticated: refused here, not left to its handler.
+      .withOnReceiveHalfClose((next) => {
+        if (received === 0) {
+          refuseCall(refuse.invalid(`${method.path}: the call ended without a message; every call carries a request, signed by its clinic`));
+          return;
+        }
+        chain = chain.then(() => {
+          if (!closed) next();
+        });
+      })
+      .withOnCancel(close)
       .build();
     const responder = new grpc.ResponderBuilder()
       .withStart((next) => next(listener))
       .withSendStatus((status, next) => {
-        release();
+        close();
         next(status);
       })
       .build();
