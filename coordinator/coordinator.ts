@@ -51,6 +51,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   if (!tls && !resolved.insecure) {
     throw new Error('the coordinator serves clinics over TLS: give it a certificate and key (cohort certs init; --tls-cert, --tls-key), or start it with --insecure on a closed test network');
   }
+  if (resolved.operatorToken && resolved.operatorToken === resolved.auditorToken) {
+    throw new Error('the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator');
+  }
   if (resolved.database !== ':memory:') mkdirSync(dirname(resolved.database), { recursive: true });
   const app = await NestFactory.create(AppModule.forRoot(resolved), {
     logger: resolved.logLevels,

@@ -76,7 +76,7 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     const intruderClient = await clientAs(coordinator, intruder);
     expect(await refusal(intruderClient.submitKeyEnvelopes(envelopesBy(intruder)))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: 'clinic "intruder" is not enrolled: the operator enrols clinics by their public card (cohort clinic enrol)',
+      details: '/cohort.v1.Federation/SubmitKeyEnvelopes: no enrolled clinic "intruder" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
     });
     expect(await refusal(intruderClient.getKeyRoster('intruder', study.id))).toMatchObject({ code: status.UNAUTHENTICATED });
     intruderClient.close();
@@ -84,7 +84,7 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     const impostor = await clientAs(coordinator, { ...intruder, clinicId: 'clinic-a' });
     expect(await refusal(impostor.submitKeyEnvelopes(envelopesBy({ ...intruder, clinicId: 'clinic-a' })))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: "/cohort.v1.Federation/SubmitKeyEnvelopes: the signature of clinic-a does not verify over this request (altered, moved to another method, or signed by another key)",
+      details: '/cohort.v1.Federation/SubmitKeyEnvelopes: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
     });
     impostor.close();
     // ...and envelopes signed with another key fail on their own, even on a call clinic-a signed.

@@ -228,6 +228,14 @@ describe('mutual TLS', () => {
       const foreign = await createCertificateAuthority({ days: 1 });
       expect(await call(channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(foreign, { clinicId: 'clinic-m', days: 1 })) }))).toBe(grpc.status.UNAVAILABLE);
       expect(await call(channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(ca, { clinicId: 'clinic-m', days: 1 })) }))).toBe(grpc.status.OK);
+      // Another enrolled clinic's certificate cannot carry clinic-m's signed calls.
+      await coordinator.keys.enrol(cardOf(createIdentity('clinic-n')));
+      const borrowed = createGrpcClient(coordinator.grpcAddress, { identity, credentials: channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(ca, { clinicId: 'clinic-n', days: 1 })) }) });
+      expect(await outcome((done) => borrowed.register(registration('clinic-m'), done))).toEqual({
+        code: grpc.status.PERMISSION_DENIED,
+        details: "/cohort.v1.Federation/Register: the connection's client certificate is clinic-n's, the call is signed by clinic-m",
+      });
+      borrowed.close();
     } finally {
       await coordinator.close();
     }

@@ -56,6 +56,7 @@ export function authenticationInterceptor(gate: () => CallGate | undefined): grp
       (current.limits ?? (defaultLimits ??= new MessageLimits())).check(method.path, message, index);
       if (signer !== undefined) return current.authenticator.checkNamedClinic(method.path, message, signer);
       const clinicId = await current.authenticator.authenticate(method.path, message, metadata ?? new grpc.Metadata());
+      checkCertificateHolder(method.path, call.getAuthContext(), clinicId);
       const calls = open.get(clinicId) ?? 0;
       if (calls >= current.maxCallsPerClinic) throw refuse.tooLarge(`clinic ${clinicId} already has ${calls} calls open, the most one clinic may hold`);
       open.set(clinicId, calls + 1);
@@ -103,4 +104,16 @@ export function authenticationInterceptor(gate: () => CallGate | undefined): grp
       .build();
     return new grpc.ServerInterceptingCall(call, responder);
   };
+}
+
+/**
+ * Under mutual TLS the connection's certificate names a clinic (CN = clinic id, `cohort certs
+ * clinic`): a call must be signed by that same clinic, so one clinic's certificate cannot carry
+ * another's calls. Without a client certificate (TLS, or --insecure) the signature alone decides.
+ */
+function checkCertificateHolder(method: string, context: ReturnType<grpc.ServerInterceptingCallInterface['getAuthContext']>, signer: string): void {
+  const holder = context.sslPeerCertificate?.subject?.CN;
+  if (holder !== undefined && holder !== signer) {
+    throw refuse.denied(`${method}: the connection's client certificate is ${String(holder).slice(0, 128)}'s, the call is signed by ${signer}`);
+  }
 }
