@@ -349,8 +349,8 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
     const dropAt = dropout && (task.training?.seed ?? 0) / 2 ** 31 < dropout.probability ? dropout.at : null;
     let loss = 0;
     try {
-      // secagg+dp: durably noted before any share leaves the node, so no later attempt of the round is joined.
-      const beforeReveal = task.dp ? () => state.reveals.record(task.studyId, task.round, task.secagg!.attempt) : undefined;
+      // Durably noted before any share leaves the node, so no later attempt of the round is joined.
+      const beforeReveal = () => state.reveals.record(task.studyId, task.round, task.secagg!.attempt);
       const outcome = await runSecureRound(
         client,
         options.keystore.identity,

@@ -94,12 +94,14 @@ export async function runSecureRound(
  * round's one privacy spend. A plain secagg round spends no budget: a later attempt is harmless.
  */
 export function secAggAttemptRefusal(reveals: Pick<RevealJournal, 'revealed'>, task: Task__Output): string | null {
-  if (!task.secagg || !task.dp) return null;
+  if (!task.secagg) return null;
   const revealed = reveals.revealed(task.studyId, task.round);
   if (!revealed) return null;
+  // Two unmasked attempts of one round with different survivors would let their difference show one
+  // clinic's update (a coordinator faking a restart); under DP, a second noisy release under one spend.
   return (
-    `this node revealed its shares in attempt ${revealed.attempt} of round ${task.round} of study ${task.studyId}, so that attempt's noisy sum may have been released; ` +
-    `another attempt would be a second noisy release under the round's one privacy spend`
+    `this node revealed its shares in attempt ${revealed.attempt} of round ${task.round} of study ${task.studyId}, so that attempt's sum may have been unmasked; ` +
+    `joining another attempt could let two sums of different survivors be subtracted${task.dp ? ', and would be a second noisy release under the round\'s one privacy spend' : ''}`
   );
 }
 
