@@ -357,15 +357,21 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const encryption = await this.encryptionSpec(study);
     let secagg: SecAggSpec | null = null;
     if (study.secagg) {
-      try {
-        secagg = await this.openSecAgg(study, round);
-      } catch (error) {
-        if (!(error instanceof FederationError)) throw error;
-        await this.failRound(study, round, `secure aggregation cannot start: ${error.message}`);
-        return;
-      }
+      secagg = await this.startSecAggOrFail(study, round);
+      if (!secagg) return;
     }
     for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId, encryption, secagg));
+  }
+
+  /** Opens the round's protocol session; if it cannot start (bad settings for these clinics), the round fails with the reason and null is returned. */
+  private async startSecAggOrFail(study: StudyEntity, round: RoundEntity): Promise<SecAggTerms | null> {
+    try {
+      return await this.openSecAgg(study, round);
+    } catch (error) {
+      if (!(error instanceof FederationError)) throw error;
+      await this.failRound(study, round, `secure aggregation cannot start: ${error.message}`);
+      return null;
+    }
   }
 
   /** The protocol session of a securely aggregated round, and what its clinics need to know of it. */
@@ -466,14 +472,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn(`resuming study ${study.id}: secure-aggregation round ${round.number} runs again as attempt ${round.attempt} (${reason}; ${discarded} masked inputs discarded)`);
     this.emit({ type: 'round-restarted', studyId: study.id, round: round.number, attempt: round.attempt, reason });
     this.armDeadline(round);
-    let secagg: SecAggTerms;
-    try {
-      secagg = await this.openSecAgg(study, round);
-    } catch (error) {
-      if (!(error instanceof FederationError)) throw error;
-      await this.failRound(study, round, `secure aggregation cannot start: ${error.message}`);
-      return;
-    }
+    const secagg = await this.startSecAggOrFail(study, round);
+    if (!secagg) return;
     // Refusals signed before the stop: the new attempt does not wait for those clinics' adverts.
     await this.recordRefusals(study, round);
     const roundId = secAggRoundId(study.id, round.number, round.attempt);
