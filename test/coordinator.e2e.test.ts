@@ -195,6 +195,28 @@ describe('coordinator over real gRPC and HTTP', () => {
     b!.close();
   });
 
+  it('gives a clinic that was away when the study ended the final evaluation and the end it missed', async () => {
+    const study = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, minClinics: 2, roundTimeoutS: 60 }));
+    const [e, f] = await Promise.all([connect(coordinator, 'clinic-e', 'cleveland', 50), connect(coordinator, 'clinic-f', 'hungarian', 50)]);
+    const taskE = await e!.nextOf('TASK_KIND_TRAIN', study.id);
+    const taskF = await f!.nextOf('TASK_KIND_TRAIN', study.id);
+    await upload(e!.client, 'clinic-e', taskE, new Float32Array(P).fill(0.1), 50);
+    e!.close(); // away (or the coordinator stopped) when the round closes and the study ends
+    await upload(f!.client, 'clinic-f', taskF, new Float32Array(P).fill(0.3), 50);
+    expect(await f!.nextOf('TASK_KIND_EVALUATE', study.id)).toMatchObject({ modelVersion: 1 });
+    await f!.client.reportEvaluation({ clinicId: 'clinic-f', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 });
+    expect(await f!.nextOf('TASK_KIND_STUDY_FINISHED', study.id)).toMatchObject({ studyStatus: 'completed' });
+    f!.close();
+
+    const back = await connect(coordinator, 'clinic-e', 'cleveland', 50);
+    expect(await back.nextOf('TASK_KIND_EVALUATE', study.id)).toMatchObject({ modelVersion: 1, codec: 'plain-f32' });
+    expect(await back.nextOf('TASK_KIND_STUDY_FINISHED', study.id)).toMatchObject({ studyStatus: 'completed', message: 'completed 1 rounds' });
+    await back.client.reportEvaluation({ clinicId: 'clinic-e', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 6, accuracy: 0.6, loss: 0.7 });
+    back.close();
+    const detail = (await (await http(`/studies/${study.id}`, { token: AUDITOR })).json()) as any;
+    expect(detail.roundHistory[0].metrics.map((m: { clinic: string }) => m.clinic).sort()).toEqual(['clinic-e', 'clinic-f']);
+  });
+
   it('moves updates and models larger than grpc-js\'s 4 MiB message limit, in chunks', async () => {
     // 13 x 80000 + 80000 + 80000 + 1 parameters: about 4.8 MB as float32.
     const study = await coordinator.federation.createStudy(

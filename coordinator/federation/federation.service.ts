@@ -55,6 +55,9 @@ import { TaskHub } from './task-hub.js';
 
 const PLAIN = plainFloat32Codec;
 
+/** How long after a study's end a reconnecting clinic still gets the final evaluation and end it missed. */
+const RECENTLY_FINISHED_MS = 60 * 60_000;
+
 /**
  * Runs studies: registers clinics, opens rounds, accepts updates, closes each round when all its
  * clinics reported or at its deadline with at least the quorum, aggregates with the study's
@@ -183,7 +186,35 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return this.hub.watch(clinic.id, () => this.pendingTasks(clinic));
   }
 
+  /**
+   * What a (re)connecting clinic missed while it or the coordinator was away: the TRAIN task of each
+   * open round it has not answered, then the evaluation it owes and the end it may not have heard.
+   */
   private async pendingTasks(clinic: ClinicEntity): Promise<Task[]> {
+    return [...(await this.pendingTraining(clinic)), ...(await this.missedEvaluations(clinic))];
+  }
+
+  /**
+   * For each study whose latest closed round the clinic took part in, if its metrics of that model
+   * version never arrived: the EVALUATE task again and, for a study that has ended, its STUDY_FINISHED
+   * (both went out right after the commit that closed the round, so a stop in between lost both).
+   * Ended studies count for an hour after their end; later, a missing evaluation stays missing.
+   */
+  private async missedEvaluations(clinic: ClinicEntity): Promise<Task[]> {
+    const tasks: Task[] = [];
+    const studies = await this.studies.findBy({ dataset: clinic.dataset });
+    const recent = studies.filter((study) => study.status === 'running' || (study.finishedAt !== null && study.finishedAt > Date.now() - RECENTLY_FINISHED_MS));
+    for (const study of recent) {
+      const last = await this.rounds.findOne({ where: { studyId: study.id, status: 'closed' }, order: { number: 'DESC' } });
+      if (!last?.participants.includes(clinic.id)) continue;
+      if (await this.db.manager.existsBy(SiteMetricEntity, { studyId: study.id, modelVersion: last.number, clinicId: clinic.id })) continue;
+      tasks.push(await this.evaluateTask(study, last.number));
+      if (study.status !== 'running') tasks.push(this.finishedTask(study));
+    }
+    return tasks;
+  }
+
+  private async pendingTraining(clinic: ClinicEntity): Promise<Task[]> {
     const open = await this.rounds.findBy({ status: 'open' });
     const tasks: Task[] = [];
     for (const round of open) {
@@ -876,18 +907,20 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** After a study's end committed (with its study-finished audit event): tell its clinics. */
   private finishStudy(study: StudyEntity, clinics: string[]): void {
-    const status = study.status === 'completed' ? 'completed' : 'failed';
-    for (const clinicId of clinics) {
-      this.hub.send(clinicId, {
-        kind: 'TASK_KIND_STUDY_FINISHED',
-        studyId: study.id,
-        dataset: study.dataset,
-        round: study.rounds,
-        studyStatus: status,
-        message: study.error ?? `completed ${study.rounds} rounds`,
-      });
-    }
-    this.emit({ type: 'study-finished', studyId: study.id, status, error: study.error });
+    const finished = this.finishedTask(study);
+    for (const clinicId of clinics) this.hub.send(clinicId, finished);
+    this.emit({ type: 'study-finished', studyId: study.id, status: study.status === 'completed' ? 'completed' : 'failed', error: study.error });
+  }
+
+  private finishedTask(study: StudyEntity): Task {
+    return {
+      kind: 'TASK_KIND_STUDY_FINISHED',
+      studyId: study.id,
+      dataset: study.dataset,
+      round: study.rounds,
+      studyStatus: study.status === 'completed' ? 'completed' : 'failed',
+      message: study.error ?? `completed ${study.rounds} rounds`,
+    };
   }
 
   private async evaluateTask(study: StudyEntity, version: number): Promise<Task> {
