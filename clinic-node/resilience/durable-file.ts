@@ -9,13 +9,26 @@ export function isTempFile(name: string): boolean {
   return name.includes(TEMP_MARK);
 }
 
-/** The names in a directory, sorted; a missing directory has none. */
-export async function listNames(dir: string): Promise<string[]> {
+/**
+ * The files of a directory that were put in place whole, by name (a missing directory has none).
+ * Temporary files, writes a crash cut short, are removed on the way, each reported to `cutShort`.
+ */
+export async function* placedFiles(dir: string, cutShort: (path: string) => void = () => undefined): AsyncGenerator<{ name: string; path: string }> {
+  let names: string[];
   try {
-    return (await readdir(dir)).sort();
+    names = (await readdir(dir)).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (isTempFile(name)) {
+      await rm(path, { force: true });
+      cutShort(path);
+      continue;
+    }
+    yield { name, path };
   }
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutgoingUpdate } from '../client/federation-client.js';
-import { isTempFile, listNames, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
+import { placedFiles, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
 
 const MAGIC = 'cohort-outbox v1\n';
 const SUFFIX = '.update';
@@ -58,13 +58,8 @@ export class Outbox {
   /** Reads every entry in `dir` (a missing directory is an empty outbox), removing the ones that do not check out. */
   static async open(dir: string, log: (message: string) => void = () => undefined): Promise<Outbox> {
     const byRound = new Map<string, OutboxEntry>();
-    for (const name of await listNames(dir)) {
-      const path = join(dir, name);
-      if (isTempFile(name)) {
-        await rm(path, { force: true });
-        log(`${path}: removed an outbox entry cut short by an interrupted write; it was never sent`);
-        continue;
-      }
+    const cutShort = (path: string) => log(`${path}: removed an outbox entry cut short by an interrupted write; it was never sent`);
+    for await (const { name, path } of placedFiles(dir, cutShort)) {
       if (!name.endsWith(SUFFIX)) continue;
       let entry: OutboxEntry;
       try {

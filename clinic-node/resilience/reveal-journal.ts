@@ -1,6 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempFile, listNames, roundFileName, writeFileDurably } from './durable-file.js';
+import { placedFiles, roundFileName, writeFileDurably } from './durable-file.js';
 
 /** That a node revealed its shares in one attempt of a secure-aggregation round. */
 export interface RevealRecord {
@@ -26,13 +26,8 @@ export class RevealJournal {
   /** Reads the markers in `dir` (a missing directory has none). */
   static async open(dir: string, log: (message: string) => void = () => undefined): Promise<RevealJournal> {
     const records = new Map<string, RevealRecord>();
-    for (const name of await listNames(dir)) {
-      const path = join(dir, name);
-      if (isTempFile(name)) {
-        // Cut short before it was in place: before the reveal, which waits for the marker.
-        await rm(path, { force: true });
-        continue;
-      }
+    // A marker cut short was not in place yet: before the reveal, which waits for the marker.
+    for await (const { name, path } of placedFiles(dir)) {
       const record = parseRecord(await readFile(path, 'utf8'));
       if (!record) {
         // Kept, not removed: an unreadable marker still says this round's shares may have gone out.

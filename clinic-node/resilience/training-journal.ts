@@ -1,6 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempFile, listNames, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
+import { placedFiles, removeDurably, roundFileName, writeFileDurably } from './durable-file.js';
 
 /** A study's round. */
 export interface RoundRef {
@@ -24,13 +24,8 @@ export class TrainingJournal {
   /** Reads the markers left in `dir` (a missing directory has none). */
   static async open(dir: string, log: (message: string) => void = () => undefined): Promise<TrainingJournal> {
     const found: RoundRef[] = [];
-    for (const name of await listNames(dir)) {
-      const path = join(dir, name);
-      if (isTempFile(name)) {
-        // The node stopped before the marker was in place, so before its round's spend and training.
-        await rm(path, { force: true });
-        continue;
-      }
+    // A marker cut short: the node stopped before it was in place, so before its round's spend and training.
+    for await (const { path } of placedFiles(dir)) {
       const marker = parseMarker(await readFile(path, 'utf8'));
       if (!marker) {
         // Markers are renamed into place whole, so this is not a crash; name the file and go on.
