@@ -1,4 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { randomInt } from 'node:crypto';
 
 /** How long a node waits between reconnection attempts. */
 export interface BackoffOptions {
@@ -6,7 +7,7 @@ export interface BackoffOptions {
   baseMs?: number;
   /** The largest ceiling, in milliseconds. Default 10 000. */
   capMs?: number;
-  /** Uniform in [0, 1). Default Math.random (tests inject a seeded source). */
+  /** Uniform in [0, 1). Default node:crypto's (tests inject a seeded source). */
   random?: () => number;
 }
 
@@ -23,7 +24,7 @@ export class Backoff {
   constructor(options: BackoffOptions = {}) {
     this.baseMs = options.baseMs ?? 250;
     this.capMs = options.capMs ?? 10_000;
-    this.random = options.random ?? Math.random;
+    this.random = options.random ?? uniform;
     if (!(this.baseMs > 0 && this.capMs >= this.baseMs)) throw new RangeError(`backoff needs 0 < base <= cap, got base ${this.baseMs} ms, cap ${this.capMs} ms`);
   }
 
@@ -106,4 +107,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Uniform in [0, 1) from node:crypto: jitter needs no secrecy, but the project keeps Math.random out of product code. */
+function uniform(): number {
+  return randomInt(2 ** 47) / 2 ** 47;
 }
