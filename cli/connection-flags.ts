@@ -1,7 +1,6 @@
 /** TLS flags shared by the commands that serve or call the coordinator's gRPC. */
 import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
-import { channelCredentials, loadTlsFiles, type ServerTlsOptions } from '../common/tls/index.js';
-import { readFileSync } from 'node:fs';
+import { channelCredentials, loadCaFile, loadTlsFiles, type ServerTlsOptions } from '../common/tls/index.js';
 import { UsageError } from './study-flags.js';
 
 export const TLS_FLAGS = {
@@ -40,7 +39,7 @@ export function clientCredentials(values: TlsValues): ChannelCredentials {
   }
   if (!values['tls-ca']) throw new UsageError(`calling the coordinator needs ${CLIENT_TLS_USAGE}`);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('a clinic certificate needs both --tls-cert and --tls-key');
-  const caPem = readFileSync(values['tls-ca'], 'utf8');
+  const caPem = loadCaFile(values['tls-ca']);
   if (values['tls-cert'] === undefined) return channelCredentials({ caPem });
   const { certPem, keyPem } = loadTlsFiles({ cert: values['tls-cert'], key: values['tls-key']! });
   return channelCredentials({ caPem, certPem, keyPem });

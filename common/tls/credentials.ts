@@ -43,7 +43,12 @@ export interface ChannelTlsOptions {
 export function loadTlsFiles(files: TlsFiles): TlsPem {
   const certPem = readPem(files.cert, 'certificate', CERTIFICATE);
   const keyPem = readPem(files.key, 'private key', PRIVATE_KEY);
-  return files.ca === undefined ? { certPem, keyPem } : { certPem, keyPem, caPem: readPem(files.ca, 'CA certificate', CERTIFICATE) };
+  return files.ca === undefined ? { certPem, keyPem } : { certPem, keyPem, caPem: loadCaFile(files.ca) };
+}
+
+/** Reads a CA certificate file (a clinic's `--tls-ca`), with the same errors naming the file. */
+export function loadCaFile(path: string): string {
+  return readPem(path, 'CA certificate', CERTIFICATE);
 }
 
 /** Server credentials for grpc-js; with `requireClientCertificate`, only clients holding a certificate from `caPem` get through. */

@@ -27,4 +27,4 @@ export {
   type ClientCertificateOptions,
   type ServerCertificateOptions,
 } from './certificates.js';
-export { channelCredentials, loadTlsFiles, serverCredentials, type ChannelTlsOptions, type ServerTlsOptions, type TlsFiles, type TlsPem } from './credentials.js';
+export { channelCredentials, loadCaFile, loadTlsFiles, serverCredentials, type ChannelTlsOptions, type ServerTlsOptions, type TlsFiles, type TlsPem } from './credentials.js';
