@@ -1,5 +1,6 @@
 import { datasetDescriptor } from '../../common/datasets.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
+import { differentiallyPrivate, encrypts, PRIVACY_MODES, securelyAggregates, type PrivacyMode } from '../../common/privacy-mode.js';
 import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
 import { STRATEGY_NAMES, type StrategyConfig } from '../strategies/index.js';
 
@@ -15,18 +16,7 @@ export interface TrainingSettings {
   localSteps: number;
 }
 
-/**
- * Privacy modes: plain updates; CKKS-encrypted updates and aggregates (`he`); DP-SGD at every clinic
- * with per-clinic budgets and ledgers (`dp`); both (`he+dp`); secure aggregation, where the
- * coordinator learns only the sum of the updates (`secagg`); and secure aggregation with
- * distributed DP noise added by the clinics (`secagg+dp`).
- */
-export const PRIVACY_MODES = ['none', 'he', 'dp', 'he+dp', 'secagg', 'secagg+dp'] as const;
-export type PrivacyMode = (typeof PRIVACY_MODES)[number];
-
-export const encrypts = (privacy: PrivacyMode) => privacy === 'he' || privacy === 'he+dp';
-export const differentiallyPrivate = (privacy: PrivacyMode) => privacy === 'dp' || privacy === 'he+dp' || privacy === 'secagg+dp';
-export const securelyAggregates = (privacy: PrivacyMode) => privacy === 'secagg' || privacy === 'secagg+dp';
+export { differentiallyPrivate, encrypts, PRIVACY_MODES, securelyAggregates, type PrivacyMode } from '../../common/privacy-mode.js';
 
 /** Secure aggregation of a study with privacy `secagg` or `secagg+dp`. */
 export interface SecAggSettings {
