@@ -1,0 +1,16 @@
+/**
+ * Jest configuration used only by mutation testing (`npm run test:mutation`, see
+ * docs/mutation-testing.md): the unit tests of the mutated folders, never the e2e or slow suites,
+ * so each mutant costs seconds rather than minutes.
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/crypto/{ledger,dp,secagg}/**/*.test.ts', '<rootDir>/strategies/**/*.test.ts'],
+  // No '.stryker-tmp' here: Stryker runs this config from inside its sandbox under that folder.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 120000,
+};

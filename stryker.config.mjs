@@ -1,0 +1,31 @@
+// Mutation testing (`npm run test:mutation`; docs/mutation-testing.md says how to read the report).
+// Too slow for every CI run: it is not part of `npm test`.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  jest: { configFile: 'jest.mutation.config.js', enableFindRelatedTests: true },
+  // The project's Jest runs ESM through ts-jest, which needs vm modules in the runner process.
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  checkers: ['typescript'],
+  // Crypto and strategies import nothing else, so the checker compiles only them (and their tests).
+  tsconfigFile: 'tsconfig.mutation.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'crypto/ledger/**/*.ts',
+    'crypto/dp/**/*.ts',
+    'crypto/secagg/**/*.ts',
+    'strategies/**/*.ts',
+    '!**/*.test.ts',
+    '!**/index.ts',
+  ],
+  // The machine running this is shared: keep to two workers.
+  concurrency: 2,
+  timeoutMS: 10000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
