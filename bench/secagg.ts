@@ -14,7 +14,7 @@ import { median, seconds } from './timing.js';
 import { DEFAULT_CHUNK_BYTES, sha256, splitIntoChunks } from '../common/chunk-stream.js';
 import { FEDERATION_PROTO } from '../common/paths.js';
 import { permutation, seededRandom, type SeededRandom } from '../common/random.js';
-import { advertToWire, neighboursToWire, sealedToWire, secAggRoundId, shareToWire } from '../common/secagg-wire.js';
+import { advertToWire, neighboursToWire, sealedToWire, secAggRoundId, shareToWire } from '../wire/secagg-wire.js';
 import { weightedMeanDelta } from '../coordinator/strategies/aggregate.js';
 import type { FitResult } from '../coordinator/strategies/strategy.js';
 import { plainFloat32Codec } from '../crypto/codec/plain.js';

@@ -1,4 +1,4 @@
-import { FLAMBY_FEDAVG } from '../coordinator/studies/study-config.js';
+import { FLAMBY_FEDAVG } from '../coordinator/config/study-config.js';
 
 /** Flags shared by `cohort coordinator` and `cohort simulate` that define a study. */
 export const STUDY_FLAGS = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FLAMBY_FEDAVG } from '../coordinator/studies/study-config.js';
+import { FLAMBY_FEDAVG } from '../coordinator/config/study-config.js';
 import { DATA_DIR } from '../test/data-dir.js';
 import { simulate } from './simulate.js';
 

@@ -11,7 +11,7 @@ import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import { encrypts, securelyAggregates, type StudyConfig } from '../coordinator/studies/study-config.js';
+import { encrypts, securelyAggregates, type StudyConfig } from '../coordinator/config/study-config.js';
 
 export interface SiteResult {
   site: string;

@@ -11,7 +11,7 @@ import { runNode, type NodeSummary } from '../clinic-node/node-agent.js';
 import { RevealJournal } from '../clinic-node/resilience/index.js';
 import { initialParameters } from '../common/model-spec.js';
 import { freePort } from '../common/net.js';
-import { advertToWire, neighboursFromWire, sealedFromWire, sealedToWire, secAggRoundId, shareToWire } from '../common/secagg-wire.js';
+import { advertToWire, neighboursFromWire, sealedFromWire, sealedToWire, secAggRoundId, shareToWire } from '../wire/secagg-wire.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { createIdentity, fixedPointFor, MASKED_INPUT_CODEC, quantizeWeighted, SecAggClient, wordsToBytes, type LedgerEntry } from '../crypto/index.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { request as httpsRequest } from 'node:https';
 import { createGrpcClient } from '../clinic-node/client/federation-client.js';
-import { signRequest, SIGNED_METADATA } from '../common/request-signing.js';
+import { signRequest, SIGNED_METADATA } from '../wire/request-signing.js';
 import { channelCredentials, createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../common/tls/index.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { cardOf, createIdentity, type ClinicIdentity } from '../crypto/index.js';

@@ -3,7 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ChunkAssembler, DEFAULT_CHUNK_BYTES, sha256, splitIntoChunks } from '../../common/chunk-stream.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../../common/paths.js';
 import { PROTO_LOADER_OPTIONS } from '../../common/proto-options.js';
-import { signingInterceptor } from '../../common/request-signing.js';
+import { signingInterceptor } from '../../wire/request-signing.js';
 import { plainFloat32Codec, type ClinicCard, type ClinicIdentity, type KeyEnvelope } from '../../crypto/index.js';
 import type { ProtoGrpcType } from '../../protos/generated/federation.js';
 import type { ClinicCard__Output } from '../../protos/generated/cohort/v1/ClinicCard.js';

@@ -8,7 +8,7 @@ import {
   wordsToBytes,
   type ClinicIdentity,
 } from '../../crypto/index.js';
-import { advertToWire, neighboursFromWire, sealedFromWire, sealedToWire, secAggRoundId, shareToWire } from '../../common/secagg-wire.js';
+import { advertToWire, neighboursFromWire, sealedFromWire, sealedToWire, secAggRoundId, shareToWire } from '../../wire/secagg-wire.js';
 import type { SecAggSpec__Output } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import type { FederationClient } from '../client/federation-client.js';

@@ -1,7 +1,7 @@
-import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
-import { FederationError } from '../../common/errors.js';
+import { Controller, Get, Param, UseFilters } from '@nestjs/common';
 import { cardToJson } from '../../crypto/index.js';
-import { Read } from '../auth/roles.js';
+import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { Read } from '../http/roles.js';
 import { FederationService } from '../federation/federation.service.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 
@@ -13,6 +13,7 @@ import { LedgerService } from '../ledger/ledger.service.js';
  */
 @Controller('audit')
 @Read()
+@UseFilters(HttpErrorsFilter)
 export class AuditController {
   constructor(
     private readonly ledger: LedgerService,
@@ -26,12 +27,7 @@ export class AuditController {
 
   @Get('clinics/:id/ledger')
   async ledgerOf(@Param('id') clinicId: string) {
-    try {
-      const { card, entries } = await this.ledger.ledgerOf(clinicId);
-      return { clinicId, card: cardToJson(card), entries, contributions: await this.federation.privateContributions(clinicId) };
-    } catch (error) {
-      if (error instanceof FederationError) throw new NotFoundException(error.message);
-      throw error;
-    }
+    const { card, entries } = await this.ledger.ledgerOf(clinicId);
+    return { clinicId, card: cardToJson(card), entries, contributions: await this.federation.privateContributions(clinicId) };
   }
 }

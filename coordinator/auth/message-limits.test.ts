@@ -4,7 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { FederationError } from '../../common/errors.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../../common/paths.js';
 import { PROTO_LOADER_OPTIONS } from '../../common/proto-options.js';
-import { federationMethodPaths } from '../../common/request-signing.js';
+import { federationMethodPaths } from '../../wire/request-signing.js';
 import { DEFAULT_LIMITS, federationLimits, MAX_UPLOAD_CHUNKS, MessageLimits, tolerateUndecodableRequests, UndecodableRequest } from './message-limits.js';
 
 const F = '/cohort.v1.Federation/';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Metadata } from '@grpc/grpc-js';
 import { LessThan, type Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { canonicalRequest, NONCE_HEX_DIGITS, requestStatement, SIGNED_METADATA } from '../../common/request-signing.js';
+import { canonicalRequest, NONCE_HEX_DIGITS, requestStatement, SIGNED_METADATA } from '../../wire/request-signing.js';
 import { verifyDetached } from '../../crypto/index.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { KeysService, revoked } from '../keys/keys.service.js';

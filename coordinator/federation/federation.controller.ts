@@ -25,7 +25,7 @@ import type { UploadAck } from '../../protos/generated/cohort/v1/UploadAck.js';
 import type { WatchTasksRequest__Output } from '../../protos/generated/cohort/v1/WatchTasksRequest.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { FederationService } from './federation.service.js';
-import { FEDERATION_SERVICE, rethrow, toGrpcError } from './grpc-errors.js';
+import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
 
 /** The gRPC face of the federation: translates calls to FederationService and refusals to status codes. */
 @Controller()

@@ -21,7 +21,7 @@ import {
   plainFloat32Codec,
   type SecAggResult,
 } from '../../crypto/index.js';
-import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, secAggRoundId, shareFromWire } from '../../common/secagg-wire.js';
+import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, secAggRoundId, shareFromWire } from '../../wire/secagg-wire.js';
 import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
@@ -47,7 +47,7 @@ import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
-import { DEFAULT_SECAGG, type StudyConfig } from '../studies/study-config.js';
+import { DEFAULT_SECAGG, type StudyConfig } from '../config/study-config.js';
 import type { FederationEvent } from './federation-events.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { SecAggRounds } from './secagg-rounds.js';

@@ -1,8 +1,7 @@
-import { BadRequestException, Body, ConflictException, Controller, ForbiddenException, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
-import { status } from '@grpc/grpc-js';
-import { FederationError } from '../../common/errors.js';
-import { cardFromJson, cardToJson, fingerprint, IdentityError } from '../../crypto/index.js';
-import { Read, Write } from '../auth/roles.js';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
+import { cardFromJson, cardToJson, fingerprint } from '../../crypto/index.js';
+import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { Read, Write } from '../http/roles.js';
 import { KeysService } from './keys.service.js';
 
 /**
@@ -11,6 +10,7 @@ import { KeysService } from './keys.service.js';
  */
 @Controller()
 @Read()
+@UseFilters(HttpErrorsFilter)
 export class EnrolmentController {
   constructor(private readonly keys: KeysService) {}
 
@@ -36,7 +36,7 @@ export class EnrolmentController {
   @Write()
   @HttpCode(201)
   async enrol(@Body() body: unknown) {
-    return httpErrors(() => this.keys.enrol(cardFromJson(body)));
+    return this.keys.enrol(cardFromJson(body));
   }
 
   /** Body: `{ "reason": "..." }`. From now on the clinic's calls are refused. */
@@ -46,32 +46,12 @@ export class EnrolmentController {
   async revoke(@Param('id') clinicId: string, @Body() body: unknown) {
     const reason = (body as { reason?: unknown } | null)?.reason;
     if (typeof reason !== 'string' || reason.trim() === '') throw new BadRequestException('a revocation needs a reason: {"reason": "..."}');
-    const revoked = await httpErrors(() => this.keys.revoke(clinicId, reason.trim()));
+    const revoked = await this.keys.revoke(clinicId, reason.trim());
     return { ...revoked, revokedAt: new Date(revoked.revokedAt).toISOString() };
   }
 
   @Get('studies/:id/keys')
   async status(@Param('id') id: string) {
-    return httpErrors(() => this.keys.status(id));
-  }
-}
-
-/** Refusals of the key service as HTTP errors. */
-async function httpErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof IdentityError) throw new BadRequestException(error.message);
-    if (!(error instanceof FederationError)) throw error;
-    switch (error.code) {
-      case status.NOT_FOUND:
-        throw new NotFoundException(error.message);
-      case status.PERMISSION_DENIED:
-        throw new ForbiddenException(error.message);
-      case status.INVALID_ARGUMENT:
-        throw new BadRequestException(error.message);
-      default:
-        throw new ConflictException(error.message);
-    }
+    return this.keys.status(id);
   }
 }

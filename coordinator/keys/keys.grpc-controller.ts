@@ -10,7 +10,7 @@ import type { KeyEnvelopesAck } from '../../protos/generated/cohort/v1/KeyEnvelo
 import type { KeyRoster } from '../../protos/generated/cohort/v1/KeyRoster.js';
 import type { KeyRosterRequest__Output } from '../../protos/generated/cohort/v1/KeyRosterRequest.js';
 import type { ClinicCard, KeyEnvelope } from '../../crypto/index.js';
-import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../federation/grpc-errors.js';
+import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
 import { KeysService } from './keys.service.js';
 
 /** Most envelopes one ceremony may carry: bounds what a caller can make the coordinator buffer. */

@@ -3,7 +3,7 @@ import { GrpcMethod } from '@nestjs/microservices';
 import type { LedgerEntries__Output } from '../../protos/generated/cohort/v1/LedgerEntries.js';
 import type { LedgerHead } from '../../protos/generated/cohort/v1/LedgerHead.js';
 import type { LedgerHeadRequest__Output } from '../../protos/generated/cohort/v1/LedgerHeadRequest.js';
-import { FEDERATION_SERVICE, rethrow } from '../federation/grpc-errors.js';
+import { FEDERATION_SERVICE, rethrow } from '../grpc/grpc-errors.js';
 import { LedgerService } from './ledger.service.js';
 
 /** Clinics keep the coordinator's copy of their privacy ledger current: head, then the entries it lacks. */

@@ -1,8 +1,9 @@
-import { BadRequestException, Body, Controller, DefaultValuePipe, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { Read, Write } from '../auth/roles.js';
+import { BadRequestException, Body, Controller, DefaultValuePipe, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Query, UseFilters } from '@nestjs/common';
+import { parseStudyConfig } from '../config/study-config.js';
+import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { Read, Write } from '../http/roles.js';
 import { FederationService } from '../federation/federation.service.js';
 import { StudiesService } from './studies.service.js';
-import { parseStudyConfig, StudyConfigError } from './study-config.js';
 
 /** Most audit events one GET /studies/:id/events returns. */
 const MAX_EVENTS = 1000;
@@ -10,6 +11,7 @@ const MAX_EVENTS = 1000;
 /** HTTP API: operators define studies; operators and auditors follow rounds and per-site metrics and export models. */
 @Controller('studies')
 @Read()
+@UseFilters(HttpErrorsFilter)
 export class StudiesController {
   constructor(
     private readonly studies: StudiesService,
@@ -25,14 +27,7 @@ export class StudiesController {
   @Write()
   @HttpCode(201)
   async create(@Body() body: unknown) {
-    let config;
-    try {
-      config = parseStudyConfig(body);
-    } catch (error) {
-      if (error instanceof StudyConfigError) throw new BadRequestException({ message: error.message, problems: error.problems });
-      throw error;
-    }
-    const study = await this.federation.createStudy(config);
+    const study = await this.federation.createStudy(parseStudyConfig(body));
     return this.studies.detail(study);
   }
 

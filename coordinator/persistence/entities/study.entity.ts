@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ModelSpec } from '../../../common/model-spec.js';
 import type { StrategyConfig } from '../../strategies/index.js';
-import type { DpSettings, EncryptionSettings, SecAggSettings, TrainingSettings } from '../../studies/study-config.js';
+import type { DpSettings, EncryptionSettings, SecAggSettings, TrainingSettings } from '../../config/study-config.js';
 import { epochMillis } from '../columns.js';
 
 export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';

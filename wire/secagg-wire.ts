@@ -9,7 +9,7 @@ import type { SecAggAdvert, SecAggAdvert__Output } from '../protos/generated/coh
 import type { SecAggNeighbours, SecAggNeighbours__Output } from '../protos/generated/cohort/v1/SecAggNeighbours.js';
 import type { SecAggRevealedShare, SecAggRevealedShare__Output } from '../protos/generated/cohort/v1/SecAggRevealedShare.js';
 import type { SecAggSealedShares, SecAggSealedShares__Output } from '../protos/generated/cohort/v1/SecAggSealedShares.js';
-import { refuse } from './errors.js';
+import { refuse } from '../common/errors.js';
 
 /**
  * The id every secure-aggregation message of a round's attempt is bound to: `<study>#<round>` for

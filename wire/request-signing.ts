@@ -2,8 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createHash, randomBytes } from 'node:crypto';
 import { signDetached, type ClinicIdentity } from '../crypto/index.js';
-import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from './paths.js';
-import { PROTO_LOADER_OPTIONS } from './proto-options.js';
+import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../common/paths.js';
+import { PROTO_LOADER_OPTIONS } from '../common/proto-options.js';
 
 /**
  * Every call a clinic makes is signed with its enrolled Ed25519 identity, in gRPC metadata:
