@@ -1,4 +1,15 @@
-import type { ValueTransformer } from 'typeorm';
+import type { ColumnType, ValueTransformer } from 'typeorm';
+
+/**
+ * Column types that differ between databases, named here and nowhere else (entities and migrations
+ * take them from this file), so another backend changes one line. Every other column uses a type
+ * SQLite and PostgreSQL both spell the same way: varchar, integer, bigint, double precision, text,
+ * and TypeORM's simple-json (JSON in a text column).
+ */
+export const COLUMN_TYPES = {
+  /** Raw bytes: SQLite's blob (PostgreSQL would say bytea). */
+  bytes: 'blob',
+} as const satisfies Record<string, ColumnType>;
 
 /** Milliseconds since the epoch in a 64-bit column; drivers may hand 64-bit integers back as strings. */
 export const epochMillis: ValueTransformer = {

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from '../columns.js';
+import { COLUMN_TYPES, epochMillis } from '../columns.js';
 
 /** A clinic enrolled by the operator: the public keys that sign its messages and that keys are sealed to. */
 @Entity('clinic_identities')
@@ -8,11 +8,11 @@ export class ClinicIdentityEntity {
   clinicId!: string;
 
   /** Ed25519, 32 bytes. */
-  @Column('blob', { name: 'sign_public_key' })
+  @Column(COLUMN_TYPES.bytes, { name: 'sign_public_key' })
   signPublicKey!: Buffer;
 
   /** X25519, 32 bytes. */
-  @Column('blob', { name: 'box_public_key' })
+  @Column(COLUMN_TYPES.bytes, { name: 'box_public_key' })
   boxPublicKey!: Buffer;
 
   @Column('bigint', { name: 'enrolled_at', transformer: epochMillis })

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from '../columns.js';
+import { COLUMN_TYPES, epochMillis } from '../columns.js';
 
 /** A study key sealed to one clinic, stored as received (the coordinator cannot open it). */
 @Entity('key_envelopes')
@@ -19,19 +19,19 @@ export class KeyEnvelopeEntity {
   @Column('varchar', { name: 'sender_clinic_id', length: 128 })
   senderClinicId!: string;
 
-  @Column('blob', { name: 'recipient_box_public_key' })
+  @Column(COLUMN_TYPES.bytes, { name: 'recipient_box_public_key' })
   recipientBoxPublicKey!: Buffer;
 
-  @Column('blob', { name: 'ephemeral_public_key' })
+  @Column(COLUMN_TYPES.bytes, { name: 'ephemeral_public_key' })
   ephemeralPublicKey!: Buffer;
 
-  @Column('blob')
+  @Column(COLUMN_TYPES.bytes)
   nonce!: Buffer;
 
-  @Column('blob', { name: 'sealed_key' })
+  @Column(COLUMN_TYPES.bytes, { name: 'sealed_key' })
   sealedKey!: Buffer;
 
-  @Column('blob')
+  @Column(COLUMN_TYPES.bytes)
   signature!: Buffer;
 
   @Column('bigint', { name: 'created_at', transformer: epochMillis })

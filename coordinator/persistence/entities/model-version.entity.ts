@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis, float32Blob } from '../columns.js';
+import { COLUMN_TYPES, epochMillis, float32Blob } from '../columns.js';
 
 /**
  * A study's model after a round (version 0: the initial model). Plain studies store the global
@@ -15,7 +15,7 @@ export class ModelVersionEntity {
   version!: number;
 
   /** Global parameters; null for an encrypted version. */
-  @Column('blob', { nullable: true, transformer: float32Blob })
+  @Column(COLUMN_TYPES.bytes, { nullable: true, transformer: float32Blob })
   parameters!: Float32Array | null;
 
   /** How the version downloads: `plain-f32`, or the CKKS codec of an encrypted sum. */
@@ -27,11 +27,11 @@ export class ModelVersionEntity {
   keyId!: string | null;
 
   /** Encrypted versions: the CKKS sum of the round's weighted updates and weights, as downloaded. */
-  @Column('blob', { nullable: true })
+  @Column(COLUMN_TYPES.bytes, { nullable: true })
   payload!: Buffer | null;
 
   /** Strategy state as named float32 vectors concatenated in `stateLayout` order. */
-  @Column('blob', { name: 'strategy_state', nullable: true, transformer: float32Blob })
+  @Column(COLUMN_TYPES.bytes, { name: 'strategy_state', nullable: true, transformer: float32Blob })
   strategyState!: Float32Array | null;
 
   @Column('simple-json', { name: 'state_layout', nullable: true })

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from '../columns.js';
+import { COLUMN_TYPES, epochMillis } from '../columns.js';
 
 /** An update as received, encoded by its codec; at most one per clinic and round (the primary key). */
 @Entity('received_updates')
@@ -22,7 +22,7 @@ export class ReceivedUpdateEntity {
   @Column('varchar', { length: 32 })
   codec!: string;
 
-  @Column('blob')
+  @Column(COLUMN_TYPES.bytes)
   payload!: Buffer;
 
   @Column('varchar', { length: 64 })

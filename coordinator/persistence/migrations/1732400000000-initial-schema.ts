@@ -1,5 +1,5 @@
 import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { bytes, int, json, millis, real, text } from './columns.js';
+import { bytes, int, json, longText, millis, real, text } from './columns.js';
 
 /** Clinics, studies, rounds, received updates, model versions and per-site metrics. */
 export class InitialSchema1732400000000 implements MigrationInterface {
@@ -35,7 +35,7 @@ export class InitialSchema1732400000000 implements MigrationInterface {
           int('round_timeout_ms'),
           int('seed'),
           text('status', 16),
-          { name: 'error', type: 'text', isNullable: true },
+          longText('error', true),
           millis('created_at'),
           millis('finished_at', true),
         ],
@@ -50,7 +50,7 @@ export class InitialSchema1732400000000 implements MigrationInterface {
           millis('opened_at'),
           millis('deadline_at'),
           millis('closed_at', true),
-          { name: 'outcome', type: 'text', isNullable: true },
+          longText('outcome', true),
         ],
         foreignKeys: [{ columnNames: ['study_id'], referencedTableName: 'studies', referencedColumnNames: ['id'] }],
       }),

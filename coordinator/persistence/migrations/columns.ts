@@ -1,4 +1,5 @@
 import type { TableColumnOptions } from 'typeorm';
+import { COLUMN_TYPES } from '../columns.js';
 
 /** Column builders shared by the migrations, so every table spells a type the same way. */
 export const text = (name: string, length: number, extra: Partial<TableColumnOptions> = {}): TableColumnOptions => ({
@@ -11,4 +12,6 @@ export const int = (name: string, extra: Partial<TableColumnOptions> = {}): Tabl
 export const millis = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable });
 export const real = (name: string): TableColumnOptions => ({ name, type: 'double precision' });
 export const json = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
-export const bytes = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'blob', isNullable: nullable });
+/** Text of any length. */
+export const longText = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
+export const bytes = (name: string, nullable = false): TableColumnOptions => ({ name, type: COLUMN_TYPES.bytes, isNullable: nullable });
