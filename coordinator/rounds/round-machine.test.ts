@@ -1,0 +1,179 @@
+import { enoughToOpen, RoundMachine, RoundMachineError, type RoundPlan } from './round-machine.js';
+
+const plan = (participants: string[], quorum: number): RoundPlan => ({ number: 3, participants, quorum });
+
+function refusalOf(work: () => unknown): string {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof RoundMachineError) return error.refusal;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('round machine', () => {
+  it('waits until every asked clinic answered, then closes with all updates in clinic order', () => {
+    const round = new RoundMachine(plan(['c', 'a', 'b'], 2));
+    expect(round.update('c')).toEqual({ kind: 'wait' });
+    expect(round.update('a')).toEqual({ kind: 'wait' });
+    expect(round.waitingFor()).toEqual(['b']);
+    expect(round.update('b')).toEqual({ kind: 'close', updates: ['a', 'b', 'c'], outcome: 'closed with all 3 updates' });
+    expect(round.state).toBe('closed');
+  });
+
+  it('reaching the quorum alone does not close before the deadline', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('a');
+    expect(round.update('b')).toEqual({ kind: 'wait' });
+    expect(round.state).toBe('open');
+  });
+
+  it('closes at the deadline with the quorum, naming what it had', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('b');
+    round.update('a');
+    expect(round.deadline()).toEqual({ kind: 'close', updates: ['a', 'b'], outcome: 'closed at its deadline with 2 of 3 updates (quorum 2)' });
+  });
+
+  it('fails at the deadline below the quorum', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('a');
+    expect(round.deadline()).toEqual({ kind: 'fail', outcome: 'timed out with 1 of 3 updates, below the quorum of 2' });
+    expect(round.state).toBe('failed');
+  });
+
+  it('fails at the deadline with no update at all', () => {
+    expect(new RoundMachine(plan(['a'], 1)).deadline()).toEqual({ kind: 'fail', outcome: 'timed out with 0 of 1 updates, below the quorum of 1' });
+  });
+
+  it('closes with the updates when the others refused and the quorum is met', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('a');
+    expect(round.refuse('c')).toEqual({ kind: 'wait' });
+    expect(round.update('b')).toEqual({ kind: 'close', updates: ['a', 'b'], outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)' });
+  });
+
+  it('fails once every clinic refused', () => {
+    const round = new RoundMachine(plan(['a', 'b'], 1));
+    expect(round.refuse('a')).toEqual({ kind: 'wait' });
+    expect(round.refuse('b')).toEqual({ kind: 'fail', outcome: '2 of 2 clinics refused (their privacy ledgers say why), leaving 0 updates, below the quorum of 1' });
+  });
+
+  it('fails when refusals leave the updates below the quorum', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('a');
+    round.refuse('b');
+    expect(round.refuse('c')).toEqual({ kind: 'fail', outcome: '2 of 3 clinics refused (their privacy ledgers say why), leaving 1 updates, below the quorum of 2' });
+  });
+
+  it('counts a clinic that sent its update as answered whatever it refuses afterwards', () => {
+    const round = new RoundMachine(plan(['a', 'b'], 2));
+    round.update('a');
+    expect(round.refuse('a')).toEqual({ kind: 'wait' });
+    expect(round.update('b')).toEqual({ kind: 'close', updates: ['a', 'b'], outcome: 'closed with all 2 updates' });
+  });
+
+  it('an update after a refusal of the same clinic is its answer', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.refuse('a');
+    round.update('b');
+    expect(round.update('a')).toEqual({ kind: 'wait' });
+    expect(round.update('c')).toEqual({ kind: 'close', updates: ['a', 'b', 'c'], outcome: 'closed with all 3 updates' });
+  });
+
+  it('ignores refusals of clinics it did not ask, and a refusal repeated', () => {
+    const round = new RoundMachine(plan(['a', 'b'], 1));
+    expect(round.refuse('z')).toEqual({ kind: 'wait' });
+    round.refuse('a');
+    expect(round.refuse('a')).toEqual({ kind: 'wait' });
+    expect(round.waitingFor()).toEqual(['b']);
+  });
+
+  it('refuses a second update from the same clinic and one from a clinic it did not ask, changing nothing', () => {
+    const round = new RoundMachine(plan(['a', 'b'], 1));
+    round.update('a');
+    expect(refusalOf(() => round.update('a'))).toBe('duplicate');
+    expect(refusalOf(() => round.checkUpdate('a'))).toBe('duplicate');
+    expect(refusalOf(() => round.update('z'))).toBe('not-asked');
+    expect(round.updates).toEqual(['a']);
+    expect(round.waitingFor()).toEqual(['b']);
+  });
+
+  it('refuses answers and a deadline after the round ended', () => {
+    const closed = new RoundMachine(plan(['a', 'b'], 1));
+    closed.update('a');
+    closed.deadline();
+    expect(refusalOf(() => closed.update('b'))).toBe('ended');
+    expect(refusalOf(() => closed.checkUpdate('b'))).toBe('ended');
+    expect(refusalOf(() => closed.refuse('b'))).toBe('ended');
+    expect(refusalOf(() => closed.deadline())).toBe('ended');
+    expect(refusalOf(() => closed.restart())).toBe('ended');
+    const failed = new RoundMachine(plan(['a'], 1));
+    failed.refuse('a');
+    expect(failed.state).toBe('failed');
+    expect(refusalOf(() => failed.update('a'))).toBe('ended');
+  });
+
+  it('says why a late update is refused', () => {
+    const round = new RoundMachine(plan(['a', 'b'], 1));
+    round.update('a');
+    round.deadline();
+    expect(() => round.update('b')).toThrow('round 3 is closed: it takes no more updates');
+  });
+
+  it('restarting mid-round discards the updates taken, keeps the refusals and waits for the rest again', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 1));
+    round.update('a');
+    round.refuse('b');
+    expect(round.restart()).toBe(1);
+    expect(round.attempt).toBe(1);
+    expect(round.updates).toEqual([]);
+    expect(round.waitingFor()).toEqual(['a', 'c']);
+    expect(round.update('a')).toEqual({ kind: 'wait' });
+    expect(round.update('c')).toEqual({ kind: 'close', updates: ['a', 'c'], outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)' });
+  });
+
+  it('resumes from what was stored: a round whose clinics all answered before a stop decides at once', () => {
+    const round = RoundMachine.resume(plan(['a', 'b', 'c'], 2), { state: 'open', attempt: 0, updates: ['c', 'a'], refusals: ['b', 'z'] });
+    expect(round.answered()).toEqual({ kind: 'close', updates: ['a', 'c'], outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)' });
+  });
+
+  it('resumes an open round mid-way and waits for the rest', () => {
+    const round = RoundMachine.resume(plan(['a', 'b'], 2), { state: 'open', attempt: 2, updates: ['a'], refusals: [] });
+    expect(round.attempt).toBe(2);
+    expect(round.answered()).toEqual({ kind: 'wait' });
+    expect(refusalOf(() => round.update('a'))).toBe('duplicate');
+  });
+
+  it('resumes an ended round as ended', () => {
+    const round = RoundMachine.resume(plan(['a', 'b'], 1), { state: 'closed', attempt: 0, updates: ['a'], refusals: [] });
+    expect(refusalOf(() => round.checkUpdate('b'))).toBe('ended');
+  });
+
+  it('settles a round summed elsewhere by the quorum', () => {
+    const outcomes = { closed: 'closed with the secure sum of 3 updates', belowQuorum: 'unmasked 2, below the quorum of 3' };
+    expect(new RoundMachine(plan(['a', 'b', 'c', 'd'], 3)).settle(3, outcomes)).toMatchObject({ kind: 'close', outcome: outcomes.closed });
+    expect(new RoundMachine(plan(['a', 'b', 'c', 'd'], 3)).settle(2, outcomes)).toEqual({ kind: 'fail', outcome: outcomes.belowQuorum });
+  });
+
+  it('fails with a reason of its own', () => {
+    const round = new RoundMachine(plan(['a'], 1));
+    expect(round.abort('aggregation diverged')).toEqual({ kind: 'fail', outcome: 'aggregation diverged' });
+    expect(refusalOf(() => round.abort('again'))).toBe('ended');
+  });
+
+  it('refuses a plan without a quorum or asking a clinic twice', () => {
+    expect(() => new RoundMachine(plan(['a'], 0))).toThrow('the quorum must be a whole number of at least 1');
+    expect(() => new RoundMachine(plan(['a', 'a'], 1))).toThrow('a clinic is asked twice');
+  });
+
+  it('opens round 1 with minClinics and later rounds with the quorum', () => {
+    const rule = { minClinics: 3, quorum: 2 };
+    expect(enoughToOpen(1, 2, rule)).toBe(false);
+    expect(enoughToOpen(1, 3, rule)).toBe(true);
+    expect(enoughToOpen(2, 2, rule)).toBe(true);
+    expect(enoughToOpen(2, 1, rule)).toBe(false);
+    expect(enoughToOpen(2, 0, { minClinics: 0, quorum: 0 })).toBe(false);
+  });
+});
