@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { calibrateNoise, epsilonFor, epsilonFromRdp, gaussianNoise, RdpAccountant, sampledGaussianRdp } from './index.js';
+import { calibrateNoise, conventionByName, CONVENTIONS, DEFAULT_CONVENTION, epsilonFor, ORDER_GRIDS, RdpAccountant } from './accountant.js';
+import { epsilonFromRdp } from './conversion.js';
+import { gaussianNoise } from './gaussian-noise.js';
+import { sampledGaussianRdp } from './rdp.js';
 import { logNdtr } from './log-math.js';
 
 /** Relative error, the acceptance measure for published values. */
@@ -97,5 +100,80 @@ describe('Gaussian noise from the CSPRNG', () => {
     expect(Math.abs(sd - 2)).toBeLessThan(0.03);
     expect(gaussianNoise(4)).not.toEqual(gaussianNoise(4));
     expect(() => gaussianNoise(-1)).toThrow('count must be a whole number >= 0, got -1');
+  });
+});
+
+describe('RDP accountant: steps, copies and conventions', () => {
+  it('refuses negative or fractional steps: they would refund budget', () => {
+    const accountant = new RdpAccountant().compose({ q: 0.01, noiseMultiplier: 1.1, steps: 100 });
+    const before = accountant.curve();
+    for (const steps of [-1, -100, 0.5, NaN]) {
+      expect(() => accountant.compose({ q: 0.01, noiseMultiplier: 1.1, steps })).toThrow(new RangeError(`steps must be a whole number >= 0, got ${steps}`));
+    }
+    expect(accountant.curve()).toEqual(before);
+  });
+
+  it('zero steps cost nothing; n steps cost n times one step at every order', () => {
+    expect(new RdpAccountant().compose({ q: 0.01, noiseMultiplier: 1.1, steps: 0 }).curve().every((r) => r === 0)).toBe(true);
+    const one = new RdpAccountant('opacus').compose({ q: 0.01, noiseMultiplier: 1.1, steps: 1 }).curve();
+    const many = new RdpAccountant('opacus').compose({ q: 0.01, noiseMultiplier: 1.1, steps: 250 }).curve();
+    expect(one.every((r) => r > 0)).toBe(true);
+    many.forEach((r, k) => expect(relative(r, 250 * one[k]!)).toBeLessThan(1e-12));
+  });
+
+  it('a copy holds the same curve and composes on its own', () => {
+    const accountant = new RdpAccountant('tf-privacy').compose({ q: 0.01, noiseMultiplier: 1.1, steps: 100 });
+    const copy = accountant.copy();
+    expect(copy.convention).toBe(accountant.convention);
+    expect(copy.curve()).toEqual(accountant.curve());
+    copy.compose({ q: 0.01, noiseMultiplier: 1.1, steps: 100 });
+    copy.curve().forEach((r, k) => expect(relative(r, 2 * accountant.curve()[k]!)).toBeLessThan(1e-12));
+    expect(accountant.epsilon(1e-5)).toEqual(epsilonFor({ q: 0.01, noiseMultiplier: 1.1, steps: 100 }, 1e-5, 'tf-privacy'));
+  });
+
+  it('the order grids of the libraries the conventions reproduce', () => {
+    const tenths = Array.from({ length: 99 }, (_, x) => 1 + (x + 1) / 10);
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    expect(ORDER_GRIDS['dp-accounting']).toEqual([...tenths, ...range(11, 63), 128, 256, 512, 1024]);
+    expect(ORDER_GRIDS['dp-accounting']).toHaveLength(156);
+    expect(ORDER_GRIDS['dp-accounting'].slice(0, 3)).toEqual([1.1, 1.2, 1.3]);
+    expect(ORDER_GRIDS['dp-accounting'][98]).toBe(10.9);
+    expect(ORDER_GRIDS.opacus).toHaveLength(151);
+    expect(ORDER_GRIDS.opacus.slice(97, 101)).toEqual([10.8, 10.9, 12, 13]);
+    expect(ORDER_GRIDS.opacus.at(-1)).toBe(63);
+    expect(ORDER_GRIDS['tf-privacy']).toEqual([1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 3.5, 4, 4.5, ...range(5, 63), 128, 256, 512]);
+  });
+
+  it('each convention names its grid, conversion and series; dp-accounting is the default', () => {
+    expect(conventionByName('dp-accounting')).toEqual({ name: 'dp-accounting', orders: ORDER_GRIDS['dp-accounting'], conversion: 'improved', series: 'abs' });
+    expect(conventionByName('opacus')).toEqual({ name: 'opacus', orders: ORDER_GRIDS.opacus, conversion: 'improved', series: 'signed' });
+    expect(conventionByName('tf-privacy')).toEqual({ name: 'tf-privacy', orders: ORDER_GRIDS['tf-privacy'], conversion: 'improved', series: 'abs' });
+    expect(conventionByName('tf-privacy-legacy')).toEqual({ name: 'tf-privacy-legacy', orders: ORDER_GRIDS['tf-privacy'], conversion: 'classic', series: 'signed' });
+    expect(Object.keys(CONVENTIONS)).toEqual(['dp-accounting', 'opacus', 'tf-privacy', 'tf-privacy-legacy']);
+    expect(DEFAULT_CONVENTION).toBe('dp-accounting');
+    expect(new RdpAccountant().convention.name).toBe('dp-accounting');
+    expect(epsilonFor({ q: 0.01, noiseMultiplier: 1.1, steps: 100 }, 1e-5)).toEqual(new RdpAccountant('dp-accounting').compose({ q: 0.01, noiseMultiplier: 1.1, steps: 100 }).epsilon(1e-5));
+    // Names inherited from Object.prototype are not conventions.
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expect(() => conventionByName(name)).toThrow(new RangeError(`unknown accounting convention "${name}" (known: dp-accounting, opacus, tf-privacy, tf-privacy-legacy)`));
+    }
+  });
+
+  it('calibration refuses a target it cannot meet or that is not positive', () => {
+    for (const target of [0, -1, NaN]) expect(() => calibrateNoise(target, 0.01, 100, 1e-5)).toThrow(new RangeError(`target epsilon must be > 0, got ${target}`));
+    // The classic conversion never goes below log(1/δ)/(α - 1) at the grid's largest order.
+    expect(() => calibrateNoise(1e-9, 1, 1, 1e-5, 'tf-privacy-legacy')).toThrow(new RangeError('no noise multiplier up to 1e6 reaches epsilon 1e-9 with q=1, 1 steps, delta=0.00001'));
+  });
+
+  it('calibration brackets from 1 upwards and bisects to the requested precision', () => {
+    // Noise 1 already meets a loose target: the answer lies in (0, 1].
+    const loose = calibrateNoise(50, 0.01, 10, 1e-5, 'dp-accounting', 1e-3);
+    expect(loose.noiseMultiplier).toBeLessThanOrEqual(1);
+    expect(loose.epsilon).toBeLessThanOrEqual(50);
+    expect(epsilonFor({ q: 0.01, noiseMultiplier: loose.noiseMultiplier * (1 - 2e-3), steps: 10 }, 1e-5).epsilon).toBeGreaterThan(50);
+    const fine = calibrateNoise(2, 1, 1, 1e-5, 'tf-privacy');
+    expect(fine.noiseMultiplier).toBeGreaterThan(2);
+    expect(fine).toEqual({ noiseMultiplier: fine.noiseMultiplier, ...epsilonFor({ q: 1, noiseMultiplier: fine.noiseMultiplier, steps: 1 }, 1e-5, 'tf-privacy') });
+    expect(epsilonFor({ q: 1, noiseMultiplier: fine.noiseMultiplier * (1 - 2e-6), steps: 1 }, 1e-5, 'tf-privacy').epsilon).toBeGreaterThan(2);
   });
 });

@@ -32,7 +32,8 @@ export type ConventionName = keyof typeof CONVENTIONS;
 export const DEFAULT_CONVENTION: ConventionName = 'dp-accounting';
 
 export function conventionByName(name: string): AccountingConvention {
-  const convention = (CONVENTIONS as Record<string, AccountingConvention>)[name];
+  // Own keys only: 'toString' or 'constructor' must not pass as conventions.
+  const convention = Object.hasOwn(CONVENTIONS, name) ? (CONVENTIONS as Record<string, AccountingConvention>)[name] : undefined;
   if (!convention) throw new RangeError(`unknown accounting convention "${name}" (known: ${Object.keys(CONVENTIONS).join(', ')})`);
   return convention;
 }

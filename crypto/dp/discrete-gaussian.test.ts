@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { discreteGaussianNoise } from './index.js';
+import { discreteGaussianNoise } from './discrete-gaussian.js';
 
 const { ceil, exp, sqrt } = Math;
 

@@ -1,10 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { conventionByName, RdpAccountant } from '../dp/index.js';
-import { accountantRecord, gaussianSteps, SpentBudget, type DistributedGaussianMechanism, type DpSgdMechanism } from './index.js';
+import { accountantRecord, gaussianSteps, type AccountantRecord, SpentBudget, type DistributedGaussianMechanism, type DpSgdMechanism } from './index.js';
 
 const delta = 1e-5;
-const dpAccounting = accountantRecord(conventionByName('dp-accounting'));
-const legacy = accountantRecord(conventionByName('tf-privacy-legacy'));
+// Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
+// as 'static' in mutation testing, and every static mutant reruns every test.
+let dpAccounting: AccountantRecord;
+let legacy: AccountantRecord;
+beforeEach(() => {
+  dpAccounting = accountantRecord(conventionByName('dp-accounting'));
+  legacy = accountantRecord(conventionByName('tf-privacy-legacy'));
+});
 
 function dpSgd(noiseMultiplier: number, steps: number): DpSgdMechanism {
   return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.01, noiseMultiplier, clipNorm: 1, steps, records: 500 };

@@ -1,11 +1,16 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { conventionByName } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
-import { accountantRecord, canonicalJson, entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerChain, LedgerError, signatureValid, signEntry, type LedgerEntry } from './index.js';
+import { accountantRecord, canonicalJson, entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerChain, LedgerError, signatureValid, signEntry, type AccountantRecord, type LedgerEntry } from './index.js';
 
 const clinic = createIdentity('leuven');
-const accountant = accountantRecord(conventionByName('dp-accounting'));
+// Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
+// as 'static' in mutation testing, and every static mutant reruns every test.
+let accountant: AccountantRecord;
+beforeEach(() => {
+  accountant = accountantRecord(conventionByName('dp-accounting'));
+});
 
 function refusal(): LedgerEntry {
   return LedgerChain.empty(clinic).append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 1, reason: 'not DP' });

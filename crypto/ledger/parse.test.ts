@@ -1,21 +1,28 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { conventionByName } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
-import { accountantRecord, LedgerChain, LedgerError, parseLedgerEntry, type DistributedGaussianMechanism, type DpSgdMechanism, type LedgerEntry } from './index.js';
+import { accountantRecord, LedgerChain, LedgerError, parseLedgerEntry, type AccountantRecord, type DistributedGaussianMechanism, type DpSgdMechanism, type LedgerEntry } from './index.js';
 
 // A stored ledger is untrusted input: each malformed field is refused with the field and value named.
 
 const clinic = createIdentity('leuven');
-const accountant = accountantRecord(conventionByName('opacus'));
 
 const dpSgd: DpSgdMechanism = { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier: 3, clipNorm: 1, steps: 300, records: 199 };
 const distributed: DistributedGaussianMechanism = { type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier: 4, clipNorm: 0.5, sensitivity: 1, contributors: 3, steps: 1, records: 199 };
 
-const chain = LedgerChain.empty(clinic);
-const spend = JSON.parse(JSON.stringify(chain.append({ kind: 'spend', studyId: 's', round: 0, mechanism: dpSgd, accountant, delta: 1e-5, capEpsilon: 10, reason: null }))) as LedgerEntry;
-const refusal = JSON.parse(JSON.stringify(chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 0, reason: 'not DP' }))) as LedgerEntry;
+// Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
+// as 'static' in mutation testing, and every static mutant reruns every test.
+let accountant: AccountantRecord;
+let spend: LedgerEntry;
+let refusal: LedgerEntry;
+beforeEach(() => {
+  accountant = accountantRecord(conventionByName('opacus'));
+  const chain = LedgerChain.empty(clinic);
+  spend = JSON.parse(JSON.stringify(chain.append({ kind: 'spend', studyId: 's', round: 0, mechanism: dpSgd, accountant, delta: 1e-5, capEpsilon: 10, reason: null }))) as LedgerEntry;
+  refusal = JSON.parse(JSON.stringify(chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 0, reason: 'not DP' }))) as LedgerEntry;
+});
 
-const parseWith = (change: Record<string, unknown>, base: LedgerEntry = spend) => () => parseLedgerEntry({ ...base, ...change });
+const parseWith = (change: Record<string, unknown>, base?: LedgerEntry) => () => parseLedgerEntry({ ...(base ?? spend), ...change });
 const withMechanism = (change: Record<string, unknown>, base: object = dpSgd) => parseWith({ mechanism: { ...base, ...change } });
 const withAccountant = (change: Record<string, unknown>) => parseWith({ accountant: { ...accountant, ...change } });
 

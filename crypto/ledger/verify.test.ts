@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { conventionByName, epsilonFor } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
 import {
@@ -10,6 +10,7 @@ import {
   LedgerVerifier,
   signEntry,
   verifyLedger,
+  type AccountantRecord,
   type DpSgdMechanism,
   type LedgerDecision,
   type LedgerEntry,
@@ -19,16 +20,23 @@ import {
 // cap is not, and every epsilon an entry states (spent and requested) must match its recomputation.
 
 const clinic = createIdentity('leuven');
-const accountant = accountantRecord(conventionByName('dp-accounting'));
 const delta = 1e-3;
 
 function mechanism(noiseMultiplier = 3, steps = 300): DpSgdMechanism {
   return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier, clipNorm: 1, steps, records: 199 };
 }
 
-/** What one spend of `mechanism()` costs from an empty ledger. */
-const oneRound = epsilonFor({ q: 0.02, noiseMultiplier: 3, steps: 300 }, delta).epsilon;
-const twoRounds = epsilonFor({ q: 0.02, noiseMultiplier: 3, steps: 600 }, delta).epsilon;
+// Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
+// as 'static' in mutation testing, and every static mutant reruns every test.
+let accountant: AccountantRecord;
+/** What one and two spends of `mechanism()` cost from an empty ledger. */
+let oneRound: number;
+let twoRounds: number;
+beforeEach(() => {
+  accountant = accountantRecord(conventionByName('dp-accounting'));
+  oneRound = epsilonFor({ q: 0.02, noiseMultiplier: 3, steps: 300 }, delta).epsilon;
+  twoRounds = epsilonFor({ q: 0.02, noiseMultiplier: 3, steps: 600 }, delta).epsilon;
+});
 
 function decision(kind: 'spend' | 'refusal', capEpsilon: number, round = 1): LedgerDecision {
   return { kind, studyId: 's', round, mechanism: mechanism(), accountant, delta, capEpsilon, reason: kind === 'refusal' ? 'over the cap' : null };
