@@ -7,7 +7,8 @@
 export function neighbourGraph(order: readonly string[], degree: number): Map<string, string[]> {
   const n = order.length;
   if (new Set(order).size !== n) throw new RangeError('a clinic appears twice in the order');
-  if (!(Number.isInteger(degree) && degree >= 2 && degree % 2 === 0) && degree < n - 1) {
+  // Written so that NaN is refused too: it would otherwise build a graph with no neighbours at all.
+  if (!(degree >= n - 1) && !(Number.isInteger(degree) && degree >= 2 && degree % 2 === 0)) {
     throw new RangeError(`the neighbour degree must be an even whole number >= 2 (or at least n - 1 for all pairs), got ${degree}`);
   }
   const graph = new Map<string, string[]>();
