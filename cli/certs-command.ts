@@ -213,6 +213,6 @@ function readFile(path: string, what: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new Error(`cannot read the ${what} ${path}: ${reason}${code === 'ENOENT' && what.startsWith('CA') ? ' (cohort certs init creates it)' : ''}`);
+    throw new Error(`cannot read the ${what} ${path}: ${reason}${code === 'ENOENT' && what.startsWith('CA') ? ' (cohort certs init creates it)' : ''}`, { cause: error });
   }
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './study-flags.js';
 
 /** Strict flags: `required` maps each required flag to its placeholder for the error message. */
-export function flags<K extends string, O extends Record<string, { readonly type: 'string' | 'boolean' }> = {}>(
+export function flags<K extends string, O extends Record<string, { readonly type: 'string' | 'boolean' }> = Record<never, never>>(
   args: string[],
   required: Record<K, string>,
   optional?: O,
@@ -37,7 +37,7 @@ export async function http(url: string, init?: RequestInit): Promise<unknown> {
     response = await fetch(url, init);
   } catch (error) {
     const cause = (error as { cause?: { message?: string } }).cause?.message;
-    throw new Error(`cannot reach the coordinator at ${url}: ${cause ?? (error as Error).message}`);
+    throw new Error(`cannot reach the coordinator at ${url}: ${cause ?? (error as Error).message}`, { cause: error });
   }
   const text = await response.text();
   let body: unknown;

@@ -173,7 +173,7 @@ async function withClient<T>(values: { coordinator: string } & Parameters<typeof
     if (typeof code === 'number' && typeof details === 'string') {
       // 14 = UNAVAILABLE: nothing answered at that address.
       const said = details.replace(/\.?\s*Resolution note:\s*$/, '');
-      throw new Error(code === 14 ? `cannot reach the coordinator at ${address}: ${said}` : `the coordinator at ${address} refused: ${said}`);
+      throw new Error(code === 14 ? `cannot reach the coordinator at ${address}: ${said}` : `the coordinator at ${address} refused: ${said}`, { cause: error });
     }
     throw error;
   } finally {

@@ -92,6 +92,7 @@ class CoordinatorLife {
       const lines = text.split('\n');
       this.partial = lines.pop()!;
       for (const raw of lines) {
+        // eslint-disable-next-line no-control-regex -- ESC starts the colour codes Nest's logger writes
         const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
         this.lines.push(line);
         if (this.readyAt === null && line.startsWith('coordinator: gRPC')) this.readyAt = Date.now();
