@@ -12,6 +12,7 @@ import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { encrypts, securelyAggregates, type StudyConfig } from '../coordinator/config/study-config.js';
+import { secAggDropout } from './secagg-dropout.js';
 
 export interface SiteResult {
   site: string;
@@ -140,7 +141,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           credentials: tls.credentials(),
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
-          ...(dropout > 0 && { secAggDropout: { probability: dropout, at: 'after-shares' as const } }),
+          ...(dropout > 0 && { secureRoundClient: secAggDropout(dropout, 'after-shares') }),
         }),
       ),
     );

@@ -8,8 +8,9 @@ import { DataSource } from 'typeorm';
 import { sha256 } from '../common/chunk-stream.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { loopbackTls } from '../common/tls/loopback.js';
-import { GlobalModels } from '../clinic-node/global-model.js';
 import { generateStudyKey, Keystore, obtainStudyKey } from '../clinic-node/keys/index.js';
+import { NodeProtocols } from '../clinic-node/protocols/index.js';
+import { RevealJournal } from '../clinic-node/resilience/index.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import { sqliteOptions } from '../coordinator/persistence/data-source.js';
 import { ModelVersionEntity } from '../coordinator/persistence/entities/model-version.entity.js';
@@ -233,9 +234,10 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     // A clinic turns the sum into the global model: initial + weighted mean (FedAvg).
     const evaluate = await a.nextOf('TASK_KIND_EVALUATE', study.id);
     const client = await clientAs(coordinator, keystores.a.identity);
-    const models = new GlobalModels(client, 'clinic-a', keystores.a);
+    const reveals = await RevealJournal.open(join(workdir, 'revealed-a'));
+    const models = new NodeProtocols({ client, clinicId: 'clinic-a', keystore: keystores.a, reveals, log: () => undefined });
     const initial = await client.downloadPlainModel('clinic-a', study.id, 0);
-    const v1 = await models.parameters(evaluate);
+    const v1 = await models.for(evaluate).model(evaluate);
     v1.forEach((w, i) => expect(Math.abs(w - (initial[i]! + (199 * delta(1)[i]! + 172 * delta(2)[i]!) / 371))).toBeLessThan(1e-6));
     await models.close();
     client.close();

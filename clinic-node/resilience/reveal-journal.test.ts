@@ -6,7 +6,7 @@ import { createIdentity } from '../../crypto/index.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import { LedgerFile } from '../privacy/ledger-file.js';
 import { PrivacyGuard } from '../privacy/privacy-guard.js';
-import { secAggAttemptRefusal } from '../secagg/secure-round.js';
+import { secAggAttemptRefusal } from '../protocols/secure-round.js';
 import { roundFileName } from './durable-file.js';
 import { RevealJournal } from './reveal-journal.js';
 

@@ -15,8 +15,20 @@ import type { FederationClient } from '../client/federation-client.js';
 import type { DistributedNoiseSettings } from '../privacy/privacy-guard.js';
 import type { RevealJournal } from '../resilience/reveal-journal.js';
 
-/** Where a simulated clinic stops answering in a secure round (tests and `cohort simulate --dropout`). */
-export type DropPoint = 'after-shares' | 'after-masked-input';
+/** The calls a secure-aggregation round makes: what a wrapper around the round's client (simulated faults) sees. */
+export type SecureRoundClient = Pick<FederationClient, 'secAggAdvertise' | 'secAggShareKeys' | 'uploadUpdate' | 'secAggUnmaskRequest' | 'secAggRevealShares'>;
+
+/**
+ * Thrown by a secure round's client to leave the round on purpose: the clinic stops answering and
+ * the round goes on without it (its masks are removed through its neighbours' shares). Simulated
+ * dropouts (`cohort simulate --dropout`) throw it; the node counts the round as left, not failed.
+ */
+export class LeftRound extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'LeftRound';
+  }
+}
 
 /** What the clinic contributes once the key stages are done: its update, weight and (secagg+dp) integer noise. */
 export interface SecureContribution {
@@ -32,7 +44,6 @@ export interface SecureRoundOutcome {
   clipped: number;
   /** How many neighbours this clinic masked with. */
   neighbours: number;
-  dropped: DropPoint | null;
 }
 
 /**
@@ -44,11 +55,10 @@ export interface SecureRoundOutcome {
  * `beforeReveal` runs once the shares to reveal are known and checked, before any leaves the node.
  */
 export async function runSecureRound(
-  client: FederationClient,
+  client: SecureRoundClient,
   identity: ClinicIdentity,
   task: Task__Output,
   contribute: () => Promise<SecureContribution>,
-  dropAt: DropPoint | null = null,
   beforeReveal: () => Promise<void> = async () => undefined,
 ): Promise<SecureRoundOutcome> {
   const spec: SecAggSpec__Output = task.secagg!;
@@ -63,7 +73,6 @@ export async function runSecureRound(
   const boxes = protocol.shareKeys(view);
   const delivery = await client.secAggShareKeys({ ...stage, shares: boxes.map(sealedToWire) });
   protocol.receiveShares(delivery.shares.map((box) => sealedFromWire(box, roundId)));
-  if (dropAt === 'after-shares') return { clipped: 0, neighbours: view.peers.length, dropped: dropAt };
 
   const { delta, weight, addNoise } = await contribute();
   const fixedPoint = fixedPointFor(spec.clipRange, Number(spec.maxTotalWeight));
@@ -71,7 +80,6 @@ export async function runSecureRound(
   addNoise?.(words, fixedPoint.scale);
   const masked = protocol.maskInput(words);
   await client.uploadUpdate({ clinicId, studyId, round, modelVersion: task.modelVersion, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: wordsToBytes(masked) });
-  if (dropAt === 'after-masked-input') return { clipped, neighbours: view.peers.length, dropped: dropAt };
 
   const request = await client.secAggUnmaskRequest(stage);
   // With every other clinic as a neighbour the clinic sees who is in the sum: if fewer clinics'
@@ -83,7 +91,7 @@ export async function runSecureRound(
   const shares = protocol.reveal(request);
   await beforeReveal();
   await client.secAggRevealShares({ ...stage, shares: shares.map(shareToWire) });
-  return { clipped, neighbours: view.peers.length, dropped: null };
+  return { clipped, neighbours: view.peers.length };
 }
 
 /**

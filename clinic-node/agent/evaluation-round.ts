@@ -1,0 +1,42 @@
+import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
+import type { FederationClient } from '../client/federation-client.js';
+import type { NodeState } from '../resilience/index.js';
+import type { Learner } from './learner.js';
+import type { ModelVersions } from './model-versions.js';
+import type { NodeSummary } from './node-summary.js';
+import { toModelSpec } from './training-round.js';
+
+export interface EvaluationRoundParts {
+  clinicId: string;
+  log: (message: string) => void;
+  state: Pick<NodeState, 'roundsOver'>;
+  client: Pick<FederationClient, 'reportEvaluation'>;
+  models: ModelVersions;
+  learner: Learner;
+  summary: NodeSummary;
+}
+
+/** An EVALUATE task: the model version on the clinic's test records; only the counts and metrics leave. */
+export class EvaluationRound {
+  constructor(private readonly parts: EvaluationRoundParts) {}
+
+  async handle(task: Task__Output): Promise<void> {
+    const { clinicId, state, client, models, learner, summary, log } = this.parts;
+    await state.roundsOver(task.studyId, task.modelVersion);
+    const spec = toModelSpec(task.model);
+    const parameters = await models.parameters(task);
+    const metrics = learner.evaluate(spec, parameters);
+    summary.lastModel = { studyId: task.studyId, version: task.modelVersion, parameters };
+    await client.reportEvaluation({
+      clinicId,
+      studyId: task.studyId,
+      modelVersion: task.modelVersion,
+      numTest: metrics.count,
+      numCorrect: metrics.correct,
+      accuracy: metrics.accuracy,
+      loss: metrics.loss,
+    });
+    summary.evaluations++;
+    log(`${clinicId}: model version ${task.modelVersion} accuracy ${metrics.accuracy.toFixed(4)} on ${metrics.count} test records`);
+  }
+}

@@ -1,0 +1,20 @@
+import type { ModelSpec } from '../../common/model-spec.js';
+import type { TrainingOptions, TrainingResult } from '../training/local-training.js';
+
+/** A model's metrics on the clinic's test records. */
+export interface Evaluation {
+  count: number;
+  correct: number;
+  accuracy: number;
+  loss: number;
+}
+
+/**
+ * What a round asks of the clinic's learner: train from the global parameters on the local
+ * training records, evaluate parameters on the local test records. Records never leave it.
+ * The node's default is LocalLearner (TensorFlow.js over the site's data).
+ */
+export interface Learner {
+  train(spec: ModelSpec, global: Float32Array, options: TrainingOptions): TrainingResult;
+  evaluate(spec: ModelSpec, parameters: Float32Array): Evaluation;
+}
