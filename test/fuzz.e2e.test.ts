@@ -16,7 +16,7 @@ import { advertToWire, secAggRoundId } from '../wire/secagg-wire.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import type { TaskHub } from '../coordinator/federation/task-hub.js';
+import type { TaskHub } from '../coordinator/clinics/task-hub.js';
 import { AuditEventEntity } from '../coordinator/persistence/entities/audit-event.entity.js';
 import { KeyEnvelopeEntity } from '../coordinator/persistence/entities/key-envelope.entity.js';
 import { LedgerEntryEntity } from '../coordinator/persistence/entities/ledger-entry.entity.js';

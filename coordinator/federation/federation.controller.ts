@@ -23,7 +23,9 @@ import type { UpdateChunk__Output } from '../../protos/generated/cohort/v1/Updat
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import type { UploadAck } from '../../protos/generated/cohort/v1/UploadAck.js';
 import type { WatchTasksRequest__Output } from '../../protos/generated/cohort/v1/WatchTasksRequest.js';
+import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
+import { Evaluations } from '../evaluations/evaluations.js';
 import { FederationService } from './federation.service.js';
 import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
 
@@ -32,18 +34,21 @@ import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js
 export class FederationController {
   constructor(
     private readonly federation: FederationService,
+    private readonly registry: ClinicRegistry,
+    private readonly evaluations: Evaluations,
     @Inject(COORDINATOR_OPTIONS) private readonly options: ResolvedCoordinatorOptions,
   ) {}
 
   @GrpcMethod(FEDERATION_SERVICE, 'Register')
   async register(request: RegisterRequest__Output): Promise<RegisterResponse> {
-    const clinic = await rethrow(this.federation.register(request));
+    const { clinicId, dataset, site, numTrain, numTest, nodeVersion } = request;
+    const clinic = await rethrow(this.registry.register({ clinicId, dataset, site, numTrain, numTest, nodeVersion }));
     return { clinicId: clinic.id, maxChunkBytes: this.options.maxChunkBytes };
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'WatchTasks')
   watchTasks(request: WatchTasksRequest__Output): Observable<Task> {
-    return from(rethrow(this.federation.requireClinic(request.clinicId))).pipe(
+    return from(rethrow(this.registry.requireClinic(request.clinicId))).pipe(
       mergeMap((clinic) => this.federation.watchTasks(clinic)),
     );
   }
@@ -51,7 +56,7 @@ export class FederationController {
   @GrpcMethod(FEDERATION_SERVICE, 'DownloadModel')
   downloadModel(request: DownloadModelRequest__Output): Observable<ModelChunk> {
     const load = async (): Promise<ModelChunk[]> => {
-      await this.federation.requireClinic(request.clinicId);
+      await this.registry.requireClinic(request.clinicId);
       const { study, bytes, codec, keyId } = await this.federation.modelBytes(request.studyId, request.modelVersion);
       const header: ModelChunk = {
         header: {
@@ -71,7 +76,8 @@ export class FederationController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'ReportEvaluation')
   async reportEvaluation(report: EvaluationReport__Output): Promise<EvaluationAck> {
-    await rethrow(this.federation.recordEvaluation(report));
+    const { clinicId, studyId, modelVersion, numTest, numCorrect, accuracy, loss } = report;
+    await rethrow(this.evaluations.record({ clinicId, studyId, modelVersion, numTest, numCorrect, accuracy, loss }));
     return { studyId: report.studyId, modelVersion: report.modelVersion };
   }
 

@@ -1,10 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Subject, type Observable } from 'rxjs';
+import { map, merge, Subject, type Observable } from 'rxjs';
 import { In, type DataSource, type Repository } from 'typeorm';
 import { sha256 } from '../../common/chunk-stream.js';
-import { checkSite, datasetDescriptor } from '../../common/datasets.js';
 import { FederationError, refuse } from '../../common/errors.js';
 import { deriveSeed } from '../../common/random.js';
 import { initialParameters, parameterCount } from '../../common/model-spec.js';
@@ -24,8 +23,6 @@ import {
 import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, secAggRoundId, shareFromWire } from '../../wire/secagg-wire.js';
 import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
-import type { EvaluationReport__Output } from '../../protos/generated/cohort/v1/EvaluationReport.js';
-import type { RegisterRequest__Output } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { SecAggAdvert__Output } from '../../protos/generated/cohort/v1/SecAggAdvert.js';
 import type { SecAggNeighbours } from '../../protos/generated/cohort/v1/SecAggNeighbours.js';
 import type { SecAggReveal__Output } from '../../protos/generated/cohort/v1/SecAggReveal.js';
@@ -36,27 +33,26 @@ import type { SecAggStageRequest__Output } from '../../protos/generated/cohort/v
 import type { SecAggUnmask } from '../../protos/generated/cohort/v1/SecAggUnmask.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import { ClinicRegistry } from '../clinics/clinic-registry.js';
+import { TaskHub } from '../clinics/task-hub.js';
+import { Evaluations } from '../evaluations/evaluations.js';
 import { KeysService } from '../keys/keys.service.js';
 import { LedgerService, type RoundRefusal } from '../ledger/ledger.service.js';
+import { STUDY_LOCK, type StudyLock } from '../persistence/study-lock.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { AuditEventEntity, auditEvent } from '../persistence/entities/audit-event.entity.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
-import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
 import { DEFAULT_SECAGG, type StudyConfig } from '../config/study-config.js';
 import type { FederationEvent } from './federation-events.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { SecAggRounds } from './secagg-rounds.js';
-import { TaskHub } from './task-hub.js';
 
 const PLAIN = plainFloat32Codec;
-
-/** How long after a study's end a reconnecting clinic still gets the final evaluation and end it missed. */
-const RECENTLY_FINISHED_MS = 60 * 60_000;
 
 /**
  * Runs studies: registers clinics, opens rounds, accepts updates, closes each round when all its
@@ -80,14 +76,12 @@ const RECENTLY_FINISHED_MS = 60 * 60_000;
 @Injectable()
 export class FederationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Federation');
-  private readonly queues = new Map<string, Promise<unknown>>();
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private readonly eventSubject = new Subject<FederationEvent>();
-  readonly events$: Observable<FederationEvent> = this.eventSubject.asObservable();
+  readonly events$: Observable<FederationEvent>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
     @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
     @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
     @InjectRepository(ReceivedUpdateEntity) private readonly updates: Repository<ReceivedUpdateEntity>,
@@ -97,7 +91,14 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     private readonly encrypted: EncryptedAggregates,
     private readonly ledger: LedgerService,
     private readonly secagg: SecAggRounds,
+    @Inject(STUDY_LOCK) private readonly lock: StudyLock,
+    private readonly registry: ClinicRegistry,
+    private readonly evaluations: Evaluations,
   ) {
+    const evaluated = this.evaluations.recorded$.pipe(
+      map(({ studyId, modelVersion, clinicId, accuracy, numTest }): FederationEvent => ({ type: 'evaluation', studyId, modelVersion, clinicId, accuracy, numTest })),
+    );
+    this.events$ = merge(this.eventSubject, evaluated);
     this.hub.connected$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));
     this.ledger.refusals$.subscribe((refusal) => this.background(this.serial(refusal.studyId, () => this.onRefusal(refusal))));
     this.keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
@@ -145,41 +146,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.deadlines.clear();
     this.secagg.discardAll();
     this.hub.closeAll();
-    await Promise.all(this.queues.values());
+    await this.lock.drain();
   }
 
   // ---- clinics ---------------------------------------------------------------------------------
-
-  async register(request: RegisterRequest__Output): Promise<ClinicEntity> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(request.clinicId)) {
-      throw refuse.invalid(`clinic id "${request.clinicId}" must be 1-128 letters, digits, '.', '_' or '-'`);
-    }
-    try {
-      checkSite(datasetDescriptor(request.dataset), request.site);
-    } catch (error) {
-      throw refuse.invalid((error as Error).message);
-    }
-    if (request.numTrain < 1) throw refuse.invalid(`clinic ${request.clinicId} declares no training records`);
-    const existing = await this.clinics.findOneBy({ id: request.clinicId });
-    const clinic = this.clinics.create({
-      id: request.clinicId,
-      dataset: request.dataset,
-      site: request.site,
-      numTrain: request.numTrain,
-      numTest: request.numTest,
-      nodeVersion: request.nodeVersion.slice(0, 32),
-      registeredAt: existing?.registeredAt ?? Date.now(),
-    });
-    await this.clinics.save(clinic, { transaction: false });
-    this.logger.log(`clinic ${clinic.id} registered: ${clinic.dataset}/${clinic.site}, ${clinic.numTrain} train, ${clinic.numTest} test`);
-    return clinic;
-  }
-
-  async requireClinic(clinicId: string): Promise<ClinicEntity> {
-    const clinic = await this.clinics.findOneBy({ id: clinicId });
-    if (!clinic) throw refuse.unauthenticated(`clinic "${clinicId}" is not registered: call Register first`);
-    return clinic;
-  }
 
   /** The clinic's task stream: pending training tasks first, then whatever rounds bring. */
   watchTasks(clinic: ClinicEntity): Observable<Task> {
@@ -194,21 +164,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return [...(await this.pendingTraining(clinic)), ...(await this.missedEvaluations(clinic))];
   }
 
-  /**
-   * For each study whose latest closed round the clinic took part in, if its metrics of that model
-   * version never arrived: the EVALUATE task again and, for a study that has ended, its STUDY_FINISHED
-   * (both went out right after the commit that closed the round, so a stop in between lost both).
-   * Ended studies count for an hour after their end; later, a missing evaluation stays missing.
-   */
+  /** The evaluation the clinic owes of each study, and for a study that has ended, its end. */
   private async missedEvaluations(clinic: ClinicEntity): Promise<Task[]> {
     const tasks: Task[] = [];
-    const studies = await this.studies.findBy({ dataset: clinic.dataset });
-    const recent = studies.filter((study) => study.status === 'running' || (study.finishedAt !== null && study.finishedAt > Date.now() - RECENTLY_FINISHED_MS));
-    for (const study of recent) {
-      const last = await this.rounds.findOne({ where: { studyId: study.id, status: 'closed' }, order: { number: 'DESC' } });
-      if (!last?.participants.includes(clinic.id)) continue;
-      if (await this.db.manager.existsBy(SiteMetricEntity, { studyId: study.id, modelVersion: last.number, clinicId: clinic.id })) continue;
-      tasks.push(await this.evaluateTask(study, last.number));
+    for (const { study, version } of await this.evaluations.owedBy(clinic)) {
+      tasks.push(await this.evaluateTask(study, version));
       if (study.status !== 'running') tasks.push(this.finishedTask(study));
     }
     return tasks;
@@ -268,7 +228,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** A clinic connected: waiting studies of its dataset may start, running ones without an open round may open their next. */
   private async onClinicConnected(clinicId: string): Promise<void> {
-    const clinic = await this.clinics.findOneBy({ id: clinicId });
+    const clinic = await this.registry.find(clinicId);
     if (!clinic) return;
     const studies = await this.studies.findBy({ status: In(['waiting', 'running']), dataset: clinic.dataset });
     await Promise.all(
@@ -335,10 +295,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * encrypted, enrolled (with a signing key) if it is securely aggregated.
    */
   private async availableClinics(study: StudyEntity): Promise<string[]> {
-    const connected = this.hub.connectedClinics();
-    const clinics = await this.clinics.find({ where: { id: In(connected), dataset: study.dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });
+    const connected = await this.registry.connected(study.dataset);
     const eligible = study.encryption ? await this.keys.keyHolders(study.id) : study.secagg ? new Set((await this.keys.enrolled()).map((card) => card.clinicId)) : null;
-    return clinics.map((c) => c.id).filter((id) => eligible?.has(id) ?? true);
+    return connected.filter((id) => eligible?.has(id) ?? true);
   }
 
   /** How a study's updates (and, when encrypted, its model versions after 0) are encoded. */
@@ -412,7 +371,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const degree = Math.min(settings.degree ?? degreeForDropout(n, settings.expectedDropout ?? DEFAULT_SECAGG.expectedDropout), n - 1);
     const threshold = settings.threshold ?? Math.floor(degree / 2) + 1;
     const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
-    const participants = await this.clinics.findBy({ id: In(round.participants) });
+    const participants = await this.registry.withIds(round.participants);
     const stageTimeoutMs = Math.round(settings.stageTimeoutS * 1000);
     const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants), stageTimeoutMs, minContributors: study.quorum, attempt: round.attempt };
     try {
@@ -577,7 +536,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * round (same SHA-256): a resend after a lost acknowledgement, to be acknowledged unread.
    */
   async checkUploadHeader(header: UpdateHeader__Output): Promise<{ alreadyStored: number } | null> {
-    await this.requireClinic(header.clinicId);
+    await this.registry.requireClinic(header.clinicId);
     const study = await this.studies.findOneBy({ id: header.studyId });
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
     const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
@@ -980,7 +939,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** The round a stage message is for: a registered clinic, a securely aggregated study, an open round in the message's attempt. */
   private async secAggRoundOf({ clinicId, studyId, round: number, attempt }: { clinicId: string; studyId: string; round: number; attempt: number }): Promise<string> {
-    await this.requireClinic(clinicId);
+    await this.registry.requireClinic(clinicId);
     const study = await this.studies.findOneBy({ id: studyId });
     if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
     if (!study.secagg) throw refuse.precondition(`study ${studyId} does not use secure aggregation (privacy "${study.privacy}")`);
@@ -1013,30 +972,6 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     return (await this.studies.findOneBy({ id: studyId }))?.error ?? null;
   }
 
-  async recordEvaluation(report: EvaluationReport__Output): Promise<void> {
-    await this.requireClinic(report.clinicId);
-    if (!(await this.models.existsBy({ studyId: report.studyId, version: report.modelVersion }))) {
-      throw refuse.notFound(`study "${report.studyId}" has no model version ${report.modelVersion}`);
-    }
-    if (report.numTest < 1 || report.numCorrect > report.numTest) {
-      throw refuse.invalid(`evaluation counts are inconsistent: ${report.numCorrect} correct of ${report.numTest}`);
-    }
-    if (!Number.isFinite(report.loss) || !(report.accuracy >= 0 && report.accuracy <= 1)) {
-      throw refuse.invalid(`evaluation metrics must be finite, accuracy in [0, 1]: got accuracy ${report.accuracy}, loss ${report.loss}`);
-    }
-    const where = { studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId };
-    await inTransaction(this.db, async (tx) => {
-      // A clinic evaluating a version again (a repeated task) updates its metrics; the audit log keeps its first report.
-      const first = !(await tx.existsBy(SiteMetricEntity, where));
-      await tx.save(SiteMetricEntity, { ...where, numTest: report.numTest, numCorrect: report.numCorrect, accuracy: report.accuracy, loss: report.loss, reportedAt: Date.now() });
-      if (first) {
-        const detail = { accuracy: report.accuracy, loss: report.loss, numTest: report.numTest, numCorrect: report.numCorrect };
-        await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId: report.studyId, round: report.modelVersion, clinicId: report.clinicId }, detail));
-      }
-    });
-    this.emit({ type: 'evaluation', studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId, accuracy: report.accuracy, numTest: report.numTest });
-  }
-
   // ---- plumbing --------------------------------------------------------------------------------
 
   private modelVersion(studyId: string, version: number, parameters: Float32Array, state: StrategyState | null): ModelVersionEntity {
@@ -1054,18 +989,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  /** Runs `work` after every earlier piece of work of the same study; a failure does not block the queue. */
+  /** Runs `work` in the study's lock: after every earlier piece of work of the same study. */
   private serial<T>(studyId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(studyId) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch((error: unknown) => {
-      if (!(error instanceof Error && 'code' in error)) this.logger.error(`study ${studyId}: ${String(error)}`);
-    });
-    this.queues.set(studyId, settled);
-    void settled.then(() => {
-      if (this.queues.get(studyId) === settled) this.queues.delete(studyId);
-    });
-    return next;
+    return this.lock.run(studyId, work);
   }
 
   /** Work started by an event rather than a caller: its failure is logged, never left unhandled. */

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { Subject } from 'rxjs';
+import type { DataSource, Repository } from 'typeorm';
+import { refuse } from '../../common/errors.js';
+import { ClinicRegistry } from '../clinics/clinic-registry.js';
+import { AuditEventEntity, auditEvent } from '../persistence/entities/audit-event.entity.js';
+import type { ClinicEntity } from '../persistence/entities/clinic.entity.js';
+import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
+import { RoundEntity } from '../persistence/entities/round.entity.js';
+import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
+import { StudyEntity } from '../persistence/entities/study.entity.js';
+import { inTransaction } from '../persistence/transactions.js';
+
+/** How long after a study's end a reconnecting clinic still gets the final evaluation and end it missed. */
+const RECENTLY_FINISHED_MS = 60 * 60_000;
+
+/** A clinic's metrics of one model version on its own test records. */
+export interface SiteEvaluation {
+  clinicId: string;
+  studyId: string;
+  modelVersion: number;
+  /** Test records evaluated; at least 1. */
+  numTest: number;
+  /** Of those, classified correctly; at most numTest. */
+  numCorrect: number;
+  /** In [0, 1]. */
+  accuracy: number;
+  /** Finite. */
+  loss: number;
+}
+
+/** An evaluation the clinic owes: the study and the model version to evaluate. */
+export interface OwedEvaluation {
+  study: StudyEntity;
+  version: number;
+}
+
+/**
+ * Per-site metrics of model versions: recorded as clinics report them (with an audit event for the
+ * first report of each), and the evaluations a reconnecting clinic still owes.
+ */
+@Injectable()
+export class Evaluations {
+  private readonly recordedSubject = new Subject<SiteEvaluation>();
+  /** Each evaluation after it committed. */
+  readonly recorded$ = this.recordedSubject.asObservable();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
+    @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
+    @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
+    private readonly registry: ClinicRegistry,
+  ) {}
+
+  async record(report: SiteEvaluation): Promise<void> {
+    await this.registry.requireClinic(report.clinicId);
+    if (!(await this.models.existsBy({ studyId: report.studyId, version: report.modelVersion }))) {
+      throw refuse.notFound(`study "${report.studyId}" has no model version ${report.modelVersion}`);
+    }
+    if (report.numTest < 1 || report.numCorrect > report.numTest) {
+      throw refuse.invalid(`evaluation counts are inconsistent: ${report.numCorrect} correct of ${report.numTest}`);
+    }
+    if (!Number.isFinite(report.loss) || !(report.accuracy >= 0 && report.accuracy <= 1)) {
+      throw refuse.invalid(`evaluation metrics must be finite, accuracy in [0, 1]: got accuracy ${report.accuracy}, loss ${report.loss}`);
+    }
+    const where = { studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId };
+    await inTransaction(this.db, async (tx) => {
+      // A clinic evaluating a version again (a repeated task) updates its metrics; the audit log keeps its first report.
+      const first = !(await tx.existsBy(SiteMetricEntity, where));
+      await tx.save(SiteMetricEntity, { ...where, numTest: report.numTest, numCorrect: report.numCorrect, accuracy: report.accuracy, loss: report.loss, reportedAt: Date.now() });
+      if (first) {
+        const detail = { accuracy: report.accuracy, loss: report.loss, numTest: report.numTest, numCorrect: report.numCorrect };
+        await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId: report.studyId, round: report.modelVersion, clinicId: report.clinicId }, detail));
+      }
+    });
+    this.recordedSubject.next(report);
+  }
+
+  /**
+   * For each study whose latest closed round the clinic took part in, if its metrics of that model
+   * version never arrived: that version (the EVALUATE task, and for an ended study its STUDY_FINISHED,
+   * went out right after the commit that closed the round, so a stop in between lost both). Ended
+   * studies count for an hour after their end; later, a missing evaluation stays missing.
+   */
+  async owedBy(clinic: ClinicEntity): Promise<OwedEvaluation[]> {
+    const owed: OwedEvaluation[] = [];
+    const studies = await this.studies.findBy({ dataset: clinic.dataset });
+    const recent = studies.filter((study) => study.status === 'running' || (study.finishedAt !== null && study.finishedAt > Date.now() - RECENTLY_FINISHED_MS));
+    for (const study of recent) {
+      const last = await this.rounds.findOne({ where: { studyId: study.id, status: 'closed' }, order: { number: 'DESC' } });
+      if (!last?.participants.includes(clinic.id)) continue;
+      if (await this.db.manager.existsBy(SiteMetricEntity, { studyId: study.id, modelVersion: last.number, clinicId: clinic.id })) continue;
+      owed.push({ study, version: last.number });
+    }
+    return owed;
+  }
+}
