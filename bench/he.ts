@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { median, seconds } from './timing.js';
 import { plainFloat32Codec } from '../crypto/codec/plain.js';
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, DEFAULT_PARAMETER_SET } from '../crypto/ckks/index.js';
-import { weightedMeanDelta } from '../coordinator/strategies/aggregate.js';
-import type { FitResult } from '../coordinator/strategies/strategy.js';
+import { weightedMeanDelta } from '../strategies/aggregate.js';
+import type { FitResult } from '../strategies/strategy.js';
 
 export interface HeBenchOptions {
   /** Parameters in the model. */

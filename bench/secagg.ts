@@ -15,8 +15,8 @@ import { DEFAULT_CHUNK_BYTES, sha256, splitIntoChunks } from '../common/chunk-st
 import { FEDERATION_PROTO } from '../common/paths.js';
 import { permutation, seededRandom, type SeededRandom } from '../common/random.js';
 import { advertToWire, neighboursToWire, sealedToWire, secAggRoundId, shareToWire } from '../wire/secagg-wire.js';
-import { weightedMeanDelta } from '../coordinator/strategies/aggregate.js';
-import type { FitResult } from '../coordinator/strategies/strategy.js';
+import { weightedMeanDelta } from '../strategies/aggregate.js';
+import type { FitResult } from '../strategies/strategy.js';
 import { plainFloat32Codec } from '../crypto/codec/plain.js';
 import { createIdentity, type ClinicIdentity } from '../crypto/identity/index.js';
 import {

@@ -12,4 +12,4 @@ export { startCoordinator, type RunningCoordinator } from './coordinator.js';
 export type { CoordinatorOptions } from './coordinator-options.js';
 export type { FederationEvent } from './federation/federation-events.js';
 export { parseStudyConfig, StudyConfigError, DEFAULT_TRAINING, type StudyConfig, type TrainingSettings } from './config/study-config.js';
-export { createStrategy, STRATEGY_NAMES, type Strategy } from './strategies/index.js';
+export { createStrategy, STRATEGY_NAMES, type Strategy } from '../strategies/index.js';

@@ -1,5 +1,5 @@
 import { CkksContexts, CkksSecretKey, CkksUpdateCodec } from '../../crypto/index.js';
-import { createStrategy, type StrategyConfig, type StrategyState } from '../../coordinator/strategies/index.js';
+import { createStrategy, type StrategyConfig, type StrategyState } from '../../strategies/index.js';
 import type { EncryptionSpec__Output } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { StrategySpec__Output } from '../../protos/generated/cohort/v1/StrategySpec.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';

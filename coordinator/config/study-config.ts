@@ -2,7 +2,7 @@ import { datasetDescriptor } from '../../common/datasets.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
 import { differentiallyPrivate, encrypts, PRIVACY_MODES, securelyAggregates, type PrivacyMode } from '../../common/privacy-mode.js';
 import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
-import { STRATEGY_NAMES, type StrategyConfig } from '../strategies/index.js';
+import { STRATEGY_NAMES, type StrategyConfig } from '../../strategies/index.js';
 
 /** How each clinic trains in a round. */
 export interface TrainingSettings {

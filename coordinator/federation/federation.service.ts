@@ -46,7 +46,7 @@ import { ModelVersionEntity } from '../persistence/entities/model-version.entity
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
-import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../strategies/index.js';
+import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../../strategies/index.js';
 import { DEFAULT_SECAGG, type StudyConfig } from '../config/study-config.js';
 import type { FederationEvent } from './federation-events.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';

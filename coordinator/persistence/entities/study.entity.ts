@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ModelSpec } from '../../../common/model-spec.js';
-import type { StrategyConfig } from '../../strategies/index.js';
+import type { StrategyConfig } from '../../../strategies/index.js';
 import type { DpSettings, EncryptionSettings, SecAggSettings, TrainingSettings } from '../../config/study-config.js';
 import { epochMillis } from '../columns.js';
 
