@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DATA_DIR } from '../test/data-dir.js';
+import { DATA_DIR } from '../test/support/data-dir.js';
 import { runBaseline, type BaselineReport } from './baselines.js';
 
 const SEEDS = [42, 43, 44, 45, 46];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DATA_DIR } from '../test/data-dir.js';
+import { DATA_DIR } from '../test/support/data-dir.js';
 import { simulate } from './simulate.js';
 
 // Patient-level DP-SGD at epsilon 1 per clinic (delta 1e-3, FLamby's DP table). The noise comes from

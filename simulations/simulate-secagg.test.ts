@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DATA_DIR } from '../test/data-dir.js';
+import { DATA_DIR } from '../test/support/data-dir.js';
 import { simulate, type SimulationReport } from './simulate.js';
 
 async function run(study: Record<string, unknown>, dropout?: number): Promise<{ report: SimulationReport; models: Map<string, Float32Array> }> {

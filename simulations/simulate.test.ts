@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FLAMBY_FEDAVG } from '../coordinator/config/study-config.js';
-import { DATA_DIR } from '../test/data-dir.js';
+import { DATA_DIR } from '../test/support/data-dir.js';
 import { simulate } from './simulate.js';
 
 const SEEDS = [42, 43, 44, 45, 46];

@@ -3,7 +3,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cohort, ok } from './cli-run.js';
+import { cohort, ok } from './support/cli-run.js';
 
 // `cohort certs` through the built CLI (npm test builds first), as an operator runs it. The steps
 // build on one another: init, a refused second init, --force, clinic certificates, show, renewal.

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keystore } from '../clinic-node/keys/index.js';
-import { cohort } from './cli-run.js';
+import { cohort } from './support/cli-run.js';
 
 
 describe('cohort CLI', () => {

@@ -8,7 +8,7 @@ import { createGrpcClient, FederationClient } from '../clinic-node/client/federa
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { trustingFetch } from '../simulations/coordinator-process.js';
-import { clientAs, connect, enrolledIdentity, refusal } from './scripted-clinic.js';
+import { clientAs, connect, enrolledIdentity, refusal } from './support/scripted-clinic.js';
 
 const SITES = [
   { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },

@@ -16,8 +16,8 @@ import { seededRandom } from '../common/random.js';
 import { cardToJson, plainFloat32Codec } from '../crypto/index.js';
 import { parseStudyConfig, startCoordinator } from '../coordinator/index.js';
 import { sqliteOptions } from '../coordinator/persistence/data-source.js';
-import { DATA_DIR } from './data-dir.js';
-import { connect, refusal } from './scripted-clinic.js';
+import { DATA_DIR } from './support/data-dir.js';
+import { connect, refusal } from './support/scripted-clinic.js';
 
 /*
  * Crash safety (issue 6): the coordinator, a child process running the built CLI, is killed with

@@ -14,9 +14,9 @@ import { sha256 } from '../common/chunk-stream.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { calibrateNoise, canonicalJson, cardToJson, createIdentity, entryHash, epsilonFor, plainFloat32Codec, signEntry } from '../crypto/index.js';
 import { trustingFetch } from '../simulations/coordinator-process.js';
-import { clientAs, connect, refusal } from './scripted-clinic.js';
-import { DATA_DIR } from './data-dir.js';
-import { cohort as runCli } from './cli-run.js';
+import { clientAs, connect, refusal } from './support/scripted-clinic.js';
+import { DATA_DIR } from './support/data-dir.js';
+import { cohort as runCli } from './support/cli-run.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
 // whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the

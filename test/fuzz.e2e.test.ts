@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -8,10 +7,8 @@ import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { DataSource, In } from 'typeorm';
 import { sha256 } from '../common/chunk-stream.js';
-import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../common/paths.js';
-import { PROTO_LOADER_OPTIONS } from '../common/proto-options.js';
 import { seededRandom, type SeededRandom } from '../common/random.js';
-import { federationMethodPaths, NONCE_HEX_DIGITS, requestStatement, signRequest, SIGNED_METADATA } from '../wire/request-signing.js';
+import { federationMethodPaths, signRequest, SIGNED_METADATA } from '../wire/request-signing.js';
 import { advertToWire, secAggRoundId } from '../wire/secagg-wire.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
@@ -34,11 +31,12 @@ import {
   plainFloat32Codec,
   sealKey,
   SecAggClient,
-  signDetached,
   signShare,
   type ClinicIdentity,
 } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
+import { mutate } from './support/protobuf-mutator.js';
+import { callKind, CALL_DEADLINE_MS, encodeRequest, FEDERATION as F, rawClientStream, rawUnary, sendRaw, signBytes, type Outcome } from './support/raw-grpc.js';
 
 /**
  * Hostile input over the real gRPC contract (issue 6): structural limits before authentication, the
@@ -52,12 +50,9 @@ const BUDGET_MS = Number(process.env['COHORT_FUZZ_MS'] ?? 60_000);
 const SEED = Number(process.env['COHORT_FUZZ_SEED'] ?? 20_241_206);
 /** Calls in flight at once: below the per-clinic limit of 32, so the fuzz never trips it itself. */
 const IN_FLIGHT = 16;
-/** A call not answered by then counts as a hang (generous: CI machines run many suites at once). */
-const CALL_DEADLINE_MS = 15_000;
 /** The intruder's admitted WatchTasks never ends by itself: it is cut by this shorter deadline. */
 const WATCH_DEADLINE_MS = 800;
 
-const F = '/cohort.v1.Federation/';
 const P = 14; // logistic regression on 13 features
 const SITES = [
   { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },
@@ -65,11 +60,6 @@ const SITES = [
   { clinicId: 'clinic-c', site: 'switzerland', numTrain: 30 },
 ];
 const INTRUDER = 'intruder';
-
-const definition = protoLoader.loadSync(FEDERATION_PROTO, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_INCLUDE_DIR] });
-const service = definition['cohort.v1.Federation'] as protoLoader.ServiceDefinition;
-const methodOf = (path: string) => Object.values(service).find((m) => m.path === path)!;
-const encode = (path: string, message: object): Buffer => Buffer.from(methodOf(path).requestSerialize(message));
 
 /** A scripted clinic: enrolled identity, registered, watching its tasks. */
 interface Clinic {
@@ -173,83 +163,6 @@ afterAll(async () => {
   process.off('uncaughtException', onUnhandled);
 });
 
-// ---- raw calls ---------------------------------------------------------------------------------
-
-interface Outcome {
-  code: grpc.status;
-  details: string;
-  /** Messages the server sent (server streams). */
-  messages: number;
-}
-
-const identity = (b: Buffer) => b;
-
-function rawUnary(client: grpc.Client, path: string, bytes: Buffer, metadata: grpc.Metadata): Promise<Outcome> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(path, identity, identity, bytes, metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (error: grpc.ServiceError | null) =>
-      resolve(error ? { code: error.code, details: error.details, messages: 0 } : { code: grpc.status.OK, details: '', messages: 1 }),
-    );
-  });
-}
-
-function rawServerStream(client: grpc.Client, path: string, bytes: Buffer, metadata: grpc.Metadata, deadlineMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let messages = 0;
-    const call = client.makeServerStreamRequest(path, identity, identity, bytes, metadata, { deadline: Date.now() + deadlineMs });
-    call.on('data', () => messages++);
-    call.on('error', () => undefined);
-    call.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details, messages }));
-  });
-}
-
-function rawClientStream(client: grpc.Client, path: string, messages: Buffer[], metadata: grpc.Metadata): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const call = client.makeClientStreamRequest(path, identity, identity, metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (error: grpc.ServiceError | null) =>
-      resolve(error ? { code: error.code, details: error.details, messages: 0 } : { code: grpc.status.OK, details: '', messages: 1 }),
-    );
-    call.on('error', () => undefined);
-    for (const message of messages) call.write(message);
-    call.end();
-  });
-}
-
-/**
- * The metadata signing `bytes` as `signer`: over the canonical form of the decoded request when the
- * bytes decode (what the coordinator verifies), else over the raw bytes (which it then cannot match).
- */
-function signBytes(signer: ClinicIdentity, path: string, bytes: Buffer | null): grpc.Metadata {
-  if (bytes === null) return signRequest(signer, path, {});
-  try {
-    return signRequest(signer, path, bytes);
-  } catch {
-    const now = Date.now();
-    const nonce = Buffer.from(Array.from({ length: NONCE_HEX_DIGITS / 2 }, () => Math.floor(Math.random() * 256))).toString('hex');
-    const metadata = new grpc.Metadata();
-    metadata.set(SIGNED_METADATA.clinicId, signer.clinicId);
-    metadata.set(SIGNED_METADATA.timestamp, String(now));
-    metadata.set(SIGNED_METADATA.nonce, nonce);
-    metadata.set(SIGNED_METADATA.signature, Buffer.from(signDetached(signer, requestStatement(path, signer.clinicId, now, nonce, bytes))));
-    return metadata;
-  }
-}
-
-type Kind = 'unary' | 'server' | 'client';
-const kindOf = (path: string): Kind => {
-  const m = methodOf(path);
-  return m.requestStream ? 'client' : m.responseStream ? 'server' : 'unary';
-};
-
-function send(client: grpc.Client, path: string, messages: Buffer[], metadata: grpc.Metadata, watchDeadlineMs = CALL_DEADLINE_MS): Promise<Outcome> {
-  switch (kindOf(path)) {
-    case 'client':
-      return rawClientStream(client, path, messages, metadata);
-    case 'server':
-      return rawServerStream(client, path, messages[0] ?? Buffer.alloc(0), metadata, path.endsWith('/WatchTasks') ? watchDeadlineMs : CALL_DEADLINE_MS);
-    default:
-      return rawUnary(client, path, messages[0] ?? Buffer.alloc(0), metadata);
-  }
-}
-
 // ---- valid requests ----------------------------------------------------------------------------
 
 /** A valid request of every RPC for `signer` (client streams: a valid sequence), as protobuf bytes. */
@@ -283,186 +196,7 @@ function validRequests(signer: ClinicIdentity, ledgerStudy: string): Map<string,
     SecAggUnmaskRequest: [stage],
     SecAggRevealShares: [{ ...stage, shares: [{ dealerClinicId: share.dealer, kind: share.kind, point: share.share.x, value: Buffer.alloc(66, 3), signature: share.signature }] }],
   };
-  return new Map(Object.entries(requests).map(([name, messages]) => [F + name, messages.map((m) => encode(F + name, m))]));
-}
-
-// ---- mutations ---------------------------------------------------------------------------------
-
-interface Span {
-  start: number;
-  number: number;
-  wire: number;
-  /** Where the length varint of a length-delimited field starts and its payload starts and ends. */
-  lengthAt?: number;
-  payloadAt?: number;
-  end: number;
-}
-
-function varint(value: number | bigint): Buffer {
-  let v = BigInt(value);
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0n);
-  return Buffer.from(out);
-}
-
-function readVarint(b: Buffer, at: number): { value: number; next: number } | null {
-  let value = 0;
-  for (let i = 0; i < 10; i++) {
-    if (at + i >= b.length) return null;
-    value += (b[at + i]! & 0x7f) * 2 ** (7 * i);
-    if (b[at + i]! < 0x80) return { value, next: at + i + 1 };
-  }
-  return null;
-}
-
-/** The fields of `b` as far as they parse, nested ones too (a length-delimited payload that parses whole). */
-function spans(b: Buffer, start = 0, end = b.length, depth = 0): Span[] {
-  const out: Span[] = [];
-  let at = start;
-  while (at < end) {
-    const tag = readVarint(b, at);
-    if (!tag) break;
-    const wire = tag.value % 8;
-    const number = Math.floor(tag.value / 8);
-    let next: number;
-    if (wire === 0) {
-      const v = readVarint(b, tag.next);
-      if (!v) break;
-      next = v.next;
-      out.push({ start: at, number, wire, end: next });
-    } else if (wire === 1 || wire === 5) {
-      next = tag.next + (wire === 1 ? 8 : 4);
-      if (next > end) break;
-      out.push({ start: at, number, wire, end: next });
-    } else if (wire === 2) {
-      const length = readVarint(b, tag.next);
-      if (!length || length.next + length.value > end) break;
-      next = length.next + length.value;
-      out.push({ start: at, number, wire, lengthAt: tag.next, payloadAt: length.next, end: next });
-      if (depth < 4 && length.value > 0) {
-        const inner = spans(b, length.next, next, depth + 1);
-        if (inner.length > 0 && inner.at(-1)!.end === next) out.push(...inner);
-      }
-    } else {
-      break;
-    }
-    at = next;
-  }
-  return out;
-}
-
-const randomBytes = (rng: SeededRandom, n: number) => Buffer.from(Array.from({ length: n }, () => rng.int(256)));
-const pick = <T>(rng: SeededRandom, items: readonly T[]): T => items[rng.int(items.length)]!;
-
-type Mutation = (b: Buffer, rng: SeededRandom, pool: Buffer[]) => Buffer;
-
-const MUTATIONS: Record<string, Mutation> = {
-  bitFlip: (b, rng) => {
-    if (b.length === 0) return Buffer.from([rng.int(256)]);
-    const out = Buffer.from(b);
-    for (let n = 1 + rng.int(4); n > 0; n--) out[rng.int(out.length)]! ^= 1 << rng.int(8);
-    return out;
-  },
-  insertBytes: (b, rng) => {
-    const at = rng.int(b.length + 1);
-    return Buffer.concat([b.subarray(0, at), randomBytes(rng, 1 + rng.int(4)), b.subarray(at)]);
-  },
-  deleteBytes: (b, rng) => {
-    const at = rng.int(b.length + 1);
-    return Buffer.concat([b.subarray(0, at), b.subarray(at + 1 + rng.int(4))]);
-  },
-  truncate: (b, rng) => b.subarray(0, rng.int(b.length + 1)),
-  corruptLength: (b, rng) => {
-    const delimited = spans(b).filter((s) => s.lengthAt !== undefined);
-    if (delimited.length === 0) return MUTATIONS['truncate']!(b, rng, []);
-    const s = pick(rng, delimited);
-    const length = s.end - s.payloadAt!;
-    const value = pick(rng, [0, Math.max(0, length - 1), length + 1, length + 100, 2 ** 31 - 1, 2 ** 32 - 1, 2 ** 35, rng.int(1 << 20)]);
-    return Buffer.concat([b.subarray(0, s.lengthAt!), varint(value), b.subarray(s.payloadAt!)]);
-  },
-  randomField: (b, rng) => {
-    const number = pick(rng, [1 + rng.int(20), 15, 16, 2047, 2 ** 29 - 1, rng.int(2 ** 29)]);
-    const wire = rng.int(8);
-    const body = wire === 0 ? varint(rng.int(2 ** 31)) : wire === 1 ? randomBytes(rng, 8) : wire === 5 ? randomBytes(rng, 4) : wire === 2 ? Buffer.concat([varint(4), randomBytes(rng, 4)]) : Buffer.alloc(0);
-    const field = Buffer.concat([varint(number * 8 + wire), body]);
-    const at = pick(rng, [0, b.length, rng.int(b.length + 1)]);
-    return Buffer.concat([b.subarray(0, at), field, b.subarray(at)]);
-  },
-  hugeVarint: (b, rng) => {
-    const huge = pick(rng, [
-      Buffer.from([...Array(9).fill(0xff), 0x01]), // 2^64 - 1
-      Buffer.from([...Array(10).fill(0xff), 0x01]), // eleven bytes: no varint
-      Buffer.from([...Array(9).fill(0x80), 0x00]), // zero, ten bytes long
-      Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), // 2^32 - 1
-    ]);
-    return Buffer.concat([b, varint((1 + rng.int(10)) * 8), huge]);
-  },
-  wrongWireType: (b, rng) => {
-    const fields = spans(b);
-    if (fields.length === 0) return MUTATIONS['randomField']!(b, rng, []);
-    const s = pick(rng, fields);
-    const tag = varint(s.number * 8 + ((s.wire + 1 + rng.int(7)) % 8));
-    const old = readVarint(b, s.start)!;
-    return Buffer.concat([b.subarray(0, s.start), tag, b.subarray(old.next)]);
-  },
-  duplicateField: (b, rng) => {
-    const fields = spans(b);
-    if (fields.length === 0) return Buffer.concat([b, b]);
-    const s = pick(rng, fields);
-    const copies = pick(rng, [1, 1, 2, 50]);
-    return Buffer.concat([b.subarray(0, s.end), ...Array(copies).fill(b.subarray(s.start, s.end)), b.subarray(s.end)]);
-  },
-  empty: () => Buffer.alloc(0),
-  garbage: (_, rng) => randomBytes(rng, 1 + rng.int(64)),
-  oversize: (b, rng) => {
-    const size = pick(rng, [257, 5000, 70_000, 70_000, 1_200_000]);
-    const number = 1 + rng.int(10);
-    return Buffer.concat([b, varint(number * 8 + 2), varint(size), Buffer.alloc(size, 0x41)]);
-  },
-  splice: (b, rng, pool) => {
-    const other = pick(rng, pool);
-    return rng.int(2) ? Buffer.concat([b, other]) : Buffer.concat([other.subarray(0, rng.int(other.length + 1)), b.subarray(rng.int(b.length + 1))]);
-  },
-};
-const MUTATION_NAMES = Object.keys(MUTATIONS);
-
-function mutateMessage(b: Buffer, rng: SeededRandom, pool: Buffer[]): Buffer {
-  let out = b;
-  for (let n = 1 + rng.int(3); n > 0; n--) out = MUTATIONS[pick(rng, MUTATION_NAMES)]!(out, rng, pool);
-  return out;
-}
-
-/** A mutated request: one message changed, or (client streams) the sequence itself broken. */
-function mutate(valid: Buffer[], streamed: boolean, rng: SeededRandom, pool: Buffer[]): Buffer[] {
-  if (!streamed || rng.next() < 0.5) return [mutateMessage(valid[0]!, rng, pool), ...valid.slice(1)];
-  const seq = [...valid];
-  switch (rng.int(7)) {
-    case 0: // a later message
-      if (seq.length > 1) {
-        const i = 1 + rng.int(seq.length - 1);
-        seq[i] = mutateMessage(seq[i]!, rng, pool);
-      } else {
-        seq.push(mutateMessage(seq[0]!, rng, pool));
-      }
-      return seq;
-    case 1:
-      return [];
-    case 2:
-      return seq.slice(1);
-    case 3:
-      return [seq[0]!, ...seq];
-    case 4:
-      return seq.reverse();
-    case 5:
-      return [...seq, ...Array(1 + rng.int(60)).fill(seq.at(-1)!)];
-    default:
-      return [...seq, mutateMessage(pick(rng, seq), rng, pool)];
-  }
+  return new Map(Object.entries(requests).map(([name, messages]) => [F + name, messages.map((m) => encodeRequest(F + name, m))]));
 }
 
 // ---- the fuzz ----------------------------------------------------------------------------------
@@ -515,7 +249,7 @@ async function fuzz(
     const original = signBytes(signer, path, messages[0]!);
     signed.set(path, original);
     let settled = false;
-    originals.push(send(client, path, messages, original.clone(), watchDeadlineMs).then((outcome) => void ((settled = true), result.originals.set(path, outcome))));
+    originals.push(sendRaw(client, path, messages, original.clone(), watchDeadlineMs).then((outcome) => void ((settled = true), result.originals.set(path, outcome))));
     const nonce = String(original.get(SIGNED_METADATA.nonce)[0]);
     for (;;) {
       if (await nonces.existsBy({ nonce })) {
@@ -531,8 +265,8 @@ async function fuzz(
   const worker = async () => {
     while (next < PER_RPC * paths.length && Date.now() < deadline) {
       const path = paths[next++ % paths.length]!;
-      const mutated = mutate(valid.get(path)!, kindOf(path) === 'client', rng, pool);
-      const outcome = await send(client, path, mutated, sign(path, mutated, signed.get(path)!.clone()), watchDeadlineMs);
+      const mutated = mutate(valid.get(path)!, callKind(path) === 'client', rng, pool);
+      const outcome = await sendRaw(client, path, mutated, sign(path, mutated, signed.get(path)!.clone()), watchDeadlineMs);
       result.sent++;
       count(result.tally, path, outcome.code);
       result.outcomes.push({ method: path, outcome, messages: mutated });
@@ -546,7 +280,7 @@ async function fuzz(
 describe('hostile input over gRPC', () => {
   it('checks the structural limits before authentication, and refuses bytes that do not decode as INVALID_ARGUMENT naming the field', async () => {
     const client = new grpc.Client(coordinator.grpcAddress, tls.credentials());
-    const register = (site: string) => encode(`${F}Register`, { clinicId: INTRUDER, dataset: 'fed-heart-disease', site, numTrain: 1, numTest: 1, nodeVersion: 'x' });
+    const register = (site: string) => encodeRequest(`${F}Register`, { clinicId: INTRUDER, dataset: 'fed-heart-disease', site, numTrain: 1, numTest: 1, nodeVersion: 'x' });
     // Unsigned: the size is refused first (authentication would say UNAUTHENTICATED).
     expect(await rawUnary(client, `${F}Register`, register('s'.repeat(300)), new grpc.Metadata())).toMatchObject({
       code: grpc.status.RESOURCE_EXHAUSTED,
@@ -558,7 +292,7 @@ describe('hostile input over gRPC', () => {
       code: grpc.status.INVALID_ARGUMENT,
       details: 'LedgerHeadRequest: cannot be decoded as protobuf (unknown field 2 with wire type 2 at byte 0: index out of range: 2 + 5 > 3)',
     });
-    const advert = encode(`${F}SecAggAdvertise`, { clinicId: INTRUDER, studyId: secaggStudy, round: 1, channelPublicKey: Buffer.alloc(32) });
+    const advert = encodeRequest(`${F}SecAggAdvertise`, { clinicId: INTRUDER, studyId: secaggStudy, round: 1, channelPublicKey: Buffer.alloc(32) });
     advert[advert.indexOf(Buffer.from([0x22, 0x20])) + 1] = 0x7f;
     expect(await rawUnary(client, `${F}SecAggAdvertise`, advert, new grpc.Metadata())).toEqual({
       code: grpc.status.INVALID_ARGUMENT,
@@ -572,15 +306,15 @@ describe('hostile input over gRPC', () => {
     });
     // Signed and well-formed, but NaN where a number must be finite.
     const report = { clinicId: INTRUDER, studyId: plainStudy, modelVersion: 0, numTest: 10, numCorrect: 7, accuracy: NaN, loss: 0.6 };
-    const bytes = encode(`${F}ReportEvaluation`, report);
+    const bytes = encodeRequest(`${F}ReportEvaluation`, report);
     expect(await rawUnary(client, `${F}ReportEvaluation`, bytes, signRequest(intruder, `${F}ReportEvaluation`, bytes))).toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: 'EvaluationReport.accuracy: NaN, must be a finite number',
     });
     // A client stream's later message is checked too: after clinic-a's header passed, a chunk over the chunk size.
     const header = { clinicId: 'clinic-a', studyId: plainStudy, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 1, totalBytes: 4 * P, sha256: Buffer.alloc(32), trainLoss: 0 };
-    const first = encode(`${F}UploadUpdate`, { header });
-    const chunk = encode(`${F}UploadUpdate`, { data: Buffer.alloc(coordinator.options.maxChunkBytes + 1) });
+    const first = encodeRequest(`${F}UploadUpdate`, { header });
+    const chunk = encodeRequest(`${F}UploadUpdate`, { data: Buffer.alloc(coordinator.options.maxChunkBytes + 1) });
     expect(await rawClientStream(client, `${F}UploadUpdate`, [first, chunk], signRequest(clinics[0]!.identity, `${F}UploadUpdate`, first))).toMatchObject({
       code: grpc.status.RESOURCE_EXHAUSTED,
       details: `UpdateChunk.data: ${coordinator.options.maxChunkBytes + 1} bytes, at most ${coordinator.options.maxChunkBytes}`,

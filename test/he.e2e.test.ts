@@ -18,7 +18,7 @@ import { ReceivedUpdateEntity } from '../coordinator/persistence/entities/receiv
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, createIdentity, sealKey, type ClinicIdentity } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { trustingFetch } from '../simulations/coordinator-process.js';
-import { clientAs, connect, refusal } from './scripted-clinic.js';
+import { clientAs, connect, refusal } from './support/scripted-clinic.js';
 
 const P = 14; // logistic regression on 13 features
 const PARAMETER_SET = 'n8192-q60-s40';

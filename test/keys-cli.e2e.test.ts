@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoordinatorProcess, type CoordinatorProcess } from '../simulations/coordinator-process.js';
-import { cohort as runCli, ok } from './cli-run.js';
+import { cohort as runCli, ok } from './support/cli-run.js';
 
 // The key ceremony as people run it: each role through the built CLI (npm test builds first), the
 // coordinator in its own process over TLS, everything on loopback. The steps below run in order and

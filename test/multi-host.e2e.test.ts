@@ -7,7 +7,7 @@ import { Keystore } from '../clinic-node/keys/index.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { createCertificateAuthority, issueServerCertificate } from '../common/tls/index.js';
 import { cardToJson } from '../crypto/index.js';
-import { DATA_DIR } from './data-dir.js';
+import { DATA_DIR } from './support/data-dir.js';
 
 /**
  * The coordinator and the clinics on two "hosts": network namespaces joined by a veth pair, each

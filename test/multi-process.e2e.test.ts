@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { COHORT_CLI, startCoordinatorProcess, type CoordinatorProcess } from '../simulations/coordinator-process.js';
-import { DATA_DIR } from './data-dir.js';
+import { DATA_DIR } from './support/data-dir.js';
 
 // Runs the built CLI (npm test builds first), each role in its own OS process, on loopback: the
 // coordinator over TLS, each node with its own keystore, enrolled over HTTPS with the operator token.

@@ -11,7 +11,7 @@ import { Keystore } from '../clinic-node/keys/index.js';
 import { runNode, type NodeOptions, type NodeSummary } from '../clinic-node/node-agent.js';
 import { decodeOutboxEntry, TrainingJournal, type OutboxHeader } from '../clinic-node/resilience/index.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
-import { DATA_DIR } from './data-dir.js';
+import { DATA_DIR } from './support/data-dir.js';
 
 // The clinic node against coordinator crashes and its own: an in-process coordinator on a fixed
 // port and SQLite file, whose connections are dropped at a chosen moment of a node's round (as a

@@ -16,8 +16,8 @@ import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { createIdentity, fixedPointFor, MASKED_INPUT_CODEC, quantizeWeighted, SecAggClient, wordsToBytes, type LedgerEntry } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { DATA_DIR } from './data-dir.js';
-import { connect, refusal } from './scripted-clinic.js';
+import { DATA_DIR } from './support/data-dir.js';
+import { connect, refusal } from './support/scripted-clinic.js';
 
 // A coordinator restart during a secure-aggregation round: the round runs again as a fresh attempt
 // of the same round number, with fresh keys, and the study goes on. An in-process coordinator on a

@@ -19,7 +19,7 @@ import {
   type ClinicIdentity,
 } from '../crypto/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { clientAs, connect, refusal } from './scripted-clinic.js';
+import { clientAs, connect, refusal } from './support/scripted-clinic.js';
 
 // Secure aggregation over the real gRPC contract, with scripted clinics so the test decides who
 // answers which stage: bad input at every stage, a clinic recovered after dropping before unmasking,

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATA_DIR } from '../../test/data-dir.js';
+import { DATA_DIR } from '../../test/support/data-dir.js';
 import { FLAMBY_TEST_LINES } from './fed-heart-disease-split.js';
 import { FILES, loadAllSites, loadPooled, loadSite } from './fed-heart-disease.js';
 import { loadSiteDataset } from './index.js';

@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { COHORT_CLI } from '../simulations/coordinator-process.js';
+import { COHORT_CLI } from '../../simulations/coordinator-process.js';
 import { DATA_DIR } from './data-dir.js';
 
 /** What a run of the built CLI did (npm test builds first). */
@@ -14,7 +14,10 @@ export interface Run {
 /** Runs `cohort ...` to its end, on this Node, with the test data directory and `env` on top of this environment. */
 export async function cohort(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [COHORT_CLI, ...args], { env: { ...process.env, COHORT_DATA_DIR: DATA_DIR, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [COHORT_CLI, ...args], {
+      env: { ...process.env, COHORT_DATA_DIR: DATA_DIR, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

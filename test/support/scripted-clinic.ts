@@ -1,9 +1,9 @@
 import { credentials as grpcCredentials, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { createGrpcClient, FederationClient, type Connection } from '../clinic-node/client/federation-client.js';
-import { loopbackTls } from '../common/tls/loopback.js';
-import type { RunningCoordinator } from '../coordinator/index.js';
-import { cardOf, createIdentity, type ClinicIdentity } from '../crypto/index.js';
-import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
+import { createGrpcClient, FederationClient, type Connection } from '../../clinic-node/client/federation-client.js';
+import { loopbackTls } from '../../common/tls/loopback.js';
+import type { RunningCoordinator } from '../../coordinator/index.js';
+import { cardOf, createIdentity, type ClinicIdentity } from '../../crypto/index.js';
+import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 
 /** The channel credentials for a test's coordinator: the loopback CA under TLS, plaintext when it runs `insecure`. */
 export async function credentialsFor(coordinator: RunningCoordinator): Promise<ChannelCredentials> {
