@@ -41,6 +41,8 @@ describe('SpentBudget', () => {
     const budget = new SpentBudget();
     expect(budget.count).toBe(0);
     expect(budget.epsilon(dpAccounting, delta)).toBe(0);
+    // Under the classic conversion an empty RDP curve would still state log(1/δ)/(α - 1): nothing spent is 0.
+    expect(budget.epsilon(legacy, delta)).toBe(0);
     expect(budget.epsilon(dpAccounting, delta, dpSgd(1.1, 100))).toBe(fresh('dp-accounting', { q: 0.01, noiseMultiplier: 1.1, steps: 100 }));
     expect(budget.epsilon(dpAccounting, delta)).toBe(0);
   });

@@ -195,6 +195,14 @@ describe('ledger verification: positions, chain and results', () => {
     expect(problemsOf([first]).slice(0, 1)).toEqual(['entry #0 (study s round 2, spend) is first but does not start the chain']);
   });
 
+  it("names a broken link by the first 12 hex digits of both hashes", () => {
+    const chain = LedgerChain.empty(clinic);
+    const first = chain.append(decision('spend', 10));
+    const second = chain.append(decision('spend', 10, 2));
+    const relinked = resigned(second, { prevHash: 'ab'.repeat(32) });
+    expect(problemsOf([first, relinked])).toEqual([`entry #1 (study s round 2, spend) does not chain to the entry before it (prevHash abababababab…, that entry hashes to ${entryHash(first).slice(0, 12)}…)`]);
+  });
+
   it('an unreadable entry is named by its position, and the next entry is not blamed for the broken chain', () => {
     const chain = LedgerChain.empty(clinic);
     chain.append(decision('spend', 10));
@@ -275,6 +283,16 @@ describe('LedgerChain', () => {
     expect(() => LedgerChain.replay(clinic, [resigned(spend, { epsilon: 1 })])).toThrow(
       new Error(`the privacy ledger of leuven does not verify: entry #0 (study s round 1, spend) records epsilon 1, its spends recompute to ${oneRound}`),
     );
+  });
+
+  it('refuses to replay a ledger with several problems, naming the first and counting the rest', () => {
+    const chain = LedgerChain.empty(clinic);
+    chain.append(decision('spend', 10));
+    const second = chain.append(decision('spend', 10, 2));
+    expect(() => LedgerChain.replay(clinic, [second])).toThrow(
+      new Error(`the privacy ledger of leuven does not verify: entry #1 (study s round 2, spend) is at position 0 of the ledger: entries before it were deleted, inserted or reordered (and 3 more problems)`),
+    );
+    expect(problemsOf([second])).toHaveLength(4);
   });
 
   it('a replayed chain continues the budget and the hash chain of the stored entries', () => {
