@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { conventionByName } from '../dp/index.js';
-import { createIdentity } from '../identity/index.js';
+import { createIdentity, verifyDetached } from '../identity/index.js';
 import { accountantRecord, canonicalJson, entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerChain, LedgerError, signatureValid, signEntry, type AccountantRecord, type LedgerEntry } from './index.js';
 
 const clinic = createIdentity('leuven');
@@ -59,6 +59,14 @@ describe('ledger entries: canonical JSON, signatures and hashes', () => {
     expect(signEntry(clinic, entry).signature).toBe(entry.signature);
     const { signature: _, ...body } = entry;
     expect(signEntry(clinic, body)).toEqual(entry);
+  });
+
+  it('the signature is Ed25519 over the context cohort/ledger/v1, a zero byte and the canonical JSON of the body', () => {
+    const entry = refusal();
+    const { signature, ...body } = entry;
+    const statement = new TextEncoder().encode(`cohort/ledger/v1\0${canonicalJson(body)}`);
+    expect(verifyDetached(statement, Buffer.from(signature, 'base64'), clinic.signing.publicKey)).toBe(true);
+    expect(Buffer.from(signature, 'base64')).toHaveLength(64);
   });
 
   it('a clinic cannot sign an entry of another clinic', () => {

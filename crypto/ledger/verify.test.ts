@@ -136,6 +136,8 @@ describe('ledger verification of recorded epsilons', () => {
     const refusal = LedgerChain.empty(clinic).append(decision('refusal', 0));
     expect(refusal.epsilon).toBe(0);
     expect(problemsOf([resigned(refusal, { epsilon: 1e-22 })])).toEqual([]);
+    // Exactly at the floor of the tolerance still verifies.
+    expect(problemsOf([resigned(refusal, { epsilon: EPSILON_TOLERANCE * 1e-12 })])).toEqual([]);
     expect(problemsOf([resigned(refusal, { epsilon: 1e-20 })])).toEqual(['entry #0 (study s round 1, refusal) records epsilon 1e-20, the spends before it recompute to 0']);
   });
 
