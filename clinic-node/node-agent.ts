@@ -101,7 +101,18 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const { keystore, secureRoundClient } = options;
   const protocols = new NodeProtocols({ client, clinicId, keystore, reveals: state.reveals, log, ...(secureRoundClient ? { secureRoundClient } : {}) });
   try {
-    return await serve({ options, clinicId, log, guard, state, data, learner, client, protocols, summary: emptySummary(clinicId, spent, state.abandonedRounds()) });
+    return await serve({
+      options,
+      clinicId,
+      log,
+      guard,
+      state,
+      data,
+      learner,
+      client,
+      protocols,
+      summary: emptySummary(clinicId, spent, state.abandonedRounds()),
+    });
   } finally {
     await protocols.close();
     client.close();
@@ -133,7 +144,16 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
   const models = new ModelVersions((task) => node.protocols.for(task).model(task));
   const sender = new OutboxSender({ client, outbox: state.outbox, rounds, summary, clinicId, log, stopping: () => shutdown.requested });
   const common = { clinicId, log, state, models, learner: node.learner, summary };
-  const training = new TrainingRound({ ...common, rounds, guard: node.guard, client, protocols: node.protocols, sender, checkpoint: () => shutdown.checkpoint(), records: data.train.count });
+  const training = new TrainingRound({
+    ...common,
+    rounds,
+    guard: node.guard,
+    client,
+    protocols: node.protocols,
+    sender,
+    checkpoint: () => shutdown.checkpoint(),
+    records: data.train.count,
+  });
   const evaluation = new EvaluationRound({ ...common, client });
   router
     .on('TASK_KIND_TRAIN', (task) => training.handle(task))
@@ -156,12 +176,17 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
     ...(options.reconnectBackoff ? { reconnectBackoff: options.reconnectBackoff } : {}),
   });
   try {
-    const end = await session.serve(() => sender.resendAll(), (task) => router.route(task));
+    const end = await session.serve(
+      () => sender.resendAll(),
+      (task) => router.route(task),
+    );
     if (end === 'finished') return summary;
     if (end === 'abandoned') {
       const task = router.current;
       const kept = task && state.outbox.get(task.studyId, task.round);
-      log(`${clinicId}: ${task ? describeTask(task) : 'reconnecting'} not finished within the ${duration(grace)} grace period: abandoned${kept ? '; its update stays in the outbox for the next start' : ''}`);
+      log(
+        `${clinicId}: ${task ? describeTask(task) : 'reconnecting'} not finished within the ${duration(grace)} grace period: abandoned${kept ? '; its update stays in the outbox for the next start' : ''}`,
+      );
     }
     summary.stopped = 'signal';
     log(`${clinicId}: stopped`);

@@ -77,7 +77,10 @@ describe('coordinator session', () => {
   it('reconnects after an unreachable coordinator and after an ended stream, resending the outbox each time', async () => {
     const { client, calls } = coordinator([unavailable(), 'ok', 'ok'], [stream([task(1)]), stream([task(2, 'TASK_KIND_STUDY_FINISHED')])]);
     const { session: s, logs } = session(client);
-    const end = await s.serve(async () => void calls.push('outbox'), async (t) => t.kind === 'TASK_KIND_STUDY_FINISHED');
+    const end = await s.serve(
+      async () => void calls.push('outbox'),
+      async (t) => t.kind === 'TASK_KIND_STUDY_FINISHED',
+    );
     expect(end).toBe('finished');
     expect(calls).toEqual(['register failed', 'register', 'outbox', 'watch', 'register', 'outbox', 'watch']);
     expect(logs.some((line) => line.startsWith('cleveland: coordinator unreachable (UNAVAILABLE: connect ECONNREFUSED); reconnecting in'))).toBe(true);
@@ -88,7 +91,12 @@ describe('coordinator session', () => {
   it('gives up once the coordinator has been unreachable for longer than the reconnect window', async () => {
     const { client } = coordinator(Array.from({ length: 1000 }, unavailable), []);
     const { session: s } = session(client, { reconnectWindowMs: 5 });
-    await expect(s.serve(async () => undefined, async () => false)).rejects.toThrow(
+    await expect(
+      s.serve(
+        async () => undefined,
+        async () => false,
+      ),
+    ).rejects.toThrow(
       /^cleveland: giving up: no successful Register with the coordinator at coordinator:50051 for .* \(reconnect window 5 ms\); last error: UNAVAILABLE: connect ECONNREFUSED$/,
     );
   });
@@ -97,7 +105,12 @@ describe('coordinator session', () => {
     const refused = Object.assign(new Error('7 PERMISSION_DENIED: not enrolled'), { code: status.PERMISSION_DENIED });
     const { client, calls } = coordinator([refused], []);
     const { session: s } = session(client);
-    await expect(s.serve(async () => undefined, async () => false)).rejects.toBe(refused);
+    await expect(
+      s.serve(
+        async () => undefined,
+        async () => false,
+      ),
+    ).rejects.toBe(refused);
     expect(calls).toEqual(['register failed']);
   });
 
@@ -107,11 +120,14 @@ describe('coordinator session', () => {
     const { client } = coordinator([], [open]);
     const { session: s, shutdown } = session(client, { signal: controller.signal });
     const handled: number[] = [];
-    const end = await s.serve(async () => undefined, async (t) => {
-      handled.push(t.round);
-      controller.abort();
-      return false;
-    });
+    const end = await s.serve(
+      async () => undefined,
+      async (t) => {
+        handled.push(t.round);
+        controller.abort();
+        return false;
+      },
+    );
     shutdown.dispose();
     expect(end).toBe('stopped');
     expect(handled).toEqual([1]);

@@ -78,7 +78,9 @@ export class CoordinatorSession {
       );
     }
     const delay = this.backoff.next();
-    log(`${clinicId}: ${failure ? `coordinator unreachable (${describeError(failure)})` : 'the coordinator ended the task stream'}; reconnecting in ${duration(delay)}`);
+    log(
+      `${clinicId}: ${failure ? `coordinator unreachable (${describeError(failure)})` : 'the coordinator ended the task stream'}; reconnecting in ${duration(delay)}`,
+    );
     await sleep(delay, signal);
   }
 }

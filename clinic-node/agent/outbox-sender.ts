@@ -35,7 +35,9 @@ export class OutboxSender {
     } catch (error) {
       if (!roundMovedOn(error)) {
         if (isTransient(error)) {
-          log(`${clinicId}: round ${round} of study ${studyId}: update not delivered (${describeError(error)}); it stays in the outbox and is resent after reconnecting`);
+          log(
+            `${clinicId}: round ${round} of study ${studyId}: update not delivered (${describeError(error)}); it stays in the outbox and is resent after reconnecting`,
+          );
         }
         throw error;
       }

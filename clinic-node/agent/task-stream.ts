@@ -59,7 +59,14 @@ export function processStream(stream: TaskStream, handle: (task: Task__Output) =
       const fail = () => settle(() => reject(error));
       void chain.then(fail, fail);
     });
-    stream.on('end', () => void chain.then((done) => settle(() => resolve(done ? 'finished' : 'ended')), () => undefined));
+    stream.on(
+      'end',
+      () =>
+        void chain.then(
+          (done) => settle(() => resolve(done ? 'finished' : 'ended')),
+          () => undefined,
+        ),
+    );
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
   });

@@ -106,7 +106,7 @@ async function node(options: { uploadAnswers?: (Error | 'ok')[]; decision?: Roun
   return { ...coordinator, state, logs, summary, learner, training, evaluation, decisions };
 }
 
-describe('a node\'s training and evaluation rounds', () => {
+describe("a node's training and evaluation rounds", () => {
   it('reads each model version once: the evaluation of version v and the training of round v+1 share it', async () => {
     const n = await node();
     await n.training.handle(task('TASK_KIND_TRAIN', 1));
@@ -116,7 +116,10 @@ describe('a node\'s training and evaluation rounds', () => {
     expect(n.downloads).toEqual([0, 1, 2]);
     // Both used the one copy: the training of round 2 started from version 1, as evaluated.
     expect(n.learner.trained.map((t) => t.global[0])).toEqual([0, 1]);
-    expect(n.evaluations.map((e) => [e.modelVersion, e.accuracy])).toEqual([[1, 1], [2, 2]]);
+    expect(n.evaluations.map((e) => [e.modelVersion, e.accuracy])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
     expect(n.summary).toMatchObject({ trainedRounds: 2, evaluations: 2, lastModel: { studyId: STUDY, version: 2 } });
   });
 
@@ -125,7 +128,16 @@ describe('a node\'s training and evaluation rounds', () => {
     await n.training.handle(task('TASK_KIND_TRAIN', 1));
     expect(n.uploads).toHaveLength(1);
     const { payload, ...header } = n.uploads[0]!;
-    expect(header).toEqual({ clinicId: 'cleveland', studyId: STUDY, round: 1, modelVersion: 0, codec: plainFloat32Codec.name, keyId: '', numSamples: 199, trainLoss: 0.25 });
+    expect(header).toEqual({
+      clinicId: 'cleveland',
+      studyId: STUDY,
+      round: 1,
+      modelVersion: 0,
+      codec: plainFloat32Codec.name,
+      keyId: '',
+      numSamples: 199,
+      trainLoss: 0.25,
+    });
     expect([...plainFloat32Codec.decode(payload, P).values]).toEqual(new Array(P).fill(0.5));
     expect(n.learner.trained[0]!.options).toEqual({ optimizer: 'sgd', learningRate: 0.1, batchSize: 8, steps: 5, seed: 1234 });
     expect(n.state.outbox.size).toBe(0);

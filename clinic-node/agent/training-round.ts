@@ -44,7 +44,9 @@ export class TrainingRound {
     const round = `round ${task.round} of study ${task.studyId}`;
     await state.roundsOver(task.studyId, task.round - 1);
     if (state.isAbandoned(task.studyId, task.round)) {
-      return this.log(`${round} not trained: this node crashed while training it (a spend may be in its ledger, and training again would look at the records twice); rejoining at the next round`);
+      return this.log(
+        `${round} not trained: this node crashed while training it (a spend may be in its ledger, and training again would look at the records twice); rejoining at the next round`,
+      );
     }
     // Computed before a lost connection or a crash: the same update goes again, the round is not trained twice.
     const kept = state.outbox.get(task.studyId, task.round);

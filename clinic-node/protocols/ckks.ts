@@ -43,9 +43,13 @@ export class CkksProtocol implements NodeProtocol {
     }
     const strategy = createStrategy(strategyConfig(task.strategy));
     for (let version = chain.version + 1; version <= task.modelVersion; version++) {
-      const { header, payload } = await this.context.client.downloadModel(this.context.clinicId, task.studyId, version, () => study.codec.aggregateBytes(length));
+      const { header, payload } = await this.context.client.downloadModel(this.context.clinicId, task.studyId, version, () =>
+        study.codec.aggregateBytes(length),
+      );
       if (header.codec !== study.codec.name || header.keyId !== study.codec.keyId) {
-        throw new Error(`model version ${version} of study ${task.studyId} is ${header.codec} under key ${header.keyId}, expected ${study.codec.name} under ${study.codec.keyId}`);
+        throw new Error(
+          `model version ${version} of study ${task.studyId} is ${header.codec} under key ${header.keyId}, expected ${study.codec.name} under ${study.codec.keyId}`,
+        );
       }
       const { values } = study.codec.decode(payload, length);
       const next = strategy.serverStep(chain.parameters, values, chain.state);
@@ -117,7 +121,7 @@ function encryptionOf(task: Task__Output): EncryptionSpec__Output {
 
 /** The task's strategy settings; zero fields mean the strategy's own default. */
 function strategyConfig(spec: StrategySpec__Output | null): StrategyConfig {
-  if (!spec) throw new Error('an encrypted study\'s task must name its strategy: the clinic applies the server step');
+  if (!spec) throw new Error("an encrypted study's task must name its strategy: the clinic applies the server step");
   const positive = (value: number) => (value > 0 ? value : undefined);
   return {
     name: spec.name,

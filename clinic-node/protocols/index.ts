@@ -10,6 +10,7 @@
  * const parameters = await protocol.model(task);
  * await protocols.close();
  */
+import type { UpdateTransport } from '../../common/privacy-mode.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import { CkksProtocol } from './ckks.js';
 import { PlainProtocol } from './plain.js';
@@ -20,23 +21,29 @@ export type { EncodedUpdate, NodeProtocol, ProtocolContext, RoundEnd, RoundInPro
 export { trainingOf } from './protocol.js';
 export { LeftRound, type SecureRoundClient } from './secure-round.js';
 
+/**
+ * How the task's update travels, from the specs it carries: a secagg spec means masked inputs, an
+ * encryption spec CKKS ciphertexts, neither plain float32. A dp spec changes no transport.
+ */
+export function transportOf(task: Pick<Task__Output, 'secagg' | 'encryption'>): UpdateTransport {
+  if (task.secagg) return 'secagg';
+  if (task.encryption) return 'ckks';
+  return 'plain';
+}
+
 /** The node's three protocols, and the one place a task picks among them. */
 export class NodeProtocols {
-  private readonly plain: PlainProtocol;
   private readonly ckks: CkksProtocol;
-  private readonly secagg: SecAggProtocol;
+  private readonly byTransport: { readonly [T in UpdateTransport]: NodeProtocol };
 
   constructor(context: ProtocolContext) {
-    this.plain = new PlainProtocol(context);
     this.ckks = new CkksProtocol(context);
-    this.secagg = new SecAggProtocol(context);
+    this.byTransport = { plain: new PlainProtocol(context), ckks: this.ckks, secagg: new SecAggProtocol(context) };
   }
 
-  /** The protocol the task's update travels by: its secagg spec, else its encryption spec, else plain. */
+  /** The protocol the task's update travels by. */
   for(task: Task__Output): NodeProtocol {
-    if (task.secagg) return this.secagg;
-    if (task.encryption) return this.ckks;
-    return this.plain;
+    return this.byTransport[transportOf(task)];
   }
 
   /** Frees what the protocols hold (SEAL keys and contexts). */

@@ -30,7 +30,12 @@ export class PlainProtocol implements NodeProtocol {
   submit(round: RoundInProgress): Promise<RoundEnd> {
     return sendStoredUpdate(
       round,
-      (update) => ({ codec: plainFloat32Codec.name, numSamples: round.records, trainLoss: reportedLoss(round, update), payload: plainFloat32Codec.encode(update.delta) }),
+      (update) => ({
+        codec: plainFloat32Codec.name,
+        numSamples: round.records,
+        trainLoss: reportedLoss(round, update),
+        payload: plainFloat32Codec.encode(update.delta),
+      }),
       this.log,
     );
   }

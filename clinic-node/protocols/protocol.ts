@@ -84,5 +84,12 @@ export function trainingOf(task: Task__Output): NonNullable<Task__Output['traini
 /** The guard's view of a training task; `distributed` for secagg+dp rounds. */
 export function roundRequest(task: Task__Output, distributed?: RoundRequest['distributed']): RoundRequest {
   const training = trainingOf(task);
-  return { studyId: task.studyId, round: task.round, dp: task.dp, batchSize: training.batchSize, localSteps: training.localSteps, ...(distributed ? { distributed } : {}) };
+  return {
+    studyId: task.studyId,
+    round: task.round,
+    dp: task.dp,
+    batchSize: training.batchSize,
+    localSteps: training.localSteps,
+    ...(distributed ? { distributed } : {}),
+  };
 }

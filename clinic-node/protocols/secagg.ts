@@ -81,7 +81,9 @@ export class SecAggProtocol implements NodeProtocol {
   }
 
   private noise({ decision: { distributed }, spent }: RoundInProgress): string {
-    return distributed ? `, distributed DP noise std ${distributed.noiseStd.toPrecision(4)} (floor ${distributed.contributors} clinics), epsilon so far ${spent!.epsilon.toFixed(4)}` : '';
+    return distributed
+      ? `, distributed DP noise std ${distributed.noiseStd.toPrecision(4)} (floor ${distributed.contributors} clinics), epsilon so far ${spent!.epsilon.toFixed(4)}`
+      : '';
   }
 
   private log(message: string): void {

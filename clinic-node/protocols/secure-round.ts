@@ -79,14 +79,25 @@ export async function runSecureRound(
   const { words, clipped } = quantizeWeighted(delta, weight, fixedPoint);
   addNoise?.(words, fixedPoint.scale);
   const masked = protocol.maskInput(words);
-  await client.uploadUpdate({ clinicId, studyId, round, modelVersion: task.modelVersion, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: wordsToBytes(masked) });
+  await client.uploadUpdate({
+    clinicId,
+    studyId,
+    round,
+    modelVersion: task.modelVersion,
+    codec: MASKED_INPUT_CODEC,
+    numSamples: 0,
+    trainLoss: 0,
+    payload: wordsToBytes(masked),
+  });
 
   const request = await client.secAggUnmaskRequest(stage);
   // With every other clinic as a neighbour the clinic sees who is in the sum: if fewer clinics'
   // noise would be in it than its noise was calibrated for, it does not help unmask.
   const everyone = view.peers.length + 1 === task.participants;
   if (addNoise && everyone && request.survivors.length + 1 < spec.minContributors) {
-    throw new SecAggError(`round ${roundId}: only ${request.survivors.length + 1} clinics' noise would be in the sum, fewer than the ${spec.minContributors} this clinic's noise was calibrated for: refused, nothing revealed`);
+    throw new SecAggError(
+      `round ${roundId}: only ${request.survivors.length + 1} clinics' noise would be in the sum, fewer than the ${spec.minContributors} this clinic's noise was calibrated for: refused, nothing revealed`,
+    );
   }
   const shares = protocol.reveal(request);
   await beforeReveal();
@@ -109,7 +120,7 @@ export function secAggAttemptRefusal(reveals: Pick<RevealJournal, 'revealed'>, t
   // clinic's update (a coordinator faking a restart); under DP, a second noisy release under one spend.
   return (
     `this node revealed its shares in attempt ${revealed.attempt} of round ${task.round} of study ${task.studyId}, so that attempt's sum may have been unmasked; ` +
-    `joining another attempt could let two sums of different survivors be subtracted${task.dp ? ', and would be a second noisy release under the round\'s one privacy spend' : ''}`
+    `joining another attempt could let two sums of different survivors be subtracted${task.dp ? ", and would be a second noisy release under the round's one privacy spend" : ''}`
   );
 }
 

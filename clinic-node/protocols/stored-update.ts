@@ -17,7 +17,9 @@ export async function sendStoredUpdate(
     const { task, decision, spent } = round;
     const { result } = trained;
     const { dp } = decision;
-    const privacy = dp ? `, DP-SGD z=${dp.noiseMultiplier.toFixed(3)} q=${dp.samplingRate.toFixed(4)}, ${(100 * result.clippedFraction!).toFixed(0)}% clipped, epsilon so far ${spent!.epsilon.toFixed(4)}` : '';
+    const privacy = dp
+      ? `, DP-SGD z=${dp.noiseMultiplier.toFixed(3)} q=${dp.samplingRate.toFixed(4)}, ${(100 * result.clippedFraction!).toFixed(0)}% clipped, epsilon so far ${spent!.epsilon.toFixed(4)}`
+      : '';
     log(`round ${task.round} trained (${trainingOf(task).localSteps} steps, loss ${result.loss.toFixed(4)}${privacy}) and sent`);
   }
   return 'sent';
@@ -32,6 +34,7 @@ export function reportedLoss(round: RoundInProgress, update: TrainedUpdate): num
 export async function downloadPlainModel(client: FederationClient, clinicId: string, task: Task__Output, version: number): Promise<Float32Array> {
   const length = task.model?.numParameters ?? 0;
   const parameters = await client.downloadPlainModel(clinicId, task.studyId, version);
-  if (parameters.length !== length) throw new Error(`model version ${version} of study ${task.studyId} has ${parameters.length} parameters, the task's spec ${length}`);
+  if (parameters.length !== length)
+    throw new Error(`model version ${version} of study ${task.studyId} has ${parameters.length} parameters, the task's spec ${length}`);
   return parameters;
 }
