@@ -28,11 +28,11 @@ export type UpdateTransport = 'plain' | 'ckks' | 'secagg';
  * clinic (every local step is one Gaussian release); `distributed`, each clinic adds its share of
  * the noise to a securely aggregated sum (every round is one release).
  */
-export type DpLayer = 'none' | 'dp-sgd' | 'distributed';
+export type DpLayerKind = 'none' | 'dp-sgd' | 'distributed';
 
 export interface PrivacyModeParts {
   readonly transport: UpdateTransport;
-  readonly dp: DpLayer;
+  readonly dp: DpLayerKind;
 }
 
 const PARTS: { readonly [M in PrivacyMode]: PrivacyModeParts } = {
@@ -74,3 +74,8 @@ export const encrypts = (privacy: string): boolean => parsePrivacyMode(privacy).
 export const securelyAggregates = (privacy: string): boolean => parsePrivacyMode(privacy).transport === 'secagg';
 /** Some differential privacy is layered on the transport (`dp`, `he+dp`, `secagg+dp`). */
 export const differentiallyPrivate = (privacy: string): boolean => parsePrivacyMode(privacy).dp !== 'none';
+
+/** The CKKS settings of a study whose updates are encrypted; null for a study of any other mode. */
+export function encryptionOf<Settings>(study: { privacy: string; encryption: Settings | null }): Settings | null {
+  return encrypts(study.privacy) ? study.encryption : null;
+}

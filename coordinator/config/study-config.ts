@@ -1,7 +1,8 @@
 import { datasetDescriptor } from '../../common/datasets.js';
+import { FieldReader, isObject } from '../../common/json-fields.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
-import { differentiallyPrivate, encrypts, PRIVACY_MODES, securelyAggregates, type PrivacyMode } from '../../common/privacy-mode.js';
-import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
+import type { PrivacyMode } from '../../common/privacy-mode.js';
+import { checkPrivacyQuorum, readPrivacy, type DpSettings, type EncryptionSettings, type SecAggSettings } from '../protocols/privacy-settings.js';
 import { STRATEGY_NAMES, type StrategyConfig } from '../../strategies/index.js';
 
 /** How each clinic trains in a round. */
@@ -18,42 +19,7 @@ export interface TrainingSettings {
 
 export { differentiallyPrivate, encrypts, PRIVACY_MODES, securelyAggregates, type PrivacyMode } from '../../common/privacy-mode.js';
 
-/** Secure aggregation of a study with privacy `secagg` or `secagg+dp`. */
-export interface SecAggSettings {
-  /** Each update value is clipped to [-clipRange, clipRange] before fixed-point quantisation. Default 8 (as Flower's SecAgg+). */
-  clipRange: number;
-  /**
-   * Neighbours per clinic; null: the smallest that survives `expectedDropout` (a round fails with
-   * probability below 1e-6), never below SecAgg+'s 2·ceil(log2 n); all pairs for small consortia. Default null.
-   */
-  degree: number | null;
-  /** Shares needed to reconstruct a secret; null: just over half of the neighbours. Must be more than half. Default null. */
-  threshold: number | null;
-  /** Seconds each key stage (adverts, shares, unmasking) waits for its clinics. Default 30. */
-  stageTimeoutS: number;
-  /** The share of clinics a round should survive losing, when the degree is chosen for it. Default 0.1. */
-  expectedDropout: number;
-}
-
-export const DEFAULT_SECAGG: SecAggSettings = { clipRange: 8, degree: null, threshold: null, stageTimeoutS: 30, expectedDropout: 0.1 };
-
-/** Differential privacy of a study with privacy `dp` or `he+dp` (patient-level DP-SGD at each clinic). */
-export interface DpSettings {
-  /** Epsilon the whole study may cost each clinic, at `delta`; each clinic calibrates its noise to it. Default 1. */
-  targetEpsilon: number;
-  /** Default 1e-5; keep it well below 1 / (records at the smallest clinic). */
-  delta: number;
-  /** L2 bound on each record's gradient. Default 1. */
-  clipNorm: number;
-}
-
-export const DEFAULT_DP: DpSettings = { targetEpsilon: 1, delta: 1e-5, clipNorm: 1 };
-
-/** CKKS settings of a study with privacy `he`. */
-export interface EncryptionSettings {
-  /** CKKS parameter set (crypto/ckks/parameter-sets.ts). Default `n8192-q60-s40`. */
-  parameterSet: string;
-}
+export { DEFAULT_DP, DEFAULT_SECAGG, type DpSettings, type EncryptionSettings, type SecAggSettings } from '../protocols/privacy-settings.js';
 
 /** A study as an operator defines it; every field has a default but `dataset`. */
 export interface StudyConfig {
@@ -111,8 +77,6 @@ export const FLAMBY_FEDAVG = {
   rounds: 15,
 } as const;
 
-type Json = Record<string, unknown>;
-
 /** Validates an operator's study definition (HTTP body or CLI flags), filling defaults; lists every problem at once. */
 export function parseStudyConfig(input: unknown): StudyConfig {
   const problems: string[] = [];
@@ -167,41 +131,13 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     localSteps: trainingField.integer('localSteps', 1) ?? DEFAULT_TRAINING.localSteps,
   };
 
-  const privacyName = field.string('privacy') ?? 'none';
-  const privacy = PRIVACY_MODES.find((mode) => mode === privacyName);
-  if (!privacy) problems.push(`privacy "${privacyName}" is not available (known: ${PRIVACY_MODES.join(', ')})`);
-  const encryptionField = new FieldReader(field.object('encryption') ?? {}, problems, 'encryption.');
-  const parameterSet = encryptionField.string('parameterSet') ?? DEFAULT_PARAMETER_SET.name;
-  if (!PARAMETER_SETS.some((set) => set.name === parameterSet)) {
-    problems.push(`encryption.parameterSet "${parameterSet}" is unknown (known: ${PARAMETER_SETS.map((set) => set.name).join(', ')})`);
-  }
-
-  const dpField = new FieldReader(field.object('dp') ?? {}, problems, 'dp.');
-  const dp: DpSettings = {
-    targetEpsilon: dpField.positive('targetEpsilon') ?? DEFAULT_DP.targetEpsilon,
-    delta: dpField.positive('delta') ?? DEFAULT_DP.delta,
-    clipNorm: dpField.positive('clipNorm') ?? DEFAULT_DP.clipNorm,
-  };
-  if (!(dp.delta < 1)) problems.push(`dp.delta must be below 1, got ${dp.delta}`);
-  // Settings for a mode the study does not use would be silently ignored: say so instead.
-  if (privacy && raw['dp'] !== undefined && !differentiallyPrivate(privacy)) problems.push(`dp settings need privacy "dp", "he+dp" or "secagg+dp", the study's privacy is "${privacy}"`);
-  if (privacy && raw['encryption'] !== undefined && !encrypts(privacy)) problems.push(`encryption settings need privacy "he" or "he+dp", the study's privacy is "${privacy}"`);
-  const secaggField = new FieldReader(field.object('secagg') ?? {}, problems, 'secagg.');
-  const secagg: SecAggSettings = {
-    clipRange: secaggField.positive('clipRange') ?? DEFAULT_SECAGG.clipRange,
-    degree: secaggField.integer('degree', 2) ?? DEFAULT_SECAGG.degree,
-    threshold: secaggField.integer('threshold', 2) ?? DEFAULT_SECAGG.threshold,
-    stageTimeoutS: secaggField.positive('stageTimeoutS') ?? DEFAULT_SECAGG.stageTimeoutS,
-    expectedDropout: secaggField.positive('expectedDropout') ?? DEFAULT_SECAGG.expectedDropout,
-  };
-  if (!(secagg.expectedDropout < 0.5)) problems.push(`secagg.expectedDropout must be below 0.5 (more than half of every neighbourhood must survive), got ${secagg.expectedDropout}`);
-  if (privacy && raw['secagg'] !== undefined && !securelyAggregates(privacy)) problems.push(`secagg settings need privacy "secagg" or "secagg+dp", the study's privacy is "${privacy}"`);
+  const privacy = readPrivacy(field, problems);
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const quorum = field.integer('quorum', 1) ?? sites;
   const minClinics = field.integer('minClinics', 1) ?? quorum;
   if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
-  if (privacy && securelyAggregates(privacy) && quorum < 3) problems.push(`secure aggregation needs a quorum of at least 3 clinics (with 2, each learns the other's update from the sum), got ${quorum}`);
+  checkPrivacyQuorum(privacy.privacy, quorum, problems);
 
   const config: StudyConfig = {
     name: field.string('name') ?? `${dataset ?? 'study'} ${strategyName}`,
@@ -209,10 +145,7 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     model,
     strategy,
     training,
-    privacy: privacy ?? 'none',
-    encryption: privacy && encrypts(privacy) ? { parameterSet } : null,
-    dp: privacy && differentiallyPrivate(privacy) ? dp : null,
-    secagg: privacy && securelyAggregates(privacy) ? secagg : null,
+    ...privacy,
     rounds: field.integer('rounds', 1) ?? 15,
     quorum,
     minClinics,
@@ -222,47 +155,4 @@ export function parseStudyConfig(input: unknown): StudyConfig {
   if (dataset === undefined) problems.push('dataset is required');
   if (problems.length > 0) throw new StudyConfigError(problems);
   return config;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Reads optional typed fields, recording a problem for each present field of the wrong type. */
-class FieldReader {
-  constructor(
-    private readonly raw: Json,
-    private readonly problems: string[],
-    private readonly prefix = '',
-  ) {}
-
-  private read<T>(key: string, ok: (v: unknown) => boolean, expected: string): T | undefined {
-    const value = this.raw[key];
-    if (value === undefined || value === null) return undefined;
-    if (!ok(value)) {
-      this.problems.push(`${this.prefix}${key} must be ${expected}, got ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    return value as T;
-  }
-
-  string(key: string): string | undefined {
-    return this.read(key, (v) => typeof v === 'string' && v.length > 0, 'a non-empty string');
-  }
-
-  integer(key: string, min: number): number | undefined {
-    return this.read(key, (v) => Number.isInteger(v) && (v as number) >= min, `an integer >= ${min}`);
-  }
-
-  positive(key: string): number | undefined {
-    return this.read(key, (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a positive number');
-  }
-
-  integerList(key: string): number[] | undefined {
-    return this.read(key, (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x) && x > 0), 'a list of positive integers');
-  }
-
-  object(key: string): Json | undefined {
-    return this.read(key, isObject, 'an object');
-  }
 }

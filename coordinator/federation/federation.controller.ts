@@ -26,8 +26,11 @@ import type { WatchTasksRequest__Output } from '../../protos/generated/cohort/v1
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { Evaluations } from '../evaluations/evaluations.js';
+import { SecAggStages } from './secagg-stages.js';
 import { FederationService } from './federation.service.js';
 import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
+import { modelSpecMessage } from './task-builder.js';
+import { UploadValidator } from './upload-validator.js';
 
 /** The gRPC face of the federation: translates calls to FederationService and refusals to status codes. */
 @Controller()
@@ -36,6 +39,8 @@ export class FederationController {
     private readonly federation: FederationService,
     private readonly registry: ClinicRegistry,
     private readonly evaluations: Evaluations,
+    private readonly uploads: UploadValidator,
+    private readonly secAggStages: SecAggStages,
     @Inject(COORDINATOR_OPTIONS) private readonly options: ResolvedCoordinatorOptions,
   ) {}
 
@@ -62,7 +67,7 @@ export class FederationController {
         header: {
           studyId: study.id,
           modelVersion: request.modelVersion,
-          model: this.federation.modelSpecMessage(study),
+          model: modelSpecMessage(study.model),
           codec,
           keyId,
           totalBytes: bytes.length,
@@ -85,22 +90,22 @@ export class FederationController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggAdvertise')
   secAggAdvertise(request: SecAggAdvert__Output): Promise<SecAggNeighbours> {
-    return rethrow(this.federation.secAggAdvertise(request));
+    return rethrow(this.secAggStages.advertise(request));
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggShareKeys')
   secAggShareKeys(request: SecAggShareKeysRequest__Output): Promise<SecAggShareDelivery> {
-    return rethrow(this.federation.secAggShareKeys(request));
+    return rethrow(this.secAggStages.shareKeys(request));
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggUnmaskRequest')
   secAggUnmaskRequest(request: SecAggStageRequest__Output): Promise<SecAggUnmask> {
-    return rethrow(this.federation.secAggUnmaskRequest(request));
+    return rethrow(this.secAggStages.unmaskRequest(request));
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggRevealShares')
   async secAggRevealShares(request: SecAggReveal__Output): Promise<SecAggRevealAck> {
-    return { revealed: await rethrow(this.federation.secAggRevealShares(request)) };
+    return { revealed: await rethrow(this.secAggStages.revealShares(request)) };
   }
 
   /**
@@ -133,7 +138,7 @@ export class FederationController {
           // Read no data until the header passed: its declared size is then the model's exact size,
           // so nothing is allocated or buffered on the word of an unchecked header.
           call.pause();
-          headerCheck = this.federation.checkUploadHeader(checked).then((stored) => {
+          headerCheck = this.uploads.checkHeader(checked).then((stored) => {
             if (stored) {
               if (!done) callback(null, { studyId: checked.studyId, round: checked.round, receivedUpdates: stored.alreadyStored });
               done = true;

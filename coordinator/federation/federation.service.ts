@@ -4,33 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { map, merge, Subject, type Observable } from 'rxjs';
 import { In, type DataSource, type Repository } from 'typeorm';
 import { sha256 } from '../../common/chunk-stream.js';
-import { FederationError, refuse } from '../../common/errors.js';
-import { deriveSeed } from '../../common/random.js';
-import { initialParameters, parameterCount } from '../../common/model-spec.js';
-import {
-  bytesToWords,
-  calibrateNoise,
-  DEFAULT_CONVENTION,
-  ckksCodecName,
-  CodecError,
-  degreeForDropout,
-  dequantizeSum,
-  fixedPointFor,
-  MASKED_INPUT_CODEC,
-  plainFloat32Codec,
-  type SecAggResult,
-} from '../../crypto/index.js';
-import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, secAggRoundId, shareFromWire } from '../../wire/secagg-wire.js';
-import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
-import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
-import type { SecAggAdvert__Output } from '../../protos/generated/cohort/v1/SecAggAdvert.js';
-import type { SecAggNeighbours } from '../../protos/generated/cohort/v1/SecAggNeighbours.js';
-import type { SecAggReveal__Output } from '../../protos/generated/cohort/v1/SecAggReveal.js';
-import type { SecAggShareDelivery } from '../../protos/generated/cohort/v1/SecAggShareDelivery.js';
-import type { SecAggShareKeysRequest__Output } from '../../protos/generated/cohort/v1/SecAggShareKeysRequest.js';
-import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
-import type { SecAggStageRequest__Output } from '../../protos/generated/cohort/v1/SecAggStageRequest.js';
-import type { SecAggUnmask } from '../../protos/generated/cohort/v1/SecAggUnmask.js';
+import { refuse } from '../../common/errors.js';
+import { initialParameters } from '../../common/model-spec.js';
+import { plainFloat32Codec } from '../../crypto/index.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
@@ -46,11 +22,13 @@ import { ModelVersionEntity } from '../persistence/entities/model-version.entity
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
-import { aggregateFit, createStrategy, type FitResult, type StrategyState } from '../../strategies/index.js';
-import { DEFAULT_SECAGG, type StudyConfig } from '../config/study-config.js';
+import { plainContent, type ModelVersionContent, type ProtocolRound, type RoundOutcomes } from '../protocols/update-protocol.js';
+import { createStrategy } from '../../strategies/index.js';
+import type { StudyConfig } from '../config/study-config.js';
 import type { FederationEvent } from './federation-events.js';
-import { EncryptedAggregates } from './encrypted-aggregates.js';
-import { SecAggRounds } from './secagg-rounds.js';
+import { TaskBuilder } from './task-builder.js';
+import { UpdateProtocols } from './update-protocols.js';
+import { UploadValidator } from './upload-validator.js';
 
 const PLAIN = plainFloat32Codec;
 
@@ -60,18 +38,11 @@ const PLAIN = plainFloat32Codec;
  * strategy and hands out the next task. Every state change of a study runs in that study's queue,
  * one at a time, so a deadline and a last update cannot both close the same round.
  *
- * Encrypted studies (privacy `he`) wait for their key ceremony, ask only clinics holding the key, sum
- * ciphertexts as they arrive and store the encrypted sum as the model version: the server step of the
- * strategy then runs at the clinics, which alone can decrypt.
- *
- * Differentially private studies (privacy `dp`, `he+dp`) take an update only from a clinic whose
- * ledger holds a spend for that round; a clinic's signed refusal counts as its answer, so a round
- * closes once every asked clinic sent an update or refused, if the updates meet the quorum.
- *
- * Securely aggregated studies (privacy `secagg`, `secagg+dp`) run each round's protocol stages
- * (SecAggRounds) among enrolled clinics: the masked inputs are summed as they arrive and only the
- * unmasked sum (Σ weight·update and Σ weight) is ever seen; the server step then runs on its mean.
- * A round that cannot unmask (fewer than the threshold survived) fails with the reason.
+ * Everything that depends on the study's privacy mode (which clinics may train, what tasks carry,
+ * how updates are checked and summed, who decides a round's end, how its version is built) the
+ * study's protocol answers (coordinator/protocols). A clinic's signed refusal (its privacy ledger)
+ * counts as its answer, so a round closes once every asked clinic sent an update or refused, if the
+ * updates meet the quorum.
  */
 @Injectable()
 export class FederationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -88,9 +59,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
     private readonly hub: TaskHub,
     private readonly keys: KeysService,
-    private readonly encrypted: EncryptedAggregates,
     private readonly ledger: LedgerService,
-    private readonly secagg: SecAggRounds,
+    private readonly protocols: UpdateProtocols,
+    private readonly tasks: TaskBuilder,
+    private readonly uploads: UploadValidator,
     @Inject(STUDY_LOCK) private readonly lock: StudyLock,
     private readonly registry: ClinicRegistry,
     private readonly evaluations: Evaluations,
@@ -110,7 +82,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    * clinic it asked already answered before the stop; a running study without an open round opens
    * its next one as soon as enough clinics are connected. Reconnecting clinics get their pending
    * training task again (pendingTasks). An open secure-aggregation round runs again as a fresh
-   * attempt (restartSecAggRound).
+   * attempt (restartRound).
    */
   async onApplicationBootstrap(): Promise<void> {
     // gRPC already serves: a clinic's call may come first, which the study's queue and resume's fresh reads allow for.
@@ -128,9 +100,10 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       await this.openNextRound(studyId);
       return;
     }
-    if (study.secagg) {
-      // Its adverts, shares and running sum lived in the stopped process and cannot be rebuilt: the round runs again.
-      await this.restartSecAggRound(study, round, 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone');
+    const lost = this.protocols.for(study).lostAtRestart;
+    if (lost) {
+      // What the protocol held of the round lived in the stopped process and cannot be rebuilt: the round runs again.
+      await this.restartRound(study, round, lost);
       return;
     }
     this.logger.log(`resuming study ${studyId}: round ${round.number} is open`);
@@ -144,7 +117,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     this.deadlines.forEach((timer) => clearTimeout(timer));
     this.deadlines.clear();
-    this.secagg.discardAll();
+    this.protocols.discardAll();
     this.hub.closeAll();
     await this.lock.drain();
   }
@@ -168,8 +141,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async missedEvaluations(clinic: ClinicEntity): Promise<Task[]> {
     const tasks: Task[] = [];
     for (const { study, version } of await this.evaluations.owedBy(clinic)) {
-      tasks.push(await this.evaluateTask(study, version));
-      if (study.status !== 'running') tasks.push(this.finishedTask(study));
+      tasks.push(await this.tasks.evaluate(study, version));
+      if (study.status !== 'running') tasks.push(this.tasks.finished(study));
     }
     return tasks;
   }
@@ -182,13 +155,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;
       if ((await this.ledger.refusedBy(round.studyId, round.number)).has(clinic.id)) continue;
       const study = await this.studies.findOneByOrFail({ id: round.studyId });
-      if (study.secagg) {
-        // A secure-aggregation round takes a clinic only while its attempt waits for adverts, and only once.
-        const terms = this.secagg.awaitsAdvert(secAggRoundId(study.id, round.number, round.attempt), clinic.id);
-        if (terms) tasks.push(this.trainTask(study, round, clinic.id, null, terms as SecAggTerms));
-        continue;
-      }
-      tasks.push(this.trainTask(study, round, clinic.id, await this.encryptionSpec(study)));
+      const extras = await this.protocols.for(study).rejoin(round, clinic.id);
+      if (extras) tasks.push(this.tasks.train(study, round, clinic.id, extras));
     }
     return tasks;
   }
@@ -219,7 +187,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     });
     await inTransaction(this.db, async (tx) => {
       await tx.save(study);
-      await tx.save(this.modelVersion(study.id, 0, initialParameters(study.model, study.seed), null));
+      await tx.save(this.modelVersion(study.id, 0, plainContent(PLAIN.name, initialParameters(study.model, study.seed), null)));
     });
     this.logger.log(`study ${study.id} created: ${study.name}, ${study.rounds} rounds, waiting for ${study.minClinics} clinics`);
     await this.serial(study.id, () => this.startIfReady(study.id));
@@ -240,7 +208,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private async startIfReady(studyId: string): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
     if (study.status !== 'waiting') return;
-    if (study.encryption && !(await this.keys.studyKey(studyId))) return;
+    if (!(await this.protocols.for(study).readyToStart())) return;
     const available = await this.availableClinics(study);
     const round = this.newRound(study, 1, available);
     if (!round) return;
@@ -291,23 +259,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * Connected clinics serving the study's dataset, in registration order: holding its key if it is
-   * encrypted, enrolled (with a signing key) if it is securely aggregated.
+   * Connected clinics serving the study's dataset, in registration order, that its protocol may ask
+   * (holding its key if it is encrypted, enrolled if it is securely aggregated).
    */
   private async availableClinics(study: StudyEntity): Promise<string[]> {
-    const connected = await this.registry.connected(study.dataset);
-    const eligible = study.encryption ? await this.keys.keyHolders(study.id) : study.secagg ? new Set((await this.keys.enrolled()).map((card) => card.clinicId)) : null;
-    return connected.filter((id) => eligible?.has(id) ?? true);
-  }
-
-  /** How a study's updates (and, when encrypted, its model versions after 0) are encoded. */
-  private codecName(study: StudyEntity): string {
-    return study.encryption ? ckksCodecName(study.encryption.parameterSet) : study.secagg ? MASKED_INPUT_CODEC : PLAIN.name;
-  }
-
-  /** The codec of model versions: the coordinator of a securely aggregated study sees the sum and stores plain parameters. */
-  private modelCodecName(study: StudyEntity): string {
-    return study.encryption ? ckksCodecName(study.encryption.parameterSet) : PLAIN.name;
+    return this.protocols.for(study).eligible(await this.registry.connected(study.dataset));
   }
 
   // ---- rounds ----------------------------------------------------------------------------------
@@ -344,105 +300,40 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.log(`study ${study.id} round ${number}/${study.rounds} opened for ${clinics.length} clinics: ${clinics.join(', ')}`);
     this.emit({ type: 'round-opened', studyId: study.id, round: number, participants: clinics, deadlineAt: round.deadlineAt });
     this.armDeadline(round);
-    const encryption = await this.encryptionSpec(study);
-    let secagg: SecAggSpec | null = null;
-    if (study.secagg) {
-      secagg = await this.startSecAggOrFail(study, round);
-      if (!secagg) return;
-    }
-    for (const clinicId of clinics) this.hub.send(clinicId, this.trainTask(study, round, clinicId, encryption, secagg));
+    const extras = await this.protocols.for(study).openRound(round, this.outcomes);
+    if (!extras) return;
+    for (const clinicId of clinics) this.hub.send(clinicId, this.tasks.train(study, round, clinicId, extras));
   }
 
-  /** Opens the round's protocol session; if it cannot start (bad settings for these clinics), the round fails with the reason and null is returned. */
-  private async startSecAggOrFail(study: StudyEntity, round: RoundEntity): Promise<SecAggTerms | null> {
-    try {
-      return await this.openSecAgg(study, round);
-    } catch (error) {
-      if (!(error instanceof FederationError)) throw error;
-      await this.failRound(study, round, `secure aggregation cannot start: ${error.message}`);
-      return null;
-    }
-  }
+  /** How a protocol that decides its rounds' ends (secure aggregation) reports them: in the study's queue, for a round still open in its attempt. */
+  private readonly outcomes: RoundOutcomes = {
+    run: (studyId, work) => this.serial(studyId, work),
+    close: async (ref, outcome, build) => {
+      const open = await this.stillOpen(ref);
+      if (open) await this.closeRound(open.study, open.round, outcome, await build());
+    },
+    fail: async (ref, outcome) => {
+      const open = await this.stillOpen(ref);
+      if (open) await this.failRound(open.study, open.round, outcome);
+    },
+  };
 
-  /** The protocol session of a securely aggregated round, and what its clinics need to know of it. */
-  private async openSecAgg(study: StudyEntity, round: RoundEntity): Promise<SecAggTerms> {
-    const settings = study.secagg!;
-    const n = round.participants.length;
-    const degree = Math.min(settings.degree ?? degreeForDropout(n, settings.expectedDropout ?? DEFAULT_SECAGG.expectedDropout), n - 1);
-    const threshold = settings.threshold ?? Math.floor(degree / 2) + 1;
-    const cards = new Map((await this.keys.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
-    const participants = await this.registry.withIds(round.participants);
-    const stageTimeoutMs = Math.round(settings.stageTimeoutS * 1000);
-    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(study, participants), stageTimeoutMs, minContributors: study.quorum, attempt: round.attempt };
-    try {
-      fixedPointFor(spec.clipRange, spec.maxTotalWeight);
-      this.secagg.open(
-        {
-          round: secAggRoundId(study.id, round.number, round.attempt),
-          clinics: round.participants,
-          degree,
-          threshold,
-          words: parameterCount(study.model) + 1,
-          signKeys: new Map(round.participants.map((id) => [id, cards.get(id)!])),
-          stageTimeoutMs,
-          terms: spec,
-        },
-        {
-          run: (work) => this.serial(study.id, work),
-          finished: (result) => this.onUnmasked(study.id, round.number, round.attempt, result, spec),
-          aborted: (reason) => this.onSecAggAborted(study.id, round.number, round.attempt, reason),
-        },
-      );
-    } catch (error) {
-      throw refuse.precondition((error as Error).message);
-    }
-    return spec;
+  private async stillOpen(ref: ProtocolRound): Promise<{ study: StudyEntity; round: RoundEntity } | null> {
+    const study = await this.studies.findOneByOrFail({ id: ref.studyId });
+    const round = await this.rounds.findOneByOrFail({ studyId: ref.studyId, number: ref.number });
+    return round.status === 'open' && round.attempt === ref.attempt ? { study, round } : null;
   }
 
   /**
-   * How updates are quantised. secagg: values clipped to the study's range, weighted by record
-   * counts. secagg+dp: every clinic counts once (a record count would scale its sensitivity), values
-   * bounded by the L2 clip, and the total-weight bound raised so the sum keeps room for the noise
-   * (8 standard deviations of the total, with the noise of every participant) within 32 bits.
+   * After a restart, an open round whose protocol state died with the old process (secure
+   * aggregation) runs again as a fresh attempt: its updates (masked inputs bound to keys that died;
+   * they can never be unmasked) are deleted, its attempt goes up by one and it gets a fresh deadline,
+   * with a `round-restarted` audit event, in one transaction. Then the protocol opens the new attempt,
+   * and the round's participants (fixed when it opened) get the TRAIN task of the new attempt: those
+   * connected now, the others when they reconnect (pendingTasks, while the attempt can take them).
+   * Who shows up is the protocol's business, as in any attempt.
    */
-  private fixedPointTerms(study: StudyEntity, participants: ClinicEntity[]): { clipRange: number; maxTotalWeight: number } {
-    if (!study.dp) return { clipRange: study.secagg!.clipRange, maxTotalWeight: participants.reduce((sum, c) => sum + c.numTrain, 0) };
-    const n = participants.length;
-    const z = calibrateNoise(study.dp.targetEpsilon, 1, study.rounds, study.dp.delta, DEFAULT_CONVENTION).noiseMultiplier;
-    const totalNoiseInClips = 2 * z * Math.sqrt(n / Math.min(n, study.quorum));
-    return { clipRange: study.dp.clipNorm, maxTotalWeight: n + Math.ceil(8 * totalNoiseInClips) };
-  }
-
-  /** The round unmasked: its mean update goes through the strategy if enough clinics are in the sum. */
-  private async onUnmasked(studyId: string, number: number, attempt: number, result: SecAggResult, spec: SecAggTerms): Promise<void> {
-    const study = await this.studies.findOneByOrFail({ id: studyId });
-    const round = await this.rounds.findOneByOrFail({ studyId, number });
-    if (round.status !== 'open' || round.attempt !== attempt) return;
-    if (result.survivors.length < study.quorum) {
-      await this.failRound(study, round, `secure aggregation unmasked ${result.survivors.length} updates, below the quorum of ${study.quorum}`);
-      return;
-    }
-    const dropped = result.dropped.length > 0 ? `; ${result.dropped.length} dropped after sharing keys, their masks removed from the survivors' shares` : '';
-    const version = await this.secAggVersion(study, round, result, spec);
-    await this.closeRound(study, round, `closed with the secure sum of ${result.survivors.length} updates${dropped}`, version);
-  }
-
-  private async onSecAggAborted(studyId: string, number: number, attempt: number, reason: string): Promise<void> {
-    const study = await this.studies.findOneByOrFail({ id: studyId });
-    const round = await this.rounds.findOneByOrFail({ studyId, number });
-    if (round.status === 'open' && round.attempt === attempt) await this.failRound(study, round, `secure aggregation aborted: ${reason}`);
-  }
-
-  /**
-   * After a restart, an open secure-aggregation round runs again as a fresh attempt: its masked
-   * inputs (bound to keys that died with the old process; they can never be unmasked) are deleted, its
-   * attempt goes up by one and it gets a fresh deadline, with a `round-restarted` audit event, in one
-   * transaction. Then a new protocol session opens under the new round id, and the round's
-   * participants (fixed when it opened) get the TRAIN task of the new attempt: those connected now,
-   * the others when they reconnect (pendingTasks, while the attempt waits for adverts). Who shows up
-   * is the session's business, as in any attempt: stages close at their timeout without the absent.
-   */
-  private async restartSecAggRound(study: StudyEntity, round: RoundEntity, reason: string): Promise<void> {
+  private async restartRound(study: StudyEntity, round: RoundEntity, reason: string): Promise<void> {
     const previous = round.attempt;
     const discarded = await this.updates.countBy({ studyId: study.id, round: round.number });
     round.attempt = previous + 1;
@@ -462,45 +353,16 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn(`resuming study ${study.id}: secure-aggregation round ${round.number} runs again as attempt ${round.attempt} (${reason}; ${discarded} masked inputs discarded)`);
     this.emit({ type: 'round-restarted', studyId: study.id, round: round.number, attempt: round.attempt, reason });
     this.armDeadline(round);
-    const secagg = await this.startSecAggOrFail(study, round);
-    if (!secagg) return;
-    // Refusals signed before the stop: the new attempt does not wait for those clinics' adverts.
+    const protocol = this.protocols.for(study);
+    if (!(await protocol.openRound(round, this.outcomes))) return;
+    // Refusals signed before the stop: the new attempt does not wait for those clinics.
     await this.recordRefusals(study, round);
-    const roundId = secAggRoundId(study.id, round.number, round.attempt);
-    for (const clinicId of await this.ledger.refusedBy(study.id, round.number)) await this.secagg.excuse(roundId, clinicId);
+    for (const clinicId of await this.ledger.refusedBy(study.id, round.number)) await protocol.refused(round, clinicId);
     const connected = new Set(this.hub.connectedClinics());
     for (const clinicId of round.participants) {
-      if (connected.has(clinicId) && this.secagg.awaitsAdvert(roundId, clinicId)) this.hub.send(clinicId, this.trainTask(study, round, clinicId, null, secagg));
+      const extras = connected.has(clinicId) ? await protocol.rejoin(round, clinicId) : null;
+      if (extras) this.hub.send(clinicId, this.tasks.train(study, round, clinicId, extras));
     }
-  }
-
-  private trainTask(study: StudyEntity, round: RoundEntity, clinicId: string, encryption: EncryptionSpec | null, secagg: SecAggSpec | null = null): Task {
-    return {
-      kind: 'TASK_KIND_TRAIN',
-      studyId: study.id,
-      dataset: study.dataset,
-      round: round.number,
-      modelVersion: round.number - 1,
-      model: this.modelSpecMessage(study),
-      training: { ...study.training, seed: deriveSeed(study.seed, clinicId, round.number) },
-      privacy: study.privacy,
-      codec: this.codecName(study),
-      deadlineUnixMs: round.deadlineAt,
-      strategy: study.strategy,
-      encryption,
-      participants: round.participants.length,
-      dp: this.dpSpec(study),
-      secagg,
-    };
-  }
-
-  /** Under secagg+dp each round is one Gaussian release of the sum; under DP-SGD every local step is one. */
-  private dpSpec(study: StudyEntity): DpSpec | null {
-    return study.dp && { ...study.dp, totalSteps: study.secagg ? study.rounds : study.rounds * study.training.localSteps };
-  }
-
-  modelSpecMessage(study: StudyEntity) {
-    return { ...study.model, numParameters: parameterCount(study.model) };
   }
 
   private armDeadline(round: RoundEntity): void {
@@ -520,7 +382,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     const round = await this.rounds.findOneBy({ studyId, number });
     if (round?.status !== 'open') return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
-    if (study.secagg) return this.secagg.deadline(secAggRoundId(studyId, number, round.attempt));
+    if ((await this.protocols.for(study).deadlinePassed(round)) === 'protocol') return;
     const received = await this.updates.countBy({ studyId, round: number });
     if (received >= study.quorum) {
       await this.closeRound(study, round, `closed at its deadline with ${received} of ${round.participants.length} updates (quorum ${study.quorum})`);
@@ -530,126 +392,31 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /**
-   * First checks on an upload, from its header alone, before any payload is read: who sends, for
-   * which round, and exactly how many bytes the update must have. Answers `{ alreadyStored }` (the
-   * round's update count) when the header declares the very update this clinic already sent for the
-   * round (same SHA-256): a resend after a lost acknowledgement, to be acknowledged unread.
-   */
-  async checkUploadHeader(header: UpdateHeader__Output): Promise<{ alreadyStored: number } | null> {
-    await this.registry.requireClinic(header.clinicId);
-    const study = await this.studies.findOneBy({ id: header.studyId });
-    if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
-    const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
-    if (!round) throw refuse.notFound(`study ${study.id} has no round ${header.round}`);
-    const resent = await this.checkRoundAccepts(study, round, header.clinicId, Buffer.from(header.sha256).toString('hex'));
-    if (resent !== null) {
-      this.logger.log(`study ${study.id} round ${round.number}: update from ${header.clinicId} sent again, already stored: acknowledged, counted once`);
-      return { alreadyStored: resent };
-    }
-    if (header.modelVersion !== round.number - 1) {
-      throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
-    }
-    const codec = this.codecName(study);
-    if (header.codec !== codec) {
-      throw refuse.invalid(`study ${study.id} expects updates encoded as ${codec}, got "${header.codec}"`);
-    }
-    if (study.encryption) {
-      const key = await this.keys.studyKey(study.id);
-      if (header.keyId !== key?.keyId) {
-        throw refuse.invalid(`update from ${header.clinicId} is encrypted under key "${header.keyId}", study ${study.id} uses key ${key?.keyId ?? '(none yet)'}`);
-      }
-      if (header.numSamples !== 0) throw refuse.invalid('an encrypted update carries its sample count inside the ciphertext: num_samples must be 0');
-    } else if (study.secagg) {
-      if (header.numSamples !== 0) throw refuse.invalid('a masked input carries its weight inside the masked words: num_samples must be 0');
-      if (header.trainLoss !== 0) throw refuse.invalid('under secure aggregation the coordinator learns only the sum: train_loss must not be sent (0)');
-    } else if (!(header.numSamples >= 1)) {
-      throw refuse.invalid('an update must declare at least one training sample (num_samples)');
-    }
-    if (!Number.isFinite(header.trainLoss)) throw refuse.invalid(`train_loss must be finite, got ${header.trainLoss}`);
-    if (study.dp && !(await this.ledger.hasSpend(header.clinicId, study.id, round.number))) {
-      throw refuse.precondition(
-        `study ${study.id} is differentially private: the ledger of ${header.clinicId} holds no spend for round ${round.number}; append it (AppendLedgerEntries) before the update`,
-      );
-    }
-    const numParameters = parameterCount(study.model);
-    const expectedBytes = study.encryption
-      ? (await this.encrypted.context(study.encryption.parameterSet)).updateBytes(numParameters)
-      : study.secagg
-        ? 4 * (numParameters + 1)
-        : PLAIN.encodedBytes(numParameters);
-    if (header.totalBytes !== expectedBytes) {
-      throw refuse.invalid(
-        `wrong update length: the model has ${numParameters} parameters (${expectedBytes} bytes as ${codec}), the header declares ${header.totalBytes} bytes`,
-      );
-    }
-    // The protocol's own view: has this clinic shared keys, and not sent its masked input yet?
-    if (study.secagg) this.secagg.checkMaskedInput(secAggRoundId(study.id, round.number, round.attempt), header.clinicId, numParameters + 1);
-    return null;
-  }
-
-  /**
-   * Null when the round takes this clinic's update: it is open, asked the clinic, and holds no update
-   * from it yet. The round's update count when the clinic's stored update has this very digest: the
-   * same update sent again after its acknowledgement was lost, counted once. Otherwise a refusal.
-   */
-  private async checkRoundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string, digest: string): Promise<number | null> {
-    const where = { studyId: study.id, round: round.number };
-    const stored = await this.updates.findOne({ where: { ...where, clinicId }, select: ['studyId', 'round', 'clinicId', 'sha256'] });
-    if (stored?.sha256 === digest) return this.updates.countBy(where);
-    if (round.status !== 'open') {
-      throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
-    }
-    if (!round.participants.includes(clinicId)) {
-      throw refuse.denied(`clinic ${clinicId} was not asked to train in round ${round.number} of study ${study.id}`);
-    }
-    if (stored) throw refuse.duplicate(`clinic ${clinicId} already sent its update for round ${round.number} of study ${study.id}`);
-    return null;
-  }
-
-  /**
-   * Stores a complete update whose header passed {@link checkUploadHeader}; closes the round when its
+   * Stores a complete update whose header passed UploadValidator.checkHeader; closes the round when its
    * last participant has reported. What may have changed since the header was checked (the round
    * closing, a twin upload landing) is checked again inside the study's queue.
    */
   async acceptUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<number> {
     return this.serial(header.studyId, async () => {
       const study = await this.studies.findOneByOrFail({ id: header.studyId });
-      const numParameters = parameterCount(study.model);
-      if (!study.encryption && !study.secagg) {
-        try {
-          PLAIN.decode(payload, numParameters);
-        } catch (error) {
-          if (error instanceof CodecError) throw refuse.invalid(`update from ${header.clinicId}: ${error.message}`);
-          throw error;
-        }
-      }
+      const protocol = this.protocols.for(study);
+      protocol.checkPayload(header, payload);
       const round = await this.rounds.findOneByOrFail({ studyId: study.id, number: header.round });
       // Again in the queue: the round may have closed, or a twin of this upload been stored, since the header was checked.
       const digest = sha256(payload).toString('hex');
-      const resent = await this.checkRoundAccepts(study, round, header.clinicId, digest);
+      const resent = await this.uploads.roundAccepts(study, round, header.clinicId, digest);
       if (resent !== null) return resent;
-      const roundKey = { studyId: study.id, round: round.number };
-      const secAggRound = secAggRoundId(study.id, round.number, round.attempt);
-      // A masked input is stored (alone it reveals nothing), then added to the round's secure sum.
-      if (study.secagg) this.secagg.checkMaskedInput(secAggRound, header.clinicId, numParameters + 1);
-      if (study.encryption) {
-        // Checked as ciphertext and summed before it is stored; if storing fails the sum is dropped
-        // and rebuilt from what the database holds.
-        const what = `update from ${header.clinicId}`;
-        await this.encrypted.add(roundKey, study.encryption.parameterSet, numParameters, payload, what, () => this.storedPayloads(roundKey));
-      }
+      await protocol.accept(header, payload, round);
       let received: number;
       try {
         received = await this.storeUpdate(header, payload, digest, round.participants.length, round.attempt);
       } catch (error) {
-        this.encrypted.discard(roundKey);
+        protocol.storeFailed(round);
         throw error;
       }
       this.logger.log(`study ${study.id} round ${round.number}: update from ${header.clinicId} (${received} of ${round.participants.length})`);
       this.emit({ type: 'update-received', studyId: study.id, round: round.number, clinicId: header.clinicId, numSamples: header.numSamples, received, expected: round.participants.length });
-      // Secure aggregation: the last masked input closes the stage, and unmasking closes the round.
-      if (study.secagg) await this.secagg.maskedInput(secAggRound, header.clinicId, bytesToWords(payload));
-      else await this.closeIfAnswered(study, round);
+      if ((await protocol.stored(round, header.clinicId, payload)) === 'answers') await this.closeIfAnswered(study, round);
       return received;
     });
   }
@@ -660,8 +427,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     if (round?.status !== 'open' || !round.participants.includes(clinicId)) return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
     await this.recordRefusal(round, clinicId, reason);
-    if (study.secagg) return this.secagg.excuse(secAggRoundId(studyId, number, round.attempt), clinicId);
-    await this.closeIfAnswered(study, round);
+    if ((await this.protocols.for(study).refused(round, clinicId)) === 'answers') await this.closeIfAnswered(study, round);
   }
 
   /** The audit event of a refusal, once: the ledger entry itself committed first, in the ledger's transaction. */
@@ -704,7 +470,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   /** The rounds of differentially private studies this clinic sent updates to: each needs a spend in its ledger. */
   async privateContributions(clinicId: string): Promise<{ studyId: string; round: number }[]> {
     const rows = await this.updates.find({ where: { clinicId }, select: ['studyId', 'round'], order: { studyId: 'ASC', round: 'ASC' } });
-    const privateStudies = new Set((await this.studies.findBy({ id: In([...new Set(rows.map((r) => r.studyId))]) })).filter((s) => s.dp).map((s) => s.id));
+    const privateStudies = new Set((await this.studies.findBy({ id: In([...new Set(rows.map((r) => r.studyId))]) })).filter((s) => this.protocols.for(s).dp.spendsBudget).map((s) => s.id));
     return rows.filter((row) => privateStudies.has(row.studyId)).map(({ studyId, round }) => ({ studyId, round }));
   }
 
@@ -737,25 +503,21 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  /** A round's stored update payloads, oldest first, to rebuild its encrypted sum. */
-  private async storedPayloads({ studyId, round }: { studyId: string; round: number }): Promise<Uint8Array[]> {
-    const rows = await this.updates.find({ where: { studyId, round }, order: { receivedAt: 'ASC', clinicId: 'ASC' }, select: ['payload'] });
-    return rows.map((row) => row.payload);
-  }
-
   /**
-   * Closes a round with its aggregate: `version` when the caller has it (secure aggregation), else
-   * built from the stored updates. One transaction holds the model version, the round's end, and
+   * Closes a round with its aggregate: `content` when the caller has it (a protocol deciding its
+   * rounds), else built by the study's protocol from the stored updates. One transaction holds the model version, the round's end, and
    * either the study's end (last round) or the next round's opening, with their audit events; tasks
    * go out only after it commits. With fewer than the quorum of clinics connected the next round
    * waits for them (openNextRound, when one connects).
    */
-  private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string, aggregate?: ModelVersionEntity | null): Promise<void> {
-    const version = aggregate !== undefined ? aggregate : study.encryption ? await this.encryptedVersion(study, round) : await this.plainVersion(study, round);
-    if (!version) {
+  private async closeRound(study: StudyEntity, round: RoundEntity, outcome: string, content?: ModelVersionContent | null): Promise<void> {
+    const protocol = this.protocols.for(study);
+    const built = content !== undefined ? content : await protocol.buildVersion(round);
+    if (!built) {
       await this.failRound(study, round, 'aggregation produced non-finite parameters (diverging training?)');
       return;
     }
+    const version = this.modelVersion(study.id, round.number, built);
     const last = round.number === study.rounds;
     const updates = await this.updates.countBy({ studyId: study.id, round: round.number });
     const next = last ? null : this.newRound(study, round.number + 1, await this.availableClinics(study));
@@ -780,14 +542,13 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       }
       await tx.insert(AuditEventEntity, audit);
     });
-    this.encrypted.discard({ studyId: study.id, round: round.number });
-    this.secagg.discard(secAggRoundId(study.id, round.number, round.attempt));
+    protocol.discard(round);
     this.clearDeadline(round);
     this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
     this.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates, outcome });
 
     const everyone = await this.availableClinics(study);
-    const evaluate = await this.evaluateTask(study, round.number);
+    const evaluate = await this.tasks.evaluate(study, round.number);
     for (const clinicId of everyone) this.hub.send(clinicId, evaluate);
     if (last) {
       this.finishStudy(study, everyone);
@@ -798,52 +559,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** Plain studies: the strategy aggregates the decoded updates; null if it diverged. */
-  private async plainVersion(study: StudyEntity, round: RoundEntity): Promise<ModelVersionEntity | null> {
-    const numParameters = parameterCount(study.model);
-    const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
-    // In clinic order, whatever the order of arrival (and of restarts): the sum is then the same bits every time.
-    const received = await this.updates.find({ where: { studyId: study.id, round: round.number }, order: { clinicId: 'ASC' } });
-    // Decoded one at a time as the strategy consumes them: memory holds one update beside the aggregate.
-    const results = function* (): Generator<FitResult> {
-      for (const update of received) {
-        yield { clinicId: update.clinicId, numSamples: update.numSamples, delta: PLAIN.decode(update.payload, numParameters).values };
-      }
-    };
-    const { parameters, state } = aggregateFit(createStrategy(study.strategy), global.parameters!, results(), unpackState(global));
-    return parameters.every(Number.isFinite) ? this.modelVersion(study.id, round.number, parameters, state) : null;
-  }
-
-  /** Securely aggregated studies: the strategy's server step on the unmasked weighted mean; null if it diverged. */
-  private async secAggVersion(study: StudyEntity, round: RoundEntity, result: SecAggResult, spec: SecAggTerms): Promise<ModelVersionEntity | null> {
-    const { values, weight } = dequantizeSum(result.sum, fixedPointFor(spec.clipRange, spec.maxTotalWeight));
-    const global = await this.models.findOneByOrFail({ studyId: study.id, version: round.number - 1 });
-    const mean: FitResult = { clinicId: `secure sum of ${result.survivors.length}`, numSamples: weight, delta: Float32Array.from(values) };
-    const { parameters, state } = aggregateFit(createStrategy(study.strategy), global.parameters!, [mean], unpackState(global));
-    return parameters.every(Number.isFinite) ? this.modelVersion(study.id, round.number, parameters, state) : null;
-  }
-
-  /** Encrypted studies: the round's ciphertext sum becomes the model version, as it is. */
-  private async encryptedVersion(study: StudyEntity, round: RoundEntity): Promise<ModelVersionEntity> {
-    const roundKey = { studyId: study.id, round: round.number };
-    const payload = await this.encrypted.save(roundKey, study.encryption!.parameterSet, parameterCount(study.model), () => this.storedPayloads(roundKey));
-    const key = await this.keys.studyKey(study.id);
-    return this.models.create({
-      studyId: study.id,
-      version: round.number,
-      parameters: null,
-      strategyState: null,
-      stateLayout: null,
-      codec: this.codecName(study),
-      keyId: key!.keyId,
-      payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-      createdAt: Date.now(),
-    });
-  }
-
   private async failRound(study: StudyEntity, round: RoundEntity, outcome: string): Promise<void> {
-    this.encrypted.discard({ studyId: study.id, round: round.number });
-    this.secagg.discard(secAggRoundId(study.id, round.number, round.attempt), `round ${round.number} of study ${study.id} failed: ${outcome}`);
+    this.protocols.for(study).discard(round, `round ${round.number} of study ${study.id} failed: ${outcome}`);
     round.status = 'failed';
     round.closedAt = Date.now();
     round.outcome = outcome;
@@ -866,91 +583,15 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** After a study's end committed (with its study-finished audit event): tell its clinics. */
   private finishStudy(study: StudyEntity, clinics: string[]): void {
-    const finished = this.finishedTask(study);
+    const finished = this.tasks.finished(study);
     for (const clinicId of clinics) this.hub.send(clinicId, finished);
     this.emit({ type: 'study-finished', studyId: study.id, status: study.status === 'completed' ? 'completed' : 'failed', error: study.error });
-  }
-
-  private finishedTask(study: StudyEntity): Task {
-    return {
-      kind: 'TASK_KIND_STUDY_FINISHED',
-      studyId: study.id,
-      dataset: study.dataset,
-      round: study.rounds,
-      studyStatus: study.status === 'completed' ? 'completed' : 'failed',
-      message: study.error ?? `completed ${study.rounds} rounds`,
-    };
-  }
-
-  private async evaluateTask(study: StudyEntity, version: number): Promise<Task> {
-    return {
-      kind: 'TASK_KIND_EVALUATE',
-      studyId: study.id,
-      dataset: study.dataset,
-      round: version,
-      modelVersion: version,
-      model: this.modelSpecMessage(study),
-      codec: this.modelCodecName(study),
-      strategy: study.strategy,
-      encryption: await this.encryptionSpec(study),
-    };
-  }
-
-  /** What clinics need to encrypt and decrypt for an encrypted study: its parameter set and key. */
-  private async encryptionSpec(study: StudyEntity): Promise<EncryptionSpec | null> {
-    const key = study.encryption ? await this.keys.studyKey(study.id) : null;
-    return study.encryption && key ? { parameterSet: study.encryption.parameterSet, keyId: key.keyId } : null;
   }
 
   private clearDeadline(round: RoundEntity): void {
     const key = `${round.studyId}#${round.number}`;
     clearTimeout(this.deadlines.get(key));
     this.deadlines.delete(key);
-  }
-
-  // ---- secure aggregation stages -----------------------------------------------------------------
-
-  /** Stage 1: a clinic's key advert; answers with its neighbours' once the stage closes. */
-  async secAggAdvertise(request: SecAggAdvert__Output): Promise<SecAggNeighbours> {
-    const roundId = await this.secAggRoundOf(request);
-    const view = await this.secagg.advertise(roundId, advertFromWire(request, roundId));
-    return neighboursToWire(view, request.studyId, request.round, request.attempt);
-  }
-
-  /** Stage 2: a clinic's sealed shares; answers with those sealed to it once the stage closes. */
-  async secAggShareKeys(request: SecAggShareKeysRequest__Output): Promise<SecAggShareDelivery> {
-    const roundId = await this.secAggRoundOf(request);
-    const delivered = await this.secagg.shareKeys(roundId, request.clinicId, request.shares.map((box) => sealedFromWire(box, roundId)));
-    return { shares: delivered.map(sealedToWire) };
-  }
-
-  /** Stage 4: the shares a clinic is to reveal, once the masked inputs are in. */
-  async secAggUnmaskRequest(request: SecAggStageRequest__Output): Promise<SecAggUnmask> {
-    const roundId = await this.secAggRoundOf(request);
-    const { survivors, dropped } = await this.secagg.unmaskRequest(roundId, request.clinicId);
-    return { survivors: [...survivors], dropped: [...dropped] };
-  }
-
-  /** Stage 4: a clinic's revealed shares. */
-  async secAggRevealShares(request: SecAggReveal__Output): Promise<number> {
-    const roundId = await this.secAggRoundOf(request);
-    return this.secagg.reveal(roundId, request.clinicId, request.shares.map((share) => shareFromWire(share, roundId, request.clinicId)));
-  }
-
-  /** The round a stage message is for: a registered clinic, a securely aggregated study, an open round in the message's attempt. */
-  private async secAggRoundOf({ clinicId, studyId, round: number, attempt }: { clinicId: string; studyId: string; round: number; attempt: number }): Promise<string> {
-    await this.registry.requireClinic(clinicId);
-    const study = await this.studies.findOneBy({ id: studyId });
-    if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
-    if (!study.secagg) throw refuse.precondition(`study ${studyId} does not use secure aggregation (privacy "${study.privacy}")`);
-    const round = await this.rounds.findOneBy({ studyId, number });
-    if (!round) throw refuse.notFound(`study ${studyId} has no round ${number}`);
-    if (round.status !== 'open') throw refuse.precondition(`round ${number} of study ${studyId} is ${round.status}`);
-    if (attempt !== round.attempt) {
-      // A clinic still in an attempt that a coordinator restart ended: the round moved on without it.
-      throw refuse.precondition(`round ${number} of study ${studyId} is in attempt ${round.attempt}; attempt ${attempt} is over (the coordinator restarted)`);
-    }
-    return secAggRoundId(studyId, number, round.attempt);
   }
 
   // ---- models and metrics ----------------------------------------------------------------------
@@ -974,19 +615,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  private modelVersion(studyId: string, version: number, parameters: Float32Array, state: StrategyState | null): ModelVersionEntity {
-    const layout = state ? Object.keys(state) : null;
-    return this.models.create({
-      studyId,
-      version,
-      parameters,
-      strategyState: state && layout ? concat(layout.map((k) => state[k]!)) : null,
-      stateLayout: layout,
-      codec: PLAIN.name,
-      keyId: null,
-      payload: null,
-      createdAt: Date.now(),
-    });
+  private modelVersion(studyId: string, version: number, content: ModelVersionContent): ModelVersionEntity {
+    return this.models.create({ studyId, version, ...content, createdAt: Date.now() });
   }
 
   /** Runs `work` in the study's lock: after every earlier piece of work of the same study. */
@@ -1002,23 +632,4 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   private emit(event: FederationEvent): void {
     this.eventSubject.next(event);
   }
-}
-
-/** A secure-aggregation round's terms, as its TRAIN tasks carry them (SecAggSpec). */
-type SecAggTerms = { [K in keyof SecAggSpec]-?: number };
-
-function concat(vectors: Float32Array[]): Float32Array {
-  const out = new Float32Array(vectors.reduce((n, v) => n + v.length, 0));
-  let offset = 0;
-  for (const v of vectors) {
-    out.set(v, offset);
-    offset += v.length;
-  }
-  return out;
-}
-
-function unpackState(model: ModelVersionEntity): StrategyState | null {
-  if (!model.strategyState || !model.stateLayout) return null;
-  const size = model.parameters!.length;
-  return Object.fromEntries(model.stateLayout.map((key, i) => [key, model.strategyState!.slice(i * size, (i + 1) * size)]));
 }

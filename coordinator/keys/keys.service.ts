@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
+import { encryptionOf } from '../../common/privacy-mode.js';
 import { checkClinicId, equalBytes, fingerprint, IdentityError, verifyEnvelope, type ClinicCard, type KeyEnvelope } from '../../crypto/index.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { ClinicIdentityEntity } from '../persistence/entities/clinic-identity.entity.js';
@@ -121,9 +122,9 @@ export class KeysService {
   /** The clinics a study's key is to be sealed to: every enrolled clinic. */
   async roster(clinicId: string, studyId: string): Promise<KeyRosterView> {
     await this.requireEnrolled(clinicId);
-    const study = await this.requireEncryptedStudy(studyId);
+    const { encryption } = await this.requireEncryptedStudy(studyId);
     const key = await this.keys.findOneBy({ studyId });
-    return { studyId, parameterSet: study.encryption!.parameterSet, keyId: key?.keyId ?? '', members: await this.enrolled() };
+    return { studyId, parameterSet: encryption.parameterSet, keyId: key?.keyId ?? '', members: await this.enrolled() };
   }
 
   async studyKey(studyId: string): Promise<StudyKeyEntity | null> {
@@ -143,11 +144,11 @@ export class KeysService {
   async submitEnvelopes(envelopes: KeyEnvelope[]): Promise<{ studyId: string; keyId: string; envelopes: number }> {
     const first = envelopes[0];
     if (!first) throw refuse.invalid('a key ceremony carries at least one envelope');
-    const study = await this.requireEncryptedStudy(first.studyId);
+    const { study, encryption } = await this.requireEncryptedStudy(first.studyId);
     const { keyId, parameterSet, senderClinicId } = first;
     if (!KEY_ID.test(keyId)) throw refuse.invalid(`key id "${keyId}" must be 32 lower-case hex digits`);
-    if (parameterSet !== study.encryption!.parameterSet) {
-      throw refuse.invalid(`study ${study.id} encrypts with parameter set ${study.encryption!.parameterSet}, the envelopes carry a ${parameterSet} key`);
+    if (parameterSet !== encryption.parameterSet) {
+      throw refuse.invalid(`study ${study.id} encrypts with parameter set ${encryption.parameterSet}, the envelopes carry a ${parameterSet} key`);
     }
     const sender = await this.requireEnrolled(senderClinicId);
     const seen = new Set<string>();
@@ -220,11 +221,12 @@ export class KeysService {
     };
   }
 
-  private async requireEncryptedStudy(studyId: string): Promise<StudyEntity> {
+  private async requireEncryptedStudy(studyId: string): Promise<{ study: StudyEntity; encryption: NonNullable<StudyEntity['encryption']> }> {
     const study = await this.studies.findOneBy({ id: studyId });
     if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
-    if (!study.encryption) throw refuse.precondition(`study ${studyId} does not encrypt its updates (privacy ${study.privacy}): it has no key`);
-    return study;
+    const encryption = encryptionOf(study);
+    if (!encryption) throw refuse.precondition(`study ${studyId} does not encrypt its updates (privacy ${study.privacy}): it has no key`);
+    return { study, encryption };
   }
 }
 

@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { refuse } from '../../common/errors.js';
+import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import { ClinicRegistry } from '../clinics/clinic-registry.js';
+import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
+import { RoundEntity } from '../persistence/entities/round.entity.js';
+import { StudyEntity } from '../persistence/entities/study.entity.js';
+import { UpdateProtocols } from './update-protocols.js';
+
+/**
+ * Checks uploads before anything is stored: the header alone, before any payload is read, and
+ * again inside the study's queue whether the round still takes the clinic's update. What depends
+ * on the privacy mode (fields, size, ledger spend, the protocol's own state) the study's protocol checks.
+ */
+@Injectable()
+export class UploadValidator {
+  private readonly logger = new Logger('Federation');
+
+  constructor(
+    private readonly registry: ClinicRegistry,
+    @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
+    @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
+    @InjectRepository(ReceivedUpdateEntity) private readonly updates: Repository<ReceivedUpdateEntity>,
+    private readonly protocols: UpdateProtocols,
+  ) {}
+
+  /**
+   * First checks on an upload, from its header alone: who sends, for which round, and exactly how
+   * many bytes the update must have. Answers `{ alreadyStored }` (the round's update count) when the
+   * header declares the very update this clinic already sent for the round (same SHA-256): a resend
+   * after a lost acknowledgement, to be acknowledged unread.
+   */
+  async checkHeader(header: UpdateHeader__Output): Promise<{ alreadyStored: number } | null> {
+    await this.registry.requireClinic(header.clinicId);
+    const study = await this.studies.findOneBy({ id: header.studyId });
+    if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
+    const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });
+    if (!round) throw refuse.notFound(`study ${study.id} has no round ${header.round}`);
+    const resent = await this.roundAccepts(study, round, header.clinicId, Buffer.from(header.sha256).toString('hex'));
+    if (resent !== null) {
+      this.logger.log(`study ${study.id} round ${round.number}: update from ${header.clinicId} sent again, already stored: acknowledged, counted once`);
+      return { alreadyStored: resent };
+    }
+    if (header.modelVersion !== round.number - 1) {
+      throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
+    }
+    const protocol = this.protocols.for(study);
+    if (header.codec !== protocol.updateCodec) {
+      throw refuse.invalid(`study ${study.id} expects updates encoded as ${protocol.updateCodec}, got "${header.codec}"`);
+    }
+    await protocol.checkHeader(header, round);
+    return null;
+  }
+
+  /**
+   * Null when the round takes this clinic's update: it is open, asked the clinic, and holds no update
+   * from it yet. The round's update count when the clinic's stored update has this very digest: the
+   * same update sent again after its acknowledgement was lost, counted once. Otherwise a refusal.
+   */
+  async roundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string, digest: string): Promise<number | null> {
+    const where = { studyId: study.id, round: round.number };
+    const stored = await this.updates.findOne({ where: { ...where, clinicId }, select: ['studyId', 'round', 'clinicId', 'sha256'] });
+    if (stored?.sha256 === digest) return this.updates.countBy(where);
+    if (round.status !== 'open') {
+      throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
+    }
+    if (!round.participants.includes(clinicId)) {
+      throw refuse.denied(`clinic ${clinicId} was not asked to train in round ${round.number} of study ${study.id}`);
+    }
+    if (stored) throw refuse.duplicate(`clinic ${clinicId} already sent its update for round ${round.number} of study ${study.id}`);
+    return null;
+  }
+}
