@@ -39,7 +39,11 @@ export class SecAggStages {
   /** Stage 2: a clinic's sealed shares; answers with those sealed to it once the stage closes. */
   async shareKeys(request: SecAggShareKeysRequest__Output): Promise<SecAggShareDelivery> {
     const roundId = await this.roundOf(request);
-    const delivered = await this.sessions.shareKeys(roundId, request.clinicId, request.shares.map((box) => sealedFromWire(box, roundId)));
+    const delivered = await this.sessions.shareKeys(
+      roundId,
+      request.clinicId,
+      request.shares.map((box) => sealedFromWire(box, roundId)),
+    );
     return { shares: delivered.map(sealedToWire) };
   }
 
@@ -53,7 +57,11 @@ export class SecAggStages {
   /** Stage 4: a clinic's revealed shares. */
   async revealShares(request: SecAggReveal__Output): Promise<number> {
     const roundId = await this.roundOf(request);
-    return this.sessions.reveal(roundId, request.clinicId, request.shares.map((share) => shareFromWire(share, roundId, request.clinicId)));
+    return this.sessions.reveal(
+      roundId,
+      request.clinicId,
+      request.shares.map((share) => shareFromWire(share, roundId, request.clinicId)),
+    );
   }
 
   /** The round a stage message is for: a registered clinic, a securely aggregated study, an open round in the message's attempt. */

@@ -44,7 +44,9 @@ export class UploadValidator {
       return { alreadyStored: resent };
     }
     if (header.modelVersion !== round.number - 1) {
-      throw refuse.precondition(`round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`);
+      throw refuse.precondition(
+        `round ${round.number} trains from model version ${round.number - 1}, the update was trained from version ${header.modelVersion}`,
+      );
     }
     const protocol = this.protocols.for(study);
     if (header.codec !== protocol.updateCodec) {

@@ -30,7 +30,13 @@ describe('CKKS-encrypted updates', () => {
   /** What the round store holds, oldest first. */
   const stored: Uint8Array[] = [];
   const protocol = () =>
-    new CkksProtocol(STUDY, NO_DP, { studyKey: async () => (keyId ? { keyId } : null), keyHolders: async () => new Set(['b', 'c']) }, sums, async (_round: RoundKey) => stored);
+    new CkksProtocol(
+      STUDY,
+      NO_DP,
+      { studyKey: async () => (keyId ? { keyId } : null), keyHolders: async () => new Set(['b', 'c']) },
+      sums,
+      async (_round: RoundKey) => stored,
+    );
 
   beforeAll(async () => {
     ckks = await sums.context(SET);
@@ -69,8 +75,12 @@ describe('CKKS-encrypted updates', () => {
     expect(await protocol().expectedBytes()).toBe(ckks.updateBytes(4));
     await expect(protocol().checkHeader(header({}), ROUND)).resolves.toBeUndefined();
     await expect(protocol().checkHeader(header({ keyId: 'k0' }), ROUND)).rejects.toThrow('update from a is encrypted under key "k0", study s1 uses key k1');
-    await expect(protocol().checkHeader(header({ numSamples: 3 }), ROUND)).rejects.toThrow('an encrypted update carries its sample count inside the ciphertext: num_samples must be 0');
-    await expect(protocol().checkHeader(header({ totalBytes: 100 }), ROUND)).rejects.toThrow(`wrong update length: the model has 4 parameters (${ckks.updateBytes(4)} bytes as ckks:${SET}), the header declares 100 bytes`);
+    await expect(protocol().checkHeader(header({ numSamples: 3 }), ROUND)).rejects.toThrow(
+      'an encrypted update carries its sample count inside the ciphertext: num_samples must be 0',
+    );
+    await expect(protocol().checkHeader(header({ totalBytes: 100 }), ROUND)).rejects.toThrow(
+      `wrong update length: the model has 4 parameters (${ckks.updateBytes(4)} bytes as ckks:${SET}), the header declares 100 bytes`,
+    );
   });
 
   it('sums ciphertexts as they arrive into a version only the clinics can read, and rebuilds a lost sum from the stored updates', async () => {

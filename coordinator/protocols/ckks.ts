@@ -82,7 +82,9 @@ export class CkksProtocol implements UpdateProtocol {
     const fields = async () => {
       const key = await this.keys.studyKey(this.study.id);
       if (header.keyId !== key?.keyId) {
-        throw refuse.invalid(`update from ${header.clinicId} is encrypted under key "${header.keyId}", study ${this.study.id} uses key ${key?.keyId ?? '(none yet)'}`);
+        throw refuse.invalid(
+          `update from ${header.clinicId} is encrypted under key "${header.keyId}", study ${this.study.id} uses key ${key?.keyId ?? '(none yet)'}`,
+        );
       }
       if (header.numSamples !== 0) throw refuse.invalid('an encrypted update carries its sample count inside the ciphertext: num_samples must be 0');
     };

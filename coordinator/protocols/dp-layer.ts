@@ -37,7 +37,12 @@ export const NO_DP: DpLayer = {
  * DP of a study: `dp-sgd`, every local step at a clinic is one Gaussian release; `distributed`,
  * each round's secure sum is one (the clinics add the noise in shares).
  */
-export function dpLayer(kind: DpLayerKind, settings: DpSettings | null, study: { id: string; rounds: number; training: { localSteps: number } }, ledger: LedgerView): DpLayer {
+export function dpLayer(
+  kind: DpLayerKind,
+  settings: DpSettings | null,
+  study: { id: string; rounds: number; training: { localSteps: number } },
+  ledger: LedgerView,
+): DpLayer {
   if (kind === 'none') return NO_DP;
   if (!settings) throw new Error(`study ${study.id} uses DP (${kind}) but holds no dp settings`);
   const totalSteps = kind === 'distributed' ? study.rounds : study.rounds * study.training.localSteps;

@@ -8,7 +8,7 @@ function read(raw: Record<string, unknown>) {
   return { settings, problems };
 }
 
-describe('a study definition\'s privacy', () => {
+describe("a study definition's privacy", () => {
   it('keeps the existing JSON: each mode gets the settings of the parts it uses, defaults filled in', () => {
     expect(read({}).settings).toEqual({ privacy: 'none', encryption: null, dp: null, secagg: null });
     expect(read({ privacy: 'he+dp', dp: { targetEpsilon: 2 } }).settings).toEqual({
@@ -17,7 +17,12 @@ describe('a study definition\'s privacy', () => {
       dp: { ...DEFAULT_DP, targetEpsilon: 2 },
       secagg: null,
     });
-    expect(read({ privacy: 'secagg+dp', secagg: { clipRange: 4 } }).settings).toEqual({ privacy: 'secagg+dp', encryption: null, dp: DEFAULT_DP, secagg: { ...DEFAULT_SECAGG, clipRange: 4 } });
+    expect(read({ privacy: 'secagg+dp', secagg: { clipRange: 4 } }).settings).toEqual({
+      privacy: 'secagg+dp',
+      encryption: null,
+      dp: DEFAULT_DP,
+      secagg: { ...DEFAULT_SECAGG, clipRange: 4 },
+    });
     expect(read({ privacy: 'secagg' }).problems).toEqual([]);
   });
 
@@ -26,7 +31,9 @@ describe('a study definition\'s privacy', () => {
       'dp settings need privacy "dp", "he+dp" or "secagg+dp", the study\'s privacy is "secagg"',
       'encryption settings need privacy "he" or "he+dp", the study\'s privacy is "secagg"',
     ]);
-    expect(read({ privacy: 'dp', secagg: { degree: 4 } }).problems).toEqual(['secagg settings need privacy "secagg" or "secagg+dp", the study\'s privacy is "dp"']);
+    expect(read({ privacy: 'dp', secagg: { degree: 4 } }).problems).toEqual([
+      'secagg settings need privacy "secagg" or "secagg+dp", the study\'s privacy is "dp"',
+    ]);
     expect(read({ privacy: 'ckks' }).problems).toEqual(['privacy "ckks" is not available (known: none, he, dp, he+dp, secagg, secagg+dp)']);
     expect(read({ privacy: 'he', encryption: { parameterSet: 'tiny' }, dp: { delta: 2 } }).problems).toEqual([
       'encryption.parameterSet "tiny" is unknown (known: n8192-q60-s40, n8192-q60-s30)',

@@ -71,8 +71,10 @@ export function readPrivacy(field: FieldReader, problems: string[]): PrivacySett
   };
   if (!(dp.delta < 1)) problems.push(`dp.delta must be below 1, got ${dp.delta}`);
   // Settings for a mode the study does not use would be silently ignored: say so instead.
-  if (parts && field.has('dp') && parts.dp === 'none') problems.push(`dp settings need privacy "dp", "he+dp" or "secagg+dp", the study's privacy is "${privacy}"`);
-  if (parts && field.has('encryption') && parts.transport !== 'ckks') problems.push(`encryption settings need privacy "he" or "he+dp", the study's privacy is "${privacy}"`);
+  if (parts && field.has('dp') && parts.dp === 'none')
+    problems.push(`dp settings need privacy "dp", "he+dp" or "secagg+dp", the study's privacy is "${privacy}"`);
+  if (parts && field.has('encryption') && parts.transport !== 'ckks')
+    problems.push(`encryption settings need privacy "he" or "he+dp", the study's privacy is "${privacy}"`);
   const secaggField = field.nested('secagg');
   const secagg: SecAggSettings = {
     clipRange: secaggField.positive('clipRange') ?? DEFAULT_SECAGG.clipRange,
@@ -81,8 +83,10 @@ export function readPrivacy(field: FieldReader, problems: string[]): PrivacySett
     stageTimeoutS: secaggField.positive('stageTimeoutS') ?? DEFAULT_SECAGG.stageTimeoutS,
     expectedDropout: secaggField.positive('expectedDropout') ?? DEFAULT_SECAGG.expectedDropout,
   };
-  if (!(secagg.expectedDropout < 0.5)) problems.push(`secagg.expectedDropout must be below 0.5 (more than half of every neighbourhood must survive), got ${secagg.expectedDropout}`);
-  if (parts && field.has('secagg') && parts.transport !== 'secagg') problems.push(`secagg settings need privacy "secagg" or "secagg+dp", the study's privacy is "${privacy}"`);
+  if (!(secagg.expectedDropout < 0.5))
+    problems.push(`secagg.expectedDropout must be below 0.5 (more than half of every neighbourhood must survive), got ${secagg.expectedDropout}`);
+  if (parts && field.has('secagg') && parts.transport !== 'secagg')
+    problems.push(`secagg settings need privacy "secagg" or "secagg+dp", the study's privacy is "${privacy}"`);
 
   return {
     privacy: privacy ?? 'none',

@@ -31,4 +31,3 @@ export function protocolFor(study: ProtocolStudy, deps: ProtocolDependencies): U
       return new SecAggProtocol(study, dp, deps.sessions, deps.clinics, deps.rounds);
   }
 }
-

@@ -34,7 +34,19 @@ function study(privacy: string, overrides: Partial<ProtocolStudy> = {}): Protoco
 const ROUND: ProtocolRound = { studyId: 's1', number: 2, attempt: 0, participants: ['a', 'b', 'c'] };
 
 function header(fields: Partial<UpdateHeader__Output>): UpdateHeader__Output {
-  return { clinicId: 'a', studyId: 's1', round: 2, modelVersion: 1, codec: PLAIN.name, numSamples: 10, totalBytes: 16, sha256: Buffer.alloc(32), trainLoss: 0.5, keyId: '', ...fields };
+  return {
+    clinicId: 'a',
+    studyId: 's1',
+    round: 2,
+    modelVersion: 1,
+    codec: PLAIN.name,
+    numSamples: 10,
+    totalBytes: 16,
+    sha256: Buffer.alloc(32),
+    trainLoss: 0.5,
+    keyId: '',
+    ...fields,
+  };
 }
 
 /** The stored round: version 1 of the model and the updates, as the database would hand them over. */
@@ -90,7 +102,14 @@ describe('picking a protocol', () => {
       const protocol = protocolFor(study(privacy, settings), deps());
       return `${privacy}: ${protocol.transport}/${protocol.dp.kind}`;
     });
-    expect(picked).toEqual(['none: plain/none', 'he: ckks/none', 'dp: plain/dp-sgd', 'he+dp: ckks/dp-sgd', 'secagg: secagg/none', 'secagg+dp: secagg/distributed']);
+    expect(picked).toEqual([
+      'none: plain/none',
+      'he: ckks/none',
+      'dp: plain/dp-sgd',
+      'he+dp: ckks/dp-sgd',
+      'secagg: secagg/none',
+      'secagg+dp: secagg/distributed',
+    ]);
   });
 
   it('refuses a study whose mode needs settings it does not hold', () => {
@@ -159,13 +178,23 @@ describe('secure aggregation', () => {
   const settings = { ...DEFAULT_SECAGG, stageTimeoutS: 600 };
   const cards = ['a', 'b', 'c', 'd'].map((clinicId, i) => ({ clinicId, signPublicKey: new Uint8Array(32).fill(i + 1) }));
   const secagg = (overrides: Partial<ProtocolStudy> = {}, reader = storedRound([], [])) =>
-    new SecAggProtocol(study('secagg', { secagg: settings, ...overrides }), NO_DP, sessions, { enrolled: async () => cards, trainingRecords: async (ids) => ids.map(() => 25) }, reader);
+    new SecAggProtocol(
+      study('secagg', { secagg: settings, ...overrides }),
+      NO_DP,
+      sessions,
+      { enrolled: async () => cards, trainingRecords: async (ids) => ids.map(() => 25) },
+      reader,
+    );
 
   it('expects one word a parameter plus the weight, and no sample count or loss in the clear', async () => {
     expect(await secagg().expectedBytes()).toBe(4 * (NUM_PARAMETERS + 1));
     const masked = header({ codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, totalBytes: 20 });
-    await expect(secagg().checkHeader({ ...masked, numSamples: 10 }, ROUND)).rejects.toThrow('a masked input carries its weight inside the masked words: num_samples must be 0');
-    await expect(secagg().checkHeader({ ...masked, trainLoss: 0.3 }, ROUND)).rejects.toThrow('under secure aggregation the coordinator learns only the sum: train_loss must not be sent (0)');
+    await expect(secagg().checkHeader({ ...masked, numSamples: 10 }, ROUND)).rejects.toThrow(
+      'a masked input carries its weight inside the masked words: num_samples must be 0',
+    );
+    await expect(secagg().checkHeader({ ...masked, trainLoss: 0.3 }, ROUND)).rejects.toThrow(
+      'under secure aggregation the coordinator learns only the sum: train_loss must not be sent (0)',
+    );
     // A header right in every field still needs the round's session to expect this clinic's masked input.
     await expect(secagg().checkHeader(masked, ROUND)).rejects.toThrow('has no secure aggregation in progress');
   });
@@ -177,7 +206,10 @@ describe('secure aggregation', () => {
   it('opens a session whose terms the TRAIN tasks carry, and takes a clinic in only while adverts are open', async () => {
     const { outcomes, reported } = recordingOutcomes();
     const extras = await secagg().openRound(ROUND, outcomes);
-    expect(extras).toEqual({ encryption: null, secagg: { threshold: 2, degree: 2, clipRange: 8, maxTotalWeight: 75, stageTimeoutMs: 600_000, minContributors: 3, attempt: 0 } });
+    expect(extras).toEqual({
+      encryption: null,
+      secagg: { threshold: 2, degree: 2, clipRange: 8, maxTotalWeight: 75, stageTimeoutMs: 600_000, minContributors: 3, attempt: 0 },
+    });
     expect(await secagg().rejoin(ROUND, 'b')).toEqual(extras);
     expect(await secagg().rejoin(ROUND, 'd')).toBeNull();
     expect(reported).toEqual([]);
@@ -199,7 +231,13 @@ describe('secure aggregation', () => {
 
   it('with distributed DP, counts each clinic once and leaves the sum room for the noise', () => {
     const dp = dpLayer('distributed', DEFAULT_DP, study('secagg+dp'), ledgerWith());
-    const protocol = new SecAggProtocol(study('secagg+dp', { secagg: settings, dp: DEFAULT_DP }), dp, sessions, { enrolled: async () => cards, trainingRecords: async () => [] }, storedRound([], []));
+    const protocol = new SecAggProtocol(
+      study('secagg+dp', { secagg: settings, dp: DEFAULT_DP }),
+      dp,
+      sessions,
+      { enrolled: async () => cards, trainingRecords: async () => [] },
+      storedRound([], []),
+    );
     const terms = protocol.fixedPointTerms([25, 100, 7]);
     expect(terms.clipRange).toBe(DEFAULT_DP.clipNorm);
     // Above one per clinic by the noise's room, and blind to record counts (they would scale a clinic's sensitivity).

@@ -1,7 +1,16 @@
 import { FederationError, refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
 import { secAggRoundId } from '../../wire/secagg-wire.js';
-import { bytesToWords, calibrateNoise, DEFAULT_CONVENTION, degreeForDropout, dequantizeSum, fixedPointFor, MASKED_INPUT_CODEC, type SecAggResult } from '../../crypto/index.js';
+import {
+  bytesToWords,
+  calibrateNoise,
+  DEFAULT_CONVENTION,
+  degreeForDropout,
+  dequantizeSum,
+  fixedPointFor,
+  MASKED_INPUT_CODEC,
+  type SecAggResult,
+} from '../../crypto/index.js';
 import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import { aggregateFit, createStrategy, type FitResult } from '../../strategies/index.js';
@@ -133,7 +142,9 @@ export class SecAggProtocol implements UpdateProtocol {
   }
 
   buildVersion(round: ProtocolRound): Promise<ModelVersionContent | null> {
-    throw new Error(`round ${round.number} of study ${round.studyId} is securely aggregated: its version comes from the unmasked sum, never from stored updates`);
+    throw new Error(
+      `round ${round.number} of study ${round.studyId} is securely aggregated: its version comes from the unmasked sum, never from stored updates`,
+    );
   }
 
   discard(round: ProtocolRound, reason?: string): void {
@@ -153,7 +164,14 @@ export class SecAggProtocol implements UpdateProtocol {
     const cards = new Map((await this.clinics.enrolled()).map((card) => [card.clinicId, card.signPublicKey]));
     const records = await this.clinics.trainingRecords(round.participants);
     const stageTimeoutMs = Math.round(settings.stageTimeoutS * 1000);
-    const spec: SecAggTerms = { threshold, degree, ...this.fixedPointTerms(records), stageTimeoutMs, minContributors: this.study.quorum, attempt: round.attempt };
+    const spec: SecAggTerms = {
+      threshold,
+      degree,
+      ...this.fixedPointTerms(records),
+      stageTimeoutMs,
+      minContributors: this.study.quorum,
+      attempt: round.attempt,
+    };
     try {
       fixedPointFor(spec.clipRange, spec.maxTotalWeight);
       this.sessions.open(
