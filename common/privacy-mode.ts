@@ -74,8 +74,3 @@ export const encrypts = (privacy: string): boolean => parsePrivacyMode(privacy).
 export const securelyAggregates = (privacy: string): boolean => parsePrivacyMode(privacy).transport === 'secagg';
 /** Some differential privacy is layered on the transport (`dp`, `he+dp`, `secagg+dp`). */
 export const differentiallyPrivate = (privacy: string): boolean => parsePrivacyMode(privacy).dp !== 'none';
-
-/** The CKKS settings of a study whose updates are encrypted; null for a study of any other mode. */
-export function encryptionOf<Settings>(study: { privacy: string; encryption: Settings | null }): Settings | null {
-  return encrypts(study.privacy) ? study.encryption : null;
-}

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { securelyAggregates } from '../../common/privacy-mode.js';
 import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, secAggRoundId, shareFromWire } from '../../wire/secagg-wire.js';
 import type { SecAggAdvert__Output } from '../../protos/generated/cohort/v1/SecAggAdvert.js';
 import type { SecAggNeighbours } from '../../protos/generated/cohort/v1/SecAggNeighbours.js';
@@ -14,6 +13,7 @@ import type { SecAggUnmask } from '../../protos/generated/cohort/v1/SecAggUnmask
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
+import { requireSecureAggregation } from '../protocols/secagg.js';
 import { SecAggRounds } from '../protocols/secagg-rounds.js';
 
 /**
@@ -69,7 +69,7 @@ export class SecAggStages {
     await this.registry.requireClinic(clinicId);
     const study = await this.studies.findOneBy({ id: studyId });
     if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
-    if (!securelyAggregates(study.privacy)) throw refuse.precondition(`study ${studyId} does not use secure aggregation (privacy "${study.privacy}")`);
+    requireSecureAggregation(study);
     const round = await this.rounds.findOneBy({ studyId, number });
     if (!round) throw refuse.notFound(`study ${studyId} has no round ${number}`);
     if (round.status !== 'open') throw refuse.precondition(`round ${number} of study ${studyId} is ${round.status}`);

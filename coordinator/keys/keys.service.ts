@@ -3,13 +3,13 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { encryptionOf } from '../../common/privacy-mode.js';
 import { checkClinicId, equalBytes, fingerprint, IdentityError, verifyEnvelope, type ClinicCard, type KeyEnvelope } from '../../crypto/index.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { ClinicIdentityEntity } from '../persistence/entities/clinic-identity.entity.js';
 import { KeyEnvelopeEntity } from '../persistence/entities/key-envelope.entity.js';
 import { StudyKeyEntity } from '../persistence/entities/study-key.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
+import { requireEncryption } from '../protocols/ckks.js';
 
 export interface KeyRosterView {
   studyId: string;
@@ -224,9 +224,7 @@ export class KeysService {
   private async requireEncryptedStudy(studyId: string): Promise<{ study: StudyEntity; encryption: NonNullable<StudyEntity['encryption']> }> {
     const study = await this.studies.findOneBy({ id: studyId });
     if (!study) throw refuse.notFound(`study "${studyId}" does not exist`);
-    const encryption = encryptionOf(study);
-    if (!encryption) throw refuse.precondition(`study ${studyId} does not encrypt its updates (privacy ${study.privacy}): it has no key`);
-    return { study, encryption };
+    return { study, encryption: requireEncryption(study) };
   }
 }
 

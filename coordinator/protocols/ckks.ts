@@ -1,5 +1,6 @@
 import { refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
+import { encrypts } from '../../common/privacy-mode.js';
 import { ckksCodecName } from '../../crypto/index.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
@@ -143,4 +144,11 @@ export class CkksProtocol implements UpdateProtocol {
 
 function roundKey(round: ProtocolRound): RoundKey {
   return { studyId: round.studyId, round: round.number };
+}
+
+/** The CKKS settings of a study whose updates are encrypted; a refusal for any other (it has no key). */
+export function requireEncryption(study: { id: string; privacy: string; encryption: EncryptionSettings | null }): EncryptionSettings {
+  if (!encrypts(study.privacy) || !study.encryption)
+    throw refuse.precondition(`study ${study.id} does not encrypt its updates (privacy ${study.privacy}): it has no key`);
+  return study.encryption;
 }

@@ -6,7 +6,8 @@ import { dpLayer, NO_DP } from './dp-layer.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { PLAIN, PlainProtocol, type RoundReader } from './plain.js';
 import { DEFAULT_DP, DEFAULT_SECAGG } from './privacy-settings.js';
-import { SecAggProtocol, type SecAggTerms } from './secagg.js';
+import { requireEncryption } from './ckks.js';
+import { requireSecureAggregation, SecAggProtocol, type SecAggTerms } from './secagg.js';
 import { SecAggRounds } from './secagg-rounds.js';
 import { protocolFor, type ProtocolDependencies } from './protocol-for.js';
 import type { ModelVersionContent, ProtocolRound, ProtocolStudy, RoundOutcomes, StoredUpdate } from './update-protocol.js';
@@ -115,6 +116,16 @@ describe('picking a protocol', () => {
   it('refuses a study whose mode needs settings it does not hold', () => {
     expect(() => protocolFor(study('he'), deps())).toThrow('study s1 encrypts its updates but holds no encryption settings');
     expect(() => protocolFor(study('secagg+dp', { secagg: DEFAULT_SECAGG }), deps())).toThrow('study s1 uses DP (distributed) but holds no dp settings');
+  });
+});
+
+describe('calls that belong to one protocol', () => {
+  it('are refused for a study of another mode, naming its privacy', () => {
+    const encryption = { parameterSet: 'n8192-q60-s40' };
+    expect(requireEncryption(study('he+dp', { encryption }))).toBe(encryption);
+    expect(() => requireEncryption(study('secagg'))).toThrow('study s1 does not encrypt its updates (privacy secagg): it has no key');
+    expect(() => requireSecureAggregation(study('secagg+dp'))).not.toThrow();
+    expect(() => requireSecureAggregation(study('he'))).toThrow('study s1 does not use secure aggregation (privacy "he")');
   });
 });
 

@@ -1,5 +1,6 @@
 import { FederationError, refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
+import { securelyAggregates } from '../../common/privacy-mode.js';
 import { secAggRoundId } from '../../wire/secagg-wire.js';
 import {
   bytesToWords,
@@ -234,4 +235,9 @@ export class SecAggProtocol implements UpdateProtocol {
 
 function roundIdOf(round: ProtocolRound): string {
   return secAggRoundId(round.studyId, round.number, round.attempt);
+}
+
+/** Refuses a secure-aggregation stage call for a study whose updates travel otherwise. */
+export function requireSecureAggregation(study: { id: string; privacy: string }): void {
+  if (!securelyAggregates(study.privacy)) throw refuse.precondition(`study ${study.id} does not use secure aggregation (privacy "${study.privacy}")`);
 }
