@@ -1,4 +1,4 @@
-import type { AggregateResult, FitResult, Strategy, StrategyState } from './strategy.js';
+import type { AggregateResult, FitConfig, FitPlan, FitResult, RoundContext, Strategy, StrategyState } from './strategy.js';
 
 /**
  * Sample-weighted mean of the updates, accumulated one at a time in float64 so memory stays at one
@@ -19,7 +19,30 @@ export function weightedMeanDelta(results: Iterable<FitResult>, length: number):
   return Float32Array.from(sum, (s) => s / totalWeight);
 }
 
-/** A plain round: the strategy's server step on the sample-weighted mean of the clinics' updates. */
-export function aggregateFit(strategy: Strategy, global: Float32Array, results: Iterable<FitResult>, state: StrategyState | null): AggregateResult {
-  return strategy.serverStep(global, weightedMeanDelta(results, global.length), state);
+/** Every connected clinic trains: consortia are small, and each site's data counts. */
+export function selectAllAvailable({ available }: RoundContext): FitPlan {
+  return { clinics: [...available] };
+}
+
+/**
+ * The common case: every available clinic trains as it would alone, and the round's step needs only
+ * the sample-weighted mean of the updates, so `aggregate` is that mean followed by `serverStep`.
+ */
+export abstract class MeanStepStrategy implements Strategy {
+  abstract readonly name: string;
+  readonly needsIndividualUpdates: boolean = false;
+
+  configureFit(round: RoundContext): FitPlan {
+    return selectAllAvailable(round);
+  }
+
+  fitConfig(_round: number): FitConfig {
+    return {};
+  }
+
+  aggregate(results: Iterable<FitResult>, global: Float32Array, state: StrategyState | null): AggregateResult {
+    return this.serverStep(global, weightedMeanDelta(results, global.length), state);
+  }
+
+  abstract serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult;
 }

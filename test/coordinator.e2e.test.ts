@@ -5,7 +5,7 @@ import { sha256 } from '../common/chunk-stream.js';
 import { loopbackTls } from '../common/tls/loopback.js';
 import { createIdentity, plainFloat32Codec } from '../crypto/index.js';
 import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
-import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
+import { parseStudyConfig, startCoordinator, STRATEGY_NAMES, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { trustingFetch } from '../simulations/coordinator-process.js';
 import { clientAs, connect, enrolledIdentity, refusal } from './support/scripted-clinic.js';
@@ -246,9 +246,21 @@ describe('coordinator over real gRPC and HTTP', () => {
     const body = (await response.json()) as any;
     expect(body.problems).toEqual(expect.arrayContaining([
       'model: mlp needs at least one hidden layer',
-      'strategy.name "fedmagic" is unknown (known: fedavg, fedadam, fedyogi, fedadagrad)',
+      `strategy.name "fedmagic" is unknown (known: ${STRATEGY_NAMES.join(', ')})`,
       'rounds must be an integer >= 1, got 0',
     ]));
+  });
+
+  it('stores and shows the effective strategy, every default filled in', async () => {
+    const response = await http('/studies', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'fed-heart-disease', minClinics: 99, strategy: { name: 'fedadam', serverLearningRate: 0.01 } }),
+    });
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const detail = (await (await http(`/studies/${id}`)).json()) as any;
+    expect(detail.strategy).toEqual({ name: 'fedadam', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 });
   });
 
   it('serves HTTP by role: health to anyone, reads to the operator and the auditor, writes to the operator alone', async () => {

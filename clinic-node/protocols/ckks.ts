@@ -122,12 +122,7 @@ function encryptionOf(task: Task__Output): EncryptionSpec__Output {
 /** The task's strategy settings; zero fields mean the strategy's own default. */
 function strategyConfig(spec: StrategySpec__Output | null): StrategyConfig {
   if (!spec) throw new Error("an encrypted study's task must name its strategy: the clinic applies the server step");
-  const positive = (value: number) => (value > 0 ? value : undefined);
-  return {
-    name: spec.name,
-    serverLearningRate: positive(spec.serverLearningRate),
-    beta1: positive(spec.beta1),
-    beta2: positive(spec.beta2),
-    tau: positive(spec.tau),
-  };
+  const settings: Record<string, number> = {};
+  for (const key of ['serverLearningRate', 'beta1', 'beta2', 'tau'] as const) if (spec[key] > 0) settings[key] = spec[key];
+  return { name: spec.name, ...settings };
 }

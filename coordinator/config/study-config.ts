@@ -1,9 +1,9 @@
 import { datasetDescriptor } from '../../common/datasets.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
-import type { PrivacyMode } from '../../common/privacy-mode.js';
+import { parsePrivacyMode, type PrivacyMode } from '../../common/privacy-mode.js';
 import { checkPrivacyQuorum, readPrivacy, type DpSettings, type EncryptionSettings, type SecAggSettings } from '../protocols/privacy-settings.js';
-import { STRATEGY_NAMES, type StrategyConfig } from '../../strategies/index.js';
+import { STRATEGIES, StrategyConfigError, type StrategyConfig, type StrategyRegistry } from '../../strategies/index.js';
 
 /** How each clinic trains in a round. */
 export interface TrainingSettings {
@@ -29,7 +29,7 @@ export interface StudyConfig {
   dataset: string;
   /** Model architecture and hidden layers. Default logistic regression. */
   model: ModelSpec;
-  /** Aggregation strategy. Default {@link DEFAULT_STRATEGY} (FedAdam). */
+  /** Aggregation strategy with every setting filled in. Default {@link DEFAULT_STRATEGY} (FedAdam). */
   strategy: StrategyConfig;
   training: TrainingSettings;
   /**
@@ -69,7 +69,7 @@ export class StudyConfigError extends Error {
  * 0.001, plain averaging) by about 0.04 mean site accuracy with a third of its spread over seeds
  * (docs/benchmarks.md). `FLAMBY_FEDAVG` is FLamby's FedAvg protocol, for reproducing its table.
  */
-export const DEFAULT_STRATEGY: StrategyConfig = { name: 'fedadam', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 };
+export const DEFAULT_STRATEGY: StrategyConfig = STRATEGIES.definition('fedadam').defaults;
 export const DEFAULT_TRAINING: TrainingSettings = { optimizer: 'sgd', learningRate: 0.01, batchSize: 4, localSteps: 100 };
 export const FLAMBY_FEDAVG = {
   strategy: { name: 'fedavg' },
@@ -77,8 +77,11 @@ export const FLAMBY_FEDAVG = {
   rounds: 15,
 } as const;
 
-/** Validates an operator's study definition (HTTP body or CLI flags), filling defaults; lists every problem at once. */
-export function parseStudyConfig(input: unknown): StudyConfig {
+/**
+ * Validates an operator's study definition (HTTP body or CLI flags), filling defaults; lists every
+ * problem at once. `strategies`: where strategy names are looked up (tests pass their own).
+ */
+export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = STRATEGIES): StudyConfig {
   const problems: string[] = [];
   const raw = isObject(input) ? input : (problems.push('a study must be a JSON object'), {});
   const field = new FieldReader(raw, problems);
@@ -108,18 +111,7 @@ export function parseStudyConfig(input: unknown): StudyConfig {
     problems.push(`model: ${(error as Error).message}`);
   }
 
-  const strategyRaw = field.object('strategy') ?? {};
-  const strategyField = new FieldReader(strategyRaw, problems, 'strategy.');
-  const strategyName = strategyField.string('name') ?? DEFAULT_STRATEGY.name;
-  if (!(STRATEGY_NAMES as readonly string[]).includes(strategyName)) {
-    problems.push(`strategy.name "${strategyName}" is unknown (known: ${STRATEGY_NAMES.join(', ')})`);
-  }
-  // The default strategy keeps its tuned settings; a named one starts from its own defaults.
-  const strategy: StrategyConfig = strategyField.string('name') === undefined ? { ...DEFAULT_STRATEGY } : { name: strategyName };
-  for (const key of ['serverLearningRate', 'beta1', 'beta2', 'tau'] as const) {
-    const value = strategyField.positive(key);
-    if (value !== undefined) strategy[key] = value;
-  }
+  const strategy = parseStrategy(strategies, field.object('strategy') ?? {}, problems);
 
   const trainingField = new FieldReader(field.object('training') ?? {}, problems, 'training.');
   const optimizer = trainingField.string('optimizer') ?? DEFAULT_TRAINING.optimizer;
@@ -132,6 +124,9 @@ export function parseStudyConfig(input: unknown): StudyConfig {
   };
 
   const privacy = readPrivacy(field, problems);
+  if (strategy && strategies.create(strategy).needsIndividualUpdates && parsePrivacyMode(privacy.privacy).transport !== 'plain') {
+    problems.push(`strategy "${strategy.name}" needs each clinic's update, which privacy "${privacy.privacy}" hides from the coordinator (only their sum is known)`);
+  }
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const quorum = field.integer('quorum', 1) ?? sites;
@@ -140,10 +135,10 @@ export function parseStudyConfig(input: unknown): StudyConfig {
   checkPrivacyQuorum(privacy.privacy, quorum, problems);
 
   const config: StudyConfig = {
-    name: field.string('name') ?? `${dataset ?? 'study'} ${strategyName}`,
+    name: field.string('name') ?? `${dataset ?? 'study'} ${(strategy ?? DEFAULT_STRATEGY).name}`,
     dataset: dataset ?? '',
     model,
-    strategy,
+    strategy: strategy ?? DEFAULT_STRATEGY,
     training,
     ...privacy,
     rounds: field.integer('rounds', 1) ?? 15,
@@ -155,4 +150,15 @@ export function parseStudyConfig(input: unknown): StudyConfig {
   if (dataset === undefined) problems.push('dataset is required');
   if (problems.length > 0) throw new StudyConfigError(problems);
   return config;
+}
+
+/** The study's strategy with every default filled in (FedAdam when none is named); null after a problem. */
+function parseStrategy(strategies: StrategyRegistry, raw: Record<string, unknown>, problems: string[]): StrategyConfig | null {
+  try {
+    return strategies.parse({ name: DEFAULT_STRATEGY.name, ...raw });
+  } catch (error) {
+    if (!(error instanceof StrategyConfigError)) throw error;
+    problems.push(...error.problems.map((problem) => `strategy.${problem}`));
+    return null;
+  }
 }

@@ -14,7 +14,7 @@ import {
 } from '../../crypto/index.js';
 import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
-import { aggregateFit, createStrategy, type FitResult } from '../../strategies/index.js';
+import { createStrategy, type FitResult } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import { PLAIN, type RoundReader } from './plain.js';
 import { DEFAULT_SECAGG, type SecAggSettings } from './privacy-settings.js';
@@ -228,7 +228,7 @@ export class SecAggProtocol implements UpdateProtocol {
     const { values, weight } = dequantizeSum(result.sum, fixedPointFor(spec.clipRange, spec.maxTotalWeight));
     const global = await this.rounds.globalModel(this.study.id, round.number - 1);
     const mean: FitResult = { clinicId: `secure sum of ${result.survivors.length}`, numSamples: weight, delta: Float32Array.from(values) };
-    const { parameters, state } = aggregateFit(createStrategy(this.study.strategy), global.parameters, [mean], global.state);
+    const { parameters, state } = createStrategy(this.study.strategy).aggregate([mean], global.parameters, global.state);
     return parameters.every(Number.isFinite) ? plainContent(PLAIN.name, parameters, state) : null;
   }
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from '@jest/globals';
+import { PRIVACY_MODES } from '../../common/privacy-mode.js';
+import { defineStrategy, STRATEGIES, StrategyRegistry, type AggregateResult, type FitResult, type Strategy } from '../../strategies/index.js';
+import { parseStudyConfig, StudyConfigError } from './study-config.js';
+
+const DATASET = 'fed-heart-disease';
+
+function problems(input: unknown, registry?: StrategyRegistry): string[] {
+  try {
+    parseStudyConfig(input, registry);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StudyConfigError);
+    return (error as StudyConfigError).problems;
+  }
+  return [];
+}
+
+/** A strategy that must see each clinic's update (as a coordinate-wise median would). */
+class FirstUpdateWins implements Strategy {
+  readonly name = 'first-update';
+  readonly needsIndividualUpdates = true;
+  configureFit = () => ({ clinics: [] });
+  fitConfig = () => ({});
+  aggregate(results: Iterable<FitResult>, global: Float32Array): AggregateResult {
+    const [first] = results;
+    return { parameters: global.map((w, i) => w + first!.delta[i]!), state: null };
+  }
+  serverStep(): AggregateResult {
+    throw new Error('first-update needs individual updates');
+  }
+}
+
+const INDIVIDUAL = defineStrategy({ name: 'first-update', summary: 'test only', settings: {}, create: () => new FirstUpdateWins() });
+const WITH_INDIVIDUAL = new StrategyRegistry([STRATEGIES.definition('fedadam'), INDIVIDUAL]);
+
+describe("a study's strategy", () => {
+  it('is FedAdam with 0.01 / 0.9 / 0.999 / 1e-8 when none is named', () => {
+    expect(parseStudyConfig({ dataset: DATASET }).strategy).toEqual({ name: 'fedadam', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { serverLearningRate: 0.02 } }).strategy).toEqual({
+      name: 'fedadam',
+      serverLearningRate: 0.02,
+      beta1: 0.9,
+      beta2: 0.999,
+      tau: 1e-8,
+    });
+  });
+
+  it('gets every documented default of the strategy it names', () => {
+    // The bug: naming fedadam with a learning rate gave beta2 0.99 and tau 1e-9, and stored only the fields given.
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedadam', serverLearningRate: 0.01 } }).strategy).toEqual({
+      name: 'fedadam',
+      serverLearningRate: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      tau: 1e-8,
+    });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedavg' } }).strategy).toEqual({ name: 'fedavg', serverLearningRate: 1 });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedyogi' } }).strategy).toEqual({ name: 'fedyogi', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.99, tau: 1e-9 });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedadagrad' } }).strategy).toEqual({ name: 'fedadagrad', serverLearningRate: 0.01, beta1: 0.9, tau: 1e-9 });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedavg' } }).name).toBe('fed-heart-disease fedavg');
+  });
+
+  it('names each bad strategy field among the study\'s other problems', () => {
+    expect(problems({ dataset: DATASET, rounds: 0, strategy: { name: 'fedadam', beta2: 1, momentum: 0.5 } })).toEqual([
+      'strategy.momentum is not a setting of fedadam (its settings: serverLearningRate, beta1, tau, beta2)',
+      'strategy.beta2 must be a number in [0, 1), got 1',
+      'rounds must be an integer >= 1, got 0',
+    ]);
+    expect(problems({ dataset: DATASET, strategy: { name: 'fedmagic' } })).toEqual([`strategy.name "fedmagic" is unknown (known: ${STRATEGIES.names.join(', ')})`]);
+    expect(problems({ dataset: DATASET, strategy: 'fedavg' })).toEqual(['strategy must be an object, got "fedavg"']);
+  });
+
+  it('that needs individual updates is refused with a privacy mode that hides them, naming both', () => {
+    for (const privacy of ['he', 'he+dp', 'secagg', 'secagg+dp']) {
+      expect(problems({ dataset: DATASET, privacy, quorum: 4, strategy: { name: 'first-update' } }, WITH_INDIVIDUAL)).toEqual([
+        `strategy "first-update" needs each clinic's update, which privacy "${privacy}" hides from the coordinator (only their sum is known)`,
+      ]);
+    }
+    for (const privacy of ['none', 'dp']) {
+      expect(parseStudyConfig({ dataset: DATASET, privacy, strategy: { name: 'first-update' } }, WITH_INDIVIDUAL).strategy).toEqual({ name: 'first-update' });
+    }
+    expect(PRIVACY_MODES).toHaveLength(6);
+    // Strategies that need only the mean run in every mode.
+    for (const privacy of PRIVACY_MODES) expect(parseStudyConfig({ dataset: DATASET, privacy, strategy: { name: 'fedadam' } }, WITH_INDIVIDUAL).privacy).toBe(privacy);
+  });
+});

@@ -1,0 +1,5 @@
+// The strategies Cohort ships, one line each: a strategy is added here and in its own file.
+export { FEDADAGRAD } from './fedadagrad.js';
+export { FEDADAM } from './fedadam.js';
+export { FEDAVG } from './fedavg.js';
+export { FEDYOGI } from './fedyogi.js';
