@@ -11,7 +11,8 @@ import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import { encrypts, securelyAggregates, type StudyConfig } from '../coordinator/config/study-config.js';
+import { encrypts, securelyAggregates } from '../common/privacy-mode.js';
+import type { StudyConfig } from '../coordinator/config/study-config.js';
 import { secAggDropout } from './secagg-dropout.js';
 
 export interface SiteResult {
