@@ -66,7 +66,10 @@ export class SecAggRounds {
   private readonly sessions = new Map<string, Session>();
 
   /** Opens a round's session; the clinics are announced in a random order (their share points). */
-  open(plan: Omit<SecAggRoundPlan, 'order'> & { clinics: readonly string[]; stageTimeoutMs: number; terms: SecAggSpec }, handlers: SecAggRoundHandlers): SecAggRoundPlan {
+  open(
+    plan: Omit<SecAggRoundPlan, 'order'> & { clinics: readonly string[]; stageTimeoutMs: number; terms: SecAggSpec },
+    handlers: SecAggRoundHandlers,
+  ): SecAggRoundPlan {
     const order = shuffle(plan.clinics);
     const full = { round: plan.round, order, degree: plan.degree, threshold: plan.threshold, words: plan.words, signKeys: plan.signKeys };
     const session: Session = {
@@ -136,7 +139,8 @@ export class SecAggRounds {
     const session = this.session(round);
     const ready = session.requests?.get(clinicId);
     if (ready) return Promise.resolve(ready);
-    if (session.server.stage !== 'masking') throw refuse.precondition(`round ${round} has no unmask request for ${clinicId}: its masked input is not in the sum`);
+    if (session.server.stage !== 'masking')
+      throw refuse.precondition(`round ${round} has no unmask request for ${clinicId}: its masked input is not in the sum`);
     return this.waitForClose(round, session, 'masking', clinicId);
   }
 
