@@ -2,7 +2,7 @@ import { Controller, Get, Param, UseFilters } from '@nestjs/common';
 import { cardToJson } from '../../crypto/index.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
 import { Read } from '../http/roles.js';
-import { FederationService } from '../federation/federation.service.js';
+import { StudyRecords } from '../federation/study-records.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 
 /**
@@ -17,7 +17,7 @@ import { LedgerService } from '../ledger/ledger.service.js';
 export class AuditController {
   constructor(
     private readonly ledger: LedgerService,
-    private readonly federation: FederationService,
+    private readonly records: StudyRecords,
   ) {}
 
   @Get('clinics')
@@ -28,6 +28,6 @@ export class AuditController {
   @Get('clinics/:id/ledger')
   async ledgerOf(@Param('id') clinicId: string) {
     const { card, entries } = await this.ledger.ledgerOf(clinicId);
-    return { clinicId, card: cardToJson(card), entries, contributions: await this.federation.privateContributions(clinicId) };
+    return { clinicId, card: cardToJson(card), entries, contributions: await this.records.privateContributions(clinicId) };
   }
 }

@@ -1,3 +1,6 @@
+import { Injectable } from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
+
 /**
  * What happens in a federation, for progress displays and logs. Each event is emitted only after the
  * change it reports has committed; the durable record of the same change is its row in
@@ -13,3 +16,14 @@ export type FederationEvent =
   | { type: 'round-failed'; studyId: string; round: number; outcome: string }
   | { type: 'evaluation'; studyId: string; modelVersion: number; clinicId: string; accuracy: number; numTest: number }
   | { type: 'study-finished'; studyId: string; status: 'completed' | 'failed'; error: string | null };
+
+/** The coordinator's event stream: the services emit after each commit; embedders and displays subscribe. */
+@Injectable()
+export class FederationEventBus {
+  private readonly subject = new Subject<FederationEvent>();
+  readonly events$: Observable<FederationEvent> = this.subject.asObservable();
+
+  emit(event: FederationEvent): void {
+    this.subject.next(event);
+  }
+}

@@ -6,15 +6,20 @@ import { Evaluations } from '../evaluations/evaluations.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
 import { ENTITIES } from '../persistence/data-source.js';
-import { InProcessStudyLock, STUDY_LOCK } from '../persistence/study-lock.js';
 import { EncryptedAggregates } from '../protocols/encrypted-aggregates.js';
 import { SecAggRounds } from '../protocols/secagg-rounds.js';
-import { FederationController } from './federation.controller.js';
-import { FederationService } from './federation.service.js';
 import { SecAggStages } from './secagg-stages.js';
-import { TaskBuilder } from './task-builder.js';
 import { UpdateProtocols } from './update-protocols.js';
+import { RoundStore } from '../rounds/round-store.js';
+import { ClinicTasks } from './clinic-tasks.js';
+import { FederationController } from './federation.controller.js';
+import { FederationEventBus } from './federation-events.js';
+import { RoundRunner } from './round-runner.js';
+import { FederationService } from './federation.service.js';
+import { StudyRecords } from './study-records.js';
+import { TaskBuilder } from './task-builder.js';
 import { UploadValidator } from './upload-validator.js';
+import { InProcessStudyLock, STUDY_LOCK } from '../persistence/study-lock.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature(ENTITIES), KeysModule, LedgerModule],
@@ -30,8 +35,13 @@ import { UploadValidator } from './upload-validator.js';
     SecAggStages,
     TaskBuilder,
     UploadValidator,
+    RoundStore,
+    ClinicTasks,
+    StudyRecords,
+    RoundRunner,
+    FederationEventBus,
     { provide: STUDY_LOCK, useClass: InProcessStudyLock },
   ],
-  exports: [FederationService, KeysModule],
+  exports: [FederationService, StudyRecords, KeysModule],
 })
 export class FederationModule {}

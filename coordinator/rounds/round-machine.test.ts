@@ -51,20 +51,30 @@ describe('round machine', () => {
     const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
     round.update('a');
     expect(round.refuse('c')).toEqual({ kind: 'wait' });
-    expect(round.update('b')).toEqual({ kind: 'close', updates: ['a', 'b'], outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)' });
+    expect(round.update('b')).toEqual({
+      kind: 'close',
+      updates: ['a', 'b'],
+      outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)',
+    });
   });
 
   it('fails once every clinic refused', () => {
     const round = new RoundMachine(plan(['a', 'b'], 1));
     expect(round.refuse('a')).toEqual({ kind: 'wait' });
-    expect(round.refuse('b')).toEqual({ kind: 'fail', outcome: '2 of 2 clinics refused (their privacy ledgers say why), leaving 0 updates, below the quorum of 1' });
+    expect(round.refuse('b')).toEqual({
+      kind: 'fail',
+      outcome: '2 of 2 clinics refused (their privacy ledgers say why), leaving 0 updates, below the quorum of 1',
+    });
   });
 
   it('fails when refusals leave the updates below the quorum', () => {
     const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
     round.update('a');
     round.refuse('b');
-    expect(round.refuse('c')).toEqual({ kind: 'fail', outcome: '2 of 3 clinics refused (their privacy ledgers say why), leaving 1 updates, below the quorum of 2' });
+    expect(round.refuse('c')).toEqual({
+      kind: 'fail',
+      outcome: '2 of 3 clinics refused (their privacy ledgers say why), leaving 1 updates, below the quorum of 2',
+    });
   });
 
   it('counts a clinic that sent its update as answered whatever it refuses afterwards', () => {
@@ -131,12 +141,20 @@ describe('round machine', () => {
     expect(round.updates).toEqual([]);
     expect(round.waitingFor()).toEqual(['a', 'c']);
     expect(round.update('a')).toEqual({ kind: 'wait' });
-    expect(round.update('c')).toEqual({ kind: 'close', updates: ['a', 'c'], outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)' });
+    expect(round.update('c')).toEqual({
+      kind: 'close',
+      updates: ['a', 'c'],
+      outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)',
+    });
   });
 
   it('resumes from what was stored: a round whose clinics all answered before a stop decides at once', () => {
     const round = RoundMachine.resume(plan(['a', 'b', 'c'], 2), { state: 'open', attempt: 0, updates: ['c', 'a'], refusals: ['b', 'z'] });
-    expect(round.answered()).toEqual({ kind: 'close', updates: ['a', 'c'], outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)' });
+    expect(round.answered()).toEqual({
+      kind: 'close',
+      updates: ['a', 'c'],
+      outcome: 'closed with 2 updates; 1 clinics refused (their privacy ledgers say why)',
+    });
   });
 
   it('resumes an open round mid-way and waits for the rest', () => {
@@ -149,18 +167,6 @@ describe('round machine', () => {
   it('resumes an ended round as ended', () => {
     const round = RoundMachine.resume(plan(['a', 'b'], 1), { state: 'closed', attempt: 0, updates: ['a'], refusals: [] });
     expect(refusalOf(() => round.checkUpdate('b'))).toBe('ended');
-  });
-
-  it('settles a round summed elsewhere by the quorum', () => {
-    const outcomes = { closed: 'closed with the secure sum of 3 updates', belowQuorum: 'unmasked 2, below the quorum of 3' };
-    expect(new RoundMachine(plan(['a', 'b', 'c', 'd'], 3)).settle(3, outcomes)).toMatchObject({ kind: 'close', outcome: outcomes.closed });
-    expect(new RoundMachine(plan(['a', 'b', 'c', 'd'], 3)).settle(2, outcomes)).toEqual({ kind: 'fail', outcome: outcomes.belowQuorum });
-  });
-
-  it('fails with a reason of its own', () => {
-    const round = new RoundMachine(plan(['a'], 1));
-    expect(round.abort('aggregation diverged')).toEqual({ kind: 'fail', outcome: 'aggregation diverged' });
-    expect(refusalOf(() => round.abort('again'))).toBe('ended');
   });
 
   it('refuses a plan without a quorum or asking a clinic twice', () => {

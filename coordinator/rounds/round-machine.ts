@@ -63,7 +63,8 @@ export class RoundMachine {
     private readonly plan: RoundPlan,
     attempt = 0,
   ) {
-    if (!(Number.isInteger(plan.quorum) && plan.quorum >= 1)) throw new RangeError(`round ${plan.number}: the quorum must be a whole number of at least 1, got ${plan.quorum}`);
+    if (!(Number.isInteger(plan.quorum) && plan.quorum >= 1))
+      throw new RangeError(`round ${plan.number}: the quorum must be a whole number of at least 1, got ${plan.quorum}`);
     this.asked = new Set(plan.participants);
     if (this.asked.size !== plan.participants.length) throw new RangeError(`round ${plan.number}: a clinic is asked twice (${plan.participants.join(', ')})`);
     this.attemptNow = attempt;
@@ -134,7 +135,9 @@ export class RoundMachine {
     if (received + refused < asked) return { kind: 'wait' };
     if (refused === 0) return this.close(`closed with all ${received} updates`);
     if (received >= this.plan.quorum) return this.close(`closed with ${received} updates; ${refused} clinics refused (their privacy ledgers say why)`);
-    return this.fail(`${refused} of ${asked} clinics refused (their privacy ledgers say why), leaving ${received} updates, below the quorum of ${this.plan.quorum}`);
+    return this.fail(
+      `${refused} of ${asked} clinics refused (their privacy ledgers say why), leaving ${received} updates, below the quorum of ${this.plan.quorum}`,
+    );
   }
 
   /** The deadline passed: the round closes with what it has if that meets the quorum, and fails otherwise. */
@@ -154,21 +157,6 @@ export class RoundMachine {
     this.expectOpen('a restart');
     this.updated.clear();
     return ++this.attemptNow;
-  }
-
-  /**
-   * The round's end decided elsewhere, by a protocol that summed `contributors` updates: it closes
-   * with `closed` as its outcome if they meet the quorum, and fails with `belowQuorum` if not.
-   */
-  settle(contributors: number, outcomes: { closed: string; belowQuorum: string }): RoundDecision {
-    this.expectOpen('a settlement');
-    return contributors >= this.plan.quorum ? this.close(outcomes.closed) : this.fail(outcomes.belowQuorum);
-  }
-
-  /** The round failed for a reason of its own (its protocol aborted, aggregation diverged). */
-  abort(outcome: string): RoundDecision {
-    this.expectOpen('an abort');
-    return this.fail(outcome);
   }
 
   private take(clinicId: string): void {
