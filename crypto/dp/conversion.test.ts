@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { epsilonFromRdp } from './conversion.js';
+import { sampledGaussianRdp } from './rdp.js';
 import { logAdd, logErfc, logNdtr, logSub } from './log-math.js';
 
 const { log, log1p } = Math;
@@ -84,5 +85,25 @@ describe('log-space arithmetic', () => {
     expect(logNdtr(10) / -7.61985302416047e-24).toBeCloseTo(1, 12);
     expect(logNdtr(-1)).toBeCloseTo(log(0.15865525393145707), 15);
     expect(logNdtr(1)).toBeCloseTo(log(0.8413447460685429), 15);
+  });
+});
+
+describe('sampledGaussianRdp: its domain', () => {
+  it('refuses a rate, noise or order outside its domain, naming the value', () => {
+    for (const q of [-0.1, 1.1, NaN]) expect(() => sampledGaussianRdp(q, 1, 2, 'abs')).toThrow(new RangeError(`sampling rate must be in [0, 1], got ${q}`));
+    for (const z of [-1, NaN]) expect(() => sampledGaussianRdp(0.5, z, 2, 'abs')).toThrow(new RangeError(`noise multiplier must be >= 0, got ${z}`));
+    for (const order of [1, 0.5, NaN]) expect(() => sampledGaussianRdp(0.5, 1, order, 'signed')).toThrow(new RangeError(`RDP orders must be > 1, got ${order}`));
+  });
+
+  it('no sampling is free even without noise; an infinite order or no noise is unbounded', () => {
+    expect(sampledGaussianRdp(0, 0, 2, 'abs')).toBe(0);
+    expect(sampledGaussianRdp(0.5, 1, Infinity, 'abs')).toBe(Infinity);
+    expect(sampledGaussianRdp(1, 0, 2, 'signed')).toBe(Infinity);
+    expect(sampledGaussianRdp(1, 2, 1.5, 'signed')).toBe(1.5 / 8);
+  });
+
+  it('integer orders are exact under either series; fractional orders differ only in how terms are summed', () => {
+    expect(sampledGaussianRdp(0.01, 2.5, 5, 'signed')).toBe(sampledGaussianRdp(0.01, 2.5, 5, 'abs'));
+    expect(sampledGaussianRdp(0.01, 2.5, 1.5, 'abs')).toBeGreaterThan(sampledGaussianRdp(0.01, 2.5, 1.5, 'signed'));
   });
 });
