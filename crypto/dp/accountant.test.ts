@@ -114,9 +114,12 @@ describe('RDP accountant: steps, copies and conventions', () => {
   });
 
   it('zero steps cost nothing; n steps cost n times one step at every order', () => {
-    expect(new RdpAccountant().compose({ q: 0.01, noiseMultiplier: 1.1, steps: 0 }).curve().every((r) => r === 0)).toBe(true);
+    const zero = new RdpAccountant().compose({ q: 0.01, noiseMultiplier: 1.1, steps: 0 }).curve();
+    expect(zero).toHaveLength(156);
+    expect(zero.every((r) => r === 0)).toBe(true);
     const one = new RdpAccountant('opacus').compose({ q: 0.01, noiseMultiplier: 1.1, steps: 1 }).curve();
     const many = new RdpAccountant('opacus').compose({ q: 0.01, noiseMultiplier: 1.1, steps: 250 }).curve();
+    expect(one).toHaveLength(151);
     expect(one.every((r) => r > 0)).toBe(true);
     many.forEach((r, k) => expect(relative(r, 250 * one[k]!)).toBeLessThan(1e-12));
   });
