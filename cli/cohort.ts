@@ -16,7 +16,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runNode } from '../clinic-node/node-agent.js';
-import { parseStudyConfig, startCoordinator, StudyConfigError } from '../coordinator/index.js';
+import { parseStudyConfig, startCoordinator, STRATEGY_NAMES, StudyConfigError } from '../coordinator/index.js';
 import { runBaseline } from '../simulations/baselines.js';
 import { simulate } from '../simulations/simulate.js';
 import { Keystore } from '../clinic-node/keys/index.js';
@@ -32,7 +32,7 @@ import { clientCredentials, CLIENT_TLS_USAGE, SERVER_TLS_FLAGS, serverTls, SERVE
 import { STUDY_FLAGS, studyFromFlags, UsageError } from './study-flags.js';
 
 const USAGE = `usage:
-  cohort simulate --dataset fed-heart-disease [--strategy fedavg|fedadam|fedyogi|fedadagrad] [--rounds N] [--seed S]
+  cohort simulate --dataset fed-heart-disease [--strategy ${STRATEGY_NAMES.join('|')}] [--strategy-params NAME=X,...] [--rounds N] [--seed S]
                   [--protocol tuned|flamby] [--model logistic-regression|mlp] [--hidden 16,8] [--lr X] [--local-steps N]
                   [--privacy none|he|dp|he+dp|secagg|secagg+dp] [--he-params SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
                   [--dropout P (secagg: each clinic drops out of a round after sharing keys with probability P)]

@@ -5,6 +5,7 @@ export const STUDY_FLAGS = {
   dataset: { type: 'string' },
   strategy: { type: 'string' },
   'server-lr': { type: 'string' },
+  'strategy-params': { type: 'string' },
   rounds: { type: 'string' },
   seed: { type: 'string' },
   model: { type: 'string' },
@@ -64,6 +65,7 @@ export function studyFromFlags(values: Values): Record<string, unknown> {
   if (Object.keys(dp).length > 0) study['dp'] = dp;
   if (values.strategy !== undefined && values.strategy !== base.strategy['name']) base.strategy = { name: values.strategy };
   set(base.strategy, 'serverLearningRate', number('server-lr'));
+  Object.assign(base.strategy, strategyParams(values['strategy-params']));
   study['strategy'] = base.strategy;
   set(base.training, 'optimizer', values.optimizer);
   set(base.training, 'learningRate', number('lr'));
@@ -75,6 +77,23 @@ export function studyFromFlags(values: Values): Record<string, unknown> {
     study['model'] = { architecture: values.model ?? (hiddenUnits ? 'mlp' : 'logistic-regression'), hiddenUnits };
   }
   return study;
+}
+
+/**
+ * `--strategy-params mu=0.1,serverLearningRate=1`: settings of the strategy by their study-JSON
+ * names, checked by the strategy registry with the rest of the study (no flag per setting).
+ */
+function strategyParams(raw: string | undefined): Record<string, number> {
+  const params: Record<string, number> = {};
+  for (const pair of raw === undefined ? [] : raw.split(',')) {
+    const [key, value, ...rest] = pair.split('=').map((part) => part.trim());
+    const n = Number(value);
+    if (!key || value === undefined || value === '' || rest.length > 0 || !Number.isFinite(n)) {
+      throw new UsageError(`--strategy-params takes name=number pairs separated by commas, got "${pair}"`);
+    }
+    params[key] = n;
+  }
+  return params;
 }
 
 export class UsageError extends Error {

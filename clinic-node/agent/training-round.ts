@@ -5,6 +5,7 @@ import type { FederationClient } from '../client/federation-client.js';
 import type { PrivacyGuard, RoundDecision } from '../privacy/privacy-guard.js';
 import { trainingOf, type EncodedUpdate, type NodeProtocol, type RoundInProgress, type TrainDecision } from '../protocols/index.js';
 import type { NodeState } from '../resilience/index.js';
+import { localFitSettings } from '../training/fit-config.js';
 import type { TrainingOptions } from '../training/local-training.js';
 import type { Learner } from './learner.js';
 import type { ModelVersions } from './model-versions.js';
@@ -65,6 +66,7 @@ export class TrainingRound {
     // A task without its model or training settings is refused before anything is written.
     const spec = toModelSpec(task.model);
     trainingOf(task);
+    localFitSettings(task.fitConfig);
     // Before any spend or look at the records: if the node dies between here and the outbox, it sits this round out.
     await state.journal.begin(task.studyId, task.round);
     const decision = await this.decide(task, protocol, key);
@@ -140,6 +142,7 @@ export function trainingOptions(task: Task__Output, { dp }: TrainDecision): Trai
     batchSize: training.batchSize,
     steps: training.localSteps,
     seed: training.seed,
+    ...localFitSettings(task.fitConfig),
     ...(dp ? { dp } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { CkksContexts, CkksSecretKey, CkksUpdateCodec } from '../../crypto/index.js';
 import { createStrategy, type StrategyConfig, type StrategyState } from '../../strategies/index.js';
+import { strategyFromWire } from '../../wire/strategy-wire.js';
 import type { EncryptionSpec__Output } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { StrategySpec__Output } from '../../protos/generated/cohort/v1/StrategySpec.js';
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
@@ -119,10 +120,8 @@ function encryptionOf(task: Task__Output): EncryptionSpec__Output {
   return task.encryption;
 }
 
-/** The task's strategy settings; zero fields mean the strategy's own default. */
+/** The task's strategy, every setting filled in: the clinic applies its server step. */
 function strategyConfig(spec: StrategySpec__Output | null): StrategyConfig {
   if (!spec) throw new Error("an encrypted study's task must name its strategy: the clinic applies the server step");
-  const settings: Record<string, number> = {};
-  for (const key of ['serverLearningRate', 'beta1', 'beta2', 'tau'] as const) if (spec[key] > 0) settings[key] = spec[key];
-  return { name: spec.name, ...settings };
+  return strategyFromWire(spec);
 }

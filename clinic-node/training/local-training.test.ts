@@ -55,3 +55,48 @@ describe('local training', () => {
     expect(() => evaluate(modelSpec('logistic-regression', 2), new Float32Array(5), blobs(4))).toThrow('the model has 3 parameters, got a vector of 5');
   });
 });
+
+describe("FedProx's proximal term", () => {
+  const spec = modelSpec('logistic-regression', 2);
+  const initial = initialParameters(spec, 3);
+  const data = blobs(32);
+  const plain = { optimizer: 'sgd' as const, learningRate: 0.1, batchSize: 4, seed: 9 };
+  // Every record in every batch, no noise, no clipping: DP-SGD made deterministic to compare steps.
+  const dp = { clipNorm: 1e6, noiseMultiplier: 0, samplingRate: 1 };
+
+  it('with mu 0 or absent, trains exactly as without it', () => {
+    const without = train(spec, initial, data, { ...plain, steps: 5 });
+    expect(train(spec, initial, data, { ...plain, steps: 5, proximalMu: 0 }).parameters).toEqual(without.parameters);
+    expect(train(spec, initial, data, { ...plain, steps: 5, proximalMu: undefined }).parameters).toEqual(without.parameters);
+  });
+
+  it.each([
+    ['plain SGD', {}],
+    ['DP-SGD', { dp }],
+  ])('adds mu * (w - w_start) to the gradient in %s', (_path, extra) => {
+    const mu = 0.5;
+    const w1 = train(spec, initial, data, { ...plain, ...extra, steps: 1, proximalMu: mu }).parameters;
+    // The first step starts at w_start: no pull yet.
+    expect(w1).toEqual(train(spec, initial, data, { ...plain, ...extra, steps: 1 }).parameters);
+    const w2 = train(spec, initial, data, { ...plain, ...extra, steps: 2 });
+    const w2prox = train(spec, initial, data, { ...plain, ...extra, steps: 2, proximalMu: mu });
+    // w2prox = w2 - lr * mu * (w1 - w_start); the reported loss is the data loss alone.
+    for (let i = 0; i < initial.length; i++) expect(w2prox.parameters[i]).toBeCloseTo(w2.parameters[i]! - 0.1 * mu * (w1[i]! - initial[i]!), 6);
+    expect(w2prox.parameters).not.toEqual(w2.parameters);
+    expect(w2prox.loss).toBeCloseTo(w2.loss, 6);
+  });
+
+  it('keeps the local model nearer the one it started from, and leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    const distance = (w: Float32Array) => Math.hypot(...w.map((x, i) => x - initial[i]!));
+    const free = train(spec, initial, data, { ...plain, steps: 40 });
+    const held = train(spec, initial, data, { ...plain, steps: 40, proximalMu: 1 });
+    expect(distance(held.parameters)).toBeLessThan(distance(free.parameters));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a negative or non-finite mu', () => {
+    expect(() => train(spec, initial, data, { ...plain, steps: 1, proximalMu: -1 })).toThrow('the proximal term needs mu >= 0, got -1');
+    expect(() => train(spec, initial, data, { ...plain, steps: 1, proximalMu: NaN })).toThrow('the proximal term needs mu >= 0, got NaN');
+  });
+});

@@ -22,6 +22,13 @@ export interface TrainingOptions {
    * Gaussian noise. Needs `steps`.
    */
   dp?: DpSgdSettings;
+  /**
+   * FedProx's proximal term (Li et al. 2020): mu/2 * ||w - w_start||^2 added to every step's
+   * objective, through its gradient mu * (w - w_start), in plain and DP-SGD training alike; it
+   * keeps the local model near the global one it started from. The loss reported stays the data
+   * loss. 0 or absent: no term, the same steps as without it. Default absent.
+   */
+  proximalMu?: number;
 }
 
 export interface TrainingResult {
@@ -43,7 +50,7 @@ export function train(spec: ModelSpec, initial: Float32Array, data: Examples, op
   const batchesPerPass = Math.ceil(data.count / options.batchSize);
   const steps = options.steps ?? (options.epochs ?? 1) * batchesPerPass;
   const random = seededRandom(options.seed);
-  const { model, optimizer, x, y, release } = trainingState(spec, initial, data, options);
+  const { model, optimizer, x, y, proximal, release } = trainingState(spec, initial, data, options);
   let lossSum = 0;
   try {
     let order: number[] = [];
@@ -58,7 +65,10 @@ export function train(spec: ModelSpec, initial: Float32Array, data: Examples, op
       const loss = tf.tidy(() => {
         const xb = gatherRows(x, batch);
         const yb = gatherRows(y, batch);
-        return optimizer.minimize(() => model.loss(xb, yb), true, model.variables)!;
+        if (!proximal) return optimizer.minimize(() => model.loss(xb, yb), true, model.variables)!;
+        const { value, grads } = tf.variableGrads(() => model.loss(xb, yb), model.variables);
+        optimizer.applyGradients(proximal.add(model.variables.map((v) => grads[v.name]!)).map((tensor, i) => ({ name: model.variables[i]!.name, tensor })));
+        return value;
       });
       lossSum += loss.dataSync()[0]!;
       loss.dispose();
@@ -80,13 +90,15 @@ function trainPrivately(spec: ModelSpec, initial: Float32Array, data: Examples, 
   if (!(dp.clipNorm > 0) || !(dp.noiseMultiplier >= 0) || !(dp.samplingRate > 0 && dp.samplingRate <= 1)) {
     throw new RangeError(`DP-SGD needs clip norm > 0, noise multiplier >= 0 and sampling rate in (0, 1], got ${JSON.stringify(dp)}`);
   }
-  const { model, optimizer, x, y, release } = trainingState(spec, initial, data, options);
+  const { model, optimizer, x, y, proximal, release } = trainingState(spec, initial, data, options);
   let lossSum = 0;
   let lossSteps = 0;
   let clipped = 0;
   let examples = 0;
   const applyNoisyStep = (sums: tf.Tensor[]) => {
-    const gradients = noisyMeanGradients(sums, dp, data.count);
+    const noisy = noisyMeanGradients(sums, dp, data.count);
+    // The proximal gradient depends only on the weights and the global model: no record, no extra privacy cost.
+    const gradients = proximal ? proximal.add(noisy) : noisy;
     optimizer.applyGradients(model.variables.map((v, i) => ({ name: v.name, tensor: gradients[i]! })));
   };
   try {
@@ -118,17 +130,42 @@ function trainPrivately(spec: ModelSpec, initial: Float32Array, data: Examples, 
 }
 
 function trainingState(spec: ModelSpec, initial: Float32Array, data: Examples, options: TrainingOptions) {
+  const mu = options.proximalMu ?? 0;
+  if (!(Number.isFinite(mu) && mu >= 0)) throw new RangeError(`the proximal term needs mu >= 0, got ${mu}`);
   const model = new DenseModel(spec, initial);
   const optimizer = options.optimizer === 'adam' ? tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8) : tf.train.sgd(options.learningRate);
   const x = tf.tensor2d(data.x, [data.count, data.features]);
   const y = tf.tensor2d(data.y, [data.count, 1]);
+  const proximal = mu > 0 ? new ProximalTerm(mu, model.variables) : null;
   const release = () => {
     x.dispose();
     y.dispose();
+    proximal?.dispose();
     optimizer.dispose();
     model.dispose();
   };
-  return { model, optimizer, x, y, release };
+  return { model, optimizer, x, y, proximal, release };
+}
+
+/** The proximal term's gradient mu * (w - w_start), w_start the weights training started from. */
+export class ProximalTerm {
+  private readonly start: tf.Tensor[];
+
+  constructor(
+    private readonly mu: number,
+    private readonly variables: readonly tf.Variable[],
+  ) {
+    this.start = variables.map((v) => tf.keep(v.clone()));
+  }
+
+  /** Each gradient plus the proximal gradient of its variable (same order as the variables). */
+  add(gradients: readonly tf.Tensor[]): tf.Tensor[] {
+    return gradients.map((g, i) => tf.add(g, tf.mul(this.mu, tf.sub(this.variables[i]!, this.start[i]!))));
+  }
+
+  dispose(): void {
+    this.start.forEach((t) => t.dispose());
+  }
 }
 
 function gatherRows(t: tf.Tensor2D, rows: number[]): tf.Tensor2D {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { parameterCount, type ModelSpec } from '../../common/model-spec.js';
 import { deriveSeed } from '../../common/random.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import { createStrategy } from '../../strategies/index.js';
+import { strategyToWire } from '../../wire/strategy-wire.js';
 import type { RoundEntity } from '../persistence/entities/round.entity.js';
 import type { StudyEntity } from '../persistence/entities/study.entity.js';
 import type { TrainExtras } from '../protocols/update-protocol.js';
@@ -31,7 +33,8 @@ export class TaskBuilder {
       privacy: study.privacy,
       codec: protocol.updateCodec,
       deadlineUnixMs: round.deadlineAt,
-      strategy: study.strategy,
+      strategy: strategyToWire(study.strategy),
+      fitConfig: createStrategy(study.strategy).fitConfig(round.number),
       encryption: extras.encryption,
       participants: round.participants.length,
       dp: protocol.dp.spec(),
@@ -50,7 +53,7 @@ export class TaskBuilder {
       modelVersion: version,
       model: modelSpecMessage(study.model),
       codec,
-      strategy: study.strategy,
+      strategy: strategyToWire(study.strategy),
       encryption,
     };
   }

@@ -7,6 +7,7 @@ export interface StrategySpec {
   'beta1'?: (number | string);
   'beta2'?: (number | string);
   'tau'?: (number | string);
+  'settings'?: ({[key: string]: number | string});
 }
 
 export interface StrategySpec__Output {
@@ -15,4 +16,5 @@ export interface StrategySpec__Output {
   'beta1': (number);
   'beta2': (number);
   'tau': (number);
+  'settings': ({[key: string]: number});
 }

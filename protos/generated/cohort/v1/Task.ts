@@ -27,6 +27,7 @@ export interface Task {
   'participants'?: (number);
   'dp'?: (_cohort_v1_DpSpec | null);
   'secagg'?: (_cohort_v1_SecAggSpec | null);
+  'fitConfig'?: ({[key: string]: number | string});
 }
 
 export interface Task__Output {
@@ -47,4 +48,5 @@ export interface Task__Output {
   'participants': (number);
   'dp': (_cohort_v1_DpSpec__Output | null);
   'secagg': (_cohort_v1_SecAggSpec__Output | null);
+  'fitConfig': ({[key: string]: number});
 }
