@@ -2,4 +2,5 @@
 export { FEDADAGRAD } from './fedadagrad.js';
 export { FEDADAM } from './fedadam.js';
 export { FEDAVG } from './fedavg.js';
+export { FEDPROX } from './fedprox.js';
 export { FEDYOGI } from './fedyogi.js';
