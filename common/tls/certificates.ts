@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, type KeyObject, X509Certificate as NodeX509Certificate, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import { checkClinicId, IdentityError } from '../../crypto/index.js';
+import { clinicIdProblem } from '../clinic-id.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -100,13 +100,9 @@ export async function issueServerCertificate(ca: CertificateAndKey, options: Ser
 
 /** A clinic's certificate for mutual TLS: CN the clinic id, extendedKeyUsage clientAuth. */
 export async function issueClientCertificate(ca: CertificateAndKey, options: ClientCertificateOptions): Promise<CertificateAndKey> {
-  let clinicId: string;
-  try {
-    clinicId = checkClinicId(options.clinicId);
-  } catch (error) {
-    if (error instanceof IdentityError) throw new CertificateError(error.message);
-    throw error;
-  }
+  const clinicId = options.clinicId;
+  const problem = clinicIdProblem(clinicId);
+  if (problem) throw new CertificateError(problem);
   const days = checkDays(options.days ?? 825);
   return issue(await loadAuthority(ca), clinicId, days, x509.ExtendedKeyUsage.clientAuth, []);
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
+import { clinicIdProblem } from '../../common/clinic-id.js';
 import { checkSite, datasetDescriptor } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
@@ -38,9 +39,8 @@ export class ClinicRegistry {
   /** Registers a clinic, or updates its registration (keeping when it first registered). */
   async register(registration: ClinicRegistration): Promise<ClinicEntity> {
     const { clinicId, dataset, site, numTrain, numTest, nodeVersion } = registration;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(clinicId)) {
-      throw refuse.invalid(`clinic id "${clinicId}" must be 1-128 letters, digits, '.', '_' or '-'`);
-    }
+    const problem = clinicIdProblem(clinicId);
+    if (problem) throw refuse.invalid(problem);
     try {
       checkSite(datasetDescriptor(dataset), site);
     } catch (error) {

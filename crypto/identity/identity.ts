@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { clinicIdProblem } from '../../common/clinic-id.js';
 
 /**
  * A clinic's long-term identity: an Ed25519 key that signs what the clinic says and an X25519 key
@@ -27,10 +28,9 @@ export class IdentityError extends Error {
   }
 }
 
-const CLINIC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 export function checkClinicId(clinicId: string): string {
-  if (!CLINIC_ID.test(clinicId)) throw new IdentityError(`clinic id "${clinicId}" must be 1-128 letters, digits, '.', '_' or '-'`);
+  const problem = clinicIdProblem(clinicId);
+  if (problem) throw new IdentityError(problem);
   return clinicId;
 }
 
