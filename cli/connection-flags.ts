@@ -1,7 +1,7 @@
 /** TLS flags shared by the commands that serve or call the coordinator's gRPC. */
 import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { channelCredentials, loadCaFile, loadTlsFiles, type ServerTlsOptions } from '../common/tls/index.js';
-import { UsageError } from './study-flags.js';
+import { UsageError } from './flags.js';
 
 export const TLS_FLAGS = {
   'tls-ca': { type: 'string' },
@@ -27,18 +27,20 @@ export function serverTls(values: TlsValues & { mtls?: boolean }): ServerTlsOpti
   if (!values['tls-cert'] || !values['tls-key']) {
     throw new UsageError(`the coordinator serves clinics over TLS: ${SERVER_TLS_USAGE} (cohort certs init writes the files)`);
   }
-  if (values.mtls && !values['tls-ca']) throw new UsageError('--mtls needs --tls-ca: the CA that issued the clinics\' certificates');
+  if (values.mtls && !values['tls-ca']) throw new UsageError("--mtls needs --tls-ca: the CA that issued the clinics' certificates");
   return { ...loadTlsFiles({ cert: values['tls-cert'], key: values['tls-key'], ca: values['tls-ca'] }), requireClientCertificate: values.mtls === true };
 }
 
 /** A clinic's channel credentials: trusting the consortium CA, presenting its own certificate under mutual TLS. */
 export function clientCredentials(values: TlsValues): ChannelCredentials {
   if (values.insecure) {
-    if (values['tls-ca'] || values['tls-cert'] || values['tls-key']) throw new UsageError('--insecure connects in plaintext: it cannot be combined with --tls-ca, --tls-cert or --tls-key');
+    if (values['tls-ca'] || values['tls-cert'] || values['tls-key'])
+      throw new UsageError('--insecure connects in plaintext: it cannot be combined with --tls-ca, --tls-cert or --tls-key');
     return grpcCredentials.createInsecure();
   }
   if (!values['tls-ca']) throw new UsageError(`calling the coordinator needs ${CLIENT_TLS_USAGE}`);
-  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('a clinic certificate needs both --tls-cert and --tls-key');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    throw new UsageError('a clinic certificate needs both --tls-cert and --tls-key');
   const caPem = loadCaFile(values['tls-ca']);
   if (values['tls-cert'] === undefined) return channelCredentials({ caPem });
   const { certPem, keyPem } = loadTlsFiles({ cert: values['tls-cert'], key: values['tls-key']! });

@@ -1,23 +1,5 @@
-/** Helpers the CLI's HTTP-speaking commands share: strict flags, coordinator URLs, JSON requests, tables. */
-import { parseArgs } from 'node:util';
-import { UsageError } from './study-flags.js';
-
-/** Strict flags: `required` maps each required flag to its placeholder for the error message. */
-export function flags<K extends string, O extends Record<string, { readonly type: 'string' | 'boolean' }> = Record<never, never>>(
-  args: string[],
-  required: Record<K, string>,
-  optional?: O,
-): Record<K, string> & OptionalValues<O> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { ...optional };
-  for (const name of Object.keys(required)) options[name] = { type: 'string' };
-  const { values } = parseArgs({ args, options, strict: true });
-  for (const [name, placeholder] of Object.entries(required) as [string, string][]) {
-    if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`--${name} ${placeholder} is required`);
-  }
-  return values as Record<K, string> & OptionalValues<O>;
-}
-
-type OptionalValues<O extends Record<string, { readonly type: 'string' | 'boolean' }>> = { [P in keyof O]?: O[P]['type'] extends 'boolean' ? boolean : string };
+/** Helpers the CLI's HTTP-speaking commands share: coordinator URLs, JSON requests, tables. */
+import { UsageError } from './flags.js';
 
 export function endpoint(base: string, path: string): string {
   let url: URL;
@@ -62,5 +44,12 @@ export function bearer(token: string | undefined, missing: string): RequestInit 
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -7,7 +7,13 @@ export function printReport(report: RunReport & Partial<SimulationReport>, json:
   const privacy = (site: string) => (spent ? [`${spent.get(site)!.epsilon.toFixed(4)} (${spent.get(site)!.delta})`] : []);
   const rows = report.sites.map((s) => [s.site, String(s.n_train), String(s.n_test), s.accuracy.toFixed(4), ...privacy(s.site)]);
   rows.push(['mean of sites', '', '', report.mean_site_accuracy.toFixed(4), ...(spent ? [''] : [])]);
-  rows.push(['pooled test', String(sum(report.sites, 'n_train')), String(sum(report.sites, 'n_test')), report.pooled_accuracy.toFixed(4), ...(spent ? [''] : [])]);
+  rows.push([
+    'pooled test',
+    String(sum(report.sites, 'n_train')),
+    String(sum(report.sites, 'n_test')),
+    report.pooled_accuracy.toFixed(4),
+    ...(spent ? [''] : []),
+  ]);
   const header = ['site', 'train', 'test', 'accuracy', ...(spent ? ['epsilon (delta)'] : [])];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -1,4 +1,5 @@
 import { FLAMBY_FEDAVG } from '../coordinator/config/study-config.js';
+import { UsageError } from './flags.js';
 
 /** Flags shared by `cohort coordinator` and `cohort simulate` that define a study. */
 export const STUDY_FLAGS = {
@@ -18,12 +19,15 @@ export const STUDY_FLAGS = {
   'min-clinics': { type: 'string' },
   'round-timeout': { type: 'string' },
   privacy: { type: 'string' },
-  'he-params': { type: 'string' },
+  'parameter-set': { type: 'string' },
   'target-epsilon': { type: 'string' },
   delta: { type: 'string' },
   'clip-norm': { type: 'string' },
   protocol: { type: 'string' },
 } as const;
+
+/** Old spellings of study flags: `--he-params` is `--parameter-set`, as in `cohort bench he` and the study's JSON. */
+export const STUDY_FLAGS_RENAMED = { 'he-params': 'parameter-set' } as const;
 
 /** FLamby's Fed-Heart-Disease FedAvg protocol, and Cohort's tuned default (docs/benchmarks.md). */
 export const PROTOCOLS: Record<string, Record<string, unknown>> = {
@@ -57,7 +61,7 @@ export function studyFromFlags(values: Values): Record<string, unknown> {
   set(study, 'minClinics', number('min-clinics'));
   set(study, 'roundTimeoutS', number('round-timeout'));
   set(study, 'privacy', values.privacy);
-  if (values['he-params'] !== undefined) study['encryption'] = { parameterSet: values['he-params'] };
+  if (values['parameter-set'] !== undefined) study['encryption'] = { parameterSet: values['parameter-set'] };
   const dp: Record<string, unknown> = {};
   set(dp, 'targetEpsilon', number('target-epsilon'));
   set(dp, 'delta', number('delta'));
@@ -94,11 +98,4 @@ function strategyParams(raw: string | undefined): Record<string, number> {
     params[key] = n;
   }
   return params;
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }

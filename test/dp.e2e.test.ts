@@ -235,7 +235,7 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     expect(run.stdout).toContain('verification FAILED for cleveland');
 
     await tamper(...restore, `DELETE FROM ledger_entries WHERE clinic_id = 'cleveland' AND seq = 1`);
-    run = await verify('--clinic', 'cleveland');
+    run = await verify('--clinic-id', 'cleveland');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`  entry #2 (study ${studyId} round 3, spend) is at position 1 of the ledger: entries before it were deleted, inserted or reordered`);
     expect(run.stdout).toContain(`study ${studyId} round 2: the clinic sent an update but its ledger holds no spend for it (entry deleted?)`);
@@ -246,14 +246,14 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
       `UPDATE ledger_entries SET body = '${original[2]!.body}' WHERE clinic_id = 'cleveland' AND seq = 1`,
       `UPDATE ledger_entries SET body = '${original[1]!.body}' WHERE clinic_id = 'cleveland' AND seq = 2`,
     );
-    run = await verify('--clinic', 'cleveland');
+    run = await verify('--clinic-id', 'cleveland');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`  entry #2 (study ${studyId} round 3, spend) is at position 1 of the ledger`);
     expect(run.stdout).toContain(`  entry #1 (study ${studyId} round 2, spend) is at position 2 of the ledger`);
 
     // The last entry deleted: the chain alone cannot tell, the contribution without a spend can.
     await tamper(...restore, `DELETE FROM ledger_entries WHERE clinic_id = 'cleveland' AND seq = 2`);
-    run = await verify('--clinic', 'cleveland');
+    run = await verify('--clinic-id', 'cleveland');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`study ${studyId} round 3: the clinic sent an update but its ledger holds no spend for it`);
   });

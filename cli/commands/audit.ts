@@ -7,25 +7,36 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LEDGER_FILE } from '../clinic-node/node-agent.js';
-import { readLedgerLines } from '../clinic-node/privacy/ledger-file.js';
-import { Keystore } from '../clinic-node/keys/index.js';
-import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type LedgerVerification } from '../crypto/index.js';
-import type { ClinicBudgetView } from '../coordinator/ledger/ledger.service.js';
-import { endpoint, flags, http, table } from './http-helpers.js';
-import { readCard } from './keys-command.js';
-import { UsageError } from './study-flags.js';
+import { LEDGER_FILE } from '../../clinic-node/node-agent.js';
+import { readLedgerLines } from '../../clinic-node/privacy/ledger-file.js';
+import { Keystore } from '../../clinic-node/keys/index.js';
+import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type LedgerVerification } from '../../crypto/index.js';
+import type { ClinicBudgetView } from '../../coordinator/ledger/ledger.service.js';
+import { readCard } from '../card-file.js';
+import { runSubcommand, type Command } from '../command.js';
+import { parseFlags, requireFlag, UsageError } from '../flags.js';
+import { endpoint, http, table } from '../http-helpers.js';
 
-export const AUDIT_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token T] [--clinic ID] [--json]
+const VERIFY_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token T] [--clinic-id ID] [--json]
                                                         verify every clinic's ledger as the coordinator stores it
   cohort audit verify --ledger FILE --card CARD.json [--json]
   cohort audit verify --keystore DIR [--ledger FILE] [--json]
-                                                        verify a clinic's ledger file with its card (or at the clinic, its keystore)
-  cohort audit report --coordinator-url URL [--auditor-token T] [--json]
-                                                        the per-clinic privacy budget table
+                                                        verify a clinic's ledger file with its card (or at the clinic, its keystore)`;
+const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--auditor-token T] [--json]
+                                                        the per-clinic privacy budget table`;
+const USAGE = `${VERIFY_USAGE}
+${REPORT_USAGE}
                        (token default: COHORT_AUDITOR_TOKEN)`;
 
 type Print = (line: string) => void;
+const print: Print = (line) => console.log(line);
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: "verify|report: the clinics' privacy ledgers, for auditors",
+  usage: USAGE,
+  run: (args) => runSubcommand('audit', USAGE, { verify, report }, args),
+};
 
 /** A clinic's verification as printed and as --json reports it. */
 interface ClinicAudit extends LedgerSummary {
@@ -34,22 +45,21 @@ interface ClinicAudit extends LedgerSummary {
   problems: string[];
 }
 
-export async function auditCommand(args: string[], print: Print = (line) => console.log(line)): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === 'verify') return verify(rest, print);
-  if (sub === 'report') return report(rest, print);
-  throw new UsageError(sub === undefined ? 'cohort audit needs a subcommand: verify or report' : `unknown audit subcommand "${sub}" (verify, report)`);
-}
-
-async function verify(args: string[], print: Print): Promise<number> {
-  const values = flags(args, {}, {
-    'coordinator-url': { type: 'string' },
-    'auditor-token': { type: 'string' },
-    clinic: { type: 'string' },
-    keystore: { type: 'string' },
-    ledger: { type: 'string' },
-    card: { type: 'string' },
-    json: { type: 'boolean' },
+async function verify(args: string[]): Promise<number> {
+  const values = parseFlags(args, {
+    command: 'cohort audit verify',
+    usage: VERIFY_USAGE,
+    options: {
+      'coordinator-url': { type: 'string' },
+      'auditor-token': { type: 'string' },
+      'clinic-id': { type: 'string' },
+      keystore: { type: 'string' },
+      ledger: { type: 'string' },
+      card: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    // One spelling across commands: a clinic is --clinic-id everywhere.
+    renamed: { clinic: 'clinic-id' },
   });
   let audits: ClinicAudit[];
   // An auditor names a file that must exist: a missing one is not an empty ledger here.
@@ -66,7 +76,9 @@ async function verify(args: string[], print: Print): Promise<number> {
   } else if (values['coordinator-url']) {
     const base = values['coordinator-url'];
     const headers = auditorHeaders(values['auditor-token']);
-    const clinics = values.clinic ? [values.clinic] : ((await http(endpoint(base, '/audit/clinics'), { headers })) as { clinicId: string }[]).map((c) => c.clinicId);
+    const clinics = values['clinic-id']
+      ? [values['clinic-id']]
+      : ((await http(endpoint(base, '/audit/clinics'), { headers })) as { clinicId: string }[]).map((c) => c.clinicId);
     audits = [];
     for (const clinicId of clinics) {
       const body = (await http(endpoint(base, `/audit/clinics/${encodeURIComponent(clinicId)}/ledger`), { headers })) as {
@@ -77,14 +89,25 @@ async function verify(args: string[], print: Print): Promise<number> {
       audits.push(toAudit(verifyLedger(clinicId, body.entries, cardFromJson(body.card).signPublicKey), body.contributions));
     }
   } else {
-    throw new UsageError('cohort audit verify needs --coordinator-url URL (the consortium copy), --ledger FILE --card CARD.json, or --keystore DIR (a clinic\'s own ledger)');
+    throw new UsageError(
+      "cohort audit verify needs --coordinator-url URL (the consortium copy), --ledger FILE --card CARD.json, or --keystore DIR (a clinic's own ledger)",
+    );
   }
   for (const audit of audits) {
-    print(`${audit.clinicId}: ${audit.ok ? 'ok' : 'FAILED'}, ${audit.entries} entries (${audit.spends} spends, ${audit.refusals} refusals), epsilon ${audit.epsilon} of cap ${audit.capEpsilon ?? '-'} at delta ${audit.delta ?? '-'}`);
+    print(
+      `${audit.clinicId}: ${audit.ok ? 'ok' : 'FAILED'}, ${audit.entries} entries (${audit.spends} spends, ${audit.refusals} refusals), epsilon ${audit.epsilon} of cap ${audit.capEpsilon ?? '-'} at delta ${audit.delta ?? '-'}`,
+    );
     for (const problem of audit.problems) print(`  ${problem}`);
   }
   const ok = audits.every((a) => a.ok);
-  print(ok ? `verified: ${audits.length} ledgers, every epsilon recomputed, every chain and signature intact` : `verification FAILED for ${audits.filter((a) => !a.ok).map((a) => a.clinicId).join(', ')}`);
+  print(
+    ok
+      ? `verified: ${audits.length} ledgers, every epsilon recomputed, every chain and signature intact`
+      : `verification FAILED for ${audits
+          .filter((a) => !a.ok)
+          .map((a) => a.clinicId)
+          .join(', ')}`,
+  );
   if (values.json) print(JSON.stringify({ ok, clinics: audits }));
   return ok ? 0 : 1;
 }
@@ -99,9 +122,14 @@ function toAudit(verification: LedgerVerification, contributions: { studyId: str
   return { clinicId: verification.clinicId, ok: problems.length === 0, ...ledgerSummary(verification), problems };
 }
 
-async function report(args: string[], print: Print): Promise<number> {
-  const values = flags(args, { 'coordinator-url': 'URL' }, { 'auditor-token': { type: 'string' }, json: { type: 'boolean' } });
-  const budgets = (await http(endpoint(values['coordinator-url'], '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as ClinicBudgetView[];
+async function report(args: string[]): Promise<number> {
+  const values = parseFlags(args, {
+    command: 'cohort audit report',
+    usage: REPORT_USAGE,
+    options: { 'coordinator-url': { type: 'string' }, 'auditor-token': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const budgets = (await http(endpoint(url, '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as ClinicBudgetView[];
   const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(8))));
   print(
     table([
@@ -125,6 +153,6 @@ async function report(args: string[], print: Print): Promise<number> {
 
 function auditorHeaders(flag: string | undefined): Record<string, string> {
   const token = flag ?? process.env['COHORT_AUDITOR_TOKEN'];
-  if (!token) throw new UsageError('--auditor-token (or COHORT_AUDITOR_TOKEN) is required to read the coordinator\'s ledgers');
+  if (!token) throw new UsageError("--auditor-token (or COHORT_AUDITOR_TOKEN) is required to read the coordinator's ledgers");
   return { authorization: `Bearer ${token}` };
 }

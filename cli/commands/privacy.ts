@@ -3,21 +3,26 @@
  * and study designers. With --json the last line is one JSON object: `epsilon` (or
  * `noise_multiplier`), `best_order`, `convention`.
  */
-import { parseArgs } from 'node:util';
-import { calibrateNoise, CONVENTIONS, conventionByName, DEFAULT_CONVENTION, epsilonFor, type ConventionName } from '../crypto/index.js';
-import { UsageError } from './study-flags.js';
+import { calibrateNoise, CONVENTIONS, conventionByName, DEFAULT_CONVENTION, epsilonFor, type ConventionName } from '../../crypto/index.js';
+import { runSubcommand, type Command } from '../command.js';
+import { parseFlags, UsageError } from '../flags.js';
 
-export const PRIVACY_USAGE = `  cohort privacy epsilon --sampling-rate Q --noise-multiplier Z --steps T --delta D [--convention ${DEFAULT_CONVENTION}] [--json]
-  cohort privacy noise --target-epsilon E --sampling-rate Q --steps T --delta D [--convention ${DEFAULT_CONVENTION}] [--json]
-                       conventions: ${Object.keys(CONVENTIONS).join(', ')}`;
+const CONVENTIONS_USAGE = `                       conventions: ${Object.keys(CONVENTIONS).join(', ')}`;
+const EPSILON_USAGE = `  cohort privacy epsilon --sampling-rate Q --noise-multiplier Z --steps T --delta D [--convention ${DEFAULT_CONVENTION}] [--json]`;
+const NOISE_USAGE = `  cohort privacy noise --target-epsilon E --sampling-rate Q --steps T --delta D [--convention ${DEFAULT_CONVENTION}] [--json]`;
+const USAGE = [EPSILON_USAGE, NOISE_USAGE, CONVENTIONS_USAGE].join('\n');
 
-export function privacyCommand(args: string[]): number {
-  const [sub, ...rest] = args;
-  if (sub !== 'epsilon' && sub !== 'noise') {
-    throw new UsageError(sub === undefined ? 'cohort privacy needs a subcommand: epsilon or noise' : `unknown privacy subcommand "${sub}" (epsilon, noise)`);
-  }
-  const { values } = parseArgs({
-    args: rest,
+export const privacyCommand: Command = {
+  name: 'privacy',
+  summary: 'epsilon|noise: the DP accountant',
+  usage: USAGE,
+  run: (args) => runSubcommand('privacy', USAGE, { epsilon: (rest) => accountant('epsilon', rest), noise: (rest) => accountant('noise', rest) }, args),
+};
+
+function accountant(sub: 'epsilon' | 'noise', args: string[]): number {
+  const values = parseFlags(args, {
+    command: `cohort privacy ${sub}`,
+    usage: `${sub === 'epsilon' ? EPSILON_USAGE : NOISE_USAGE}\n${CONVENTIONS_USAGE}`,
     options: {
       'sampling-rate': { type: 'string' },
       'noise-multiplier': { type: 'string' },
@@ -27,9 +32,12 @@ export function privacyCommand(args: string[]): number {
       convention: { type: 'string', default: DEFAULT_CONVENTION },
       json: { type: 'boolean', default: false },
     },
-    strict: true,
   });
-  const number = (flag: keyof typeof values, check: (n: number) => boolean, expected: string): number => {
+  const number = (
+    flag: 'sampling-rate' | 'noise-multiplier' | 'target-epsilon' | 'steps' | 'delta',
+    check: (n: number) => boolean,
+    expected: string,
+  ): number => {
     const raw = values[flag];
     if (typeof raw !== 'string') throw new UsageError(`--${flag} is required`);
     const n = Number(raw);
@@ -51,12 +59,25 @@ export function privacyCommand(args: string[]): number {
     const noiseMultiplier = number('noise-multiplier', (n) => n > 0, 'a positive number');
     const { epsilon, bestOrder } = epsilonFor({ q, noiseMultiplier, steps }, delta, convention);
     console.log(`epsilon ${epsilon} at delta ${delta} (best order ${bestOrder}; ${described})`);
-    if (values.json) console.log(JSON.stringify({ epsilon, best_order: bestOrder, convention, delta, sampling_rate: q, noise_multiplier: noiseMultiplier, steps }));
+    if (values.json)
+      console.log(JSON.stringify({ epsilon, best_order: bestOrder, convention, delta, sampling_rate: q, noise_multiplier: noiseMultiplier, steps }));
   } else {
     const targetEpsilon = number('target-epsilon', (n) => n > 0, 'a positive number');
     const { noiseMultiplier, epsilon, bestOrder } = calibrateNoise(targetEpsilon, q, steps, delta, convention);
     console.log(`noise multiplier ${noiseMultiplier} gives epsilon ${epsilon} <= ${targetEpsilon} at delta ${delta} (best order ${bestOrder}; ${described})`);
-    if (values.json) console.log(JSON.stringify({ noise_multiplier: noiseMultiplier, epsilon, best_order: bestOrder, convention, delta, sampling_rate: q, steps, target_epsilon: targetEpsilon }));
+    if (values.json)
+      console.log(
+        JSON.stringify({
+          noise_multiplier: noiseMultiplier,
+          epsilon,
+          best_order: bestOrder,
+          convention,
+          delta,
+          sampling_rate: q,
+          steps,
+          target_epsilon: targetEpsilon,
+        }),
+      );
   }
   return 0;
 }

@@ -6,33 +6,31 @@
  * through one round, round time and the coordinator's peak memory (bench/load.ts). The table goes to stdout,
  * progress to stderr; with --json the last line is the report as one JSON object.
  */
-import { parseArgs } from 'node:util';
-import { formatDpBench, runDpBench } from '../bench/dp.js';
-import { formatHeBench, runHeBench } from '../bench/he.js';
-import { formatLoadBench, runLoadBench } from '../bench/load.js';
-import { formatSecAggBench, runSecAggBench } from '../bench/secagg.js';
-import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../crypto/index.js';
-import { UsageError } from './study-flags.js';
+import { formatDpBench, runDpBench } from '../../bench/dp.js';
+import { formatHeBench, runHeBench } from '../../bench/he.js';
+import { formatLoadBench, runLoadBench } from '../../bench/load.js';
+import { formatSecAggBench, runSecAggBench } from '../../bench/secagg.js';
+import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
+import { runSubcommand, type Command } from '../command.js';
+import { parseFlags, UsageError } from '../flags.js';
 
-export const BENCH_USAGE = `  cohort bench he [--params 100000] [--clinics 10] [--parameter-set ${DEFAULT_PARAMETER_SET.name}] [--repeats 3] [--json]
-  cohort bench dp [--steps 10000] [--repeats 3] [--json]
-  cohort bench secagg [--clinics 100] [--params 100000] [--dropout 0.3] [--repeats 3] [--json]
-  cohort bench load [--clinics 200] [--hidden 64,64] [--json]   clinics at once through one round (needs npm run build)`;
+const HE_USAGE = `  cohort bench he [--params 100000] [--clinics 10] [--parameter-set ${DEFAULT_PARAMETER_SET.name}] [--repeats 3] [--json]`;
+const DP_USAGE = `  cohort bench dp [--steps 10000] [--repeats 3] [--json]`;
+const SECAGG_USAGE = `  cohort bench secagg [--clinics 100] [--params 100000] [--dropout 0.3] [--repeats 3] [--json]`;
+const LOAD_USAGE = `  cohort bench load [--clinics 200] [--hidden 64,64] [--json]   clinics at once through one round (needs npm run build)`;
+const USAGE = [HE_USAGE, DP_USAGE, SECAGG_USAGE, LOAD_USAGE].join('\n');
 
-const BENCHMARKS: Record<string, (args: string[]) => Promise<number>> = { he: benchHe, dp: benchDp, secagg: benchSecAgg, load: benchLoad };
-
-export async function benchCommand(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  const known = Object.keys(BENCHMARKS).join(', ');
-  if (sub === undefined) throw new UsageError(`cohort bench needs a benchmark: ${known}`);
-  const bench = Object.hasOwn(BENCHMARKS, sub) ? BENCHMARKS[sub]! : undefined;
-  if (!bench) throw new UsageError(`unknown benchmark "${sub}" (known: ${known})`);
-  return bench(rest);
-}
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'he|dp|secagg|load: what privacy and scale cost on this machine',
+  usage: USAGE,
+  run: (args) => runSubcommand('bench', USAGE, { he: benchHe, dp: benchDp, secagg: benchSecAgg, load: benchLoad }, args, {}, 'benchmark'),
+};
 
 async function benchHe(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const values = parseFlags(args, {
+    command: 'cohort bench he',
+    usage: HE_USAGE,
     options: {
       params: { type: 'string', default: '100000' },
       clinics: { type: 'string', default: '10' },
@@ -40,7 +38,6 @@ async function benchHe(args: string[]): Promise<number> {
       repeats: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
     },
-    strict: true,
   });
   const parameterSet = values['parameter-set'];
   if (!PARAMETER_SETS.some((set) => set.name === parameterSet)) {
@@ -60,17 +57,19 @@ async function benchHe(args: string[]): Promise<number> {
 }
 
 async function benchDp(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const values = parseFlags(args, {
+    command: 'cohort bench dp',
+    usage: DP_USAGE,
     options: {
       steps: { type: 'string', default: '10000' },
       repeats: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
     },
-    strict: true,
   });
   const options = { steps: positiveInteger('steps', values.steps), repeats: positiveInteger('repeats', values.repeats) };
-  process.stderr.write(`bench dp: DP-SGD against plain SGD (a warm-up and ${options.repeats} timed runs each), then ${options.steps} heterogeneous accountant steps\n`);
+  process.stderr.write(
+    `bench dp: DP-SGD against plain SGD (a warm-up and ${options.repeats} timed runs each), then ${options.steps} heterogeneous accountant steps\n`,
+  );
   const report = await runDpBench({ ...options, onProgress: (line) => process.stderr.write(`bench dp: ${line}\n`) });
   console.log(formatDpBench(report));
   if (values.json) console.log(JSON.stringify(report));
@@ -78,8 +77,9 @@ async function benchDp(args: string[]): Promise<number> {
 }
 
 async function benchSecAgg(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const values = parseFlags(args, {
+    command: 'cohort bench secagg',
+    usage: SECAGG_USAGE,
     options: {
       clinics: { type: 'string', default: '100' },
       params: { type: 'string', default: '100000' },
@@ -87,14 +87,15 @@ async function benchSecAgg(args: string[]): Promise<number> {
       repeats: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
     },
-    strict: true,
   });
   const clinics = positiveInteger('clinics', values.clinics);
   if (clinics < 3) throw new UsageError(`--clinics must be at least 3 (with 2, each clinic learns the other's update from the sum), got "${values.clinics}"`);
   const dropout = Number(values.dropout);
   if (values.dropout.trim() === '' || !(dropout >= 0 && dropout < 1)) throw new UsageError(`--dropout must be a fraction in [0, 1), got "${values.dropout}"`);
   const options = { clinics, params: positiveInteger('params', values.params), dropout, repeats: positiveInteger('repeats', values.repeats) };
-  process.stderr.write(`bench secagg: ${options.params} parameters, ${clinics} clinics, ${Math.round(dropout * clinics)} dropping after sharing keys, a warm-up and ${options.repeats} timed rounds\n`);
+  process.stderr.write(
+    `bench secagg: ${options.params} parameters, ${clinics} clinics, ${Math.round(dropout * clinics)} dropping after sharing keys, a warm-up and ${options.repeats} timed rounds\n`,
+  );
   const report = await runSecAggBench({ ...options, onProgress: (line) => process.stderr.write(`bench secagg: ${line}\n`) });
   console.log(formatSecAggBench(report));
   if (values.json) console.log(JSON.stringify(report));
@@ -102,10 +103,10 @@ async function benchSecAgg(args: string[]): Promise<number> {
 }
 
 async function benchLoad(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
+  const values = parseFlags(args, {
+    command: 'cohort bench load',
+    usage: LOAD_USAGE,
     options: { clinics: { type: 'string', default: '200' }, hidden: { type: 'string', default: '' }, json: { type: 'boolean', default: false } },
-    strict: true,
   });
   const clinics = positiveInteger('clinics', values.clinics);
   const hidden = values.hidden === '' ? [] : values.hidden.split(',').map((h) => positiveInteger('hidden', h));

@@ -1,0 +1,85 @@
+/** `cohort coordinator`: the consortium's coordinator (gRPC for the clinics, HTTP for people), until SIGINT or SIGTERM. */
+import { readFileSync } from 'node:fs';
+import { parseStudyConfig, startCoordinator } from '../../coordinator/index.js';
+import type { Command } from '../command.js';
+import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-flags.js';
+import { parseFlags, UsageError } from '../flags.js';
+import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
+
+const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
+                     ${SERVER_TLS_USAGE}
+                     [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
+                     [--operator-token T (default COHORT_OPERATOR_TOKEN; enrols clinics, defines studies, reads)]
+                     [--auditor-token T (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
+                     study flags as for cohort simulate (cohort simulate --help)`;
+
+export const coordinatorCommand: Command = {
+  name: 'coordinator',
+  summary: "the consortium's coordinator: gRPC for the clinics, HTTP for the operator and auditors",
+  usage: USAGE,
+  run,
+};
+
+async function run(args: string[]): Promise<number> {
+  const values = parseFlags(args, {
+    command: 'cohort coordinator',
+    usage: USAGE,
+    options: {
+      ...STUDY_FLAGS,
+      study: { type: 'string' },
+      host: { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      db: { type: 'string' },
+      'operator-token': { type: 'string' },
+      'auditor-token': { type: 'string' },
+      ...SERVER_TLS_FLAGS,
+    },
+    renamed: STUDY_FLAGS_RENAMED,
+  });
+  const port = (flag: 'grpc-port' | 'http-port') => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag} must be a port number, got "${raw}"`);
+    return n;
+  };
+  let study: Record<string, unknown> | undefined;
+  if (values.study !== undefined) {
+    study = JSON.parse(readFileSync(values.study, 'utf8')) as Record<string, unknown>;
+  } else if (values.dataset !== undefined) {
+    study = studyFromFlags(values);
+  }
+  const config = study ? parseStudyConfig(study) : undefined;
+  const coordinator = await startCoordinator({
+    host: values.host,
+    grpcPort: port('grpc-port'),
+    httpPort: port('http-port'),
+    database: values.db,
+    operatorToken: values['operator-token'], // unset: startCoordinator reads COHORT_OPERATOR_TOKEN
+    auditorToken: values['auditor-token'], // likewise COHORT_AUDITOR_TOKEN
+    tls: serverTls(values),
+    insecure: values.insecure === true,
+  });
+  console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
+  console.log(
+    coordinator.options.operatorToken
+      ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort clinic enrol)`
+      : 'operator HTTP (enrolment, studies) is off (no --operator-token or COHORT_OPERATOR_TOKEN)',
+  );
+  console.log(
+    coordinator.options.auditorToken
+      ? `audit: ${coordinator.httpUrl}/audit/clinics with the auditor token (cohort audit report|verify)`
+      : 'audit endpoints are off (no --auditor-token or COHORT_AUDITOR_TOKEN)',
+  );
+  if (config) {
+    const created = await coordinator.federation.createStudy(config);
+    console.log(`study ${created.id}: ${created.name}, waiting for ${created.minClinics} clinics (${coordinator.httpUrl}/studies/${created.id})`);
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await coordinator.close();
+  return 0;
+}

@@ -1,0 +1,112 @@
+/** `cohort node`: a clinic's node, training and evaluating for the coordinator until its studies end or a signal stops it. */
+import { Keystore } from '../../clinic-node/keys/index.js';
+import { runNode } from '../../clinic-node/node-agent.js';
+import { conventionByName, DEFAULT_CONVENTION } from '../../crypto/index.js';
+import type { Command } from '../command.js';
+import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-flags.js';
+import { parseFlags, requireFlag, UsageError } from '../flags.js';
+
+const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identity must be enrolled) --site NAME
+              ${CLIENT_TLS_USAGE}
+              [--dataset fed-heart-disease] [--data-dir DIR] [--exit-when-done]
+              [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
+              [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--convention ${DEFAULT_CONVENTION} (the accountant's)]
+              [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
+              SIGTERM or SIGINT: finishes the round under way (at most 30 s), then exits 0`;
+
+export const nodeCommand: Command = {
+  name: 'node',
+  summary: "a clinic's node: trains on the clinic's own data for the coordinator",
+  usage: USAGE,
+  run,
+};
+
+function parse(args: string[]) {
+  return parseFlags(args, {
+    command: 'cohort node',
+    usage: USAGE,
+    options: {
+      coordinator: { type: 'string' },
+      dataset: { type: 'string', default: 'fed-heart-disease' },
+      site: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'exit-when-done': { type: 'boolean' },
+      keystore: { type: 'string' },
+      'state-dir': { type: 'string' },
+      ...TLS_FLAGS,
+      'budget-epsilon': { type: 'string' },
+      'budget-delta': { type: 'string' },
+      ledger: { type: 'string' },
+      convention: { type: 'string', default: DEFAULT_CONVENTION },
+    },
+    // One spelling across commands: the accounting convention is --convention, as in cohort privacy.
+    renamed: { accountant: 'convention' },
+  });
+}
+
+/** The clinic's privacy cap from --budget-epsilon and --budget-delta (both or neither); null: none. */
+function budgetOf(values: ReturnType<typeof parse>) {
+  if ((values['budget-epsilon'] === undefined) !== (values['budget-delta'] === undefined)) {
+    throw new UsageError('a privacy budget needs both --budget-epsilon and --budget-delta');
+  }
+  if (values['budget-epsilon'] === undefined) return null;
+  const budgetNumber = (flag: 'budget-epsilon' | 'budget-delta', ok: (n: number) => boolean, expected: string) => {
+    const n = Number(values[flag]);
+    if (!ok(n)) throw new UsageError(`--${flag} must be ${expected}, got "${values[flag]}"`);
+    return n;
+  };
+  return {
+    epsilon: budgetNumber('budget-epsilon', (n) => n >= 0 && Number.isFinite(n), 'a number >= 0'),
+    delta: budgetNumber('budget-delta', (n) => n > 0 && n < 1, 'in (0, 1)'),
+    convention: conventionByName(values.convention).name,
+  };
+}
+
+async function run(args: string[]): Promise<number> {
+  const values = parse(args);
+  const coordinator = requireFlag(values, 'coordinator', 'HOST:PORT');
+  const keystore = requireFlag(values, 'keystore', 'DIR', ': the clinic signs every call with its enrolled identity (cohort keys init)');
+  const credentials = clientCredentials(values);
+  const budget = budgetOf(values);
+  if (!values.site) throw new UsageError('--site is required (e.g. cleveland)');
+  // SIGTERM or SIGINT: no new task; the one under way finishes within the grace period or is
+  // abandoned (an update already computed stays in the outbox for the next start). A second signal
+  // stops at once: the outbox and training journal are crash-safe.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      console.log(`${signal} again: stopping at once`);
+      process.exit(1);
+    }
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let summary;
+  try {
+    summary = await runNode({
+      coordinator,
+      dataset: values.dataset,
+      site: values.site,
+      keystore: Keystore.open(keystore),
+      credentials,
+      budget,
+      ledgerPath: values.ledger,
+      stateDir: values['state-dir'],
+      signal: stop.signal,
+      data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
+      exitWhenDone: values['exit-when-done'] === true,
+      log: (line) => console.log(line),
+    });
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  const spent = summary.privacySpent ? `, privacy spent epsilon ${summary.privacySpent.epsilon.toPrecision(6)} at delta ${summary.privacySpent.delta}` : '';
+  const refused = summary.refusedRounds > 0 ? `, ${summary.refusedRounds} rounds refused` : '';
+  const ending = summary.stopped === 'signal' ? 'stopped by signal' : 'done';
+  console.log(
+    `${summary.clinicId}: ${ending}, ${summary.trainedRounds} rounds trained${refused}, ${summary.evaluations} evaluations, study ${summary.studyStatus}${spent}`,
+  );
+  return summary.studyStatus === 'failed' ? 1 : 0;
+}
