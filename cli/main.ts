@@ -7,7 +7,6 @@
  * const code = await runCohort(['keys', '--help'], { out: (text) => lines.push(text), err: console.error });
  * ```
  */
-import { StudyConfigError } from '../coordinator/index.js';
 import type { Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { HelpRequested, UsageError } from './flags.js';
@@ -58,7 +57,6 @@ function report(error: unknown, command: Command | undefined, output: Output): n
     output.err(`cohort: ${error.message}\n\n${error.usage ?? command?.usage ?? OVERVIEW}`);
     return 2;
   }
-  const message = error instanceof StudyConfigError ? error.message : (error as Error).message;
-  output.err(`cohort: ${message}`);
+  output.err(`cohort: ${(error as Error).message}`);
   return 1;
 }

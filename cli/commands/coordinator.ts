@@ -1,6 +1,5 @@
 /** `cohort coordinator`: the consortium's coordinator (gRPC for the clinics, HTTP for people), until SIGINT or SIGTERM. */
 import { readFileSync } from 'node:fs';
-import { parseStudyConfig, startCoordinator } from '../../coordinator/index.js';
 import type { Command } from '../command.js';
 import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-flags.js';
 import { parseFlags, UsageError } from '../flags.js';
@@ -44,6 +43,8 @@ async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${flag} must be a port number, got "${raw}"`);
     return n;
   };
+  // Loaded here, not at the top: every other command (and --help) starts without Nest.
+  const { parseStudyConfig, startCoordinator } = await import('../../coordinator/index.js');
   let study: Record<string, unknown> | undefined;
   if (values.study !== undefined) {
     study = JSON.parse(readFileSync(values.study, 'utf8')) as Record<string, unknown>;

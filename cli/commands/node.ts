@@ -1,6 +1,5 @@
 /** `cohort node`: a clinic's node, training and evaluating for the coordinator until its studies end or a signal stops it. */
 import { Keystore } from '../../clinic-node/keys/index.js';
-import { runNode } from '../../clinic-node/node-agent.js';
 import { conventionByName, DEFAULT_CONVENTION } from '../../crypto/index.js';
 import type { Command } from '../command.js';
 import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-flags.js';
@@ -82,6 +81,8 @@ async function run(args: string[]): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Loaded here, not at the top: every other command (and --help) starts without TensorFlow.js.
+  const { runNode } = await import('../../clinic-node/node-agent.js');
   let summary;
   try {
     summary = await runNode({

@@ -1,7 +1,4 @@
 /** `cohort simulate`: a whole federation on this machine (coordinator and one node per site), or FLamby's baselines. */
-import { parseStudyConfig } from '../../coordinator/index.js';
-import { runBaseline } from '../../simulations/baselines.js';
-import { simulate } from '../../simulations/simulate.js';
 import { STRATEGY_NAMES } from '../../strategies/index.js';
 import type { Command } from '../command.js';
 import { parseFlags, UsageError } from '../flags.js';
@@ -39,6 +36,12 @@ async function run(args: string[]): Promise<number> {
   const dropout = values.dropout === undefined ? undefined : Number(values.dropout);
   if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new UsageError(`--dropout takes a probability in [0, 1), got "${values.dropout}"`);
   const study = { dataset: 'fed-heart-disease', ...studyFromFlags(values) };
+  // Loaded here, not at the top: every other command (and --help) starts without TensorFlow.js and Nest.
+  const [{ parseStudyConfig }, { runBaseline }, { simulate }] = await Promise.all([
+    import('../../coordinator/index.js'),
+    import('../../simulations/baselines.js'),
+    import('../../simulations/simulate.js'),
+  ]);
   const data = { dataDir: values['data-dir'] };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   let report;
