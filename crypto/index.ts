@@ -10,7 +10,6 @@
  */
 export { CodecError, type DecodedUpdate, type UpdateCodec } from './codec/update-codec.js';
 export { plainFloat32Codec } from './codec/plain.js';
-export { codecByName } from './codec/registry.js';
 export * from './ckks/index.js';
 export * from './identity/index.js';
 export * from './dp/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { codecByName, plainFloat32Codec } from '../index.js';
+import { plainFloat32Codec } from '../index.js';
 
 describe('plain-f32 codec', () => {
   it('round-trips float32 values exactly', () => {
@@ -17,10 +17,5 @@ describe('plain-f32 codec', () => {
   it.each([NaN, Infinity, -Infinity])('refuses %p, naming the parameter', (bad) => {
     const values = new Float32Array([1, 2, bad, 4]);
     expect(() => plainFloat32Codec.decode(plainFloat32Codec.encode(values), 4)).toThrow(`parameter 2 is ${bad}`);
-  });
-
-  it('looks codecs up by name', () => {
-    expect(codecByName('plain-f32')).toBe(plainFloat32Codec);
-    expect(() => codecByName('rot13')).toThrow(/unknown update codec "rot13"/);
   });
 });
