@@ -5,7 +5,7 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'protos/generated/', 'node_modules/', 'coverage/', 'reports/', '.stryker-tmp/']),
+  globalIgnores(['dist/', 'protos/generated/', 'node_modules/', 'coverage/', 'reports/', '.stryker-tmp*/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -16,6 +16,8 @@ export default defineConfig(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
       ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
+      // A `let` a closure reads before its one assignment (a late-bound gate) cannot be a const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       'no-console': 'off',
     },
   },

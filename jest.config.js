@@ -18,7 +18,7 @@ const SLOW = [
 const E2E = ['\\.e2e\\.test\\.ts$', '/simulations/.*\\.test\\.ts$', '/test/proto-types\\.test\\.ts$'];
 
 // <rootDir>: a copy of the project inside a sandbox (Stryker's) still finds its own tests.
-const IGNORED = ['<rootDir>/node_modules/', '<rootDir>/dist/', '<rootDir>/\\.stryker-tmp/'];
+const IGNORED = ['<rootDir>/node_modules/', '<rootDir>/dist/', '<rootDir>/\\.stryker-tmp[^/]*/'];
 
 const timeoutMs = 120_000;
 

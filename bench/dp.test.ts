@@ -25,8 +25,18 @@ describe('DP benchmark', () => {
     for (const [i, t] of report.training.entries()) {
       const c = tiny[i]!;
       const spec = c.hidden.length === 0 ? modelSpec('logistic-regression', c.features) : modelSpec('mlp', c.features, c.hidden);
-      expect(t).toMatchObject({ architecture: spec.architecture, features: c.features, hidden_units: c.hidden, parameters: parameterCount(spec),
-        records: c.records, expected_batch: c.expectedBatch, sampling_rate: c.expectedBatch / c.records, steps: c.steps, clip_norm: 1, noise_multiplier: 1.1 });
+      expect(t).toMatchObject({
+        architecture: spec.architecture,
+        features: c.features,
+        hidden_units: c.hidden,
+        parameters: parameterCount(spec),
+        records: c.records,
+        expected_batch: c.expectedBatch,
+        sampling_rate: c.expectedBatch / c.records,
+        steps: c.steps,
+        clip_norm: 1,
+        noise_multiplier: 1.1,
+      });
       expect(t.plain_s_per_step).toBeGreaterThan(0);
       expect(t.dp_s_per_step).toBeGreaterThan(0);
       expect(t.ratio_dp_to_plain).toBe(t.dp_s_per_step / t.plain_s_per_step);
@@ -48,7 +58,9 @@ describe('DP benchmark', () => {
     expect(a.epsilon).toBe(expected.epsilon);
     expect(a.best_order).toBe(expected.bestOrder);
     expect(a).toMatchObject({ homogeneous_q: schedule[0]!.q, homogeneous_noise_multiplier: schedule[0]!.noiseMultiplier });
-    expect(a.homogeneous_epsilon).toBe(epsilonFor({ q: schedule[0]!.q, noiseMultiplier: schedule[0]!.noiseMultiplier, steps: 10 }, 1e-5, 'dp-accounting').epsilon);
+    expect(a.homogeneous_epsilon).toBe(
+      epsilonFor({ q: schedule[0]!.q, noiseMultiplier: schedule[0]!.noiseMultiplier, steps: 10 }, 1e-5, 'dp-accounting').epsilon,
+    );
   });
 
   it('draws the schedule and the data from seeds, within the stated ranges', () => {
@@ -74,7 +86,8 @@ describe('DP benchmark', () => {
   it('formats the report as tables naming every model and the accountant rows', () => {
     const text = formatDpBench(report);
     expect(text).toMatch(new RegExp(`^DP-SGD vs plain SGD on ${report.backend} `));
-    for (const row of ['tiny_logistic', 'tiny_mlp', 'DP/plain', '10 heterogeneous steps', 'one run of 10 steps', 'dp-accounting, 156 orders']) expect(text).toContain(row);
+    for (const row of ['tiny_logistic', 'tiny_mlp', 'DP/plain', '10 heterogeneous steps', 'one run of 10 steps', 'dp-accounting, 156 orders'])
+      expect(text).toContain(row);
     expect(text).toContain(`${report.training[0]!.ratio_dp_to_plain.toFixed(2)}x`);
   });
 

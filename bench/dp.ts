@@ -128,11 +128,15 @@ export async function runDpBench(options: DpBenchOptions = {}): Promise<DpBenchR
   const trainingReports: DpTrainingReport[] = [];
   for (const c of training) {
     const report = trainingCase(c, repeats);
-    onProgress(`${c.name}: plain ${formatSeconds(report.plain_s_per_step)}/step, DP-SGD ${formatSeconds(report.dp_s_per_step)}/step, ${report.ratio_dp_to_plain.toFixed(2)}x`);
+    onProgress(
+      `${c.name}: plain ${formatSeconds(report.plain_s_per_step)}/step, DP-SGD ${formatSeconds(report.dp_s_per_step)}/step, ${report.ratio_dp_to_plain.toFixed(2)}x`,
+    );
     trainingReports.push(report);
   }
   const accountant = accountantTimes(steps, repeats);
-  onProgress(`accountant: ${steps} heterogeneous steps in ${formatSeconds(accountant.heterogeneous_s)}, one homogeneous compose in ${formatSeconds(accountant.homogeneous_s)}`);
+  onProgress(
+    `accountant: ${steps} heterogeneous steps in ${formatSeconds(accountant.heterogeneous_s)}, one homogeneous compose in ${formatSeconds(accountant.homogeneous_s)}`,
+  );
   return { backend, tfjs_version: tf.version.tfjs, node_version: process.version, repeats, training: trainingReports, accountant };
 }
 
@@ -269,23 +273,41 @@ export function formatDpBench(r: DpBenchReport): string {
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
   const table = (rows: string[][]) => {
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-    return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+    return rows.map((row) =>
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   };
   const training = table([
     ['model', 'parameters', 'records', 'batch', 'steps', 'plain / step', 'DP-SGD / step', 'DP/plain'],
-    ...r.training.map((t) => [t.name, n(t.parameters), n(t.records), `${n(t.expected_batch)} (q=${Number(t.sampling_rate.toPrecision(3))})`, n(t.steps),
-      formatSeconds(t.plain_s_per_step), formatSeconds(t.dp_s_per_step), `${t.ratio_dp_to_plain.toFixed(2)}x`]),
+    ...r.training.map((t) => [
+      t.name,
+      n(t.parameters),
+      n(t.records),
+      `${n(t.expected_batch)} (q=${Number(t.sampling_rate.toPrecision(3))})`,
+      n(t.steps),
+      formatSeconds(t.plain_s_per_step),
+      formatSeconds(t.dp_s_per_step),
+      `${t.ratio_dp_to_plain.toFixed(2)}x`,
+    ]),
   ]);
   const a = r.accountant;
   const accountant = table([
     ['accountant', 'time', 'per step', 'epsilon'],
-    [`${n(a.steps)} heterogeneous steps`, formatSeconds(a.heterogeneous_s), formatSeconds(a.heterogeneous_us_per_step / 1e6), `${n(a.epsilon)} (order ${a.best_order})`],
+    [
+      `${n(a.steps)} heterogeneous steps`,
+      formatSeconds(a.heterogeneous_s),
+      formatSeconds(a.heterogeneous_us_per_step / 1e6),
+      `${n(a.epsilon)} (order ${a.best_order})`,
+    ],
     [`one run of ${n(a.steps)} steps`, formatSeconds(a.homogeneous_s), '', n(a.homogeneous_epsilon)],
   ]);
   return [
     `DP-SGD vs plain SGD on ${r.backend} (tfjs ${r.tfjs_version}), clip norm ${r.training[0]?.clip_norm ?? CLIP_NORM}, noise multiplier ${r.training[0]?.noise_multiplier ?? NOISE_MULTIPLIER}, median of ${r.repeats} runs after a warm-up, node ${r.node_version}`,
     ...training,
-    'plain = the same steps with a fixed batch of the DP batch\'s expected size; per step = a run\'s wall time over its steps',
+    "plain = the same steps with a fixed batch of the DP batch's expected size; per step = a run's wall time over its steps",
     '',
     `RDP accountant (${a.convention}, ${a.orders} orders), delta ${a.delta}: q uniform in [0.001, 0.1] and noise multiplier in [0.5, 3] per step;`,
     `the single run composes the first step's q=${a.homogeneous_q.toPrecision(3)}, z=${a.homogeneous_noise_multiplier.toPrecision(3)} in one call`,

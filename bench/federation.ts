@@ -41,7 +41,10 @@ function cpuSeconds(pid: number): number {
 async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; coordinatorCpuS: number; share: number }> {
   await selectBackend('auto');
   // As deployed: TLS, every clinic enrolled and signing its calls.
-  const coordinator = await startCoordinatorProcess({ args: ['--dataset', 'fed-heart-disease', '--protocol', 'flamby', '--rounds', String(rounds)], stderr: 'inherit' });
+  const coordinator = await startCoordinatorProcess({
+    args: ['--dataset', 'fed-heart-disease', '--protocol', 'flamby', '--rounds', String(rounds)],
+    stderr: 'inherit',
+  });
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-bench-'));
   try {
     const studyId = await coordinator.studyId();
@@ -52,7 +55,15 @@ async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; c
     const cpuBefore = cpuSeconds(pid);
     await Promise.all(
       sites.map((preloaded, i) =>
-        runNode({ coordinator: coordinator.grpcAddress, dataset: 'fed-heart-disease', site: preloaded.site, preloaded, keystore: keystores[i]!, credentials: coordinator.credentials(), exitWhenDone: true }),
+        runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: 'fed-heart-disease',
+          site: preloaded.site,
+          preloaded,
+          keystore: keystores[i]!,
+          credentials: coordinator.credentials(),
+          exitWhenDone: true,
+        }),
       ),
     );
     const coordinatorCpuS = cpuSeconds(pid) - cpuBefore;
@@ -79,6 +90,8 @@ for (const [name, spec] of [
 }
 const share = await coordinatorShare(15);
 results['coordinator'] = { rounds: 15, round_wall_s: share.roundWallS, coordinator_cpu_s: share.coordinatorCpuS, coordinator_share: share.share };
-log(`15 rounds, 4 nodes: rounds' wall time ${share.roundWallS.toFixed(2)}s, coordinator CPU ${share.coordinatorCpuS.toFixed(2)}s, share ${(100 * share.share).toFixed(1)}%`);
+log(
+  `15 rounds, 4 nodes: rounds' wall time ${share.roundWallS.toFixed(2)}s, coordinator CPU ${share.coordinatorCpuS.toFixed(2)}s, share ${(100 * share.share).toFixed(1)}%`,
+);
 results['backend_tfjs_version'] = tf.version.tfjs;
 if (json) console.log(JSON.stringify(results));

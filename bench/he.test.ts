@@ -18,8 +18,18 @@ describe('HE benchmark', () => {
     expect(report.max_abs_error).toBeLessThan(1e-6);
     expect(report.max_abs_error).toBeGreaterThan(0);
     expect(report.plaintext_max_abs_error).toBeLessThan(1e-7);
-    const timings = ['clinic_encrypt_s', 'coordinator_aggregate_s_per_clinic', 'coordinator_save_s', 'clinic_decrypt_s', 'plaintext_encode_s',
-      'plaintext_aggregate_s', 'plaintext_save_s', 'plaintext_decode_s', 'encrypted_round_s', 'plaintext_round_s'] as const;
+    const timings = [
+      'clinic_encrypt_s',
+      'coordinator_aggregate_s_per_clinic',
+      'coordinator_save_s',
+      'clinic_decrypt_s',
+      'plaintext_encode_s',
+      'plaintext_aggregate_s',
+      'plaintext_save_s',
+      'plaintext_decode_s',
+      'encrypted_round_s',
+      'plaintext_round_s',
+    ] as const;
     for (const name of timings) expect(report[name]).toBeGreaterThan(0);
     expect(report.encrypt_params_per_s).toBeCloseTo(5000 / report.clinic_encrypt_s, 6);
     const encrypted = 3 * report.clinic_encrypt_s + 3 * report.coordinator_aggregate_s_per_clinic + report.coordinator_save_s + report.clinic_decrypt_s;
@@ -35,7 +45,16 @@ describe('HE benchmark', () => {
   it('formats the report as a table naming every row', () => {
     const text = formatHeBench(report);
     expect(text).toMatch(/^CKKS n8192-q60-s40 vs plaintext: 5,000 parameters, 3 clinics, median of 1 rounds/);
-    for (const row of ['bytes per parameter', 'update bytes', 'aggregate bytes', 'clinic: encode one update', 'coordinator: per update', 'clinic: read result', 'round (serial, one core)', 'max abs error']) {
+    for (const row of [
+      'bytes per parameter',
+      'update bytes',
+      'aggregate bytes',
+      'clinic: encode one update',
+      'coordinator: per update',
+      'clinic: read result',
+      'round (serial, one core)',
+      'max abs error',
+    ]) {
       expect(text).toContain(row);
     }
     expect(text).toContain('131,460'); // update bytes

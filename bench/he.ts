@@ -172,7 +172,11 @@ function round(ckks: CkksContext, codec: CkksUpdateCodec, updates: Update[], exp
 
   // In plaintext the weight travels in the update header, so the coordinator pairs it with the payload.
   start = performance.now();
-  const results: FitResult[] = plain.map((bytes, i) => ({ clinicId: `clinic-${i}`, numSamples: updates[i]!.weight, delta: plainFloat32Codec.decode(bytes, params).values }));
+  const results: FitResult[] = plain.map((bytes, i) => ({
+    clinicId: `clinic-${i}`,
+    numSamples: updates[i]!.weight,
+    delta: plainFloat32Codec.decode(bytes, params).values,
+  }));
   const mean = weightedMeanDelta(results, params);
   const plainAggregate = seconds(start);
 
@@ -231,18 +235,27 @@ export function formatHeBench(r: HeBenchReport): string {
     ['aggregate bytes (download)', n(r.aggregate_bytes), n(r.plaintext_update_bytes), ratio(r.aggregate_bytes, r.plaintext_update_bytes)],
     ['clinic: encode one update', s(r.clinic_encrypt_s), s(r.plaintext_encode_s), ratio(r.clinic_encrypt_s, r.plaintext_encode_s)],
     ['  parameters/s, one core', n(Math.round(r.encrypt_params_per_s)), n(Math.round(r.params / r.plaintext_encode_s)), ''],
-    ['coordinator: per update', s(r.coordinator_aggregate_s_per_clinic), s(r.plaintext_aggregate_s / r.clinics), ratio(r.coordinator_aggregate_s_per_clinic * r.clinics, r.plaintext_aggregate_s)],
+    [
+      'coordinator: per update',
+      s(r.coordinator_aggregate_s_per_clinic),
+      s(r.plaintext_aggregate_s / r.clinics),
+      ratio(r.coordinator_aggregate_s_per_clinic * r.clinics, r.plaintext_aggregate_s),
+    ],
     ['coordinator: save result', s(r.coordinator_save_s), s(r.plaintext_save_s), ratio(r.coordinator_save_s, r.plaintext_save_s)],
     ['clinic: read result', s(r.clinic_decrypt_s), s(r.plaintext_decode_s), ratio(r.clinic_decrypt_s, r.plaintext_decode_s)],
     ['round (serial, one core)', s(r.encrypted_round_s), s(r.plaintext_round_s), ratio(r.encrypted_round_s, r.plaintext_round_s)],
     ['max abs error vs float64', r.max_abs_error.toExponential(2), r.plaintext_max_abs_error.toExponential(2), ''],
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const lines = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
   return [
     `CKKS ${r.parameter_set} vs plaintext: ${n(r.params)} parameters, ${r.clinics} clinics, median of ${r.repeats} rounds after a warm-up, node ${r.node_version}`,
     ...lines,
     'round = clinics x (encode) + coordinator (every update, save) + one clinic reading the result',
   ].join('\n');
 }
-

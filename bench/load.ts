@@ -42,7 +42,21 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
   const progress = options.onProgress ?? (() => undefined);
   const model = hidden.length > 0 ? ['--model', 'mlp', '--hidden', hidden.join(',')] : [];
   const coordinator = await startCoordinatorProcess({
-    args: ['--dataset', 'fed-heart-disease', '--strategy', 'fedavg', '--rounds', '1', '--min-clinics', String(n), '--quorum', String(n), '--round-timeout', '600', ...model],
+    args: [
+      '--dataset',
+      'fed-heart-disease',
+      '--strategy',
+      'fedavg',
+      '--rounds',
+      '1',
+      '--min-clinics',
+      String(n),
+      '--quorum',
+      String(n),
+      '--round-timeout',
+      '600',
+      ...model,
+    ],
   });
   const pid = coordinator.child.pid!;
   const clients: FederationClient[] = [];
@@ -53,7 +67,11 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     progress(`coordinator up (pid ${pid}, ${idleRss.toFixed(0)} MiB); enrolling ${n} clinics`);
 
     const sites = DATASETS['fed-heart-disease']!.sites;
-    const clinics = Array.from({ length: n }, (_, i) => ({ identity: createIdentity(`load-${String(i).padStart(4, '0')}`), site: sites[i % sites.length]!, numTrain: 10 + (i % 50) }));
+    const clinics = Array.from({ length: n }, (_, i) => ({
+      identity: createIdentity(`load-${String(i).padStart(4, '0')}`),
+      site: sites[i % sites.length]!,
+      numTrain: 10 + (i % 50),
+    }));
     for (const clinic of clinics) await coordinator.enrol(cardOf(clinic.identity));
 
     const credentials = coordinator.credentials();
@@ -71,7 +89,16 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
         const tasks = client.watchTasks(clinicId);
         for await (const task of tasks as AsyncIterable<Task__Output>) {
           if (task.kind === 'TASK_KIND_TRAIN') {
-            await client.uploadUpdate({ clinicId, studyId, round: task.round, modelVersion: task.modelVersion, codec: plainFloat32Codec.name, numSamples: clinic.numTrain, trainLoss: 0, payload: plainFloat32Codec.encode(deltaOf(i)) });
+            await client.uploadUpdate({
+              clinicId,
+              studyId,
+              round: task.round,
+              modelVersion: task.modelVersion,
+              codec: plainFloat32Codec.name,
+              numSamples: clinic.numTrain,
+              trainLoss: 0,
+              payload: plainFloat32Codec.encode(deltaOf(i)),
+            });
           } else if (task.kind === 'TASK_KIND_STUDY_FINISHED') {
             tasks.cancel();
             break;

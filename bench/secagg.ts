@@ -227,7 +227,9 @@ export async function runSecAggBench(options: SecAggBenchOptions = {}): Promise<
   const rounds: RoundMeasure[] = [];
   for (let r = 0; r <= repeats; r++) {
     const measure = round(setup, r + 1);
-    onProgress(`round ${r === 0 ? 'warm-up' : `${r}/${repeats}`}: secure ${formatSeconds(secureRound(measure))}, plaintext ${formatSeconds(plaintextRound(measure))}, unmasked sum checked`);
+    onProgress(
+      `round ${r === 0 ? 'warm-up' : `${r}/${repeats}`}: secure ${formatSeconds(secureRound(measure))}, plaintext ${formatSeconds(plaintextRound(measure))}, unmasked sum checked`,
+    );
     if (r > 0) rounds.push(measure);
   }
 
@@ -237,8 +239,12 @@ export async function runSecAggBench(options: SecAggBenchOptions = {}): Promise<
   const received = survivors.map((id) => total(last.coordinatorBytes.get(id)!));
   const droppedSent = [...dropped].map((id) => total(last.clinicBytes.get(id)!));
   const steps = Object.keys(last.clinicTimes.get(ids[0]!)!) as (keyof SecAggClientTimes)[];
-  const clinicTimes = Object.fromEntries(steps.map((step) => [step, median(rounds.map((m) => mean(survivors.map((id) => m.clinicTimes.get(id)![step]))))])) as unknown as SecAggClientTimes;
-  const coordinatorTimes = Object.fromEntries(Object.keys(last.coordinator).map((k) => [k, median(rounds.map((m) => m.coordinator[k as keyof SecAggCoordinatorTimes]))])) as unknown as SecAggCoordinatorTimes;
+  const clinicTimes = Object.fromEntries(
+    steps.map((step) => [step, median(rounds.map((m) => mean(survivors.map((id) => m.clinicTimes.get(id)![step]))))]),
+  ) as unknown as SecAggClientTimes;
+  const coordinatorTimes = Object.fromEntries(
+    Object.keys(last.coordinator).map((k) => [k, median(rounds.map((m) => m.coordinator[k as keyof SecAggCoordinatorTimes]))]),
+  ) as unknown as SecAggCoordinatorTimes;
   const secureRoundS = median(rounds.map(secureRound));
   const plaintextRoundS = median(rounds.map(plaintextRound));
   const sentMean = mean(sent);
@@ -301,7 +307,10 @@ function round(setup: Setup, roundNumber: number): RoundMeasure {
   const coordinate = <T>(step: keyof SecAggCoordinatorTimes, work: () => T) => timed(coordinator, step, work);
 
   const signKeys = new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey]));
-  const server = coordinate('adverts', () => new SecAggServer({ round: roundId, order: ids, degree: setup.degree, threshold: setup.threshold, words: params + 1, signKeys }));
+  const server = coordinate(
+    'adverts',
+    () => new SecAggServer({ round: roundId, order: ids, degree: setup.degree, threshold: setup.threshold, words: params + 1, signKeys }),
+  );
   const clients = new Map<string, SecAggClient>();
   for (const id of ids) {
     const client = clinic(id, 'advert', () => new SecAggClient(identities.get(id)!, roundId));
@@ -333,7 +342,10 @@ function round(setup: Setup, roundNumber: number): RoundMeasure {
     const { words } = clinic(id, 'quantise', () => quantizeWeighted(delta, weight, fp));
     for (let i = 0; i < words.length; i++) expected[i] = (expected[i]! + words[i]!) >>> 0;
     const payload = clinic(id, 'mask', () => wordsToBytes(clients.get(id)!.maskInput(words)));
-    clinicBytes.get(id)!.masked_input = wire.upload({ clinicId: id, ...stage, modelVersion: roundNumber - 1, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0 }, payload);
+    clinicBytes.get(id)!.masked_input = wire.upload(
+      { clinicId: id, ...stage, modelVersion: roundNumber - 1, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0 },
+      payload,
+    );
     coordinate('masked_inputs', () => server.maskedInput(id, bytesToWords(payload)));
   }
   const requests = coordinate('masked_inputs', () => server.closeMasking());
@@ -356,16 +368,33 @@ function round(setup: Setup, roundNumber: number): RoundMeasure {
   const plainTimes = { encode: 0, aggregate: 0 };
   const plain = timed(plainTimes, 'encode', () => survivors.map((id) => plainFloat32Codec.encode(updates.get(id)!.delta)));
   const plainMean = timed(plainTimes, 'aggregate', () => {
-    const results: FitResult[] = plain.map((bytes, i) => ({ clinicId: survivors[i]!, numSamples: updates.get(survivors[i]!)!.weight, delta: plainFloat32Codec.decode(bytes, params).values }));
+    const results: FitResult[] = plain.map((bytes, i) => ({
+      clinicId: survivors[i]!,
+      numSamples: updates.get(survivors[i]!)!.weight,
+      delta: plainFloat32Codec.decode(bytes, params).values,
+    }));
     return weightedMeanDelta(results, params);
   });
   // A plain upload states its weight and training loss in the clear (a secure one neither).
   const first = survivors[0]!;
-  const plaintextBytes = wire.upload({ clinicId: first, ...stage, modelVersion: roundNumber - 1, codec: plainFloat32Codec.name, numSamples: updates.get(first)!.weight, trainLoss: 0.6931 }, plain[0]!);
+  const plaintextBytes = wire.upload(
+    { clinicId: first, ...stage, modelVersion: roundNumber - 1, codec: plainFloat32Codec.name, numSamples: updates.get(first)!.weight, trainLoss: 0.6931 },
+    plain[0]!,
+  );
 
   let error = 0;
   for (let i = 0; i < params; i++) error = Math.max(error, Math.abs(secureMean.values[i]! - plainMean[i]!));
-  return { clinicTimes, coordinator, survivors: survivors.length, plainEncode: plainTimes.encode / survivors.length, plainAggregate: plainTimes.aggregate, clinicBytes, coordinatorBytes, plaintextBytes, error };
+  return {
+    clinicTimes,
+    coordinator,
+    survivors: survivors.length,
+    plainEncode: plainTimes.encode / survivors.length,
+    plainAggregate: plainTimes.aggregate,
+    clinicBytes,
+    coordinatorBytes,
+    plaintextBytes,
+    error,
+  };
 }
 
 /** Runs `work`, adding its wall time in seconds to `times[step]`. */
@@ -383,10 +412,15 @@ function timed<T, K extends string>(times: Record<K, number>, step: K, work: () 
  */
 export function checkUnmaskedSum(roundId: string, result: SecAggResult, expected: Uint32Array, dropped: ReadonlySet<string>): void {
   if (result.dropped.length !== dropped.size || !result.dropped.every((id) => dropped.has(id)) || result.survivors.some((id) => dropped.has(id))) {
-    throw new Error(`round ${roundId}: the coordinator unmasked with ${result.dropped.length} dropped clinics (${result.dropped.join(', ')}), expected ${dropped.size} (${[...dropped].join(', ')})`);
+    throw new Error(
+      `round ${roundId}: the coordinator unmasked with ${result.dropped.length} dropped clinics (${result.dropped.join(', ')}), expected ${dropped.size} (${[...dropped].join(', ')})`,
+    );
   }
   const wrong = result.sum.length !== expected.length ? Math.min(result.sum.length, expected.length) : result.sum.findIndex((word, i) => word !== expected[i]);
-  if (wrong !== -1) throw new Error(`round ${roundId}: the unmasked sum differs from the survivors' plain sum at word ${wrong} (${result.sum[wrong]} against ${expected[wrong]}): the round is broken`);
+  if (wrong !== -1)
+    throw new Error(
+      `round ${roundId}: the unmasked sum differs from the survivors' plain sum at word ${wrong} (${result.sum[wrong]} against ${expected[wrong]}): the round is broken`,
+    );
 }
 
 /** Encoded sizes of the federation messages, from the proto file itself (protobufjs, as @grpc/proto-loader reads it). */
@@ -449,7 +483,9 @@ function drawDropouts(ids: string[], degree: number, threshold: number, count: n
     else chosen ??= set;
   }
   if (!chosen) {
-    throw new Error(`with ${count} of ${ids.length} clinics dropping, none of ${DROPOUT_DRAWS} random dropout sets leaves every clinic ${threshold} surviving neighbours (the threshold at degree ${degree}): such rounds abort`);
+    throw new Error(
+      `with ${count} of ${ids.length} clinics dropping, none of ${DROPOUT_DRAWS} random dropout sets leaves every clinic ${threshold} surviving neighbours (the threshold at degree ${degree}): such rounds abort`,
+    );
   }
   return { dropped: new Set(chosen.map((i) => ids[i]!)), abortFraction: aborts / DROPOUT_DRAWS };
 }
@@ -491,7 +527,12 @@ export function formatSecAggBench(r: SecAggBenchReport): string {
   const ratio = (x: number) => `${x.toFixed(3)}x`;
   const table = (rows: string[][]) => {
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-    return rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+    return rows.map((row) =>
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   };
   const b = r.clinic_bytes;
   const c = r.coordinator_bytes;
@@ -509,7 +550,12 @@ export function formatSecAggBench(r: SecAggBenchReport): string {
       ['  masked input (UploadUpdate, secagg-u32)', n(b.masked_input), '', ''],
       ['  SecAggStageRequest (unmask call)', n(b.stage_request), '', ''],
       ['  SecAggReveal', n(b.reveal), '', ''],
-      ['clinic sends, all of it', n(r.clinic_sent_bytes_mean), n(r.clinic_sent_bytes_max), `${ratio(r.ratio_sent_to_plaintext_mean)} (max ${ratio(r.ratio_sent_to_plaintext_max)})`],
+      [
+        'clinic sends, all of it',
+        n(r.clinic_sent_bytes_mean),
+        n(r.clinic_sent_bytes_max),
+        `${ratio(r.ratio_sent_to_plaintext_mean)} (max ${ratio(r.ratio_sent_to_plaintext_max)})`,
+      ],
       ['coordinator sends the clinic', n(r.coordinator_sent_bytes_mean), n(r.coordinator_sent_bytes_max), ''],
       ['  neighbours / shares / unmask', `${n(c.neighbours)} / ${n(c.share_delivery)} / ${n(c.unmask)}`, '', ''],
     ]),

@@ -14,7 +14,9 @@ describe('strategy flags', () => {
 
   it('--strategy-params refuses anything but name=number pairs', () => {
     for (const bad of ['mu', 'mu=', 'mu=x', '=1', 'mu=1=2']) {
-      expect(() => studyFromFlags({ strategy: 'fedprox', 'strategy-params': bad })).toThrow(`--strategy-params takes name=number pairs separated by commas, got "${bad}"`);
+      expect(() => studyFromFlags({ strategy: 'fedprox', 'strategy-params': bad })).toThrow(
+        `--strategy-params takes name=number pairs separated by commas, got "${bad}"`,
+      );
     }
   });
 

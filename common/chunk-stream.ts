@@ -42,9 +42,7 @@ export class ChunkAssembler {
 
   push(data: Uint8Array): void {
     if (this.received + data.length > this.declaredBytes) {
-      throw refuse.dataLoss(
-        `${this.what}: received more than the ${this.declaredBytes} bytes the header declared`,
-      );
+      throw refuse.dataLoss(`${this.what}: received more than the ${this.declaredBytes} bytes the header declared`);
     }
     this.buffer.set(data, this.received);
     this.hash.update(data);
@@ -53,9 +51,7 @@ export class ChunkAssembler {
 
   finish(): Buffer {
     if (this.received !== this.declaredBytes) {
-      throw refuse.dataLoss(
-        `${this.what}: stream ended after ${this.received} of ${this.declaredBytes} declared bytes (cut short)`,
-      );
+      throw refuse.dataLoss(`${this.what}: stream ended after ${this.received} of ${this.declaredBytes} declared bytes (cut short)`);
     }
     if (!this.hash.digest().equals(this.declaredDigest)) {
       throw refuse.dataLoss(`${this.what}: SHA-256 of the received bytes does not match the header`);

@@ -49,7 +49,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   };
   const { tls } = resolved;
   if (!tls && !resolved.insecure) {
-    throw new Error('the coordinator serves clinics over TLS: give it a certificate and key (cohort certs init; --tls-cert, --tls-key), or start it with --insecure on a closed test network');
+    throw new Error(
+      'the coordinator serves clinics over TLS: give it a certificate and key (cohort certs init; --tls-cert, --tls-key), or start it with --insecure on a closed test network',
+    );
   }
   if (resolved.operatorToken && resolved.operatorToken === resolved.auditorToken) {
     throw new Error('the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator');
@@ -60,7 +62,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     abortOnError: false,
     ...(tls && { httpsOptions: { cert: tls.certPem, key: tls.keyPem } }),
   });
-  if (!tls) new Logger('Coordinator').warn('--insecure: gRPC and HTTP are plaintext; calls are still signed, but anyone on the network can read updates and tokens');
+  if (!tls)
+    new Logger('Coordinator').warn('--insecure: gRPC and HTTP are plaintext; calls are still signed, but anyone on the network can read updates and tokens');
   // The interceptor exists before Nest resolves the services it needs; until then it answers UNAVAILABLE.
   let gate: CallGate | undefined;
   app.connectMicroservice<GrpcOptions>({

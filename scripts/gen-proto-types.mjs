@@ -9,7 +9,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const outDir = outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'protos', 'generated');
 const protoDir = join(root, 'protos', 'cohort', 'v1');
-const protos = readdirSync(protoDir).filter((f) => f.endsWith('.proto')).map((f) => join('cohort', 'v1', f));
+const protos = readdirSync(protoDir)
+  .filter((f) => f.endsWith('.proto'))
+  .map((f) => join('cohort', 'v1', f));
 
 execFileSync(
   process.execPath,

@@ -90,10 +90,22 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
   const grpcPort = options.grpcPort ?? (await freePort());
   const httpPort = options.httpPort ?? (await freePort());
   const args = [
-    COHORT_CLI, 'coordinator',
-    '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--db', options.db ?? join(dir, 'coordinator.sqlite'),
-    '--tls-cert', files.cert, '--tls-key', files.key,
-    '--operator-token', operatorToken, '--auditor-token', auditorToken,
+    COHORT_CLI,
+    'coordinator',
+    '--grpc-port',
+    String(grpcPort),
+    '--http-port',
+    String(httpPort),
+    '--db',
+    options.db ?? join(dir, 'coordinator.sqlite'),
+    '--tls-cert',
+    files.cert,
+    '--tls-key',
+    files.key,
+    '--operator-token',
+    operatorToken,
+    '--auditor-token',
+    auditorToken,
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', options.stderr ?? 'pipe'], env: options.env ?? process.env });

@@ -13,7 +13,7 @@ async function run(privacy: string, seed: number): Promise<{ report: SimulationR
 }
 
 describe('privacy he on Fed-Heart-Disease: the same federation as plaintext, encrypted', () => {
-  it.each([42, 43])('seed %i: per-site accuracies within 0.005 and every clinic\'s final model within 1e-6 of the plaintext run', async (seed) => {
+  it.each([42, 43])("seed %i: per-site accuracies within 0.005 and every clinic's final model within 1e-6 of the plaintext run", async (seed) => {
     const plain = await run('none', seed);
     const encrypted = await run('he', seed);
     expect(encrypted.report.privacy).toBe('he');

@@ -29,7 +29,7 @@ describe('privacy secagg on Fed-Heart-Disease', () => {
     }
   });
 
-  it('with clinics dropping out after sharing keys (seed 3, dropout 0.1) the study completes on the survivors\' sums', async () => {
+  it("with clinics dropping out after sharing keys (seed 3, dropout 0.1) the study completes on the survivors' sums", async () => {
     const { report } = await run({ seed: 3, privacy: 'secagg' }, 0.1);
     const dropped = report.dropped_rounds!.reduce((n, d) => n + d.rounds, 0);
     expect(dropped).toBeGreaterThan(0);

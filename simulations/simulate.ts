@@ -96,14 +96,21 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (!sites.includes(site)) throw new Error(`clinic budget for unknown site "${site}" (sites: ${sites.join(', ')})`);
   }
   const dropout = options.dropout ?? 0;
-  if (dropout !== 0 && !securelyAggregates(config.privacy)) throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
+  if (dropout !== 0 && !securelyAggregates(config.privacy))
+    throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
   const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
   // TLS on loopback with a throwaway CA, and every clinic enrolled and signing: as deployed.
   const tls = await loopbackTls();
-  const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: ['warn', 'error'], tls: tls.server });
+  const coordinator = await startCoordinator({
+    grpcPort: 0,
+    httpPort: 0,
+    database: join(workdir, 'coordinator.sqlite'),
+    logLevels: ['warn', 'error'],
+    tls: tls.server,
+  });
   try {
     const study = await coordinator.federation.createStudy(config);
     const accuracy = new Map<number, Map<string, { accuracy: number; numTest: number }>>();
@@ -192,7 +199,13 @@ async function enrolClinics(coordinator: RunningCoordinator, sites: readonly str
 }
 
 /** The first site seals the study key to every enrolled site. */
-async function keyCeremony(coordinator: RunningCoordinator, studyId: string, first: Keystore, credentials: ChannelCredentials, progress: (line: string) => void): Promise<void> {
+async function keyCeremony(
+  coordinator: RunningCoordinator,
+  studyId: string,
+  first: Keystore,
+  credentials: ChannelCredentials,
+  progress: (line: string) => void,
+): Promise<void> {
   const client = new FederationClient(coordinator.grpcAddress, { identity: first.identity, credentials });
   try {
     const { keyId, parameterSet, recipients } = await generateStudyKey(client, first, studyId);

@@ -9,7 +9,10 @@ describe('FedAdagrad', () => {
 
   it('sums every squared mean update into the second moment, from the state it is given', () => {
     const strategy = FEDADAGRAD.create({ name: 'fedadagrad', serverLearningRate: 0.1 });
-    const { parameters, state } = strategy.serverStep(new Float32Array([1]), new Float32Array([0.5]), { m: new Float32Array([1]), v: new Float32Array([0.75]) });
+    const { parameters, state } = strategy.serverStep(new Float32Array([1]), new Float32Array([0.5]), {
+      m: new Float32Array([1]),
+      v: new Float32Array([0.75]),
+    });
     expect(state!['v']![0]).toBe(1);
     expect(state!['m']![0]).toBeCloseTo(0.95, 7);
     expect(parameters[0]).toBeCloseTo(1 + (0.1 * 0.95) / (1 + 1e-9), 7);

@@ -5,7 +5,10 @@ import { beta2Setting, FedOpt, fedOptSettings, type FedOptSettings } from './fed
 export class FedAdam extends FedOpt {
   readonly name: string = 'fedadam';
 
-  constructor(settings: FedOptSettings, private readonly beta2: number) {
+  constructor(
+    settings: FedOptSettings,
+    private readonly beta2: number,
+  ) {
     super(settings);
   }
 

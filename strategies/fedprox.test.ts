@@ -29,6 +29,8 @@ describe('FedProx', () => {
     const { parameters, state } = FEDPROX.create({ name: 'fedprox' }).aggregate(results, new Float32Array([1, 1]), null);
     expect(Array.from(parameters)).toEqual([5, 4]);
     expect(state).toBeNull();
-    expect(Array.from(FEDPROX.create({ name: 'fedprox', serverLearningRate: 0.5 }).serverStep(new Float32Array([1, 1]), new Float32Array([4, 3]), null).parameters)).toEqual([3, 2.5]);
+    expect(
+      Array.from(FEDPROX.create({ name: 'fedprox', serverLearningRate: 0.5 }).serverStep(new Float32Array([1, 1]), new Float32Array([4, 3]), null).parameters),
+    ).toEqual([3, 2.5]);
   });
 });

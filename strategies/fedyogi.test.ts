@@ -8,7 +8,8 @@ describe('FedYogi', () => {
 
   it('moves the second moment by (1 - beta2) d^2 towards d^2, from the state it is given', () => {
     const strategy = FEDYOGI.create({ name: 'fedyogi', beta2: 0.9 });
-    const step = (v: number, d: number) => strategy.serverStep(new Float32Array([0]), new Float32Array([d]), { m: new Float32Array([0]), v: new Float32Array([v]) });
+    const step = (v: number, d: number) =>
+      strategy.serverStep(new Float32Array([0]), new Float32Array([d]), { m: new Float32Array([0]), v: new Float32Array([v]) });
     // v above d^2: 0.09 - 0.1 * 0.04 = 0.086 (Adam: 0.9 * 0.09 + 0.1 * 0.04 = 0.085).
     expect(step(0.09, 0.2).state!['v']![0]).toBeCloseTo(0.086, 8);
     // v below d^2: 0.01 + 0.1 * 0.04 = 0.014 (Adam: 0.013).

@@ -5,7 +5,10 @@ import { beta2Setting, FedOpt, fedOptSettings, type FedOptSettings } from './fed
 export class FedYogi extends FedOpt {
   readonly name: string = 'fedyogi';
 
-  constructor(settings: FedOptSettings, private readonly beta2: number) {
+  constructor(
+    settings: FedOptSettings,
+    private readonly beta2: number,
+  ) {
     super(settings);
   }
 

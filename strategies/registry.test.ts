@@ -25,7 +25,13 @@ describe('the strategy registry', () => {
   });
 
   it('parses a configuration into its effective form, every default filled in', () => {
-    expect(STRATEGIES.parse({ name: 'fedadam', serverLearningRate: 0.02 })).toEqual({ name: 'fedadam', serverLearningRate: 0.02, beta1: 0.9, beta2: 0.999, tau: 1e-8 });
+    expect(STRATEGIES.parse({ name: 'fedadam', serverLearningRate: 0.02 })).toEqual({
+      name: 'fedadam',
+      serverLearningRate: 0.02,
+      beta1: 0.9,
+      beta2: 0.999,
+      tau: 1e-8,
+    });
     expect(STRATEGIES.parse({ name: 'fedavg' })).toEqual({ name: 'fedavg', serverLearningRate: 1 });
   });
 

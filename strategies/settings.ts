@@ -58,4 +58,3 @@ export function parseSettings<S extends SettingSpecs>(strategy: string, specs: S
   if (problems.length > 0) throw new StrategyConfigError(problems);
   return settings as SettingsOf<S>;
 }
-

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { cohort } from './support/cli-run.js';
 
-
 describe('cohort CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,13 +36,21 @@ describe('cohort CLI', () => {
     const keystore = Keystore.create(join(dir, 'cleveland'), 'cleveland').dir;
     const node = (...flags: string[]) => cohort(['node', '--coordinator', '127.0.0.1:1', '--keystore', keystore, '--insecure', ...flags]);
     const noKeystore = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--insecure']);
-    expect(noKeystore).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: --keystore DIR is required: the clinic signs every call with its enrolled identity (cohort keys init)') });
+    expect(noKeystore).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('cohort: --keystore DIR is required: the clinic signs every call with its enrolled identity (cohort keys init)'),
+    });
     const noTls = await cohort(['node', '--coordinator', '127.0.0.1:1', '--site', 'cleveland', '--keystore', keystore]);
-    expect(noTls).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: calling the coordinator needs (--tls-ca ca.pem [--tls-cert clinic.pem --tls-key clinic-key.pem] | --insecure)') });
+    expect(noTls).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('cohort: calling the coordinator needs (--tls-ca ca.pem [--tls-cert clinic.pem --tls-key clinic-key.pem] | --insecure)'),
+    });
     const plainCoordinator = await cohort(['coordinator', '--grpc-port', '0', '--http-port', '0', '--db', join(dir, 'coordinator.sqlite')]);
     expect(plainCoordinator).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('cohort: the coordinator serves clinics over TLS: (--tls-cert coordinator.pem --tls-key coordinator-key.pem [--tls-ca ca.pem --mtls] | --insecure) (cohort certs init writes the files)'),
+      stderr: expect.stringContaining(
+        'cohort: the coordinator serves clinics over TLS: (--tls-cert coordinator.pem --tls-key coordinator-key.pem [--tls-ca ca.pem --mtls] | --insecure) (cohort certs init writes the files)',
+      ),
     });
     const unknownSite = await node('--site', 'mayo');
     expect(unknownSite.code).toBe(1);
@@ -61,11 +68,17 @@ describe('cohort CLI', () => {
     const badPrivacy = await cohort(['simulate', '--privacy', 'dp', '--delta', '2']);
     expect(badPrivacy).toMatchObject({ code: 1, stderr: expect.stringContaining('dp.delta must be below 1, got 2') });
     const badBudget = await cohort(['simulate', '--privacy', 'dp', '--clinic-budget', 'mayo=0.5']);
-    expect(badBudget).toMatchObject({ code: 1, stderr: expect.stringContaining('cohort: clinic budget for unknown site "mayo" (sites: cleveland, hungarian, switzerland, va)') });
+    expect(badBudget).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('cohort: clinic budget for unknown site "mayo" (sites: cleveland, hungarian, switzerland, va)'),
+    });
     const badPair = await cohort(['simulate', '--privacy', 'dp', '--clinic-budget', 'va']);
     expect(badPair).toMatchObject({ code: 2, stderr: expect.stringContaining('--clinic-budget takes site=epsilon pairs separated by commas, got "va"') });
     const noDp = await cohort(['simulate', '--target-epsilon', '1']);
-    expect(noDp).toMatchObject({ code: 1, stderr: expect.stringContaining('dp settings need privacy "dp", "he+dp" or "secagg+dp", the study\'s privacy is "none"') });
+    expect(noDp).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('dp settings need privacy "dp", "he+dp" or "secagg+dp", the study\'s privacy is "none"'),
+    });
     const badDropout = await cohort(['simulate', '--privacy', 'secagg', '--dropout', '1.5']);
     expect(badDropout).toMatchObject({ code: 2, stderr: expect.stringContaining('--dropout takes a probability in [0, 1), got "1.5"') });
     const missingData = await cohort(['simulate', '--data-dir', '/nonexistent']);
@@ -73,8 +86,22 @@ describe('cohort CLI', () => {
     expect(missingData.stderr).toContain('missing data file processed.cleveland.data: looked in /nonexistent/uci-heart-disease and /nonexistent');
   });
 
-  it('privacy epsilon and noise print the accountant\'s answer, with --json one JSON object last; bad flags exit 2', async () => {
-    const epsilon = await cohort(['privacy', 'epsilon', '--sampling-rate', '0.0025', '--noise-multiplier', '1.3', '--steps', '6000', '--delta', '1e-5', '--convention', 'tf-privacy', '--json']);
+  it("privacy epsilon and noise print the accountant's answer, with --json one JSON object last; bad flags exit 2", async () => {
+    const epsilon = await cohort([
+      'privacy',
+      'epsilon',
+      '--sampling-rate',
+      '0.0025',
+      '--noise-multiplier',
+      '1.3',
+      '--steps',
+      '6000',
+      '--delta',
+      '1e-5',
+      '--convention',
+      'tf-privacy',
+      '--json',
+    ]);
     expect(epsilon.code).toBe(0);
     const answer = JSON.parse(epsilon.stdout.trim().split('\n').at(-1)!);
     expect(answer).toMatchObject({ best_order: 19, convention: 'tf-privacy' });
@@ -85,7 +112,20 @@ describe('cohort CLI', () => {
     expect(calibrated.epsilon).toBeLessThanOrEqual(1);
     const bad = await cohort(['privacy', 'epsilon', '--sampling-rate', '2', '--noise-multiplier', '1', '--steps', '1', '--delta', '1e-5']);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('cohort: --sampling-rate must be in (0, 1], got "2"') });
-    const unknown = await cohort(['privacy', 'epsilon', '--sampling-rate', '0.1', '--noise-multiplier', '1', '--steps', '1', '--delta', '1e-5', '--convention', 'moments']);
+    const unknown = await cohort([
+      'privacy',
+      'epsilon',
+      '--sampling-rate',
+      '0.1',
+      '--noise-multiplier',
+      '1',
+      '--steps',
+      '1',
+      '--delta',
+      '1e-5',
+      '--convention',
+      'moments',
+    ]);
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown accounting convention "moments"') });
   });
 });

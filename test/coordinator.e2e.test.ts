@@ -40,10 +40,21 @@ describe('coordinator over real gRPC and HTTP', () => {
 
   beforeAll(async () => {
     const tls = await loopbackTls();
-    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: tls.server, operatorToken: OPERATOR, auditorToken: AUDITOR });
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: ':memory:',
+      logLevels: false,
+      tls: tls.server,
+      operatorToken: OPERATOR,
+      auditorToken: AUDITOR,
+    });
     const https = trustingFetch(tls.caPem);
     http = (path, { token = OPERATOR, headers, ...init } = {}) =>
-      https(`${coordinator.httpUrl}${path}`, { ...init, headers: { ...(headers as Record<string, string>), ...(token !== null && { authorization: `Bearer ${token}` }) } });
+      https(`${coordinator.httpUrl}${path}`, {
+        ...init,
+        headers: { ...(headers as Record<string, string>), ...(token !== null && { authorization: `Bearer ${token}` }) },
+      });
     events = [];
     coordinator.federation.events$.subscribe((e) => events.push(e));
   });
@@ -81,10 +92,22 @@ describe('coordinator over real gRPC and HTTP', () => {
     const raw = createGrpcClient(coordinator.grpcAddress, a!.connection);
     const payload = plainFloat32Codec.encode(new Float32Array(P).fill(0.1));
     const cutShort = a!.rawUpload(
-      { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: payload.length, sha256: sha256(payload) },
+      {
+        clinicId: 'clinic-a',
+        studyId: study.id,
+        round: 1,
+        modelVersion: 0,
+        codec: 'plain-f32',
+        numSamples: 199,
+        totalBytes: payload.length,
+        sha256: sha256(payload),
+      },
       payload.subarray(0, 20),
     );
-    expect(await cutShort).toMatchObject({ code: status.DATA_LOSS, details: expect.stringContaining('stream ended after 20 of 56 declared bytes (cut short)') });
+    expect(await cutShort).toMatchObject({
+      code: status.DATA_LOSS,
+      details: expect.stringContaining('stream ended after 20 of 56 declared bytes (cut short)'),
+    });
     // Data before the header: refused before any handler sees it, since only the header names the signer's clinic.
     const headless = new Promise<ServiceError | null>((resolve) => {
       const call = raw.uploadUpdate((error) => resolve(error));
@@ -118,14 +141,36 @@ describe('coordinator over real gRPC and HTTP', () => {
     // A forged size is refused from the header, before anything is allocated for it.
     const forged = new Promise<ServiceError | null>((resolve) => {
       const call = raw.uploadUpdate((error) => resolve(error));
-      call.write({ header: { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: 2 ** 40, sha256: Buffer.alloc(32) } });
+      call.write({
+        header: {
+          clinicId: 'clinic-a',
+          studyId: study.id,
+          round: 1,
+          modelVersion: 0,
+          codec: 'plain-f32',
+          numSamples: 199,
+          totalBytes: 2 ** 40,
+          sha256: Buffer.alloc(32),
+        },
+      });
       call.write({ data: Buffer.alloc(1024) });
     });
     expect(await forged).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining(`the header declares ${2 ** 40} bytes`) });
     // A client that hangs up mid-stream.
     const hangUp = raw.uploadUpdate(() => undefined);
     hangUp.on('error', () => undefined);
-    hangUp.write({ header: { clinicId: 'clinic-a', studyId: study.id, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 199, totalBytes: 56, sha256: Buffer.alloc(32) } });
+    hangUp.write({
+      header: {
+        clinicId: 'clinic-a',
+        studyId: study.id,
+        round: 1,
+        modelVersion: 0,
+        codec: 'plain-f32',
+        numSamples: 199,
+        totalBytes: 56,
+        sha256: Buffer.alloc(32),
+      },
+    });
     hangUp.write({ data: Buffer.alloc(16) });
     await new Promise((r) => setTimeout(r, 50));
     hangUp.cancel();
@@ -162,7 +207,10 @@ describe('coordinator over real gRPC and HTTP', () => {
     });
     // Unknown study and unknown version.
     expect(await refusal(upload(b!.client, 'clinic-b', { ...taskB, studyId: 'nope' }, new Float32Array(P), 1))).toMatchObject({ code: status.NOT_FOUND });
-    expect(await refusal(a!.client.downloadPlainModel('clinic-a', study.id, 9))).toMatchObject({ code: status.NOT_FOUND, details: `study ${study.id} has no model version 9 (yet)` });
+    expect(await refusal(a!.client.downloadPlainModel('clinic-a', study.id, 9))).toMatchObject({
+      code: status.NOT_FOUND,
+      details: `study ${study.id} has no model version 9 (yet)`,
+    });
 
     // Round 2 completes the study.
     const [r2a, r2b] = [await a!.nextOf('TASK_KIND_TRAIN'), await b!.nextOf('TASK_KIND_TRAIN')];
@@ -173,7 +221,10 @@ describe('coordinator over real gRPC and HTTP', () => {
 
     const final = await detail();
     expect(final).toMatchObject({ status: 'completed', error: null, rounds: 2 });
-    expect(final.roundHistory.map((r: any) => [r.number, r.status, r.updates.length])).toEqual([[1, 'closed', 2], [2, 'closed', 2]]);
+    expect(final.roundHistory.map((r: any) => [r.number, r.status, r.updates.length])).toEqual([
+      [1, 'closed', 2],
+      [2, 'closed', 2],
+    ]);
     expect(final.roundHistory[0].metrics).toEqual([{ clinic: 'clinic-a', site: 'cleveland', numTest: 10, accuracy: 0.7, loss: 0.6 }]);
     expect(await (await http('/health', { token: null })).json()).toMatchObject({ status: 'ok', database: 'up' });
     a!.close();
@@ -181,9 +232,7 @@ describe('coordinator over real gRPC and HTTP', () => {
   });
 
   it('fails a round visibly when fewer than the quorum report by the deadline', async () => {
-    const study = await coordinator.federation.createStudy(
-      parseStudyConfig({ dataset: 'fed-heart-disease', rounds: 1, quorum: 2, roundTimeoutS: 0.5 }),
-    );
+    const study = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', rounds: 1, quorum: 2, roundTimeoutS: 0.5 }));
     const [a, b] = await Promise.all(SITES.map((s) => connect(coordinator, s.clinicId, s.site, s.numTrain)));
     const task = await a!.nextOf('TASK_KIND_TRAIN');
     await upload(a!.client, 'clinic-a', task, new Float32Array(P), 100);
@@ -196,7 +245,9 @@ describe('coordinator over real gRPC and HTTP', () => {
   });
 
   it('gives a clinic that was away when the study ended the final evaluation and the end it missed', async () => {
-    const study = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, minClinics: 2, roundTimeoutS: 60 }));
+    const study = await coordinator.federation.createStudy(
+      parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, minClinics: 2, roundTimeoutS: 60 }),
+    );
     const [e, f] = await Promise.all([connect(coordinator, 'clinic-e', 'cleveland', 50), connect(coordinator, 'clinic-f', 'hungarian', 50)]);
     const taskE = await e!.nextOf('TASK_KIND_TRAIN', study.id);
     const taskF = await f!.nextOf('TASK_KIND_TRAIN', study.id);
@@ -217,10 +268,17 @@ describe('coordinator over real gRPC and HTTP', () => {
     expect(detail.roundHistory[0].metrics.map((m: { clinic: string }) => m.clinic).sort()).toEqual(['clinic-e', 'clinic-f']);
   });
 
-  it('moves updates and models larger than grpc-js\'s 4 MiB message limit, in chunks', async () => {
+  it("moves updates and models larger than grpc-js's 4 MiB message limit, in chunks", async () => {
     // 13 x 80000 + 80000 + 80000 + 1 parameters: about 4.8 MB as float32.
     const study = await coordinator.federation.createStudy(
-      parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, model: { architecture: 'mlp', hiddenUnits: [80000] }, rounds: 1, quorum: 1, minClinics: 1 }),
+      parseStudyConfig({
+        dataset: 'fed-heart-disease',
+        strategy: { name: 'fedavg' },
+        model: { architecture: 'mlp', hiddenUnits: [80000] },
+        rounds: 1,
+        quorum: 1,
+        minClinics: 1,
+      }),
     );
     const a = await connect(coordinator, 'clinic-big', 'va', 85);
     const task = await a.nextOf('TASK_KIND_TRAIN');
@@ -244,11 +302,13 @@ describe('coordinator over real gRPC and HTTP', () => {
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as any;
-    expect(body.problems).toEqual(expect.arrayContaining([
-      'model: mlp needs at least one hidden layer',
-      `strategy.name "fedmagic" is unknown (known: ${STRATEGY_NAMES.join(', ')})`,
-      'rounds must be an integer >= 1, got 0',
-    ]));
+    expect(body.problems).toEqual(
+      expect.arrayContaining([
+        'model: mlp needs at least one hidden layer',
+        `strategy.name "fedmagic" is unknown (known: ${STRATEGY_NAMES.join(', ')})`,
+        'rounds must be an integer >= 1, got 0',
+      ]),
+    );
   });
 
   it('stores and shows the effective strategy, every default filled in', async () => {
@@ -265,7 +325,12 @@ describe('coordinator over real gRPC and HTTP', () => {
 
   it('serves HTTP by role: health to anyone, reads to the operator and the auditor, writes to the operator alone', async () => {
     const define = (token: string | null) =>
-      http('/studies', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataset: 'fed-heart-disease', minClinics: 99 }), token });
+      http('/studies', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ dataset: 'fed-heart-disease', minClinics: 99 }),
+        token,
+      });
     expect((await http('/health', { token: null })).status).toBe(200);
     expect((await http('/studies', { token: null })).status).toBe(401);
     expect((await http('/studies', { token: 'wrong' })).status).toBe(401);

@@ -40,7 +40,9 @@ const STALL_MS = 60_000;
 /** Every round waits for all four clinics (quorum 4, long timeout): the model then depends on nothing but the seed. */
 const STUDY = { name: 'crash recovery', dataset: 'fed-heart-disease', rounds: ROUNDS, quorum: 4, minClinics: 4, roundTimeoutS: 3600, seed: 7 };
 /** The coordinator CLI wants TLS or an explicit --insecure (plaintext on loopback, calls still signed); older builds know no such flag. */
-const INSECURE = readdirSync(dirname(CLI)).some((file) => file.endsWith('.js') && readFileSync(join(dirname(CLI), file), 'utf8').includes('--insecure')) ? ['--insecure'] : [];
+const INSECURE = readdirSync(dirname(CLI)).some((file) => file.endsWith('.js') && readFileSync(join(dirname(CLI), file), 'utf8').includes('--insecure'))
+  ? ['--insecure']
+  : [];
 
 const scratch: string[] = [];
 const children = new Set<ChildProcess>();
@@ -85,7 +87,10 @@ class CoordinatorLife {
   private partial = '';
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI, 'coordinator', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', COHORT_DATA_DIR: DATA_DIR } });
+    this.child = spawn(process.execPath, [CLI, 'coordinator', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', COHORT_DATA_DIR: DATA_DIR },
+    });
     children.add(this.child);
     const take = (chunk: Buffer) => {
       const text = this.partial + chunk.toString();
@@ -132,9 +137,7 @@ class CoordinatorLife {
 
 /** Where a kill lands: `boot` some milliseconds after the process starts, else at a line of round `round` or later. */
 type KillPoint =
-  | { at: 'boot'; delayMs: number }
-  | { at: 'opened' | 'closed'; round: number; delayMs: number }
-  | { at: 'update'; round: number; nth: number; delayMs: number };
+  { at: 'boot'; delayMs: number } | { at: 'opened' | 'closed'; round: number; delayMs: number } | { at: 'update'; round: number; nth: number; delayMs: number };
 
 /** Seeded kill points, spread over rounds 1..ROUNDS-2 so every one of them lands before the study completes. */
 function killPlan(kills: number, seed: number): KillPoint[] {
@@ -198,7 +201,11 @@ async function runStudy(plan: KillPoint[]): Promise<RunResult> {
   // Each clinic's identity, enrolled by the operator over HTTP (signed calls need it; plain studies do not mind).
   const keystores = SITES.map((site) => Keystore.create(join(dir, `keys-${site}`), site));
   for (const keystore of keystores) {
-    const response = await fetch(`${http}/clinics/enrolled`, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization }, body: JSON.stringify(cardToJson(keystore.card)) });
+    const response = await fetch(`${http}/clinics/enrolled`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorization },
+      body: JSON.stringify(cardToJson(keystore.card)),
+    });
     if (response.status !== 201) throw new Error(`enrolling ${keystore.clinicId}: HTTP ${response.status} ${await response.text()}`);
   }
 
@@ -236,20 +243,31 @@ async function runStudy(plan: KillPoint[]): Promise<RunResult> {
   const watchdog = new Promise<never>((_, reject) => {
     watch = setInterval(() => {
       const now = `${lives}:${life.lines.length}`;
-      if (now === progress) reject(new Error(`no progress for ${STALL_MS / 1000} s; coordinator:\n${life.output()}\n--- nodes ---\n${nodeLogs.slice(-20).join('\n')}`));
+      if (now === progress)
+        reject(new Error(`no progress for ${STALL_MS / 1000} s; coordinator:\n${life.output()}\n--- nodes ---\n${nodeLogs.slice(-20).join('\n')}`));
       progress = now;
     }, STALL_MS);
   });
   watchdog.catch(() => undefined);
   try {
     for (const point of plan) {
-      const outcome = await Promise.race([reached(life, point).then(() => 'kill' as const), allDone.then(() => 'done' as const), life.exited.then(() => 'exited' as const), watchdog]);
+      const outcome = await Promise.race([
+        reached(life, point).then(() => 'kill' as const),
+        allDone.then(() => 'done' as const),
+        life.exited.then(() => 'exited' as const),
+        watchdog,
+      ]);
       if (outcome === 'exited') throw new Error(`the coordinator exited on its own:\n${life.output()}`);
       if (outcome === 'done') break;
       await life.kill();
       countResends(life);
       const { readyAt, firstUpdateAt, spawnedAt } = life;
-      kills.push({ point, lastLine: life.lines.at(-1) ?? '', bootMs: readyAt && readyAt - spawnedAt, toFirstUpdateMs: firstUpdateAt && readyAt && firstUpdateAt - readyAt });
+      kills.push({
+        point,
+        lastLine: life.lines.at(-1) ?? '',
+        bootMs: readyAt && readyAt - spawnedAt,
+        toFirstUpdateMs: firstUpdateAt && readyAt && firstUpdateAt - readyAt,
+      });
       if (finished) break;
       life = new CoordinatorLife(base);
       lives++;
@@ -260,7 +278,9 @@ async function runStudy(plan: KillPoint[]): Promise<RunResult> {
   }
   const results = await allDone;
   if (process.env['CRASH_TEST_LOG_DIR']) writeFileSync(join(process.env['CRASH_TEST_LOG_DIR'], `nodes-${plan.length}.log`), nodeLogs.join('\n'));
-  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${SITES[i]}: code ${(r.reason as { code?: number }).code} ${(r.reason as Error).message}`] : []));
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${SITES[i]}: code ${(r.reason as { code?: number }).code} ${(r.reason as Error).message}`] : [],
+  );
   if (failures.length > 0) throw new Error(`nodes stopped on errors:\n${failures.join('\n')}\n--- node log tail ---\n${nodeLogs.slice(-30).join('\n')}`);
   // The audit log over HTTP, from the last life, before it stops.
   const events = (await (await fetch(`${http}/studies/${studyId}/events`, { headers: authorization })).json()) as any[];
@@ -303,9 +323,14 @@ describe('a coordinator killed with SIGKILL again and again', () => {
         `${crashed.seconds.toFixed(1)} s (without kills: ${reference.seconds.toFixed(1)} s); updates resent by the nodes: ${crashed.nodes.map((n) => (n as { resentUpdates?: number }).resentUpdates ?? 0).join('/')}, ` +
         `of which the coordinator already held (acknowledged, counted once): ${crashed.resendsAcknowledged}`,
     );
-    const mean = (xs: (number | null)[]) => { const v = xs.filter((x): x is number => x !== null); return v.length ? Math.round(v.reduce((a, b) => a + b, 0) / v.length) : null; };
+    const mean = (xs: (number | null)[]) => {
+      const v = xs.filter((x): x is number => x !== null);
+      return v.length ? Math.round(v.reduce((a, b) => a + b, 0) / v.length) : null;
+    };
     if (process.env['CRASH_TEST_VERBOSE']) console.log(crashed.kills.map((k, i) => `kill ${i + 1} at ${JSON.stringify(k.point)}: ${k.lastLine}`).join('\n'));
-    console.log(`boot ${mean(crashed.kills.map((k) => k.bootMs))} ms on average, first update ${mean(crashed.kills.map((k) => k.toFirstUpdateMs))} ms after it`);
+    console.log(
+      `boot ${mean(crashed.kills.map((k) => k.bootMs))} ms on average, first update ${mean(crashed.kills.map((k) => k.toFirstUpdateMs))} ms after it`,
+    );
     expect(crashed.kills.length).toBeGreaterThanOrEqual(20);
 
     for (const run of [ref, got]) {
@@ -323,7 +348,10 @@ describe('a coordinator killed with SIGKILL again and again', () => {
 
     // The same model, bit for bit, at every version (and FedAdam's moments with it).
     for (let v = 0; v <= ROUNDS; v++) {
-      expect({ v, parameters: Buffer.from(got.models[v].parameters).toString('hex') }).toEqual({ v, parameters: Buffer.from(ref.models[v].parameters).toString('hex') });
+      expect({ v, parameters: Buffer.from(got.models[v].parameters).toString('hex') }).toEqual({
+        v,
+        parameters: Buffer.from(ref.models[v].parameters).toString('hex'),
+      });
       expect(Buffer.compare(Buffer.from(got.models[v].state ?? []), Buffer.from(ref.models[v].state ?? []))).toBe(0);
     }
     // The same updates, byte for byte.
@@ -332,7 +360,13 @@ describe('a coordinator killed with SIGKILL again and again', () => {
     // The audit log: once per natural key, no gaps, in the order the changes committed.
     const { audit } = got;
     const count = (type: string) => audit.filter((e) => e.type === type).length;
-    expect([count('study-started'), count('round-opened'), count('update-received'), count('round-closed'), count('study-finished')]).toEqual([1, ROUNDS, 4 * ROUNDS, ROUNDS, 1]);
+    expect([count('study-started'), count('round-opened'), count('update-received'), count('round-closed'), count('study-finished')]).toEqual([
+      1,
+      ROUNDS,
+      4 * ROUNDS,
+      ROUNDS,
+      1,
+    ]);
     expect(count('round-failed') + count('round-refused') + count('ledger-entry')).toBe(0);
     const seqOf = (type: string, round: number | null, clinic: string | null = null) => {
       const found = audit.filter((e) => e.type === type && e.round === round && e.clinic === clinic);
@@ -361,22 +395,36 @@ describe('a coordinator killed with SIGKILL again and again', () => {
 });
 
 describe('an update sent again after its acknowledgement was lost', () => {
-  it('is acknowledged with the round\'s count and counted once; a different update for the same round is refused', async () => {
+  it("is acknowledged with the round's count and counted once; a different update for the same round is refused", async () => {
     const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, operatorToken: 'operator', insecure: true });
     try {
-      const study = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, roundTimeoutS: 60 }));
+      const study = await coordinator.federation.createStudy(
+        parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, roundTimeoutS: 60 }),
+      );
       const events: string[] = [];
       coordinator.federation.events$.subscribe((e) => events.push(e.type));
       const [a, b] = await Promise.all([connect(coordinator, 'clinic-a', 'cleveland', 199), connect(coordinator, 'clinic-b', 'hungarian', 172)]);
       const [taskA, taskB] = [await a.nextOf('TASK_KIND_TRAIN'), await b.nextOf('TASK_KIND_TRAIN')];
       const send = (client: typeof a.client, clinicId: string, task: typeof taskA, fill: number) =>
-        client.uploadUpdate({ clinicId, studyId: task.studyId, round: task.round, modelVersion: task.modelVersion, codec: 'plain-f32', numSamples: 100, trainLoss: 0.5, payload: plainFloat32Codec.encode(new Float32Array(14).fill(fill)) });
+        client.uploadUpdate({
+          clinicId,
+          studyId: task.studyId,
+          round: task.round,
+          modelVersion: task.modelVersion,
+          codec: 'plain-f32',
+          numSamples: 100,
+          trainLoss: 0.5,
+          payload: plainFloat32Codec.encode(new Float32Array(14).fill(fill)),
+        });
 
       await expect(send(a.client, 'clinic-a', taskA, 1)).resolves.toMatchObject({ round: 1, receivedUpdates: 1 });
       // The same bytes again: acknowledged, nothing stored or announced.
       await expect(send(a.client, 'clinic-a', taskA, 1)).resolves.toMatchObject({ round: 1, receivedUpdates: 1 });
       // Other bytes for the same round: refused.
-      expect(await refusal(send(a.client, 'clinic-a', taskA, 2))).toEqual({ code: status.ALREADY_EXISTS, details: `clinic clinic-a already sent its update for round 1 of study ${study.id}` });
+      expect(await refusal(send(a.client, 'clinic-a', taskA, 2))).toEqual({
+        code: status.ALREADY_EXISTS,
+        details: `clinic clinic-a already sent its update for round 1 of study ${study.id}`,
+      });
       await expect(send(b.client, 'clinic-b', taskB, 3)).resolves.toMatchObject({ round: 1, receivedUpdates: 2 });
       await a.nextOf('TASK_KIND_STUDY_FINISHED');
       // After the round closed, a resend of what was counted is still acknowledged, with the round's count.

@@ -110,7 +110,12 @@ afterAll(async () => {
 describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
   it('trains every round within each cap; the clinic whose cap is reached refuses and the study goes on with the quorum', () => {
     expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(summaries.map((s) => [s.trainedRounds, s.refusedRounds])).toEqual([[3, 0], [3, 0], [2, 1], [3, 0]]);
+    expect(summaries.map((s) => [s.trainedRounds, s.refusedRounds])).toEqual([
+      [3, 0],
+      [3, 0],
+      [2, 1],
+      [3, 0],
+    ]);
     for (const [i, summary] of summaries.entries()) {
       const cap = SITES[i] === 'switzerland' ? switzerlandCap : 1;
       expect(summary.privacySpent!.delta).toBe(DELTA);
@@ -119,21 +124,40 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     // The study's target is met exactly by the clinics that trained every round.
     expect(summaries[0]!.privacySpent!.epsilon).toBeGreaterThan(0.999);
     const refused = events.find((e) => e.type === 'round-refused');
-    expect(refused).toMatchObject({ type: 'round-refused', studyId, round: 3, clinicId: 'switzerland', reason: expect.stringMatching(/^round 3 would bring the total epsilon to 1\.0*\d*, above the cap of 0\.9/) });
-    expect(events.find((e) => e.type === 'round-closed' && e.round === 3)).toMatchObject({ updates: 3, outcome: 'closed with 3 updates; 1 clinics refused (their privacy ledgers say why)' });
+    expect(refused).toMatchObject({
+      type: 'round-refused',
+      studyId,
+      round: 3,
+      clinicId: 'switzerland',
+      reason: expect.stringMatching(/^round 3 would bring the total epsilon to 1\.0*\d*, above the cap of 0\.9/),
+    });
+    expect(events.find((e) => e.type === 'round-closed' && e.round === 3)).toMatchObject({
+      updates: 3,
+      outcome: 'closed with 3 updates; 1 clinics refused (their privacy ledgers say why)',
+    });
   });
 
-  it('keeps the refusal in both ledgers: the clinic\'s file and the coordinator\'s signed copy', async () => {
+  it("keeps the refusal in both ledgers: the clinic's file and the coordinator's signed copy", async () => {
     const local = LedgerFile.open(join(keystores[2]!.dir, LEDGER_FILE), keystores[2]!.identity).entries();
-    expect(local.map((e) => [e.kind, e.round])).toEqual([['spend', 1], ['spend', 2], ['refusal', 3]]);
+    expect(local.map((e) => [e.kind, e.round])).toEqual([
+      ['spend', 1],
+      ['spend', 2],
+      ['refusal', 3],
+    ]);
     expect(local[2]!.requestedEpsilon!).toBeGreaterThan(switzerlandCap);
     expect(local[2]!.epsilon).toBe(local[1]!.epsilon);
     const response = await https(`${coordinator.httpUrl}/audit/clinics/switzerland/ledger`, bearer(AUDITOR));
     const body = (await response.json()) as { entries: unknown[]; contributions: unknown[] };
     expect(body.entries).toEqual(JSON.parse(JSON.stringify(local)));
-    expect(body.contributions).toEqual([{ studyId, round: 1 }, { studyId, round: 2 }]);
+    expect(body.contributions).toEqual([
+      { studyId, round: 1 },
+      { studyId, round: 2 },
+    ]);
     // Operators see it in the study's round history.
-    const view = (await (await https(`${coordinator.httpUrl}/studies/${studyId}`, bearer(OPERATOR))).json()) as { dp: unknown; roundHistory: { refusals: { clinic: string; reason: string }[] }[] };
+    const view = (await (await https(`${coordinator.httpUrl}/studies/${studyId}`, bearer(OPERATOR))).json()) as {
+      dp: unknown;
+      roundHistory: { refusals: { clinic: string; reason: string }[] }[];
+    };
     expect(view.dp).toEqual({ targetEpsilon: 1, delta: DELTA, clipNorm: 1 });
     expect(view.roundHistory.map((r) => r.refusals.map((x) => x.clinic))).toEqual([[], [], ['switzerland']]);
     expect(view.roundHistory[2]!.refusals[0]!.reason).toBe(local[2]!.reason);
@@ -142,8 +166,17 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
   it('serves auditors only with the auditor token', async () => {
     expect((await https(`${coordinator.httpUrl}/audit/clinics`)).status).toBe(401);
     expect((await https(`${coordinator.httpUrl}/audit/clinics`, bearer('wrong'))).status).toBe(401);
-    const budgets = (await (await https(`${coordinator.httpUrl}/audit/clinics`, bearer(AUDITOR))).json()) as { clinicId: string; verified: boolean; refusals: number }[];
-    expect(budgets.map((b) => [b.clinicId, b.verified, b.refusals])).toEqual([['cleveland', true, 0], ['hungarian', true, 0], ['switzerland', true, 1], ['va', true, 0]]);
+    const budgets = (await (await https(`${coordinator.httpUrl}/audit/clinics`, bearer(AUDITOR))).json()) as {
+      clinicId: string;
+      verified: boolean;
+      refusals: number;
+    }[];
+    expect(budgets.map((b) => [b.clinicId, b.verified, b.refusals])).toEqual([
+      ['cleveland', true, 0],
+      ['hungarian', true, 0],
+      ['switzerland', true, 1],
+      ['va', true, 0],
+    ]);
   });
 
   it('cohort audit verify recomputes every epsilon and passes; cohort audit report prints the budget table', async () => {
@@ -169,7 +202,7 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     writeFileSync(otherCard, JSON.stringify({ ...cardToJson(keystores[0]!.card), clinicId: 'switzerland', fingerprint: undefined }));
     const wrongKey = await cohort(['audit', 'verify', '--ledger', join(keystores[2]!.dir, LEDGER_FILE), '--card', otherCard]);
     expect(wrongKey.code).toBe(1);
-    expect(wrongKey.stdout).toContain("entry #0 (study");
+    expect(wrongKey.stdout).toContain('entry #0 (study');
     expect(wrongKey.stdout).toContain("signature does not verify with switzerland's key");
   });
 
@@ -184,11 +217,15 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
       code: status.INVALID_ARGUMENT,
       details: `ledger of cleveland: entry #3 (study ${studyId} round 99, spend) signature does not verify with cleveland's key: the entry was altered or not written by the clinic`,
     });
-    expect(await refusal(client.appendLedgerEntries('cleveland', ['{not json']))).toEqual({ code: status.INVALID_ARGUMENT, details: 'ledger entry 0 is not JSON' });
+    expect(await refusal(client.appendLedgerEntries('cleveland', ['{not json']))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'ledger entry 0 is not JSON',
+    });
     const nobody = await clientAs(coordinator, createIdentity('nobody'));
     expect(await refusal(nobody.appendLedgerEntries('nobody', [canonicalJson(last)]))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: '/cohort.v1.Federation/AppendLedgerEntries: no enrolled clinic "nobody" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
+      details:
+        '/cohort.v1.Federation/AppendLedgerEntries: no enrolled clinic "nobody" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
     });
     nobody.close();
     // Cleveland's signed call cannot carry entries into another clinic's ledger.
@@ -199,15 +236,28 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     expect(await client.getLedgerHead('cleveland')).toEqual(stored);
 
     // A second DP study: an update without a spend in the sender's ledger is refused before its payload.
-    const second = await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', privacy: 'dp', rounds: 1, quorum: 1, minClinics: 1 }));
+    const second = await coordinator.federation.createStudy(
+      parseStudyConfig({ dataset: 'fed-heart-disease', privacy: 'dp', rounds: 1, quorum: 1, minClinics: 1 }),
+    );
     const clinic = await connect(coordinator, 'cleveland', 'cleveland', 199, { identity: keystores[0]!.identity });
     try {
       const task = await clinic.nextOf('TASK_KIND_TRAIN', second.id);
       expect(task.dp).toMatchObject({ targetEpsilon: 1, delta: 1e-5, clipNorm: 1, totalSteps: 100 });
       const payload = plainFloat32Codec.encode(new Float32Array(14));
-      const error = await clinic.rawUpload({
-        clinicId: 'cleveland', studyId: second.id, round: 1, modelVersion: 0, codec: plainFloat32Codec.name, numSamples: 199, totalBytes: payload.length, sha256: sha256(payload), trainLoss: 0,
-      }, payload);
+      const error = await clinic.rawUpload(
+        {
+          clinicId: 'cleveland',
+          studyId: second.id,
+          round: 1,
+          modelVersion: 0,
+          codec: plainFloat32Codec.name,
+          numSamples: 199,
+          totalBytes: payload.length,
+          sha256: sha256(payload),
+          trainLoss: 0,
+        },
+        payload,
+      );
       expect({ code: error?.code, details: error?.details }).toEqual({
         code: status.FAILED_PRECONDITION,
         details: `study ${second.id} is differentially private: the ledger of cleveland holds no spend for round 1; append it (AppendLedgerEntries) before the update`,
@@ -237,7 +287,9 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     await tamper(...restore, `DELETE FROM ledger_entries WHERE clinic_id = 'cleveland' AND seq = 1`);
     run = await verify('--clinic-id', 'cleveland');
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`  entry #2 (study ${studyId} round 3, spend) is at position 1 of the ledger: entries before it were deleted, inserted or reordered`);
+    expect(run.stdout).toContain(
+      `  entry #2 (study ${studyId} round 3, spend) is at position 1 of the ledger: entries before it were deleted, inserted or reordered`,
+    );
     expect(run.stdout).toContain(`study ${studyId} round 2: the clinic sent an update but its ledger holds no spend for it (entry deleted?)`);
 
     // Swapping two entries' stored positions.
@@ -266,9 +318,19 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
     const run = await cohort(['audit', 'verify', '--keystore', keystores[0]!.dir]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('  entry #0 (study');
-    expect(() => LedgerFile.open(path, keystores[0]!.identity)).toThrow(/^the privacy ledger of cleveland does not verify: entry #0 .* signature does not verify/);
-    await expect(runNode({ coordinator: coordinator.grpcAddress, dataset: 'fed-heart-disease', site: 'cleveland', preloaded: data[0], keystore: keystores[0]!, credentials: tls.credentials(), budget: { epsilon: 1, delta: DELTA } })).rejects.toThrow(
-      /does not verify/,
+    expect(() => LedgerFile.open(path, keystores[0]!.identity)).toThrow(
+      /^the privacy ledger of cleveland does not verify: entry #0 .* signature does not verify/,
     );
+    await expect(
+      runNode({
+        coordinator: coordinator.grpcAddress,
+        dataset: 'fed-heart-disease',
+        site: 'cleveland',
+        preloaded: data[0],
+        keystore: keystores[0]!,
+        credentials: tls.credentials(),
+        budget: { epsilon: 1, delta: DELTA },
+      }),
+    ).rejects.toThrow(/does not verify/);
   });
 });

@@ -142,10 +142,22 @@ beforeAll(async () => {
   intruderClient.close();
   await until(() => SITES.every((s) => hub().isConnected(s.clinicId)), 'the clinics to watch');
   // A plain study whose round 1 stays open through the fuzz; a secure one whose key stages do too.
-  plainStudy = (await coordinator.federation.createStudy(parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 2, quorum: 3, minClinics: 3, roundTimeoutS: 600, seed: 5 }))).id;
+  plainStudy = (
+    await coordinator.federation.createStudy(
+      parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 2, quorum: 3, minClinics: 3, roundTimeoutS: 600, seed: 5 }),
+    )
+  ).id;
   secaggStudy = (
     await coordinator.federation.createStudy(
-      parseStudyConfig({ dataset: 'fed-heart-disease', privacy: 'secagg', rounds: 1, quorum: 3, minClinics: 3, roundTimeoutS: 600, secagg: { stageTimeoutS: 600 } }),
+      parseStudyConfig({
+        dataset: 'fed-heart-disease',
+        privacy: 'secagg',
+        rounds: 1,
+        quorum: 3,
+        minClinics: 3,
+        roundTimeoutS: 600,
+        secagg: { stageTimeoutS: 600 },
+      }),
     )
   ).id;
   await Promise.all(clinics.map((c) => c.nextOf('TASK_KIND_TRAIN', plainStudy)));
@@ -170,13 +182,32 @@ function validRequests(signer: ClinicIdentity, ledgerStudy: string): Map<string,
   const clinicId = signer.clinicId;
   const site = SITES.find((s) => s.clinicId === clinicId) ?? { site: 'va', numTrain: 50 };
   const payload = Buffer.from(plainFloat32Codec.encode(deltaOf(0)));
-  const header = { clinicId, studyId: plainStudy, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: site.numTrain, totalBytes: payload.length, sha256: sha256(payload), trainLoss: 0.5 };
+  const header = {
+    clinicId,
+    studyId: plainStudy,
+    round: 1,
+    modelVersion: 0,
+    codec: 'plain-f32',
+    numSamples: site.numTrain,
+    totalBytes: payload.length,
+    sha256: sha256(payload),
+    trainLoss: 0.5,
+  };
   const [a, b] = clinics.map((c) => cardOf(c.identity));
   const envelopes = [a!, b!].map((recipient) =>
     sealKey({ studyId: plainStudy, keyId: 'ab'.repeat(16), parameterSet: 'n8192-q60-s40', secretKey: new Uint8Array(64).fill(7), sender: signer, recipient }),
   );
   const accountant = accountantRecord(conventionByName('dp-accounting'));
-  const entry = LedgerChain.empty(signer).append({ kind: 'refusal', studyId: ledgerStudy, round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 1, reason: 'the study is not differentially private' });
+  const entry = LedgerChain.empty(signer).append({
+    kind: 'refusal',
+    studyId: ledgerStudy,
+    round: 1,
+    mechanism: null,
+    accountant,
+    delta: 1e-5,
+    capEpsilon: 1,
+    reason: 'the study is not differentially private',
+  });
   const roundId = secAggRoundId(secaggStudy, 1);
   const stage = { clinicId, studyId: secaggStudy, round: 1 };
   const share = signShare(signer, { round: roundId, holder: clinicId, kind: 'self-mask', share: { x: 2, y: 12345n } });
@@ -194,7 +225,9 @@ function validRequests(signer: ClinicIdentity, ledgerStudy: string): Map<string,
     SecAggAdvertise: [advertToWire(new SecAggClient(signer, roundId).advert, secaggStudy, 1)],
     SecAggShareKeys: [{ ...stage, shares: [{ fromClinicId: clinicId, toClinicId: 'clinic-b', nonce: Buffer.alloc(12, 1), box: Buffer.alloc(280, 2) }] }],
     SecAggUnmaskRequest: [stage],
-    SecAggRevealShares: [{ ...stage, shares: [{ dealerClinicId: share.dealer, kind: share.kind, point: share.share.x, value: Buffer.alloc(66, 3), signature: share.signature }] }],
+    SecAggRevealShares: [
+      { ...stage, shares: [{ dealerClinicId: share.dealer, kind: share.kind, point: share.share.x, value: Buffer.alloc(66, 3), signature: share.signature }] },
+    ],
   };
   return new Map(Object.entries(requests).map(([name, messages]) => [F + name, messages.map((m) => encodeRequest(F + name, m))]));
 }
@@ -212,7 +245,9 @@ function count(tally: Tally, method: string, code: grpc.status): void {
 
 const short = (path: string) => path.slice(F.length);
 const describeTally = (tally: Tally) =>
-  [...tally].map(([method, codes]) => `${short(method)} ${[...codes.values()].reduce((a, b) => a + b, 0)} (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')})`).join('; ');
+  [...tally]
+    .map(([method, codes]) => `${short(method)} ${[...codes.values()].reduce((a, b) => a + b, 0)} (${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')})`)
+    .join('; ');
 
 interface FuzzResult {
   tally: Tally;
@@ -249,7 +284,9 @@ async function fuzz(
     const original = signBytes(signer, path, messages[0]!);
     signed.set(path, original);
     let settled = false;
-    originals.push(sendRaw(client, path, messages, original.clone(), watchDeadlineMs).then((outcome) => void ((settled = true), result.originals.set(path, outcome))));
+    originals.push(
+      sendRaw(client, path, messages, original.clone(), watchDeadlineMs).then((outcome) => void ((settled = true), result.originals.set(path, outcome))),
+    );
     const nonce = String(original.get(SIGNED_METADATA.nonce)[0]);
     for (;;) {
       if (await nonces.existsBy({ nonce })) {
@@ -280,7 +317,8 @@ async function fuzz(
 describe('hostile input over gRPC', () => {
   it('checks the structural limits before authentication, and refuses bytes that do not decode as INVALID_ARGUMENT naming the field', async () => {
     const client = new grpc.Client(coordinator.grpcAddress, tls.credentials());
-    const register = (site: string) => encodeRequest(`${F}Register`, { clinicId: INTRUDER, dataset: 'fed-heart-disease', site, numTrain: 1, numTest: 1, nodeVersion: 'x' });
+    const register = (site: string) =>
+      encodeRequest(`${F}Register`, { clinicId: INTRUDER, dataset: 'fed-heart-disease', site, numTrain: 1, numTest: 1, nodeVersion: 'x' });
     // Unsigned: the size is refused first (authentication would say UNAUTHENTICATED).
     expect(await rawUnary(client, `${F}Register`, register('s'.repeat(300)), new grpc.Metadata())).toMatchObject({
       code: grpc.status.RESOURCE_EXHAUSTED,
@@ -312,7 +350,17 @@ describe('hostile input over gRPC', () => {
       details: 'EvaluationReport.accuracy: NaN, must be a finite number',
     });
     // A client stream's later message is checked too: after clinic-a's header passed, a chunk over the chunk size.
-    const header = { clinicId: 'clinic-a', studyId: plainStudy, round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 1, totalBytes: 4 * P, sha256: Buffer.alloc(32), trainLoss: 0 };
+    const header = {
+      clinicId: 'clinic-a',
+      studyId: plainStudy,
+      round: 1,
+      modelVersion: 0,
+      codec: 'plain-f32',
+      numSamples: 1,
+      totalBytes: 4 * P,
+      sha256: Buffer.alloc(32),
+      trainLoss: 0,
+    };
     const first = encodeRequest(`${F}UploadUpdate`, { header });
     const chunk = encodeRequest(`${F}UploadUpdate`, { data: Buffer.alloc(coordinator.options.maxChunkBytes + 1) });
     expect(await rawClientStream(client, `${F}UploadUpdate`, [first, chunk], signRequest(clinics[0]!.identity, `${F}UploadUpdate`, first))).toMatchObject({
@@ -340,7 +388,10 @@ describe('hostile input over gRPC', () => {
       open.push(stream);
     }
     const over = await watch();
-    expect(over.refused).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: `clinic clinic-a already has ${limit} calls open, the most one clinic may hold` });
+    expect(over.refused).toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      details: `clinic clinic-a already has ${limit} calls open, the most one clinic may hold`,
+    });
     // Closing one frees its slot (once the coordinator has seen the cancellation).
     open.shift()!.cancel();
     let again: Awaited<ReturnType<typeof watch>> | undefined;
@@ -351,26 +402,51 @@ describe('hostile input over gRPC', () => {
     open.push(again!.stream);
     open.forEach((s) => s.cancel());
     // The slots come back: clinic-a can call again.
-    await until(async () => (await a.client.getLedgerHead(a.identity.clinicId).then(() => true, () => false)), 'clinic-a to call again');
+    await until(
+      async () =>
+        await a.client.getLedgerHead(a.identity.clinicId).then(
+          () => true,
+          () => false,
+        ),
+      'clinic-a to call again',
+    );
   });
 
-  it('fuzz: every RPC gets thousands of mutated and truncated messages; each ends with a status, none passes on another message\'s signature, the intruder stores nothing, the coordinator stays up and completes a round afterwards', async () => {
+  it("fuzz: every RPC gets thousands of mutated and truncated messages; each ends with a status, none passes on another message's signature, the intruder stores nothing, the coordinator stays up and completes a round afterwards", async () => {
     const started = Date.now();
     const deadline = started + BUDGET_MS;
     const client = new grpc.Client(coordinator.grpcAddress, tls.credentials());
     const a = clinics[0]!;
 
     // (a) clinic-a's valid requests, sent once each; every mutation carries the original's signed metadata.
-    const modeA = await fuzz(client, validRequests(a.identity, plainStudy), seededRandom(SEED), started + BUDGET_MS / 2, a.identity, CALL_DEADLINE_MS, (_path, _messages, original) => original);
+    const modeA = await fuzz(
+      client,
+      validRequests(a.identity, plainStudy),
+      seededRandom(SEED),
+      started + BUDGET_MS / 2,
+      a.identity,
+      CALL_DEADLINE_MS,
+      (_path, _messages, original) => original,
+    );
     const secondsA = ((Date.now() - started) / 1000).toFixed(1);
     // (b) the intruder's valid requests; every mutation freshly signed by it, over what it decodes to.
     // Its ledger entry names a study elsewhere: LedgerService.append takes any entry that continues the
     // clinic's own chain, whatever study and round it names (it must hold the whole chain to verify
     // it), so one naming this study would be stored and listed in the study's audit log. Whether the
     // coordinator should refuse entries for rounds that did not ask the clinic is open (issue 6 notes).
-    const modeB = await fuzz(client, validRequests(intruder, 'another-consortium-study'), seededRandom(SEED + 1), deadline, intruder, WATCH_DEADLINE_MS, (path, messages) => signBytes(intruder, path, messages[0] ?? null));
+    const modeB = await fuzz(
+      client,
+      validRequests(intruder, 'another-consortium-study'),
+      seededRandom(SEED + 1),
+      deadline,
+      intruder,
+      WATCH_DEADLINE_MS,
+      (path, messages) => signBytes(intruder, path, messages[0] ?? null),
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`fuzz seed ${SEED}: ${modeA.sent + modeB.sent} mutated messages in ${seconds} s ((a) ${modeA.sent} in ${secondsA} s; budget ${PER_RPC} per RPC and mode, ${BUDGET_MS / 1000} s))\n(a) original signature: ${describeTally(modeA.tally)}\n(b) signed by the intruder: ${describeTally(modeB.tally)}`);
+    console.log(
+      `fuzz seed ${SEED}: ${modeA.sent + modeB.sent} mutated messages in ${seconds} s ((a) ${modeA.sent} in ${secondsA} s; budget ${PER_RPC} per RPC and mode, ${BUDGET_MS / 1000} s))\n(a) original signature: ${describeTally(modeA.tally)}\n(b) signed by the intruder: ${describeTally(modeB.tally)}`,
+    );
 
     expect(new Set([...modeA.tally.keys()])).toEqual(new Set(federationMethodPaths()));
     expect(new Set([...modeB.tally.keys()])).toEqual(new Set(federationMethodPaths()));
@@ -378,20 +454,40 @@ describe('hostile input over gRPC', () => {
 
     // Never a 500-class status (a bug's INTERNAL/UNKNOWN) nor a dropped connection, in either mode.
     const all = [...modeA.outcomes, ...modeB.outcomes];
-    const leaks = all.filter(({ outcome }) => [grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.UNAVAILABLE, grpc.status.CANCELLED].includes(outcome.code));
-    expect(leaks.map(({ method, outcome, messages }) => `${short(method)} ${codeName(outcome.code)} ${outcome.details} <- ${messages.map((m) => m.toString('hex').slice(0, 200)).join(' | ')}`)).toEqual([]);
+    const leaks = all.filter(({ outcome }) =>
+      [grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.UNAVAILABLE, grpc.status.CANCELLED].includes(outcome.code),
+    );
+    expect(
+      leaks.map(
+        ({ method, outcome, messages }) =>
+          `${short(method)} ${codeName(outcome.code)} ${outcome.details} <- ${messages.map((m) => m.toString('hex').slice(0, 200)).join(' | ')}`,
+      ),
+    ).toEqual([]);
     // No hang: only an admitted WatchTasks (which by design never ends) runs into its deadline.
-    expect(all.filter(({ method, outcome }) => outcome.code === grpc.status.DEADLINE_EXCEEDED && !method.endsWith('/WatchTasks')).map(({ method, outcome }) => `${short(method)}: ${outcome.details}`)).toEqual([]);
+    expect(
+      all
+        .filter(({ method, outcome }) => outcome.code === grpc.status.DEADLINE_EXCEEDED && !method.endsWith('/WatchTasks'))
+        .map(({ method, outcome }) => `${short(method)}: ${outcome.details}`),
+    ).toEqual([]);
 
     // (a): every original passed authentication, burning its nonce...
     expect([...modeA.admitted].sort()).toEqual([...federationMethodPaths()].sort());
     // ...so nothing else passes authentication: a changed request fails the
     // signature, an unchanged one (same canonical form) is a replay; what does not decode or breaks a
     // limit is refused before. Nothing reaches a handler.
-    const passedA = modeA.outcomes.filter(({ outcome }) => ![grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED].includes(outcome.code));
+    const passedA = modeA.outcomes.filter(
+      ({ outcome }) => ![grpc.status.UNAUTHENTICATED, grpc.status.INVALID_ARGUMENT, grpc.status.RESOURCE_EXHAUSTED].includes(outcome.code),
+    );
     expect(passedA.map(({ method, outcome }) => `${short(method)} ${codeName(outcome.code)} ${outcome.details}`)).toEqual([]);
     const invalidA = modeA.outcomes.filter(({ outcome }) => outcome.code === grpc.status.INVALID_ARGUMENT);
-    expect(invalidA.filter(({ outcome }) => !/cannot be decoded as protobuf|must be a finite number|beyond 2\^53|must name the calling clinic|ended without a message/.test(outcome.details)).map(({ outcome }) => outcome.details)).toEqual([]);
+    expect(
+      invalidA
+        .filter(
+          ({ outcome }) =>
+            !/cannot be decoded as protobuf|must be a finite number|beyond 2\^53|must name the calling clinic|ended without a message/.test(outcome.details),
+        )
+        .map(({ outcome }) => outcome.details),
+    ).toEqual([]);
 
     // (b): what an enrolled clinic that is not a participant may do by design, and nothing else.
     const intruderMay = new Set([
@@ -407,9 +503,14 @@ describe('hostile input over gRPC', () => {
       // Its own ledger (a refusal naming another consortium's study): the first valid continuation only.
       `${F}AppendLedgerEntries`,
     ]);
-    const acceptedB = modeB.outcomes.filter(({ method, outcome }) => outcome.code === grpc.status.OK || (method.endsWith('/WatchTasks') && outcome.code === grpc.status.DEADLINE_EXCEEDED));
+    const acceptedB = modeB.outcomes.filter(
+      ({ method, outcome }) => outcome.code === grpc.status.OK || (method.endsWith('/WatchTasks') && outcome.code === grpc.status.DEADLINE_EXCEEDED),
+    );
     expect([...new Set(acceptedB.map(({ method }) => short(method)))].filter((m) => !intruderMay.has(F + m))).toEqual([]);
-    expect(acceptedB.filter(({ method }) => method.endsWith('/AppendLedgerEntries')).length + (modeB.originals.get(`${F}AppendLedgerEntries`)!.code === grpc.status.OK ? 1 : 0)).toBeLessThanOrEqual(1);
+    expect(
+      acceptedB.filter(({ method }) => method.endsWith('/AppendLedgerEntries')).length +
+        (modeB.originals.get(`${F}AppendLedgerEntries`)!.code === grpc.status.OK ? 1 : 0),
+    ).toBeLessThanOrEqual(1);
 
     // Nothing of the intruder's is stored for either study.
     const db = coordinator.app.get(DataSource);
@@ -432,7 +533,7 @@ describe('hostile input over gRPC', () => {
 
     // And it completes rounds: the intruder's watches are gone, so round 2 asks the real clinics only.
     client.close();
-    await until(() => !hub().isConnected(INTRUDER), 'the intruder\'s task streams to end');
+    await until(() => !hub().isConnected(INTRUDER), "the intruder's task streams to end");
     const upload = (i: number, round: number) =>
       clinics[i]!.client.uploadUpdate({
         clinicId: SITES[i]!.clinicId,

@@ -37,7 +37,14 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
   beforeAll(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'cohort-he-'));
     const tls = await loopbackTls();
-    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(workdir, 'coordinator.sqlite'), logLevels: false, tls: tls.server, operatorToken: OPERATOR });
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: join(workdir, 'coordinator.sqlite'),
+      logLevels: false,
+      tls: tls.server,
+      operatorToken: OPERATOR,
+    });
     const https = trustingFetch(tls.caPem);
     get = (path) => https(`${coordinator.httpUrl}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } });
     keystores = { a: Keystore.create(join(workdir, 'a'), 'clinic-a'), b: Keystore.create(join(workdir, 'b'), 'clinic-b') };
@@ -77,7 +84,8 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     const intruderClient = await clientAs(coordinator, intruder);
     expect(await refusal(intruderClient.submitKeyEnvelopes(envelopesBy(intruder)))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: '/cohort.v1.Federation/SubmitKeyEnvelopes: no enrolled clinic "intruder" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
+      details:
+        '/cohort.v1.Federation/SubmitKeyEnvelopes: no enrolled clinic "intruder" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
     });
     expect(await refusal(intruderClient.getKeyRoster('intruder', study.id))).toMatchObject({ code: status.UNAUTHENTICATED });
     intruderClient.close();
@@ -85,7 +93,8 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     const impostor = await clientAs(coordinator, { ...intruder, clinicId: 'clinic-a' });
     expect(await refusal(impostor.submitKeyEnvelopes(envelopesBy({ ...intruder, clinicId: 'clinic-a' })))).toEqual({
       code: status.UNAUTHENTICATED,
-      details: '/cohort.v1.Federation/SubmitKeyEnvelopes: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
+      details:
+        '/cohort.v1.Federation/SubmitKeyEnvelopes: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)',
     });
     impostor.close();
     // ...and envelopes signed with another key fail on their own, even on a call clinic-a signed.
@@ -139,8 +148,17 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     const otherCodec = await codecFor(keystores.b, other.id);
 
     const header = (task: Task__Output, payload: Uint8Array, fields: Record<string, unknown> = {}) => ({
-      clinicId: 'clinic-a', studyId: task.studyId, round: task.round, modelVersion: task.modelVersion, codec: `ckks:${PARAMETER_SET}`,
-      numSamples: 0, trainLoss: 0.5, keyId, totalBytes: payload.length, sha256: sha256(payload), ...fields,
+      clinicId: 'clinic-a',
+      studyId: task.studyId,
+      round: task.round,
+      modelVersion: task.modelVersion,
+      codec: `ckks:${PARAMETER_SET}`,
+      numSamples: 0,
+      trainLoss: 0.5,
+      keyId,
+      totalBytes: payload.length,
+      sha256: sha256(payload),
+      ...fields,
     });
     const send = (payload: Uint8Array, fields: Record<string, unknown> = {}) => a.rawUpload(header(taskA, payload, fields), payload);
     const good = codecA.encode(delta(1), 199, 2);
@@ -159,13 +177,22 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     // A forged SEAL header size inside an upload of the right length.
     const forged = Uint8Array.from(good);
     new DataView(forged.buffer).setBigUint64(8, 2n ** 40n, true);
-    expect(await send(forged)).toMatchObject({ code: status.INVALID_ARGUMENT, details: `update from clinic-a, ciphertext 0: header declares ${2n ** 40n} bytes, the blob has ${size}` });
+    expect(await send(forged)).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: `update from clinic-a, ciphertext 0: header declares ${2n ** 40n} bytes, the blob has ${size}`,
+    });
     // zlib and zstd blobs (decompression bombs included): refused from the SEAL header, never decompressed.
-    for (const [mode, name] of [[1, 'zlib'], [2, 'zstd']] as const) {
+    for (const [mode, name] of [
+      [1, 'zlib'],
+      [2, 'zstd'],
+    ] as const) {
       const bomb = Uint8Array.from(good);
       bomb[5] = mode;
       bomb.fill(0, 16);
-      expect(await send(bomb)).toMatchObject({ code: status.INVALID_ARGUMENT, details: `update from clinic-a, ciphertext 0: compressed with ${name}; only uncompressed ciphertexts are accepted` });
+      expect(await send(bomb)).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: `update from clinic-a, ciphertext 0: compressed with ${name}; only uncompressed ciphertexts are accepted`,
+      });
     }
     // Another parameter set of the same size (scale 2^30).
     const s30 = await CkksContext.create('n8192-q60-s30');
@@ -208,7 +235,10 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     try {
       const stored = await db.getRepository(ReceivedUpdateEntity).findBy({ studyId: study.id, round: 1 });
       expect(stored.map((u) => [u.clinicId, u.numSamples, u.codec])).toEqual(
-        expect.arrayContaining([['clinic-a', 0, `ckks:${PARAMETER_SET}`], ['clinic-b', 0, `ckks:${PARAMETER_SET}`]]),
+        expect.arrayContaining([
+          ['clinic-a', 0, `ckks:${PARAMETER_SET}`],
+          ['clinic-b', 0, `ckks:${PARAMETER_SET}`],
+        ]),
       );
       // Every stored update is a valid ciphertext for the study's parameters (checked by a keyless aggregator).
       const check = new CkksAggregator(ckks, P);
@@ -247,7 +277,7 @@ describe('privacy he: CKKS-encrypted updates over real gRPC, key ceremony, a coo
     b.close();
   });
 
-  it('the coordinator\'s code holds no secret key and has no decrypt path', () => {
+  it("the coordinator's code holds no secret key and has no decrypt path", () => {
     const sources = (dir: string): string[] =>
       readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))

@@ -110,10 +110,29 @@ maybe('coordinator and clinics on two hosts (network namespaces joined by veth)'
 
   it('enrols four clinics over HTTPS and completes a study over TLS across the link', async () => {
     const coordinator = cohortIn(NS.coordinator, [
-      'coordinator', '--host', ADDRESS.coordinator, '--grpc-port', String(GRPC_PORT), '--http-port', String(HTTP_PORT),
-      '--db', join(dir, 'coordinator.sqlite'), '--operator-token', OPERATOR,
-      '--tls-cert', join(dir, 'coordinator.pem'), '--tls-key', join(dir, 'coordinator-key.pem'),
-      '--dataset', 'fed-heart-disease', '--rounds', '2', '--min-clinics', '4', '--round-timeout', '120',
+      'coordinator',
+      '--host',
+      ADDRESS.coordinator,
+      '--grpc-port',
+      String(GRPC_PORT),
+      '--http-port',
+      String(HTTP_PORT),
+      '--db',
+      join(dir, 'coordinator.sqlite'),
+      '--operator-token',
+      OPERATOR,
+      '--tls-cert',
+      join(dir, 'coordinator.pem'),
+      '--tls-key',
+      join(dir, 'coordinator-key.pem'),
+      '--dataset',
+      'fed-heart-disease',
+      '--rounds',
+      '2',
+      '--min-clinics',
+      '4',
+      '--round-timeout',
+      '120',
     ]);
     await until(() => /study [0-9a-f-]{36}/.test(coordinator.output()), coordinator.output);
     expect(coordinator.output()).toContain(`gRPC ${ADDRESS.coordinator}:${GRPC_PORT}, HTTP https://${ADDRESS.coordinator}:${HTTP_PORT}`);
@@ -123,12 +142,27 @@ maybe('coordinator and clinics on two hosts (network namespaces joined by veth)'
     for (const site of SITES) {
       const keystore = Keystore.create(join(dir, 'keys', site), site);
       writeFileSync(join(dir, `${site}.card.json`), JSON.stringify(cardToJson(keystore.card)));
-      const enrol = cohortIn(NS.clinics, ['clinic', 'enrol', '--coordinator-url', url, '--card', join(dir, `${site}.card.json`), '--operator-token', OPERATOR], tlsEnv);
+      const enrol = cohortIn(
+        NS.clinics,
+        ['clinic', 'enrol', '--coordinator-url', url, '--card', join(dir, `${site}.card.json`), '--operator-token', OPERATOR],
+        tlsEnv,
+      );
       expect({ code: await enrol.exited, output: enrol.output() }).toEqual({ code: 0, output: expect.stringContaining(`enrolled ${site}, fingerprint`) });
     }
 
     const nodes = SITES.map((site) =>
-      cohortIn(NS.clinics, ['node', '--coordinator', `${ADDRESS.coordinator}:${GRPC_PORT}`, '--keystore', join(dir, 'keys', site), '--site', site, '--tls-ca', join(dir, 'ca.pem'), '--exit-when-done']),
+      cohortIn(NS.clinics, [
+        'node',
+        '--coordinator',
+        `${ADDRESS.coordinator}:${GRPC_PORT}`,
+        '--keystore',
+        join(dir, 'keys', site),
+        '--site',
+        site,
+        '--tls-ca',
+        join(dir, 'ca.pem'),
+        '--exit-when-done',
+      ]),
     );
     const codes = await Promise.all(nodes.map((n) => n.exited));
     expect({ codes, output: codes.some((c) => c !== 0) ? nodes.map((n) => n.output()).join('\n') : '' }).toEqual({ codes: [0, 0, 0, 0], output: '' });

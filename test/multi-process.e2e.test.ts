@@ -38,7 +38,20 @@ async function startNodes(coordinator: CoordinatorProcess) {
   for (const site of SITES) {
     const keystore = Keystore.create(join(dir, site), site);
     await coordinator.enrol(keystore.card);
-    nodes.push(cohort(['node', '--coordinator', coordinator.grpcAddress, '--keystore', keystore.dir, '--tls-ca', coordinator.caFile, '--site', site, '--exit-when-done']));
+    nodes.push(
+      cohort([
+        'node',
+        '--coordinator',
+        coordinator.grpcAddress,
+        '--keystore',
+        keystore.dir,
+        '--tls-ca',
+        coordinator.caFile,
+        '--site',
+        site,
+        '--exit-when-done',
+      ]),
+    );
   }
   return nodes;
 }
@@ -82,9 +95,23 @@ describe('coordinator and four nodes as separate processes', () => {
 
   it('closes a round at its timeout with the three nodes left when one is killed mid-round', async () => {
     // Long local training so the kill lands while round 1 is in progress; quorum 3 of 4.
-    const { coordinator, studyId } = await startCoordinator(['--rounds', '2', '--quorum', '3', '--min-clinics', '4', '--round-timeout', '15', '--local-steps', '3000']);
+    const { coordinator, studyId } = await startCoordinator([
+      '--rounds',
+      '2',
+      '--quorum',
+      '3',
+      '--min-clinics',
+      '4',
+      '--round-timeout',
+      '15',
+      '--local-steps',
+      '3000',
+    ]);
     const nodes = await startNodes(coordinator);
-    await poll(async () => ((await studyDetail(coordinator, studyId)).roundHistory[0]?.status === 'open' ? true : undefined), () => coordinator.output());
+    await poll(
+      async () => ((await studyDetail(coordinator, studyId)).roundHistory[0]?.status === 'open' ? true : undefined),
+      () => coordinator.output(),
+    );
     const va = nodes[3]!;
     va.kill('SIGKILL');
     const codes = await Promise.all(nodes.slice(0, 3).map((n) => n.exited));

@@ -53,7 +53,13 @@ class Federation {
   }
 
   async start(): Promise<void> {
-    this.coordinator = await startCoordinator({ grpcPort: this.port, httpPort: 0, database: join(this.root, 'coordinator.sqlite'), logLevels: false, tls: tls.server });
+    this.coordinator = await startCoordinator({
+      grpcPort: this.port,
+      httpPort: 0,
+      database: join(this.root, 'coordinator.sqlite'),
+      logLevels: false,
+      tls: tls.server,
+    });
   }
 
   /**
@@ -116,7 +122,9 @@ class Federation {
 
   /** What the coordinator stored: clinic, round and payload digest of every update of the study. */
   async storedUpdates(studyId: string): Promise<{ clinic_id: string; round: number; sha256: string }[]> {
-    return this.coordinator.app.get(DataSource).query('SELECT clinic_id, round, sha256 FROM received_updates WHERE study_id = ? ORDER BY round, clinic_id', [studyId]);
+    return this.coordinator.app
+      .get(DataSource)
+      .query('SELECT clinic_id, round, sha256 FROM received_updates WHERE study_id = ? ORDER BY round, clinic_id', [studyId]);
   }
 
   async close(): Promise<void> {
@@ -144,7 +152,10 @@ describe('clinic node resilience', () => {
     await federation.restart();
 
     const summaries = await nodes;
-    expect(summaries.map((s) => [s.studyStatus, s.stopped])).toEqual([['completed', 'finished'], ['completed', 'finished']]);
+    expect(summaries.map((s) => [s.studyStatus, s.stopped])).toEqual([
+      ['completed', 'finished'],
+      ['completed', 'finished'],
+    ]);
     const [cleveland] = summaries;
     expect(cleveland!.trainedRounds).toBe(3);
     expect(cleveland!.resentUpdates).toBe(1);
@@ -172,7 +183,9 @@ describe('clinic node resilience', () => {
     const hungarian = federation.node('hungarian');
     const first = await federation.node('cleveland', { signal: stop.signal });
     expect(first).toMatchObject({ stopped: 'signal', trainedRounds: 1, studyStatus: null });
-    expect(federation.lines('cleveland', /stopping: finishing round 2 of study/)).toEqual([`cleveland: stopping: finishing round 2 of study ${id} (at most 30 s)`]);
+    expect(federation.lines('cleveland', /stopping: finishing round 2 of study/)).toEqual([
+      `cleveland: stopping: finishing round 2 of study ${id} (at most 30 s)`,
+    ]);
     expect(federation.logs.get('cleveland')!.at(-1)).toBe('cleveland: stopped');
     const [kept] = federation.outbox('cleveland');
     expect(kept).toMatchObject({ studyId: id, round: 2 });
@@ -182,7 +195,9 @@ describe('clinic node resilience', () => {
     federation.logs.set('cleveland', []);
     const second = await federation.node('cleveland');
     expect(second).toMatchObject({ stopped: 'finished', studyStatus: 'completed', trainedRounds: 1, resentUpdates: 1, abandonedRounds: [] });
-    expect(federation.lines('cleveland', /update from an earlier run in the outbox/)).toEqual(['cleveland: 1 update from an earlier run in the outbox, resent once connected']);
+    expect(federation.lines('cleveland', /update from an earlier run in the outbox/)).toEqual([
+      'cleveland: 1 update from an earlier run in the outbox, resent once connected',
+    ]);
     expect(federation.lines('cleveland', /: training round/)).toEqual([`cleveland: training round 3 of study ${id}`]);
     expect((await hungarian).studyStatus).toBe('completed');
     const stored = await federation.storedUpdates(id);
@@ -223,7 +238,11 @@ describe('clinic node resilience', () => {
       expect.stringContaining(`cleveland: round 1 of study ${id} not trained: this node crashed while training it`),
     ]);
     expect(federation.lines('cleveland', /: training round/)).toEqual([`cleveland: training round 2 of study ${id}`]);
-    expect((await federation.storedUpdates(id)).map((u) => [u.round, u.clinic_id])).toEqual([[1, 'hungarian'], [2, 'cleveland'], [2, 'hungarian']]);
+    expect((await federation.storedUpdates(id)).map((u) => [u.round, u.clinic_id])).toEqual([
+      [1, 'hungarian'],
+      [2, 'cleveland'],
+      [2, 'hungarian'],
+    ]);
     // The study moved past round 1: its marker is gone.
     expect(readdirSync(join(federation.stateDir('cleveland'), 'training'))).toEqual([]);
     await federation.close();

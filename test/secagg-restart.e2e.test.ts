@@ -54,7 +54,13 @@ class Coordinator {
   }
 
   async start(): Promise<void> {
-    this.running = await startCoordinator({ grpcPort: this.port, httpPort: 0, database: join(this.root, 'coordinator.sqlite'), logLevels: false, tls: tls.server });
+    this.running = await startCoordinator({
+      grpcPort: this.port,
+      httpPort: 0,
+      database: join(this.root, 'coordinator.sqlite'),
+      logLevels: false,
+      tls: tls.server,
+    });
     this.running.federation.events$.subscribe((event) => {
       this.events.push(event);
       this.listeners.forEach((listener) => listener(event));
@@ -107,7 +113,16 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     const params = 14;
     let clinics = await Promise.all(SITES.map((site, i) => connect(coordinator.running, site, site, numTrain[i]!, { identity: identities[i]! })));
     const { id: studyId } = await coordinator.running.federation.createStudy(
-      parseStudyConfig({ dataset: DATASET, privacy: 'secagg', rounds: 1, quorum: 3, minClinics: 4, roundTimeoutS: 60, strategy: { name: 'fedavg', serverLearningRate: 1 }, secagg: { stageTimeoutS: 5 } }),
+      parseStudyConfig({
+        dataset: DATASET,
+        privacy: 'secagg',
+        rounds: 1,
+        quorum: 3,
+        minClinics: 4,
+        roundTimeoutS: 60,
+        strategy: { name: 'fedavg', serverLearningRate: 1 },
+        secagg: { stageTimeoutS: 5 },
+      }),
     );
     const deltaOf = (i: number) => Float32Array.from({ length: params }, (_, j) => 0.01 * (i + 1) * (j % 3 === 0 ? -1 : 1));
     const stage = (i: number, attempt: number) => ({ clinicId: SITES[i]!, studyId, round: 1, attempt });
@@ -117,13 +132,24 @@ describe('a coordinator restart during a secure-aggregation round', () => {
       const protocols = identities.map((identity) => new SecAggClient(identity, roundId));
       const views = await Promise.all(clinics.map((c, i) => c.client.secAggAdvertise(advertToWire(protocols[i]!.advert, studyId, 1, attempt))));
       const deliveries = await Promise.all(
-        clinics.map((c, i) => c.client.secAggShareKeys({ ...stage(i, attempt), shares: protocols[i]!.shareKeys(neighboursFromWire(views[i]!, roundId)).map(sealedToWire) })),
+        clinics.map((c, i) =>
+          c.client.secAggShareKeys({ ...stage(i, attempt), shares: protocols[i]!.shareKeys(neighboursFromWire(views[i]!, roundId)).map(sealedToWire) }),
+        ),
       );
       protocols.forEach((p, i) => p.receiveShares(deliveries[i]!.shares.map((box) => sealedFromWire(box, roundId))));
       for (const i of uploaders) {
         const fixedPoint = fixedPointFor(tasks[i]!.secagg!.clipRange, Number(tasks[i]!.secagg!.maxTotalWeight));
         const masked = protocols[i]!.maskInput(quantizeWeighted(deltaOf(i), numTrain[i]!, fixedPoint).words);
-        await clinics[i]!.client.uploadUpdate({ clinicId: SITES[i]!, studyId, round: 1, modelVersion: 0, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: wordsToBytes(masked) });
+        await clinics[i]!.client.uploadUpdate({
+          clinicId: SITES[i]!,
+          studyId,
+          round: 1,
+          modelVersion: 0,
+          codec: MASKED_INPUT_CODEC,
+          numSamples: 0,
+          trainLoss: 0,
+          payload: wordsToBytes(masked),
+        });
       }
       return protocols;
     };
@@ -132,7 +158,10 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     const first = await Promise.all(clinics.map((c) => c.nextOf('TASK_KIND_TRAIN', studyId)));
     expect(first.map((t) => t.secagg!.attempt)).toEqual([0, 0, 0, 0]);
     const attempt0 = await run(first, 0, [0, 1]);
-    expect(await coordinator.query('SELECT clinic_id FROM received_updates WHERE study_id = ? ORDER BY clinic_id', [studyId])).toEqual([{ clinic_id: 'cleveland' }, { clinic_id: 'hungarian' }]);
+    expect(await coordinator.query('SELECT clinic_id FROM received_updates WHERE study_id = ? ORDER BY clinic_id', [studyId])).toEqual([
+      { clinic_id: 'cleveland' },
+      { clinic_id: 'hungarian' },
+    ]);
     coordinator.dropConnections();
     clinics.forEach((c) => c.close());
     await coordinator.restart();
@@ -142,13 +171,23 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     const second = await Promise.all(clinics.map((c) => c.nextOf('TASK_KIND_TRAIN', studyId)));
     expect(second.map((t) => [t.round, t.secagg!.attempt])).toEqual(SITES.map(() => [1, 1]));
     expect(Number(second[0]!.deadlineUnixMs)).toBeGreaterThan(Number(first[0]!.deadlineUnixMs));
-    const [row] = await coordinator.query<{ attempt: number; status: string }>('SELECT attempt, status FROM rounds WHERE study_id = ? AND number = 1', [studyId]);
+    const [row] = await coordinator.query<{ attempt: number; status: string }>('SELECT attempt, status FROM rounds WHERE study_id = ? AND number = 1', [
+      studyId,
+    ]);
     expect(row).toEqual({ attempt: 1, status: 'open' });
     // The masked inputs of attempt 0 are gone (no one can unmask them); the restart is in the audit log once.
     expect(await coordinator.query('SELECT clinic_id FROM received_updates WHERE study_id = ?', [studyId])).toEqual([]);
-    const restarted = await coordinator.query<{ natural_key: string; detail: string }>("SELECT natural_key, detail FROM audit_events WHERE study_id = ? AND type = 'round-restarted'", [studyId]);
+    const restarted = await coordinator.query<{ natural_key: string; detail: string }>(
+      "SELECT natural_key, detail FROM audit_events WHERE study_id = ? AND type = 'round-restarted'",
+      [studyId],
+    );
     expect(restarted.map((e) => e.natural_key)).toEqual([`round-restarted/${studyId}/1.1`]);
-    expect(JSON.parse(restarted[0]!.detail)).toMatchObject({ attempt: 1, previousAttempt: 0, discardedMaskedInputs: 2, reason: expect.stringMatching(/^the coordinator restarted during this secure-aggregation round/) });
+    expect(JSON.parse(restarted[0]!.detail)).toMatchObject({
+      attempt: 1,
+      previousAttempt: 0,
+      discardedMaskedInputs: 2,
+      reason: expect.stringMatching(/^the coordinator restarted during this secure-aggregation round/),
+    });
 
     // cleveland's signed advert of attempt 0, replayed: as it was (attempt 0) the round has moved on;
     // claimed for attempt 1 it is bound to attempt 0's round id, so its signature fails.
@@ -162,9 +201,22 @@ describe('a coordinator restart during a secure-aggregation round', () => {
       details: 'key advert of cleveland: signature does not verify with its enrolled key',
     });
     // So does a masked input of attempt 0 (bound to attempt 0's keys): this clinic has not shared keys in attempt 1.
-    expect((await refusal(clinics[2]!.client.uploadUpdate({ clinicId: 'switzerland', studyId, round: 1, modelVersion: 0, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: new Uint8Array(4 * (params + 1)) }))).code).toBe(
-      status.FAILED_PRECONDITION,
-    );
+    expect(
+      (
+        await refusal(
+          clinics[2]!.client.uploadUpdate({
+            clinicId: 'switzerland',
+            studyId,
+            round: 1,
+            modelVersion: 0,
+            codec: MASKED_INPUT_CODEC,
+            numSamples: 0,
+            trainLoss: 0,
+            payload: new Uint8Array(4 * (params + 1)),
+          }),
+        )
+      ).code,
+    ).toBe(status.FAILED_PRECONDITION);
 
     // Attempt 1 runs through: all four masked inputs, three reveal, the round closes with the exact sum.
     const protocols = await run(second, 1, [0, 1, 2, 3]);
@@ -173,7 +225,9 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     expect((await refusal(clinics[0]!.client.secAggUnmaskRequest(stage(0, 0)))).code).toBe(status.FAILED_PRECONDITION);
     await Promise.all(clinics.map((c, i) => c.client.secAggRevealShares({ ...stage(i, 1), shares: protocols[i]!.reveal(requests[i]!).map(shareToWire) })));
     await clinics[0]!.nextOf('TASK_KIND_STUDY_FINISHED', studyId);
-    expect(coordinator.events.find((e) => e.type === 'round-closed' && e.studyId === studyId)).toMatchObject({ outcome: 'closed with the secure sum of 4 updates' });
+    expect(coordinator.events.find((e) => e.type === 'round-closed' && e.studyId === studyId)).toMatchObject({
+      outcome: 'closed with the secure sum of 4 updates',
+    });
     const model = await coordinator.model(studyId, 1);
     const initial = initialParameters({ architecture: 'logistic-regression', inputDim: 13, hiddenUnits: [], outputDim: 1 }, 42);
     const total = numTrain.reduce((a, b) => a + b, 0);
@@ -183,7 +237,10 @@ describe('a coordinator restart during a secure-aggregation round', () => {
       expect(Math.abs(model[j]! - (initial[j]! + mean))).toBeLessThanOrEqual(2 / (scale * total) + 1e-7);
     }
     // Each clinic's update of attempt 1 is in the audit log beside those of attempt 0, under its own key.
-    const received = await coordinator.query<{ natural_key: string }>("SELECT natural_key FROM audit_events WHERE study_id = ? AND type = 'update-received' ORDER BY seq", [studyId]);
+    const received = await coordinator.query<{ natural_key: string }>(
+      "SELECT natural_key FROM audit_events WHERE study_id = ? AND type = 'update-received' ORDER BY seq",
+      [studyId],
+    );
     expect(received.map((e) => e.natural_key)).toEqual([
       `update-received/${studyId}/1/cleveland`,
       `update-received/${studyId}/1/hungarian`,
@@ -199,7 +256,16 @@ describe('a coordinator restart during a secure-aggregation round', () => {
       data = await Promise.all(SITES.map((site) => loadSiteDataset(DATASET, site, { dataDir: DATA_DIR })));
     });
 
-    const STUDY = { dataset: DATASET, rounds: 3, quorum: 3, minClinics: 4, roundTimeoutS: 120, seed: 11, training: { batchSize: 8, localSteps: 5 }, secagg: { stageTimeoutS: 5 } };
+    const STUDY = {
+      dataset: DATASET,
+      rounds: 3,
+      quorum: 3,
+      minClinics: 4,
+      roundTimeoutS: 120,
+      seed: 11,
+      training: { batchSize: 8, localSteps: 5 },
+      secagg: { stageTimeoutS: 5 },
+    };
     const BUDGET = { epsilon: 1000, delta: 1e-3 };
 
     /** Four enrolled nodes on `coordinator` until the study finishes; their logs. */
@@ -229,7 +295,9 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     async function uninterrupted(privacy: string): Promise<Float32Array> {
       const coordinator = await Coordinator.create(`plain-${privacy}`);
       const { summaries } = await nodes(coordinator, 'n', privacy);
-      const { id } = await coordinator.running.federation.createStudy(parseStudyConfig({ ...STUDY, privacy, ...(privacy === 'secagg+dp' ? { dp: { targetEpsilon: 50, delta: 1e-3, clipNorm: 1 } } : {}) }));
+      const { id } = await coordinator.running.federation.createStudy(
+        parseStudyConfig({ ...STUDY, privacy, ...(privacy === 'secagg+dp' ? { dp: { targetEpsilon: 50, delta: 1e-3, clipNorm: 1 } } : {}) }),
+      );
       expect((await summaries).map((s) => s.studyStatus)).toEqual(SITES.map(() => 'completed'));
       const model = await coordinator.model(id, STUDY.rounds);
       await coordinator.close();
@@ -240,9 +308,14 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     async function interrupted(privacy: string) {
       const coordinator = await Coordinator.create(`restart-${privacy}`);
       const { keystores, logs, summaries } = await nodes(coordinator, 'n', privacy);
-      const { id } = await coordinator.running.federation.createStudy(parseStudyConfig({ ...STUDY, privacy, ...(privacy === 'secagg+dp' ? { dp: { targetEpsilon: 50, delta: 1e-3, clipNorm: 1 } } : {}) }));
+      const { id } = await coordinator.running.federation.createStudy(
+        parseStudyConfig({ ...STUDY, privacy, ...(privacy === 'secagg+dp' ? { dp: { targetEpsilon: 50, delta: 1e-3, clipNorm: 1 } } : {}) }),
+      );
       // After the adverts and shares of round 2, with a masked input already stored: killed.
-      await coordinator.when((e) => e.type === 'update-received' && e.studyId === id && e.round === 2, () => coordinator.dropConnections());
+      await coordinator.when(
+        (e) => e.type === 'update-received' && e.studyId === id && e.round === 2,
+        () => coordinator.dropConnections(),
+      );
       await coordinator.restart();
       const done: NodeSummary[] = await summaries;
       return { coordinator, id, keystores, logs, done };
@@ -257,9 +330,14 @@ describe('a coordinator restart during a secure-aggregation round', () => {
         { number: 2, attempt: 1, status: 'closed' },
         { number: 3, attempt: 0, status: 'closed' },
       ]);
-      const restarted = await coordinator.query<{ round: number; detail: string }>("SELECT round, detail FROM audit_events WHERE study_id = ? AND type = 'round-restarted'", [id]);
+      const restarted = await coordinator.query<{ round: number; detail: string }>(
+        "SELECT round, detail FROM audit_events WHERE study_id = ? AND type = 'round-restarted'",
+        [id],
+      );
       expect(restarted.map((e) => [e.round, (JSON.parse(e.detail) as { attempt: number }).attempt])).toEqual([[2, 1]]);
-      expect(coordinator.events.find((e) => e.type === 'round-closed' && e.studyId === id && e.round === 2)).toMatchObject({ outcome: 'closed with the secure sum of 4 updates' });
+      expect(coordinator.events.find((e) => e.type === 'round-closed' && e.studyId === id && e.round === 2)).toMatchObject({
+        outcome: 'closed with the secure sum of 4 updates',
+      });
       // Plain secagg: training is deterministic from the task's seed and the sum exact, so the model is the same bits.
       expect(Buffer.from((await coordinator.model(id, STUDY.rounds)).buffer)).toEqual(Buffer.from(expected.buffer));
       for (const site of SITES) expect(logs.get(site)!.filter((line) => /round 2 trained .* securely aggregated/.test(line))).toHaveLength(1);
@@ -272,8 +350,15 @@ describe('a coordinator restart during a secure-aggregation round', () => {
       const [row] = await coordinator.query<{ attempt: number }>('SELECT attempt FROM rounds WHERE study_id = ? AND number = 2', [id]);
       expect(row!.attempt).toBe(1);
       for (const keystore of keystores) {
-        const ledger = readFileSync(join(keystore.dir, 'privacy-ledger.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as LedgerEntry);
-        expect(ledger.map((e) => [e.kind, e.round])).toEqual([['spend', 1], ['spend', 2], ['spend', 3]]);
+        const ledger = readFileSync(join(keystore.dir, 'privacy-ledger.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as LedgerEntry);
+        expect(ledger.map((e) => [e.kind, e.round])).toEqual([
+          ['spend', 1],
+          ['spend', 2],
+          ['spend', 3],
+        ]);
         const stored = await coordinator.query('SELECT seq FROM ledger_entries WHERE clinic_id = ? AND study_id = ? AND round = 2', [keystore.clinicId, id]);
         expect(stored).toHaveLength(1);
         // Each reveal was noted before the shares left the node: round 2's in attempt 1.

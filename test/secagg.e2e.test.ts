@@ -39,7 +39,13 @@ const events: FederationEvent[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cohort-secagg-'));
-  coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(dir, 'coordinator.sqlite'), logLevels: false, tls: (await loopbackTls()).server });
+  coordinator = await startCoordinator({
+    grpcPort: 0,
+    httpPort: 0,
+    database: join(dir, 'coordinator.sqlite'),
+    logLevels: false,
+    tls: (await loopbackTls()).server,
+  });
   coordinator.federation.events$.subscribe((e) => events.push(e));
   identities = SITES.map((site) => createIdentity(site));
   mallory = createIdentity('mallory');
@@ -79,7 +85,9 @@ async function keyStages(tasks: Task__Output[], who: number[], round: number): P
   const protocols = new Map(who.map((i) => [i, new SecAggClient(identities[i]!, roundId)]));
   const views = await Promise.all(who.map((i) => clinics[i]!.client.secAggAdvertise(advertToWire(protocols.get(i)!.advert, studyId, round))));
   const deliveries = await Promise.all(
-    who.map((i, k) => clinics[i]!.client.secAggShareKeys({ ...stage(i, round), shares: protocols.get(i)!.shareKeys(neighboursFromWire(views[k]!, roundId)).map(sealedToWire) })),
+    who.map((i, k) =>
+      clinics[i]!.client.secAggShareKeys({ ...stage(i, round), shares: protocols.get(i)!.shareKeys(neighboursFromWire(views[k]!, roundId)).map(sealedToWire) }),
+    ),
   );
   who.forEach((i, k) => protocols.get(i)!.receiveShares(deliveries[k]!.shares.map((box) => sealedFromWire(box, roundId))));
   expect(tasks.every((t) => t.secagg?.threshold === 2 && t.secagg.degree === 3)).toBe(true);
@@ -89,7 +97,14 @@ async function keyStages(tasks: Task__Output[], who: number[], round: number): P
 function maskedUpload(task: Task__Output, i: number, protocol: SecAggClient) {
   const fixedPoint = fixedPointFor(task.secagg!.clipRange, Number(task.secagg!.maxTotalWeight));
   const masked = protocol.maskInput(quantizeWeighted(deltaOf(i), NUM_TRAIN[i]!, fixedPoint).words);
-  return clinics[i]!.client.uploadUpdate({ ...stage(i, task.round), modelVersion: task.modelVersion, codec: MASKED_INPUT_CODEC, numSamples: 0, trainLoss: 0, payload: wordsToBytes(masked) });
+  return clinics[i]!.client.uploadUpdate({
+    ...stage(i, task.round),
+    modelVersion: task.modelVersion,
+    codec: MASKED_INPUT_CODEC,
+    numSamples: 0,
+    trainLoss: 0,
+    payload: wordsToBytes(masked),
+  });
 }
 
 describe('secure aggregation over gRPC', () => {
@@ -126,7 +141,16 @@ describe('secure aggregation over gRPC', () => {
     round1Adverts = protocols;
 
     // A masked input that states its weight in the clear is refused before it is read.
-    const clear = await refusal(clinics[0]!.client.uploadUpdate({ ...stage(0, 1), modelVersion: 0, codec: MASKED_INPUT_CODEC, numSamples: 199, trainLoss: 0, payload: new Uint8Array(4 * (PARAMS + 1)) }));
+    const clear = await refusal(
+      clinics[0]!.client.uploadUpdate({
+        ...stage(0, 1),
+        modelVersion: 0,
+        codec: MASKED_INPUT_CODEC,
+        numSamples: 199,
+        trainLoss: 0,
+        payload: new Uint8Array(4 * (PARAMS + 1)),
+      }),
+    );
     expect(clear).toEqual({ code: status.INVALID_ARGUMENT, details: 'a masked input carries its weight inside the masked words: num_samples must be 0' });
     await Promise.all([0, 1, 2, 3].map((i) => maskedUpload(tasks[i]!, i, protocols.get(i)!)));
 
@@ -136,7 +160,9 @@ describe('secure aggregation over gRPC', () => {
 
     // A share that does not verify (its value altered), and both kinds of one peer's shares.
     const altered = shares[1]!.map((s, k) => (k === 0 ? { ...s, share: { ...s.share, y: s.share.y ^ 1n } } : s));
-    expect((await refusal(clinics[1]!.client.secAggRevealShares({ ...stage(1, 1), shares: altered.map(shareToWire) }))).details).toMatch(/^the self-mask share of \S+ held by hungarian does not verify/);
+    expect((await refusal(clinics[1]!.client.secAggRevealShares({ ...stage(1, 1), shares: altered.map(shareToWire) }))).details).toMatch(
+      /^the self-mask share of \S+ held by hungarian does not verify/,
+    );
     const dealer = shares[1]![0]!.dealer;
     const keyShare = signShare(identities[SITES.indexOf(dealer)]!, { round: roundId, holder: 'hungarian', kind: 'mask-key', share: shares[1]![0]!.share });
     expect(await refusal(clinics[1]!.client.secAggRevealShares({ ...stage(1, 1), shares: [...shares[1]!, keyShare].map(shareToWire) }))).toEqual({
@@ -145,7 +171,8 @@ describe('secure aggregation over gRPC', () => {
     });
     // Nothing of the refused messages was kept: the honest ones are taken. va never reveals (it
     // dropped after sending its masked input): the stage closes at its timeout and va is recovered.
-    for (const [k, i] of [0, 1, 2].entries()) expect((await clinics[i]!.client.secAggRevealShares({ ...stage(i, 1), shares: shares[k]!.map(shareToWire) })).revealed).toBe(k + 1);
+    for (const [k, i] of [0, 1, 2].entries())
+      expect((await clinics[i]!.client.secAggRevealShares({ ...stage(i, 1), shares: shares[k]!.map(shareToWire) })).revealed).toBe(k + 1);
 
     await clinics[0]!.nextOf('TASK_KIND_EVALUATE', studyId);
     const closed = events.find((e) => e.type === 'round-closed' && e.studyId === studyId && e.round === 1);
@@ -178,7 +205,9 @@ describe('secure aggregation over gRPC', () => {
     await Promise.all([0, 1].map((i) => maskedUpload(tasks[i]!, i, protocols.get(i)!)));
     const waiting = await Promise.all([0, 1].map((i) => refusal(clinics[i]!.client.secAggUnmaskRequest(stage(i, 2)))));
     expect(waiting[0]!.code).toBe(status.FAILED_PRECONDITION);
-    expect(waiting[0]!.details).toMatch(/secure aggregation .* aborted: round \S+#2: only 1 neighbours of (cleveland|hungarian) sent masked input, fewer than the threshold 2/);
+    expect(waiting[0]!.details).toMatch(
+      /secure aggregation .* aborted: round \S+#2: only 1 neighbours of (cleveland|hungarian) sent masked input, fewer than the threshold 2/,
+    );
 
     const finished = await clinics[0]!.nextOf('TASK_KIND_STUDY_FINISHED', studyId);
     expect(finished.studyStatus).toBe('failed');

@@ -57,7 +57,15 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     const ca = await createCertificateAuthority({ days: 2 });
     const server = await issueServerCertificate(ca, { days: 2 });
     tls = { server, credentials: () => channelCredentials({ caPem: ca.certPem }), caPem: ca.certPem };
-    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: tls.server, operatorToken: OPERATOR, auditorToken: AUDITOR });
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: ':memory:',
+      logLevels: false,
+      tls: tls.server,
+      operatorToken: OPERATOR,
+      auditorToken: AUDITOR,
+    });
     clinic = createIdentity('clinic-a');
     await coordinator.keys.enrol(cardOf(clinic));
     client = createGrpcClient(coordinator.grpcAddress, { identity: clinic, credentials: tls.credentials() });
@@ -89,7 +97,7 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     stranger.close();
   });
 
-  it('refuses a wrong signature: another key under an enrolled clinic\'s name, with the same answer as for a stranger', async () => {
+  it("refuses a wrong signature: another key under an enrolled clinic's name, with the same answer as for a stranger", async () => {
     const impostor = createIdentity('clinic-a'); // same id, keys the operator never enrolled
     const forged = createGrpcClient(coordinator.grpcAddress, { identity: impostor, credentials: tls.credentials() });
     expect(await outcome((done) => forged.register(registration('clinic-a'), done))).toEqual({
@@ -104,7 +112,10 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     const metadata = signRequest(clinic, REGISTER, message);
     expect(await outcome((done) => bare.register(message, metadata.clone(), done))).toMatchObject({ code: grpc.status.OK });
     const replay = await outcome((done) => bare.register(message, metadata.clone(), done));
-    expect(replay).toEqual({ code: grpc.status.UNAUTHENTICATED, details: `${REGISTER}: replayed call: nonce ${metadata.get(SIGNED_METADATA.nonce)[0]} of clinic-a was already used` });
+    expect(replay).toEqual({
+      code: grpc.status.UNAUTHENTICATED,
+      details: `${REGISTER}: replayed call: nonce ${metadata.get(SIGNED_METADATA.nonce)[0]} of clinic-a was already used`,
+    });
     const stale = signRequest(clinic, REGISTER, message, Date.now() - 10 * 60_000);
     expect(await outcome((done) => bare.register(message, stale, done))).toEqual({
       code: grpc.status.UNAUTHENTICATED,
@@ -115,7 +126,10 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
   it('refuses a signed call moved to another study, another round or model version, another method, or another clinic', async () => {
     const signedFor = { clinicId: 'clinic-a', studyId: studyA, modelVersion: 0 };
     const metadata = signRequest(clinic, DOWNLOAD, signedFor);
-    const badSignature = { code: grpc.status.UNAUTHENTICATED, details: `${DOWNLOAD}: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)` };
+    const badSignature = {
+      code: grpc.status.UNAUTHENTICATED,
+      details: `${DOWNLOAD}: no enrolled clinic "clinic-a" signed this request (not enrolled, or the request was altered, moved to another method, or signed by another key)`,
+    };
     const download = (request: typeof signedFor, md: grpc.Metadata) =>
       new Promise<{ code: number; details: string }>((resolve) => {
         const call = bare.downloadModel(request, md);
@@ -149,7 +163,11 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
       tasks.on('end', () => resolve('ended'));
       tasks.on('error', (error: grpc.ServiceError) => resolve(`error ${error.code}`));
     });
-    const revoked = await https(`${coordinator.httpUrl}/clinics/clinic-r/revoke`, tls.caPem, { method: 'POST', token: OPERATOR, body: { reason: 'laptop stolen' } });
+    const revoked = await https(`${coordinator.httpUrl}/clinics/clinic-r/revoke`, tls.caPem, {
+      method: 'POST',
+      token: OPERATOR,
+      body: { reason: 'laptop stolen' },
+    });
     expect(revoked.status).toBe(200);
     expect(await streamEnded).toBe('ended'); // its open task stream is closed at once
     const refused = await outcome((done) => rClient.register(registration('clinic-r'), done));
@@ -164,7 +182,9 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     prober.close();
     const listed = await https(`${coordinator.httpUrl}/clinics`, tls.caPem, { token: AUDITOR });
     expect(listed.body.find((c: { clinicId: string }) => c.clinicId === 'clinic-r')).toMatchObject({ revocationReason: 'laptop stolen' });
-    expect((await https(`${coordinator.httpUrl}/clinics/enrolled`, tls.caPem, { token: AUDITOR })).body.map((c: { clinicId: string }) => c.clinicId)).not.toContain('clinic-r');
+    expect(
+      (await https(`${coordinator.httpUrl}/clinics/enrolled`, tls.caPem, { token: AUDITOR })).body.map((c: { clinicId: string }) => c.clinicId),
+    ).not.toContain('clinic-r');
     // Its ledger is signed with the revoked keys: the id is never enrolled again, under any keys.
     for (const card of [cardOf(revocable), cardOf(createIdentity('clinic-r'))]) {
       await expect(coordinator.keys.enrol(card)).rejects.toThrow(/clinic clinic-r was revoked \(keys [0-9a-f:]+\) and revocation is final for its id/);
@@ -197,7 +217,10 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     ];
     for (const { path, body } of writes) {
       const answer = await https(`${url}${path}`, tls.caPem, { method: 'POST', token: AUDITOR, body });
-      expect(answer).toEqual({ status: 403, body: expect.objectContaining({ message: `the auditor role cannot POST ${path}: auditors read, they change nothing` }) });
+      expect(answer).toEqual({
+        status: 403,
+        body: expect.objectContaining({ message: `the auditor role cannot POST ${path}: auditors read, they change nothing` }),
+      });
     }
     // Nothing changed: no third study, clinic-a still in good standing.
     expect((await https(`${url}/studies`, tls.caPem, { token: AUDITOR })).body).toHaveLength(2);
@@ -214,7 +237,13 @@ describe('mutual TLS', () => {
   it('admits only clients holding a certificate from the consortium CA', async () => {
     const ca = await createCertificateAuthority({ days: 1 });
     const server = await issueServerCertificate(ca, { days: 1 });
-    const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: { ...server, caPem: ca.certPem, requireClientCertificate: true } });
+    const coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: ':memory:',
+      logLevels: false,
+      tls: { ...server, caPem: ca.certPem, requireClientCertificate: true },
+    });
     const identity = createIdentity('clinic-m');
     await coordinator.keys.enrol(cardOf(identity));
     const call = async (credentials: grpc.ChannelCredentials) => {
@@ -226,11 +255,18 @@ describe('mutual TLS', () => {
     try {
       expect(await call(channelCredentials({ caPem: ca.certPem }))).toBe(grpc.status.UNAVAILABLE);
       const foreign = await createCertificateAuthority({ days: 1 });
-      expect(await call(channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(foreign, { clinicId: 'clinic-m', days: 1 })) }))).toBe(grpc.status.UNAVAILABLE);
-      expect(await call(channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(ca, { clinicId: 'clinic-m', days: 1 })) }))).toBe(grpc.status.OK);
+      expect(await call(channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(foreign, { clinicId: 'clinic-m', days: 1 })) }))).toBe(
+        grpc.status.UNAVAILABLE,
+      );
+      expect(await call(channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(ca, { clinicId: 'clinic-m', days: 1 })) }))).toBe(
+        grpc.status.OK,
+      );
       // Another enrolled clinic's certificate cannot carry clinic-m's signed calls.
       await coordinator.keys.enrol(cardOf(createIdentity('clinic-n')));
-      const borrowed = createGrpcClient(coordinator.grpcAddress, { identity, credentials: channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(ca, { clinicId: 'clinic-n', days: 1 })) }) });
+      const borrowed = createGrpcClient(coordinator.grpcAddress, {
+        identity,
+        credentials: channelCredentials({ caPem: ca.certPem, ...(await issueClientCertificate(ca, { clinicId: 'clinic-n', days: 1 })) }),
+      });
       expect(await outcome((done) => borrowed.register(registration('clinic-m'), done))).toEqual({
         code: grpc.status.PERMISSION_DENIED,
         details: "/cohort.v1.Federation/Register: the connection's client certificate is clinic-n's, the call is signed by clinic-m",
@@ -243,9 +279,9 @@ describe('mutual TLS', () => {
 
   it('a coordinator refuses one token for both roles', async () => {
     const tls = await loopbackTls();
-    await expect(startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: tls.server, operatorToken: 'same', auditorToken: 'same' })).rejects.toThrow(
-      'the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator',
-    );
+    await expect(
+      startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, tls: tls.server, operatorToken: 'same', auditorToken: 'same' }),
+    ).rejects.toThrow('the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator');
   });
 
   it('a coordinator without TLS starts only when told --insecure', async () => {

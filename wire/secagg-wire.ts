@@ -4,7 +4,15 @@
  * wire take the round id from the request, never from the sender's say-so, and refuse a share kind
  * they do not know.
  */
-import { shareValueBytes, shareValueFromBytes, type KeyAdvert, type NeighbourView, type SealedShares, type ShareKind, type SignedShare } from '../crypto/index.js';
+import {
+  shareValueBytes,
+  shareValueFromBytes,
+  type KeyAdvert,
+  type NeighbourView,
+  type SealedShares,
+  type ShareKind,
+  type SignedShare,
+} from '../crypto/index.js';
 import type { SecAggAdvert, SecAggAdvert__Output } from '../protos/generated/cohort/v1/SecAggAdvert.js';
 import type { SecAggNeighbours, SecAggNeighbours__Output } from '../protos/generated/cohort/v1/SecAggNeighbours.js';
 import type { SecAggRevealedShare, SecAggRevealedShare__Output } from '../protos/generated/cohort/v1/SecAggRevealedShare.js';

@@ -29,8 +29,19 @@ describe('a strategy on the wire', () => {
   });
 
   it('reads a task from an older coordinator: zero fields take the defaults, fields the strategy lacks are ignored', () => {
-    expect(strategyFromWire(received({ name: 'fedadam', serverLearningRate: 0.02 }))).toEqual({ name: 'fedadam', serverLearningRate: 0.02, beta1: 0.9, beta2: 0.999, tau: 1e-8 });
-    expect(strategyFromWire(received({ name: 'fedadagrad', beta2: 0.99, tau: 1e-3 }))).toEqual({ name: 'fedadagrad', serverLearningRate: 0.01, beta1: 0.9, tau: 1e-3 });
+    expect(strategyFromWire(received({ name: 'fedadam', serverLearningRate: 0.02 }))).toEqual({
+      name: 'fedadam',
+      serverLearningRate: 0.02,
+      beta1: 0.9,
+      beta2: 0.999,
+      tau: 1e-8,
+    });
+    expect(strategyFromWire(received({ name: 'fedadagrad', beta2: 0.99, tau: 1e-3 }))).toEqual({
+      name: 'fedadagrad',
+      serverLearningRate: 0.01,
+      beta1: 0.9,
+      tau: 1e-3,
+    });
   });
 
   it('refuses an unknown strategy or setting, naming it', () => {

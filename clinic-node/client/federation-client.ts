@@ -82,10 +82,13 @@ export class FederationClient {
   uploadUpdate(update: OutgoingUpdate): Promise<UploadAck__Output> {
     const { payload, ...fields } = update;
     const chunkBytes = this.chunkBytes;
-    return sendAll((done) => this.client.uploadUpdate(done), function* () {
-      yield { header: { ...fields, totalBytes: payload.length, sha256: sha256(payload) } };
-      for (const data of splitIntoChunks(payload, chunkBytes)) yield { data };
-    }());
+    return sendAll(
+      (done) => this.client.uploadUpdate(done),
+      (function* () {
+        yield { header: { ...fields, totalBytes: payload.length, sha256: sha256(payload) } };
+        for (const data of splitIntoChunks(payload, chunkBytes)) yield { data };
+      })(),
+    );
   }
 
   /**
@@ -106,7 +109,8 @@ export class FederationClient {
       if (chunk.header) {
         header = chunk.header;
         const expected = expectedBytes(header);
-        if (header.totalBytes !== expected) throw new Error(`model stream declares ${header.totalBytes} bytes, a ${header.codec} model of its spec has ${expected}`);
+        if (header.totalBytes !== expected)
+          throw new Error(`model stream declares ${header.totalBytes} bytes, a ${header.codec} model of its spec has ${expected}`);
         assembler = new ChunkAssembler(header.totalBytes, header.sha256, `model version ${modelVersion} of study ${studyId}`);
       } else if (chunk.data) {
         if (!assembler) throw new Error('model stream sent data before its header');
@@ -121,13 +125,16 @@ export class FederationClient {
   async downloadPlainModel(clinicId: string, studyId: string, modelVersion: number): Promise<Float32Array> {
     const length = (header: ModelHeader__Output) => header.model?.numParameters ?? 0;
     const { header, payload } = await this.downloadModel(clinicId, studyId, modelVersion, (h) => plainFloat32Codec.encodedBytes(length(h)));
-    if (header.codec !== plainFloat32Codec.name) throw new Error(`model version ${modelVersion} of study ${studyId} is ${header.codec}, not ${plainFloat32Codec.name}`);
+    if (header.codec !== plainFloat32Codec.name)
+      throw new Error(`model version ${modelVersion} of study ${studyId} is ${header.codec}, not ${plainFloat32Codec.name}`);
     return plainFloat32Codec.decode(payload, length(header)).values;
   }
 
   /** Key ceremony: the study's parameter set, key id (if any) and the enrolled clinics to seal it to. */
   async getKeyRoster(clinicId: string, studyId: string): Promise<{ parameterSet: string; keyId: string; members: ClinicCard[] }> {
-    const roster = await unary<{ parameterSet: string; keyId: string; members: ClinicCard__Output[] }>((done) => this.client.getKeyRoster({ clinicId, studyId }, done));
+    const roster = await unary<{ parameterSet: string; keyId: string; members: ClinicCard__Output[] }>((done) =>
+      this.client.getKeyRoster({ clinicId, studyId }, done),
+    );
     return { parameterSet: roster.parameterSet, keyId: roster.keyId, members: roster.members.map(fromCardMessage) };
   }
 
@@ -148,7 +155,9 @@ export class FederationClient {
 
   /** Key ceremony: the study key sealed to this clinic, and the card of the clinic that sealed it. */
   async fetchKeyEnvelope(clinicId: string, studyId: string): Promise<{ envelope: KeyEnvelope; sender: ClinicCard }> {
-    const delivery = await unary<{ envelope: KeyEnvelope__Output | null; sender: ClinicCard__Output | null }>((done) => this.client.fetchKeyEnvelope({ clinicId, studyId }, done));
+    const delivery = await unary<{ envelope: KeyEnvelope__Output | null; sender: ClinicCard__Output | null }>((done) =>
+      this.client.fetchKeyEnvelope({ clinicId, studyId }, done),
+    );
     if (!delivery.envelope || !delivery.sender) throw new Error(`the coordinator sent no key envelope for study ${studyId}`);
     const e = delivery.envelope;
     return {

@@ -57,7 +57,9 @@ describe('Fed-Heart-Disease loader', () => {
   it('names the missing file and where it looked', async () => {
     const dir = copyOfData();
     rmSync(join(dir, 'uci-heart-disease', 'processed.va.data'));
-    await expect(loadSite('va', { dataDir: dir })).rejects.toThrow(`missing data file processed.va.data: looked in ${join(dir, 'uci-heart-disease')} and ${dir}`);
+    await expect(loadSite('va', { dataDir: dir })).rejects.toThrow(
+      `missing data file processed.va.data: looked in ${join(dir, 'uci-heart-disease')} and ${dir}`,
+    );
   });
 
   it('refuses a corrupt file, naming it and both digests', async () => {

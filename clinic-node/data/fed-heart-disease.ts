@@ -51,7 +51,19 @@ export function parseSiteFile(text: string, site: string): Row[] {
       if (c === '' || !Number.isFinite(n)) throw new DataError(`${site} line ${index + 1}: "${c}" is not a number`);
       return n;
     });
-    const [age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, num] = v as [number, number, number, number, number, number, number, number, number, number, number];
+    const [age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, num] = v as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     rows.push({
       line: index + 1,
       features: [age, sex, trestbps, chol, fbs, thalach, exang, oldpeak, +(cp === 2), +(cp === 3), +(cp === 4), +(restecg === 1), +(restecg === 2)],
@@ -110,5 +122,11 @@ export async function loadPooled(options: DataOptions = {}): Promise<{ train: Ex
   const raw = await loadRaw(options);
   const train = raw.flatMap((r) => r.train);
   const pooledStats = stats(train);
-  return { train: toExamples(train, pooledStats), test: toExamples(raw.flatMap((r) => r.test), pooledStats) };
+  return {
+    train: toExamples(train, pooledStats),
+    test: toExamples(
+      raw.flatMap((r) => r.test),
+      pooledStats,
+    ),
+  };
 }

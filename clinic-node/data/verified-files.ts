@@ -25,7 +25,9 @@ export async function readVerifiedFiles(files: FileSet, options: DataOptions): P
     for (const name of Object.keys(files.md5)) {
       const path = candidates.map((dir) => join(dir, name)).find((p) => existsSync(p));
       if (!path) {
-        throw new DataError(`missing data file ${name}: looked in ${candidates.join(' and ')} (set --data-dir or COHORT_DATA_DIR to the folder holding ${files.folder}/)`);
+        throw new DataError(
+          `missing data file ${name}: looked in ${candidates.join(' and ')} (set --data-dir or COHORT_DATA_DIR to the folder holding ${files.folder}/)`,
+        );
       }
       contents.set(name, verify(readFileSync(path), name, files.md5[name]!, path));
     }
@@ -48,7 +50,9 @@ function md5(bytes: Uint8Array): string {
 function verify(bytes: Buffer, name: string, expected: string, path: string): Buffer {
   const actual = md5(bytes);
   if (actual !== expected) {
-    throw new DataError(`checksum mismatch for ${name} (${path}): MD5 is ${actual}, expected ${expected}; the file is corrupt or not the upstream version: delete it and let Cohort download it again, or restore the original`);
+    throw new DataError(
+      `checksum mismatch for ${name} (${path}): MD5 is ${actual}, expected ${expected}; the file is corrupt or not the upstream version: delete it and let Cohort download it again, or restore the original`,
+    );
   }
   return bytes;
 }

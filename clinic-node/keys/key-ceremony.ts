@@ -52,7 +52,8 @@ export async function obtainStudyKey(client: FederationClient, keystore: Keystor
   const stored = keystore.studyKey(studyId);
   if (stored) return stored;
   const { envelope, sender } = await client.fetchKeyEnvelope(keystore.clinicId, studyId);
-  if (sender.clinicId !== envelope.senderClinicId) throw new IdentityError(`the coordinator presents ${sender.clinicId}'s card for an envelope from ${envelope.senderClinicId}`);
+  if (sender.clinicId !== envelope.senderClinicId)
+    throw new IdentityError(`the coordinator presents ${sender.clinicId}'s card for an envelope from ${envelope.senderClinicId}`);
   keystore.trust(sender);
   const secretKey = openEnvelope(envelope, keystore.identity, sender.signPublicKey);
   if (keyIdOf(envelope.parameterSet, secretKey) !== envelope.keyId) {

@@ -25,7 +25,9 @@ describe('clinic keystore', () => {
     expect(keystore.trust(peer)).toBe(false);
     expect(keystore.pinnedClinics()).toEqual(['clinic-b']);
     const impostor = cardOf(createIdentity('clinic-b'));
-    expect(() => keystore.trust(impostor)).toThrow(`keys offered for clinic-b (${fingerprint(impostor)}) differ from the pinned ones (${fingerprint(peer)}): refusing`);
+    expect(() => keystore.trust(impostor)).toThrow(
+      `keys offered for clinic-b (${fingerprint(impostor)}) differ from the pinned ones (${fingerprint(peer)}): refusing`,
+    );
     const fakeSelf = cardOf(createIdentity('clinic-a'));
     expect(() => keystore.trust(fakeSelf)).toThrow(`differ from the keystore's own ones (${fingerprint(keystore.card)})`);
     expect(keystore.trust(keystore.card)).toBe(false);

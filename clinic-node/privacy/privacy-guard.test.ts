@@ -29,7 +29,10 @@ describe('the clinic privacy guard', () => {
     const second = [1, 2, 3].map((n) => guard.decide(round('b', n), 199));
     const refusedAt = second.findIndex((d) => !d.train) + 1;
     expect(refusedAt).toBeGreaterThan(0);
-    expect(second[refusedAt - 1]).toMatchObject({ train: false, reason: expect.stringMatching(new RegExp(`^round ${refusedAt} would bring the total epsilon to 1\\.\\d+, above the cap of 1\\.2 \\(delta 0\\.001\\)$`)) });
+    expect(second[refusedAt - 1]).toMatchObject({
+      train: false,
+      reason: expect.stringMatching(new RegExp(`^round ${refusedAt} would bring the total epsilon to 1\\.\\d+, above the cap of 1\\.2 \\(delta 0\\.001\\)$`)),
+    });
     expect(guard.spent()!.epsilon).toBeLessThanOrEqual(1.2);
     const plain = guard.decide(round('c', 1, false), 199);
     expect(plain).toMatchObject({ train: false, reason: "study c is not differentially private; this clinic's privacy budget admits only DP training" });
@@ -40,7 +43,7 @@ describe('the clinic privacy guard', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
-  it('secagg+dp: calibrates z unsampled over the study\'s rounds, hands out each clinic\'s noise share, refuses at the round that would pass the cap', () => {
+  it("secagg+dp: calibrates z unsampled over the study's rounds, hands out each clinic's noise share, refuses at the round that would pass the cap", () => {
     const path = join(dir, 'distributed.jsonl');
     const cap = 1.3;
     const guard = new PrivacyGuard(LedgerFile.open(path, identity), { epsilon: cap, delta: 1e-3 });
@@ -48,8 +51,23 @@ describe('the clinic privacy guard', () => {
     const study = [1, 2, 3, 4, 5, 6].map((n) => guard.decide(distributedRound('a', n), 199));
     expect(study.every((d) => d.train)).toBe(true);
     // The three shares sum to noise of std z Δ, Δ = 2C: each is z · 2 · 0.5 / √3.
-    expect(study[0]).toEqual({ train: true, dp: null, distributed: { clipNorm: 0.5, noiseStd: z / Math.sqrt(3), contributors: 3 }, entry: expect.objectContaining({ kind: 'spend' }) });
-    expect(study[0]!.entry!.mechanism).toEqual({ type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier: z, clipNorm: 0.5, sensitivity: 1, contributors: 3, steps: 1, records: 199 });
+    expect(study[0]).toEqual({
+      train: true,
+      dp: null,
+      distributed: { clipNorm: 0.5, noiseStd: z / Math.sqrt(3), contributors: 3 },
+      entry: expect.objectContaining({ kind: 'spend' }),
+    });
+    expect(study[0]!.entry!.mechanism).toEqual({
+      type: 'distributed-gaussian',
+      unit: 'patient',
+      relation: 'add-remove',
+      noiseMultiplier: z,
+      clipNorm: 0.5,
+      sensitivity: 1,
+      contributors: 3,
+      steps: 1,
+      records: 199,
+    });
     expect(guard.spent()!.epsilon).toBeCloseTo(1, 5); // the study's target, all six rounds
     expect(guard.spent()!.epsilon).toBeLessThanOrEqual(1);
 
@@ -62,7 +80,12 @@ describe('the clinic privacy guard', () => {
     expect(second.map((d) => d.train)).toEqual([1, 2, 3, 4, 5, 6].map((n) => n < expectedRefusal));
     expect(second[0]).toMatchObject({ distributed: { clipNorm: 0.5, noiseStd: z / Math.sqrt(5), contributors: 5 } });
     const refusal = second[expectedRefusal - 1]!;
-    expect(refusal).toMatchObject({ train: false, reason: expect.stringMatching(new RegExp(`^round ${expectedRefusal} would bring the total epsilon to 1\\.\\d+, above the cap of 1\\.3 \\(delta 0\\.001\\)$`)) });
+    expect(refusal).toMatchObject({
+      train: false,
+      reason: expect.stringMatching(
+        new RegExp(`^round ${expectedRefusal} would bring the total epsilon to 1\\.\\d+, above the cap of 1\\.3 \\(delta 0\\.001\\)$`),
+      ),
+    });
     expect(refusal.entry).toMatchObject({ kind: 'refusal', mechanism: { type: 'distributed-gaussian', noiseMultiplier: z, contributors: 5 } });
     expect(refusal.entry!.requestedEpsilon!).toBeCloseTo(epsilonFor({ q: 1, noiseMultiplier: z, steps: 6 + expectedRefusal }, 1e-3).epsilon, 12);
     expect(guard.spent()!.epsilon).toBeLessThanOrEqual(cap);
@@ -77,10 +100,15 @@ describe('the clinic privacy guard', () => {
 
   it('secagg+dp: refuses without a budget on the record, and refuses a contributors floor that is not a whole number >= 1', () => {
     const guard = new PrivacyGuard(LedgerFile.open(join(dir, 'distributed-uncapped.jsonl'), identity), null);
-    expect(guard.decide(distributedRound('a', 1), 199)).toMatchObject({ train: false, entry: { kind: 'refusal', mechanism: { type: 'distributed-gaussian' } } });
+    expect(guard.decide(distributedRound('a', 1), 199)).toMatchObject({
+      train: false,
+      entry: { kind: 'refusal', mechanism: { type: 'distributed-gaussian' } },
+    });
     const capped = new PrivacyGuard(LedgerFile.open(join(dir, 'distributed-bad.jsonl'), identity), { epsilon: 1, delta: 1e-3 });
     for (const contributors of [0, 2.5]) {
-      expect(() => capped.decide(distributedRound('a', 1, contributors), 199)).toThrow(new RangeError(`a secagg+dp round needs contributors to be a whole number >= 1, got ${contributors}`));
+      expect(() => capped.decide(distributedRound('a', 1, contributors), 199)).toThrow(
+        new RangeError(`a secagg+dp round needs contributors to be a whole number >= 1, got ${contributors}`),
+      );
     }
   });
 
@@ -98,7 +126,11 @@ describe('the clinic privacy guard', () => {
     const guard = new PrivacyGuard(ledger, { epsilon: 5, delta: 1e-3 });
     const stored: string[] = [];
     let reachable = false;
-    const head = () => ({ clinicId: 'cleveland', entries: stored.length, headHash: stored.length ? entryHash(JSON.parse(stored.at(-1)!) as LedgerEntry) : GENESIS_HASH });
+    const head = () => ({
+      clinicId: 'cleveland',
+      entries: stored.length,
+      headHash: stored.length ? entryHash(JSON.parse(stored.at(-1)!) as LedgerEntry) : GENESIS_HASH,
+    });
     const client = {
       getLedgerHead: async () => {
         if (!reachable) throw Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 });

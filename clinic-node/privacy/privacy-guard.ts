@@ -130,13 +130,28 @@ export class PrivacyGuard {
       if (!budget) return { train: true, dp: null, distributed: null, entry: null };
       return this.refuse(request, null, `study ${request.studyId} is not differentially private; this clinic's privacy budget admits only DP training`);
     }
-    const mechanism = request.distributed ? this.distributedMechanism(dp, request.distributed.contributors, records) : this.dpSgdMechanism(request, dp, records);
+    const mechanism = request.distributed
+      ? this.distributedMechanism(dp, request.distributed.contributors, records)
+      : this.dpSgdMechanism(request, dp, records);
     if (!budget) return this.refuse(request, mechanism, 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)');
     const { requested } = this.ledger.quote(accountant, budget.delta, mechanism);
     if (requested! > budget.epsilon) {
-      return this.refuse(request, mechanism, `round ${request.round} would bring the total epsilon to ${requested!.toPrecision(6)}, above the cap of ${budget.epsilon} (delta ${budget.delta})`);
+      return this.refuse(
+        request,
+        mechanism,
+        `round ${request.round} would bring the total epsilon to ${requested!.toPrecision(6)}, above the cap of ${budget.epsilon} (delta ${budget.delta})`,
+      );
     }
-    const entry = this.ledger.append({ kind: 'spend', studyId: request.studyId, round: request.round, mechanism, accountant, delta: budget.delta, capEpsilon: budget.epsilon, reason: null });
+    const entry = this.ledger.append({
+      kind: 'spend',
+      studyId: request.studyId,
+      round: request.round,
+      mechanism,
+      accountant,
+      delta: budget.delta,
+      capEpsilon: budget.epsilon,
+      reason: null,
+    });
     const { clipNorm, noiseMultiplier } = mechanism;
     if (mechanism.type === 'distributed-gaussian') {
       const { sensitivity, contributors } = mechanism;
@@ -162,7 +177,8 @@ export class PrivacyGuard {
 
   /** A secagg+dp round: z calibrated so the study's `totalSteps` rounds, each one unsampled Gaussian release, meet its target. */
   private distributedMechanism(dp: DpSpec__Output, contributors: number, records: number): DistributedGaussianMechanism {
-    if (!(Number.isInteger(contributors) && contributors >= 1)) throw new RangeError(`a secagg+dp round needs contributors to be a whole number >= 1, got ${contributors}`);
+    if (!(Number.isInteger(contributors) && contributors >= 1))
+      throw new RangeError(`a secagg+dp round needs contributors to be a whole number >= 1, got ${contributors}`);
     return {
       type: 'distributed-gaussian',
       unit: 'patient',
@@ -182,11 +198,16 @@ export class PrivacyGuard {
     const head = await client.getLedgerHead(clinicId);
     const ourHashAtHead = head.entries === 0 ? GENESIS_HASH : ours[head.entries - 1] && entryHash(ours[head.entries - 1]!);
     if (head.entries > ours.length || ourHashAtHead !== head.headHash) {
-      throw new Error(`the coordinator's copy of ${clinicId}'s privacy ledger (${head.entries} entries) is not a prefix of the local ledger (${ours.length} entries): is this node using the right ledger file?`);
+      throw new Error(
+        `the coordinator's copy of ${clinicId}'s privacy ledger (${head.entries} entries) is not a prefix of the local ledger (${ours.length} entries): is this node using the right ledger file?`,
+      );
     }
     const missing = ours.slice(head.entries);
     for (let i = 0; i < missing.length; i += 1000) {
-      await client.appendLedgerEntries(clinicId, missing.slice(i, i + 1000).map((entry) => canonicalJson(entry)));
+      await client.appendLedgerEntries(
+        clinicId,
+        missing.slice(i, i + 1000).map((entry) => canonicalJson(entry)),
+      );
     }
     this.unsent = null;
     return missing.length;
@@ -194,7 +215,16 @@ export class PrivacyGuard {
 
   private refuse(request: RoundRequest, mechanism: LedgerMechanism | null, reason: string): RoundDecision {
     const delta = this.budget?.delta ?? request.dp!.delta;
-    const entry = this.ledger.append({ kind: 'refusal', studyId: request.studyId, round: request.round, mechanism, accountant: this.accountant, delta, capEpsilon: this.budget?.epsilon ?? 0, reason });
+    const entry = this.ledger.append({
+      kind: 'refusal',
+      studyId: request.studyId,
+      round: request.round,
+      mechanism,
+      accountant: this.accountant,
+      delta,
+      capEpsilon: this.budget?.epsilon ?? 0,
+      reason,
+    });
     return { train: false, reason, entry };
   }
 

@@ -84,7 +84,15 @@ describe('transient errors', () => {
     expect(isTransient(grpcError(status.INTERNAL, 'Received RST_STREAM with code 0 (Call ended without gRPC status)'))).toBe(true);
     // Answers, and the coordinator's own failures, are not retried.
     expect(isTransient(grpcError(status.INTERNAL, 'SQLITE_ERROR: no such table'))).toBe(false);
-    for (const code of [status.FAILED_PRECONDITION, status.ALREADY_EXISTS, status.NOT_FOUND, status.INVALID_ARGUMENT, status.PERMISSION_DENIED, status.UNAUTHENTICATED, status.DATA_LOSS]) {
+    for (const code of [
+      status.FAILED_PRECONDITION,
+      status.ALREADY_EXISTS,
+      status.NOT_FOUND,
+      status.INVALID_ARGUMENT,
+      status.PERMISSION_DENIED,
+      status.UNAUTHENTICATED,
+      status.DATA_LOSS,
+    ]) {
       expect(isTransient(grpcError(code, 'refused'))).toBe(false);
     }
     expect(isTransient(new Error('disk full'))).toBe(false);

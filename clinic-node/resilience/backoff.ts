@@ -25,7 +25,8 @@ export class Backoff {
     this.baseMs = options.baseMs ?? 250;
     this.capMs = options.capMs ?? 10_000;
     this.random = options.random ?? uniform;
-    if (!(this.baseMs > 0 && this.capMs >= this.baseMs)) throw new RangeError(`backoff needs 0 < base <= cap, got base ${this.baseMs} ms, cap ${this.capMs} ms`);
+    if (!(this.baseMs > 0 && this.capMs >= this.baseMs))
+      throw new RangeError(`backoff needs 0 < base <= cap, got base ${this.baseMs} ms, cap ${this.capMs} ms`);
   }
 
   /** The ceiling of the next attempt's delay. */

@@ -9,7 +9,16 @@ import { decodeOutboxEntry, Outbox, OutboxError, outgoingUpdate } from './outbox
 const STUDY = '3f0c2b9e-4a57-4c61-9f0e-0a1b2c3d4e5f';
 
 function update(round: number, fill = round, study = STUDY): OutgoingUpdate {
-  return { clinicId: 'cleveland', studyId: study, round, modelVersion: round - 1, codec: 'plain-f32', numSamples: 199, trainLoss: 0.5, payload: new Uint8Array(56).fill(fill) };
+  return {
+    clinicId: 'cleveland',
+    studyId: study,
+    round,
+    modelVersion: round - 1,
+    codec: 'plain-f32',
+    numSamples: 199,
+    trainLoss: 0.5,
+    payload: new Uint8Array(56).fill(fill),
+  };
 }
 
 describe('outbox', () => {
@@ -29,14 +38,33 @@ describe('outbox', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const payload = new Uint8Array(56).fill(2);
     expect(entry.header).toEqual({
-      clinicId: 'cleveland', studyId: STUDY, round: 2, modelVersion: 1, codec: 'plain-f32', keyId: '', numSamples: 199, trainLoss: 0.5,
-      totalBytes: 56, sha256: createHash('sha256').update(payload).digest('hex'), sequence: 1,
+      clinicId: 'cleveland',
+      studyId: STUDY,
+      round: 2,
+      modelVersion: 1,
+      codec: 'plain-f32',
+      keyId: '',
+      numSamples: 199,
+      trainLoss: 0.5,
+      totalBytes: 56,
+      sha256: createHash('sha256').update(payload).digest('hex'),
+      sequence: 1,
     });
     const reopened = await Outbox.open(dir);
     const again = reopened.get(STUDY, 2)!;
     expect(again.header).toEqual(entry.header);
     expect(again.payload).toEqual(payload);
-    expect(outgoingUpdate(again)).toEqual({ clinicId: 'cleveland', studyId: STUDY, round: 2, modelVersion: 1, codec: 'plain-f32', keyId: '', numSamples: 199, trainLoss: 0.5, payload });
+    expect(outgoingUpdate(again)).toEqual({
+      clinicId: 'cleveland',
+      studyId: STUDY,
+      round: 2,
+      modelVersion: 1,
+      codec: 'plain-f32',
+      keyId: '',
+      numSamples: 199,
+      trainLoss: 0.5,
+      payload,
+    });
     await reopened.remove(again);
     expect(readdirSync(dir)).toEqual([]);
     expect((await Outbox.open(dir)).size).toBe(0);
@@ -73,7 +101,9 @@ describe('outbox', () => {
     expect(log).toEqual([
       expect.stringMatching(/-2\.update\.tmp-4242-deadbeef: removed an outbox entry cut short by an interrupted write; it was never sent$/),
       expect.stringMatching(/-3\.update: removed a corrupt outbox entry \(payload has 55 bytes, the header declares 56\); it is not sent$/),
-      expect.stringMatching(/-4\.update: removed a corrupt outbox entry \(payload digest [0-9a-f]{64} differs from the header's [0-9a-f]{64}\); it is not sent$/),
+      expect.stringMatching(
+        /-4\.update: removed a corrupt outbox entry \(payload digest [0-9a-f]{64} differs from the header's [0-9a-f]{64}\); it is not sent$/,
+      ),
       expect.stringMatching(/-5\.update: removed a corrupt outbox entry \(header field round is not a whole number >= 0\); it is not sent$/),
       expect.stringMatching(/-6\.update: removed a corrupt outbox entry \(not an outbox entry \(bad first line\)\); it is not sent$/),
     ]);
@@ -88,7 +118,11 @@ describe('outbox', () => {
     await outbox.put(update(1, 1, other));
     outbox = await Outbox.open(dir);
     await outbox.put(update(2));
-    expect(outbox.entries().map((e) => [e.header.studyId, e.header.round, e.header.sequence])).toEqual([[STUDY, 3, 1], [other, 1, 2], [STUDY, 2, 3]]);
+    expect(outbox.entries().map((e) => [e.header.studyId, e.header.round, e.header.sequence])).toEqual([
+      [STUDY, 3, 1],
+      [other, 1, 2],
+      [STUDY, 2, 3],
+    ]);
     expect((await Outbox.open(dir)).entries().map((e) => e.header.round)).toEqual([3, 1, 2]);
   });
 

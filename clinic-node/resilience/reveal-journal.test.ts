@@ -36,7 +36,8 @@ describe('a secagg round run again after a coordinator restart, at the node', ()
 
     // The node restarts: the marker is read back, and attempt 1 of that round is refused with the reason.
     const reopened = await RevealJournal.open(path);
-    const refusal = "this node revealed its shares in attempt 0 of round 2 of study s, so that attempt's sum may have been unmasked; joining another attempt could let two sums of different survivors be subtracted";
+    const refusal =
+      "this node revealed its shares in attempt 0 of round 2 of study s, so that attempt's sum may have been unmasked; joining another attempt could let two sums of different survivors be subtracted";
     expect(secAggAttemptRefusal(reopened, task('s', 2, 1, true))).toBe(`${refusal}, and would be a second noisy release under the round's one privacy spend`);
     expect(secAggAttemptRefusal(reopened, task('s', 2, 1, false))).toBe(refusal);
     // Other rounds are joined.

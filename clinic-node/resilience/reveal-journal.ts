@@ -56,7 +56,13 @@ export class RevealJournal {
 function parseRecord(text: string): RevealRecord | null {
   try {
     const value = JSON.parse(text) as Partial<RevealRecord>;
-    if (typeof value.studyId === 'string' && value.studyId !== '' && Number.isSafeInteger(value.round) && Number.isSafeInteger(value.attempt) && value.attempt! >= 0) {
+    if (
+      typeof value.studyId === 'string' &&
+      value.studyId !== '' &&
+      Number.isSafeInteger(value.round) &&
+      Number.isSafeInteger(value.attempt) &&
+      value.attempt! >= 0
+    ) {
       return { studyId: value.studyId, round: value.round!, attempt: value.attempt! };
     }
   } catch {

@@ -48,7 +48,16 @@ describe('node state', () => {
     const before = await NodeState.open(dir, 'cleveland');
     await before.journal.begin(STUDY, 2); // crashed mid-training of round 2
     await before.journal.begin(STUDY, 4); // round 4 was trained, its update written, then the crash
-    await before.outbox.put({ clinicId: 'cleveland', studyId: STUDY, round: 4, modelVersion: 3, codec: 'plain-f32', numSamples: 1, trainLoss: 0, payload: new Uint8Array(4) });
+    await before.outbox.put({
+      clinicId: 'cleveland',
+      studyId: STUDY,
+      round: 4,
+      modelVersion: 3,
+      codec: 'plain-f32',
+      numSamples: 1,
+      trainLoss: 0,
+      payload: new Uint8Array(4),
+    });
 
     const log: string[] = [];
     const state = await NodeState.open(dir, 'cleveland', (line) => log.push(line));

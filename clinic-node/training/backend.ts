@@ -32,7 +32,9 @@ async function switchBackend(preference: BackendPreference): Promise<string> {
         return name;
       }
     } catch (error) {
-      if (preference !== 'auto') throw new Error(`TensorFlow.js backend "${name}" is not available: ${(error as Error).message}`);
+      if (preference !== 'auto') {
+        throw new Error(`TensorFlow.js backend "${name}" is not available: ${(error as Error).message}`, { cause: error });
+      }
     }
   }
   throw new Error('no TensorFlow.js backend could be initialised');

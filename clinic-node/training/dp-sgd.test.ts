@@ -91,7 +91,7 @@ describe('DP-SGD', () => {
     await selectBackend();
     const count = 200;
     // Label i % 2, separable along the first feature.
-    const x = new Float32Array(count * 2).map((_, k) => (k % 2 === 0 ? (((k / 2) % 2 ? 2 : -2) + Math.sin(k) * 0.5) : Math.cos(k * 7)));
+    const x = new Float32Array(count * 2).map((_, k) => (k % 2 === 0 ? ((k / 2) % 2 ? 2 : -2) + Math.sin(k) * 0.5 : Math.cos(k * 7)));
     const y = new Float32Array(count).map((_, i) => i % 2);
     const data = { x, y, count, features: 2 };
     const spec = modelSpec('logistic-regression', 2);
@@ -104,12 +104,26 @@ describe('DP-SGD', () => {
       dp: { clipNorm: 1, noiseMultiplier: 1, samplingRate: 0.1 },
     });
     expect(evaluate(spec, result.parameters, data).accuracy).toBeGreaterThan(0.95);
-    expect(() => train(spec, result.parameters, data, { optimizer: 'sgd', learningRate: 0.1, batchSize: 4, epochs: 1, seed: 0, dp: { clipNorm: 1, noiseMultiplier: 1, samplingRate: 0.1 } })).toThrow(
-      /fixed number of steps/,
-    );
-    expect(() => train(spec, result.parameters, data, { optimizer: 'sgd', learningRate: 0.1, batchSize: 4, steps: 1, seed: 0, dp: { clipNorm: 0, noiseMultiplier: 1, samplingRate: 0.1 } })).toThrow(
-      /clip norm > 0/,
-    );
+    expect(() =>
+      train(spec, result.parameters, data, {
+        optimizer: 'sgd',
+        learningRate: 0.1,
+        batchSize: 4,
+        epochs: 1,
+        seed: 0,
+        dp: { clipNorm: 1, noiseMultiplier: 1, samplingRate: 0.1 },
+      }),
+    ).toThrow(/fixed number of steps/);
+    expect(() =>
+      train(spec, result.parameters, data, {
+        optimizer: 'sgd',
+        learningRate: 0.1,
+        batchSize: 4,
+        steps: 1,
+        seed: 0,
+        dp: { clipNorm: 0, noiseMultiplier: 1, samplingRate: 0.1 },
+      }),
+    ).toThrow(/clip norm > 0/);
   });
 
   it('samples each record independently at the given rate, from the CSPRNG', () => {

@@ -13,7 +13,9 @@ export function localFitSettings(fitConfig: Readonly<Record<string, number>> | n
   const settings: { proximalMu?: number } = {};
   for (const [name, value] of Object.entries(fitConfig ?? {})) {
     if (name !== 'proximalMu') {
-      throw new Error(`the study's strategy asks clinics for training setting "${name}", which this node does not know (known: ${Object.keys(LOCAL_FIT_SETTINGS).join(', ')})`);
+      throw new Error(
+        `the study's strategy asks clinics for training setting "${name}", which this node does not know (known: ${Object.keys(LOCAL_FIT_SETTINGS).join(', ')})`,
+      );
     }
     if (!(Number.isFinite(value) && value >= 0)) throw new Error(`training setting proximalMu must be a number >= 0, got ${value}`);
     if (value > 0) settings.proximalMu = value;

@@ -88,7 +88,9 @@ describe('certificates', () => {
   it('defaults to the loopback names, detects IPv6, drops duplicates and brackets', async () => {
     const defaults = describeCertificates((await issueServerCertificate(ca)).certPem)[0]!;
     expect(defaults.subjectAltNames).toEqual(['DNS:localhost', 'IP:127.0.0.1', 'IP:::1']);
-    const mixed = describeCertificates((await issueServerCertificate(ca, { hosts: ['Coordinator.example', '[fd00::5]', '10.0.0.5', 'coordinator.EXAMPLE', '*.clinics.example'] })).certPem)[0]!;
+    const mixed = describeCertificates(
+      (await issueServerCertificate(ca, { hosts: ['Coordinator.example', '[fd00::5]', '10.0.0.5', 'coordinator.EXAMPLE', '*.clinics.example'] })).certPem,
+    )[0]!;
     expect(mixed.subjectAltNames).toEqual(['DNS:Coordinator.example', 'IP:fd00::5', 'IP:10.0.0.5', 'DNS:*.clinics.example']);
     expect(mixed.subject).toBe('CN=Coordinator.example');
   });
@@ -103,7 +105,7 @@ describe('certificates', () => {
     }
   });
 
-  it('cuts a certificate that would outlive its CA to the CA\'s expiry', async () => {
+  it("cuts a certificate that would outlive its CA to the CA's expiry", async () => {
     const shortCa = await createCertificateAuthority({ days: 10 });
     const leaf = await issueClientCertificate(shortCa, { clinicId: 'va', days: 825 });
     expect(new x509.X509Certificate(leaf.certPem).notAfter).toEqual(new x509.X509Certificate(shortCa.certPem).notAfter);
@@ -157,11 +159,20 @@ describe('certificate errors', () => {
   });
 
   it('refuses a CA that does not parse, is not a CA, has the wrong key or has expired', async () => {
-    await refusedWith(issueServerCertificate({ certPem: 'not a certificate', keyPem: ca.keyPem }), 'the CA certificate is not a PEM certificate (no -----BEGIN CERTIFICATE----- line)');
+    await refusedWith(
+      issueServerCertificate({ certPem: 'not a certificate', keyPem: ca.keyPem }),
+      'the CA certificate is not a PEM certificate (no -----BEGIN CERTIFICATE----- line)',
+    );
     const garbled = ca.certPem.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
     await refusedWith(issueServerCertificate({ certPem: garbled, keyPem: ca.keyPem }), /^the CA certificate does not parse: /);
-    await refusedWith(issueClientCertificate(server, { clinicId: 'va' }), 'the CA certificate (CN=localhost) is not a CA: its basicConstraints do not say CA:true');
-    await refusedWith(issueClientCertificate({ certPem: ca.certPem, keyPem: otherCa.keyPem }, { clinicId: 'va' }), 'the CA key does not belong to the CA certificate (CN=Cohort consortium CA)');
+    await refusedWith(
+      issueClientCertificate(server, { clinicId: 'va' }),
+      'the CA certificate (CN=localhost) is not a CA: its basicConstraints do not say CA:true',
+    );
+    await refusedWith(
+      issueClientCertificate({ certPem: ca.certPem, keyPem: otherCa.keyPem }, { clinicId: 'va' }),
+      'the CA key does not belong to the CA certificate (CN=Cohort consortium CA)',
+    );
     await refusedWith(issueClientCertificate({ certPem: ca.certPem, keyPem: 'nope' }, { clinicId: 'va' }), /^the CA key is not a PEM private key: /);
 
     // An expired CA, made directly with the library since createCertificateAuthority only makes current ones.
@@ -177,16 +188,23 @@ describe('certificate errors', () => {
       extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
     });
     const expiredKey = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
-    await refusedWith(issueClientCertificate({ certPem: expired.toString('pem'), keyPem: expiredKey }, { clinicId: 'va' }), 'the CA certificate (CN=Old CA) expired on 2021-01-01T00:00:00.000Z');
+    await refusedWith(
+      issueClientCertificate({ certPem: expired.toString('pem'), keyPem: expiredKey }, { clinicId: 'va' }),
+      'the CA certificate (CN=Old CA) expired on 2021-01-01T00:00:00.000Z',
+    );
   });
 
   it('refuses credentials that cannot work, naming the field', () => {
     expect(() => serverCredentials({ ...server, requireClientCertificate: true })).toThrow(
       new CertificateError("requireClientCertificate needs caPem: the CA that issues the clients' certificates"),
     );
-    expect(() => serverCredentials({ certPem: server.certPem, keyPem: client.keyPem })).toThrow(new CertificateError('keyPem is not the private key of certPem (CN=localhost)'));
+    expect(() => serverCredentials({ certPem: server.certPem, keyPem: client.keyPem })).toThrow(
+      new CertificateError('keyPem is not the private key of certPem (CN=localhost)'),
+    );
     expect(() => serverCredentials({ certPem: server.keyPem, keyPem: server.keyPem })).toThrow(new CertificateError('certPem is not a PEM certificate'));
-    expect(() => channelCredentials({ caPem: ca.certPem, certPem: client.certPem })).toThrow(new CertificateError('a client certificate needs both certPem and keyPem'));
+    expect(() => channelCredentials({ caPem: ca.certPem, certPem: client.certPem })).toThrow(
+      new CertificateError('a client certificate needs both certPem and keyPem'),
+    );
     expect(() => channelCredentials({ caPem: '' })).toThrow(new CertificateError('caPem is not a PEM certificate'));
   });
 
@@ -197,7 +215,11 @@ describe('certificate errors', () => {
       writeFileSync(path('server.pem'), server.certPem);
       writeFileSync(path('server-key.pem'), server.keyPem);
       writeFileSync(path('ca.pem'), ca.certPem);
-      expect(loadTlsFiles({ cert: path('server.pem'), key: path('server-key.pem'), ca: path('ca.pem') })).toEqual({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
+      expect(loadTlsFiles({ cert: path('server.pem'), key: path('server-key.pem'), ca: path('ca.pem') })).toEqual({
+        certPem: server.certPem,
+        keyPem: server.keyPem,
+        caPem: ca.certPem,
+      });
       expect(loadTlsFiles({ cert: path('server.pem'), key: path('server-key.pem') })).toEqual({ certPem: server.certPem, keyPem: server.keyPem });
       expect(() => loadTlsFiles({ cert: path('server.pem'), key: path('missing-key.pem') })).toThrow(
         new CertificateError(`cannot read the TLS private key file ${path('missing-key.pem')}: no such file`),
@@ -290,7 +312,9 @@ describe('TLS handshakes with grpc-js', () => {
 
   it('checks the name the client dialled against the SANs', async () => {
     // The DNS SAN: dial 127.0.0.1 but verify as localhost.
-    expect(await call(tlsAddress, channelCredentials({ caPem: ca.certPem }), { 'grpc.ssl_target_name_override': 'localhost' })).toEqual({ reply: 'no client certificate' });
+    expect(await call(tlsAddress, channelCredentials({ caPem: ca.certPem }), { 'grpc.ssl_target_name_override': 'localhost' })).toEqual({
+      reply: 'no client certificate',
+    });
     // A certificate for coordinator.example is no good for 127.0.0.1...
     expect(await call(elsewhereAddress, channelCredentials({ caPem: ca.certPem }))).toEqual(refused(/ERR_TLS_CERT_ALTNAME_INVALID/));
     // ...but is for coordinator.example.

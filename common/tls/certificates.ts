@@ -66,7 +66,9 @@ const DNS_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 export async function createCertificateAuthority(options: CertificateAuthorityOptions = {}): Promise<CertificateAndKey> {
   const commonName = options.commonName ?? 'Cohort consortium CA';
   if (!COMMON_NAME.test(commonName)) {
-    throw new CertificateError(`commonName "${commonName}" must be 1-64 letters, digits, spaces and . , - _ ( ) ' & : / @ + =, starting with a letter or digit`);
+    throw new CertificateError(
+      `commonName "${commonName}" must be 1-64 letters, digits, spaces and . , - _ ( ) ' & : / @ + =, starting with a letter or digit`,
+    );
   }
   const days = checkDays(options.days ?? 3650);
   const keys = await generateKeys();
@@ -200,9 +202,11 @@ async function loadAuthority(ca: CertificateAndKey): Promise<Authority> {
   } catch (error) {
     throw new CertificateError(`the CA key is not a PEM private key: ${(error as Error).message}`);
   }
-  if (!new NodeX509Certificate(ca.certPem).checkPrivateKey(privateKey)) throw new CertificateError(`the CA key does not belong to the CA certificate (${cert.subject})`);
+  if (!new NodeX509Certificate(ca.certPem).checkPrivateKey(privateKey))
+    throw new CertificateError(`the CA key does not belong to the CA certificate (${cert.subject})`);
   const [block] = x509.PemConverter.decodeWithHeaders(ca.keyPem);
-  if (block?.type !== 'PRIVATE KEY') throw new CertificateError(`the CA key must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), got ${block ? `"${block.type}"` : 'no PEM block'}`);
+  if (block?.type !== 'PRIVATE KEY')
+    throw new CertificateError(`the CA key must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), got ${block ? `"${block.type}"` : 'no PEM block'}`);
   let signingKey: webcrypto.CryptoKey;
   try {
     signingKey = await webcrypto.subtle.importKey('pkcs8', block.rawData, KEY_ALGORITHM, false, ['sign']);
@@ -236,9 +240,13 @@ function checkHosts(hosts: string[]): string[] {
   const seen = new Set<string>();
   const checked: string[] = [];
   for (const raw of hosts) {
-    const host = String(raw).trim().replace(/^\[(.*)\]$/, '$1');
+    const host = String(raw)
+      .trim()
+      .replace(/^\[(.*)\]$/, '$1');
     if (!isIP(host) && !isDnsName(host)) {
-      throw new CertificateError(`host "${raw}" is neither an IP address nor a DNS name (letters, digits and '-' in dot-separated labels, optionally starting with *.)`);
+      throw new CertificateError(
+        `host "${raw}" is neither an IP address nor a DNS name (letters, digits and '-' in dot-separated labels, optionally starting with *.)`,
+      );
     }
     const key = host.toLowerCase();
     if (seen.has(key)) continue;

@@ -56,7 +56,7 @@ export function serverCredentials(options: ServerTlsOptions): grpc.ServerCredent
   const requireClientCertificate = options.requireClientCertificate ?? false;
   checkPair(options.certPem, options.keyPem, 'certPem', 'keyPem');
   if (requireClientCertificate && !options.caPem) {
-    throw new CertificateError('requireClientCertificate needs caPem: the CA that issues the clients\' certificates');
+    throw new CertificateError("requireClientCertificate needs caPem: the CA that issues the clients' certificates");
   }
   if (options.caPem !== undefined) checkPem(options.caPem, 'caPem', CERTIFICATE);
   // grpc-js uses `caPem` only to verify client certificates, so without mutual TLS it changes nothing.

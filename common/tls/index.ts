@@ -27,4 +27,13 @@ export {
   type ClientCertificateOptions,
   type ServerCertificateOptions,
 } from './certificates.js';
-export { channelCredentials, loadCaFile, loadTlsFiles, serverCredentials, type ChannelTlsOptions, type ServerTlsOptions, type TlsFiles, type TlsPem } from './credentials.js';
+export {
+  channelCredentials,
+  loadCaFile,
+  loadTlsFiles,
+  serverCredentials,
+  type ChannelTlsOptions,
+  type ServerTlsOptions,
+  type TlsFiles,
+  type TlsPem,
+} from './credentials.js';

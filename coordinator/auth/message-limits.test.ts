@@ -26,7 +26,17 @@ function refusal(method: string, message: unknown, index = 0, using = limits): {
   throw new Error('expected a refusal');
 }
 
-const header = { clinicId: 'clinic-a', studyId: 'study', round: 1, modelVersion: 0, codec: 'plain-f32', numSamples: 10, totalBytes: 56, sha256: Buffer.alloc(32), trainLoss: 0.5 };
+const header = {
+  clinicId: 'clinic-a',
+  studyId: 'study',
+  round: 1,
+  modelVersion: 0,
+  codec: 'plain-f32',
+  numSamples: 10,
+  totalBytes: 56,
+  sha256: Buffer.alloc(32),
+  trainLoss: 0.5,
+};
 
 const VALID: Record<string, object> = {
   Register: { clinicId: 'clinic-a', dataset: 'fed-heart-disease', site: 'cleveland', numTrain: 10, numTest: 5, nodeVersion: '0.1.0' },
@@ -35,24 +45,62 @@ const VALID: Record<string, object> = {
   DownloadModel: { clinicId: 'clinic-a', studyId: 'study', modelVersion: 0 },
   ReportEvaluation: { clinicId: 'clinic-a', studyId: 'study', modelVersion: 1, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 },
   GetKeyRoster: { clinicId: 'clinic-a', studyId: 'study' },
-  SubmitKeyEnvelopes: { studyId: 'study', keyId: 'ab'.repeat(16), parameterSet: 'n8192-q60-s40', senderClinicId: 'clinic-a', recipientClinicId: 'clinic-b', recipientBoxPublicKey: Buffer.alloc(32), ephemeralPublicKey: Buffer.alloc(32), nonce: Buffer.alloc(24), sealedKey: Buffer.alloc(131_088), signature: Buffer.alloc(64) },
+  SubmitKeyEnvelopes: {
+    studyId: 'study',
+    keyId: 'ab'.repeat(16),
+    parameterSet: 'n8192-q60-s40',
+    senderClinicId: 'clinic-a',
+    recipientClinicId: 'clinic-b',
+    recipientBoxPublicKey: Buffer.alloc(32),
+    ephemeralPublicKey: Buffer.alloc(32),
+    nonce: Buffer.alloc(24),
+    sealedKey: Buffer.alloc(131_088),
+    signature: Buffer.alloc(64),
+  },
   FetchKeyEnvelope: { clinicId: 'clinic-a', studyId: 'study' },
   GetLedgerHead: { clinicId: 'clinic-a' },
   AppendLedgerEntries: { clinicId: 'clinic-a', entries: ['{"seq":0}', 'x'.repeat(60_000)] },
-  SecAggAdvertise: { clinicId: 'clinic-a', studyId: 'study', round: 1, channelPublicKey: Buffer.alloc(32), maskPublicKey: Buffer.alloc(32), selfMaskCommitment: Buffer.alloc(32), signature: Buffer.alloc(64) },
-  SecAggShareKeys: { clinicId: 'clinic-a', studyId: 'study', round: 1, shares: Array.from({ length: 40 }, (_, i) => ({ fromClinicId: 'clinic-a', toClinicId: `c${i}`, nonce: Buffer.alloc(12), box: Buffer.alloc(280) })) },
+  SecAggAdvertise: {
+    clinicId: 'clinic-a',
+    studyId: 'study',
+    round: 1,
+    channelPublicKey: Buffer.alloc(32),
+    maskPublicKey: Buffer.alloc(32),
+    selfMaskCommitment: Buffer.alloc(32),
+    signature: Buffer.alloc(64),
+  },
+  SecAggShareKeys: {
+    clinicId: 'clinic-a',
+    studyId: 'study',
+    round: 1,
+    shares: Array.from({ length: 40 }, (_, i) => ({ fromClinicId: 'clinic-a', toClinicId: `c${i}`, nonce: Buffer.alloc(12), box: Buffer.alloc(280) })),
+  },
   SecAggUnmaskRequest: { clinicId: 'clinic-a', studyId: 'study', round: 1 },
-  SecAggRevealShares: { clinicId: 'clinic-a', studyId: 'study', round: 1, shares: [{ dealerClinicId: 'clinic-b', kind: 'self-mask', point: 2, value: Buffer.alloc(66), signature: Buffer.alloc(64) }] },
+  SecAggRevealShares: {
+    clinicId: 'clinic-a',
+    studyId: 'study',
+    round: 1,
+    shares: [{ dealerClinicId: 'clinic-b', kind: 'self-mask', point: 2, value: Buffer.alloc(66), signature: Buffer.alloc(64) }],
+  },
 };
 
 describe('message limits', () => {
   it('passes a valid request of every method, as the coordinator decodes it', () => {
-    expect(Object.keys(VALID).map((name) => F + name).sort()).toEqual([...federationMethodPaths()].sort());
+    expect(
+      Object.keys(VALID)
+        .map((name) => F + name)
+        .sort(),
+    ).toEqual([...federationMethodPaths()].sort());
     for (const [name, message] of Object.entries(VALID)) expect(() => limits.check(F + name, received(name, message))).not.toThrow();
   });
 
   it('bounds bytes fields, naming the field path in proto names', () => {
-    const shares = Array.from({ length: 5 }, (_, i) => ({ fromClinicId: 'clinic-a', toClinicId: `c${i}`, nonce: Buffer.alloc(12), box: Buffer.alloc(i === 3 ? 70_000 : 280) }));
+    const shares = Array.from({ length: 5 }, (_, i) => ({
+      fromClinicId: 'clinic-a',
+      toClinicId: `c${i}`,
+      nonce: Buffer.alloc(12),
+      box: Buffer.alloc(i === 3 ? 70_000 : 280),
+    }));
     expect(refusal('SecAggShareKeys', received('SecAggShareKeys', { clinicId: 'clinic-a', studyId: 's', round: 1, shares }))).toEqual({
       code: status.RESOURCE_EXHAUSTED,
       message: 'SecAggShareKeysRequest.shares[3].box: 70000 bytes, at most 4096',
@@ -66,7 +114,10 @@ describe('message limits', () => {
   it('lets update chunks and sealed keys be as large as a chunk, and no larger', () => {
     const small = new MessageLimits(federationLimits(1024));
     expect(() => small.check(`${F}UploadUpdate`, { data: Buffer.alloc(1024) }, 1)).not.toThrow();
-    expect(refusal('UploadUpdate', { data: Buffer.alloc(1025) }, 1, small)).toEqual({ code: status.RESOURCE_EXHAUSTED, message: 'UpdateChunk.data: 1025 bytes, at most 1024' });
+    expect(refusal('UploadUpdate', { data: Buffer.alloc(1025) }, 1, small)).toEqual({
+      code: status.RESOURCE_EXHAUSTED,
+      message: 'UpdateChunk.data: 1025 bytes, at most 1024',
+    });
     expect(refusal('SubmitKeyEnvelopes', { ...VALID['SubmitKeyEnvelopes'], sealedKey: Buffer.alloc(1025) }, 0, small)).toEqual({
       code: status.RESOURCE_EXHAUSTED,
       message: 'KeyEnvelope.sealed_key: 1025 bytes, at most 1024',
@@ -85,7 +136,9 @@ describe('message limits', () => {
       message: 'RegisterRequest.node_version: 300 bytes, at most 256',
     });
     expect(() => limits.check(`${F}Register`, { ...VALID['Register'], nodeVersion: '€'.repeat(85) })).not.toThrow();
-    expect(refusal('UploadUpdate', { header: { ...header, studyId: 'x'.repeat(257) } })).toMatchObject({ message: 'UpdateChunk.header.study_id: 257 bytes, at most 256' });
+    expect(refusal('UploadUpdate', { header: { ...header, studyId: 'x'.repeat(257) } })).toMatchObject({
+      message: 'UpdateChunk.header.study_id: 257 bytes, at most 256',
+    });
   });
 
   it('takes ledger entries as many and as large as the ledger service does', () => {
@@ -102,7 +155,13 @@ describe('message limits', () => {
   });
 
   it('bounds every other repeated field by the default', () => {
-    const shares = Array.from({ length: 4097 }, () => ({ dealerClinicId: 'b', kind: 'self-mask', point: 1, value: Buffer.alloc(66), signature: Buffer.alloc(64) }));
+    const shares = Array.from({ length: 4097 }, () => ({
+      dealerClinicId: 'b',
+      kind: 'self-mask',
+      point: 1,
+      value: Buffer.alloc(66),
+      signature: Buffer.alloc(64),
+    }));
     expect(refusal('SecAggRevealShares', { clinicId: 'a', studyId: 's', round: 1, shares })).toEqual({
       code: status.RESOURCE_EXHAUSTED,
       message: 'SecAggReveal.shares: 4097 items, at most 4096',
@@ -127,7 +186,10 @@ describe('message limits', () => {
 
   it('bounds nesting and the messages of one call', () => {
     const flat = new MessageLimits({ ...DEFAULT_LIMITS, depth: 1 });
-    expect(refusal('UploadUpdate', { header }, 0, flat)).toEqual({ code: status.INVALID_ARGUMENT, message: 'UpdateChunk.header: messages nested deeper than 1' });
+    expect(refusal('UploadUpdate', { header }, 0, flat)).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'UpdateChunk.header: messages nested deeper than 1',
+    });
     expect(() => flat.check(`${F}UploadUpdate`, { data: Buffer.alloc(8) }, 1)).not.toThrow();
     expect(refusal('Register', VALID['Register']!, 1)).toEqual({ code: status.RESOURCE_EXHAUSTED, message: 'Register: more than 1 message in one call' });
     expect(() => limits.check(`${F}UploadUpdate`, { data: Buffer.alloc(8) }, MAX_UPLOAD_CHUNKS)).not.toThrow();
@@ -185,7 +247,14 @@ describe('message limits', () => {
     expect(bound('LedgerEntries.entries', 'items')).toBe(1000);
     expect(bound('LedgerEntries.entries', 'string')).toBe(65536);
     expect(bound('SecAggSealedShares.box', 'bytes')).toBe(4096);
-    expect(table.filter((row) => row.kind === 'finite').map((row) => row.field).sort()).toEqual(['EvaluationReport.accuracy', 'EvaluationReport.loss', 'UpdateHeader.train_loss']);
-    expect(() => new MessageLimits({ ...DEFAULT_LIMITS, fields: { 'RegisterRequest.nickname': { bytes: 10 } } })).toThrow('message limits name fields no request has: RegisterRequest.nickname');
+    expect(
+      table
+        .filter((row) => row.kind === 'finite')
+        .map((row) => row.field)
+        .sort(),
+    ).toEqual(['EvaluationReport.accuracy', 'EvaluationReport.loss', 'UpdateHeader.train_loss']);
+    expect(() => new MessageLimits({ ...DEFAULT_LIMITS, fields: { 'RegisterRequest.nickname': { bytes: 10 } } })).toThrow(
+      'message limits name fields no request has: RegisterRequest.nickname',
+    );
   });
 });

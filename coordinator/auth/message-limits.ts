@@ -206,7 +206,15 @@ export class MessageLimits {
       if (override) this.used.add(name);
       const resolved = field.resolvedType;
       const scalar: Scalar =
-        field.type === 'string' ? 'string' : field.type === 'bytes' ? 'bytes' : field.type === 'double' || field.type === 'float' ? 'double' : LONG_TYPES.has(field.type) ? 'long' : 'other';
+        field.type === 'string'
+          ? 'string'
+          : field.type === 'bytes'
+            ? 'bytes'
+            : field.type === 'double' || field.type === 'float'
+              ? 'double'
+              : LONG_TYPES.has(field.type)
+                ? 'long'
+                : 'other';
       plan.fields.push({
         key: protobuf.util.camelCase(field.name),
         name: field.name,

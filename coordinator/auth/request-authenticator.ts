@@ -37,7 +37,8 @@ export class RequestAuthenticator implements OnModuleDestroy {
   async authenticate(method: string, message: unknown, metadata: Metadata, now = Date.now()): Promise<string> {
     const field = (key: string) => {
       const value = metadata.get(key)[0];
-      if (value === undefined) throw refuse.unauthenticated(`${method}: the call is not signed (metadata ${key} is missing): clinics sign every call with their enrolled identity`);
+      if (value === undefined)
+        throw refuse.unauthenticated(`${method}: the call is not signed (metadata ${key} is missing): clinics sign every call with their enrolled identity`);
       return value;
     };
     const clinicId = String(field(SIGNED_METADATA.clinicId));
@@ -45,11 +46,12 @@ export class RequestAuthenticator implements OnModuleDestroy {
     const nonce = String(field(SIGNED_METADATA.nonce));
     const signature = field(SIGNED_METADATA.signature);
     const timestamp = Number(timestampText);
-    if (!/^\d{1,15}$/.test(timestampText)) throw refuse.unauthenticated(`${method}: metadata ${SIGNED_METADATA.timestamp} must be unix milliseconds, got "${timestampText.slice(0, 40)}"`);
+    if (!/^\d{1,15}$/.test(timestampText))
+      throw refuse.unauthenticated(`${method}: metadata ${SIGNED_METADATA.timestamp} must be unix milliseconds, got "${timestampText.slice(0, 40)}"`);
     const skew = timestamp - now;
     if (Math.abs(skew) > this.options.requestWindowMs) {
       throw refuse.unauthenticated(
-        `${method}: the call was signed ${Math.round(Math.abs(skew) / 1000)} s ${skew < 0 ? 'ago' : 'ahead of the coordinator\'s clock'}, outside the ${this.options.requestWindowMs / 1000} s window (replayed, or the clinic's clock is off)`,
+        `${method}: the call was signed ${Math.round(Math.abs(skew) / 1000)} s ${skew < 0 ? 'ago' : "ahead of the coordinator's clock"}, outside the ${this.options.requestWindowMs / 1000} s window (replayed, or the clinic's clock is off)`,
       );
     }
     if (!NONCE.test(nonce)) throw refuse.unauthenticated(`${method}: metadata ${SIGNED_METADATA.nonce} must be ${NONCE_HEX_DIGITS} lower-case hex digits`);
@@ -79,7 +81,8 @@ export class RequestAuthenticator implements OnModuleDestroy {
   /** Every message of a call speaks for its signer: one naming another clinic is refused. */
   checkNamedClinic(method: string, message: unknown, signer: string): void {
     const named = namedClinic(message);
-    if (named !== undefined && named !== signer) throw refuse.denied(`${method}: the request speaks for clinic "${named.slice(0, 128)}" but is signed by ${signer}`);
+    if (named !== undefined && named !== signer)
+      throw refuse.denied(`${method}: the request speaks for clinic "${named.slice(0, 128)}" but is signed by ${signer}`);
   }
 
   private async prune(): Promise<void> {

@@ -55,18 +55,31 @@ describe("a study's strategy", () => {
       tau: 1e-8,
     });
     expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedavg' } }).strategy).toEqual({ name: 'fedavg', serverLearningRate: 1 });
-    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedyogi' } }).strategy).toEqual({ name: 'fedyogi', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.99, tau: 1e-9 });
-    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedadagrad' } }).strategy).toEqual({ name: 'fedadagrad', serverLearningRate: 0.01, beta1: 0.9, tau: 1e-9 });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedyogi' } }).strategy).toEqual({
+      name: 'fedyogi',
+      serverLearningRate: 0.01,
+      beta1: 0.9,
+      beta2: 0.99,
+      tau: 1e-9,
+    });
+    expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedadagrad' } }).strategy).toEqual({
+      name: 'fedadagrad',
+      serverLearningRate: 0.01,
+      beta1: 0.9,
+      tau: 1e-9,
+    });
     expect(parseStudyConfig({ dataset: DATASET, strategy: { name: 'fedavg' } }).name).toBe('fed-heart-disease fedavg');
   });
 
-  it('names each bad strategy field among the study\'s other problems', () => {
+  it("names each bad strategy field among the study's other problems", () => {
     expect(problems({ dataset: DATASET, rounds: 0, strategy: { name: 'fedadam', beta2: 1, momentum: 0.5 } })).toEqual([
       'strategy.momentum is not a setting of fedadam (its settings: serverLearningRate, beta1, tau, beta2)',
       'strategy.beta2 must be a number in [0, 1), got 1',
       'rounds must be an integer >= 1, got 0',
     ]);
-    expect(problems({ dataset: DATASET, strategy: { name: 'fedmagic' } })).toEqual([`strategy.name "fedmagic" is unknown (known: ${STRATEGIES.names.join(', ')})`]);
+    expect(problems({ dataset: DATASET, strategy: { name: 'fedmagic' } })).toEqual([
+      `strategy.name "fedmagic" is unknown (known: ${STRATEGIES.names.join(', ')})`,
+    ]);
     expect(problems({ dataset: DATASET, strategy: 'fedavg' })).toEqual(['strategy must be an object, got "fedavg"']);
   });
 
@@ -81,6 +94,7 @@ describe("a study's strategy", () => {
     }
     expect(PRIVACY_MODES).toHaveLength(6);
     // Strategies that need only the mean run in every mode.
-    for (const privacy of PRIVACY_MODES) expect(parseStudyConfig({ dataset: DATASET, privacy, strategy: { name: 'fedadam' } }, WITH_INDIVIDUAL).privacy).toBe(privacy);
+    for (const privacy of PRIVACY_MODES)
+      expect(parseStudyConfig({ dataset: DATASET, privacy, strategy: { name: 'fedadam' } }, WITH_INDIVIDUAL).privacy).toBe(privacy);
   });
 });

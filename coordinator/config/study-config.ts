@@ -101,12 +101,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const modelField = new FieldReader(modelRaw, problems, 'model.');
   let model: ModelSpec = modelSpec('logistic-regression', inputDim, [], outputDim);
   try {
-    model = modelSpec(
-      modelField.string('architecture') ?? 'logistic-regression',
-      inputDim,
-      modelField.integerList('hiddenUnits') ?? [],
-      outputDim,
-    );
+    model = modelSpec(modelField.string('architecture') ?? 'logistic-regression', inputDim, modelField.integerList('hiddenUnits') ?? [], outputDim);
   } catch (error) {
     problems.push(`model: ${(error as Error).message}`);
   }
@@ -125,7 +120,9 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
 
   const privacy = readPrivacy(field, problems);
   if (strategy && strategies.create(strategy).needsIndividualUpdates && parsePrivacyMode(privacy.privacy).transport !== 'plain') {
-    problems.push(`strategy "${strategy.name}" needs each clinic's update, which privacy "${privacy.privacy}" hides from the coordinator (only their sum is known)`);
+    problems.push(
+      `strategy "${strategy.name}" needs each clinic's update, which privacy "${privacy.privacy}" hides from the coordinator (only their sum is known)`,
+    );
   }
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;

@@ -69,7 +69,14 @@ export class Evaluations {
     await inTransaction(this.db, async (tx) => {
       // A clinic evaluating a version again (a repeated task) updates its metrics; the audit log keeps its first report.
       const first = !(await tx.existsBy(SiteMetricEntity, where));
-      await tx.save(SiteMetricEntity, { ...where, numTest: report.numTest, numCorrect: report.numCorrect, accuracy: report.accuracy, loss: report.loss, reportedAt: Date.now() });
+      await tx.save(SiteMetricEntity, {
+        ...where,
+        numTest: report.numTest,
+        numCorrect: report.numCorrect,
+        accuracy: report.accuracy,
+        loss: report.loss,
+        reportedAt: Date.now(),
+      });
       if (first) {
         const detail = { accuracy: report.accuracy, loss: report.loss, numTest: report.numTest, numCorrect: report.numCorrect };
         await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId: report.studyId, round: report.modelVersion, clinicId: report.clinicId }, detail));

@@ -53,9 +53,7 @@ export class FederationController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'WatchTasks')
   watchTasks(request: WatchTasksRequest__Output): Observable<Task> {
-    return from(rethrow(this.registry.requireClinic(request.clinicId))).pipe(
-      mergeMap((clinic) => this.federation.watchTasks(clinic)),
-    );
+    return from(rethrow(this.registry.requireClinic(request.clinicId))).pipe(mergeMap((clinic) => this.federation.watchTasks(clinic)));
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'DownloadModel')

@@ -52,7 +52,14 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     evaluations: Evaluations,
   ) {
     const evaluated = evaluations.recorded$.pipe(
-      map(({ studyId, modelVersion, clinicId, accuracy, numTest }): FederationEvent => ({ type: 'evaluation', studyId, modelVersion, clinicId, accuracy, numTest })),
+      map(({ studyId, modelVersion, clinicId, accuracy, numTest }): FederationEvent => ({
+        type: 'evaluation',
+        studyId,
+        modelVersion,
+        clinicId,
+        accuracy,
+        numTest,
+      })),
     );
     this.events$ = merge(this.bus.events$, evaluated);
     this.hub.connected$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));

@@ -40,12 +40,16 @@ export class RolesGuard implements CanActivate {
     ];
     const usable = admitted.filter((role) => tokens.find(([r]) => r === role)![1]);
     if (usable.length === 0) {
-      throw new ForbiddenException(`${request.method} ${request.url} needs the ${admitted.join(' or ')} token, and none is configured: start the coordinator with ${admitted.map((r) => ENABLE_WITH[r]).join(' or ')}`);
+      throw new ForbiddenException(
+        `${request.method} ${request.url} needs the ${admitted.join(' or ')} token, and none is configured: start the coordinator with ${admitted.map((r) => ENABLE_WITH[r]).join(' or ')}`,
+      );
     }
     const role = roleOf(request.headers['authorization'], tokens);
     if (!role) throw new UnauthorizedException(`${request.method} ${request.url} needs the ${admitted.join(' or ')} token: Authorization: Bearer <token>`);
     if (!admitted.includes(role)) {
-      throw new ForbiddenException(`the ${role} role cannot ${request.method} ${request.url}${role === 'auditor' ? ': auditors read, they change nothing' : ''}`);
+      throw new ForbiddenException(
+        `the ${role} role cannot ${request.method} ${request.url}${role === 'auditor' ? ': auditors read, they change nothing' : ''}`,
+      );
     }
     return true;
   }

@@ -211,7 +211,11 @@ export class KeysService {
   async status(studyId: string) {
     await this.requireEncryptedStudy(studyId);
     const key = await this.keys.findOneBy({ studyId });
-    const rows = await this.envelopes.find({ where: { studyId }, select: ['recipientClinicId', 'senderClinicId', 'createdAt'], order: { recipientClinicId: 'ASC' } });
+    const rows = await this.envelopes.find({
+      where: { studyId },
+      select: ['recipientClinicId', 'senderClinicId', 'createdAt'],
+      order: { recipientClinicId: 'ASC' },
+    });
     return {
       studyId,
       keyId: key?.keyId ?? null,

@@ -3,7 +3,16 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import { entryHash, GENESIS_HASH, LedgerVerifier, ledgerSummary, verifyLedger, type ClinicCard, type LedgerEntry, type LedgerSummary } from '../../crypto/index.js';
+import {
+  entryHash,
+  GENESIS_HASH,
+  LedgerVerifier,
+  ledgerSummary,
+  verifyLedger,
+  type ClinicCard,
+  type LedgerEntry,
+  type LedgerSummary,
+} from '../../crypto/index.js';
 import { KeysService } from '../keys/keys.service.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { AuditEventEntity, auditEvent } from '../persistence/entities/audit-event.entity.js';
@@ -94,11 +103,20 @@ export class LedgerService {
       if (problem) throw refuse.invalid(`ledger of ${clinicId}: ${problem.entry} ${problem.problem}`);
       const added = parsed.slice(storedCount);
       const now = Date.now();
-      await tx.insert(LedgerEntryEntity, added.map((entry, i) => this.row(entry, texts[i]!, now)));
+      await tx.insert(
+        LedgerEntryEntity,
+        added.map((entry, i) => this.row(entry, texts[i]!, now)),
+      );
       // The coordinator's audit log records each entry in the same transaction (the entry itself is the evidence).
-      if (added.length > 0) await tx.insert(AuditEventEntity, added.map((entry) => this.auditRow(entry, now)));
+      if (added.length > 0)
+        await tx.insert(
+          AuditEventEntity,
+          added.map((entry) => this.auditRow(entry, now)),
+        );
       for (const entry of added) {
-        this.logger.log(`ledger of ${clinicId}: #${entry.seq} ${entry.kind} for study ${entry.studyId} round ${entry.round}, epsilon ${entry.epsilon.toPrecision(4)} of ${entry.capEpsilon}`);
+        this.logger.log(
+          `ledger of ${clinicId}: #${entry.seq} ${entry.kind} for study ${entry.studyId} round ${entry.round}, epsilon ${entry.epsilon.toPrecision(4)} of ${entry.capEpsilon}`,
+        );
       }
       return { added, verifier };
     });
@@ -110,7 +128,12 @@ export class LedgerService {
 
   private auditRow(entry: LedgerEntry, at: number) {
     const where = { studyId: entry.studyId, round: entry.round, clinicId: entry.clinicId, entry: entry.seq };
-    return auditEvent('ledger-entry', where, { seq: entry.seq, kind: entry.kind, epsilon: entry.epsilon, capEpsilon: entry.capEpsilon, hash: entryHash(entry), reason: entry.reason }, at);
+    return auditEvent(
+      'ledger-entry',
+      where,
+      { seq: entry.seq, kind: entry.kind, epsilon: entry.epsilon, capEpsilon: entry.capEpsilon, hash: entryHash(entry), reason: entry.reason },
+      at,
+    );
   }
 
   private row(entry: LedgerEntry, body: string, receivedAt: number): Partial<LedgerEntryEntity> {

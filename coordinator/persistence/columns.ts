@@ -19,8 +19,7 @@ export const epochMillis: ValueTransformer = {
 
 /** Float32 vectors stored as little-endian bytes. */
 export const float32Blob: ValueTransformer = {
-  to: (value: Float32Array | null | undefined) =>
-    value == null ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+  to: (value: Float32Array | null | undefined) => (value == null ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
   from: (value: Buffer | null) => (value === null ? null : bytesToFloat32(value)),
 };
 

@@ -14,6 +14,9 @@ export function inTransaction<T>(db: DataSource, work: (tx: EntityManager) => Pr
     () => db.transaction(work),
     () => db.transaction(work),
   );
-  queues.set(db, next.catch(() => undefined));
+  queues.set(
+    db,
+    next.catch(() => undefined),
+  );
   return next;
 }

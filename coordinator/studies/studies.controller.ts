@@ -1,4 +1,17 @@
-import { BadRequestException, Body, Controller, DefaultValuePipe, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Query, UseFilters } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  UseFilters,
+} from '@nestjs/common';
 import { parseStudyConfig } from '../config/study-config.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
 import { Read, Write } from '../http/roles.js';
@@ -64,7 +77,16 @@ export class StudiesController {
     if (!model) throw new NotFoundException(`study ${id} has no model version ${version}`);
     const createdAt = new Date(model.createdAt).toISOString();
     if (!model.parameters) {
-      return { studyId: id, version, model: study.model, encrypted: true, codec: model.codec, keyId: model.keyId, bytes: model.payload?.length ?? 0, createdAt };
+      return {
+        studyId: id,
+        version,
+        model: study.model,
+        encrypted: true,
+        codec: model.codec,
+        keyId: model.keyId,
+        bytes: model.payload?.length ?? 0,
+        createdAt,
+      };
     }
     return { studyId: id, version, model: study.model, parameters: Array.from(model.parameters), createdAt };
   }

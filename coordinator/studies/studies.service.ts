@@ -118,7 +118,13 @@ export class StudiesService {
             .filter((u) => u.round === round.number)
             .map((u) => ({ clinic: u.clinicId, numSamples: u.numSamples, trainLoss: u.trainLoss, receivedAt: iso(u.receivedAt) })),
           refusals: refusals.filter((r) => r.round === round.number).map(({ clinic, reason }) => ({ clinic, reason })),
-          metrics: roundMetrics.map((m) => ({ clinic: m.clinicId, site: siteOf.get(m.clinicId) ?? null, numTest: m.numTest, accuracy: m.accuracy, loss: m.loss })),
+          metrics: roundMetrics.map((m) => ({
+            clinic: m.clinicId,
+            site: siteOf.get(m.clinicId) ?? null,
+            numTest: m.numTest,
+            accuracy: m.accuracy,
+            loss: m.loss,
+          })),
           pooledAccuracy: tested > 0 ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
         };
       }),

@@ -62,7 +62,8 @@ export class CkksUpdateCodec implements UpdateCodec {
         );
       }
     }
-    if (weight > limit) throw new CodecError(`weight ${weight} exceeds the ${limit.toExponential(3)} each of ${contributors} clinics may add in ${this.ckks.parameterSet.name}`);
+    if (weight > limit)
+      throw new CodecError(`weight ${weight} exceeds the ${limit.toExponential(3)} each of ${contributors} clinics may add in ${this.ckks.parameterSet.name}`);
     values[delta.length] = weight;
     const { seal } = this.ckks;
     const out = new Uint8Array(this.encodedBytes(delta.length));

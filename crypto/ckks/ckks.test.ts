@@ -135,7 +135,10 @@ describe('CKKS aggregation', () => {
     };
 
     it('a truncated update', () => {
-      refuse(good.subarray(0, good.length - 100), /update from va: 131360 bytes, but 5000 parameters encrypted under n8192-q60-s40 take 131460 \(2 ciphertexts of 65730\)/);
+      refuse(
+        good.subarray(0, good.length - 100),
+        /update from va: 131360 bytes, but 5000 parameters encrypted under n8192-q60-s40 take 131460 \(2 ciphertexts of 65730\)/,
+      );
     });
 
     it('a truncated ciphertext padded back to size, whose header then disagrees', () => {
@@ -245,7 +248,9 @@ describe('CKKS aggregation', () => {
   it('refuses weights and values the sum could not hold', () => {
     expect(() => codec.encode(new Float32Array([1]), 0)).toThrow('the weight must be a positive integer sample count, got 0');
     expect(() => codec.encode(new Float32Array([NaN]), 1)).toThrow('parameter 0 is NaN');
-    expect(() => codec.encode(new Float32Array([100]), 10_000, 4)).toThrow(/weighted parameter 0 is 1\.000e\+6: with 4 clinics, parameter set n8192-q60-s40 holds at most 6\.554e\+4 per clinic/);
+    expect(() => codec.encode(new Float32Array([100]), 10_000, 4)).toThrow(
+      /weighted parameter 0 is 1\.000e\+6: with 4 clinics, parameter set n8192-q60-s40 holds at most 6\.554e\+4 per clinic/,
+    );
   });
 
   it('frees every SEAL object: a long run does not grow the WASM heap', () => {

@@ -120,4 +120,3 @@ export class CkksContext {
     this.context.delete();
   }
 }
-

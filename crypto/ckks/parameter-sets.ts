@@ -74,8 +74,8 @@ export function checkSecurity(seal: Seal, set: CkksParameterSet): void {
   const bits = totalModulusBits(set);
   if (bound === undefined) throw new CodecError(`${set.name}: N = ${set.polyModulusDegree} is not a supported ring dimension`);
   const sealBound = seal.CoeffModulus.MaxBitCount(set.polyModulusDegree, seal.SecLevelType.tc128);
-  if (sealBound !== bound) throw new CodecError(`${set.name}: SEAL's 128-bit bound for N = ${set.polyModulusDegree} is ${sealBound} bits, the table says ${bound}`);
+  if (sealBound !== bound)
+    throw new CodecError(`${set.name}: SEAL's 128-bit bound for N = ${set.polyModulusDegree} is ${sealBound} bits, the table says ${bound}`);
   if (bits > bound) throw new CodecError(`${set.name}: ${bits} modulus bits exceed the 128-bit security bound of ${bound} for N = ${set.polyModulusDegree}`);
   if (dataPrimes(set) !== 1) throw new CodecError(`${set.name}: aggregation needs exactly one data prime (depth 0)`);
 }
-

@@ -66,7 +66,7 @@ export function checkSealHeader(bytes: Uint8Array, what: string): SealHeader {
  */
 export function splitSealBlobs(bytes: Uint8Array, what: string): Uint8Array[] {
   const parts: Uint8Array[] = [];
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const { size, declaredSize } = readSealHeader(bytes.subarray(offset), `${what}, ciphertext ${parts.length}`);
     if (size < SEAL_HEADER_BYTES || offset + size > bytes.length) {
       throw new CodecError(`${what}, ciphertext ${parts.length}: header declares ${declaredSize} bytes, only ${bytes.length - offset} remain`);

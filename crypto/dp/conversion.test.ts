@@ -92,7 +92,8 @@ describe('sampledGaussianRdp: its domain', () => {
   it('refuses a rate, noise or order outside its domain, naming the value', () => {
     for (const q of [-0.1, 1.1, NaN]) expect(() => sampledGaussianRdp(q, 1, 2, 'abs')).toThrow(new RangeError(`sampling rate must be in [0, 1], got ${q}`));
     for (const z of [-1, NaN]) expect(() => sampledGaussianRdp(0.5, z, 2, 'abs')).toThrow(new RangeError(`noise multiplier must be >= 0, got ${z}`));
-    for (const order of [1, 0.5, NaN]) expect(() => sampledGaussianRdp(0.5, 1, order, 'signed')).toThrow(new RangeError(`RDP orders must be > 1, got ${order}`));
+    for (const order of [1, 0.5, NaN])
+      expect(() => sampledGaussianRdp(0.5, 1, order, 'signed')).toThrow(new RangeError(`RDP orders must be > 1, got ${order}`));
   });
 
   it('no sampling is free even without noise; an infinite order or no noise is unbounded', () => {

@@ -17,7 +17,8 @@ export interface EpsilonResult {
 }
 
 export function epsilonFromRdp(orders: readonly number[], rdp: readonly number[], delta: number, conversion: Conversion): EpsilonResult {
-  if (orders.length !== rdp.length || orders.length === 0) throw new RangeError(`need one RDP value per order, got ${orders.length} orders and ${rdp.length} values`);
+  if (orders.length !== rdp.length || orders.length === 0)
+    throw new RangeError(`need one RDP value per order, got ${orders.length} orders and ${rdp.length} values`);
   if (!(delta > 0 && delta < 1)) throw new RangeError(`delta must be in (0, 1), got ${delta}`);
   let best: EpsilonResult = { epsilon: Infinity, bestOrder: orders[0]! };
   orders.forEach((order, k) => {

@@ -35,7 +35,7 @@ export function discreteGaussianNoise(sigma: number, count: number): Float64Arra
   const shift = (sigma * sigma) / t;
   let view = new DataView(new ArrayBuffer(0));
   let offset = 0;
-  for (let i = 0; i < count; ) {
+  for (let i = 0; i < count;) {
     if (offset === view.byteLength) {
       // About 1.3 attempts per sample for large sigma, up to about 3 as sigma nears 0: a short batch is topped up.
       const bytes = randomBytes(ATTEMPT_BYTES * min(MAX_BATCH_ATTEMPTS, 2 * (count - i) + 16));

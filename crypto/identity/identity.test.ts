@@ -151,7 +151,7 @@ describe('key envelopes', () => {
     expect(Buffer.from(again.nonce).equals(Buffer.from(envelope.nonce))).toBe(false);
   });
 
-  it('refuses an envelope signed by another identity, even one using the sender\'s clinic id', () => {
+  it("refuses an envelope signed by another identity, even one using the sender's clinic id", () => {
     const byMallory = sealKey({ studyId: 'study-7', keyId: 'k', parameterSet: 'n8192-q60-s40', secretKey: secret, sender: mallory, recipient: cardOf(bob) });
     expect(() => verifyEnvelope(byMallory, alice.signing.publicKey)).toThrow(
       "key envelope for bob.clinic-2 (study study-7) is not signed by mallory's enrolled key",
@@ -209,7 +209,7 @@ describe('key envelopes', () => {
     );
   });
 
-  it('refuses a signed envelope whose box does not open with the recipient\'s key', () => {
+  it("refuses a signed envelope whose box does not open with the recipient's key", () => {
     // The sender itself signed a corrupted box: the signature holds, nacl.box.open must still fail.
     const { signature: _, ...unsigned } = seal();
     const corrupted = { ...unsigned, sealedKey: flipped(unsigned.sealedKey, 5) };

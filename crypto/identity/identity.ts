@@ -55,7 +55,11 @@ export function signDetached(identity: ClinicIdentity, message: Uint8Array): Uin
 }
 
 export function verifyDetached(message: Uint8Array, signature: Uint8Array, signPublicKey: Uint8Array): boolean {
-  return signature.length === nacl.sign.signatureLength && signPublicKey.length === nacl.sign.publicKeyLength && verify(null, message, keyObject('Ed25519', 'public', signPublicKey), signature);
+  return (
+    signature.length === nacl.sign.signatureLength &&
+    signPublicKey.length === nacl.sign.publicKeyLength &&
+    verify(null, message, keyObject('Ed25519', 'public', signPublicKey), signature)
+  );
 }
 
 /** X25519(secret, public) through node:crypto: the raw shared point, as tweetnacl's scalarMult gives it. */
@@ -74,7 +78,11 @@ export function x25519KeyPair(): { publicKey: Uint8Array; secretKey: Uint8Array 
 /** The X25519 public key of a raw secret key (tweetnacl's scalarMult.base). */
 export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
   if (secretKey.length !== 32) throw new RangeError('X25519 keys are 32 bytes');
-  return new Uint8Array(createPublicKey(keyObject('X25519', 'private', secretKey)).export({ format: 'der', type: 'spki' }).subarray(-32));
+  return new Uint8Array(
+    createPublicKey(keyObject('X25519', 'private', secretKey))
+      .export({ format: 'der', type: 'spki' })
+      .subarray(-32),
+  );
 }
 
 // DER prefixes of raw 32-byte keys (RFC 8410): PKCS#8 for a private key, SPKI for a public one.

@@ -13,9 +13,29 @@ beforeEach(() => {
 });
 
 function dpSgd(noiseMultiplier: number, steps: number): DpSgdMechanism {
-  return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.01, noiseMultiplier, clipNorm: 1, steps, records: 500 };
+  return {
+    type: 'dp-sgd',
+    unit: 'patient',
+    relation: 'add-remove',
+    sampling: 'poisson',
+    samplingRate: 0.01,
+    noiseMultiplier,
+    clipNorm: 1,
+    steps,
+    records: 500,
+  };
 }
-const distributed: DistributedGaussianMechanism = { type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier: 5, clipNorm: 1, sensitivity: 2, contributors: 3, steps: 1, records: 500 };
+const distributed: DistributedGaussianMechanism = {
+  type: 'distributed-gaussian',
+  unit: 'patient',
+  relation: 'add-remove',
+  noiseMultiplier: 5,
+  clipNorm: 1,
+  sensitivity: 2,
+  contributors: 3,
+  steps: 1,
+  records: 500,
+};
 
 /** A fresh accountant's epsilon after the given steps, as the budget must reproduce it. */
 function fresh(convention: 'dp-accounting' | 'tf-privacy-legacy', ...steps: { q: number; noiseMultiplier: number; steps: number }[]): number {

@@ -1,6 +1,16 @@
 import type { ClinicIdentity } from '../identity/index.js';
 import { SpentBudget } from './budget.js';
-import { entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerError, signEntry, type AccountantRecord, type LedgerEntry, type LedgerEntryBody, type LedgerMechanism } from './entry.js';
+import {
+  entryHash,
+  GENESIS_HASH,
+  LEDGER_VERSION,
+  LedgerError,
+  signEntry,
+  type AccountantRecord,
+  type LedgerEntry,
+  type LedgerEntryBody,
+  type LedgerMechanism,
+} from './entry.js';
 import { verifyLedger } from './verify.js';
 
 /** What a clinic decides about a round; the chain fills in position, hash, epsilons and signature. */
@@ -22,7 +32,10 @@ export class LedgerChain {
     const verification = verifyLedger(identity.clinicId, stored, identity.signing.publicKey);
     if (!verification.ok) {
       const first = verification.problems[0]!;
-      throw new LedgerError(`the privacy ledger of ${identity.clinicId} does not verify: ${first.entry} ${first.problem}` + (verification.problems.length > 1 ? ` (and ${verification.problems.length - 1} more problems)` : ''));
+      throw new LedgerError(
+        `the privacy ledger of ${identity.clinicId} does not verify: ${first.entry} ${first.problem}` +
+          (verification.problems.length > 1 ? ` (and ${verification.problems.length - 1} more problems)` : ''),
+      );
     }
     const chain = new LedgerChain(identity);
     for (const entry of verification.parsed) chain.push(entry);

@@ -2,7 +2,19 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { conventionByName } from '../dp/index.js';
 import { createIdentity, verifyDetached } from '../identity/index.js';
-import { accountantRecord, canonicalJson, entryHash, GENESIS_HASH, LEDGER_VERSION, LedgerChain, LedgerError, signatureValid, signEntry, type AccountantRecord, type LedgerEntry } from './index.js';
+import {
+  accountantRecord,
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+  LEDGER_VERSION,
+  LedgerChain,
+  LedgerError,
+  signatureValid,
+  signEntry,
+  type AccountantRecord,
+  type LedgerEntry,
+} from './index.js';
 
 const clinic = createIdentity('leuven');
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
@@ -13,7 +25,16 @@ beforeEach(() => {
 });
 
 function refusal(): LedgerEntry {
-  return LedgerChain.empty(clinic).append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 1, reason: 'not DP' });
+  return LedgerChain.empty(clinic).append({
+    kind: 'refusal',
+    studyId: 's',
+    round: 1,
+    mechanism: null,
+    accountant,
+    delta: 1e-5,
+    capEpsilon: 1,
+    reason: 'not DP',
+  });
 }
 
 describe('ledger entries: canonical JSON, signatures and hashes', () => {
@@ -23,7 +44,9 @@ describe('ledger entries: canonical JSON, signatures and hashes', () => {
   });
 
   it('canonical JSON sorts keys at every level, drops undefined fields and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, 1, 2], c: true }, e: undefined, f: null, g: 'x"y' })).toBe('{"a":{"c":true,"d":[3,1,2]},"b":1,"f":null,"g":"x\\"y"}');
+    expect(canonicalJson({ b: 1, a: { d: [3, 1, 2], c: true }, e: undefined, f: null, g: 'x"y' })).toBe(
+      '{"a":{"c":true,"d":[3,1,2]},"b":1,"f":null,"g":"x\\"y"}',
+    );
     expect(canonicalJson({ ba: 1, b: 2, a: 3, aa: 4 })).toBe('{"a":3,"aa":4,"b":2,"ba":1}');
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
     expect(canonicalJson([])).toBe('[]');

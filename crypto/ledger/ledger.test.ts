@@ -28,11 +28,31 @@ const delta = 1e-3;
 const cap = 1;
 
 function mechanism(noiseMultiplier: number, steps = 100): DpSgdMechanism {
-  return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier, clipNorm: 1, steps, records: 199 };
+  return {
+    type: 'dp-sgd',
+    unit: 'patient',
+    relation: 'add-remove',
+    sampling: 'poisson',
+    samplingRate: 0.02,
+    noiseMultiplier,
+    clipNorm: 1,
+    steps,
+    records: 199,
+  };
 }
 
 function distributed(noiseMultiplier: number, clipNorm = 0.5): DistributedGaussianMechanism {
-  return { type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier, clipNorm, sensitivity: 2 * clipNorm, contributors: 3, steps: 1, records: 199 };
+  return {
+    type: 'distributed-gaussian',
+    unit: 'patient',
+    relation: 'add-remove',
+    noiseMultiplier,
+    clipNorm,
+    sensitivity: 2 * clipNorm,
+    contributors: 3,
+    steps: 1,
+    records: 199,
+  };
 }
 
 /** Spends rounds until one would pass the cap: that one is refused. Two studies share the budget. */
@@ -44,11 +64,29 @@ function ledger(): LedgerEntry[] {
     const m = mechanism(3, 300);
     const { requested } = chain.quote(accountant, delta, m);
     const over = requested! > cap;
-    chain.append({ kind: over ? 'refusal' : 'spend', studyId, round, mechanism: m, accountant, delta, capEpsilon: cap, reason: over ? `would reach epsilon ${requested}` : null });
+    chain.append({
+      kind: over ? 'refusal' : 'spend',
+      studyId,
+      round,
+      mechanism: m,
+      accountant,
+      delta,
+      capEpsilon: cap,
+      reason: over ? `would reach epsilon ${requested}` : null,
+    });
     if (over) break;
     round++;
   }
-  chain.append({ kind: 'refusal', studyId: 'plain-study', round: 1, mechanism: null, accountant, delta, capEpsilon: cap, reason: 'the study is not differentially private' });
+  chain.append({
+    kind: 'refusal',
+    studyId: 'plain-study',
+    round: 1,
+    mechanism: null,
+    accountant,
+    delta,
+    capEpsilon: cap,
+    reason: 'the study is not differentially private',
+  });
   return JSON.parse(JSON.stringify(chain.entries())) as LedgerEntry[];
 }
 
@@ -74,17 +112,27 @@ describe('privacy ledger', () => {
     expect(refusal.epsilon).toBe(spends.at(-1)!.epsilon);
     expect(entries.at(-1)!.requestedEpsilon).toBeNull();
     const result = verifyLedger('cleveland', entries, clinic.signing.publicKey);
-    expect(result).toMatchObject({ ok: true, entries: entries.length, spends: spends.length, refusals: 2, epsilon: spends.at(-1)!.epsilon, delta, capEpsilon: cap });
+    expect(result).toMatchObject({
+      ok: true,
+      entries: entries.length,
+      spends: spends.length,
+      refusals: 2,
+      epsilon: spends.at(-1)!.epsilon,
+      delta,
+      capEpsilon: cap,
+    });
   });
 
   it('names the entry that was edited, deleted, inserted or reordered', () => {
     const edited = structuredClone(entries);
     edited[1]!.mechanism!.noiseMultiplier = 4;
-    expect(problemsOf(edited)).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^entry #1 \(study study-a round 2, spend\) signature does not verify/),
-      expect.stringMatching(/^entry #1 .* records epsilon .* recompute to/),
-      expect.stringMatching(/^entry #2 .* does not chain to the entry before it/),
-    ]));
+    expect(problemsOf(edited)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^entry #1 \(study study-a round 2, spend\) signature does not verify/),
+        expect.stringMatching(/^entry #1 .* records epsilon .* recompute to/),
+        expect.stringMatching(/^entry #2 .* does not chain to the entry before it/),
+      ]),
+    );
 
     const lowered = structuredClone(entries);
     lowered[2]!.epsilon = 0.1;
@@ -102,7 +150,16 @@ describe('privacy ledger', () => {
     const reordered = [entries[0], entries[2], entries[1], ...entries.slice(3)];
     expect(problemsOf(reordered)[0]).toMatch(/^entry #2 .* is at position 1/);
 
-    const foreign = LedgerChain.empty(createIdentity('cleveland')).append({ kind: 'spend', studyId: 'x', round: 1, mechanism: mechanism(3), accountant, delta, capEpsilon: cap, reason: null });
+    const foreign = LedgerChain.empty(createIdentity('cleveland')).append({
+      kind: 'spend',
+      studyId: 'x',
+      round: 1,
+      mechanism: mechanism(3),
+      accountant,
+      delta,
+      capEpsilon: cap,
+      reason: null,
+    });
     expect(problemsOf([foreign])).toEqual([expect.stringMatching(/^entry #0 \(study x round 1, spend\) signature does not verify with cleveland's key/)]);
     expect(problemsOf([{ ...entries[0], extra: 1 }])).toEqual(['entry at position 0 ledger entry: unknown field extra']);
   });
@@ -149,7 +206,9 @@ describe('privacy ledger', () => {
     expect(next.seq).toBe(entries.length);
     expect(verifyLedger('cleveland', [...entries, next], clinic.signing.publicKey).ok).toBe(true);
     expect(() => LedgerChain.replay(clinic, entries.slice(1))).toThrow(LedgerError);
-    expect(() => LedgerChain.replay(clinic, entries.slice(1))).toThrow(/^the privacy ledger of cleveland does not verify: entry #1 .* is at position 0 .* more problems\)$/);
+    expect(() => LedgerChain.replay(clinic, entries.slice(1))).toThrow(
+      /^the privacy ledger of cleveland does not verify: entry #1 .* is at position 0 .* more problems\)$/,
+    );
   });
 
   it('signs canonical JSON: key order does not matter, non-finite numbers are refused', () => {
@@ -158,7 +217,9 @@ describe('privacy ledger', () => {
     const shuffled = Object.fromEntries(Object.entries(entries[0]!).reverse());
     expect(verifyLedger('cleveland', [shuffled, ...entries.slice(1)], clinic.signing.publicKey).ok).toBe(true);
     expect(() => parseLedgerEntry({ ...entries[0], kind: 'gift' })).toThrow('ledger entry: kind must be "spend" or "refusal", got "gift"');
-    expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, sampling: 'shuffle' } })).toThrow('mechanism: sampling must be "poisson", got "shuffle"');
+    expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, sampling: 'shuffle' } })).toThrow(
+      'mechanism: sampling must be "poisson", got "shuffle"',
+    );
   });
 
   describe('distributed-Gaussian rounds (secagg+dp)', () => {
@@ -166,7 +227,8 @@ describe('privacy ledger', () => {
     function mixed(z: number, rounds: number): LedgerEntry[] {
       const chain = LedgerChain.empty(clinic);
       chain.append({ kind: 'spend', studyId: 'dp-sgd', round: 1, mechanism: mechanism(3, 300), accountant, delta, capEpsilon: 10, reason: null });
-      for (let r = 1; r <= rounds; r++) chain.append({ kind: 'spend', studyId: 'secagg', round: r, mechanism: distributed(z), accountant, delta, capEpsilon: 10, reason: null });
+      for (let r = 1; r <= rounds; r++)
+        chain.append({ kind: 'spend', studyId: 'secagg', round: r, mechanism: distributed(z), accountant, delta, capEpsilon: 10, reason: null });
       return JSON.parse(JSON.stringify(chain.entries())) as LedgerEntry[];
     }
 
@@ -180,10 +242,16 @@ describe('privacy ledger', () => {
       for (const name of ['dp-accounting', 'tf-privacy-legacy'] as const) {
         const record = accountantRecord(conventionByName(name));
         const chain = LedgerChain.empty(clinic);
-        for (let r = 1; r <= rounds; r++) chain.append({ kind: 'spend', studyId: 's', round: r, mechanism: distributed(z), accountant: record, delta, capEpsilon: 10, reason: null });
+        for (let r = 1; r <= rounds; r++)
+          chain.append({ kind: 'spend', studyId: 's', round: r, mechanism: distributed(z), accountant: record, delta, capEpsilon: 10, reason: null });
         // ρ-zCDP is the RDP curve ρα; σ_eff = z/√R gives ρ = Δ²/(2 (σ_eff Δ)²) = R/(2z²).
         const rho = 1 / (2 * (z / Math.sqrt(rounds)) ** 2);
-        const expected = epsilonFromRdp(record.orders, record.orders.map((order) => rho * order), delta, record.conversion).epsilon;
+        const expected = epsilonFromRdp(
+          record.orders,
+          record.orders.map((order) => rho * order),
+          delta,
+          record.conversion,
+        ).epsilon;
         const recorded = chain.entries().at(-1)!.epsilon;
         expect(Math.abs(recorded - expected) / expected).toBeLessThan(1e-9);
         expect(recorded).toBeCloseTo(epsilonFor({ q: 1, noiseMultiplier: z / Math.sqrt(rounds), steps: 1 }, delta, name).epsilon, 9);
@@ -210,7 +278,11 @@ describe('privacy ledger', () => {
         // Later totals were computed with the true z: against the lower recomputation they differ too.
         ...problemsOf(entries).slice(4),
       ]);
-      expect(problemsOf(entries).slice(4).every((p) => /^entry #[345] .* records (requested )?epsilon/.test(p))).toBe(true);
+      expect(
+        problemsOf(entries)
+          .slice(4)
+          .every((p) => /^entry #[345] .* records (requested )?epsilon/.test(p)),
+      ).toBe(true);
     });
 
     it('parses field by field, with the field named', () => {
@@ -227,7 +299,9 @@ describe('privacy ledger', () => {
       expect(() => parseLedgerEntry(withMechanism({ contributors: 2.5 }))).toThrow('mechanism: contributors must be an integer >= 1, got 2.5');
       expect(() => parseLedgerEntry(withMechanism({ records: undefined }))).toThrow('mechanism: records must be an integer >= 1, got undefined');
       expect(() => parseLedgerEntry(withMechanism({ samplingRate: 1 }))).toThrow('mechanism: unknown field samplingRate');
-      expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, contributors: 3 } })).toThrow('mechanism: unknown field contributors');
+      expect(() => parseLedgerEntry({ ...entries[0], mechanism: { ...entries[0]!.mechanism, contributors: 3 } })).toThrow(
+        'mechanism: unknown field contributors',
+      );
     });
   });
 });

@@ -1,14 +1,43 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { conventionByName } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
-import { accountantRecord, LedgerChain, LedgerError, parseLedgerEntry, type AccountantRecord, type DistributedGaussianMechanism, type DpSgdMechanism, type LedgerEntry } from './index.js';
+import {
+  accountantRecord,
+  LedgerChain,
+  LedgerError,
+  parseLedgerEntry,
+  type AccountantRecord,
+  type DistributedGaussianMechanism,
+  type DpSgdMechanism,
+  type LedgerEntry,
+} from './index.js';
 
 // A stored ledger is untrusted input: each malformed field is refused with the field and value named.
 
 const clinic = createIdentity('leuven');
 
-const dpSgd: DpSgdMechanism = { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier: 3, clipNorm: 1, steps: 300, records: 199 };
-const distributed: DistributedGaussianMechanism = { type: 'distributed-gaussian', unit: 'patient', relation: 'add-remove', noiseMultiplier: 4, clipNorm: 0.5, sensitivity: 1, contributors: 3, steps: 1, records: 199 };
+const dpSgd: DpSgdMechanism = {
+  type: 'dp-sgd',
+  unit: 'patient',
+  relation: 'add-remove',
+  sampling: 'poisson',
+  samplingRate: 0.02,
+  noiseMultiplier: 3,
+  clipNorm: 1,
+  steps: 300,
+  records: 199,
+};
+const distributed: DistributedGaussianMechanism = {
+  type: 'distributed-gaussian',
+  unit: 'patient',
+  relation: 'add-remove',
+  noiseMultiplier: 4,
+  clipNorm: 0.5,
+  sensitivity: 1,
+  contributors: 3,
+  steps: 1,
+  records: 199,
+};
 
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
 // as 'static' in mutation testing, and every static mutant reruns every test.
@@ -18,8 +47,12 @@ let refusal: LedgerEntry;
 beforeEach(() => {
   accountant = accountantRecord(conventionByName('opacus'));
   const chain = LedgerChain.empty(clinic);
-  spend = JSON.parse(JSON.stringify(chain.append({ kind: 'spend', studyId: 's', round: 0, mechanism: dpSgd, accountant, delta: 1e-5, capEpsilon: 10, reason: null }))) as LedgerEntry;
-  refusal = JSON.parse(JSON.stringify(chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 0, reason: 'not DP' }))) as LedgerEntry;
+  spend = JSON.parse(
+    JSON.stringify(chain.append({ kind: 'spend', studyId: 's', round: 0, mechanism: dpSgd, accountant, delta: 1e-5, capEpsilon: 10, reason: null })),
+  ) as LedgerEntry;
+  refusal = JSON.parse(
+    JSON.stringify(chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 0, reason: 'not DP' })),
+  ) as LedgerEntry;
 });
 
 const parseWith = (change: Record<string, unknown>, base?: LedgerEntry) => () => parseLedgerEntry({ ...(base ?? spend), ...change });
@@ -31,7 +64,13 @@ describe('parseLedgerEntry', () => {
     expect(parseLedgerEntry(spend)).toEqual(spend);
     expect(parseLedgerEntry(refusal)).toEqual(refusal);
     expect(parseLedgerEntry({ ...spend, mechanism: distributed }).mechanism).toEqual(distributed);
-    expect(parseLedgerEntry(spend).accountant).toEqual({ type: 'rdp', convention: 'opacus', orders: accountant.orders, conversion: 'improved', series: 'signed' });
+    expect(parseLedgerEntry(spend).accountant).toEqual({
+      type: 'rdp',
+      convention: 'opacus',
+      orders: accountant.orders,
+      conversion: 'improved',
+      series: 'signed',
+    });
   });
 
   it('refuses what is not a JSON object', () => {
@@ -75,9 +114,19 @@ describe('parseLedgerEntry', () => {
   });
 
   it('accepts the boundary values of each entry field', () => {
-    expect(parseLedgerEntry({ ...refusal, seq: 0, round: 0, capEpsilon: 0, epsilon: 0, requestedEpsilon: 0 })).toMatchObject({ seq: 0, round: 0, capEpsilon: 0, epsilon: 0, requestedEpsilon: 0 });
+    expect(parseLedgerEntry({ ...refusal, seq: 0, round: 0, capEpsilon: 0, epsilon: 0, requestedEpsilon: 0 })).toMatchObject({
+      seq: 0,
+      round: 0,
+      capEpsilon: 0,
+      epsilon: 0,
+      requestedEpsilon: 0,
+    });
     expect(parseLedgerEntry({ ...spend, delta: 0.999, prevHash: '0123456789abcdef'.repeat(4) }).delta).toBe(0.999);
-    expect(parseLedgerEntry({ ...spend, mechanism: { ...dpSgd, samplingRate: 1, steps: 1, records: 1 } }).mechanism).toMatchObject({ samplingRate: 1, steps: 1, records: 1 });
+    expect(parseLedgerEntry({ ...spend, mechanism: { ...dpSgd, samplingRate: 1, steps: 1, records: 1 } }).mechanism).toMatchObject({
+      samplingRate: 1,
+      steps: 1,
+      records: 1,
+    });
     expect(parseLedgerEntry({ ...spend, mechanism: { ...distributed, contributors: 1, records: 1 } }).mechanism).toMatchObject({ contributors: 1, records: 1 });
   });
 

@@ -1,4 +1,12 @@
-import { LEDGER_VERSION, LedgerError, type AccountantRecord, type DistributedGaussianMechanism, type DpSgdMechanism, type LedgerEntry, type LedgerMechanism } from './entry.js';
+import {
+  LEDGER_VERSION,
+  LedgerError,
+  type AccountantRecord,
+  type DistributedGaussianMechanism,
+  type DpSgdMechanism,
+  type LedgerEntry,
+  type LedgerMechanism,
+} from './entry.js';
 
 type Json = Record<string, unknown>;
 
@@ -98,7 +106,8 @@ function accountant(value: unknown): AccountantRecord {
     throw new LedgerError('accountant: orders must be a non-empty list of numbers > 1');
   }
   const conversion = read.string('conversion');
-  if (conversion !== 'improved' && conversion !== 'classic') throw new LedgerError(`accountant: conversion must be "improved" or "classic", got "${conversion}"`);
+  if (conversion !== 'improved' && conversion !== 'classic')
+    throw new LedgerError(`accountant: conversion must be "improved" or "classic", got "${conversion}"`);
   const series = read.string('series');
   if (series !== 'abs' && series !== 'signed') throw new LedgerError(`accountant: series must be "abs" or "signed", got "${series}"`);
   return { type: 'rdp', convention: read.string('convention'), orders: orders as number[], conversion, series };
@@ -125,7 +134,8 @@ function reader(raw: Json, what: string) {
     },
     number(key: string, ok: (v: number) => boolean, expected: string): number {
       const v = raw[key];
-      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new LedgerError(`${what}: ${key} must be a number ${expected}, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+        throw new LedgerError(`${what}: ${key} must be a number ${expected}, got ${JSON.stringify(v)}`);
       return v;
     },
   };

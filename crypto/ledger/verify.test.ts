@@ -23,7 +23,17 @@ const clinic = createIdentity('leuven');
 const delta = 1e-3;
 
 function mechanism(noiseMultiplier = 3, steps = 300): DpSgdMechanism {
-  return { type: 'dp-sgd', unit: 'patient', relation: 'add-remove', sampling: 'poisson', samplingRate: 0.02, noiseMultiplier, clipNorm: 1, steps, records: 199 };
+  return {
+    type: 'dp-sgd',
+    unit: 'patient',
+    relation: 'add-remove',
+    sampling: 'poisson',
+    samplingRate: 0.02,
+    noiseMultiplier,
+    clipNorm: 1,
+    steps,
+    records: 199,
+  };
 }
 
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
@@ -121,12 +131,20 @@ describe('ledger verification of recorded epsilons', () => {
     const [, refusal] = spendThenRefusal();
     expect(refusal!.epsilon).toBe(oneRound);
     expect(refusal!.requestedEpsilon).toBe(twoRounds);
-    expect(verifyLedger('leuven', spendThenRefusal(), clinic.signing.publicKey)).toMatchObject({ ok: true, entries: 2, spends: 1, refusals: 1, epsilon: oneRound });
+    expect(verifyLedger('leuven', spendThenRefusal(), clinic.signing.publicKey)).toMatchObject({
+      ok: true,
+      entries: 2,
+      spends: 1,
+      refusals: 1,
+      epsilon: oneRound,
+    });
   });
 
   it("a refusal's recorded epsilon is checked against the spends before it", () => {
     const [spend, refusal] = spendThenRefusal();
-    expect(problemsOf([spend, resigned(refusal!, { epsilon: 0 })])).toEqual([`entry #1 (study s round 2, refusal) records epsilon 0, the spends before it recompute to ${oneRound}`]);
+    expect(problemsOf([spend, resigned(refusal!, { epsilon: 0 })])).toEqual([
+      `entry #1 (study s round 2, refusal) records epsilon 0, the spends before it recompute to ${oneRound}`,
+    ]);
     expect(problemsOf([spend, resigned(refusal!, { epsilon: oneRound * 2 })])).toEqual([
       `entry #1 (study s round 2, refusal) records epsilon ${oneRound * 2}, the spends before it recompute to ${oneRound}`,
     ]);
@@ -138,14 +156,20 @@ describe('ledger verification of recorded epsilons', () => {
     expect(problemsOf([resigned(refusal, { epsilon: 1e-22 })])).toEqual([]);
     // Exactly at the floor of the tolerance still verifies.
     expect(problemsOf([resigned(refusal, { epsilon: EPSILON_TOLERANCE * 1e-12 })])).toEqual([]);
-    expect(problemsOf([resigned(refusal, { epsilon: 1e-20 })])).toEqual(['entry #0 (study s round 1, refusal) records epsilon 1e-20, the spends before it recompute to 0']);
+    expect(problemsOf([resigned(refusal, { epsilon: 1e-20 })])).toEqual([
+      'entry #0 (study s round 1, refusal) records epsilon 1e-20, the spends before it recompute to 0',
+    ]);
   });
 
   it("a refusal's requested epsilon is checked: altered, missing, or given for a round that was not DP", () => {
     const [spend, refusal] = spendThenRefusal();
     const name = 'entry #1 (study s round 2, refusal)';
-    expect(problemsOf([spend, resigned(refusal!, { requestedEpsilon: twoRounds * 1.5 })])).toEqual([`${name} records requested epsilon ${twoRounds * 1.5}, it recomputes to ${twoRounds}`]);
-    expect(problemsOf([spend, resigned(refusal!, { requestedEpsilon: null })])).toEqual([`${name} records requested epsilon null, it recomputes to ${twoRounds}`]);
+    expect(problemsOf([spend, resigned(refusal!, { requestedEpsilon: twoRounds * 1.5 })])).toEqual([
+      `${name} records requested epsilon ${twoRounds * 1.5}, it recomputes to ${twoRounds}`,
+    ]);
+    expect(problemsOf([spend, resigned(refusal!, { requestedEpsilon: null })])).toEqual([
+      `${name} records requested epsilon null, it recomputes to ${twoRounds}`,
+    ]);
     const notDp = resigned(refusal!, { mechanism: null, requestedEpsilon: 3 });
     expect(problemsOf([spend, notDp])).toEqual([`${name} records requested epsilon 3, it recomputes to null`]);
     expect(problemsOf([spend, resigned(refusal!, { mechanism: null, requestedEpsilon: null })])).toEqual([]);
@@ -155,7 +179,9 @@ describe('ledger verification of recorded epsilons', () => {
     const spend = LedgerChain.empty(clinic).append(decision('spend', 10));
     const name = 'entry #0 (study s round 1, spend)';
     expect(problemsOf([resigned(spend, { epsilon: oneRound / 2 })])).toEqual([`${name} records epsilon ${oneRound / 2}, its spends recompute to ${oneRound}`]);
-    expect(problemsOf([resigned(spend, { requestedEpsilon: oneRound / 2 })])).toEqual([`${name} records requested epsilon ${oneRound / 2}, it recomputes to ${oneRound}`]);
+    expect(problemsOf([resigned(spend, { requestedEpsilon: oneRound / 2 })])).toEqual([
+      `${name} records requested epsilon ${oneRound / 2}, it recomputes to ${oneRound}`,
+    ]);
     expect(problemsOf([resigned(spend, { requestedEpsilon: null })])).toEqual([`${name} records requested epsilon null, it recomputes to ${oneRound}`]);
   });
 
@@ -165,9 +191,13 @@ describe('ledger verification of recorded epsilons', () => {
     const beyond = oneRound * (1 + 2 * EPSILON_TOLERANCE);
     expect(problemsOf([resigned(spend, { epsilon: within, requestedEpsilon: within })])).toEqual([]);
     expect(problemsOf([resigned(spend, { epsilon: oneRound * (1 - EPSILON_TOLERANCE / 2) })])).toEqual([]);
-    expect(problemsOf([resigned(spend, { epsilon: beyond })])).toEqual([`entry #0 (study s round 1, spend) records epsilon ${beyond}, its spends recompute to ${oneRound}`]);
+    expect(problemsOf([resigned(spend, { epsilon: beyond })])).toEqual([
+      `entry #0 (study s round 1, spend) records epsilon ${beyond}, its spends recompute to ${oneRound}`,
+    ]);
     const under = oneRound * (1 - 2 * EPSILON_TOLERANCE);
-    expect(problemsOf([resigned(spend, { epsilon: under })])).toEqual([`entry #0 (study s round 1, spend) records epsilon ${under}, its spends recompute to ${oneRound}`]);
+    expect(problemsOf([resigned(spend, { epsilon: under })])).toEqual([
+      `entry #0 (study s round 1, spend) records epsilon ${under}, its spends recompute to ${oneRound}`,
+    ]);
   });
 
   it('only spends count towards the budget: a refused round adds nothing', () => {
@@ -178,7 +208,14 @@ describe('ledger verification of recorded epsilons', () => {
     const spend = chain.append(decision('spend', 10, 4));
     expect(chain.entries().map((e) => e.epsilon)).toEqual([oneRound, oneRound, oneRound, twoRounds]);
     expect(spend.requestedEpsilon).toBe(twoRounds);
-    expect(verifyLedger('leuven', chain.entries(), clinic.signing.publicKey)).toMatchObject({ ok: true, spends: 2, refusals: 2, epsilon: twoRounds, capEpsilon: 10, delta });
+    expect(verifyLedger('leuven', chain.entries(), clinic.signing.publicKey)).toMatchObject({
+      ok: true,
+      spends: 2,
+      refusals: 2,
+      epsilon: twoRounds,
+      capEpsilon: 10,
+      delta,
+    });
   });
 });
 
@@ -197,12 +234,14 @@ describe('ledger verification: positions, chain and results', () => {
     expect(problemsOf([first]).slice(0, 1)).toEqual(['entry #0 (study s round 2, spend) is first but does not start the chain']);
   });
 
-  it("names a broken link by the first 12 hex digits of both hashes", () => {
+  it('names a broken link by the first 12 hex digits of both hashes', () => {
     const chain = LedgerChain.empty(clinic);
     const first = chain.append(decision('spend', 10));
     const second = chain.append(decision('spend', 10, 2));
     const relinked = resigned(second, { prevHash: 'ab'.repeat(32) });
-    expect(problemsOf([first, relinked])).toEqual([`entry #1 (study s round 2, spend) does not chain to the entry before it (prevHash abababababab…, that entry hashes to ${entryHash(first).slice(0, 12)}…)`]);
+    expect(problemsOf([first, relinked])).toEqual([
+      `entry #1 (study s round 2, spend) does not chain to the entry before it (prevHash abababababab…, that entry hashes to ${entryHash(first).slice(0, 12)}…)`,
+    ]);
   });
 
   it('an unreadable entry is named by its position, and the next entry is not blamed for the broken chain', () => {
@@ -273,7 +312,15 @@ describe('LedgerChain', () => {
     const at = new Date('2026-01-02T03:04:05.000Z');
     const chain = LedgerChain.empty(clinic);
     const first = chain.append(decision('spend', 10), at);
-    expect(first).toMatchObject({ version: 1, clinicId: 'leuven', seq: 0, prevHash: '0'.repeat(64), recordedAt: '2026-01-02T03:04:05.000Z', epsilon: oneRound, requestedEpsilon: oneRound });
+    expect(first).toMatchObject({
+      version: 1,
+      clinicId: 'leuven',
+      seq: 0,
+      prevHash: '0'.repeat(64),
+      recordedAt: '2026-01-02T03:04:05.000Z',
+      epsilon: oneRound,
+      requestedEpsilon: oneRound,
+    });
     const second = chain.append(decision('refusal', 10, 2), at);
     expect(second).toMatchObject({ seq: 1, prevHash: entryHash(first), epsilon: oneRound, requestedEpsilon: twoRounds, reason: 'over the cap' });
     expect(chain.headHash()).toBe(entryHash(second));
@@ -292,7 +339,9 @@ describe('LedgerChain', () => {
     chain.append(decision('spend', 10));
     const second = chain.append(decision('spend', 10, 2));
     expect(() => LedgerChain.replay(clinic, [second])).toThrow(
-      new Error(`the privacy ledger of leuven does not verify: entry #1 (study s round 2, spend) is at position 0 of the ledger: entries before it were deleted, inserted or reordered (and 3 more problems)`),
+      new Error(
+        `the privacy ledger of leuven does not verify: entry #1 (study s round 2, spend) is at position 0 of the ledger: entries before it were deleted, inserted or reordered (and 3 more problems)`,
+      ),
     );
     expect(problemsOf([second])).toHaveLength(4);
   });

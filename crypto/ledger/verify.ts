@@ -106,17 +106,23 @@ export class LedgerVerifier {
     if (entry.clinicId !== clinicId) problem(`names clinic ${entry.clinicId}, the ledger is ${clinicId}'s`);
     if (entry.seq !== index) problem(`is at position ${index} of the ledger: entries before it were deleted, inserted or reordered`);
     if (this.previousHash && entry.prevHash !== this.previousHash) {
-      problem(index === 0 ? 'is first but does not start the chain' : `does not chain to the entry before it (prevHash ${entry.prevHash.slice(0, 12)}…, that entry hashes to ${this.previousHash.slice(0, 12)}…)`);
+      problem(
+        index === 0
+          ? 'is first but does not start the chain'
+          : `does not chain to the entry before it (prevHash ${entry.prevHash.slice(0, 12)}…, that entry hashes to ${this.previousHash.slice(0, 12)}…)`,
+      );
     }
     this.previousHash = entryHash(entry);
-    if (!signatureValid(entry, this.signPublicKey)) problem(`signature does not verify with ${clinicId}'s key: the entry was altered or not written by the clinic`);
+    if (!signatureValid(entry, this.signPublicKey))
+      problem(`signature does not verify with ${clinicId}'s key: the entry was altered or not written by the clinic`);
 
     const before = budget.epsilon(entry.accountant, entry.delta);
     const requested = entry.mechanism ? budget.epsilon(entry.accountant, entry.delta, entry.mechanism) : null;
     const differs = (recorded: number, recomputed: number) => Math.abs(recorded - recomputed) > EPSILON_TOLERANCE * Math.max(1e-12, Math.abs(recomputed));
     if (entry.kind === 'spend') {
       if (differs(entry.epsilon, requested!)) problem(`records epsilon ${entry.epsilon}, its spends recompute to ${requested}`);
-      if (entry.requestedEpsilon === null || differs(entry.requestedEpsilon, requested!)) problem(`records requested epsilon ${entry.requestedEpsilon}, it recomputes to ${requested}`);
+      if (entry.requestedEpsilon === null || differs(entry.requestedEpsilon, requested!))
+        problem(`records requested epsilon ${entry.requestedEpsilon}, it recomputes to ${requested}`);
       if (requested! > entry.capEpsilon * (1 + EPSILON_TOLERANCE)) problem(`spends up to epsilon ${requested}, above the clinic's cap of ${entry.capEpsilon}`);
       budget.add(entry.mechanism!);
     } else {

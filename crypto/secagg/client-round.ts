@@ -1,6 +1,18 @@
 import type { ClinicIdentity } from '../identity/index.js';
 import { maskInput, pairwiseMaskKey } from './masks.js';
-import { createAdvert, openShares, sealShares, SecAggError, signShare, verifyAdvert, type AdvertSecrets, type KeyAdvert, type SealedShares, type SharePair, type SignedShare } from './messages.js';
+import {
+  createAdvert,
+  openShares,
+  sealShares,
+  SecAggError,
+  signShare,
+  verifyAdvert,
+  type AdvertSecrets,
+  type KeyAdvert,
+  type SealedShares,
+  type SharePair,
+  type SignedShare,
+} from './messages.js';
 import { splitSecret } from './shamir.js';
 
 /** What the coordinator tells a clinic after the advert stage: its neighbours and where shares sit. */
@@ -53,14 +65,17 @@ export class SecAggClient {
     this.advance('advertised', 'shared', 'share keys');
     const ids = view.peers.map((p) => p.advert.clinicId);
     if (ids.length === 0) throw new SecAggError(`round ${this.round}: the coordinator named no neighbours`);
-    if (new Set(ids).size !== ids.length || ids.includes(this.clinicId)) throw new SecAggError(`round ${this.round}: the neighbour list repeats a clinic or names this one`);
+    if (new Set(ids).size !== ids.length || ids.includes(this.clinicId))
+      throw new SecAggError(`round ${this.round}: the neighbour list repeats a clinic or names this one`);
     const points = [view.point, ...view.peers.map((p) => p.point)];
     if (new Set(points).size !== points.length || !points.every((x) => Number.isInteger(x) && x >= 1 && x < 2 ** 32)) {
       throw new SecAggError(`round ${this.round}: share points must be distinct whole numbers in 1..2^32-1`);
     }
     const k = ids.length;
     if (!(Number.isInteger(view.threshold) && 2 * view.threshold > k && view.threshold <= k)) {
-      throw new SecAggError(`round ${this.round}: threshold ${view.threshold} for ${k} neighbours refused: it must be more than half of them (so no one can gather both kinds of shares of a clinic) and at most all`);
+      throw new SecAggError(
+        `round ${this.round}: threshold ${view.threshold} for ${k} neighbours refused: it must be more than half of them (so no one can gather both kinds of shares of a clinic) and at most all`,
+      );
     }
     for (const peer of view.peers) verifyAdvert(peer.advert, peer.signPublicKey, this.round);
     this.view = view;
@@ -87,7 +102,8 @@ export class SecAggClient {
       if (!peer) throw new SecAggError(`round ${this.round}: shares from ${box.from}, which is not a neighbour of ${this.clinicId}`);
       if (opened.has(box.from)) throw new SecAggError(`round ${this.round}: two sets of shares from ${box.from}`);
       const pair = openShares(box, this.secrets, this.clinicId, peer.advert, peer.signPublicKey, this.round);
-      if (pair.selfMask.share.x !== view.point) throw new SecAggError(`round ${this.round}: shares from ${box.from} are at point ${pair.selfMask.share.x}, this clinic holds point ${view.point}`);
+      if (pair.selfMask.share.x !== view.point)
+        throw new SecAggError(`round ${this.round}: shares from ${box.from} are at point ${pair.selfMask.share.x}, this clinic holds point ${view.point}`);
       opened.set(box.from, pair);
     }
     opened.forEach((pair, dealer) => this.held.set(dealer, pair));
@@ -97,7 +113,10 @@ export class SecAggClient {
   maskInput(input: Uint32Array): Uint32Array {
     this.advance('received', 'masked', 'mask its input');
     const peers = this.view!.peers.filter((p) => this.held.has(p.advert.clinicId));
-    const pairwise = peers.map((p) => ({ peerId: p.advert.clinicId, key: pairwiseMaskKey(this.round, this.clinicId, this.secrets.mask.secretKey, p.advert.clinicId, p.advert.maskPublicKey) }));
+    const pairwise = peers.map((p) => ({
+      peerId: p.advert.clinicId,
+      key: pairwiseMaskKey(this.round, this.clinicId, this.secrets.mask.secretKey, p.advert.clinicId, p.advert.maskPublicKey),
+    }));
     return maskInput(input, this.secrets.selfMaskSeed, this.clinicId, pairwise);
   }
 
@@ -108,7 +127,10 @@ export class SecAggClient {
    */
   reveal(request: UnmaskRequest): SignedShare[] {
     const both = request.survivors.filter((id) => request.dropped.includes(id));
-    if (both.length > 0) throw new SecAggError(`round ${this.round}: the coordinator asked ${this.clinicId} for both kinds of shares of ${both.join(', ')}: refused, nothing revealed`);
+    if (both.length > 0)
+      throw new SecAggError(
+        `round ${this.round}: the coordinator asked ${this.clinicId} for both kinds of shares of ${both.join(', ')}: refused, nothing revealed`,
+      );
     for (const id of [...request.survivors, ...request.dropped]) {
       if (!this.held.has(id)) throw new SecAggError(`round ${this.round}: ${this.clinicId} holds no shares of ${id}: refused, nothing revealed`);
     }
@@ -116,7 +138,9 @@ export class SecAggClient {
       throw new SecAggError(`round ${this.round}: the unmask request names a clinic twice: refused, nothing revealed`);
     }
     if (request.survivors.length + 1 < this.view!.threshold) {
-      throw new SecAggError(`round ${this.round}: only ${request.survivors.length} neighbours of ${this.clinicId} survive, fewer than the threshold ${this.view!.threshold}: refused, nothing revealed`);
+      throw new SecAggError(
+        `round ${this.round}: only ${request.survivors.length} neighbours of ${this.clinicId} survive, fewer than the threshold ${this.view!.threshold}: refused, nothing revealed`,
+      );
     }
     this.advance('masked', 'revealed', 'reveal shares');
     return [...request.survivors.map((id) => this.held.get(id)!.selfMask), ...request.dropped.map((id) => this.held.get(id)!.maskKey)];

@@ -45,8 +45,10 @@ describe('fixed point for secure sums', () => {
   });
 
   it('refuses a clip range or total weight bound it cannot use, naming it', () => {
-    for (const clip of [0, -1, Infinity, NaN]) expect(() => fixedPointFor(clip, 10)).toThrow(new RangeError(`the clipping range must be a positive number, got ${clip}`));
-    for (const total of [0, 1.5, -3, NaN]) expect(() => fixedPointFor(1, total)).toThrow(new RangeError(`the total weight bound must be a whole number >= 1, got ${total}`));
+    for (const clip of [0, -1, Infinity, NaN])
+      expect(() => fixedPointFor(clip, 10)).toThrow(new RangeError(`the clipping range must be a positive number, got ${clip}`));
+    for (const total of [0, 1.5, -3, NaN])
+      expect(() => fixedPointFor(1, total)).toThrow(new RangeError(`the total weight bound must be a whole number >= 1, got ${total}`));
     expect(fixedPointFor(1e-9, 1).clip).toBe(1e-9);
   });
 
@@ -69,7 +71,8 @@ describe('fixed point for secure sums', () => {
     const fp = fixedPointFor(1, 10);
     expect(quantizeWeighted([1], 1, fp).words[1]).toBe(1);
     expect(quantizeWeighted([1], 10, fp).words[1]).toBe(10);
-    for (const weight of [0, 11, 2.5, NaN]) expect(() => quantizeWeighted([1], weight, fp)).toThrow(new RangeError(`a weight must be a whole number in 1..10, got ${weight}`));
+    for (const weight of [0, 11, 2.5, NaN])
+      expect(() => quantizeWeighted([1], weight, fp)).toThrow(new RangeError(`a weight must be a whole number in 1..10, got ${weight}`));
     for (const value of [NaN, Infinity, -Infinity]) expect(() => quantizeWeighted([0, value], 1, fp)).toThrow(new RangeError(`update value 1 is ${value}`));
   });
 
@@ -83,7 +86,9 @@ describe('fixed point for secure sums', () => {
     expect(values[1]).toBeCloseTo((-3 + 7) / 10, 8);
     expect(dequantizeSum(Uint32Array.of(fp.scale, 1), fp)).toEqual({ values: Float64Array.of(1), weight: 1 });
     for (const bad of [0, 11]) {
-      expect(() => dequantizeSum(Uint32Array.of(0, bad), fp)).toThrow(new RangeError(`the summed weight ${bad} is outside 1..10: the sum is corrupt or the bound too small`));
+      expect(() => dequantizeSum(Uint32Array.of(0, bad), fp)).toThrow(
+        new RangeError(`the summed weight ${bad} is outside 1..10: the sum is corrupt or the bound too small`),
+      );
     }
   });
 
@@ -98,6 +103,7 @@ describe('fixed point for secure sums', () => {
     expect(bytesToWords(framed)).toEqual(words);
     expect(bytesToWords(new Uint8Array(0))).toEqual(new Uint32Array(0));
     expect(wordsToBytes(new Uint32Array(0))).toHaveLength(0);
-    for (const length of [1, 5, 7]) expect(() => bytesToWords(new Uint8Array(length))).toThrow(new RangeError(`a masked input is whole 32-bit words, got ${length} bytes`));
+    for (const length of [1, 5, 7])
+      expect(() => bytesToWords(new Uint8Array(length))).toThrow(new RangeError(`a masked input is whole 32-bit words, got ${length} bytes`));
   });
 });

@@ -13,7 +13,8 @@ export interface FixedPoint {
 
 export function fixedPointFor(clip: number, maxTotalWeight: number): FixedPoint {
   if (!(clip > 0 && Number.isFinite(clip))) throw new RangeError(`the clipping range must be a positive number, got ${clip}`);
-  if (!(Number.isInteger(maxTotalWeight) && maxTotalWeight >= 1)) throw new RangeError(`the total weight bound must be a whole number >= 1, got ${maxTotalWeight}`);
+  if (!(Number.isInteger(maxTotalWeight) && maxTotalWeight >= 1))
+    throw new RangeError(`the total weight bound must be a whole number >= 1, got ${maxTotalWeight}`);
   const scale = Math.floor((2 ** 31 - 1) / (clip * maxTotalWeight));
   if (scale < 1) throw new RangeError(`clip ${clip} x total weight ${maxTotalWeight} leaves no room for precision in 32 bits`);
   return { clip, maxTotalWeight, scale };

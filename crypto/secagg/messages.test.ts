@@ -66,9 +66,13 @@ describe('SecAgg message formats', () => {
   it('refuses an advert with a key or commitment of the wrong size, each named', () => {
     for (const field of ['channelPublicKey', 'maskPublicKey', 'selfMaskCommitment'] as const) {
       const short = { ...a.advert, [field]: a.advert[field].subarray(0, 31) };
-      expect(() => verifyAdvert(short, alice.signing.publicKey, round)).toThrow(new SecAggError('key advert of alice: keys and commitment must be 32 bytes each'));
+      expect(() => verifyAdvert(short, alice.signing.publicKey, round)).toThrow(
+        new SecAggError('key advert of alice: keys and commitment must be 32 bytes each'),
+      );
     }
-    expect(() => verifyAdvert({ ...a.advert, round: 'other' }, alice.signing.publicKey, 'other')).toThrow(new SecAggError('key advert of alice: signature does not verify with its enrolled key'));
+    expect(() => verifyAdvert({ ...a.advert, round: 'other' }, alice.signing.publicKey, 'other')).toThrow(
+      new SecAggError('key advert of alice: signature does not verify with its enrolled key'),
+    );
     expect(() => verifyAdvert(a.advert, alice.signing.publicKey, round)).not.toThrow();
   });
 
@@ -91,7 +95,10 @@ describe('SecAgg message formats', () => {
     expect(sealed).toMatchObject({ round, from: 'alice', to: 'bob' });
     expect(sealed.nonce).toHaveLength(SEAL_NONCE_BYTES);
     expect(sealed.box).toHaveLength(SEALED_SHARES_BYTES);
-    const key = createHash('sha256').update(`cohort/secagg/shares/v1\0${round}\0alice\0bob\0`).update(x25519(b.secrets.channel.secretKey, a.advert.channelPublicKey)).digest();
+    const key = createHash('sha256')
+      .update(`cohort/secagg/shares/v1\0${round}\0alice\0bob\0`)
+      .update(x25519(b.secrets.channel.secretKey, a.advert.channelPublicKey))
+      .digest();
     const decipher = createDecipheriv('chacha20-poly1305', key, sealed.nonce, { authTagLength: 16 });
     decipher.setAuthTag(sealed.box.subarray(-16));
     const plain = Buffer.concat([decipher.update(sealed.box.subarray(0, -16)), decipher.final()]);
@@ -112,14 +119,23 @@ describe('SecAgg message formats', () => {
 
   it('opens only a well-formed box addressed to this clinic from the advertised sender', () => {
     const sealed = sealShares(a.secrets, b.advert, pair);
-    const open = (s: typeof sealed, ownId = 'bob', sender = a.advert) => () => openShares(s, b.secrets, ownId, sender, alice.signing.publicKey, round);
+    const open =
+      (s: typeof sealed, ownId = 'bob', sender = a.advert) =>
+      () =>
+        openShares(s, b.secrets, ownId, sender, alice.signing.publicKey, round);
     expect(open(sealed)()).toEqual(pair);
     expect(open(sealed, 'bob', { ...a.advert, clinicId: 'carol' })).toThrow(new SecAggError('shares from alice to bob were not sealed by carol to bob'));
-    expect(open({ ...sealed, box: sealed.box.subarray(1) })).toThrow(new SecAggError(`shares from alice to bob are malformed: ${SEALED_SHARES_BYTES - 1} bytes with a 12-byte nonce`));
-    expect(open({ ...sealed, nonce: sealed.nonce.subarray(1) })).toThrow(new SecAggError(`shares from alice to bob are malformed: ${SEALED_SHARES_BYTES} bytes with a 11-byte nonce`));
+    expect(open({ ...sealed, box: sealed.box.subarray(1) })).toThrow(
+      new SecAggError(`shares from alice to bob are malformed: ${SEALED_SHARES_BYTES - 1} bytes with a 12-byte nonce`),
+    );
+    expect(open({ ...sealed, nonce: sealed.nonce.subarray(1) })).toThrow(
+      new SecAggError(`shares from alice to bob are malformed: ${SEALED_SHARES_BYTES} bytes with a 11-byte nonce`),
+    );
     const tag = Uint8Array.from(sealed.box);
     tag[SEALED_SHARES_BYTES - 1]! ^= 1;
-    expect(open({ ...sealed, box: tag })).toThrow(new SecAggError("shares from alice to bob do not verify: altered, or not sealed with alice's advertised key for this round"));
+    expect(open({ ...sealed, box: tag })).toThrow(
+      new SecAggError("shares from alice to bob do not verify: altered, or not sealed with alice's advertised key for this round"),
+    );
     // Sealed under bob's key by alice, but claimed to come from another advert of alice's: the key differs.
     expect(open(sealed, 'bob', createAdvert(alice, round).advert)).toThrow(/do not verify: altered/);
   });

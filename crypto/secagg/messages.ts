@@ -55,7 +55,12 @@ function concatBytes(...parts: Uint8Array[]): Uint8Array {
 }
 
 function advertStatement(advert: Omit<KeyAdvert, 'signature'>): Uint8Array {
-  return concatBytes(encoder.encode(`cohort/secagg/advert/v1\0${advert.round}\0${advert.clinicId}\0`), advert.channelPublicKey, advert.maskPublicKey, advert.selfMaskCommitment);
+  return concatBytes(
+    encoder.encode(`cohort/secagg/advert/v1\0${advert.round}\0${advert.clinicId}\0`),
+    advert.channelPublicKey,
+    advert.maskPublicKey,
+    advert.selfMaskCommitment,
+  );
 }
 
 export function commitToSeed(seed: Uint8Array): Uint8Array {
@@ -64,7 +69,13 @@ export function commitToSeed(seed: Uint8Array): Uint8Array {
 
 export function createAdvert(identity: ClinicIdentity, round: string): { advert: KeyAdvert; secrets: AdvertSecrets } {
   const secrets = { channel: x25519KeyPair(), mask: x25519KeyPair(), selfMaskSeed: new Uint8Array(randomBytes(32)) };
-  const unsigned = { round, clinicId: identity.clinicId, channelPublicKey: secrets.channel.publicKey, maskPublicKey: secrets.mask.publicKey, selfMaskCommitment: commitToSeed(secrets.selfMaskSeed) };
+  const unsigned = {
+    round,
+    clinicId: identity.clinicId,
+    channelPublicKey: secrets.channel.publicKey,
+    maskPublicKey: secrets.mask.publicKey,
+    selfMaskCommitment: commitToSeed(secrets.selfMaskSeed),
+  };
   return { advert: { ...unsigned, signature: signDetached(identity, advertStatement(unsigned)) }, secrets };
 }
 
@@ -74,7 +85,8 @@ export function verifyAdvert(advert: KeyAdvert, signPublicKey: Uint8Array, round
   if (advert.channelPublicKey.length !== 32 || advert.maskPublicKey.length !== 32 || advert.selfMaskCommitment.length !== 32) {
     throw new SecAggError(`key advert of ${advert.clinicId}: keys and commitment must be 32 bytes each`);
   }
-  if (!verifyDetached(advertStatement(advert), advert.signature, signPublicKey)) throw new SecAggError(`key advert of ${advert.clinicId}: signature does not verify with its enrolled key`);
+  if (!verifyDetached(advertStatement(advert), advert.signature, signPublicKey))
+    throw new SecAggError(`key advert of ${advert.clinicId}: signature does not verify with its enrolled key`);
 }
 
 /** Which secret a share is of: the self-mask seed, or the secret key of the pairwise mask key pair. */
@@ -140,8 +152,12 @@ export function sealShares(own: AdvertSecrets, to: KeyAdvert, pair: SharePair): 
   const point = Buffer.alloc(POINT_BYTES);
   point.writeUInt32BE(pair.selfMask.share.x);
   const nonce = randomBytes(SEAL_NONCE_BYTES);
-  const cipher = createCipheriv('chacha20-poly1305', sealKey(round, from, holder, own.channel.secretKey, to.channelPublicKey), nonce, { authTagLength: TAG_BYTES });
-  const body = cipher.update(concatBytes(point, shareValueBytes(pair.selfMask.share), pair.selfMask.signature, shareValueBytes(pair.maskKey.share), pair.maskKey.signature));
+  const cipher = createCipheriv('chacha20-poly1305', sealKey(round, from, holder, own.channel.secretKey, to.channelPublicKey), nonce, {
+    authTagLength: TAG_BYTES,
+  });
+  const body = cipher.update(
+    concatBytes(point, shareValueBytes(pair.selfMask.share), pair.selfMask.signature, shareValueBytes(pair.maskKey.share), pair.maskKey.signature),
+  );
   return { round, from, to: holder, nonce: new Uint8Array(nonce), box: concatBytes(body, cipher.final(), cipher.getAuthTag()) };
 }
 
@@ -149,14 +165,24 @@ export function sealShares(own: AdvertSecrets, to: KeyAdvert, pair: SharePair): 
  * Opens shares sealed to this clinic and checks the dealer's signature on each; refuses any that
  * fail authentication, name another round or pair, or were not signed by the sender.
  */
-export function openShares(sealed: SealedShares, own: AdvertSecrets, ownId: string, sender: KeyAdvert, senderSignPublicKey: Uint8Array, round: string): SharePair {
+export function openShares(
+  sealed: SealedShares,
+  own: AdvertSecrets,
+  ownId: string,
+  sender: KeyAdvert,
+  senderSignPublicKey: Uint8Array,
+  round: string,
+): SharePair {
   const what = `shares from ${sealed.from} to ${sealed.to}`;
   if (sealed.round !== round) throw new SecAggError(`${what} are for round ${sealed.round}, not ${round} (replayed?)`);
   if (sealed.to !== ownId || sealed.from !== sender.clinicId) throw new SecAggError(`${what} were not sealed by ${sender.clinicId} to ${ownId}`);
-  if (sealed.box.length !== SEALED_SHARES_BYTES || sealed.nonce.length !== SEAL_NONCE_BYTES) throw new SecAggError(`${what} are malformed: ${sealed.box.length} bytes with a ${sealed.nonce.length}-byte nonce`);
+  if (sealed.box.length !== SEALED_SHARES_BYTES || sealed.nonce.length !== SEAL_NONCE_BYTES)
+    throw new SecAggError(`${what} are malformed: ${sealed.box.length} bytes with a ${sealed.nonce.length}-byte nonce`);
   let plaintext: Buffer;
   try {
-    const decipher = createDecipheriv('chacha20-poly1305', sealKey(round, sealed.from, ownId, own.channel.secretKey, sender.channelPublicKey), sealed.nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('chacha20-poly1305', sealKey(round, sealed.from, ownId, own.channel.secretKey, sender.channelPublicKey), sealed.nonce, {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAuthTag(sealed.box.subarray(-TAG_BYTES));
     plaintext = Buffer.concat([decipher.update(sealed.box.subarray(0, -TAG_BYTES)), decipher.final()]);
   } catch {

@@ -88,6 +88,7 @@ describe('neighbour degree', () => {
   });
 
   it('refuses a dropout rate outside [0, 1)', () => {
-    for (const dropout of [-0.1, 1, 1.5, NaN]) expect(() => degreeForDropout(10, dropout)).toThrow(new RangeError(`the dropout rate must be in [0, 1), got ${dropout}`));
+    for (const dropout of [-0.1, 1, 1.5, NaN])
+      expect(() => degreeForDropout(10, dropout)).toThrow(new RangeError(`the dropout rate must be in [0, 1), got ${dropout}`));
   });
 });

@@ -14,7 +14,10 @@ export function neighbourGraph(order: readonly string[], degree: number): Map<st
   const graph = new Map<string, string[]>();
   for (const [i, id] of order.entries()) {
     if (degree >= n - 1) {
-      graph.set(id, order.filter((other) => other !== id));
+      graph.set(
+        id,
+        order.filter((other) => other !== id),
+      );
       continue;
     }
     const neighbours: string[] = [];

@@ -16,7 +16,17 @@ describe('Shamir sharing over GF(2^521 - 1)', () => {
   it('any t of n shares give the secret back; the shares round-trip as bytes', () => {
     const s = secret();
     const shares = splitSecret(s, 3, [1, 2, 3, 4, 5]);
-    for (const pick of [[0, 1, 2], [4, 2, 0], [1, 3, 4]]) expect(combineShares(pick.map((i) => shares[i]!), 3)).toEqual(s);
+    for (const pick of [
+      [0, 1, 2],
+      [4, 2, 0],
+      [1, 3, 4],
+    ])
+      expect(
+        combineShares(
+          pick.map((i) => shares[i]!),
+          3,
+        ),
+      ).toEqual(s);
     const restored = shares.map((share) => ({ x: share.x, y: shareValueFromBytes(shareValueBytes(share)) }));
     expect(combineShares(restored.slice(2), 3)).toEqual(s);
   });
@@ -99,7 +109,10 @@ describe('the SecAgg+ neighbour graph', () => {
 describe('fixed-point weighted updates in Z_(2^32)', () => {
   it('sum exactly mod 2^32 and give the weighted mean back to within the rounding of one step per clinic', () => {
     const fp = fixedPointFor(1, 100_000);
-    const clinics = Array.from({ length: 100 }, (_, k) => ({ weight: 30 + 17 * k, delta: Float64Array.from({ length: 50 }, (_, i) => Math.sin(k * 7 + i) * 0.9) }));
+    const clinics = Array.from({ length: 100 }, (_, k) => ({
+      weight: 30 + 17 * k,
+      delta: Float64Array.from({ length: 50 }, (_, i) => Math.sin(k * 7 + i) * 0.9),
+    }));
     const sum = new Uint32Array(51);
     for (const { delta, weight } of clinics) quantizeWeighted(delta, weight, fp).words.forEach((w, i) => (sum[i] = (sum[i]! + w) >>> 0));
     const { values, weight } = dequantizeSum(sum, fp);
@@ -127,7 +140,7 @@ describe('signed key adverts and sealed shares', () => {
   const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((id) => createIdentity(id)) as [ClinicIdentity, ClinicIdentity, ClinicIdentity];
   const round = 'study-1#4';
 
-  it('verify an advert only for its round and under the clinic\'s key', () => {
+  it("verify an advert only for its round and under the clinic's key", () => {
     const { advert } = createAdvert(alice, round);
     expect(() => verifyAdvert(advert, alice.signing.publicKey, round)).not.toThrow();
     expect(() => verifyAdvert(advert, alice.signing.publicKey, 'study-1#5')).toThrow('key advert of alice is for round study-1#4, not study-1#5 (replayed?)');
@@ -149,16 +162,26 @@ describe('signed key adverts and sealed shares', () => {
     };
     const sealed = sealShares(a.secrets, b.advert, pair);
     expect(openShares(sealed, b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toEqual(pair);
-    expect(() => openShares(sealed, b.secrets, 'bob', a.advert, alice.signing.publicKey, 'study-1#5')).toThrow('shares from alice to bob are for round study-1#4, not study-1#5 (replayed?)');
-    expect(() => openShares(sealed, c.secrets, 'carol', a.advert, alice.signing.publicKey, round)).toThrow('shares from alice to bob were not sealed by alice to carol');
-    expect(() => openShares({ ...sealed, to: 'carol' }, c.secrets, 'carol', a.advert, alice.signing.publicKey, round)).toThrow('shares from alice to carol do not verify');
+    expect(() => openShares(sealed, b.secrets, 'bob', a.advert, alice.signing.publicKey, 'study-1#5')).toThrow(
+      'shares from alice to bob are for round study-1#4, not study-1#5 (replayed?)',
+    );
+    expect(() => openShares(sealed, c.secrets, 'carol', a.advert, alice.signing.publicKey, round)).toThrow(
+      'shares from alice to bob were not sealed by alice to carol',
+    );
+    expect(() => openShares({ ...sealed, to: 'carol' }, c.secrets, 'carol', a.advert, alice.signing.publicKey, round)).toThrow(
+      'shares from alice to carol do not verify',
+    );
     const flipped = Uint8Array.from(sealed.box);
     flipped[40]! ^= 1;
-    expect(() => openShares({ ...sealed, box: flipped }, b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toThrow('shares from alice to bob do not verify: altered');
+    expect(() => openShares({ ...sealed, box: flipped }, b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toThrow(
+      'shares from alice to bob do not verify: altered',
+    );
     expect(() => openShares({ ...sealed, round: 'study-1#5' }, b.secrets, 'bob', a.advert, alice.signing.publicKey, 'study-1#5')).toThrow('do not verify');
     // Sealed correctly, but the shares inside are not signed by alice's enrolled key.
     const impostor = { ...pair, selfMask: signShare(createIdentity('alice'), { round, holder: 'bob', kind: 'self-mask', share: selfMask! }) };
-    expect(() => openShares(sealShares(a.secrets, b.advert, impostor), b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toThrow('the self-mask share of alice held by bob does not verify');
+    expect(() => openShares(sealShares(a.secrets, b.advert, impostor), b.secrets, 'bob', a.advert, alice.signing.publicKey, round)).toThrow(
+      'the self-mask share of alice held by bob does not verify',
+    );
   });
 });
 
@@ -169,10 +192,21 @@ function runRound(options: { n: number; degree: number; threshold: number; words
   const round = 'study-x#3';
   const ids = Array.from({ length: n }, (_, i) => `clinic-${String(i).padStart(3, '0')}`);
   const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
-  const server = new SecAggServer({ round, order: ids, degree, threshold, words, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+  const server = new SecAggServer({
+    round,
+    order: ids,
+    degree,
+    threshold,
+    words,
+    signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])),
+  });
   const clients = ids.map((id) => new SecAggClient(identities.get(id)!, round));
   const inputs = new Map(ids.map((id) => [id, new Uint32Array(randomBytes(words * 4).buffer)]));
-  const live = (stage: string) => clients.filter((c) => !['advert', 'shares', 'masked', 'reveal'].slice(0, ['advert', 'shares', 'masked', 'reveal'].indexOf(stage) + 1).includes(drop.get(c.clinicId) ?? ''));
+  const live = (stage: string) =>
+    clients.filter(
+      (c) =>
+        !['advert', 'shares', 'masked', 'reveal'].slice(0, ['advert', 'shares', 'masked', 'reveal'].indexOf(stage) + 1).includes(drop.get(c.clinicId) ?? ''),
+    );
   for (const c of live('advert')) server.advertise(c.advert);
   const views = server.closeAdvertising();
   for (const c of live('shares').filter((c) => views.has(c.clinicId))) server.shareKeys(c.clinicId, c.shareKeys(views.get(c.clinicId)!));
@@ -211,20 +245,51 @@ describe('the secure-aggregation protocol (SecAggClient and SecAggServer, in mem
   });
 
   it('six clinics, all pairs: one drops before sharing keys and one before masked input', () => {
-    const { result, expected } = runRound({ n: 6, degree: 5, threshold: 3, words: 14, drop: new Map([['clinic-001', 'shares'], ['clinic-003', 'masked']]) });
+    const { result, expected } = runRound({
+      n: 6,
+      degree: 5,
+      threshold: 3,
+      words: 14,
+      drop: new Map([
+        ['clinic-001', 'shares'],
+        ['clinic-003', 'masked'],
+      ]),
+    });
     expect(result.survivors.sort()).toEqual(['clinic-000', 'clinic-002', 'clinic-004', 'clinic-005']);
     expect(result.dropped).toEqual(['clinic-003']);
     expect(result.sum).toEqual(expected);
   });
 
   it('aborts cleanly when fewer than the threshold survive, naming who cannot be unmasked', () => {
-    expect(() => runRound({ n: 4, degree: 3, threshold: 2, words: 3, drop: new Map([['clinic-001', 'masked'], ['clinic-002', 'masked'], ['clinic-003', 'masked']]) })).toThrow(
-      'only 0 neighbours of clinic-000 sent masked input, fewer than the threshold 2: its self mask cannot be removed',
+    expect(() =>
+      runRound({
+        n: 4,
+        degree: 3,
+        threshold: 2,
+        words: 3,
+        drop: new Map([
+          ['clinic-001', 'masked'],
+          ['clinic-002', 'masked'],
+          ['clinic-003', 'masked'],
+        ]),
+      }),
+    ).toThrow('only 0 neighbours of clinic-000 sent masked input, fewer than the threshold 2: its self mask cannot be removed');
+    expect(() =>
+      runRound({
+        n: 5,
+        degree: 4,
+        threshold: 3,
+        words: 3,
+        drop: new Map([
+          ['clinic-001', 'reveal'],
+          ['clinic-002', 'reveal'],
+          ['clinic-003', 'reveal'],
+        ]),
+      }),
+    ).toThrow(/round study-x#3: [12] self-mask shares of clinic-00\d were revealed, the threshold is 3/);
+    expect(() => new SecAggServer({ round: 'r', order: ['a', 'b', 'c', 'd', 'e'], degree: 4, threshold: 2, words: 1, signKeys: new Map() })).toThrow(
+      'threshold 2 must be more than half of the 4 neighbours',
     );
-    expect(() => runRound({ n: 5, degree: 4, threshold: 3, words: 3, drop: new Map([['clinic-001', 'reveal'], ['clinic-002', 'reveal'], ['clinic-003', 'reveal']]) })).toThrow(
-      /round study-x#3: [12] self-mask shares of clinic-00\d were revealed, the threshold is 3/,
-    );
-    expect(() => new SecAggServer({ round: 'r', order: ['a', 'b', 'c', 'd', 'e'], degree: 4, threshold: 2, words: 1, signKeys: new Map() })).toThrow('threshold 2 must be more than half of the 4 neighbours');
   });
 });
 
@@ -234,7 +299,14 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
     const round = 'study-y#2';
     const ids = ['a', 'b', 'c', 'd', 'e'];
     const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
-    const server = new SecAggServer({ round, order: ids, degree: 4, threshold: 3, words: 4, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+    const server = new SecAggServer({
+      round,
+      order: ids,
+      degree: 4,
+      threshold: 3,
+      words: 4,
+      signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])),
+    });
     const clients = new Map(ids.map((id) => [id, new SecAggClient(identities.get(id)!, round)]));
     clients.forEach((c) => server.advertise(c.advert));
     const views = server.closeAdvertising();
@@ -259,10 +331,26 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
   it('a forged advert signature, a replayed advert from an earlier round, and a clinic the round did not select', () => {
     const ids = ['a', 'b', 'c'];
     const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
-    const server = new SecAggServer({ round: 'study-z#2', order: ids, degree: 2, threshold: 2, words: 2, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
-    expect(refusal(() => server.advertise(createAdvert(createIdentity('a'), 'study-z#2').advert))).toEqual({ message: 'key advert of a: signature does not verify with its enrolled key', refusal: 'invalid' });
-    expect(refusal(() => server.advertise(createAdvert(identities.get('a')!, 'study-z#1').advert))).toEqual({ message: 'key advert of a is for round study-z#1, not study-z#2 (replayed?)', refusal: 'invalid' });
-    expect(refusal(() => server.advertise(createAdvert(createIdentity('mallory'), 'study-z#2').advert))).toEqual({ message: 'clinic mallory was not selected for round study-z#2', refusal: 'not-selected' });
+    const server = new SecAggServer({
+      round: 'study-z#2',
+      order: ids,
+      degree: 2,
+      threshold: 2,
+      words: 2,
+      signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])),
+    });
+    expect(refusal(() => server.advertise(createAdvert(createIdentity('a'), 'study-z#2').advert))).toEqual({
+      message: 'key advert of a: signature does not verify with its enrolled key',
+      refusal: 'invalid',
+    });
+    expect(refusal(() => server.advertise(createAdvert(identities.get('a')!, 'study-z#1').advert))).toEqual({
+      message: 'key advert of a is for round study-z#1, not study-z#2 (replayed?)',
+      refusal: 'invalid',
+    });
+    expect(refusal(() => server.advertise(createAdvert(createIdentity('mallory'), 'study-z#2').advert))).toEqual({
+      message: 'clinic mallory was not selected for round study-z#2',
+      refusal: 'not-selected',
+    });
     // None of them was kept: the round still waits for every selected clinic.
     expect(server.waitingFor()).toEqual(ids);
     const good = createAdvert(identities.get('a')!, 'study-z#2').advert;
@@ -278,9 +366,9 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
     const peers = clients.slice(1).map((c, i) => ({ advert: c.advert, signPublicKey: identities.get(c.clinicId)!.signing.publicKey, point: i + 2 }));
     expect(() => clients[0]!.shareKeys({ point: 1, threshold: 1, peers })).toThrow('threshold 1 for 3 neighbours refused: it must be more than half of them');
     const forged = new SecAggClient(createIdentity('b'), round).advert;
-    expect(() => new SecAggClient(identities.get('a')!, round).shareKeys({ point: 1, threshold: 2, peers: [{ ...peers[0]!, advert: forged }, ...peers.slice(1)] })).toThrow(
-      'key advert of b: signature does not verify with its enrolled key',
-    );
+    expect(() =>
+      new SecAggClient(identities.get('a')!, round).shareKeys({ point: 1, threshold: 2, peers: [{ ...peers[0]!, advert: forged }, ...peers.slice(1)] }),
+    ).toThrow('key advert of b: signature does not verify with its enrolled key');
   });
 
   it('a share that does not verify, a share of the wrong kind, and both kinds of one peer are refused whole', () => {
@@ -290,20 +378,36 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
     expect(requests.get('a')).toEqual({ survivors: ['b', 'c', 'd'], dropped: ['e'] });
     // A share whose value was changed no longer matches its dealer's signature.
     const altered = honest.map((s, i) => (i === 0 ? { ...s, share: { ...s.share, y: s.share.y ^ 1n } } : s));
-    expect(refusal(() => server.reveal('a', altered))).toEqual({ message: 'the self-mask share of b held by a does not verify: not signed by b for this round, holder and point', refusal: 'invalid' });
+    expect(refusal(() => server.reveal('a', altered))).toEqual({
+      message: 'the self-mask share of b held by a does not verify: not signed by b for this round, holder and point',
+      refusal: 'invalid',
+    });
     // A share forged by someone else under the dealer's name.
     const forged: SignedShare = signShare(createIdentity('b'), { round, holder: 'a', kind: 'self-mask', share: honest[0]!.share });
     expect(refusal(() => server.reveal('a', [forged, ...honest.slice(1)])).message).toContain('the self-mask share of b held by a does not verify');
     // Both kinds of e: the self-mask share of a dropped clinic is never accepted alongside its key share.
     const eSelf = signShare(identities.get('e')!, { round, holder: 'a', kind: 'self-mask', share: honest[3]!.share });
-    expect(refusal(() => server.reveal('a', [...honest, eSelf]))).toEqual({ message: 'clinic a revealed both kinds of shares of e: refused, none of its shares are used', refusal: 'invalid' });
+    expect(refusal(() => server.reveal('a', [...honest, eSelf]))).toEqual({
+      message: 'clinic a revealed both kinds of shares of e: refused, none of its shares are used',
+      refusal: 'invalid',
+    });
     // The wrong kind: a mask-key share of a survivor would expose its pairwise masks.
     const bKey = signShare(identities.get('b')!, { round, holder: 'a', kind: 'mask-key', share: honest[0]!.share });
-    expect(refusal(() => server.reveal('a', [bKey, ...honest.slice(1)]))).toEqual({ message: 'clinic a revealed the mask-key share of b; only its self-mask share may be revealed', refusal: 'invalid' });
+    expect(refusal(() => server.reveal('a', [bKey, ...honest.slice(1)]))).toEqual({
+      message: 'clinic a revealed the mask-key share of b; only its self-mask share may be revealed',
+      refusal: 'invalid',
+    });
     // A share dealt to another holder cannot be passed on as one's own.
     const bShares = clients.get('b')!.reveal(requests.get('b')!);
     const bShareOfC = bShares.find((s) => s.dealer === 'c')!;
-    expect(refusal(() => server.reveal('a', honest.map((s) => (s.dealer === 'c' ? bShareOfC : s)))).message).toBe('the share of c revealed by a was dealt to b at point 2, not to a');
+    expect(
+      refusal(() =>
+        server.reveal(
+          'a',
+          honest.map((s) => (s.dealer === 'c' ? bShareOfC : s)),
+        ),
+      ).message,
+    ).toBe('the share of c revealed by a was dealt to b at point 2, not to a');
     // Nothing of those was kept: the honest message is still taken, and the round unmasks exactly.
     expect(server.waitingFor()).toEqual(['a', 'b', 'c', 'd']);
     server.reveal('a', honest);
@@ -315,7 +419,9 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
   it('a clinic refuses an unmask request asking for both kinds of shares of one peer, and answers only once', () => {
     const { clients, requests } = roundAtUnmask();
     const b = clients.get('b')!;
-    expect(() => b.reveal({ survivors: ['a', 'c', 'e'], dropped: ['d', 'e'] })).toThrow('the coordinator asked b for both kinds of shares of e: refused, nothing revealed');
+    expect(() => b.reveal({ survivors: ['a', 'c', 'e'], dropped: ['d', 'e'] })).toThrow(
+      'the coordinator asked b for both kinds of shares of e: refused, nothing revealed',
+    );
     expect(() => b.reveal({ survivors: ['a', 'c', 'd'], dropped: ['mallory'] })).toThrow('b holds no shares of mallory: refused, nothing revealed');
     expect(() => b.reveal({ survivors: ['a'], dropped: ['c', 'd', 'e'] })).toThrow('only 1 neighbours of b survive, fewer than the threshold 3');
     const shares = b.reveal(requests.get('b')!);
@@ -326,22 +432,41 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
 
   it('messages at the wrong stage, from a clinic that dropped earlier, or with shares for the wrong neighbours', () => {
     const { server, clients, requests } = roundAtUnmask();
-    expect(refusal(() => server.maskedInput('a', new Uint32Array(4)))).toEqual({ message: 'round study-y#2 takes no a masked input now: it is at stage "unmasking"', refusal: 'wrong-stage' });
-    expect(refusal(() => server.reveal('e', []))).toEqual({ message: 'clinic e dropped out of round study-y#2 at an earlier stage: it takes no shares to unmask with from it', refusal: 'wrong-stage' });
+    expect(refusal(() => server.maskedInput('a', new Uint32Array(4)))).toEqual({
+      message: 'round study-y#2 takes no a masked input now: it is at stage "unmasking"',
+      refusal: 'wrong-stage',
+    });
+    expect(refusal(() => server.reveal('e', []))).toEqual({
+      message: 'clinic e dropped out of round study-y#2 at an earlier stage: it takes no shares to unmask with from it',
+      refusal: 'wrong-stage',
+    });
     expect(refusal(() => server.reveal('zed', [])).refusal).toBe('not-selected');
     expect(requests.has('e')).toBe(false);
     expect(clients.size).toBe(5);
 
     const ids = ['a', 'b', 'c', 'd'];
     const identities = new Map(ids.map((id) => [id, createIdentity(id)]));
-    const fresh = new SecAggServer({ round: 'r#1', order: ids, degree: 3, threshold: 2, words: 2, signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])) });
+    const fresh = new SecAggServer({
+      round: 'r#1',
+      order: ids,
+      degree: 3,
+      threshold: 2,
+      words: 2,
+      signKeys: new Map(ids.map((id) => [id, identities.get(id)!.signing.publicKey])),
+    });
     const cs = ids.map((id) => new SecAggClient(identities.get(id)!, 'r#1'));
     cs.forEach((c) => fresh.advertise(c.advert));
     const views = fresh.closeAdvertising();
     const boxes = cs[0]!.shareKeys(views.get('a')!);
-    expect(refusal(() => fresh.shareKeys('a', boxes.slice(1))).message).toBe('clinic a must send one set of shares to each of its 3 advertised neighbours, sent 2 to 2');
-    expect(refusal(() => fresh.shareKeys('a', [...boxes.slice(1), { ...boxes[0]!, round: 'r#0' }])).message).toBe('shares from a to b are for round r#0, not r#1 (replayed?)');
-    expect(refusal(() => fresh.shareKeys('a', [...boxes.slice(1), { ...boxes[0]!, box: boxes[0]!.box.subarray(1) }])).message).toBe('shares from a to b are malformed');
+    expect(refusal(() => fresh.shareKeys('a', boxes.slice(1))).message).toBe(
+      'clinic a must send one set of shares to each of its 3 advertised neighbours, sent 2 to 2',
+    );
+    expect(refusal(() => fresh.shareKeys('a', [...boxes.slice(1), { ...boxes[0]!, round: 'r#0' }])).message).toBe(
+      'shares from a to b are for round r#0, not r#1 (replayed?)',
+    );
+    expect(refusal(() => fresh.shareKeys('a', [...boxes.slice(1), { ...boxes[0]!, box: boxes[0]!.box.subarray(1) }])).message).toBe(
+      'shares from a to b are malformed',
+    );
     fresh.shareKeys('a', boxes);
     expect(fresh.waitingFor()).toEqual(['b', 'c', 'd']);
   });

@@ -1,6 +1,16 @@
 import { equalBytes, x25519PublicKey } from '../identity/index.js';
 import { applyMask, pairwiseMaskKey, pairwiseSign } from './masks.js';
-import { commitToSeed, SEAL_NONCE_BYTES, SEALED_SHARES_BYTES, SecAggError, verifyAdvert, verifyShare, type KeyAdvert, type SealedShares, type SignedShare } from './messages.js';
+import {
+  commitToSeed,
+  SEAL_NONCE_BYTES,
+  SEALED_SHARES_BYTES,
+  SecAggError,
+  verifyAdvert,
+  verifyShare,
+  type KeyAdvert,
+  type SealedShares,
+  type SignedShare,
+} from './messages.js';
 import { neighbourGraph } from './neighbours.js';
 import type { NeighbourView, UnmaskRequest } from './client-round.js';
 import { combineShares } from './shamir.js';
@@ -69,7 +79,11 @@ export class SecAggServer {
   constructor(private readonly plan: SecAggRoundPlan) {
     const { order, threshold, degree } = plan;
     const k = Math.min(degree, order.length - 1);
-    if (order.length < 3) throw new SecAggRoundError(`secure aggregation needs at least 3 clinics (with 2, each learns the other's update from the sum), got ${order.length}`, 'aborted');
+    if (order.length < 3)
+      throw new SecAggRoundError(
+        `secure aggregation needs at least 3 clinics (with 2, each learns the other's update from the sum), got ${order.length}`,
+        'aborted',
+      );
     if (!(Number.isInteger(threshold) && 2 * threshold > k && threshold <= k)) {
       throw new SecAggRoundError(`threshold ${threshold} must be more than half of the ${k} neighbours and at most all of them`, 'aborted');
     }
@@ -149,7 +163,10 @@ export class SecAggServer {
     }
     const recipients = new Set(boxes.map((b) => b.to));
     if (recipients.size !== boxes.length || recipients.size !== due.length) {
-      throw new SecAggRoundError(`clinic ${from} must send one set of shares to each of its ${due.length} advertised neighbours, sent ${boxes.length} to ${recipients.size}`, 'invalid');
+      throw new SecAggRoundError(
+        `clinic ${from} must send one set of shares to each of its ${due.length} advertised neighbours, sent ${boxes.length} to ${recipients.size}`,
+        'invalid',
+      );
     }
     this.sealed.set(from, [...boxes]);
   }
@@ -171,7 +188,8 @@ export class SecAggServer {
   checkMaskedInput(from: string, words: number): void {
     this.expect('masking', from, 'a masked input', this.shared);
     if (this.masked.has(from)) throw new SecAggRoundError(`clinic ${from} already sent its masked input for round ${this.plan.round}`, 'duplicate');
-    if (words !== this.plan.words) throw new SecAggRoundError(`the masked input of ${from} has ${words} words, the round expects ${this.plan.words}`, 'invalid');
+    if (words !== this.plan.words)
+      throw new SecAggRoundError(`the masked input of ${from} has ${words} words, the round expects ${this.plan.words}`, 'invalid');
   }
 
   /** Adds a clinic's masked input to the running sum. */
@@ -189,7 +207,10 @@ export class SecAggServer {
     for (const id of [...this.masked, ...dropped]) {
       const alive = this.neighbours(id).filter((peer) => this.masked.has(peer)).length;
       if (alive < this.plan.threshold) {
-        throw new SecAggRoundError(`round ${this.plan.round}: only ${alive} neighbours of ${id} sent masked input, fewer than the threshold ${this.plan.threshold}: its ${this.masked.has(id) ? 'self mask' : 'pairwise masks'} cannot be removed`, 'aborted');
+        throw new SecAggRoundError(
+          `round ${this.plan.round}: only ${alive} neighbours of ${id} sent masked input, fewer than the threshold ${this.plan.threshold}: its ${this.masked.has(id) ? 'self mask' : 'pairwise masks'} cannot be removed`,
+          'aborted',
+        );
       }
     }
     this.stageNow = 'unmasking';
@@ -215,17 +236,34 @@ export class SecAggServer {
     for (const share of shares) {
       const seen = kinds.get(share.dealer);
       if (seen !== undefined) {
-        throw new SecAggRoundError(seen === share.kind ? `clinic ${from} revealed two ${share.kind} shares of ${share.dealer}` : `clinic ${from} revealed both kinds of shares of ${share.dealer}: refused, none of its shares are used`, 'invalid');
+        throw new SecAggRoundError(
+          seen === share.kind
+            ? `clinic ${from} revealed two ${share.kind} shares of ${share.dealer}`
+            : `clinic ${from} revealed both kinds of shares of ${share.dealer}: refused, none of its shares are used`,
+          'invalid',
+        );
       }
       kinds.set(share.dealer, share.kind);
     }
-    const want = new Map<string, string>([...request.survivors.map((id) => [id, 'self-mask'] as const), ...request.dropped.map((id) => [id, 'mask-key'] as const)]);
+    const want = new Map<string, string>([
+      ...request.survivors.map((id) => [id, 'self-mask'] as const),
+      ...request.dropped.map((id) => [id, 'mask-key'] as const),
+    ]);
     for (const share of shares) {
       const kind = want.get(share.dealer);
       if (!kind) throw new SecAggRoundError(`clinic ${from} revealed a share of ${share.dealer}, which its unmask request did not name`, 'invalid');
-      if (kind !== share.kind) throw new SecAggRoundError(`clinic ${from} revealed the ${share.kind} share of ${share.dealer}; only its ${kind} share may be revealed`, 'invalid');
-      if (share.round !== this.plan.round) throw new SecAggRoundError(`the share of ${share.dealer} revealed by ${from} is for round ${share.round}, not ${this.plan.round} (replayed?)`, 'invalid');
-      if (share.holder !== from || share.share.x !== this.points.get(from)) throw new SecAggRoundError(`the share of ${share.dealer} revealed by ${from} was dealt to ${share.holder} at point ${share.share.x}, not to ${from}`, 'invalid');
+      if (kind !== share.kind)
+        throw new SecAggRoundError(`clinic ${from} revealed the ${share.kind} share of ${share.dealer}; only its ${kind} share may be revealed`, 'invalid');
+      if (share.round !== this.plan.round)
+        throw new SecAggRoundError(
+          `the share of ${share.dealer} revealed by ${from} is for round ${share.round}, not ${this.plan.round} (replayed?)`,
+          'invalid',
+        );
+      if (share.holder !== from || share.share.x !== this.points.get(from))
+        throw new SecAggRoundError(
+          `the share of ${share.dealer} revealed by ${from} was dealt to ${share.holder} at point ${share.share.x}, not to ${from}`,
+          'invalid',
+        );
       verifyInput(() => verifyShare(share, this.plan.signKeys.get(share.dealer)!));
     }
     if (kinds.size !== want.size) throw new SecAggRoundError(`clinic ${from} revealed ${kinds.size} shares, its unmask request named ${want.size}`, 'invalid');
@@ -235,11 +273,15 @@ export class SecAggServer {
   /** Ends the round: reconstructs each survivor's self-mask seed and each dropped clinic's mask key, and removes their masks. */
   unmask(): SecAggResult {
     this.expectStage('unmasking');
-    const sharesOf = (dealer: string, kind: string) => [...this.revealed.values()].flatMap((list) => list.filter((s) => s.dealer === dealer && s.kind === kind).map((s) => s.share));
+    const sharesOf = (dealer: string, kind: string) =>
+      [...this.revealed.values()].flatMap((list) => list.filter((s) => s.dealer === dealer && s.kind === kind).map((s) => s.share));
     const reconstruct = (dealer: string, kind: 'self-mask' | 'mask-key') => {
       const shares = sharesOf(dealer, kind);
       if (shares.length < this.plan.threshold) {
-        throw new SecAggRoundError(`round ${this.plan.round}: ${shares.length} ${kind} shares of ${dealer} were revealed, the threshold is ${this.plan.threshold}`, 'aborted');
+        throw new SecAggRoundError(
+          `round ${this.plan.round}: ${shares.length} ${kind} shares of ${dealer} were revealed, the threshold is ${this.plan.threshold}`,
+          'aborted',
+        );
       }
       return combineShares(shares, this.plan.threshold);
     };
@@ -248,12 +290,14 @@ export class SecAggServer {
     // Everything is reconstructed and checked before the sum is touched: a failure leaves nothing half-unmasked.
     const seeds = survivors.map((id) => {
       const seed = reconstruct(id, 'self-mask');
-      if (!equalBytes(commitToSeed(seed), this.adverts.get(id)!.selfMaskCommitment)) throw new SecAggRoundError(`round ${this.plan.round}: the self-mask shares of ${id} do not match its advert: it dealt inconsistent shares`, 'aborted');
+      if (!equalBytes(commitToSeed(seed), this.adverts.get(id)!.selfMaskCommitment))
+        throw new SecAggRoundError(`round ${this.plan.round}: the self-mask shares of ${id} do not match its advert: it dealt inconsistent shares`, 'aborted');
       return seed;
     });
     const maskKeys = dropped.map((id) => {
       const secretKey = reconstruct(id, 'mask-key');
-      if (!equalBytes(x25519PublicKey(secretKey), this.adverts.get(id)!.maskPublicKey)) throw new SecAggRoundError(`round ${this.plan.round}: the mask-key shares of ${id} do not match its advert: it dealt inconsistent shares`, 'aborted');
+      if (!equalBytes(x25519PublicKey(secretKey), this.adverts.get(id)!.maskPublicKey))
+        throw new SecAggRoundError(`round ${this.plan.round}: the mask-key shares of ${id} do not match its advert: it dealt inconsistent shares`, 'aborted');
       return secretKey;
     });
     const sum = this.sum;
@@ -284,7 +328,10 @@ export class SecAggServer {
       }
     }
     if (members.size === 0) {
-      throw new SecAggRoundError(`round ${this.plan.round}: too few clinics ${what}: none has at least ${this.plan.threshold} neighbours (the threshold) that did too`, 'aborted');
+      throw new SecAggRoundError(
+        `round ${this.plan.round}: too few clinics ${what}: none has at least ${this.plan.threshold} neighbours (the threshold) that did too`,
+        'aborted',
+      );
     }
     return members;
   }
@@ -292,7 +339,8 @@ export class SecAggServer {
   private expect(stage: SecAggStage, clinicId: string, what: string, members: Iterable<string>): void {
     if (!this.plan.order.includes(clinicId)) throw new SecAggRoundError(`clinic ${clinicId} was not selected for round ${this.plan.round}`, 'not-selected');
     if (this.stageNow !== stage) throw new SecAggRoundError(`round ${this.plan.round} takes no ${what} now: it is at stage "${this.stageNow}"`, 'wrong-stage');
-    if (![...members].includes(clinicId)) throw new SecAggRoundError(`clinic ${clinicId} dropped out of round ${this.plan.round} at an earlier stage: it takes no ${what} from it`, 'wrong-stage');
+    if (![...members].includes(clinicId))
+      throw new SecAggRoundError(`clinic ${clinicId} dropped out of round ${this.plan.round} at an earlier stage: it takes no ${what} from it`, 'wrong-stage');
   }
 
   private expectStage(stage: SecAggStage): void {

@@ -48,13 +48,19 @@ describe('Shamir sharing: exact values and boundaries', () => {
 
   it('refuses a secret, threshold or point it cannot use, naming it', () => {
     expect(() => splitSecret(new Uint8Array(31), 1, [1])).toThrow(new ShamirError('a shared secret is 32 bytes, got 31'));
-    for (const threshold of [0, 1.5, 4]) expect(() => splitSecret(secret(), threshold, [1, 2, 3])).toThrow(new ShamirError(`threshold must be a whole number in 1..3 (the number of shares), got ${threshold}`));
-    for (const x of [0, 2 ** 32, 1.5, -1]) expect(() => splitSecret(secret(), 1, [x])).toThrow(new ShamirError(`share points are whole numbers in 1..2^32-1, got ${x}`));
+    for (const threshold of [0, 1.5, 4])
+      expect(() => splitSecret(secret(), threshold, [1, 2, 3])).toThrow(
+        new ShamirError(`threshold must be a whole number in 1..3 (the number of shares), got ${threshold}`),
+      );
+    for (const x of [0, 2 ** 32, 1.5, -1])
+      expect(() => splitSecret(secret(), 1, [x])).toThrow(new ShamirError(`share points are whole numbers in 1..2^32-1, got ${x}`));
     expect(() => splitSecret(secret(), 1, [4, 4])).toThrow(new ShamirError('share point 4 appears twice'));
     expect(() => combineShares([{ x: 1, y: 1n }], 2)).toThrow(new ShamirError('need 2 shares to reconstruct, got 1'));
     expect(() => combineShares([{ x: 1, y: -1n }], 1)).toThrow(new ShamirError('share at point 1 is not a field element'));
     // p - 1 is a field element, but no 32-byte secret.
-    expect(() => combineShares([{ x: 1, y: FIELD_PRIME - 1n }], 1)).toThrow(new ShamirError('the shares do not reconstruct a 32-byte secret: some are wrong or from another secret'));
+    expect(() => combineShares([{ x: 1, y: FIELD_PRIME - 1n }], 1)).toThrow(
+      new ShamirError('the shares do not reconstruct a 32-byte secret: some are wrong or from another secret'),
+    );
     expect(() => combineShares([{ x: 1, y: 1n << 256n }], 1)).toThrow(ShamirError);
     expect(combineShares([{ x: 1, y: (1n << 256n) - 1n }], 1)).toEqual(new Uint8Array(32).fill(0xff));
   });
@@ -65,7 +71,8 @@ describe('Shamir sharing: exact values and boundaries', () => {
     expect(shareValueFromBytes(shareValueBytes({ x: 1, y: FIELD_PRIME - 1n }))).toBe(FIELD_PRIME - 1n);
     expect(shareValueFromBytes(new Uint8Array(66))).toBe(0n);
     expect(() => shareValueFromBytes(shareValueBytes({ x: 1, y: FIELD_PRIME }))).toThrow(new ShamirError('a share value is not a field element'));
-    for (const length of [65, 67, 0]) expect(() => shareValueFromBytes(new Uint8Array(length))).toThrow(new ShamirError(`a share value is 66 bytes, got ${length}`));
+    for (const length of [65, 67, 0])
+      expect(() => shareValueFromBytes(new Uint8Array(length))).toThrow(new ShamirError(`a share value is 66 bytes, got ${length}`));
     expect(() => shareValueBytes({ x: 1, y: 1n << 528n })).toThrow(new ShamirError('value does not fit 66 bytes'));
   });
 });

@@ -62,7 +62,15 @@ export interface AuditWhere {
 
 /** An audit row for `tx.insert(AuditEventEntity, ...)`; its natural key is derived from type, study, round and clinic. */
 export function auditEvent(type: AuditEventType, where: AuditWhere, detail: Record<string, unknown> = {}, at = Date.now()): AuditRow {
-  const row: Omit<AuditEventEntity, 'seq'> = { naturalKey: auditKey(type, where), studyId: where.studyId, round: where.round ?? null, clinicId: where.clinicId ?? null, type, detail, at };
+  const row: Omit<AuditEventEntity, 'seq'> = {
+    naturalKey: auditKey(type, where),
+    studyId: where.studyId,
+    round: where.round ?? null,
+    clinicId: where.clinicId ?? null,
+    type,
+    detail,
+    at,
+  };
   return row as AuditRow;
 }
 

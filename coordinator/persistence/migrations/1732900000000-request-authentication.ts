@@ -13,7 +13,10 @@ export class RequestAuthentication1732900000000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'request_nonces_expiry', columnNames: ['expires_at'] })],
       }),
     );
-    await queryRunner.addColumns('clinic_identities', [new TableColumn(millis('revoked_at', true)), new TableColumn(text('revocation_reason', 512, { isNullable: true }))]);
+    await queryRunner.addColumns('clinic_identities', [
+      new TableColumn(millis('revoked_at', true)),
+      new TableColumn(text('revocation_reason', 512, { isNullable: true })),
+    ]);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
