@@ -18,6 +18,7 @@ import { SecureAggregation1732700000000 } from './migrations/1732700000000-secur
 import { AuditEvents1732800000000 } from './migrations/1732800000000-audit-events.js';
 import { RequestAuthentication1732900000000 } from './migrations/1732900000000-request-authentication.js';
 import { SecAggAttempts1733000000000 } from './migrations/1733000000000-secagg-attempts.js';
+import { EffectiveStrategies1733100000000 } from './migrations/1733100000000-effective-strategies.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
 export const ENTITIES = [
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   AuditEvents1732800000000,
   RequestAuthentication1732900000000,
   SecAggAttempts1733000000000,
+  EffectiveStrategies1733100000000,
 ];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */
