@@ -11,6 +11,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/crypto/{ledger,dp,secagg}/**/*.test.ts', '<rootDir>/strategies/**/*.test.ts'],
   // No '.stryker-tmp' here: Stryker runs this config from inside its sandbox under that folder.
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // The scale tests (minutes each) add nothing a mutant could fail that the small rounds do not.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '-scale\\.test\\.ts$'],
   testTimeout: 120000,
 };

@@ -17,6 +17,8 @@ export default {
     'crypto/secagg/**/*.ts',
     'strategies/**/*.ts',
     '!**/*.test.ts',
+    // Test support beside the tests: built by the tests, not code under test.
+    '!**/test-fixtures.ts',
     // crypto's index.ts files only re-export; strategies/index.ts holds the registry and is mutated.
     '!crypto/**/index.ts',
   ],
