@@ -20,13 +20,15 @@ import type { SecAggStageRequest__Output } from '../../protos/generated/cohort/v
 import type { SecAggUnmask } from '../../protos/generated/cohort/v1/SecAggUnmask.js';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
 import type { UpdateChunk__Output } from '../../protos/generated/cohort/v1/UpdateChunk.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
 import type { UploadAck } from '../../protos/generated/cohort/v1/UploadAck.js';
 import type { WatchTasksRequest__Output } from '../../protos/generated/cohort/v1/WatchTasksRequest.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { Evaluations } from '../evaluations/evaluations.js';
-import { SecAggStages } from './secagg-stages.js';
+import { SecAggStages, stageRoundId } from './secagg-stages.js';
+import { stageCallFromWire, updateHeaderFromWire } from './request-wire.js';
+import type { UpdateHeader } from '../protocols/update-header.js';
+import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, shareFromWire } from '../../wire/secagg-wire.js';
 import { FederationService } from './federation.service.js';
 import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
 import { modelSpecMessage } from './task-builder.js';
@@ -88,22 +90,37 @@ export class FederationController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggAdvertise')
   secAggAdvertise(request: SecAggAdvert__Output): Promise<SecAggNeighbours> {
-    return rethrow(this.secAggStages.advertise(request));
+    const call = stageCallFromWire(request);
+    return rethrow(async () => {
+      const view = await this.secAggStages.advertise(call, advertFromWire(request, stageRoundId(call)));
+      return neighboursToWire(view, call.studyId, call.round, call.attempt);
+    });
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggShareKeys')
   secAggShareKeys(request: SecAggShareKeysRequest__Output): Promise<SecAggShareDelivery> {
-    return rethrow(this.secAggStages.shareKeys(request));
+    const call = stageCallFromWire(request);
+    return rethrow(async () => {
+      const delivered = await this.secAggStages.shareKeys(
+        call,
+        request.shares.map((box) => sealedFromWire(box, stageRoundId(call))),
+      );
+      return { shares: delivered.map(sealedToWire) };
+    });
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggUnmaskRequest')
   secAggUnmaskRequest(request: SecAggStageRequest__Output): Promise<SecAggUnmask> {
-    return rethrow(this.secAggStages.unmaskRequest(request));
+    return rethrow(this.secAggStages.unmaskRequest(stageCallFromWire(request)));
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'SecAggRevealShares')
-  async secAggRevealShares(request: SecAggReveal__Output): Promise<SecAggRevealAck> {
-    return { revealed: await rethrow(this.secAggStages.revealShares(request)) };
+  secAggRevealShares(request: SecAggReveal__Output): Promise<SecAggRevealAck> {
+    const call = stageCallFromWire(request);
+    return rethrow(async () => {
+      const shares = request.shares.map((share) => shareFromWire(share, stageRoundId(call), call.clinicId));
+      return { revealed: await this.secAggStages.revealShares(call, shares) };
+    });
   }
 
   /**
@@ -116,7 +133,7 @@ export class FederationController {
    */
   @GrpcStreamCall(FEDERATION_SERVICE, 'UploadUpdate')
   uploadUpdate(call: ServerReadableStream<UpdateChunk__Output, UploadAck>, callback: sendUnaryData<UploadAck>): void {
-    let header: UpdateHeader__Output | undefined;
+    let header: UpdateHeader | undefined;
     let assembler: ChunkAssembler | undefined;
     let headerCheck: Promise<void> | undefined;
     let done = false;
@@ -131,7 +148,7 @@ export class FederationController {
       try {
         if (chunk.header) {
           if (header) throw refuse.invalid('an upload carries exactly one header, as its first message');
-          header = chunk.header;
+          header = updateHeaderFromWire(chunk.header);
           const checked = header;
           // Read no data until the header passed: its declared size is then the model's exact size,
           // so nothing is allocated or buffered on the word of an unchecked header.
@@ -141,7 +158,7 @@ export class FederationController {
               if (!done) callback(null, { studyId: checked.studyId, round: checked.round, receivedUpdates: stored.alreadyStored });
               done = true;
             } else {
-              assembler = new ChunkAssembler(checked.totalBytes, checked.sha256, `update from ${checked.clinicId} for round ${checked.round}`);
+              assembler = new ChunkAssembler(checked.totalBytes, Buffer.from(checked.sha256), `update from ${checked.clinicId} for round ${checked.round}`);
             }
             call.resume();
           }, fail);

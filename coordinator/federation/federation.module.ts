@@ -10,6 +10,7 @@ import { EncryptedAggregates } from '../protocols/encrypted-aggregates.js';
 import { SecAggRounds } from '../protocols/secagg-rounds.js';
 import { SecAggStages } from './secagg-stages.js';
 import { UpdateProtocols } from './update-protocols.js';
+import { RoundMachines } from '../rounds/round-machines.js';
 import { RoundStore } from '../rounds/round-store.js';
 import { ClinicTasks } from './clinic-tasks.js';
 import { FederationController } from './federation.controller.js';
@@ -36,6 +37,7 @@ import { InProcessStudyLock, STUDY_LOCK } from '../persistence/study-lock.js';
     TaskBuilder,
     UploadValidator,
     RoundStore,
+    RoundMachines,
     ClinicTasks,
     StudyRecords,
     RoundRunner,

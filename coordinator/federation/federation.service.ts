@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { map, merge, type Observable } from 'rxjs';
 import { In, type Repository } from 'typeorm';
 import type { Task } from '../../protos/generated/cohort/v1/Task.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from '../protocols/update-header.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { TaskHub } from '../clinics/task-hub.js';
 import type { StudyConfig } from '../config/study-config.js';
@@ -176,7 +176,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** A clinic's update whose header passed UploadValidator.checkHeader (RoundRunner). */
-  acceptUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<number> {
+  acceptUpdate(header: UpdateHeader, payload: Buffer): Promise<number> {
     return this.runner.acceptUpdate(header, payload);
   }
 

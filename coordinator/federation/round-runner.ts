@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { sha256 } from '../../common/chunk-stream.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from '../protocols/update-header.js';
 import { createStrategy } from '../../strategies/index.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { TaskHub } from '../clinics/task-hub.js';
@@ -13,7 +13,8 @@ import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { STUDY_LOCK, type StudyLock } from '../persistence/study-lock.js';
 import type { ModelVersionContent, ProtocolRound, RoundOutcomes } from '../protocols/update-protocol.js';
 import { RoundDeadlines } from '../rounds/round-deadlines.js';
-import { enoughToOpen, RoundMachine, type RoundDecision } from '../rounds/round-machine.js';
+import { enoughToOpen, type RoundDecision } from '../rounds/round-machine.js';
+import { RoundMachines } from '../rounds/round-machines.js';
 import { RoundStore } from '../rounds/round-store.js';
 import { FederationEventBus } from './federation-events.js';
 import { TaskBuilder } from './task-builder.js';
@@ -55,6 +56,7 @@ export class RoundRunner {
     private readonly tasks: TaskBuilder,
     private readonly uploads: UploadValidator,
     private readonly bus: FederationEventBus,
+    private readonly machines: RoundMachines,
   ) {}
 
   /**
@@ -143,7 +145,7 @@ export class RoundRunner {
    * Who shows up is the protocol's business, as in any attempt.
    */
   async restartRound(study: StudyEntity, round: RoundEntity, reason: string): Promise<void> {
-    const attempt = (await this.machineOf(study, round)).restart();
+    const attempt = (await this.machines.of(study, round)).restart();
     const discarded = await this.store.restartRound(round, attempt, Date.now() + study.roundTimeoutMs, reason);
     this.logger.warn(
       `resuming study ${study.id}: secure-aggregation round ${round.number} runs again as attempt ${round.attempt} (${reason}; ${discarded} masked inputs discarded)`,
@@ -167,7 +169,7 @@ export class RoundRunner {
     if (round?.status !== 'open') return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
     if ((await this.protocols.for(study).deadlinePassed(round)) === 'protocol') return;
-    await this.apply(study, round, (await this.machineOf(study, round)).deadline());
+    await this.apply(study, round, (await this.machines.of(study, round)).deadline());
   }
 
   /**
@@ -175,7 +177,7 @@ export class RoundRunner {
    * last participant has reported. What may have changed since the header was checked (the round
    * closing, a twin upload landing) is checked again inside the study's queue.
    */
-  async acceptUpdate(header: UpdateHeader__Output, payload: Buffer): Promise<number> {
+  async acceptUpdate(header: UpdateHeader, payload: Buffer): Promise<number> {
     return this.lock.run(header.studyId, async () => {
       const study = await this.studies.findOneByOrFail({ id: header.studyId });
       const protocol = this.protocols.for(study);
@@ -239,15 +241,7 @@ export class RoundRunner {
 
   /** Closes a round once each asked clinic sent its update or refused; fails it if the updates are below the quorum (RoundMachine). */
   private async closeIfAnswered(study: StudyEntity, round: RoundEntity): Promise<void> {
-    await this.apply(study, round, (await this.machineOf(study, round)).answered());
-  }
-
-  /** The round's machine as the database holds it: its updates, and the refusals in its clinics' ledgers. */
-  private async machineOf(study: StudyEntity, round: RoundEntity): Promise<RoundMachine> {
-    const updates = (await this.updates.find({ where: { studyId: study.id, round: round.number }, select: ['clinicId'] })).map((u) => u.clinicId);
-    const refusals = await this.ledger.refusedBy(study.id, round.number);
-    const plan = { number: round.number, participants: round.participants, quorum: study.quorum };
-    return RoundMachine.resume(plan, { state: round.status, attempt: round.attempt, updates, refusals });
+    await this.apply(study, round, (await this.machines.of(study, round)).answered());
   }
 
   private async apply(study: StudyEntity, round: RoundEntity, decision: RoundDecision): Promise<void> {

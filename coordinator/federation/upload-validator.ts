@@ -2,11 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from '../protocols/update-header.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
+import { asRefusal, RoundMachines } from '../rounds/round-machines.js';
 import { UpdateProtocols } from './update-protocols.js';
 
 /**
@@ -24,6 +25,7 @@ export class UploadValidator {
     @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
     @InjectRepository(ReceivedUpdateEntity) private readonly updates: Repository<ReceivedUpdateEntity>,
     private readonly protocols: UpdateProtocols,
+    private readonly machines: RoundMachines,
   ) {}
 
   /**
@@ -32,7 +34,7 @@ export class UploadValidator {
    * header declares the very update this clinic already sent for the round (same SHA-256): a resend
    * after a lost acknowledgement, to be acknowledged unread.
    */
-  async checkHeader(header: UpdateHeader__Output): Promise<{ alreadyStored: number } | null> {
+  async checkHeader(header: UpdateHeader): Promise<{ alreadyStored: number } | null> {
     await this.registry.requireClinic(header.clinicId);
     const study = await this.studies.findOneBy({ id: header.studyId });
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
@@ -57,21 +59,20 @@ export class UploadValidator {
   }
 
   /**
-   * Null when the round takes this clinic's update: it is open, asked the clinic, and holds no update
-   * from it yet. The round's update count when the clinic's stored update has this very digest: the
+   * Null when the round takes this clinic's update (its RoundMachine says it is open, asked the clinic,
+   * and holds no update from it yet). The round's update count when the clinic's stored update has this very digest: the
    * same update sent again after its acknowledgement was lost, counted once. Otherwise a refusal.
    */
   async roundAccepts(study: StudyEntity, round: RoundEntity, clinicId: string, digest: string): Promise<number | null> {
     const where = { studyId: study.id, round: round.number };
     const stored = await this.updates.findOne({ where: { ...where, clinicId }, select: ['studyId', 'round', 'clinicId', 'sha256'] });
     if (stored?.sha256 === digest) return this.updates.countBy(where);
-    if (round.status !== 'open') {
-      throw refuse.precondition(`round ${round.number} of study ${study.id} is ${round.status}: it takes no more updates`);
+    try {
+      // The round machine alone decides whether a round takes an answer: ended, not asked, or a second update.
+      (await this.machines.of(study, round)).checkUpdate(clinicId);
+    } catch (error) {
+      throw asRefusal(error);
     }
-    if (!round.participants.includes(clinicId)) {
-      throw refuse.denied(`clinic ${clinicId} was not asked to train in round ${round.number} of study ${study.id}`);
-    }
-    if (stored) throw refuse.duplicate(`clinic ${clinicId} already sent its update for round ${round.number} of study ${study.id}`);
     return null;
   }
 }

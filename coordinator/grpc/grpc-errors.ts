@@ -15,10 +15,14 @@ export function toGrpcError(error: unknown) {
   return new FederationError(status.INTERNAL, `coordinator error: ${error instanceof Error ? error.message : String(error)}`).toGrpcStatus();
 }
 
-/** Maps refusals to an RpcException, which Nest's gRPC transport passes on as the call's status. */
-export async function rethrow<T>(promise: Promise<T>): Promise<T> {
+/**
+ * Maps refusals to an RpcException, which Nest's gRPC transport passes on as the call's status.
+ * Takes the work itself when mapping the request can refuse too (a malformed field), so that
+ * refusal is mapped the same way.
+ */
+export async function rethrow<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
   try {
-    return await promise;
+    return await (typeof work === 'function' ? work() : work);
   } catch (error) {
     throw new RpcException(toGrpcError(error));
   }

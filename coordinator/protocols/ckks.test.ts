@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { modelSpec } from '../../common/model-spec.js';
 import { CkksSecretKey, CkksUpdateCodec, type CkksContext } from '../../crypto/index.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import { CkksProtocol } from './ckks.js';
 import { NO_DP } from './dp-layer.js';
 import { EncryptedAggregates, type RoundKey } from './encrypted-aggregates.js';
@@ -46,7 +46,7 @@ describe('CKKS-encrypted updates', () => {
   });
   afterAll(() => sums.onModuleDestroy());
 
-  const header = (fields: Partial<UpdateHeader__Output>): UpdateHeader__Output => ({
+  const header = (fields: Partial<UpdateHeader>): UpdateHeader => ({
     clinicId: 'a',
     studyId: 's1',
     round: 1,

@@ -3,7 +3,7 @@ import { parameterCount } from '../../common/model-spec.js';
 import { encrypts } from '../../common/privacy-mode.js';
 import { ckksCodecName } from '../../crypto/index.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import type { DpLayer } from './dp-layer.js';
 import type { EncryptedAggregates, RoundKey } from './encrypted-aggregates.js';
 import type { EncryptionSettings } from './privacy-settings.js';
@@ -79,7 +79,7 @@ export class CkksProtocol implements UpdateProtocol {
     return this.openRound();
   }
 
-  checkHeader(header: UpdateHeader__Output, round: ProtocolRound): Promise<void> {
+  checkHeader(header: UpdateHeader, round: ProtocolRound): Promise<void> {
     const fields = async () => {
       const key = await this.keys.studyKey(this.study.id);
       if (header.keyId !== key?.keyId) {
@@ -95,7 +95,7 @@ export class CkksProtocol implements UpdateProtocol {
   checkPayload(): void {}
 
   /** Checked as ciphertext and summed before it is stored; if storing fails the sum is dropped and rebuilt from what the database holds. */
-  async accept(header: UpdateHeader__Output, payload: Uint8Array, round: ProtocolRound): Promise<void> {
+  async accept(header: UpdateHeader, payload: Uint8Array, round: ProtocolRound): Promise<void> {
     const key = roundKey(round);
     await this.sums.add(key, this.settings.parameterSet, this.numParameters, payload, `update from ${header.clinicId}`, () => this.storedPayloads(key));
   }

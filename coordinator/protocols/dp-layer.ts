@@ -1,7 +1,7 @@
 import { refuse } from '../../common/errors.js';
 import type { DpLayerKind } from '../../common/privacy-mode.js';
 import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import type { DpSettings } from './privacy-settings.js';
 
 /** What the DP layer asks of the coordinator's copy of the clinics' privacy ledgers. */
@@ -22,7 +22,7 @@ export interface DpLayer {
   /** What TRAIN tasks carry: the target and how many Gaussian releases the study makes. */
   spec(): DpSpec | null;
   /** Refuses an update whose clinic's ledger holds no spend for the round. */
-  admit(header: UpdateHeader__Output, round: { number: number }): Promise<void>;
+  admit(header: UpdateHeader, round: { number: number }): Promise<void>;
 }
 
 export const NO_DP: DpLayer = {

@@ -22,4 +22,5 @@ export * from './privacy-settings.js';
 export { protocolFor, type ProtocolDependencies } from './protocol-for.js';
 export { SecAggProtocol, type SecAggClinics, type SecAggTerms } from './secagg.js';
 export { SecAggRounds, type SecAggRoundHandlers } from './secagg-rounds.js';
+export type { UpdateHeader } from './update-header.js';
 export * from './update-protocol.js';

@@ -1,7 +1,7 @@
 import { refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
 import { CodecError, plainFloat32Codec } from '../../crypto/index.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import { createStrategy, type FitResult } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import {
@@ -70,14 +70,14 @@ export class PlainProtocol implements UpdateProtocol {
     return this.openRound();
   }
 
-  checkHeader(header: UpdateHeader__Output, round: ProtocolRound): Promise<void> {
+  checkHeader(header: UpdateHeader, round: ProtocolRound): Promise<void> {
     const fields = () => {
       if (!(header.numSamples >= 1)) throw refuse.invalid('an update must declare at least one training sample (num_samples)');
     };
     return checkHeaderInOrder(header, round, this, this.numParameters, fields);
   }
 
-  checkPayload(header: UpdateHeader__Output, payload: Uint8Array): void {
+  checkPayload(header: UpdateHeader, payload: Uint8Array): void {
     try {
       PLAIN.decode(payload, this.numParameters);
     } catch (error) {

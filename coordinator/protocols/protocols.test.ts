@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { modelSpec } from '../../common/model-spec.js';
 import { dequantizeSum, fixedPointFor, MASKED_INPUT_CODEC, quantizeWeighted } from '../../crypto/index.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import { dpLayer, NO_DP } from './dp-layer.js';
 import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { PLAIN, PlainProtocol, type RoundReader } from './plain.js';
@@ -34,7 +34,7 @@ function study(privacy: string, overrides: Partial<ProtocolStudy> = {}): Protoco
 
 const ROUND: ProtocolRound = { studyId: 's1', number: 2, attempt: 0, participants: ['a', 'b', 'c'] };
 
-function header(fields: Partial<UpdateHeader__Output>): UpdateHeader__Output {
+function header(fields: Partial<UpdateHeader>): UpdateHeader {
   return {
     clinicId: 'a',
     studyId: 's1',

@@ -13,7 +13,7 @@ import {
   type SecAggResult,
 } from '../../crypto/index.js';
 import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import { createStrategy, type FitResult } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import { PLAIN, type RoundReader } from './plain.js';
@@ -105,7 +105,7 @@ export class SecAggProtocol implements UpdateProtocol {
     return terms ? this.extras(terms as SecAggTerms) : null;
   }
 
-  async checkHeader(header: UpdateHeader__Output, round: ProtocolRound): Promise<void> {
+  async checkHeader(header: UpdateHeader, round: ProtocolRound): Promise<void> {
     const fields = () => {
       if (header.numSamples !== 0) throw refuse.invalid('a masked input carries its weight inside the masked words: num_samples must be 0');
       if (header.trainLoss !== 0) throw refuse.invalid('under secure aggregation the coordinator learns only the sum: train_loss must not be sent (0)');
@@ -118,7 +118,7 @@ export class SecAggProtocol implements UpdateProtocol {
   checkPayload(): void {}
 
   /** A masked input is stored (alone it reveals nothing), then added to the round's secure sum. */
-  async accept(header: UpdateHeader__Output, _payload: Uint8Array, round: ProtocolRound): Promise<void> {
+  async accept(header: UpdateHeader, _payload: Uint8Array, round: ProtocolRound): Promise<void> {
     this.sessions.checkMaskedInput(roundIdOf(round), header.clinicId, this.numParameters + 1);
   }
 

@@ -3,7 +3,7 @@ import type { ModelSpec } from '../../common/model-spec.js';
 import type { UpdateTransport } from '../../common/privacy-mode.js';
 import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
-import type { UpdateHeader__Output } from '../../protos/generated/cohort/v1/UpdateHeader.js';
+import type { UpdateHeader } from './update-header.js';
 import type { StrategyConfig, StrategyState } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import type { PrivacySettings } from './privacy-settings.js';
@@ -108,11 +108,11 @@ export interface UpdateProtocol {
   /** What the TRAIN task of an open round carries for a clinic (re)connecting now; null when the round can no longer take it in. */
   rejoin(round: ProtocolRound, clinicId: string): Promise<TrainExtras | null>;
   /** Checks an upload's header (not its payload) against the round; a refusal names what is wrong. */
-  checkHeader(header: UpdateHeader__Output, round: ProtocolRound): Promise<void>;
+  checkHeader(header: UpdateHeader, round: ProtocolRound): Promise<void>;
   /** Checks a complete payload as it stands alone, before the round is looked at again. */
-  checkPayload(header: UpdateHeader__Output, payload: Uint8Array): void;
+  checkPayload(header: UpdateHeader, payload: Uint8Array): void;
   /** Takes a checked update into the round's running state, just before it is stored. */
-  accept(header: UpdateHeader__Output, payload: Uint8Array, round: ProtocolRound): Promise<void>;
+  accept(header: UpdateHeader, payload: Uint8Array, round: ProtocolRound): Promise<void>;
   /** Storing an accepted update failed: forget what `accept` took in. */
   storeFailed(round: ProtocolRound): void;
   /** An update was stored. */
@@ -129,7 +129,7 @@ export interface UpdateProtocol {
 
 /** Checks every protocol makes of a header, in one order: its own fields, the loss, the DP layer's admission, the size. */
 export async function checkHeaderInOrder(
-  header: UpdateHeader__Output,
+  header: UpdateHeader,
   round: ProtocolRound,
   protocol: Pick<UpdateProtocol, 'dp' | 'expectedBytes' | 'updateCodec'>,
   numParameters: number,

@@ -132,6 +132,19 @@ describe('round machine', () => {
     expect(() => round.update('b')).toThrow('round 3 is closed: it takes no more updates');
   });
 
+  it('names the study in its refusals when the plan gives it', () => {
+    const round = new RoundMachine({ ...plan(['a', 'b'], 1), studyId: 's-1' });
+    expect(() => round.checkUpdate('z')).toThrow('clinic z was not asked to train in round 3 of study s-1');
+    expect(refusalOf(() => round.checkUpdate('z'))).toBe('not-asked');
+    round.update('a');
+    expect(() => round.checkUpdate('a')).toThrow('clinic a already sent its update for round 3 of study s-1');
+    expect(refusalOf(() => round.checkUpdate('a'))).toBe('duplicate');
+    round.deadline();
+    expect(() => round.checkUpdate('b')).toThrow('round 3 of study s-1 is closed: it takes no more updates');
+    expect(refusalOf(() => round.checkUpdate('b'))).toBe('ended');
+    expect(() => round.refuse('b')).toThrow('round 3 of study s-1 is closed: a refusal comes too late');
+  });
+
   it('restarting mid-round discards the updates taken, keeps the refusals and waits for the rest again', () => {
     const round = new RoundMachine(plan(['a', 'b', 'c'], 1));
     round.update('a');

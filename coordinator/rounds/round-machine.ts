@@ -6,6 +6,8 @@ export interface RoundPlan {
   participants: readonly string[];
   /** Updates the round needs to close at its deadline or once everyone answered. At least 1. */
   quorum: number;
+  /** The study the round belongs to, named in refusals when given. */
+  studyId?: string;
 }
 
 /** How many clinics a study needs before it opens a round, and how many updates a round needs. */
@@ -103,10 +105,16 @@ export class RoundMachine {
 
   /** Throws what {@link update} would refuse, changing nothing: for checking an upload before its payload is read. */
   checkUpdate(clinicId: string): void {
-    const { number } = this.plan;
-    if (this.stateNow !== 'open') throw new RoundMachineError(`round ${number} is ${this.stateNow}: it takes no more updates`, 'ended');
-    if (!this.asked.has(clinicId)) throw new RoundMachineError(`clinic ${clinicId} was not asked to train in round ${number}`, 'not-asked');
-    if (this.updated.has(clinicId)) throw new RoundMachineError(`clinic ${clinicId} already sent its update for round ${number}`, 'duplicate');
+    const round = this.name;
+    if (this.stateNow !== 'open') throw new RoundMachineError(`${round} is ${this.stateNow}: it takes no more updates`, 'ended');
+    if (!this.asked.has(clinicId)) throw new RoundMachineError(`clinic ${clinicId} was not asked to train in ${round}`, 'not-asked');
+    if (this.updated.has(clinicId)) throw new RoundMachineError(`clinic ${clinicId} already sent its update for ${round}`, 'duplicate');
+  }
+
+  /** "round 3", or "round 3 of study s" when the plan names its study. */
+  private get name(): string {
+    const { number, studyId } = this.plan;
+    return studyId === undefined ? `round ${number}` : `round ${number} of study ${studyId}`;
   }
 
   /** A clinic's update was taken. */
@@ -176,6 +184,6 @@ export class RoundMachine {
   }
 
   private expectOpen(what: string): void {
-    if (this.stateNow !== 'open') throw new RoundMachineError(`round ${this.plan.number} is ${this.stateNow}: ${what} comes too late`, 'ended');
+    if (this.stateNow !== 'open') throw new RoundMachineError(`${this.name} is ${this.stateNow}: ${what} comes too late`, 'ended');
   }
 }
