@@ -4,13 +4,12 @@ import { Subject } from 'rxjs';
 import type { DataSource, Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
-import { AuditEventEntity, auditEvent } from '../persistence/entities/audit-event.entity.js';
 import type { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
-import { inTransaction } from '../persistence/transactions.js';
+import { RoundStore } from '../rounds/round-store.js';
 
 /** How long after a study's end a reconnecting clinic still gets the final evaluation and end it missed. */
 const RECENTLY_FINISHED_MS = 60 * 60_000;
@@ -52,6 +51,7 @@ export class Evaluations {
     @InjectRepository(RoundEntity) private readonly rounds: Repository<RoundEntity>,
     @InjectRepository(ModelVersionEntity) private readonly models: Repository<ModelVersionEntity>,
     private readonly registry: ClinicRegistry,
+    private readonly store: RoundStore,
   ) {}
 
   async record(report: SiteEvaluation): Promise<void> {
@@ -65,23 +65,7 @@ export class Evaluations {
     if (!Number.isFinite(report.loss) || !(report.accuracy >= 0 && report.accuracy <= 1)) {
       throw refuse.invalid(`evaluation metrics must be finite, accuracy in [0, 1]: got accuracy ${report.accuracy}, loss ${report.loss}`);
     }
-    const where = { studyId: report.studyId, modelVersion: report.modelVersion, clinicId: report.clinicId };
-    await inTransaction(this.db, async (tx) => {
-      // A clinic evaluating a version again (a repeated task) updates its metrics; the audit log keeps its first report.
-      const first = !(await tx.existsBy(SiteMetricEntity, where));
-      await tx.save(SiteMetricEntity, {
-        ...where,
-        numTest: report.numTest,
-        numCorrect: report.numCorrect,
-        accuracy: report.accuracy,
-        loss: report.loss,
-        reportedAt: Date.now(),
-      });
-      if (first) {
-        const detail = { accuracy: report.accuracy, loss: report.loss, numTest: report.numTest, numCorrect: report.numCorrect };
-        await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId: report.studyId, round: report.modelVersion, clinicId: report.clinicId }, detail));
-      }
-    });
+    await this.store.recordEvaluation(report);
     this.recordedSubject.next(report);
   }
 

@@ -9,6 +9,7 @@ import { AuditEventEntity, auditEvent, type AuditRow } from '../persistence/enti
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
+import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { plainContent, type ModelVersionContent } from '../protocols/update-protocol.js';
@@ -133,6 +134,24 @@ export class RoundStore {
       if (await tx.existsBy(AuditEventEntity, { naturalKey: row.naturalKey })) return false;
       await tx.insert(AuditEventEntity, row);
       return true;
+    });
+  }
+
+  /**
+   * Stores a clinic's metrics of a model version (already validated), with an audit event for its
+   * first report of that version; answers whether it was the first. A clinic evaluating a version
+   * again (a repeated task) updates its metrics; the audit log keeps its first report.
+   */
+  async recordEvaluation(report: Omit<SiteMetricEntity, 'reportedAt'>): Promise<boolean> {
+    const { studyId, modelVersion, clinicId, numTest, numCorrect, accuracy, loss } = report;
+    const where = { studyId, modelVersion, clinicId };
+    return inTransaction(this.db, async (tx) => {
+      const first = !(await tx.existsBy(SiteMetricEntity, where));
+      await tx.save(SiteMetricEntity, { ...where, numTest, numCorrect, accuracy, loss, reportedAt: Date.now() });
+      if (first) {
+        await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId, round: modelVersion, clinicId }, { accuracy, loss, numTest, numCorrect }));
+      }
+      return first;
     });
   }
 
