@@ -13,9 +13,9 @@ import {
   verifyLedger,
   type AccountantRecord,
   type DistributedGaussianMechanism,
-  type DpSgdMechanism,
   type LedgerEntry,
 } from './index.js';
+import { dpSgdMechanism } from './test-fixtures.js';
 
 const clinic = createIdentity('cleveland');
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
@@ -26,20 +26,6 @@ beforeEach(() => {
 });
 const delta = 1e-3;
 const cap = 1;
-
-function mechanism(noiseMultiplier: number, steps = 100): DpSgdMechanism {
-  return {
-    type: 'dp-sgd',
-    unit: 'patient',
-    relation: 'add-remove',
-    sampling: 'poisson',
-    samplingRate: 0.02,
-    noiseMultiplier,
-    clipNorm: 1,
-    steps,
-    records: 199,
-  };
-}
 
 function distributed(noiseMultiplier: number, clipNorm = 0.5): DistributedGaussianMechanism {
   return {
@@ -61,7 +47,7 @@ function ledger(): LedgerEntry[] {
   let round = 1;
   for (;;) {
     const studyId = round <= 2 ? 'study-a' : 'study-b';
-    const m = mechanism(3, 300);
+    const m = dpSgdMechanism(3, 300);
     const { requested } = chain.quote(accountant, delta, m);
     const over = requested! > cap;
     chain.append({
@@ -154,7 +140,7 @@ describe('privacy ledger', () => {
       kind: 'spend',
       studyId: 'x',
       round: 1,
-      mechanism: mechanism(3),
+      mechanism: dpSgdMechanism(3, 100),
       accountant,
       delta,
       capEpsilon: cap,
@@ -166,8 +152,8 @@ describe('privacy ledger', () => {
 
   it('flags a refusal that fit the cap and a spend over it, even when signed by the clinic', () => {
     const chain = LedgerChain.empty(clinic);
-    chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: mechanism(3), accountant, delta, capEpsilon: cap, reason: 'no reason' });
-    chain.append({ kind: 'spend', studyId: 's', round: 2, mechanism: mechanism(0.5, 1000), accountant, delta, capEpsilon: cap, reason: null });
+    chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: dpSgdMechanism(3, 100), accountant, delta, capEpsilon: cap, reason: 'no reason' });
+    chain.append({ kind: 'spend', studyId: 's', round: 2, mechanism: dpSgdMechanism(0.5, 1000), accountant, delta, capEpsilon: cap, reason: null });
     expect(problemsOf([...chain.entries()])).toEqual([
       expect.stringMatching(/^entry #0 .* refused a round that fit the cap/),
       expect.stringMatching(/^entry #1 .* spends up to epsilon .* above the clinic's cap of 1/),
@@ -177,8 +163,8 @@ describe('privacy ledger', () => {
   it('recomputes under the accountant each entry records, whatever the convention', () => {
     const opacus = accountantRecord(conventionByName('tf-privacy-legacy'));
     const chain = LedgerChain.empty(clinic);
-    chain.append({ kind: 'spend', studyId: 's', round: 1, mechanism: mechanism(2), accountant: opacus, delta, capEpsilon: 10, reason: null });
-    chain.append({ kind: 'spend', studyId: 's', round: 2, mechanism: mechanism(1.5), accountant, delta, capEpsilon: 10, reason: null });
+    chain.append({ kind: 'spend', studyId: 's', round: 1, mechanism: dpSgdMechanism(2, 100), accountant: opacus, delta, capEpsilon: 10, reason: null });
+    chain.append({ kind: 'spend', studyId: 's', round: 2, mechanism: dpSgdMechanism(1.5, 100), accountant, delta, capEpsilon: 10, reason: null });
     const [first, second] = chain.entries();
     expect(first!.epsilon).toBe(epsilonFor({ q: 0.02, noiseMultiplier: 2, steps: 100 }, delta, 'tf-privacy-legacy').epsilon);
     const both = new RdpAccountant('dp-accounting').compose({ q: 0.02, noiseMultiplier: 2, steps: 100 }).compose({ q: 0.02, noiseMultiplier: 1.5, steps: 100 });
@@ -202,7 +188,16 @@ describe('privacy ledger', () => {
   it('replays a stored ledger, and refuses one that does not verify', () => {
     const chain = LedgerChain.replay(clinic, entries);
     expect(chain.entries()).toHaveLength(entries.length);
-    const next = chain.append({ kind: 'refusal', studyId: 'c', round: 1, mechanism: mechanism(3, 300), accountant, delta, capEpsilon: cap, reason: 'over' });
+    const next = chain.append({
+      kind: 'refusal',
+      studyId: 'c',
+      round: 1,
+      mechanism: dpSgdMechanism(3, 300),
+      accountant,
+      delta,
+      capEpsilon: cap,
+      reason: 'over',
+    });
     expect(next.seq).toBe(entries.length);
     expect(verifyLedger('cleveland', [...entries, next], clinic.signing.publicKey).ok).toBe(true);
     expect(() => LedgerChain.replay(clinic, entries.slice(1))).toThrow(LedgerError);
@@ -226,7 +221,7 @@ describe('privacy ledger', () => {
     /** R rounds of a distributed study at noise multiplier z, after a DP-SGD spend; a tamperable copy. */
     function mixed(z: number, rounds: number): LedgerEntry[] {
       const chain = LedgerChain.empty(clinic);
-      chain.append({ kind: 'spend', studyId: 'dp-sgd', round: 1, mechanism: mechanism(3, 300), accountant, delta, capEpsilon: 10, reason: null });
+      chain.append({ kind: 'spend', studyId: 'dp-sgd', round: 1, mechanism: dpSgdMechanism(3, 300), accountant, delta, capEpsilon: 10, reason: null });
       for (let r = 1; r <= rounds; r++)
         chain.append({ kind: 'spend', studyId: 'secagg', round: r, mechanism: distributed(z), accountant, delta, capEpsilon: 10, reason: null });
       return JSON.parse(JSON.stringify(chain.entries())) as LedgerEntry[];

@@ -11,10 +11,10 @@ import {
   signEntry,
   verifyLedger,
   type AccountantRecord,
-  type DpSgdMechanism,
   type LedgerDecision,
   type LedgerEntry,
 } from './index.js';
+import { dpSgdMechanism } from './test-fixtures.js';
 
 // The boundaries an auditor relies on: a spend exactly at its cap is legal, a refusal exactly at its
 // cap is not, and every epsilon an entry states (spent and requested) must match its recomputation.
@@ -22,24 +22,10 @@ import {
 const clinic = createIdentity('leuven');
 const delta = 1e-3;
 
-function mechanism(noiseMultiplier = 3, steps = 300): DpSgdMechanism {
-  return {
-    type: 'dp-sgd',
-    unit: 'patient',
-    relation: 'add-remove',
-    sampling: 'poisson',
-    samplingRate: 0.02,
-    noiseMultiplier,
-    clipNorm: 1,
-    steps,
-    records: 199,
-  };
-}
-
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
 // as 'static' in mutation testing, and every static mutant reruns every test.
 let accountant: AccountantRecord;
-/** What one and two spends of `mechanism()` cost from an empty ledger. */
+/** What one and two spends of `dpSgdMechanism()` cost from an empty ledger. */
 let oneRound: number;
 let twoRounds: number;
 beforeEach(() => {
@@ -49,7 +35,7 @@ beforeEach(() => {
 });
 
 function decision(kind: 'spend' | 'refusal', capEpsilon: number, round = 1): LedgerDecision {
-  return { kind, studyId: 's', round, mechanism: mechanism(), accountant, delta, capEpsilon, reason: kind === 'refusal' ? 'over the cap' : null };
+  return { kind, studyId: 's', round, mechanism: dpSgdMechanism(), accountant, delta, capEpsilon, reason: kind === 'refusal' ? 'over the cap' : null };
 }
 
 const problemsOf = (entries: readonly unknown[]) => verifyLedger('leuven', entries, clinic.signing.publicKey).problems.map((p) => `${p.entry} ${p.problem}`);
@@ -303,9 +289,9 @@ describe('LedgerChain', () => {
   it('quotes nothing spent and no request for a round that is not DP', () => {
     const chain = LedgerChain.empty(clinic);
     expect(chain.quote(accountant, delta, null)).toEqual({ epsilon: 0, requested: null });
-    expect(chain.quote(accountant, delta, mechanism())).toEqual({ epsilon: 0, requested: oneRound });
+    expect(chain.quote(accountant, delta, dpSgdMechanism())).toEqual({ epsilon: 0, requested: oneRound });
     chain.append(decision('spend', 10));
-    expect(chain.quote(accountant, delta, mechanism())).toEqual({ epsilon: oneRound, requested: twoRounds });
+    expect(chain.quote(accountant, delta, dpSgdMechanism())).toEqual({ epsilon: oneRound, requested: twoRounds });
   });
 
   it('writes the entry fields the verifier recomputes, at the given time', () => {
