@@ -21,6 +21,7 @@ import type { DpSgdSettings } from '../clinic-node/training/dp-sgd.js';
 import { train, type TrainingOptions } from '../clinic-node/training/local-training.js';
 import { RdpAccountant, type ConventionName } from '../crypto/dp/accountant.js';
 import type { EpsilonResult } from '../crypto/dp/conversion.js';
+import { alignColumns, formatCount, formatSeconds } from './report-format.js';
 
 /** One model to train both ways. */
 export interface DpTrainingCase {
@@ -264,23 +265,10 @@ function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value >= 1)) throw new Error(`${name} must be a positive integer, got ${value}`);
 }
 
-function formatSeconds(x: number): string {
-  return x >= 1 ? `${x.toFixed(3)} s` : x >= 1e-3 ? `${(x * 1e3).toFixed(2)} ms` : `${(x * 1e6).toFixed(1)} µs`;
-}
-
 /** The report as two tables: training per model (plain, DP-SGD, ratio), then the accountant. */
 export function formatDpBench(r: DpBenchReport): string {
-  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  const table = (rows: string[][]) => {
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-    return rows.map((row) =>
-      row
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-    );
-  };
-  const training = table([
+  const n = formatCount;
+  const training = alignColumns([
     ['model', 'parameters', 'records', 'batch', 'steps', 'plain / step', 'DP-SGD / step', 'DP/plain'],
     ...r.training.map((t) => [
       t.name,
@@ -294,7 +282,7 @@ export function formatDpBench(r: DpBenchReport): string {
     ]),
   ]);
   const a = r.accountant;
-  const accountant = table([
+  const accountant = alignColumns([
     ['accountant', 'time', 'per step', 'epsilon'],
     [
       `${n(a.steps)} heterogeneous steps`,

@@ -11,6 +11,7 @@ import { plainFloat32Codec } from '../crypto/codec/plain.js';
 import { CkksAggregator, CkksContext, CkksSecretKey, CkksUpdateCodec, DEFAULT_PARAMETER_SET } from '../crypto/ckks/index.js';
 import { weightedMeanDelta } from '../strategies/aggregate.js';
 import type { FitResult } from '../strategies/strategy.js';
+import { alignColumns, formatCount, formatSeconds } from './report-format.js';
 
 export interface HeBenchOptions {
   /** Parameters in the model. */
@@ -225,8 +226,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** The report as a table: CKKS and plaintext side by side, with their ratio. */
 export function formatHeBench(r: HeBenchReport): string {
-  const s = (x: number) => (x >= 1 ? `${x.toFixed(3)} s` : x >= 1e-3 ? `${(x * 1e3).toFixed(2)} ms` : `${(x * 1e6).toFixed(1)} µs`);
-  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const s = formatSeconds;
+  const n = formatCount;
   const ratio = (a: number, b: number) => `${n(a / b)}x`;
   const rows: [string, string, string, string][] = [
     ['', 'CKKS', 'plaintext f32', 'CKKS/plain'],
@@ -246,16 +247,9 @@ export function formatHeBench(r: HeBenchReport): string {
     ['round (serial, one core)', s(r.encrypted_round_s), s(r.plaintext_round_s), ratio(r.encrypted_round_s, r.plaintext_round_s)],
     ['max abs error vs float64', r.max_abs_error.toExponential(2), r.plaintext_max_abs_error.toExponential(2), ''],
   ];
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
-  );
   return [
     `CKKS ${r.parameter_set} vs plaintext: ${n(r.params)} parameters, ${r.clinics} clinics, median of ${r.repeats} rounds after a warm-up, node ${r.node_version}`,
-    ...lines,
+    ...alignColumns(rows),
     'round = clinics x (encode) + coordinator (every update, save) + one clinic reading the result',
   ].join('\n');
 }

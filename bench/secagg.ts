@@ -34,6 +34,7 @@ import {
   type SecAggResult,
 } from '../crypto/secagg/index.js';
 import type { UpdateHeader } from '../protos/generated/cohort/v1/UpdateHeader.js';
+import { alignColumns, formatCount, formatSeconds } from './report-format.js';
 
 export interface SecAggBenchOptions {
   /** Clinics selected for the round (at least 3). */
@@ -517,23 +518,10 @@ function meanFields<T extends object>(rows: T[]): T {
   return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, mean(rows.map((row) => row[k as keyof T] as number))])) as T;
 }
 
-function formatSeconds(x: number): string {
-  return x >= 1 ? `${x.toFixed(3)} s` : x >= 1e-3 ? `${(x * 1e3).toFixed(2)} ms` : `${(x * 1e6).toFixed(1)} µs`;
-}
-
 /** The report as three tables: bytes per clinic, compute per party, and the round against plaintext. */
 export function formatSecAggBench(r: SecAggBenchReport): string {
-  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const n = formatCount;
   const ratio = (x: number) => `${x.toFixed(3)}x`;
-  const table = (rows: string[][]) => {
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-    return rows.map((row) =>
-      row
-        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-        .join('  ')
-        .trimEnd(),
-    );
-  };
   const b = r.clinic_bytes;
   const c = r.coordinator_bytes;
   const t = r.clinic_times;
@@ -542,7 +530,7 @@ export function formatSecAggBench(r: SecAggBenchReport): string {
     `SecAgg+ vs plaintext: ${n(r.params)} parameters, ${r.clinics} clinics, ${r.dropped} dropped after sharing keys (dropout ${r.dropout}), degree ${r.degree}, threshold ${r.threshold}, median of ${r.repeats} rounds after a warm-up, node ${r.node_version}`,
     `compute only, in one process: no network, no training; bytes are protobuf encodings (gRPC framing excluded)`,
     '',
-    ...table([
+    ...alignColumns([
       ['bytes per surviving clinic', 'mean', 'max', '/ plaintext'],
       ['plaintext f32 update (UploadUpdate)', n(r.plaintext_update_bytes), '', ''],
       ['  SecAggAdvert', n(b.advert), '', ''],
@@ -561,7 +549,7 @@ export function formatSecAggBench(r: SecAggBenchReport): string {
     ]),
     `a dropped clinic sent ${n(r.dropped_clinic_sent_bytes_mean)} B (advert and shares)`,
     '',
-    ...table([
+    ...alignColumns([
       ['compute', 'time'],
       ['clinic, one whole round (mean)', formatSeconds(r.clinic_s)],
       ['  advert / shares / receive shares', `${formatSeconds(t.advert)} / ${formatSeconds(t.share_keys)} / ${formatSeconds(t.receive_shares)}`],
@@ -574,7 +562,7 @@ export function formatSecAggBench(r: SecAggBenchReport): string {
       ['plaintext: coordinator decodes and averages', formatSeconds(r.plaintext_aggregate_s)],
     ]),
     '',
-    ...table([
+    ...alignColumns([
       ['round (serial, one core)', 'secure', 'plaintext', 'secure/plain'],
       ['every clinic + coordinator', formatSeconds(r.secure_round_s), formatSeconds(r.plaintext_round_s), ratio(r.ratio_secure_to_plaintext_round)],
     ]),
