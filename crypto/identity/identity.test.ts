@@ -74,6 +74,19 @@ describe('clinic identities', () => {
     expect(verifyDetached(new TextEncoder().encode('cohorT'), signDetached(identity, message), identity.signing.publicKey)).toBe(false);
   });
 
+  it("makes key pairs in tweetnacl's layout: the secret keys derive the public keys, and each identity is fresh", () => {
+    const identity = createIdentity('fresh');
+    expect(identity.signing.secretKey).toHaveLength(64);
+    expect(identity.signing.publicKey).toHaveLength(32);
+    expect(identity.box.secretKey).toHaveLength(32);
+    expect(nacl.sign.keyPair.fromSecretKey(identity.signing.secretKey).publicKey).toEqual(identity.signing.publicKey);
+    expect(nacl.sign.keyPair.fromSeed(identity.signing.secretKey.subarray(0, 32)).secretKey).toEqual(identity.signing.secretKey);
+    expect(nacl.box.keyPair.fromSecretKey(identity.box.secretKey).publicKey).toEqual(identity.box.publicKey);
+    const other = createIdentity('fresh');
+    expect(other.signing.secretKey).not.toEqual(identity.signing.secretKey);
+    expect(other.box.secretKey).not.toEqual(identity.box.secretKey);
+  });
+
   it('refuses a clinic id outside the allowed characters', () => {
     expect(() => createIdentity('../etc')).toThrow(`clinic id "../etc" must be 1-128 letters, digits, '.', '_' or '-'`);
     expect(() => cardFromJson({ ...cardToJson(cardOf(bob)), clinicId: 'x'.repeat(129) })).toThrow(/must be 1-128 letters/);
