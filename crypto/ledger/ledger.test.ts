@@ -15,7 +15,7 @@ import {
   type DistributedGaussianMechanism,
   type LedgerEntry,
 } from './index.js';
-import { dpSgdMechanism } from './test-fixtures.js';
+import { distributedGaussianMechanism, dpSgdMechanism } from './test-fixtures.js';
 
 const clinic = createIdentity('cleveland');
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
@@ -26,20 +26,6 @@ beforeEach(() => {
 });
 const delta = 1e-3;
 const cap = 1;
-
-function distributed(noiseMultiplier: number, clipNorm = 0.5): DistributedGaussianMechanism {
-  return {
-    type: 'distributed-gaussian',
-    unit: 'patient',
-    relation: 'add-remove',
-    noiseMultiplier,
-    clipNorm,
-    sensitivity: 2 * clipNorm,
-    contributors: 3,
-    steps: 1,
-    records: 199,
-  };
-}
 
 /** Spends rounds until one would pass the cap: that one is refused. Two studies share the budget. */
 function ledger(): LedgerEntry[] {
@@ -223,7 +209,16 @@ describe('privacy ledger', () => {
       const chain = LedgerChain.empty(clinic);
       chain.append({ kind: 'spend', studyId: 'dp-sgd', round: 1, mechanism: dpSgdMechanism(3, 300), accountant, delta, capEpsilon: 10, reason: null });
       for (let r = 1; r <= rounds; r++)
-        chain.append({ kind: 'spend', studyId: 'secagg', round: r, mechanism: distributed(z), accountant, delta, capEpsilon: 10, reason: null });
+        chain.append({
+          kind: 'spend',
+          studyId: 'secagg',
+          round: r,
+          mechanism: distributedGaussianMechanism(z),
+          accountant,
+          delta,
+          capEpsilon: 10,
+          reason: null,
+        });
       return JSON.parse(JSON.stringify(chain.entries())) as LedgerEntry[];
     }
 
@@ -238,7 +233,16 @@ describe('privacy ledger', () => {
         const record = accountantRecord(conventionByName(name));
         const chain = LedgerChain.empty(clinic);
         for (let r = 1; r <= rounds; r++)
-          chain.append({ kind: 'spend', studyId: 's', round: r, mechanism: distributed(z), accountant: record, delta, capEpsilon: 10, reason: null });
+          chain.append({
+            kind: 'spend',
+            studyId: 's',
+            round: r,
+            mechanism: distributedGaussianMechanism(z),
+            accountant: record,
+            delta,
+            capEpsilon: 10,
+            reason: null,
+          });
         // ρ-zCDP is the RDP curve ρα; σ_eff = z/√R gives ρ = Δ²/(2 (σ_eff Δ)²) = R/(2z²).
         const rho = 1 / (2 * (z / Math.sqrt(rounds)) ** 2);
         const expected = epsilonFromRdp(
@@ -257,7 +261,7 @@ describe('privacy ledger', () => {
       const entries = mixed(4, 5);
       const both = new RdpAccountant('dp-accounting').compose({ q: 0.02, noiseMultiplier: 3, steps: 300 }).compose({ q: 1, noiseMultiplier: 4, steps: 5 });
       expect(entries.at(-1)!.epsilon).toBeCloseTo(both.epsilon(delta).epsilon, 12);
-      expect(entries.at(-1)!.mechanism).toEqual(distributed(4));
+      expect(entries.at(-1)!.mechanism).toEqual(distributedGaussianMechanism(4));
       expect(verifyLedger('cleveland', entries, clinic.signing.publicKey)).toMatchObject({ ok: true, entries: 6, spends: 6 });
       expect(LedgerChain.replay(clinic, entries).entries()).toHaveLength(6);
     });
@@ -283,7 +287,7 @@ describe('privacy ledger', () => {
     it('parses field by field, with the field named', () => {
       const [, entry] = mixed(4, 1);
       const withMechanism = (change: Record<string, unknown>) => ({ ...entry, mechanism: { ...entry!.mechanism, ...change } });
-      expect(parseLedgerEntry(withMechanism({})).mechanism).toEqual(distributed(4));
+      expect(parseLedgerEntry(withMechanism({})).mechanism).toEqual(distributedGaussianMechanism(4));
       expect(() => parseLedgerEntry(withMechanism({ type: 'laplace' }))).toThrow('mechanism: type must be "dp-sgd" or "distributed-gaussian", got "laplace"');
       expect(() => parseLedgerEntry(withMechanism({ unit: 'clinic' }))).toThrow('mechanism: unit must be "patient", got "clinic"');
       expect(() => parseLedgerEntry(withMechanism({ steps: 2 }))).toThrow('mechanism: steps must be 1, got 2');

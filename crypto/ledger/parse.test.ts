@@ -1,43 +1,12 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { conventionByName } from '../dp/index.js';
 import { createIdentity } from '../identity/index.js';
-import {
-  accountantRecord,
-  LedgerChain,
-  LedgerError,
-  parseLedgerEntry,
-  type AccountantRecord,
-  type DistributedGaussianMechanism,
-  type DpSgdMechanism,
-  type LedgerEntry,
-} from './index.js';
+import { accountantRecord, LedgerChain, LedgerError, parseLedgerEntry, type AccountantRecord, type LedgerEntry } from './index.js';
+import { distributedGaussianMechanism, dpSgdMechanism } from './test-fixtures.js';
 
 // A stored ledger is untrusted input: each malformed field is refused with the field and value named.
 
 const clinic = createIdentity('leuven');
-
-const dpSgd: DpSgdMechanism = {
-  type: 'dp-sgd',
-  unit: 'patient',
-  relation: 'add-remove',
-  sampling: 'poisson',
-  samplingRate: 0.02,
-  noiseMultiplier: 3,
-  clipNorm: 1,
-  steps: 300,
-  records: 199,
-};
-const distributed: DistributedGaussianMechanism = {
-  type: 'distributed-gaussian',
-  unit: 'patient',
-  relation: 'add-remove',
-  noiseMultiplier: 4,
-  clipNorm: 0.5,
-  sensitivity: 1,
-  contributors: 3,
-  steps: 1,
-  records: 199,
-};
 
 // Fixtures are built in beforeEach, not at load time: what a test file computes while loading counts
 // as 'static' in mutation testing, and every static mutant reruns every test.
@@ -48,7 +17,7 @@ beforeEach(() => {
   accountant = accountantRecord(conventionByName('opacus'));
   const chain = LedgerChain.empty(clinic);
   spend = JSON.parse(
-    JSON.stringify(chain.append({ kind: 'spend', studyId: 's', round: 0, mechanism: dpSgd, accountant, delta: 1e-5, capEpsilon: 10, reason: null })),
+    JSON.stringify(chain.append({ kind: 'spend', studyId: 's', round: 0, mechanism: dpSgdMechanism(), accountant, delta: 1e-5, capEpsilon: 10, reason: null })),
   ) as LedgerEntry;
   refusal = JSON.parse(
     JSON.stringify(chain.append({ kind: 'refusal', studyId: 's', round: 1, mechanism: null, accountant, delta: 1e-5, capEpsilon: 0, reason: 'not DP' })),
@@ -56,14 +25,14 @@ beforeEach(() => {
 });
 
 const parseWith = (change: Record<string, unknown>, base?: LedgerEntry) => () => parseLedgerEntry({ ...(base ?? spend), ...change });
-const withMechanism = (change: Record<string, unknown>, base: object = dpSgd) => parseWith({ mechanism: { ...base, ...change } });
+const withMechanism = (change: Record<string, unknown>, base: object = dpSgdMechanism()) => parseWith({ mechanism: { ...base, ...change } });
 const withAccountant = (change: Record<string, unknown>) => parseWith({ accountant: { ...accountant, ...change } });
 
 describe('parseLedgerEntry', () => {
   it('returns a well-formed entry field for field, null fields included', () => {
     expect(parseLedgerEntry(spend)).toEqual(spend);
     expect(parseLedgerEntry(refusal)).toEqual(refusal);
-    expect(parseLedgerEntry({ ...spend, mechanism: distributed }).mechanism).toEqual(distributed);
+    expect(parseLedgerEntry({ ...spend, mechanism: distributedGaussianMechanism() }).mechanism).toEqual(distributedGaussianMechanism());
     expect(parseLedgerEntry(spend).accountant).toEqual({
       type: 'rdp',
       convention: 'opacus',
@@ -122,12 +91,15 @@ describe('parseLedgerEntry', () => {
       requestedEpsilon: 0,
     });
     expect(parseLedgerEntry({ ...spend, delta: 0.999, prevHash: '0123456789abcdef'.repeat(4) }).delta).toBe(0.999);
-    expect(parseLedgerEntry({ ...spend, mechanism: { ...dpSgd, samplingRate: 1, steps: 1, records: 1 } }).mechanism).toMatchObject({
+    expect(parseLedgerEntry({ ...spend, mechanism: { ...dpSgdMechanism(), samplingRate: 1, steps: 1, records: 1 } }).mechanism).toMatchObject({
       samplingRate: 1,
       steps: 1,
       records: 1,
     });
-    expect(parseLedgerEntry({ ...spend, mechanism: { ...distributed, contributors: 1, records: 1 } }).mechanism).toMatchObject({ contributors: 1, records: 1 });
+    expect(parseLedgerEntry({ ...spend, mechanism: { ...distributedGaussianMechanism(), contributors: 1, records: 1 } }).mechanism).toMatchObject({
+      contributors: 1,
+      records: 1,
+    });
   });
 
   it('names the DP-SGD mechanism field that is wrong', () => {
@@ -161,7 +133,7 @@ describe('parseLedgerEntry', () => {
       [{ records: 0 }, 'mechanism: records must be an integer >= 1, got 0'],
       [{ sampling: 'poisson' }, 'mechanism: unknown field sampling'],
     ];
-    for (const [change, message] of cases) expect(withMechanism(change, distributed)).toThrow(new LedgerError(message));
+    for (const [change, message] of cases) expect(withMechanism(change, distributedGaussianMechanism())).toThrow(new LedgerError(message));
   });
 
   it('names the accountant field that is wrong', () => {
