@@ -2,11 +2,11 @@ import { refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
 import { encrypts } from '../../common/privacy-mode.js';
 import { ckksCodecName } from '../../crypto/index.js';
-import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { UpdateHeader } from './update-header.js';
 import type { DpLayer } from './dp-layer.js';
 import type { EncryptedAggregates, RoundKey } from './encrypted-aggregates.js';
 import type { EncryptionSettings } from './privacy-settings.js';
+import type { EncryptionTerms } from './task-extras.js';
 import {
   checkHeaderInOrder,
   type ModelExtras,
@@ -136,7 +136,7 @@ export class CkksProtocol implements UpdateProtocol {
   }
 
   /** What clinics need to encrypt and decrypt: the parameter set and the study's key, once it exists. */
-  private async encryptionSpec(): Promise<EncryptionSpec | null> {
+  private async encryptionSpec(): Promise<EncryptionTerms | null> {
     const key = await this.keys.studyKey(this.study.id);
     return key ? { parameterSet: this.settings.parameterSet, keyId: key.keyId } : null;
   }

@@ -1,8 +1,8 @@
 import { refuse } from '../../common/errors.js';
 import type { DpLayerKind } from '../../common/privacy-mode.js';
-import type { DpSpec } from '../../protos/generated/cohort/v1/DpSpec.js';
 import type { UpdateHeader } from './update-header.js';
 import type { DpSettings } from './privacy-settings.js';
+import type { DpTerms } from './task-extras.js';
 
 /** What the DP layer asks of the coordinator's copy of the clinics' privacy ledgers. */
 export interface LedgerView {
@@ -20,7 +20,7 @@ export interface DpLayer {
   /** Whether every update must follow a spend in its clinic's ledger (any DP). */
   readonly spendsBudget: boolean;
   /** What TRAIN tasks carry: the target and how many Gaussian releases the study makes. */
-  spec(): DpSpec | null;
+  spec(): DpTerms | null;
   /** Refuses an update whose clinic's ledger holds no spend for the round. */
   admit(header: UpdateHeader, round: { number: number }): Promise<void>;
 }
@@ -50,7 +50,7 @@ export function dpLayer(
     kind,
     settings,
     spendsBudget: true,
-    spec: () => ({ ...settings, totalSteps }),
+    spec: () => ({ targetEpsilon: settings.targetEpsilon, delta: settings.delta, clipNorm: settings.clipNorm, totalSteps }),
     async admit(header, round) {
       if (await ledger.hasSpend(header.clinicId, study.id, round.number)) return;
       throw refuse.precondition(

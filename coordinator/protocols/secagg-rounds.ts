@@ -14,7 +14,7 @@ import {
   type SignedShare,
   type UnmaskRequest,
 } from '../../crypto/index.js';
-import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
+import type { SecAggTerms } from './task-extras.js';
 
 /** How a round's session reports back to the study that owns it; every call runs in the study's queue. */
 export interface SecAggRoundHandlers {
@@ -43,7 +43,7 @@ type WaitingStage = keyof StageAnswers;
 interface Session {
   server: SecAggServer;
   /** What the round's TRAIN tasks carry about it, to hand a clinic that (re)connects during the advert stage. */
-  terms: SecAggSpec;
+  terms: SecAggTerms;
   handlers: SecAggRoundHandlers;
   stageTimeoutMs: number;
   /** Clinics that declined the round (a ledger refusal): the advert stage stops waiting for them. */
@@ -67,7 +67,7 @@ export class SecAggRounds {
 
   /** Opens a round's session; the clinics are announced in a random order (their share points). */
   open(
-    plan: Omit<SecAggRoundPlan, 'order'> & { clinics: readonly string[]; stageTimeoutMs: number; terms: SecAggSpec },
+    plan: Omit<SecAggRoundPlan, 'order'> & { clinics: readonly string[]; stageTimeoutMs: number; terms: SecAggTerms },
     handlers: SecAggRoundHandlers,
   ): SecAggRoundPlan {
     const order = shuffle(plan.clinics);
@@ -101,7 +101,7 @@ export class SecAggRounds {
    * clinic was selected, has not advertised and did not decline): a TRAIN task sent now can still
    * take part. Null otherwise: once its adverts are closed, a round cannot take a clinic in.
    */
-  awaitsAdvert(round: string, clinicId: string): SecAggSpec | null {
+  awaitsAdvert(round: string, clinicId: string): SecAggTerms | null {
     const session = this.sessions.get(round);
     if (!session || session.over || session.server.stage !== 'advertising' || session.excused.has(clinicId)) return null;
     return session.server.waitingFor().includes(clinicId) ? session.terms : null;

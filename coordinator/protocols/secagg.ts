@@ -12,13 +12,13 @@ import {
   MASKED_INPUT_CODEC,
   type SecAggResult,
 } from '../../crypto/index.js';
-import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 import type { UpdateHeader } from './update-header.js';
 import { createStrategy, type FitResult } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import { PLAIN, type RoundReader } from './plain.js';
 import { DEFAULT_SECAGG, type SecAggSettings } from './privacy-settings.js';
 import type { SecAggRounds } from './secagg-rounds.js';
+import type { SecAggTerms } from './task-extras.js';
 import {
   checkHeaderInOrder,
   plainContent,
@@ -31,9 +31,6 @@ import {
   type TrainExtras,
   type UpdateProtocol,
 } from './update-protocol.js';
-
-/** A secure-aggregation round's terms, as its TRAIN tasks carry them (SecAggSpec). */
-export type SecAggTerms = { [K in keyof SecAggSpec]-?: number };
 
 /** What secure aggregation asks of the enrolled clinics and their records. */
 export interface SecAggClinics {
@@ -102,7 +99,7 @@ export class SecAggProtocol implements UpdateProtocol {
   /** A round takes a clinic only while its attempt waits for adverts, and only once. */
   async rejoin(round: ProtocolRound, clinicId: string): Promise<TrainExtras | null> {
     const terms = this.sessions.awaitsAdvert(roundIdOf(round), clinicId);
-    return terms ? this.extras(terms as SecAggTerms) : null;
+    return terms ? this.extras(terms) : null;
   }
 
   async checkHeader(header: UpdateHeader, round: ProtocolRound): Promise<void> {

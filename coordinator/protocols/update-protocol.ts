@@ -1,12 +1,11 @@
 import { refuse } from '../../common/errors.js';
 import type { ModelSpec } from '../../common/model-spec.js';
 import type { UpdateTransport } from '../../common/privacy-mode.js';
-import type { EncryptionSpec } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
-import type { SecAggSpec } from '../../protos/generated/cohort/v1/SecAggSpec.js';
 import type { UpdateHeader } from './update-header.js';
 import type { StrategyConfig, StrategyState } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import type { PrivacySettings } from './privacy-settings.js';
+import type { EncryptionTerms, SecAggTerms } from './task-extras.js';
 
 /** What a protocol reads of a study (a stored study is one). */
 export interface ProtocolStudy extends PrivacySettings {
@@ -30,14 +29,14 @@ export interface ProtocolRound {
 
 /** What a TRAIN task carries about how its update is to travel, beside its codec and DP spec. */
 export interface TrainExtras {
-  encryption: EncryptionSpec | null;
-  secagg: SecAggSpec | null;
+  encryption: EncryptionTerms | null;
+  secagg: SecAggTerms | null;
 }
 
 /** What an EVALUATE task carries about how the model version travels. */
 export interface ModelExtras {
   codec: string;
-  encryption: EncryptionSpec | null;
+  encryption: EncryptionTerms | null;
 }
 
 /** A model version's stored content: plain parameters with the strategy's state, or a payload only clinics can read. */
