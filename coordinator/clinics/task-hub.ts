@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import type { ClinicTask } from './clinic-task.js';
 import { KeysService } from '../keys/keys.service.js';
 
 /**
@@ -9,7 +9,7 @@ import { KeysService } from '../keys/keys.service.js';
  */
 @Injectable()
 export class TaskHub {
-  private readonly streams = new Map<string, Set<Subject<Task>>>();
+  private readonly streams = new Map<string, Set<Subject<ClinicTask>>>();
   /** Fires with the clinic id whenever a clinic connects. */
   readonly connected$ = new Subject<string>();
 
@@ -19,9 +19,9 @@ export class TaskHub {
   }
 
   /** A stream of tasks for the clinic; `initial` tasks are delivered first (pending work on reconnect). */
-  watch(clinicId: string, initial: () => Promise<Task[]>): Observable<Task> {
-    return new Observable<Task>((subscriber) => {
-      const subject = new Subject<Task>();
+  watch(clinicId: string, initial: () => Promise<ClinicTask[]>): Observable<ClinicTask> {
+    return new Observable<ClinicTask>((subscriber) => {
+      const subject = new Subject<ClinicTask>();
       const inner = subject.subscribe(subscriber);
       let streams = this.streams.get(clinicId);
       if (!streams) this.streams.set(clinicId, (streams = new Set()));
@@ -48,7 +48,7 @@ export class TaskHub {
     return [...this.streams.keys()];
   }
 
-  send(clinicId: string, task: Task): void {
+  send(clinicId: string, task: ClinicTask): void {
     this.streams.get(clinicId)?.forEach((subject) => subject.next(task));
   }
 

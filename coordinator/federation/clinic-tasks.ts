@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Observable } from 'rxjs';
 import type { Repository } from 'typeorm';
-import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import type { ClinicTask } from '../clinics/clinic-task.js';
 import { TaskHub } from '../clinics/task-hub.js';
 import { Evaluations } from '../evaluations/evaluations.js';
 import { LedgerService } from '../ledger/ledger.service.js';
@@ -31,7 +31,7 @@ export class ClinicTasks {
   ) {}
 
   /** The clinic's task stream: pending tasks first, then whatever rounds bring. */
-  watch(clinic: ClinicEntity): Observable<Task> {
+  watch(clinic: ClinicEntity): Observable<ClinicTask> {
     return this.hub.watch(clinic.id, () => this.pending(clinic));
   }
 
@@ -39,13 +39,13 @@ export class ClinicTasks {
    * What a (re)connecting clinic missed: the TRAIN task of each open round it has not answered, then
    * the evaluation it owes and the end it may not have heard.
    */
-  private async pending(clinic: ClinicEntity): Promise<Task[]> {
+  private async pending(clinic: ClinicEntity): Promise<ClinicTask[]> {
     return [...(await this.pendingTraining(clinic)), ...(await this.missedEvaluations(clinic))];
   }
 
   /** The evaluation the clinic owes of each study, and for a study that has ended, its end. */
-  private async missedEvaluations(clinic: ClinicEntity): Promise<Task[]> {
-    const tasks: Task[] = [];
+  private async missedEvaluations(clinic: ClinicEntity): Promise<ClinicTask[]> {
+    const tasks: ClinicTask[] = [];
     for (const { study, version } of await this.evaluations.owedBy(clinic)) {
       tasks.push(await this.tasks.evaluate(study, version));
       if (study.status !== 'running') tasks.push(this.tasks.finished(study));
@@ -53,9 +53,9 @@ export class ClinicTasks {
     return tasks;
   }
 
-  private async pendingTraining(clinic: ClinicEntity): Promise<Task[]> {
+  private async pendingTraining(clinic: ClinicEntity): Promise<ClinicTask[]> {
     const open = await this.rounds.findBy({ status: 'open' });
-    const tasks: Task[] = [];
+    const tasks: ClinicTask[] = [];
     for (const round of open) {
       if (!round.participants.includes(clinic.id)) continue;
       if (await this.updates.existsBy({ studyId: round.studyId, round: round.number, clinicId: clinic.id })) continue;

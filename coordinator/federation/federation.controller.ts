@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
-import { from, Observable, concatMap, mergeMap } from 'rxjs';
+import { from, Observable, concatMap, map, mergeMap } from 'rxjs';
 import { ChunkAssembler, sha256, splitIntoChunks } from '../../common/chunk-stream.js';
 import { refuse } from '../../common/errors.js';
 import type { DownloadModelRequest__Output } from '../../protos/generated/cohort/v1/DownloadModelRequest.js';
@@ -31,7 +31,7 @@ import type { UpdateHeader } from '../protocols/update-header.js';
 import { advertFromWire, neighboursToWire, sealedFromWire, sealedToWire, shareFromWire } from '../../wire/secagg-wire.js';
 import { FederationService } from './federation.service.js';
 import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
-import { modelSpecMessage } from './task-builder.js';
+import { modelSpecToWire, taskToWire } from './task-wire.js';
 import { UploadValidator } from './upload-validator.js';
 
 /** The gRPC face of the federation: translates calls to FederationService and refusals to status codes. */
@@ -55,7 +55,10 @@ export class FederationController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'WatchTasks')
   watchTasks(request: WatchTasksRequest__Output): Observable<Task> {
-    return from(rethrow(this.registry.requireClinic(request.clinicId))).pipe(mergeMap((clinic) => this.federation.watchTasks(clinic)));
+    return from(rethrow(this.registry.requireClinic(request.clinicId))).pipe(
+      mergeMap((clinic) => this.federation.watchTasks(clinic)),
+      map(taskToWire),
+    );
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'DownloadModel')
@@ -67,7 +70,7 @@ export class FederationController {
         header: {
           studyId: study.id,
           modelVersion: request.modelVersion,
-          model: modelSpecMessage(study.model),
+          model: modelSpecToWire(study.model),
           codec,
           keyId,
           totalBytes: bytes.length,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { InjectRepository } from '@nestjs/typeorm';
 import { map, merge, type Observable } from 'rxjs';
 import { In, type Repository } from 'typeorm';
-import type { Task } from '../../protos/generated/cohort/v1/Task.js';
+import type { ClinicTask } from '../clinics/clinic-task.js';
 import type { UpdateHeader } from '../protocols/update-header.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { TaskHub } from '../clinics/task-hub.js';
@@ -112,7 +112,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
   // ---- clinics ---------------------------------------------------------------------------------
 
   /** The clinic's task stream: what it missed first (ClinicTasks), then whatever rounds bring. */
-  watchTasks(clinic: ClinicEntity): Observable<Task> {
+  watchTasks(clinic: ClinicEntity): Observable<ClinicTask> {
     return this.clinicTasks.watch(clinic);
   }
 
