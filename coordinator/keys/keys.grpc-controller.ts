@@ -2,15 +2,15 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall } from '@nestjs/microservices';
 import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import { refuse } from '../../common/errors.js';
-import type { ClinicCard as ClinicCardMessage } from '../../protos/generated/cohort/v1/ClinicCard.js';
 import type { FetchKeyEnvelopeRequest__Output } from '../../protos/generated/cohort/v1/FetchKeyEnvelopeRequest.js';
 import type { KeyEnvelope__Output } from '../../protos/generated/cohort/v1/KeyEnvelope.js';
 import type { KeyEnvelopeDelivery } from '../../protos/generated/cohort/v1/KeyEnvelopeDelivery.js';
 import type { KeyEnvelopesAck } from '../../protos/generated/cohort/v1/KeyEnvelopesAck.js';
 import type { KeyRoster } from '../../protos/generated/cohort/v1/KeyRoster.js';
 import type { KeyRosterRequest__Output } from '../../protos/generated/cohort/v1/KeyRosterRequest.js';
-import type { ClinicCard, KeyEnvelope } from '../../crypto/index.js';
+import type { KeyEnvelope } from '../../crypto/index.js';
 import { FEDERATION_SERVICE, rethrow, toGrpcError } from '../grpc/grpc-errors.js';
+import { ceremonyAckToWire, deliveryToWire, envelopeFromWire, rosterToWire } from './keys-wire.js';
 import { KeysService } from './keys.service.js';
 
 /** Most envelopes one ceremony may carry: bounds what a caller can make the coordinator buffer. */
@@ -23,14 +23,12 @@ export class KeysGrpcController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'GetKeyRoster')
   async getKeyRoster(request: KeyRosterRequest__Output): Promise<KeyRoster> {
-    const roster = await rethrow(this.keys.roster(request.clinicId, request.studyId));
-    return { ...roster, members: roster.members.map(toCardMessage) };
+    return rosterToWire(await rethrow(this.keys.roster(request.clinicId, request.studyId)));
   }
 
   @GrpcMethod(FEDERATION_SERVICE, 'FetchKeyEnvelope')
   async fetchKeyEnvelope(request: FetchKeyEnvelopeRequest__Output): Promise<KeyEnvelopeDelivery> {
-    const { envelope, sender } = await rethrow(this.keys.envelopeFor(request.clinicId, request.studyId));
-    return { envelope, sender: toCardMessage(sender) };
+    return deliveryToWire(await rethrow(this.keys.envelopeFor(request.clinicId, request.studyId)));
   }
 
   /** Client stream on the raw call (see FederationController.uploadUpdate for why), bounded in count. */
@@ -47,17 +45,13 @@ export class KeysGrpcController {
     };
     call.on('data', (message: KeyEnvelope__Output) => {
       if (envelopes.length >= MAX_CEREMONY_ENVELOPES) return finish(refuse.tooLarge(`a key ceremony carries at most ${MAX_CEREMONY_ENVELOPES} envelopes`));
-      envelopes.push(message);
+      envelopes.push(envelopeFromWire(message));
     });
     call.on('end', () => {
       if (done) return;
-      this.keys.submitEnvelopes(envelopes).then((ack) => finish(null, ack), finish);
+      this.keys.submitEnvelopes(envelopes).then((stored) => finish(null, ceremonyAckToWire(stored)), finish);
     });
     call.on('cancelled', () => (done = true));
     call.on('error', () => (done = true));
   }
-}
-
-function toCardMessage(card: ClinicCard): ClinicCardMessage {
-  return { clinicId: card.clinicId, signPublicKey: card.signPublicKey, boxPublicKey: card.boxPublicKey };
 }

@@ -18,6 +18,13 @@ export interface KeyRosterView {
   members: ClinicCard[];
 }
 
+/** A key ceremony stored: the study, its key, and how many clinics it was sealed to. */
+export interface KeyCeremonyStored {
+  studyId: string;
+  keyId: string;
+  envelopes: number;
+}
+
 const KEY_ID = /^[0-9a-f]{32}$/;
 
 /**
@@ -141,7 +148,7 @@ export class KeysService {
    * Stores a key ceremony: every envelope of one key, from one enrolled sender, signed by it and
    * sealed to each recipient's enrolled key. All are checked before any is stored; all or none land.
    */
-  async submitEnvelopes(envelopes: KeyEnvelope[]): Promise<{ studyId: string; keyId: string; envelopes: number }> {
+  async submitEnvelopes(envelopes: KeyEnvelope[]): Promise<KeyCeremonyStored> {
     const first = envelopes[0];
     if (!first) throw refuse.invalid('a key ceremony carries at least one envelope');
     const { study, encryption } = await this.requireEncryptedStudy(first.studyId);
