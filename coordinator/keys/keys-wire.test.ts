@@ -21,7 +21,7 @@ const cardA: ClinicCard = { clinicId: 'clinic-a', signPublicKey: bytes(6), boxPu
 const cardB: ClinicCard = { clinicId: 'clinic-b', signPublicKey: bytes(8), boxPublicKey: bytes(9) };
 
 describe('the key ceremony on the wire', () => {
-  it('takes a submitted envelope field by field, its bytes as received', () => {
+  it('takes a submitted envelope field by field, its bytes copied', () => {
     const message: KeyEnvelope__Output = {
       studyId: 'study-1',
       keyId: '0123456789abcdef0123456789abcdef',
@@ -36,7 +36,7 @@ describe('the key ceremony on the wire', () => {
     };
     const taken = envelopeFromWire(message);
     expect(taken).toEqual({ ...envelope });
-    expect(taken.signature).toBe(message.signature);
+    expect(Buffer.isBuffer(taken.signature)).toBe(false);
     expect(Object.keys(taken).sort()).toEqual(Object.keys(envelope).sort());
   });
 

@@ -10,7 +10,7 @@ import type { KeyRoster } from '../../protos/generated/cohort/v1/KeyRoster.js';
 import type { ClinicCard, KeyEnvelope } from '../../crypto/index.js';
 import type { KeyCeremonyStored, KeyRosterView } from './keys.service.js';
 
-/** An envelope as a clinic submitted it; its bytes are taken as received (the service checks them). */
+/** An envelope as a clinic submitted it, its bytes copied so nothing downstream holds the decoded message (the service checks them). */
 export function envelopeFromWire(message: KeyEnvelope__Output): KeyEnvelope {
   return {
     studyId: message.studyId,
@@ -18,11 +18,11 @@ export function envelopeFromWire(message: KeyEnvelope__Output): KeyEnvelope {
     parameterSet: message.parameterSet,
     senderClinicId: message.senderClinicId,
     recipientClinicId: message.recipientClinicId,
-    recipientBoxPublicKey: message.recipientBoxPublicKey,
-    ephemeralPublicKey: message.ephemeralPublicKey,
-    nonce: message.nonce,
-    sealedKey: message.sealedKey,
-    signature: message.signature,
+    recipientBoxPublicKey: new Uint8Array(message.recipientBoxPublicKey),
+    ephemeralPublicKey: new Uint8Array(message.ephemeralPublicKey),
+    nonce: new Uint8Array(message.nonce),
+    sealedKey: new Uint8Array(message.sealedKey),
+    signature: new Uint8Array(message.signature),
   };
 }
 
