@@ -87,6 +87,28 @@ describe('neighbour degree', () => {
     expect(degreeForDropout(1000, 0.1, 1e-2)).toBeLessThan(degreeForDropout(1000, 0.1));
   });
 
+  it('never answers more than every pair, whether the number of clinics is even or odd', () => {
+    for (let n = 3; n <= 40; n++)
+      for (const dropout of [0.05, 0.2, 0.4])
+        for (const failure of [1e-1, 1e-3, 1e-6]) {
+          const k = degreeForDropout(n, dropout, failure);
+          expect({ n, dropout, failure, withinPairs: k <= n - 1, fromDefault: k >= defaultDegree(n) }).toEqual({
+            n,
+            dropout,
+            failure,
+            withinPairs: true,
+            fromDefault: true,
+          });
+        }
+    // Ten clinics at 5% dropout: degree 8 falls short of 1e-3, and the next even degree (10) is past every pair.
+    expect(degreeForDropout(10, 0.05, 1e-3)).toBe(9);
+  });
+
+  it('meets a failure probability of exactly 0 at the default degree when no clinic drops', () => {
+    expect(degreeForDropout(1000, 0, 0)).toBe(20);
+    expect(degreeForDropout(100, 0, 0)).toBe(14);
+  });
+
   it('refuses a dropout rate outside [0, 1)', () => {
     for (const dropout of [-0.1, 1, 1.5, NaN])
       expect(() => degreeForDropout(10, dropout)).toThrow(new RangeError(`the dropout rate must be in [0, 1), got ${dropout}`));

@@ -5,6 +5,12 @@ import { combineShares, FIELD_PRIME, ShamirError, shareValueBytes, shareValueFro
 const secret = () => new Uint8Array(randomBytes(32));
 const asBigint = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
 
+/** Two shares of a line, at points 1 and 2. */
+const line = (y1: bigint, y2: bigint) => [
+  { x: 1, y: y1 },
+  { x: 2, y: y2 },
+];
+
 describe('Shamir sharing: exact values and boundaries', () => {
   it('works over p = 2^521 - 1', () => {
     expect(FIELD_PRIME).toBe(2n ** 521n - 1n);
@@ -31,6 +37,19 @@ describe('Shamir sharing: exact values and boundaries', () => {
     expect(combineShares(shares, 4)).toEqual(s);
     const extra = splitSecret(s, 2, [1, 2, 3]);
     expect(combineShares([...extra.slice(0, 2), { x: 3, y: 5n }], 2)).toEqual(s);
+  });
+
+  it('takes a share whose value is 0: it is a field element like any other', () => {
+    const s = new Uint8Array(32).fill(7);
+    // f(x) = s - s·x: f(1) = 0, f(2) = -s.
+    expect(combineShares(line(0n, FIELD_PRIME - asBigint(s)), 2)).toEqual(s);
+  });
+
+  it('refuses a reconstruction of exactly 2^256, one past the largest 32-byte secret', () => {
+    const top = 1n << 256n;
+    // f(x) = 2^256 + x, then f(x) = 2^256 - 1 + x.
+    expect(() => combineShares(line(top + 1n, top + 2n), 2)).toThrow('the shares do not reconstruct a 32-byte secret');
+    expect(combineShares(line(top, top + 1n), 2)).toEqual(new Uint8Array(32).fill(0xff));
   });
 
   it('the largest 32-byte secret and the zero secret come back', () => {

@@ -114,8 +114,9 @@ function inverse(a: bigint): bigint {
   return result;
 }
 
+/** Big-endian bytes as a bigint; every caller passes a fixed, non-zero width (32 or 66 bytes). */
 function bytesToBigint(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+  return BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
 }
 
 function bigintToBytes(value: bigint, length: number): Uint8Array {
