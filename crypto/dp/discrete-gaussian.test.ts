@@ -105,8 +105,16 @@ describe('discreteGaussianNoise', () => {
     expect(discreteGaussianNoise(3, 0)).toEqual(new Float64Array(0));
   });
 
+  it('takes sigma 2^40 itself, the largest it allows, and gives whole numbers there', () => {
+    const samples = discreteGaussianNoise(2 ** 40, 64);
+    expect(samples).toHaveLength(64);
+    expect(samples.every((x) => Number.isSafeInteger(x))).toBe(true);
+    // Each draw lands within 2^30 of 0 with probability under 1e-3: all 64 of them, under 1e-190.
+    expect(samples.some((x) => Math.abs(x) > 2 ** 30)).toBe(true);
+  });
+
   it('refuses a sigma or a count it cannot honour, naming the value', () => {
-    for (const sigma of [-1, NaN, Infinity, 2 ** 41]) {
+    for (const sigma of [-1, NaN, Infinity, 2 ** 40 * (1 + 2 ** -52), 2 ** 41]) {
       expect(() => discreteGaussianNoise(sigma, 3)).toThrow(new RangeError(`sigma must be a finite number in [0, 2^40], got ${sigma}`));
     }
     for (const count of [-1, 1.5, NaN]) {
