@@ -376,6 +376,7 @@ describe('secure aggregation refuses bad input, with nothing unmasked', () => {
     expect(() => b.reveal({ survivors: ['a', 'c', 'e'], dropped: ['d', 'e'] })).toThrow(
       'the coordinator asked b for both kinds of shares of e: refused, nothing revealed',
     );
+    expect(() => b.reveal({ survivors: ['a', 'c', 'd', 'e'], dropped: ['d', 'e'] })).toThrow('for both kinds of shares of d, e: refused');
     expect(() => b.reveal({ survivors: ['a', 'c', 'd'], dropped: ['mallory'] })).toThrow('b holds no shares of mallory: refused, nothing revealed');
     expect(() => b.reveal({ survivors: ['a'], dropped: ['c', 'd', 'e'] })).toThrow('only 1 neighbours of b survive, fewer than the threshold 3');
     const shares = b.reveal(requests.get('b')!);
