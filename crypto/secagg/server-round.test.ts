@@ -95,8 +95,28 @@ describe('SecAggServer: clinics without enough neighbours', () => {
   it('keeps a clinic whose advertised neighbours are exactly the threshold', () => {
     const { server, clients } = fiveClinics();
     clients.forEach((c, id) => id !== 'e' && server.advertise(c.advert));
-    expect([...server.closeAdvertising().keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+    const views = server.closeAdvertising();
+    expect([...views.keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(server.waitingFor()).toEqual(['a', 'b', 'c', 'd']);
+    expect(refusalOf(() => server.advertise(clients.get('e')!.advert))).toEqual({
+      message: `round ${ROUND} takes no a key advert now: it is at stage "sharing"`,
+      refusal: 'wrong-stage',
+    });
+    // Each view and each set of shares reaches only the neighbours that advertised: e is not among them.
+    expect(views.get('a')!.peers.map((peer) => peer.advert.clinicId)).toEqual(['b', 'c', 'd']);
+    const boxes = clients.get('a')!.shareKeys(views.get('a')!);
+    expect(boxes.map((box) => box.to)).toEqual(['b', 'c', 'd']);
+    server.shareKeys('a', boxes);
+    expect(server.waitingFor()).toEqual(['b', 'c', 'd']);
+  });
+
+  it('aborts the sharing stage when too few clinics shared', () => {
+    const { server, boxes } = atSharing();
+    server.shareKeys('a', boxes.get('a')!);
+    server.shareKeys('b', boxes.get('b')!);
+    expect(refusalOf(() => server.closeSharing()).message).toBe(
+      `round ${ROUND}: too few clinics shared keys: none has at least 3 neighbours (the threshold) that did too`,
+    );
   });
 
   it('aborts when no clinic has the threshold of neighbours that advertised', () => {
@@ -152,6 +172,7 @@ describe('SecAggServer: sealed shares', () => {
 describe('SecAggServer: masked inputs', () => {
   it('refuses a second masked input and one of the wrong length, keeping the sum as it was', () => {
     const { server, clients } = atMasking();
+    expect(refusalOf(() => server.shareKeys('a', [])).message).toBe(`round ${ROUND} takes no shares now: it is at stage "masking"`);
     expect(refusalOf(() => server.maskedInput('a', new Uint32Array(4)))).toEqual({
       message: 'the masked input of a has 4 words, the round expects 3',
       refusal: 'invalid',
