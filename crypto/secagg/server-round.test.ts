@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { createIdentity } from '../identity/index.js';
 import { SecAggClient } from './client-round.js';
+import { signShare } from './messages.js';
 import { SecAggServer, type SecAggRoundPlan } from './server-round.js';
+import { splitSecret } from './shamir.js';
 
 // SecAggServer's own refusals, one at a time: each names what was wrong, and leaves the round as it was.
 
@@ -21,35 +23,35 @@ function fiveClinics(plan: Partial<SecAggRoundPlan> = {}) {
     ...plan,
   });
   const clients = new Map(ids.map((id) => [id, new SecAggClient(identities.get(id)!, ROUND)]));
-  return { ids, server, clients };
+  return { ids, server, clients, identities };
 }
 
 /** The round at its sharing stage, every clinic advertised; `boxes` are each clinic's sealed shares. */
 function atSharing() {
-  const { server, clients } = fiveClinics();
+  const { server, clients, identities } = fiveClinics();
   clients.forEach((c) => server.advertise(c.advert));
   const views = server.closeAdvertising();
   const boxes = new Map([...clients].map(([id, c]) => [id, c.shareKeys(views.get(id)!)]));
-  return { server, clients, boxes };
+  return { server, clients, boxes, identities };
 }
 
 /** The round at its masking stage, every clinic's shares delivered. */
 function atMasking() {
-  const { server, clients, boxes } = atSharing();
+  const { server, clients, boxes, identities } = atSharing();
   boxes.forEach((sealed, id) => server.shareKeys(id, sealed));
   const deliveries = server.closeSharing();
   clients.forEach((c, id) => c.receiveShares(deliveries.get(id)!));
-  return { server, clients };
+  return { server, clients, identities };
 }
 
 /** The round at its unmasking stage: every clinic but e sent its masked input. */
 function atUnmasking() {
-  const { server, clients } = atMasking();
+  const { server, clients, identities } = atMasking();
   clients.forEach((c, id) => {
     if (id !== 'e') server.maskedInput(id, c.maskInput(Uint32Array.from([1, 2, 3])));
   });
   const requests = server.closeMasking();
-  return { server, clients, requests };
+  return { server, clients, requests, identities };
 }
 
 function refusalOf(work: () => unknown): { message: string; refusal: string } {
@@ -216,5 +218,39 @@ describe('SecAggServer: revealed shares', () => {
     server.reveal('a', shares);
     expect(refusalOf(() => server.reveal('a', shares))).toEqual({ message: `clinic a already revealed its shares for round ${ROUND}`, refusal: 'duplicate' });
     expect(server.waitingFor()).toEqual(['b', 'c', 'd']);
+  });
+
+  it('is done after unmasking, waiting for no one', () => {
+    const { server, clients, requests } = atUnmasking();
+    requests.forEach((request, id) => server.reveal(id, clients.get(id)!.reveal(request)));
+    expect(server.unmask().survivors.sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(server.stage).toBe('done');
+    expect(server.waitingFor()).toEqual([]);
+  });
+
+  it.each([
+    ['b', 'self-mask'],
+    ['e', 'mask-key'],
+  ] as const)('aborts, unmasking nothing, when %s dealt %s shares that do not match its advert', (dealer, kind) => {
+    const { server, clients, requests, identities } = atUnmasking();
+    // Shares of another secret, signed by the dealer itself: each holder's share verifies, their secret does not.
+    const holders = ['a', 'b', 'c', 'd'].filter((id) => id !== dealer);
+    const points = new Map(['a', 'b', 'c', 'd', 'e'].map((id, i) => [id, i + 1]));
+    const forged = splitSecret(
+      new Uint8Array(32).fill(9),
+      3,
+      holders.map((id) => points.get(id)!),
+    );
+    requests.forEach((request, id) => {
+      const shares = clients.get(id)!.reveal(request);
+      const k = holders.indexOf(id);
+      const replaced = shares.map((s) => (s.dealer === dealer ? signShare(identities.get(dealer)!, { round: ROUND, holder: id, kind, share: forged[k]! }) : s));
+      server.reveal(id, replaced);
+    });
+    expect(refusalOf(() => server.unmask())).toEqual({
+      message: `round ${ROUND}: the ${kind} shares of ${dealer} do not match its advert: it dealt inconsistent shares`,
+      refusal: 'aborted',
+    });
+    expect(server.stage).toBe('unmasking');
   });
 });
