@@ -131,6 +131,16 @@ describe('SecAggServer: clinics without enough neighbours', () => {
     });
   });
 
+  it('prunes until every clinic left has the threshold: dropping one can leave another short', () => {
+    // A ring of five (each clinic joined to the next and the previous), threshold 2: a, b and e advertise.
+    // b and e have one advertised neighbour each and go; then a has none left, and goes too.
+    const { server, clients } = fiveClinics({ degree: 2, threshold: 2 });
+    for (const id of ['a', 'b', 'e']) server.advertise(clients.get(id)!.advert);
+    expect(refusalOf(() => server.closeAdvertising()).message).toBe(
+      `round ${ROUND}: too few clinics advertised keys: none has at least 2 neighbours (the threshold) that did too`,
+    );
+  });
+
   it('aborts the masking stage when no clinic sent its masked input', () => {
     const { server } = atMasking();
     expect(refusalOf(() => server.closeMasking())).toEqual({ message: `round ${ROUND}: no clinic sent its masked input`, refusal: 'aborted' });
