@@ -7,16 +7,27 @@ import type { AggregateResult, FitConfig, FitPlan, FitResult, RoundContext, Stra
 export function weightedMeanDelta(results: Iterable<FitResult>, length: number): Float32Array {
   const sum = new Float64Array(length);
   let totalWeight = 0;
-  for (const { clinicId, numSamples, delta } of results) {
-    if (delta.length !== length) {
-      throw new Error(`update from ${clinicId} has ${delta.length} parameters, expected ${length}`);
-    }
-    if (!(numSamples > 0)) throw new Error(`update from ${clinicId} has no samples to weight it by`);
+  for (const result of results) {
+    const { numSamples, delta } = checkedUpdate(result, length);
     for (let i = 0; i < length; i++) sum[i]! += numSamples * delta[i]!;
     totalWeight += numSamples;
   }
   if (totalWeight === 0) throw new Error('cannot aggregate a round without updates');
   return Float32Array.from(sum, (s) => s / totalWeight);
+}
+
+/** The round's updates as a list (robust strategies compare them), each checked as the mean checks them. */
+export function collectUpdates(results: Iterable<FitResult>, length: number): FitResult[] {
+  const updates = Array.from(results, (result) => checkedUpdate(result, length));
+  if (updates.length === 0) throw new Error('cannot aggregate a round without updates');
+  return updates;
+}
+
+function checkedUpdate(result: FitResult, length: number): FitResult {
+  const { clinicId, numSamples, delta } = result;
+  if (delta.length !== length) throw new Error(`update from ${clinicId} has ${delta.length} parameters, expected ${length}`);
+  if (!(numSamples > 0)) throw new Error(`update from ${clinicId} has no samples to weight it by`);
+  return result;
 }
 
 /** Every connected clinic trains: consortia are small, and each site's data counts. */
@@ -45,4 +56,48 @@ export abstract class MeanStepStrategy implements Strategy {
   }
 
   abstract serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult;
+}
+
+/**
+ * A strategy that must see each clinic's update (a median, Krum): it cannot run where only the mean
+ * is known, so the study configuration refuses it under encryption or secure aggregation.
+ */
+export abstract class IndividualUpdateStrategy implements Strategy {
+  abstract readonly name: string;
+  readonly needsIndividualUpdates: boolean = true;
+
+  configureFit(round: RoundContext): FitPlan {
+    return selectAllAvailable(round);
+  }
+
+  fitConfig(_round: number): FitConfig {
+    return {};
+  }
+
+  /** The next global model: the global one plus the robust combination of the round's updates. */
+  aggregate(results: Iterable<FitResult>, global: Float32Array, _state: StrategyState | null): AggregateResult {
+    const step = this.combine(collectUpdates(results, global.length), global.length);
+    return { parameters: global.map((w, i) => w + step[i]!), state: null };
+  }
+
+  serverStep(): AggregateResult {
+    throw new Error(`${this.name} needs each clinic's update and cannot step from their mean alone`);
+  }
+
+  /** The round's step from its updates (at least one, each of `length` parameters). */
+  protected abstract combine(updates: readonly FitResult[], length: number): Float32Array;
+}
+
+/**
+ * A step computed coordinate by coordinate from the updates' values there, sorted ascending (a
+ * median, a trimmed mean): `reduce` gets one reused buffer per coordinate.
+ */
+export function coordinateWise(updates: readonly FitResult[], length: number, reduce: (sorted: Float64Array) => number): Float32Array {
+  const values = new Float64Array(updates.length);
+  const step = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    updates.forEach(({ delta }, k) => (values[k] = delta[i]!));
+    step[i] = reduce(values.sort());
+  }
+  return step;
 }

@@ -4,3 +4,7 @@ export { FEDADAM } from './fedadam.js';
 export { FEDAVG } from './fedavg.js';
 export { FEDPROX } from './fedprox.js';
 export { FEDYOGI } from './fedyogi.js';
+export { MEDIAN } from './median.js';
+export { MULTI_KRUM } from './multi-krum.js';
+export { NORM_BOUNDED } from './norm-bounded.js';
+export { TRIMMED_MEAN } from './trimmed-mean.js';

@@ -87,7 +87,7 @@ describe('the strategy registry', () => {
   it('describes every shipped strategy and setting in a line (docs and help show them)', () => {
     for (const name of STRATEGIES.names) {
       const definition = STRATEGIES.definition(name);
-      expect(definition.summary).toMatch(new RegExp(`^${definition.name.replace('fed', 'Fed')}`, 'i'));
+      expect(definition.summary).toMatch(new RegExp(`^${definition.name.replace('-', '[- ]')}`, 'i'));
       expect(definition.summary.length).toBeGreaterThan(20);
       for (const [setting, spec] of Object.entries(definition.settings)) expect([setting, spec.summary.length > 10]).toEqual([setting, true]);
     }

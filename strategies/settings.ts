@@ -7,6 +7,9 @@ export interface ValueRange {
 
 export const POSITIVE: ValueRange = { text: '> 0', allows: (value) => value > 0 };
 export const NON_NEGATIVE: ValueRange = { text: '>= 0', allows: (value) => value >= 0 };
+export const NON_NEGATIVE_INTEGER: ValueRange = { text: 'an integer >= 0', allows: (value) => Number.isInteger(value) && value >= 0 };
+/** A fraction cut from each end of a sorted list: half or more would leave nothing. */
+export const FRACTION_BELOW_HALF: ValueRange = { text: 'in [0, 0.5)', allows: (value) => value >= 0 && value < 0.5 };
 /** Decay rates of moment estimates: 0 keeps no memory, 1 would never move. */
 export const DECAY_RATE: ValueRange = { text: 'in [0, 1)', allows: (value) => value >= 0 && value < 1 };
 

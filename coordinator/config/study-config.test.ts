@@ -97,4 +97,15 @@ describe("a study's strategy", () => {
     for (const privacy of PRIVACY_MODES)
       expect(parseStudyConfig({ dataset: DATASET, privacy, strategy: { name: 'fedadam' } }, WITH_INDIVIDUAL).privacy).toBe(privacy);
   });
+
+  it('robust strategies run on plain studies; only a norm bound the study sets runs where updates are hidden', () => {
+    for (const name of ['median', 'trimmed-mean', 'multi-krum', 'norm-bounded']) {
+      expect(parseStudyConfig({ dataset: DATASET, privacy: 'dp', strategy: { name } }).strategy.name).toBe(name);
+      expect(problems({ dataset: DATASET, privacy: 'secagg', quorum: 4, strategy: { name } })).toEqual([
+        `strategy "${name}" needs each clinic's update, which privacy "secagg" hides from the coordinator (only their sum is known)`,
+      ]);
+    }
+    const bounded = parseStudyConfig({ dataset: DATASET, privacy: 'he', strategy: { name: 'norm-bounded', maxNorm: 0.5 } });
+    expect(bounded.strategy).toEqual({ name: 'norm-bounded', maxNorm: 0.5, medianMultiple: 1 });
+  });
 });
