@@ -57,6 +57,7 @@ describe('log-space arithmetic', () => {
   it('logSub subtracts in log space, accurately near equal and far apart', () => {
     expect(logSub(log(5), log(3))).toBeCloseTo(log(2), 15);
     expect(logSub(2, -Infinity)).toBe(2);
+    expect(logSub(-Infinity, -Infinity)).toBe(-Infinity);
     expect(logSub(2, 2)).toBe(-Infinity);
     // Close together: log(1 - e^d) through expm1 (log1p(-e^d) would give -Infinity).
     expect(logSub(0, -1e-20)).toBeCloseTo(log(1e-20), 12);

@@ -13,7 +13,7 @@ export function logAdd(a: number, b: number): number {
 /** log(exp(a) - exp(b)) for a >= b; -Infinity when they are equal. */
 export function logSub(a: number, b: number): number {
   if (b > a) throw new RangeError(`logSub: the result would be negative (log ${a} - log ${b})`);
-  if (b === -Infinity) return a;
+  // b = -Infinity needs no case of its own: d is -Infinity and log1p(-0) adds nothing to a.
   if (a === b) return -Infinity;
   const d = b - a;
   // log(1 - e^d): expm1 near 0, log1p far below.
