@@ -33,7 +33,9 @@ describe('coordinate-wise median', () => {
     expect(strategy.name).toBe('median');
     expect(strategy.configureFit({ round: 3, available: ['a', 'b'] }).clinics).toEqual(['a', 'b']);
     expect(strategy.fitConfig(3)).toEqual({});
-    expect(() => strategy.serverStep(new Float32Array(1), new Float32Array(1), null)).toThrow('median needs each clinic\'s update and cannot step from their mean alone');
+    expect(() => strategy.serverStep(new Float32Array(1), new Float32Array(1), null)).toThrow(
+      "median needs each clinic's update and cannot step from their mean alone",
+    );
   });
 
   it('refuses a round without updates or an update of the wrong length', () => {

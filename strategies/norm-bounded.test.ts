@@ -30,7 +30,10 @@ describe('norm-bounded mean', () => {
   it("bounds the aggregate's step where only the mean is known, given maxNorm", () => {
     const strategy = NORM_BOUNDED.create({ name: 'norm-bounded', maxNorm: 1 });
     expect(strategy.needsIndividualUpdates).toBe(false);
-    expect(Array.from(strategy.serverStep(new Float32Array([1, 1]), new Float32Array([30, 40]), null).parameters)).toEqual([Math.fround(1.6), Math.fround(1.8)]);
+    expect(Array.from(strategy.serverStep(new Float32Array([1, 1]), new Float32Array([30, 40]), null).parameters)).toEqual([
+      Math.fround(1.6),
+      Math.fround(1.8),
+    ]);
     expect(Array.from(strategy.serverStep(new Float32Array([1, 1]), new Float32Array([0.3, 0.4]), null).parameters)).toEqual([
       Math.fround(1 + Math.fround(0.3)),
       Math.fround(1 + Math.fround(0.4)),
@@ -41,7 +44,9 @@ describe('norm-bounded mean', () => {
     const strategy = NORM_BOUNDED.create(NORM_BOUNDED.defaults);
     expect(strategy.needsIndividualUpdates).toBe(true);
     expect(strategy.name).toBe('norm-bounded');
-    expect(() => strategy.serverStep(new Float32Array(1), new Float32Array(1), null)).toThrow('norm-bounded needs maxNorm > 0 to bound a step from the mean alone');
+    expect(() => strategy.serverStep(new Float32Array(1), new Float32Array(1), null)).toThrow(
+      'norm-bounded needs maxNorm > 0 to bound a step from the mean alone',
+    );
   });
 
   it('defaults to a derived bound at the median norm and refuses a negative bound or a zero multiple', () => {

@@ -66,7 +66,11 @@ export const NORM_BOUNDED = defineStrategy({
   name: 'norm-bounded',
   summary: "norm-bounded mean: the sample-weighted mean of the updates, each clipped to a norm bound the study sets or the round's median norm",
   settings: {
-    maxNorm: { summary: "largest L2 norm of an update (of the aggregate's step under he or secagg); 0 derives it from the round", default: 0, range: NON_NEGATIVE },
+    maxNorm: {
+      summary: "largest L2 norm of an update (of the aggregate's step under he or secagg); 0 derives it from the round",
+      default: 0,
+      range: NON_NEGATIVE,
+    },
     medianMultiple: { summary: "with maxNorm 0, the bound is this times the median of the round's update norms", default: 1, range: POSITIVE },
   },
   create: ({ maxNorm, medianMultiple }) => new NormBounded(maxNorm, medianMultiple),

@@ -16,7 +16,9 @@ describe('coordinate-wise trimmed mean', () => {
     // Four clinics at 0.2: one dropped from each end, so [2, 4] and [0, 2] remain.
     expect(Array.from(TRIMMED_MEAN.create(TRIMMED_MEAN.defaults).aggregate(updates, new Float32Array([10, 0]), null).parameters)).toEqual([13, 1]);
     // trim 0 is the unweighted mean.
-    expect(Array.from(TRIMMED_MEAN.create({ name: 'trimmed-mean', trim: 0 }).aggregate(updates, new Float32Array([0, 0]), null).parameters)).toEqual([26.75, 1.5]);
+    expect(Array.from(TRIMMED_MEAN.create({ name: 'trimmed-mean', trim: 0 }).aggregate(updates, new Float32Array([0, 0]), null).parameters)).toEqual([
+      26.75, 1.5,
+    ]);
   });
 
   it('defaults to 0.2 and refuses a fraction of half or more', () => {
