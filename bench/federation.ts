@@ -50,7 +50,10 @@ async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; c
     const studyId = await coordinator.studyId();
     const sites = await loadAllSites({ dataDir });
     const keystores = sites.map(({ site }) => Keystore.create(join(workdir, site), site));
-    for (const keystore of keystores) await coordinator.enrol(keystore.card);
+    for (const [i, keystore] of keystores.entries()) {
+      const { dataset, site, train, test } = sites[i]!;
+      await coordinator.enrol(keystore.card, { dataset, site, numTrain: train.count, numTest: test.count });
+    }
     const pid = coordinator.child.pid!;
     const cpuBefore = cpuSeconds(pid);
     await Promise.all(

@@ -69,10 +69,13 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     const sites = DATASETS['fed-heart-disease']!.sites;
     const clinics = Array.from({ length: n }, (_, i) => ({
       identity: createIdentity(`load-${String(i).padStart(4, '0')}`),
-      site: sites[i % sites.length]!,
+      // One clinic per site: each holds a shard of one of the four sites.
+      site: `${sites[i % sites.length]!}.${Math.floor(i / sites.length) + 1}`,
       numTrain: 10 + (i % 50),
     }));
-    for (const clinic of clinics) await coordinator.enrol(cardOf(clinic.identity));
+    for (const clinic of clinics) {
+      await coordinator.enrol(cardOf(clinic.identity), { dataset: 'fed-heart-disease', site: clinic.site, numTrain: clinic.numTrain, numTest: 1 });
+    }
 
     const credentials = coordinator.credentials();
     const initial = Float32Array.from((await http<{ parameters: number[] }>(`/studies/${studyId}/models/0`)).parameters);

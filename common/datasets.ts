@@ -34,3 +34,16 @@ export function checkSite(dataset: DatasetDescriptor, site: string): void {
     throw new Error(`unknown site "${site}" for dataset ${dataset.name} (sites: ${dataset.sites.join(', ')})`);
   }
 }
+
+/**
+ * A site the coordinator accepts for a clinic: one of the dataset's sites, or a shard of one,
+ * `<site>.<k>` with k a whole number from 1 (part of a site's records held by a clinic of its own,
+ * as when a federation splits sites into more clinics). Each name is held by one clinic.
+ */
+export function checkSiteOrShard(dataset: DatasetDescriptor, site: string): void {
+  const shard = /^(.+)\.([1-9][0-9]{0,5})$/.exec(site);
+  if (shard && dataset.sites.includes(shard[1]!)) return;
+  if (!dataset.sites.includes(site)) {
+    throw new Error(`unknown site "${site}" for dataset ${dataset.name} (sites: ${dataset.sites.join(', ')}, or a shard such as ${dataset.sites[0]}.2)`);
+  }
+}

@@ -16,12 +16,15 @@ import { RequestAuthenticator } from './auth/request-authenticator.js';
 import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
 import { KeysService } from './keys/keys.service.js';
+import { ClinicApprovals } from './clinics/clinic-approvals.js';
 
 export interface RunningCoordinator {
   app: INestApplication;
   federation: FederationService;
   /** Clinic enrolment and study keys (for embedding: simulations enrol their clinics directly). */
   keys: KeysService;
+  /** The operator's approvals of enrolled clinics' sites and record counts (for embedding, as `keys`). */
+  approvals: ClinicApprovals;
   options: ResolvedCoordinatorOptions;
   /** `host:port` for clinic nodes. */
   grpcAddress: string;
@@ -94,6 +97,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     app,
     federation: app.get(FederationService),
     keys: app.get(KeysService),
+    approvals: app.get(ClinicApprovals),
     options: resolved,
     grpcAddress: `${urlHost}:${resolved.grpcPort}`,
     httpUrl: `${tls ? 'https' : 'http'}://${urlHost}:${resolved.httpPort}`,

@@ -6,13 +6,14 @@
  *
  * @example
  * const coordinator = await startCoordinatorProcess({ args: ['--dataset', 'fed-heart-disease', '--rounds', '3'] });
- * await coordinator.enrol(keystore.card);
+ * await coordinator.enrol(keystore.card, { dataset: 'fed-heart-disease', site: 'cleveland', numTrain: 199, numTest: 104 });
  * runNode({ coordinator: coordinator.grpcAddress, keystore, credentials: coordinator.credentials(), ... });
  * // or a node process: cohort node --coordinator ADDR --keystore DIR --tls-ca ${coordinator.caFile} ...
  * const detail = await coordinator.fetchJson(`/studies/${await coordinator.studyId()}`);
  * await coordinator.stop();
  */
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import type { Approval } from '../coordinator/clinics/clinic-approvals.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,8 +65,8 @@ export interface CoordinatorProcess {
   output(): string;
   /** The id of the study the coordinator created from its flags (waits for its line). */
   studyId(timeoutMs?: number): Promise<string>;
-  /** Enrols a clinic's card over HTTPS with the operator token. */
-  enrol(card: ClinicCard): Promise<{ clinicId: string; fingerprint: string; created: boolean }>;
+  /** Enrols a clinic's card over HTTPS with the operator token, approved for a site and record counts. */
+  enrol(card: ClinicCard, approved: Approval): Promise<{ clinicId: string; fingerprint: string; created: boolean }>;
   /** An HTTPS request (token default: the operator's); the answer's status and parsed body, whatever the status. */
   request(path: string, init?: { token?: string | null; method?: string; body?: unknown }): Promise<{ status: number; body: unknown }>;
   /** A GET with `token` (default: the operator's); a non-2xx answer is an error carrying the coordinator's message. */
@@ -174,7 +175,8 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
     credentials: () => tls.credentials(),
     output: () => output,
     studyId: async (timeoutMs = 60_000) => (await waitFor(/^study ([0-9a-f-]{36}): /m, 'study line', timeoutMs))[1]!,
-    enrol: async (card) => expectOk(`enrolling ${card.clinicId}`, await request('/clinics/enrolled', { method: 'POST', body: cardToJson(card) })),
+    enrol: async (card, approved) =>
+      expectOk(`enrolling ${card.clinicId}`, await request('/clinics/enrolled', { method: 'POST', body: { ...cardToJson(card), approved } })),
     request,
     fetchJson: async <T>(path: string, token?: string) => expectOk<T>(`GET ${path}`, await request(path, { token })),
     kill: (signal = 'SIGTERM') => child.kill(signal),

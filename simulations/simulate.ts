@@ -8,7 +8,7 @@ import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore } from '../clinic-node/keys/index.js';
 import { runNode } from '../clinic-node/node-agent.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
-import type { DataOptions } from '../clinic-node/data/dataset.js';
+import type { DataOptions, SiteDataset } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { encrypts, securelyAggregates } from '../common/privacy-mode.js';
@@ -135,7 +135,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     progress(
       `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
     );
-    const keystores = await enrolClinics(coordinator, sites, workdir);
+    const keystores = await enrolClinics(coordinator, data, workdir);
     if (encrypts(config.privacy)) await keyCeremony(coordinator, study.id, keystores[0]!, tls.credentials(), progress);
     const budgetOf = (site: string) => config.dp && { epsilon: options.budgets?.[site] ?? config.dp.targetEpsilon, delta: config.dp.delta };
     const nodes = await Promise.all(
@@ -191,10 +191,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 }
 
-/** One keystore per site (identity, study keys, privacy ledger), enrolled with the coordinator. */
-async function enrolClinics(coordinator: RunningCoordinator, sites: readonly string[], workdir: string): Promise<Keystore[]> {
-  const keystores = sites.map((site) => Keystore.create(join(workdir, 'keys', site), site));
-  for (const keystore of keystores) await coordinator.keys.enrol(keystore.card);
+/** One keystore per site (identity, study keys, privacy ledger), enrolled and approved for the site's records. */
+async function enrolClinics(coordinator: RunningCoordinator, data: readonly SiteDataset[], workdir: string): Promise<Keystore[]> {
+  const keystores = data.map(({ site }) => Keystore.create(join(workdir, 'keys', site), site));
+  for (const [i, keystore] of keystores.entries()) {
+    const { dataset, site, train, test } = data[i]!;
+    await coordinator.keys.enrol(keystore.card);
+    await coordinator.approvals.approve(keystore.card.clinicId, { dataset, site, numTrain: train.count, numTest: test.count });
+  }
   return keystores;
 }
 

@@ -3,7 +3,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { firstValueFrom, filter } from 'rxjs';
 import { sha256 } from '../common/chunk-stream.js';
 import { loopbackTls } from '../common/tls/loopback.js';
-import { createIdentity, plainFloat32Codec } from '../crypto/index.js';
+import { cardOf, cardToJson, createIdentity, plainFloat32Codec } from '../crypto/index.js';
 import { createGrpcClient, FederationClient } from '../clinic-node/client/federation-client.js';
 import { parseStudyConfig, startCoordinator, STRATEGY_NAMES, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
@@ -12,7 +12,7 @@ import { clientAs, connect, enrolledIdentity, refusal } from './support/scripted
 
 const SITES = [
   { clinicId: 'clinic-a', site: 'cleveland', numTrain: 199 },
-  { clinicId: 'clinic-b', site: 'hungarian', numTrain: 172 },
+  { clinicId: 'clinic-b', site: 'hungarian', numTrain: 300 },
 ];
 const P = 14; // logistic regression on 13 features
 const OPERATOR = 'operator-secret-for-tests';
@@ -188,6 +188,11 @@ describe('coordinator over real gRPC and HTTP', () => {
       code: status.ALREADY_EXISTS,
       details: `clinic clinic-a already sent its update for round 1 of study ${study.id}`,
     });
+    // More training samples than the operator approved for the clinic: its weight would be a lie.
+    expect(await refusal(upload(b!.client, 'clinic-b', taskB, new Float32Array(P).fill(4), 301))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'update from clinic-b declares 301 training samples; the operator approved at most 300 for fed-heart-disease/hungarian',
+    });
     // The last participant closes the round at once.
     const closed = firstValueFrom(coordinator.federation.events$.pipe(filter((e) => e.type === 'round-closed')));
     await upload(b!.client, 'clinic-b', taskB, new Float32Array(P).fill(4), 300);
@@ -248,7 +253,7 @@ describe('coordinator over real gRPC and HTTP', () => {
     const study = await coordinator.federation.createStudy(
       parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, minClinics: 2, roundTimeoutS: 60 }),
     );
-    const [e, f] = await Promise.all([connect(coordinator, 'clinic-e', 'cleveland', 50), connect(coordinator, 'clinic-f', 'hungarian', 50)]);
+    const [e, f] = await Promise.all([connect(coordinator, 'clinic-e', 'cleveland.2', 50), connect(coordinator, 'clinic-f', 'hungarian.2', 50)]);
     const taskE = await e!.nextOf('TASK_KIND_TRAIN', study.id);
     const taskF = await f!.nextOf('TASK_KIND_TRAIN', study.id);
     await upload(e!.client, 'clinic-e', taskE, new Float32Array(P).fill(0.1), 50);
@@ -259,7 +264,7 @@ describe('coordinator over real gRPC and HTTP', () => {
     expect(await f!.nextOf('TASK_KIND_STUDY_FINISHED', study.id)).toMatchObject({ studyStatus: 'completed' });
     f!.close();
 
-    const back = await connect(coordinator, 'clinic-e', 'cleveland', 50);
+    const back = await connect(coordinator, 'clinic-e', 'cleveland.2', 50);
     expect(await back.nextOf('TASK_KIND_EVALUATE', study.id)).toMatchObject({ modelVersion: 1, codec: 'plain-f32' });
     expect(await back.nextOf('TASK_KIND_STUDY_FINISHED', study.id)).toMatchObject({ studyStatus: 'completed', message: 'completed 1 rounds' });
     await back.client.reportEvaluation({ clinicId: 'clinic-e', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 6, accuracy: 0.6, loss: 0.7 });
@@ -321,6 +326,47 @@ describe('coordinator over real gRPC and HTTP', () => {
     const { id } = (await response.json()) as { id: string };
     const detail = (await (await http(`/studies/${id}`)).json()) as any;
     expect(detail.strategy).toEqual({ name: 'fedadam', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 });
+  });
+
+  it('enrols and approves clinics over HTTP: figures checked first, one site per clinic, declarations approved visibly', async () => {
+    const post = (path: string, body: unknown) =>
+      http(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as any,
+      }));
+    const card = (id: string) => cardToJson(cardOf(createIdentity(id)));
+    const swiss = { dataset: 'fed-heart-disease', site: 'switzerland', numTrain: 30, numTest: 16 };
+
+    // A bad approval stores nothing, not even the card.
+    const bad = await post('/clinics/enrolled', { ...card('clinic-s'), approved: { ...swiss, numTrain: -1 } });
+    expect(bad).toMatchObject({ status: 400, body: { message: 'approval: numTrain must be a whole number in [1, 4294967295], got -1' } });
+    const unknownField = await post('/clinics/enrolled', { ...card('clinic-s'), approved: { ...swiss, weight: 9 } });
+    expect(unknownField).toMatchObject({ status: 400, body: { message: 'an approval has dataset, site, numTrain and numTest; unknown: weight' } });
+    const enrolments = async () => (await (await http('/clinics', { token: AUDITOR })).json()) as { clinicId: string; approval: unknown }[];
+    expect((await enrolments()).map((e) => e.clinicId)).not.toContain('clinic-s');
+
+    const enrolled = await post('/clinics/enrolled', { ...card('clinic-s'), approved: swiss });
+    expect(enrolled).toMatchObject({ status: 201, body: { clinicId: 'clinic-s', created: true, approval: { ...swiss, source: 'operator' } } });
+    // The site is held: another clinic cannot be approved for it, at enrolment or later.
+    expect(await post('/clinics/enrolled', { ...card('clinic-t'), approved: swiss })).toMatchObject({
+      status: 409,
+      body: { message: 'site fed-heart-disease/switzerland is held by clinic clinic-s: one site, one clinic (revoke it first)' },
+    });
+    expect((await enrolments()).map((e) => e.clinicId)).not.toContain('clinic-t');
+
+    // Enrolled without figures, registered with its own declaration, then approved as declared.
+    const identity = createIdentity('clinic-u');
+    await post('/clinics/enrolled', cardToJson(cardOf(identity)));
+    expect((await enrolments()).find((e) => e.clinicId === 'clinic-u')?.approval).toBeNull();
+    const client = await clientAs(coordinator, identity);
+    await client.register({ clinicId: 'clinic-u', dataset: 'fed-heart-disease', site: 'va.7', numTrain: 40, numTest: 9, nodeVersion: 'test' });
+    client.close();
+    expect(await post('/clinics/clinic-u/approve', { declared: true })).toMatchObject({
+      status: 200,
+      body: { dataset: 'fed-heart-disease', site: 'va.7', numTrain: 40, numTest: 9, source: 'declaration' },
+    });
+    expect(await post('/clinics/nobody/approve', swiss)).toMatchObject({ status: 404 });
+    expect((await http('/clinics/clinic-u/approve', { method: 'POST', token: AUDITOR })).status).toBe(403);
   });
 
   it('serves HTTP by role: health to anyone, reads to the operator and the auditor, writes to the operator alone', async () => {

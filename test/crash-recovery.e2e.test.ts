@@ -18,6 +18,7 @@ import { parseStudyConfig, startCoordinator } from '../coordinator/index.js';
 import { sqliteOptions } from '../coordinator/persistence/data-source.js';
 import { DATA_DIR } from './support/data-dir.js';
 import { connect, refusal } from './support/scripted-clinic.js';
+import { approvalFor } from './support/approvals.js';
 
 /*
  * Crash safety (issue 6): the coordinator, a child process running the built CLI, is killed with
@@ -204,7 +205,7 @@ async function runStudy(plan: KillPoint[]): Promise<RunResult> {
     const response = await fetch(`${http}/clinics/enrolled`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...authorization },
-      body: JSON.stringify(cardToJson(keystore.card)),
+      body: JSON.stringify({ ...cardToJson(keystore.card), approved: await approvalFor(keystore.clinicId) }),
     });
     if (response.status !== 201) throw new Error(`enrolling ${keystore.clinicId}: HTTP ${response.status} ${await response.text()}`);
   }

@@ -17,6 +17,7 @@ import { trustingFetch } from '../simulations/coordinator-process.js';
 import { clientAs, connect, refusal } from './support/scripted-clinic.js';
 import { DATA_DIR } from './support/data-dir.js';
 import { cohort as runCli } from './support/cli-run.js';
+import { enrolForSite } from './support/approvals.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
 // whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the
@@ -70,7 +71,7 @@ beforeAll(async () => {
   coordinator.federation.events$.subscribe((e) => events.push(e));
   data = await Promise.all(SITES.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
   keystores = SITES.map((site) => Keystore.create(join(dir, site), site));
-  for (const keystore of keystores) await coordinator.keys.enrol(keystore.card);
+  for (const [i, keystore] of keystores.entries()) await enrolForSite(coordinator, keystore.card, SITES[i]!);
   const study = await coordinator.federation.createStudy(
     parseStudyConfig({
       dataset: 'fed-heart-disease',

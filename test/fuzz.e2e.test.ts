@@ -135,6 +135,8 @@ beforeAll(async () => {
   const identities = SITES.map((s) => createIdentity(s.clinicId));
   intruder = createIdentity(INTRUDER);
   for (const identity of [...identities, intruder]) await coordinator.keys.enrol(cardOf(identity));
+  for (const s of SITES) await coordinator.approvals.approve(s.clinicId, { dataset: 'fed-heart-disease', site: s.site, numTrain: s.numTrain, numTest: 10 });
+  await coordinator.approvals.approve(INTRUDER, { dataset: 'fed-heart-disease', site: 'va', numTrain: 50, numTest: 5 });
   clinics = await Promise.all(SITES.map((s, i) => connect(identities[i]!, s.site, s.numTrain)));
   // Enrolled and registered for the dataset, never watching: never asked to train (nor by the secure round).
   const intruderClient = new FederationClient(coordinator.grpcAddress, { identity: intruder, credentials: tls.credentials() });

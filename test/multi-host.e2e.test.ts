@@ -8,6 +8,7 @@ import { PACKAGE_ROOT } from '../common/paths.js';
 import { createCertificateAuthority, issueServerCertificate } from '../common/tls/index.js';
 import { cardToJson } from '../crypto/index.js';
 import { DATA_DIR } from './support/data-dir.js';
+import { approvalFlags } from './support/approvals.js';
 
 /**
  * The coordinator and the clinics on two "hosts": network namespaces joined by a veth pair, each
@@ -144,7 +145,7 @@ maybe('coordinator and clinics on two hosts (network namespaces joined by veth)'
       writeFileSync(join(dir, `${site}.card.json`), JSON.stringify(cardToJson(keystore.card)));
       const enrol = cohortIn(
         NS.clinics,
-        ['clinic', 'enrol', '--coordinator-url', url, '--card', join(dir, `${site}.card.json`), '--operator-token', OPERATOR],
+        ['clinic', 'enrol', '--coordinator-url', url, '--card', join(dir, `${site}.card.json`), '--operator-token', OPERATOR, ...(await approvalFlags(site))],
         tlsEnv,
       );
       expect({ code: await enrol.exited, output: enrol.output() }).toEqual({ code: 0, output: expect.stringContaining(`enrolled ${site}, fingerprint`) });

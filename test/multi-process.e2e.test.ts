@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { COHORT_CLI, startCoordinatorProcess, type CoordinatorProcess } from '../simulations/coordinator-process.js';
+import { approvalFor } from './support/approvals.js';
 import { DATA_DIR } from './support/data-dir.js';
 
 // Runs the built CLI (npm test builds first), each role in its own OS process, on loopback: the
@@ -37,7 +38,7 @@ async function startNodes(coordinator: CoordinatorProcess) {
   const nodes = [];
   for (const site of SITES) {
     const keystore = Keystore.create(join(dir, site), site);
-    await coordinator.enrol(keystore.card);
+    await coordinator.enrol(keystore.card, await approvalFor(site));
     nodes.push(
       cohort([
         'node',

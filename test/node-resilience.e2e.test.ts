@@ -12,6 +12,7 @@ import { runNode, type NodeOptions, type NodeSummary } from '../clinic-node/node
 import { decodeOutboxEntry, TrainingJournal, type OutboxHeader } from '../clinic-node/resilience/index.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import { DATA_DIR } from './support/data-dir.js';
+import { enrolForSite } from './support/approvals.js';
 
 // The clinic node against coordinator crashes and its own: an in-process coordinator on a fixed
 // port and SQLite file, whose connections are dropped at a chosen moment of a node's round (as a
@@ -48,7 +49,7 @@ class Federation {
   static async create(name: string): Promise<Federation> {
     const federation = new Federation(join(dir, name), await freePort());
     await federation.start();
-    for (const keystore of federation.keystores) await federation.coordinator.keys.enrol(keystore.card);
+    for (const [i, keystore] of federation.keystores.entries()) await enrolForSite(federation.coordinator, keystore.card, SITES[i]!);
     return federation;
   }
 

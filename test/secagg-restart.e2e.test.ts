@@ -18,6 +18,7 @@ import { createIdentity, fixedPointFor, MASKED_INPUT_CODEC, quantizeWeighted, Se
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { DATA_DIR } from './support/data-dir.js';
 import { connect, refusal } from './support/scripted-clinic.js';
+import { enrolForSite } from './support/approvals.js';
 
 // A coordinator restart during a secure-aggregation round: the round runs again as a fresh attempt
 // of the same round number, with fresh keys, and the study goes on. An in-process coordinator on a
@@ -271,7 +272,7 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     /** Four enrolled nodes on `coordinator` until the study finishes; their logs. */
     async function nodes(coordinator: Coordinator, name: string, privacy: string) {
       const keystores = SITES.map((site) => Keystore.create(join(coordinator.root, `${name}-${site}`), site));
-      for (const keystore of keystores) await coordinator.running.keys.enrol(keystore.card);
+      for (const [i, keystore] of keystores.entries()) await enrolForSite(coordinator.running, keystore.card, SITES[i]!);
       const logs = new Map<string, string[]>(SITES.map((site) => [site, []]));
       const summaries = Promise.all(
         SITES.map((site, i) =>

@@ -53,7 +53,8 @@ beforeAll(async () => {
   clinics = await Promise.all(SITES.map((site, i) => connect(coordinator, site, site, NUM_TRAIN[i]!, { identity: identities[i]! })));
   // Registered and enrolled, but not watching: never selected.
   const malloryClient = await clientAs(coordinator, mallory);
-  await malloryClient.register({ clinicId: 'mallory', dataset: 'fed-heart-disease', site: 'va', numTrain: 10, numTest: 1, nodeVersion: 'test' });
+  await coordinator.approvals.approve('mallory', { dataset: 'fed-heart-disease', site: 'va.2', numTrain: 10, numTest: 1 });
+  await malloryClient.register({ clinicId: 'mallory', dataset: 'fed-heart-disease', site: 'va.2', numTrain: 10, numTest: 1, nodeVersion: 'test' });
   malloryClient.close();
   const study = await coordinator.federation.createStudy(
     parseStudyConfig({

@@ -2,9 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { clinicIdProblem } from '../../common/clinic-id.js';
-import { checkSite, datasetDescriptor } from '../../common/datasets.js';
+import { checkSiteOrShard, datasetDescriptor } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
+import { ClinicApprovals, type ApprovalRecord } from './clinic-approvals.js';
 import { TaskHub } from './task-hub.js';
 
 /** What a clinic's node declares when it registers. */
@@ -34,19 +35,27 @@ export class ClinicRegistry {
   constructor(
     @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
     private readonly hub: TaskHub,
+    private readonly approvals: ClinicApprovals,
   ) {}
 
-  /** Registers a clinic, or updates its registration (keeping when it first registered). */
+  /**
+   * Registers a clinic, or updates its registration (keeping when it first registered). An approved
+   * clinic must register for its approved site with at most its approved counts; a clinic not yet
+   * approved is recorded (the operator sees its declaration) but asked to train in no study.
+   */
   async register(registration: ClinicRegistration): Promise<ClinicEntity> {
     const { clinicId, dataset, site, numTrain, numTest, nodeVersion } = registration;
     const problem = clinicIdProblem(clinicId);
     if (problem) throw refuse.invalid(problem);
     try {
-      checkSite(datasetDescriptor(dataset), site);
+      checkSiteOrShard(datasetDescriptor(dataset), site);
     } catch (error) {
       throw refuse.invalid((error as Error).message);
     }
     if (numTrain < 1) throw refuse.invalid(`clinic ${clinicId} declares no training records`);
+    const approval = await this.approvals.of(clinicId);
+    if (approval) checkAgainstApproval(registration, approval);
+    await this.checkSiteFree(registration);
     const existing = await this.clinics.findOneBy({ id: clinicId });
     const clinic = this.clinics.create({
       id: clinicId,
@@ -59,7 +68,26 @@ export class ClinicRegistry {
     });
     await this.clinics.save(clinic, { transaction: false });
     this.logger.log(`clinic ${clinic.id} registered: ${clinic.dataset}/${clinic.site}, ${clinic.numTrain} train, ${clinic.numTest} test`);
+    if (!approval) {
+      this.logger.warn(
+        `clinic ${clinic.id} is not approved: no study asks it to train until the operator approves its site and counts (cohort clinic approve --clinic-id ${clinic.id})`,
+      );
+    }
     return clinic;
+  }
+
+  /** One site, one clinic: a registration for a site another clinic in good standing is approved for is refused. */
+  private async checkSiteFree({ clinicId, dataset, site }: ClinicRegistration): Promise<void> {
+    const holder = (await this.approvals.holdersOf(dataset, site)).find((id) => id !== clinicId);
+    if (holder) throw refuse.denied(`site ${dataset}/${site} is held by clinic ${holder}: one site, one clinic`);
+  }
+
+  /** The registered clinic and its approval; refused if it never registered or is not approved. */
+  async requireApproved(clinicId: string): Promise<{ clinic: ClinicEntity; approval: ApprovalRecord }> {
+    const clinic = await this.requireClinic(clinicId);
+    const approval = await this.approvals.of(clinicId);
+    if (!approval) throw refuse.denied(`clinic ${clinicId} is not approved: the operator approves its site and record counts (cohort clinic approve)`);
+    return { clinic, approval };
   }
 
   /** The registered clinic; refused (unauthenticated) if it never registered. */
@@ -78,9 +106,28 @@ export class ClinicRegistry {
     return this.clinics.findBy({ id: In([...ids]) });
   }
 
-  /** Connected clinics serving `dataset`, in registration order. */
+  /** Connected clinics serving `dataset` as approved, in registration order. */
   async connected(dataset: string): Promise<string[]> {
     const clinics = await this.clinics.find({ where: { id: In(this.hub.connectedClinics()), dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });
-    return clinics.map((clinic) => clinic.id);
+    const approvals = await this.approvals.ofClinics(clinics.map((clinic) => clinic.id));
+    return clinics.filter((clinic) => registeredAsApproved(clinic, approvals.get(clinic.id))).map((clinic) => clinic.id);
   }
+}
+
+/** Refuses a registration for another site than approved, or declaring more records than approved. */
+function checkAgainstApproval(registration: ClinicRegistration, approval: ApprovalRecord): void {
+  const { clinicId, dataset, site, numTrain, numTest } = registration;
+  if (dataset !== approval.dataset || site !== approval.site) {
+    throw refuse.denied(`clinic ${clinicId} is approved for ${approval.dataset}/${approval.site}, not ${dataset}/${site}`);
+  }
+  if (numTrain > approval.numTrain) {
+    throw refuse.denied(`clinic ${clinicId} declares ${numTrain} training records; the operator approved at most ${approval.numTrain}`);
+  }
+  if (numTest > approval.numTest) throw refuse.denied(`clinic ${clinicId} declares ${numTest} test records; the operator approved at most ${approval.numTest}`);
+}
+
+/** Whether a registration is within its approval (an approval changed after registering may no longer cover it). */
+function registeredAsApproved(clinic: ClinicEntity, approval: ApprovalRecord | undefined): boolean {
+  if (!approval) return false;
+  return clinic.dataset === approval.dataset && clinic.site === approval.site && clinic.numTrain <= approval.numTrain && clinic.numTest <= approval.numTest;
 }

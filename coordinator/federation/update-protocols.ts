@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { ClinicRegistry } from '../clinics/clinic-registry.js';
+import { ClinicApprovals } from '../clinics/clinic-approvals.js';
 import { KeysService } from '../keys/keys.service.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
@@ -19,7 +19,7 @@ export class UpdateProtocols {
   constructor(
     @InjectRepository(ReceivedUpdateEntity) updates: Repository<ReceivedUpdateEntity>,
     @InjectRepository(ModelVersionEntity) models: Repository<ModelVersionEntity>,
-    registry: ClinicRegistry,
+    approvals: ClinicApprovals,
     keys: KeysService,
     ledger: LedgerService,
     sums: EncryptedAggregates,
@@ -43,7 +43,8 @@ export class UpdateProtocols {
       clinics: {
         enrolled: () => keys.enrolled(),
         async trainingRecords(ids: string[]): Promise<number[]> {
-          return (await registry.withIds(ids)).map((clinic) => clinic.numTrain);
+          const approved = await approvals.ofClinics(ids);
+          return ids.map((id) => approved.get(id)?.numTrain ?? 0);
         },
       },
       ledger,

@@ -29,13 +29,18 @@ export class UploadValidator {
   ) {}
 
   /**
-   * First checks on an upload, from its header alone: who sends, for which round, and exactly how
-   * many bytes the update must have. Answers `{ alreadyStored }` (the round's update count) when the
+   * First checks on an upload, from its header alone: who sends (approved, declaring no more
+   * samples than approved), for which round, and exactly how many bytes the update must have. Answers `{ alreadyStored }` (the round's update count) when the
    * header declares the very update this clinic already sent for the round (same SHA-256): a resend
    * after a lost acknowledgement, to be acknowledged unread.
    */
   async checkHeader(header: UpdateHeader): Promise<{ alreadyStored: number } | null> {
-    await this.registry.requireClinic(header.clinicId);
+    const { approval } = await this.registry.requireApproved(header.clinicId);
+    if (header.numSamples > approval.numTrain) {
+      throw refuse.invalid(
+        `update from ${header.clinicId} declares ${header.numSamples} training samples; the operator approved at most ${approval.numTrain} for ${approval.dataset}/${approval.site}`,
+      );
+    }
     const study = await this.studies.findOneBy({ id: header.studyId });
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
     const round = await this.rounds.findOneBy({ studyId: study.id, number: header.round });

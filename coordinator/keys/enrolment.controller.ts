@@ -1,18 +1,23 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
 import { cardFromJson, cardToJson, fingerprint } from '../../crypto/index.js';
+import { ClinicApprovals, checkedApproval, type Approval, type ApprovalRecord } from '../clinics/clinic-approvals.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
 import { Read, Write } from '../http/roles.js';
 import { KeysService } from './keys.service.js';
 
 /**
- * HTTP for operators: enrol clinics by their public card and revoke them, see who is enrolled and
- * who holds a study's key. Only an enrolled clinic in good standing can call the coordinator at all.
+ * HTTP for operators: enrol clinics by their public card, approve the site and record counts each
+ * serves, revoke them, see who is enrolled and who holds a study's key. Only an enrolled clinic in
+ * good standing can call the coordinator at all, and only an approved one is asked to train.
  */
 @Controller()
 @Read()
 @UseFilters(HttpErrorsFilter)
 export class EnrolmentController {
-  constructor(private readonly keys: KeysService) {}
+  constructor(
+    private readonly keys: KeysService,
+    private readonly approvals: ClinicApprovals,
+  ) {}
 
   /** Clinics in good standing, as cards. */
   @Get('clinics/enrolled')
@@ -23,20 +28,44 @@ export class EnrolmentController {
   /** Every enrolment, revoked ones included. */
   @Get('clinics')
   async enrolments() {
+    const approvals = await this.approvals.all();
     return (await this.keys.enrolments()).map(({ card, enrolledAt, revokedAt, revocationReason }) => ({
       ...cardToJson(card),
       fingerprint: fingerprint(card),
       enrolledAt: new Date(enrolledAt).toISOString(),
       revokedAt: revokedAt === null ? null : new Date(revokedAt).toISOString(),
       revocationReason,
+      approval: approvalJson(approvals.get(card.clinicId)),
     }));
   }
 
+  /**
+   * Body: a clinic's card, and optionally `"approved": { "dataset", "site", "numTrain", "numTest" }`
+   * (else the clinic waits for `POST /clinics/:id/approve`). The approval is checked before the card
+   * is enrolled.
+   */
   @Post('clinics/enrolled')
   @Write()
   @HttpCode(201)
   async enrol(@Body() body: unknown) {
-    return this.keys.enrol(cardFromJson(body));
+    const { approved, ...cardJson } = (body ?? {}) as { approved?: unknown };
+    const card = cardFromJson(cardJson);
+    const figures = approved === undefined ? null : checkedApproval(approvalFrom(approved));
+    if (figures) await this.approvals.checkSiteFree(card.clinicId, figures);
+    const enrolled = await this.keys.enrol(card);
+    return { ...enrolled, approval: figures && approvalJson(await this.approvals.approve(card.clinicId, figures)) };
+  }
+
+  /**
+   * Body: `{ "dataset", "site", "numTrain", "numTest" }`, the most records the clinic may declare, or
+   * `{ "declared": true }` to approve what it registered with. Approving again replaces the figures.
+   */
+  @Post('clinics/:id/approve')
+  @Write()
+  @HttpCode(200)
+  async approve(@Param('id') clinicId: string, @Body() body: unknown) {
+    const declared = (body as { declared?: unknown } | null)?.declared === true;
+    return approvalJson(await this.approvals.approve(clinicId, declared ? 'declared' : approvalFrom(body)));
   }
 
   /** Body: `{ "reason": "..." }`. From now on the clinic's calls are refused. */
@@ -54,4 +83,20 @@ export class EnrolmentController {
   async status(@Param('id') id: string) {
     return this.keys.status(id);
   }
+}
+
+function approvalFrom(body: unknown): Approval {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestException('an approval is an object: {"dataset": ..., "site": ..., "numTrain": ..., "numTest": ...} or {"declared": true}');
+  }
+  const { dataset, site, numTrain, numTest, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new BadRequestException(`an approval has dataset, site, numTrain and numTest; unknown: ${unknown.join(', ')}`);
+  return { dataset, site, numTrain, numTest } as Approval;
+}
+
+function approvalJson(record: ApprovalRecord | undefined | null) {
+  if (!record) return null;
+  const { dataset, site, numTrain, numTest, source, approvedAt } = record;
+  return { dataset, site, numTrain, numTest, source, approvedAt: new Date(approvedAt).toISOString() };
 }

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
+import { ClinicApprovalEntity } from './entities/clinic-approval.entity.js';
 import { ClinicIdentityEntity } from './entities/clinic-identity.entity.js';
 import { ClinicEntity } from './entities/clinic.entity.js';
 import { KeyEnvelopeEntity } from './entities/key-envelope.entity.js';
@@ -18,6 +19,7 @@ import { SecureAggregation1732700000000 } from './migrations/1732700000000-secur
 import { AuditEvents1732800000000 } from './migrations/1732800000000-audit-events.js';
 import { RequestAuthentication1732900000000 } from './migrations/1732900000000-request-authentication.js';
 import { SecAggAttempts1733000000000 } from './migrations/1733000000000-secagg-attempts.js';
+import { ClinicApprovals1733200000000 } from './migrations/1733200000000-clinic-approvals.js';
 import { EffectiveStrategies1733100000000 } from './migrations/1733100000000-effective-strategies.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
@@ -34,6 +36,7 @@ export const ENTITIES = [
   LedgerEntryEntity,
   AuditEventEntity,
   RequestNonceEntity,
+  ClinicApprovalEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732400000000,
@@ -44,6 +47,7 @@ export const MIGRATIONS = [
   RequestAuthentication1732900000000,
   SecAggAttempts1733000000000,
   EffectiveStrategies1733100000000,
+  ClinicApprovals1733200000000,
 ];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */

@@ -7,7 +7,7 @@ import { EncryptedAggregates } from './encrypted-aggregates.js';
 import { PLAIN, PlainProtocol, type RoundReader } from './plain.js';
 import { DEFAULT_DP, DEFAULT_SECAGG } from './privacy-settings.js';
 import { requireEncryption } from './ckks.js';
-import { requireSecureAggregation, SecAggProtocol } from './secagg.js';
+import { requireSecureAggregation, SecAggProtocol, weightsThatFit } from './secagg.js';
 import type { SecAggTerms } from './task-extras.js';
 import { SecAggRounds } from './secagg-rounds.js';
 import { protocolFor, type ProtocolDependencies } from './protocol-for.js';
@@ -183,6 +183,37 @@ describe('plain updates', () => {
   it('answers null for a version that diverged', async () => {
     const updates: StoredUpdate[] = [{ clinicId: 'a', numSamples: 1, payload: PLAIN.encode(Float32Array.of(3e38, 0, 0, 0)) }];
     expect(await plain(storedRound([3e38, 0, 0, 0], updates)).buildVersion(ROUND)).toBeNull();
+  });
+});
+
+describe('secure aggregation: whose weights fit the encoding', () => {
+  const LIMIT = 2 ** 31 - 1;
+
+  it('keeps the smallest approved counts whose total the fixed-point words hold, in the given order', () => {
+    expect(weightsThatFit(['a', 'b', 'c'], [100, 4e9, 50], 8)).toEqual(['a', 'c']);
+    expect(weightsThatFit(['a', 'b', 'c'], [100, 200, 50], 8)).toEqual(['a', 'b', 'c']);
+    // Exactly at the bound still fits (scale 1); one more record does not.
+    expect(weightsThatFit(['a', 'b'], [1, LIMIT - 1], 1)).toEqual(['a', 'b']);
+    expect(weightsThatFit(['a', 'b'], [2, LIMIT - 1], 1)).toEqual(['a']);
+    expect(() => fixedPointFor(1, LIMIT)).not.toThrow();
+  });
+
+  it('leaves out a clinic without approved records, and everyone when none fits', () => {
+    expect(weightsThatFit(['a', 'b'], [0, 10], 8)).toEqual(['b']);
+    expect(weightsThatFit(['a'], [LIMIT], 8)).toEqual([]);
+  });
+
+  it('an outsized approval leaves that clinic out of the round instead of failing it', async () => {
+    const cards = ['a', 'b', 'c'].map((clinicId, i) => ({ clinicId, signPublicKey: new Uint8Array(32).fill(i + 1) }));
+    const records: Record<string, number> = { a: 199, b: 4e9, c: 85 };
+    const protocol = new SecAggProtocol(
+      study('secagg', { secagg: DEFAULT_SECAGG }),
+      NO_DP,
+      sessions,
+      { enrolled: async () => cards, trainingRecords: async (ids) => ids.map((id) => records[id] ?? 0) },
+      storedRound([], []),
+    );
+    expect(await protocol.eligible(['a', 'b', 'c', 'stranger'])).toEqual(['a', 'c']);
   });
 });
 

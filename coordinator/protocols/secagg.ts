@@ -36,7 +36,7 @@ import {
 export interface SecAggClinics {
   /** Signing keys of the clinics in good standing (enrolled, not revoked). */
   enrolled(): Promise<{ clinicId: string; signPublicKey: Uint8Array }[]>;
-  /** Training records each of these clinics declared at registration. */
+  /** Most training records the operator approved for each of these clinics, in their order (0: not approved). */
   trainingRecords(clinicIds: string[]): Promise<number[]>;
 }
 
@@ -75,9 +75,16 @@ export class SecAggProtocol implements UpdateProtocol {
     return true;
   }
 
+  /**
+   * The connected clinics in good standing whose approved record counts fit the fixed-point encoding
+   * together (secagg weighs by records; secagg+dp weighs every clinic once). Smallest counts go
+   * first, so a clinic approved for an outsized count is left out of the round instead of failing it.
+   */
   async eligible(connected: string[]): Promise<string[]> {
     const enrolled = new Set((await this.clinics.enrolled()).map((card) => card.clinicId));
-    return connected.filter((id) => enrolled.has(id));
+    const candidates = connected.filter((id) => enrolled.has(id));
+    if (this.dp.settings) return candidates;
+    return weightsThatFit(candidates, await this.clinics.trainingRecords(candidates), this.settings.clipRange);
   }
 
   /** The coordinator sees the sum and stores plain parameters. */
@@ -237,4 +244,22 @@ function roundIdOf(round: ProtocolRound): string {
 /** Refuses a secure-aggregation stage call for a study whose updates travel otherwise. */
 export function requireSecureAggregation(study: { id: string; privacy: string }): void {
   if (!securelyAggregates(study.privacy)) throw refuse.precondition(`study ${study.id} does not use secure aggregation (privacy "${study.privacy}")`);
+}
+
+/**
+ * The clinics among `ids` (with `records` in the same order) whose weights sum to a total the
+ * fixed-point encoding keeps exact with at least one step per unit (clip x total < 2^31), taken from
+ * the smallest count up; the result keeps the order of `ids`. A clinic without records is left out.
+ */
+export function weightsThatFit(ids: readonly string[], records: readonly number[], clip: number): string[] {
+  const bySize = ids.map((id, i) => ({ id, records: records[i]! })).filter((clinic) => clinic.records >= 1);
+  bySize.sort((a, b) => a.records - b.records);
+  const kept = new Set<string>();
+  let total = 0;
+  for (const clinic of bySize) {
+    if (clip * (total + clinic.records) > 2 ** 31 - 1) break;
+    total += clinic.records;
+    kept.add(clinic.id);
+  }
+  return ids.filter((id) => kept.has(id));
 }

@@ -36,8 +36,9 @@ export async function enrolledIdentity(coordinator: RunningCoordinator, clinicId
 }
 
 /**
- * A scripted clinic: enrolled (under `identity`, else a fresh identity of its own), signing every
- * call, registers, watches tasks, and lets the test decide what to upload.
+ * A scripted clinic: enrolled (under `identity`, else a fresh identity of its own) and approved for
+ * `site` with `numTrain` records, signing every call, registers, watches tasks, and lets the test
+ * decide what to upload.
  */
 export async function connect(coordinator: RunningCoordinator, clinicId: string, site: string, numTrain: number, options: { identity?: ClinicIdentity } = {}) {
   let identity = options.identity;
@@ -47,6 +48,8 @@ export async function connect(coordinator: RunningCoordinator, clinicId: string,
   } else {
     identity = await enrolledIdentity(coordinator, clinicId);
   }
+  // The operator approves what the script declares: the site, its training records, ten test records.
+  await coordinator.approvals.approve(clinicId, { dataset: 'fed-heart-disease', site, numTrain, numTest: 10 });
   const connection = await connectionAs(coordinator, identity);
   const client = new FederationClient(coordinator.grpcAddress, connection);
   await client.register({ clinicId, dataset: 'fed-heart-disease', site, numTrain, numTest: 10, nodeVersion: 'test' });
