@@ -203,7 +203,41 @@ describe('coordinator over real gRPC and HTTP', () => {
     expect(evaluate).toMatchObject({ modelVersion: 1 });
     const v1 = await a!.client.downloadPlainModel('clinic-a', study.id, 1);
     v1.forEach((w, i) => expect(w).toBeCloseTo(initial[i]! + 3.25, 5));
-    await a!.client.reportEvaluation({ clinicId: 'clinic-a', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 });
+    const reportA = { clinicId: 'clinic-a', studyId: study.id, modelVersion: 1, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 };
+    await a!.client.reportEvaluation(reportA);
+    // Evaluations are facts: the same report again is acknowledged, a changed one refused.
+    await a!.client.reportEvaluation(reportA);
+    expect(await refusal(a!.client.reportEvaluation({ ...reportA, numCorrect: 10, accuracy: 1 }))).toEqual({
+      code: status.ALREADY_EXISTS,
+      details: `clinic clinic-a already reported its evaluation of model version 1 of study ${study.id} (7 correct of 10): a report cannot be changed`,
+    });
+    // The accuracy the counts give, and no more test records than approved.
+    expect(await refusal(b!.client.reportEvaluation({ ...reportA, clinicId: 'clinic-b', numCorrect: 5, accuracy: 0.99999998 }))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'evaluation accuracy 0.99999998 is not 5 correct of 10 (0.5)',
+    });
+    expect(await refusal(b!.client.reportEvaluation({ ...reportA, clinicId: 'clinic-b', numTest: 11, numCorrect: 5, accuracy: 5 / 11 }))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'clinic clinic-b reports 11 test records; the operator approved at most 10',
+    });
+    // An approved clinic that was not connected when the round closed was not asked to evaluate it,
+    // and cannot register for another site than approved.
+    const away = await clientAs(coordinator, await enrolledIdentity(coordinator, 'clinic-away'));
+    await coordinator.approvals.approve('clinic-away', { dataset: 'fed-heart-disease', site: 'switzerland.9', numTrain: 30, numTest: 16 });
+    expect(
+      await refusal(
+        away.register({ clinicId: 'clinic-away', dataset: 'fed-heart-disease', site: 'cleveland', numTrain: 30, numTest: 16, nodeVersion: 'test' }),
+      ),
+    ).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: 'clinic clinic-away is approved for fed-heart-disease/switzerland.9, not fed-heart-disease/cleveland',
+    });
+    await away.register({ clinicId: 'clinic-away', dataset: 'fed-heart-disease', site: 'switzerland.9', numTrain: 30, numTest: 16, nodeVersion: 'test' });
+    expect(await refusal(away.reportEvaluation({ ...reportA, clinicId: 'clinic-away' }))).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: `clinic clinic-away was not asked to evaluate model version 1 of study ${study.id}`,
+    });
+    away.close();
 
     // An update for the closed round.
     expect(await refusal(upload(b!.client, 'clinic-b', taskB, new Float32Array(P), 300))).toEqual({

@@ -10,24 +10,12 @@ import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { RoundStore } from '../rounds/round-store.js';
+import { checkSentToEvaluate, evaluationFacts, type SiteEvaluation } from './evaluation-facts.js';
+
+export type { SiteEvaluation } from './evaluation-facts.js';
 
 /** How long after a study's end a reconnecting clinic still gets the final evaluation and end it missed. */
 const RECENTLY_FINISHED_MS = 60 * 60_000;
-
-/** A clinic's metrics of one model version on its own test records. */
-export interface SiteEvaluation {
-  clinicId: string;
-  studyId: string;
-  modelVersion: number;
-  /** Test records evaluated; at least 1. */
-  numTest: number;
-  /** Of those, classified correctly; at most numTest. */
-  numCorrect: number;
-  /** In [0, 1]. */
-  accuracy: number;
-  /** Finite. */
-  loss: number;
-}
 
 /** An evaluation the clinic owes: the study and the model version to evaluate. */
 export interface OwedEvaluation {
@@ -54,19 +42,20 @@ export class Evaluations {
     private readonly store: RoundStore,
   ) {}
 
+  /**
+   * Records a clinic's evaluation as a fact: only from an approved clinic that was sent that model
+   * version, on no more test records than approved, with the accuracy its counts give; a report
+   * once stored cannot change (the same one again is acknowledged).
+   */
   async record(report: SiteEvaluation): Promise<void> {
-    await this.registry.requireClinic(report.clinicId);
+    const { approval } = await this.registry.requireApproved(report.clinicId);
     if (!(await this.models.existsBy({ studyId: report.studyId, version: report.modelVersion }))) {
       throw refuse.notFound(`study "${report.studyId}" has no model version ${report.modelVersion}`);
     }
-    if (report.numTest < 1 || report.numCorrect > report.numTest) {
-      throw refuse.invalid(`evaluation counts are inconsistent: ${report.numCorrect} correct of ${report.numTest}`);
-    }
-    if (!Number.isFinite(report.loss) || !(report.accuracy >= 0 && report.accuracy <= 1)) {
-      throw refuse.invalid(`evaluation metrics must be finite, accuracy in [0, 1]: got accuracy ${report.accuracy}, loss ${report.loss}`);
-    }
-    await this.store.recordEvaluation(report);
-    this.recordedSubject.next(report);
+    const round = await this.rounds.findOneBy({ studyId: report.studyId, number: report.modelVersion });
+    checkSentToEvaluate(report.clinicId, round, report.studyId, report.modelVersion);
+    const facts = evaluationFacts(report, approval.numTest);
+    if (await this.store.recordEvaluation(facts)) this.recordedSubject.next(facts);
   }
 
   /**

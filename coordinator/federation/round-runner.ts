@@ -101,6 +101,7 @@ export class RoundRunner {
       openedAt: now,
       deadlineAt: now + study.roundTimeoutMs,
       closedAt: null,
+      evaluators: null,
       outcome: null,
     });
   }
@@ -266,14 +267,15 @@ export class RoundRunner {
     const version = this.store.modelVersion(study.id, round.number, built);
     const last = round.number === study.rounds;
     const updates = await this.updates.countBy({ studyId: study.id, round: round.number });
-    const next = last ? null : this.newRound(study, round.number + 1, await this.availableClinics(study));
-    await this.store.closeRound(study, round, { outcome, version, updates, next });
+    // The clinics asked to evaluate the new version are recorded with it: only they may report on it.
+    const everyone = await this.availableClinics(study);
+    const next = last ? null : this.newRound(study, round.number + 1, everyone);
+    await this.store.closeRound(study, round, { outcome, version, updates, evaluators: everyone, next });
     protocol.discard(round);
     this.deadlines.clear(round);
     this.logger.log(`study ${study.id} round ${round.number} ${outcome}`);
     this.bus.emit({ type: 'round-closed', studyId: study.id, round: round.number, updates, outcome });
 
-    const everyone = await this.availableClinics(study);
     const evaluate = await this.tasks.evaluate(study, round.number);
     for (const clinicId of everyone) this.hub.send(clinicId, evaluate);
     if (last) {

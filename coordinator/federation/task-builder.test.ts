@@ -42,6 +42,7 @@ const ROUND: RoundEntity = {
   attempt: 0,
   status: 'open',
   participants: ['clinic-a', 'clinic-b', 'clinic-c'],
+  evaluators: null,
   openedAt: 1_767_225_000_000,
   deadlineAt: 1_767_225_600_000,
   closedAt: null,

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { parseStudyConfig } from '../config/study-config.js';
@@ -60,10 +61,14 @@ describe('RoundStore.recordEvaluation', () => {
     ]);
   });
 
-  it('updates the metrics of a repeated report and keeps the audit event of the first', async () => {
-    await store.recordEvaluation(report(0.75));
-    await expect(store.recordEvaluation(report(0.5))).resolves.toBe(false);
-    expect(await metrics()).toEqual([expect.objectContaining(report(0.5))]);
+  it('keeps a stored report as it is: the same report again is acknowledged, another refused', async () => {
+    await expect(store.recordEvaluation(report(0.75))).resolves.toBe(true);
+    await expect(store.recordEvaluation(report(0.75))).resolves.toBe(false);
+    await expect(store.recordEvaluation(report(0.5))).rejects.toThrow(
+      `clinic clinic-a already reported its evaluation of model version 0 of study ${study.id} (78 correct of 104): a report cannot be changed`,
+    );
+    await expect(store.recordEvaluation({ ...report(0.75), loss: 0.4 })).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
+    expect(await metrics()).toEqual([expect.objectContaining(report(0.75))]);
     expect((await auditEvents()).map((event) => event.detail)).toEqual([{ accuracy: 0.75, loss: 0.5, numTest: 104, numCorrect: 78 }]);
   });
 

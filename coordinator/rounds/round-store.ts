@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { refuse } from '../../common/errors.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -33,6 +34,8 @@ export interface RoundClosing {
   version: ModelVersionEntity;
   /** Updates the round held, for the audit event. */
   updates: number;
+  /** The clinics sent the new version to evaluate. */
+  evaluators: string[];
   /** The next round, opened in the same transaction; null for the last round or while too few clinics are connected. */
   next: RoundEntity | null;
 }
@@ -138,20 +141,25 @@ export class RoundStore {
   }
 
   /**
-   * Stores a clinic's metrics of a model version (already validated), with an audit event for its
-   * first report of that version; answers whether it was the first. A clinic evaluating a version
-   * again (a repeated task) updates its metrics; the audit log keeps its first report.
+   * Stores a clinic's metrics of a model version (already validated) with its audit event; answers
+   * whether it was new. The same report sent again is acknowledged without a change (false); a
+   * different second report of the version is refused (ALREADY_EXISTS): a stored report is immutable.
    */
   async recordEvaluation(report: Omit<SiteMetricEntity, 'reportedAt'>): Promise<boolean> {
     const { studyId, modelVersion, clinicId, numTest, numCorrect, accuracy, loss } = report;
     const where = { studyId, modelVersion, clinicId };
     return inTransaction(this.db, async (tx) => {
-      const first = !(await tx.existsBy(SiteMetricEntity, where));
-      await tx.save(SiteMetricEntity, { ...where, numTest, numCorrect, accuracy, loss, reportedAt: Date.now() });
-      if (first) {
-        await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId, round: modelVersion, clinicId }, { accuracy, loss, numTest, numCorrect }));
+      const stored = await tx.findOneBy(SiteMetricEntity, where);
+      if (stored) {
+        // A report is a fact once stored: the same one sent again (its acknowledgement lost) is acknowledged, another refused.
+        if (stored.numTest === numTest && stored.numCorrect === numCorrect && stored.accuracy === accuracy && stored.loss === loss) return false;
+        throw refuse.duplicate(
+          `clinic ${clinicId} already reported its evaluation of model version ${modelVersion} of study ${studyId} (${stored.numCorrect} correct of ${stored.numTest}): a report cannot be changed`,
+        );
       }
-      return first;
+      await tx.insert(SiteMetricEntity, { ...where, numTest, numCorrect, accuracy, loss, reportedAt: Date.now() });
+      await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId, round: modelVersion, clinicId }, { accuracy, loss, numTest, numCorrect }));
+      return true;
     });
   }
 
@@ -159,18 +167,19 @@ export class RoundStore {
    * A round closes: its model version, its end, and either the study's end (its last round) or the
    * next round's opening, with their audit events.
    */
-  async closeRound(study: StudyEntity, round: RoundEntity, { outcome, version, updates, next }: RoundClosing): Promise<void> {
+  async closeRound(study: StudyEntity, round: RoundEntity, { outcome, version, updates, evaluators, next }: RoundClosing): Promise<void> {
     const last = round.number === study.rounds;
     round.status = 'closed';
     round.closedAt = Date.now();
     round.outcome = outcome;
+    round.evaluators = evaluators;
     if (last) {
       study.status = 'completed';
       study.finishedAt = round.closedAt;
     }
     await inTransaction(this.db, async (tx) => {
       await tx.insert(ModelVersionEntity, version);
-      await tx.update(RoundEntity, { studyId: study.id, number: round.number }, { status: round.status, closedAt: round.closedAt, outcome });
+      await tx.update(RoundEntity, { studyId: study.id, number: round.number }, { status: round.status, closedAt: round.closedAt, outcome, evaluators });
       const audit: AuditRow[] = [auditEvent('round-closed', { studyId: study.id, round: round.number }, { outcome, updates, modelVersion: version.version })];
       if (last) {
         await tx.update(StudyEntity, { id: study.id }, { status: study.status, finishedAt: study.finishedAt });

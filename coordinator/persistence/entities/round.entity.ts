@@ -34,6 +34,14 @@ export class RoundEntity {
   @Column('bigint', { name: 'closed_at', nullable: true, transformer: epochMillis })
   closedAt!: number | null;
 
+  /**
+   * The clinics sent the model version this round produced to evaluate (those available when it
+   * closed); an evaluation of that version is taken only from them or the round's participants.
+   * Null for rounds still open, failed, or closed before this was recorded.
+   */
+  @Column('simple-json', { nullable: true })
+  evaluators!: string[] | null;
+
   /** Why the round closed or failed, for people reading the study. */
   @Column('text', { nullable: true })
   outcome!: string | null;
