@@ -1,4 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import { LocalLearner } from '../clinic-node/training/local-learner.js';
+import { hostileLearner, type Attack } from './hostile-learner.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +52,10 @@ export interface SimulationReport extends RunReport {
   rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
   /** Secure-aggregation rounds each clinic dropped out of (simulated dropout); only with --dropout. */
   dropped_rounds?: { site: string; rounds: number }[];
+  /** With hostile clinics (--malicious): how many, which sites, and their attack. */
+  malicious?: number;
+  malicious_sites?: string[];
+  attack?: Attack;
 }
 
 export interface SimulationOptions {
@@ -70,6 +76,11 @@ export interface SimulationOptions {
   dropout?: number;
   /** Receives the final global model as each site's node holds it (every site's copy, in site order). */
   onFinalModel?: (site: string, parameters: Float32Array) => void;
+  /**
+   * Hostile clinics: the last `count` sites of the dataset train and then send `attack`'s update
+   * instead of theirs (simulations/hostile-learner.ts), through the real node path. Default none.
+   */
+  malicious?: { count: number; attack: Attack };
 }
 
 /**
@@ -99,6 +110,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   if (dropout !== 0 && !securelyAggregates(config.privacy))
     throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
+  const hostile = hostileSites(sites, options.malicious);
   const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
@@ -150,6 +162,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
           ...(dropout > 0 && { secureRoundClient: secAggDropout(dropout, 'after-shares') }),
+          ...(hostile.includes(preloaded.site) && { learner: hostileLearner(new LocalLearner(preloaded), options.malicious!.attack) }),
         }),
       ),
     );
@@ -183,6 +196,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         ...(nodes.some((node) => node.refusedRounds > 0) && { refused_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.refusedRounds })) }),
       }),
       ...(dropout > 0 && { dropped_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.droppedRounds })) }),
+      ...(options.malicious && { malicious: hostile.length, malicious_sites: hostile, attack: options.malicious.attack }),
       elapsed_s: (Date.now() - started) / 1000,
     };
   } finally {
@@ -226,4 +240,14 @@ function summarise(perSite: Map<string, { accuracy: number; numTest: number }>):
     mean: values.reduce((s, v) => s + v.accuracy, 0) / values.length,
     pooled: values.reduce((s, v) => s + v.accuracy * v.numTest, 0) / tested,
   };
+}
+
+/** The sites whose clinics are hostile: the last `count` of the dataset's. */
+function hostileSites(sites: readonly string[], malicious: SimulationOptions['malicious']): string[] {
+  if (!malicious) return [];
+  const { count } = malicious;
+  if (!(Number.isInteger(count) && count >= 0 && count < sites.length)) {
+    throw new Error(`--malicious must be a whole number of clinics from 0 to ${sites.length - 1} (at least one honest), got ${count}`);
+  }
+  return sites.slice(sites.length - count);
 }

@@ -105,15 +105,33 @@ describe('cohort keys: the key ceremony through the CLI', () => {
     expect(none.stderr).toContain('--operator-token (or COHORT_OPERATOR_TOKEN) is required');
     expect(await enrolled()).toEqual([]);
 
-    expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', TOKEN]))).toBe(
-      `enrolled cleveland, fingerprint ${fingerprints['cleveland']}\n`,
+    const approve = ['--site', 'cleveland', '--num-train', '199', '--num-test', '104'];
+    expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', TOKEN, ...approve]))).toBe(
+      `enrolled cleveland, fingerprint ${fingerprints['cleveland']}\n` +
+        'approved cleveland for fed-heart-disease/cleveland: at most 199 training and 104 test records (by the operator)\n',
     );
-    // The token from the environment, and a base URL with a trailing slash.
+    // The token from the environment, and a base URL with a trailing slash; approved later.
     expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', `${http}/`, '--card', cardFile('hungarian')], { COHORT_OPERATOR_TOKEN: TOKEN }))).toBe(
-      `enrolled hungarian, fingerprint ${fingerprints['hungarian']}\n`,
+      `enrolled hungarian, fingerprint ${fingerprints['hungarian']}\n` +
+        'hungarian is not approved yet: no study asks it to train until cohort clinic approve --clinic-id hungarian ...\n',
     );
+    const partial = await cohort(['clinic', 'enrol', '--coordinator-url', http, '--card', cardFile('hungarian'), '--site', 'hungarian'], {
+      COHORT_OPERATOR_TOKEN: TOKEN,
+    });
+    expect({ code: partial.code, error: partial.stderr.split('\n')[0] }).toEqual({ code: 2, error: 'cohort: --num-train N is required with --site' });
+    expect(
+      ok(
+        await cohort(
+          ['clinic', 'approve', '--coordinator-url', http, '--clinic-id', 'hungarian', '--site', 'hungarian', '--num-train', '172', '--num-test', '89'],
+          {
+            COHORT_OPERATOR_TOKEN: TOKEN,
+          },
+        ),
+      ),
+    ).toBe('approved hungarian for fed-heart-disease/hungarian: at most 172 training and 89 test records (by the operator)\n');
     expect(ok(await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland'), '--operator-token', TOKEN]))).toBe(
-      `cleveland was already enrolled with these keys, fingerprint ${fingerprints['cleveland']}\n`,
+      `cleveland was already enrolled with these keys, fingerprint ${fingerprints['cleveland']}\n` +
+        'approved cleveland for fed-heart-disease/cleveland: at most 199 training and 104 test records (by the operator)\n',
     );
     const impostor = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('impostor'), '--operator-token', TOKEN]);
     expect(impostor.code).toBe(1);

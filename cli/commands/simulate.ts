@@ -10,6 +10,7 @@ const USAGE = `  cohort simulate --dataset fed-heart-disease [--strategy ${STRAT
                   [--privacy none|he|dp|he+dp|secagg|secagg+dp] [--parameter-set SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
                   [--dropout P (secagg: each clinic drops out of a round after sharing keys with probability P)]
                   [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
+                  [--malicious N --attack scale|sign-flip|constant (the last N sites' clinics send that attack's update)]
                   [--baseline pooled|local] [--data-dir DIR] [--json]`;
 
 export const simulateCommand: Command = {
@@ -28,6 +29,8 @@ async function run(args: string[]): Promise<number> {
       baseline: { type: 'string' },
       'clinic-budget': { type: 'string' },
       dropout: { type: 'string' },
+      malicious: { type: 'string' },
+      attack: { type: 'string' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -37,10 +40,11 @@ async function run(args: string[]): Promise<number> {
   if (dropout !== undefined && !(dropout >= 0 && dropout < 1)) throw new UsageError(`--dropout takes a probability in [0, 1), got "${values.dropout}"`);
   const study = { dataset: 'fed-heart-disease', ...studyFromFlags(values) };
   // Loaded here, not at the top: every other command (and --help) starts without TensorFlow.js and Nest.
-  const [{ parseStudyConfig }, { runBaseline }, { simulate }] = await Promise.all([
+  const [{ parseStudyConfig }, { runBaseline }, { simulate }, { parseAttack }] = await Promise.all([
     import('../../coordinator/index.js'),
     import('../../simulations/baselines.js'),
     import('../../simulations/simulate.js'),
+    import('../../simulations/hostile-learner.js'),
   ]);
   const data = { dataDir: values['data-dir'] };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -58,7 +62,15 @@ async function run(args: string[]): Promise<number> {
       onProgress: progress,
     });
   } else {
-    report = await simulate({ study, data, onProgress: progress, budgets: clinicBudgets(values['clinic-budget']), ...(dropout !== undefined && { dropout }) });
+    const malicious = hostileClinics(values.malicious, values.attack, parseAttack);
+    report = await simulate({
+      study,
+      data,
+      onProgress: progress,
+      budgets: clinicBudgets(values['clinic-budget']),
+      ...(dropout !== undefined && { dropout }),
+      ...(malicious && { malicious }),
+    });
   }
   printReport(report, values.json === true);
   return 0;
@@ -77,4 +89,17 @@ function clinicBudgets(flag: string | undefined): Record<string, number> | undef
       return [site, epsilon];
     }),
   );
+}
+
+/** `--malicious N --attack A`: both or neither; N a whole number >= 1 (simulate checks it against the sites). */
+function hostileClinics<A>(count: string | undefined, attack: string | undefined, parse: (name: string) => A): { count: number; attack: A } | undefined {
+  if (count === undefined && attack === undefined) return undefined;
+  if (count === undefined || attack === undefined) throw new UsageError('--malicious N and --attack NAME go together');
+  const n = Number(count);
+  if (count.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--malicious takes a whole number of clinics >= 1, got "${count}"`);
+  try {
+    return { count: n, attack: parse(attack) };
+  } catch (error) {
+    throw new UsageError(`--attack: ${(error as Error).message}`);
+  }
 }

@@ -53,7 +53,9 @@ export class EnrolmentController {
     const figures = approved === undefined ? null : checkedApproval(approvalFrom(approved));
     if (figures) await this.approvals.checkSiteFree(card.clinicId, figures);
     const enrolled = await this.keys.enrol(card);
-    return { ...enrolled, approval: figures && approvalJson(await this.approvals.approve(card.clinicId, figures)) };
+    // Without figures the answer shows the approval the clinic already has, if any.
+    const approval = figures ? await this.approvals.approve(card.clinicId, figures) : await this.approvals.of(card.clinicId);
+    return { ...enrolled, approval: approvalJson(approval) };
   }
 
   /**

@@ -1,0 +1,33 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Learner } from '../clinic-node/node-agent.js';
+import { hostileDelta, hostileLearner, parseAttack } from './hostile-learner.js';
+
+const global = new Float32Array([0.5, -0.25, 2]);
+const honest = new Float32Array([0.1, 0.2, -0.3]);
+
+describe('hostile clinics in simulations', () => {
+  it('replace their update by the attack: -1000 x global, -4 x their own, -8 everywhere', () => {
+    expect(Array.from(hostileDelta('scale', global, honest))).toEqual([-500, 250, -2000]);
+    expect(Array.from(hostileDelta('sign-flip', global, honest))).toEqual(Array.from(honest, (d) => Math.fround(-4 * d)));
+    expect(Array.from(hostileDelta('constant', global, honest))).toEqual([-8, -8, -8]);
+  });
+
+  it('train honestly first, send the attack as their parameters, and evaluate honestly', () => {
+    const calls: string[] = [];
+    const learner: Learner = {
+      train: (_spec, start) => (calls.push('train'), { parameters: start.map((w, i) => w + honest[i]!), loss: 0.4, steps: 3 }),
+      evaluate: () => (calls.push('evaluate'), { count: 10, correct: 7, accuracy: 0.7, loss: 0.5 }),
+    };
+    const hostile = hostileLearner(learner, 'constant');
+    const result = hostile.train({ architecture: 'logistic-regression', inputDim: 2, outputDim: 1, hiddenUnits: [] } as never, global, {} as never);
+    expect(Array.from(result.parameters)).toEqual([-7.5, -8.25, -6]);
+    expect(result).toMatchObject({ loss: 0.4, steps: 3 });
+    expect(hostile.evaluate({} as never, global)).toEqual({ count: 10, correct: 7, accuracy: 0.7, loss: 0.5 });
+    expect(calls).toEqual(['train', 'evaluate']);
+  });
+
+  it('names the known attacks when given another', () => {
+    expect(parseAttack('sign-flip')).toBe('sign-flip');
+    expect(() => parseAttack('weight')).toThrow('unknown attack "weight" (known: scale, sign-flip, constant)');
+  });
+});
