@@ -9,7 +9,11 @@ export interface CoordinatorOptions {
   grpcPort?: number;
   /** HTTP port for people (health, studies). Default 8080; 0 picks a free port. */
   httpPort?: number;
-  /** SQLite database file, or `:memory:`. Default `.cohort/coordinator.sqlite`. */
+  /**
+   * SQLite database file, or `:memory:`. Default `.cohort/coordinator.sqlite`. Made private at start:
+   * missing directories 0700, the file and its `-wal`/`-shm` 0600 (an existing group- or
+   * world-writable directory is kept, with a warning).
+   */
   database?: string;
   /** Largest chunk accepted or sent on a stream, in bytes. Default 1 MiB (grpc-js refuses messages over 4 MiB). */
   maxChunkBytes?: number;

@@ -2,8 +2,6 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DEFAULT_CHUNK_BYTES } from '../common/chunk-stream.js';
 import { freePort } from '../common/net.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../common/paths.js';
@@ -15,6 +13,7 @@ import { federationLimits, MessageLimits, tolerateUndecodableRequests } from './
 import { RequestAuthenticator } from './auth/request-authenticator.js';
 import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
+import { preparePrivateDatabase } from './persistence/database-file.js';
 import { KeysService } from './keys/keys.service.js';
 import { ClinicApprovals } from './clinics/clinic-approvals.js';
 
@@ -59,12 +58,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   if (resolved.operatorToken && resolved.operatorToken === resolved.auditorToken) {
     throw new Error('the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator');
   }
-  if (resolved.database !== ':memory:') mkdirSync(dirname(resolved.database), { recursive: true });
+  const databaseWarnings = preparePrivateDatabase(resolved.database);
   const app = await NestFactory.create(AppModule.forRoot(resolved), {
     logger: resolved.logLevels,
     abortOnError: false,
     ...(tls && { httpsOptions: { cert: tls.certPem, key: tls.keyPem } }),
   });
+  for (const warning of databaseWarnings) new Logger('Coordinator').warn(warning);
   if (!tls)
     new Logger('Coordinator').warn('--insecure: gRPC and HTTP are plaintext; calls are still signed, but anyone on the network can read updates and tokens');
   // The interceptor exists before Nest resolves the services it needs; until then it answers UNAVAILABLE.

@@ -61,10 +61,9 @@ export function sqliteOptions(database: string): DataSourceOptions {
     migrations: MIGRATIONS,
     migrationsRun: true,
     synchronize: false,
-    // Foreign keys are off by default in SQLite; WAL keeps readers off the writer's back.
-    prepareDatabase: (db: { run(sql: string): void }) => {
-      db.run('PRAGMA foreign_keys = ON');
-      db.run('PRAGMA journal_mode = WAL');
-    },
-  } as DataSourceOptions;
+    // WAL keeps readers off the writer's back. (TypeORM's sqlite driver turns foreign keys on itself;
+    // it ignores `prepareDatabase`, which is better-sqlite3's.) The -wal and -shm files take the
+    // database file's mode, 0600 (database-file.ts).
+    enableWAL: true,
+  };
 }
