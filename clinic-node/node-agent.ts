@@ -1,6 +1,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { checkSite, datasetDescriptor } from '../common/datasets.js';
+import { DAY_MS, durationProblems, HOUR_MS, milliseconds } from '../common/durations.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { CoordinatorSession } from './agent/coordinator-session.js';
 import { EvaluationRound } from './agent/evaluation-round.js';
@@ -66,11 +67,11 @@ export interface NodeOptions {
   stateDir?: string;
   /** Stops the node gracefully: no new task, the current one finishes within `shutdownGraceMs` or is abandoned. */
   signal?: AbortSignal;
-  /** How long a stop waits for the task under way. Default 30 000 ms. */
+  /** How long a stop waits for the task under way, 0 to 1 day. Default 30 000 ms. */
   shutdownGraceMs?: number;
-  /** How long the node keeps reconnecting without a successful Register before it gives up. Default 10 minutes. */
+  /** How long the node keeps reconnecting without a successful Register before it gives up, 0 to 7 days. Default 10 minutes. */
   reconnectWindowMs?: number;
-  /** Delays between reconnection attempts: exponential with full jitter. Default base 250 ms, cap 10 s. */
+  /** Delays between reconnection attempts: exponential with full jitter. Default base 250 ms, cap 10 s; each 1 ms to 1 hour. */
   reconnectBackoff?: BackoffOptions;
   /**
    * Wraps the client each secure-aggregation round talks through, given the round's task; a wrapper
@@ -79,12 +80,33 @@ export interface NodeOptions {
   secureRoundClient?: (client: SecureRoundClient, task: Task__Output) => SecureRoundClient;
 }
 
+/** Every duration a node accepts, with its bounds (common/durations.ts). */
+export const NODE_DURATION_BOUNDS = {
+  shutdownGraceMs: milliseconds(0, DAY_MS),
+  reconnectWindowMs: milliseconds(0, 7 * DAY_MS),
+  'reconnectBackoff.baseMs': milliseconds(1, HOUR_MS),
+  'reconnectBackoff.capMs': milliseconds(1, HOUR_MS),
+};
+
+/** Refuses node options with a duration out of bounds, naming each. */
+export function checkNodeDurations(options: Pick<NodeOptions, 'shutdownGraceMs' | 'reconnectWindowMs' | 'reconnectBackoff'>): void {
+  const settings = {
+    shutdownGraceMs: options.shutdownGraceMs,
+    reconnectWindowMs: options.reconnectWindowMs,
+    'reconnectBackoff.baseMs': options.reconnectBackoff?.baseMs,
+    'reconnectBackoff.capMs': options.reconnectBackoff?.capMs,
+  };
+  const problems = durationProblems(settings, NODE_DURATION_BOUNDS);
+  if (problems.length > 0) throw new RangeError(`invalid node options: ${problems.join('; ')}`);
+}
+
 /**
  * A clinic node: registers, then trains and evaluates as tasks arrive, one at a time. Records never
  * leave the process; only the update (local minus global parameters) and test-set counts do.
  */
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const log = options.log ?? (() => undefined);
+  checkNodeDurations(options);
   checkSite(datasetDescriptor(options.dataset), options.site);
   const clinicId = options.clinicId ?? options.keystore.clinicId;
   if (options.keystore.clinicId !== clinicId) {

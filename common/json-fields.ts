@@ -1,3 +1,5 @@
+import { durationProblem, type DurationBounds } from './durations.js';
+
 /** A JSON object as parsed, before its fields are checked. */
 export type Json = Record<string, unknown>;
 
@@ -38,6 +40,16 @@ export class FieldReader {
 
   positive(key: string): number | undefined {
     return this.read(key, (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a positive number');
+  }
+
+  /** A duration in the unit of `bounds`, within them; out of bounds, the problem names the field, the bounds and the value. */
+  duration(key: string, bounds: DurationBounds): number | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return undefined;
+    const problem = durationProblem(`${this.prefix}${key}`, value, bounds);
+    if (problem === null) return value as number;
+    this.problems.push(problem);
+    return undefined;
   }
 
   integerList(key: string): number[] | undefined {

@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import { DAY_MS, durationProblems, milliseconds, SECOND_MS } from '../common/durations.js';
 import type { ServerTlsOptions } from '../common/tls/index.js';
 
 /** How to run a coordinator. */
@@ -37,7 +38,7 @@ export interface CoordinatorOptions {
   tls?: ServerTlsOptions | null;
   /** Serve plaintext gRPC and HTTP (a closed test network, a simulation on loopback); logs a warning. Default false. */
   insecure?: boolean;
-  /** How far a signed call's timestamp may be from the coordinator's clock, in ms; its nonce is kept as long. Default 300000 (5 minutes). */
+  /** How far a signed call's timestamp may be from the coordinator's clock, in ms (1 s to 1 day); its nonce is kept as long. Default 300000 (5 minutes). */
   requestWindowMs?: number;
   /** Most calls one clinic may hold open at once; more are refused with RESOURCE_EXHAUSTED. Default 32. */
   maxCallsPerClinic?: number;
@@ -46,3 +47,14 @@ export interface CoordinatorOptions {
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;
 
 export const COORDINATOR_OPTIONS = Symbol('COORDINATOR_OPTIONS');
+
+/** Every duration a coordinator accepts, with its bounds (common/durations.ts). */
+export const COORDINATOR_DURATION_BOUNDS = {
+  requestWindowMs: milliseconds(SECOND_MS, DAY_MS),
+};
+
+/** Refuses coordinator options with a duration out of bounds, naming each. */
+export function checkCoordinatorDurations(options: CoordinatorOptions): void {
+  const problems = durationProblems({ ...options }, COORDINATOR_DURATION_BOUNDS);
+  if (problems.length > 0) throw new RangeError(`invalid coordinator options: ${problems.join('; ')}`);
+}

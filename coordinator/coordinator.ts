@@ -11,7 +11,7 @@ import { AppModule } from './app.module.js';
 import { authenticationInterceptor, type CallGate } from './auth/grpc-authentication.js';
 import { federationLimits, MessageLimits, tolerateUndecodableRequests } from './auth/message-limits.js';
 import { RequestAuthenticator } from './auth/request-authenticator.js';
-import type { CoordinatorOptions, ResolvedCoordinatorOptions } from './coordinator-options.js';
+import { checkCoordinatorDurations, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
 import { KeysService } from './keys/keys.service.js';
@@ -34,6 +34,7 @@ export interface RunningCoordinator {
 
 /** Boots the coordinator: one Nest app serving gRPC (nodes) and HTTP (people) over one database. */
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<RunningCoordinator> {
+  checkCoordinatorDurations(options);
   const host = options.host ?? '127.0.0.1';
   const resolved: ResolvedCoordinatorOptions = {
     host,

@@ -109,3 +109,28 @@ describe("a study's strategy", () => {
     expect(bounded.strategy).toEqual({ name: 'norm-bounded', maxNorm: 0.5, medianMultiple: 1 });
   });
 });
+
+describe("a study's durations", () => {
+  it('takes a round timeout up to 7 days and a secure-aggregation stage timeout up to 6 hours', () => {
+    expect(parseStudyConfig({ dataset: DATASET, roundTimeoutS: 604_800 }).roundTimeoutS).toBe(604_800);
+    expect(parseStudyConfig({ dataset: DATASET, roundTimeoutS: 0.5 }).roundTimeoutS).toBe(0.5);
+    expect(parseStudyConfig({ dataset: DATASET, privacy: 'secagg', quorum: 3, secagg: { stageTimeoutS: 21_600 } }).secagg!.stageTimeoutS).toBe(21_600);
+  });
+
+  it('refuses a round timeout that would overflow the timer, or none at all, naming the field, its bounds and the value', () => {
+    // 25 days: past setTimeout's 2^31 - 1 ms, where round 1 used to fail as soon as it opened.
+    expect(problems({ dataset: DATASET, roundTimeoutS: 2_160_000 })).toEqual([
+      'roundTimeoutS must be a number of seconds from 0.001 to 604800 (7 days), got 2160000',
+    ]);
+    expect(problems({ dataset: DATASET, roundTimeoutS: 604_801 })).toEqual([expect.stringContaining('got 604801')]);
+    expect(problems({ dataset: DATASET, roundTimeoutS: 0 })).toEqual([expect.stringMatching(/^roundTimeoutS must be .* got 0$/)]);
+    expect(problems({ dataset: DATASET, roundTimeoutS: '300' })).toEqual([expect.stringMatching(/^roundTimeoutS must be .* got "300"$/)]);
+  });
+
+  it('refuses an unbounded secure-aggregation stage timeout among the other problems', () => {
+    expect(problems({ dataset: DATASET, privacy: 'secagg', quorum: 3, roundTimeoutS: 1e9, secagg: { stageTimeoutS: 1e9 } })).toEqual([
+      'secagg.stageTimeoutS must be a number of seconds from 0.001 to 21600 (6 hours), got 1000000000',
+      'roundTimeoutS must be a number of seconds from 0.001 to 604800 (7 days), got 1000000000',
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import { datasetDescriptor } from '../../common/datasets.js';
+import { DAY_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
 import { parsePrivacyMode, type PrivacyMode } from '../../common/privacy-mode.js';
@@ -50,11 +51,14 @@ export interface StudyConfig {
   quorum: number;
   /** Connected clinics needed before round 1 opens. Default: the quorum. */
   minClinics: number;
-  /** Seconds a round waits for its clinics. Default 300. */
+  /** Seconds a round waits for its clinics, from 0.001 to 604800 (7 days). Default 300. */
   roundTimeoutS: number;
   /** Seeds the initial model and each clinic's shuffling. Default 42. */
   seed: number;
 }
+
+/** A round waits at most 7 days for its clinics (setTimeout itself cannot wait past 24.8 days). */
+export const ROUND_TIMEOUT_S = seconds(0.001, (7 * DAY_MS) / SECOND_MS);
 
 export class StudyConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -141,7 +145,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
     rounds: field.integer('rounds', 1) ?? 15,
     quorum,
     minClinics,
-    roundTimeoutS: field.positive('roundTimeoutS') ?? 300,
+    roundTimeoutS: field.duration('roundTimeoutS', ROUND_TIMEOUT_S) ?? 300,
     seed: field.integer('seed', 0) ?? 42,
   };
   if (dataset === undefined) problems.push('dataset is required');

@@ -1,3 +1,4 @@
+import { HOUR_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import type { FieldReader } from '../../common/json-fields.js';
 import { isPrivacyMode, parsePrivacyMode, PRIVACY_MODES, type PrivacyMode } from '../../common/privacy-mode.js';
 import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
@@ -13,11 +14,14 @@ export interface SecAggSettings {
   degree: number | null;
   /** Shares needed to reconstruct a secret; null: just over half of the neighbours. Must be more than half. Default null. */
   threshold: number | null;
-  /** Seconds each key stage (adverts, shares, unmasking) waits for its clinics. Default 30. */
+  /** Seconds each key stage (adverts, shares, unmasking) waits for its clinics, at most 21600 (6 hours). Default 30. */
   stageTimeoutS: number;
   /** The share of clinics a round should survive losing, when the degree is chosen for it. Default 0.1. */
   expectedDropout: number;
 }
+
+/** A key stage waits at most 6 hours: clinics answer a stage in seconds, and a stalled round should fail well before its timers could overflow. */
+export const STAGE_TIMEOUT_S = seconds(0.001, (6 * HOUR_MS) / SECOND_MS);
 
 export const DEFAULT_SECAGG: SecAggSettings = { clipRange: 8, degree: null, threshold: null, stageTimeoutS: 30, expectedDropout: 0.1 };
 
@@ -80,7 +84,7 @@ export function readPrivacy(field: FieldReader, problems: string[]): PrivacySett
     clipRange: secaggField.positive('clipRange') ?? DEFAULT_SECAGG.clipRange,
     degree: secaggField.integer('degree', 2) ?? DEFAULT_SECAGG.degree,
     threshold: secaggField.integer('threshold', 2) ?? DEFAULT_SECAGG.threshold,
-    stageTimeoutS: secaggField.positive('stageTimeoutS') ?? DEFAULT_SECAGG.stageTimeoutS,
+    stageTimeoutS: secaggField.duration('stageTimeoutS', STAGE_TIMEOUT_S) ?? DEFAULT_SECAGG.stageTimeoutS,
     expectedDropout: secaggField.positive('expectedDropout') ?? DEFAULT_SECAGG.expectedDropout,
   };
   if (!(secagg.expectedDropout < 0.5))
