@@ -88,6 +88,11 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
   writeFileSync(files.key, tls.server.keyPem, { mode: 0o600 });
   const operatorToken = options.operatorToken ?? `operator-${randomBytes(12).toString('hex')}`;
   const auditorToken = options.auditorToken ?? `auditor-${randomBytes(12).toString('hex')}`;
+  const tokenFile = (name: string, token: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${token}\n`, { mode: 0o600 });
+    return path;
+  };
   const grpcPort = options.grpcPort ?? (await freePort());
   const httpPort = options.httpPort ?? (await freePort());
   const args = [
@@ -103,10 +108,11 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
     files.cert,
     '--tls-key',
     files.key,
-    '--operator-token',
-    operatorToken,
-    '--auditor-token',
-    auditorToken,
+    // Token files, not tokens: a process's arguments are readable by everyone on the machine.
+    '--operator-token-file',
+    tokenFile('operator-token', operatorToken),
+    '--auditor-token-file',
+    tokenFile('auditor-token', auditorToken),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', options.stderr ?? 'pipe'], env: options.env ?? process.env });

@@ -102,7 +102,7 @@ describe('cohort keys: the key ceremony through the CLI', () => {
     );
     const none = await cohort(['keys', 'enrol', '--coordinator-url', http, '--card', cardFile('cleveland')]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('--operator-token (or COHORT_OPERATOR_TOKEN) is required');
+    expect(none.stderr).toContain('--operator-token-file F (or COHORT_OPERATOR_TOKEN) is required');
     expect(await enrolled()).toEqual([]);
 
     const approve = ['--site', 'cleveland', '--num-train', '199', '--num-test', '104'];
@@ -149,7 +149,7 @@ describe('cohort keys: the key ceremony through the CLI', () => {
     expect(renamed).toEqual({ code: 0, stdout: noKey, stderr: 'cohort: --study is deprecated, use --study-id (cohort keys status)\n' });
     const none = await cohort(['keys', 'status', '--coordinator-url', http, '--study-id', studyId]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('cohort: reading key status needs the operator or auditor token: --token (or COHORT_OPERATOR_TOKEN)');
+    expect(none.stderr).toContain('cohort: reading key status needs the operator or auditor token: --token-file F (or COHORT_OPERATOR_TOKEN)');
   });
 
   it('generate at one clinic seals a study key to every enrolled clinic, flagging cards pinned now', async () => {

@@ -16,17 +16,18 @@ import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
 import { parseFlags, requireFlag, UsageError } from '../flags.js';
 import { endpoint, http, table } from '../http-helpers.js';
+import { tokenFrom, tokenOptions } from '../token-flags.js';
 
-const VERIFY_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token T] [--clinic-id ID] [--json]
+const VERIFY_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token-file F] [--clinic-id ID] [--json]
                                                         verify every clinic's ledger as the coordinator stores it
   cohort audit verify --ledger FILE --card CARD.json [--json]
   cohort audit verify --keystore DIR [--ledger FILE] [--json]
                                                         verify a clinic's ledger file with its card (or at the clinic, its keystore)`;
-const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--auditor-token T] [--json]
+const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--auditor-token-file F] [--json]
                                                         the per-clinic privacy budget table`;
 const USAGE = `${VERIFY_USAGE}
 ${REPORT_USAGE}
-                       (token default: COHORT_AUDITOR_TOKEN)`;
+                       (token default: COHORT_AUDITOR_TOKEN; --auditor-token T also works, but ps shows it)`;
 
 type Print = (line: string) => void;
 const print: Print = (line) => console.log(line);
@@ -51,7 +52,7 @@ async function verify(args: string[]): Promise<number> {
     usage: VERIFY_USAGE,
     options: {
       'coordinator-url': { type: 'string' },
-      'auditor-token': { type: 'string' },
+      ...tokenOptions('auditor-token'),
       'clinic-id': { type: 'string' },
       keystore: { type: 'string' },
       ledger: { type: 'string' },
@@ -75,7 +76,7 @@ async function verify(args: string[]): Promise<number> {
     audits = [toAudit(verifyLedger(keystore.clinicId, ledgerFile(values.ledger ?? join(keystore.dir, LEDGER_FILE)), keystore.card.signPublicKey), [])];
   } else if (values['coordinator-url']) {
     const base = values['coordinator-url'];
-    const headers = auditorHeaders(values['auditor-token']);
+    const headers = auditorHeaders(values);
     const clinics = values['clinic-id']
       ? [values['clinic-id']]
       : ((await http(endpoint(base, '/audit/clinics'), { headers })) as { clinicId: string }[]).map((c) => c.clinicId);
@@ -126,10 +127,10 @@ async function report(args: string[]): Promise<number> {
   const values = parseFlags(args, {
     command: 'cohort audit report',
     usage: REPORT_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, 'auditor-token': { type: 'string' }, json: { type: 'boolean' } },
+    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('auditor-token'), json: { type: 'boolean' } },
   });
   const url = requireFlag(values, 'coordinator-url', 'URL');
-  const budgets = (await http(endpoint(url, '/audit/clinics'), { headers: auditorHeaders(values['auditor-token']) })) as ClinicBudgetView[];
+  const budgets = (await http(endpoint(url, '/audit/clinics'), { headers: auditorHeaders(values) })) as ClinicBudgetView[];
   const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(8))));
   print(
     table([
@@ -151,8 +152,8 @@ async function report(args: string[]): Promise<number> {
   return budgets.every((b) => b.verified) ? 0 : 1;
 }
 
-function auditorHeaders(flag: string | undefined): Record<string, string> {
-  const token = flag ?? process.env['COHORT_AUDITOR_TOKEN'];
-  if (!token) throw new UsageError("--auditor-token (or COHORT_AUDITOR_TOKEN) is required to read the coordinator's ledgers");
+function auditorHeaders(values: Record<string, unknown>): Record<string, string> {
+  const token = tokenFrom(values, 'auditor-token', 'COHORT_AUDITOR_TOKEN');
+  if (!token) throw new UsageError("--auditor-token-file F (or COHORT_AUDITOR_TOKEN) is required to read the coordinator's ledgers");
   return { authorization: `Bearer ${token}` };
 }

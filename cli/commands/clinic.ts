@@ -10,17 +10,21 @@ import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
 import { parseFlags, requireFlag, UsageError } from '../flags.js';
 import { bearer, endpoint, http, table } from '../http-helpers.js';
+import { tokenFrom, tokenOptions } from '../token-flags.js';
 
-export const CLINIC_ENROL_USAGE = `  cohort clinic enrol --coordinator-url URL --card FILE [--site S --num-train N --num-test N [--dataset D]] [--operator-token T]
+export const CLINIC_ENROL_USAGE = `  cohort clinic enrol --coordinator-url URL --card FILE [--site S --num-train N --num-test N [--dataset D]] [--operator-token-file F]
                                                          admit a clinic by its card, approving its site and most records if given
                                                          (token default: COHORT_OPERATOR_TOKEN)`;
-const APPROVE_USAGE = `  cohort clinic approve --coordinator-url URL --clinic-id ID (--site S --num-train N --num-test N [--dataset D] | --declared) [--operator-token T]
+const APPROVE_USAGE = `  cohort clinic approve --coordinator-url URL --clinic-id ID (--site S --num-train N --num-test N [--dataset D] | --declared) [--operator-token-file F]
                                                          approve the site a clinic serves and the most records it may declare,
                                                          or what it registered with (--declared); dataset default fed-heart-disease`;
-const REVOKE_USAGE = `  cohort clinic revoke --coordinator-url URL --clinic-id ID --reason TEXT [--operator-token T]
+const REVOKE_USAGE = `  cohort clinic revoke --coordinator-url URL --clinic-id ID --reason TEXT [--operator-token-file F]
                                                          refuse the clinic's calls from now on (its ledger stays audited)`;
-const LIST_USAGE = `  cohort clinic list --coordinator-url URL [--token T]   every enrolment, revoked ones included`;
-const USAGE = [CLINIC_ENROL_USAGE, APPROVE_USAGE, REVOKE_USAGE, LIST_USAGE].join('\n');
+const LIST_USAGE = `  cohort clinic list --coordinator-url URL [--token-file F]
+                                                         every enrolment, revoked ones included (operator or auditor
+                                                         token, default COHORT_OPERATOR_TOKEN)`;
+const TOKEN_NOTE = `  A token file holds the token alone (mode 600); --operator-token T and --token T also work, but put it where ps shows it.`;
+const USAGE = [CLINIC_ENROL_USAGE, APPROVE_USAGE, REVOKE_USAGE, LIST_USAGE, TOKEN_NOTE].join('\n');
 
 type Print = (line: string) => void;
 const toStdout: Print = (line) => console.log(line);
@@ -32,8 +36,8 @@ export const clinicCommand: Command = {
   run: (args) => runSubcommand('clinic', USAGE, { enrol: (rest) => enrolClinic(rest), approve, revoke, list }, args, { enroll: 'enrol' }),
 };
 
-function operatorToken(values: { 'operator-token'?: string }, what: string): RequestInit {
-  return bearer(values['operator-token'] ?? process.env['COHORT_OPERATOR_TOKEN'], `--operator-token (or COHORT_OPERATOR_TOKEN) is required to ${what}`);
+function operatorToken(values: Record<string, unknown>, what: string): RequestInit {
+  return bearer(tokenFrom(values, 'operator-token', 'COHORT_OPERATOR_TOKEN'), `--operator-token-file F (or COHORT_OPERATOR_TOKEN) is required to ${what}`);
 }
 
 /** `cohort clinic enrol` (also `cohort keys enrol`, whose usage `command` names). */
@@ -41,7 +45,7 @@ export async function enrolClinic(args: string[], print: Print = toStdout, comma
   const values = parseFlags(args, {
     command,
     usage: CLINIC_ENROL_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, card: { type: 'string' }, 'operator-token': { type: 'string' }, ...APPROVAL_FLAGS },
+    options: { 'coordinator-url': { type: 'string' }, card: { type: 'string' }, ...tokenOptions('operator-token'), ...APPROVAL_FLAGS },
   });
   const url = requireFlag(values, 'coordinator-url', 'URL');
   const cardFile = requireFlag(values, 'card', 'FILE');
@@ -109,7 +113,7 @@ async function approve(args: string[], print: Print = toStdout): Promise<number>
       'coordinator-url': { type: 'string' },
       'clinic-id': { type: 'string' },
       declared: { type: 'boolean' },
-      'operator-token': { type: 'string' },
+      ...tokenOptions('operator-token'),
       ...APPROVAL_FLAGS,
     },
   });
@@ -133,7 +137,7 @@ async function revoke(args: string[], print: Print = toStdout): Promise<number> 
   const values = parseFlags(args, {
     command: 'cohort clinic revoke',
     usage: REVOKE_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, 'clinic-id': { type: 'string' }, reason: { type: 'string' }, 'operator-token': { type: 'string' } },
+    options: { 'coordinator-url': { type: 'string' }, 'clinic-id': { type: 'string' }, reason: { type: 'string' }, ...tokenOptions('operator-token') },
   });
   const url = requireFlag(values, 'coordinator-url', 'URL');
   const clinicId = requireFlag(values, 'clinic-id', 'ID');
@@ -161,11 +165,11 @@ async function list(args: string[], print: Print = toStdout): Promise<number> {
   const values = parseFlags(args, {
     command: 'cohort clinic list',
     usage: LIST_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, token: { type: 'string' } },
+    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('token') },
   });
   const url = requireFlag(values, 'coordinator-url', 'URL');
-  const token = values.token ?? process.env['COHORT_OPERATOR_TOKEN'];
-  const auth = bearer(token, 'listing clinics needs the operator or auditor token: --token (or COHORT_OPERATOR_TOKEN)');
+  const token = tokenFrom(values, 'token', 'COHORT_OPERATOR_TOKEN');
+  const auth = bearer(token, 'listing clinics needs the operator or auditor token: --token-file F (or COHORT_OPERATOR_TOKEN)');
   const rows = (await http(endpoint(url, '/clinics'), auth)) as Enrolment[];
   const status = (r: Enrolment) => (r.revokedAt ? `revoked ${r.revokedAt}: ${r.revocationReason ?? ''}` : 'active');
   const approved = (r: Enrolment) => (r.approval ? `${r.approval.site}: ${r.approval.numTrain} train, ${r.approval.numTest} test` : 'not approved');

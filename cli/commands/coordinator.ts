@@ -4,12 +4,14 @@ import type { Command } from '../command.js';
 import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-flags.js';
 import { parseFlags, UsageError } from '../flags.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
+import { tokenFrom, tokenOptions } from '../token-flags.js';
 
 const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
                      ${SERVER_TLS_USAGE}
                      [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
-                     [--operator-token T (default COHORT_OPERATOR_TOKEN; enrols clinics, defines studies, reads)]
-                     [--auditor-token T (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
+                     [--operator-token-file F (default COHORT_OPERATOR_TOKEN; enrols clinics, defines studies, reads)]
+                     [--auditor-token-file F (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
+                     (a file holding the token; --operator-token T and --auditor-token T put it where ps shows it)
                      study flags as for cohort simulate (cohort simulate --help)`;
 
 export const coordinatorCommand: Command = {
@@ -30,8 +32,8 @@ async function run(args: string[]): Promise<number> {
       'grpc-port': { type: 'string' },
       'http-port': { type: 'string' },
       db: { type: 'string' },
-      'operator-token': { type: 'string' },
-      'auditor-token': { type: 'string' },
+      ...tokenOptions('operator-token'),
+      ...tokenOptions('auditor-token'),
       ...SERVER_TLS_FLAGS,
     },
     renamed: STUDY_FLAGS_RENAMED,
@@ -57,8 +59,8 @@ async function run(args: string[]): Promise<number> {
     grpcPort: port('grpc-port'),
     httpPort: port('http-port'),
     database: values.db,
-    operatorToken: values['operator-token'], // unset: startCoordinator reads COHORT_OPERATOR_TOKEN
-    auditorToken: values['auditor-token'], // likewise COHORT_AUDITOR_TOKEN
+    operatorToken: tokenFrom(values, 'operator-token', 'COHORT_OPERATOR_TOKEN'),
+    auditorToken: tokenFrom(values, 'auditor-token', 'COHORT_AUDITOR_TOKEN'),
     tls: serverTls(values),
     insecure: values.insecure === true,
   });
@@ -66,12 +68,12 @@ async function run(args: string[]): Promise<number> {
   console.log(
     coordinator.options.operatorToken
       ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort clinic enrol)`
-      : 'operator HTTP (enrolment, studies) is off (no --operator-token or COHORT_OPERATOR_TOKEN)',
+      : 'operator HTTP (enrolment, studies) is off (no --operator-token-file or COHORT_OPERATOR_TOKEN)',
   );
   console.log(
     coordinator.options.auditorToken
       ? `audit: ${coordinator.httpUrl}/audit/clinics with the auditor token (cohort audit report|verify)`
-      : 'audit endpoints are off (no --auditor-token or COHORT_AUDITOR_TOKEN)',
+      : 'audit endpoints are off (no --auditor-token-file or COHORT_AUDITOR_TOKEN)',
   );
   if (config) {
     const created = await coordinator.federation.createStudy(config);

@@ -19,6 +19,7 @@ import { runSubcommand, type Command } from '../command.js';
 import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-flags.js';
 import { parseFlags, requireFlag } from '../flags.js';
 import { bearer, endpoint, http, table } from '../http-helpers.js';
+import { tokenFrom, tokenOptions } from '../token-flags.js';
 import { enrolClinic } from './clinic.js';
 
 const INIT_USAGE = `  cohort keys init --keystore DIR --clinic-id ID         create a clinic's keystore; prints its card and fingerprint`;
@@ -29,9 +30,9 @@ const GENERATE_USAGE = `  cohort keys generate --keystore DIR --coordinator HOST
                                                          key ceremony: seal a new study key to every enrolled clinic`;
 const FETCH_USAGE = `  cohort keys fetch --keystore DIR --coordinator HOST:PORT --study-id ID ${CLIENT_TLS_USAGE}
                                                          receive the study key sealed to this clinic`;
-const STATUS_USAGE = `  cohort keys status --coordinator-url URL --study-id ID [--token T]
+const STATUS_USAGE = `  cohort keys status --coordinator-url URL --study-id ID [--token-file F]
                                                          which clinics hold the study's key (operator or auditor token,
-                                                         default COHORT_OPERATOR_TOKEN)`;
+                                                         default COHORT_OPERATOR_TOKEN; --token T also works, but ps shows it)`;
 const USAGE = [INIT_USAGE, CARD_USAGE, PIN_USAGE, ENROL_USAGE, GENERATE_USAGE, FETCH_USAGE, STATUS_USAGE].join('\n');
 
 /** Flags renamed for one spelling across commands: a study's id is --study-id, as a clinic's is --clinic-id. */
@@ -122,12 +123,12 @@ interface KeyStatus {
 }
 
 async function status(args: string[]): Promise<number> {
-  const values = keysFlags(args, 'status', STATUS_USAGE, { 'coordinator-url': { type: 'string' }, 'study-id': { type: 'string' }, token: { type: 'string' } });
+  const values = keysFlags(args, 'status', STATUS_USAGE, { 'coordinator-url': { type: 'string' }, 'study-id': { type: 'string' }, ...tokenOptions('token') });
   const url = requireFlag(values, 'coordinator-url', 'URL');
   const study = encodeURIComponent(requireFlag(values, 'study-id', 'ID'));
   const init = bearer(
-    values.token ?? process.env['COHORT_OPERATOR_TOKEN'],
-    'reading key status needs the operator or auditor token: --token (or COHORT_OPERATOR_TOKEN)',
+    tokenFrom(values, 'token', 'COHORT_OPERATOR_TOKEN'),
+    'reading key status needs the operator or auditor token: --token-file F (or COHORT_OPERATOR_TOKEN)',
   );
   const keys = (await http(endpoint(url, `/studies/${study}/keys`), init)) as KeyStatus;
   const enrolled = ((await http(endpoint(url, '/clinics/enrolled'), init)) as { clinicId: string }[]).map((c) => c.clinicId);

@@ -19,7 +19,10 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
 export const Read = () => Roles('operator', 'auditor');
 export const Write = () => Roles('operator');
 
-const ENABLE_WITH: Record<Role, string> = { operator: '--operator-token (or COHORT_OPERATOR_TOKEN)', auditor: '--auditor-token (or COHORT_AUDITOR_TOKEN)' };
+const ENABLE_WITH: Record<Role, string> = {
+  operator: '--operator-token-file (or COHORT_OPERATOR_TOKEN)',
+  auditor: '--auditor-token-file (or COHORT_AUDITOR_TOKEN)',
+};
 
 /** The global guard: the bearer token names a role (compared in constant time), the endpoint must admit it. */
 @Injectable()
