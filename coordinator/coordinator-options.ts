@@ -1,5 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
-import { DAY_MS, durationProblems, milliseconds, SECOND_MS } from '../common/durations.js';
+import { DAY_MS, durationProblems, HOUR_MS, milliseconds, MINUTE_MS, SECOND_MS } from '../common/durations.js';
 import type { ServerTlsOptions } from '../common/tls/index.js';
 
 /** How to run a coordinator. */
@@ -42,19 +42,35 @@ export interface CoordinatorOptions {
   requestWindowMs?: number;
   /** Most calls one clinic may hold open at once; more are refused with RESOURCE_EXHAUSTED. Default 32. */
   maxCallsPerClinic?: number;
+  /** How long an HTTP client may take to send a request's headers, in ms (1 s to 10 minutes); then the connection is closed. Default 10000. */
+  httpHeadersTimeoutMs?: number;
+  /** How long an HTTP client may take to send a whole request, in ms (1 s to 1 hour, at least the headers timeout). Default 30000. */
+  httpRequestTimeoutMs?: number;
+  /** How long an idle keep-alive HTTP connection stays open, in ms (0 to 10 minutes). Default 5000. */
+  httpKeepAliveTimeoutMs?: number;
 }
 
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;
 
 export const COORDINATOR_OPTIONS = Symbol('COORDINATOR_OPTIONS');
 
+/** The HTTP server's timeouts when the options leave them out. */
+export const DEFAULT_HTTP_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+
 /** Every duration a coordinator accepts, with its bounds (common/durations.ts). */
 export const COORDINATOR_DURATION_BOUNDS = {
   requestWindowMs: milliseconds(SECOND_MS, DAY_MS),
+  httpHeadersTimeoutMs: milliseconds(SECOND_MS, 10 * MINUTE_MS),
+  httpRequestTimeoutMs: milliseconds(SECOND_MS, HOUR_MS),
+  httpKeepAliveTimeoutMs: milliseconds(0, 10 * MINUTE_MS),
 };
 
 /** Refuses coordinator options with a duration out of bounds, naming each. */
 export function checkCoordinatorDurations(options: CoordinatorOptions): void {
   const problems = durationProblems({ ...options }, COORDINATOR_DURATION_BOUNDS);
+  const { httpHeadersTimeoutMs: headers = DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs, httpRequestTimeoutMs: request = DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs } =
+    options;
+  if (problems.length === 0 && headers > request)
+    problems.push(`httpHeadersTimeoutMs (${headers}) must not exceed httpRequestTimeoutMs (${request}): the headers are part of the request`);
   if (problems.length > 0) throw new RangeError(`invalid coordinator options: ${problems.join('; ')}`);
 }

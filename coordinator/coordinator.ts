@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DEFAULT_CHUNK_BYTES } from '../common/chunk-stream.js';
 import { freePort } from '../common/net.js';
 import { FEDERATION_PROTO, PROTO_INCLUDE_DIR } from '../common/paths.js';
@@ -11,8 +12,9 @@ import { AppModule } from './app.module.js';
 import { authenticationInterceptor, type CallGate } from './auth/grpc-authentication.js';
 import { federationLimits, MessageLimits, tolerateUndecodableRequests } from './auth/message-limits.js';
 import { RequestAuthenticator } from './auth/request-authenticator.js';
-import { checkCoordinatorDurations, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
+import { checkCoordinatorDurations, DEFAULT_HTTP_TIMEOUTS, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationService } from './federation/federation.service.js';
+import { hardenHttp } from './http/http-hardening.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
 import { KeysService } from './keys/keys.service.js';
 import { ClinicApprovals } from './clinics/clinic-approvals.js';
@@ -49,6 +51,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     insecure: options.insecure ?? false,
     requestWindowMs: options.requestWindowMs ?? 5 * 60_000,
     maxCallsPerClinic: options.maxCallsPerClinic ?? 32,
+    httpHeadersTimeoutMs: options.httpHeadersTimeoutMs ?? DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs,
+    httpRequestTimeoutMs: options.httpRequestTimeoutMs ?? DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs,
+    httpKeepAliveTimeoutMs: options.httpKeepAliveTimeoutMs ?? DEFAULT_HTTP_TIMEOUTS.keepAliveTimeoutMs,
   };
   const { tls } = resolved;
   if (!tls && !resolved.insecure) {
@@ -60,10 +65,15 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     throw new Error('the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator');
   }
   const databaseWarnings = preparePrivateDatabase(resolved.database);
-  const app = await NestFactory.create(AppModule.forRoot(resolved), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(resolved), {
     logger: resolved.logLevels,
     abortOnError: false,
     ...(tls && { httpsOptions: { cert: tls.certPem, key: tls.keyPem } }),
+  });
+  hardenHttp(app, {
+    headersTimeoutMs: resolved.httpHeadersTimeoutMs,
+    requestTimeoutMs: resolved.httpRequestTimeoutMs,
+    keepAliveTimeoutMs: resolved.httpKeepAliveTimeoutMs,
   });
   for (const warning of databaseWarnings) new Logger('Coordinator').warn(warning);
   if (!tls)

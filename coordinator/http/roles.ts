@@ -59,7 +59,8 @@ export class RolesGuard implements CanActivate {
 }
 
 function roleOf(authorization: string | undefined, tokens: [Role, string | null][]): Role | null {
-  const match = /^Bearer (.+)$/.exec(authorization ?? '');
+  // The scheme is case-insensitive (RFC 9110 section 11.1); the token is compared as given.
+  const match = /^Bearer +(.+)$/i.exec(authorization ?? '');
   if (!match) return null;
   const given = Buffer.from(match[1]!);
   for (const [role, token] of tokens) {
