@@ -1,8 +1,8 @@
 // Three projects, each test file in exactly one of them (the patterns below are the only source):
 //   unit  no server, no child process, no build needed: `npm run test:unit`, the fast lane.
 //   e2e   starts a coordinator (in process or not), clinics, or runs the built CLI: `npm run test:e2e`.
-//   slow  crash recovery, fuzzing, 200-clinic load, secure aggregation of 100 clinics, accuracy averaged over
-//         several seeds: `npm run test:slow`.
+//   slow  crash recovery, fuzzing, 200-clinic load, 10,000 idle streams, secure aggregation of 100 clinics, accuracy averaged
+//         over several seeds: `npm run test:slow`.
 // `npm test` builds, then runs all three.
 
 /** Files that take minutes each; they would be e2e (or unit) otherwise. */
@@ -14,6 +14,7 @@ const SLOW = [
   '/simulations/simulate\\.test\\.ts$',
   '/simulations/baselines\\.test\\.ts$',
   '/crypto/secagg/secagg-scale\\.test\\.ts$',
+  '/test/stream-flood\\.e2e\\.test\\.ts$',
 ];
 
 /** Files that start servers or processes: named *.e2e.test.ts, or whole simulated federations, or a spawned generator. */

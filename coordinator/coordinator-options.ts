@@ -48,6 +48,38 @@ export interface CoordinatorOptions {
   httpRequestTimeoutMs?: number;
   /** How long an idle keep-alive HTTP connection stays open, in ms (0 to 10 minutes). Default 5000. */
   httpKeepAliveTimeoutMs?: number;
+
+  // Limits for strangers: what anyone who can reach the gRPC port may hold before proving who it is
+  // (coordinator/grpc/connection-limits.ts checks the bounds; docs/operations.md, "Limits for strangers").
+
+  /**
+   * Most concurrent calls (HTTP/2 streams) on one gRPC connection: the SETTINGS_MAX_CONCURRENT_STREAMS
+   * the coordinator advertises; a client opening more is refused the extra streams. Default 512 (the
+   * in-process clinics of a simulation share one connection); 1 to 65535.
+   */
+  maxStreamsPerConnection?: number;
+  /**
+   * Most gRPC connections open at once from one source address; one more is closed as soon as it is
+   * accepted and the refusal is logged with the address. Default 64 (room for clinics behind one NAT);
+   * 1 to 65535.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * How long a call may wait for its first message (the signed request) after its headers, in ms; then
+   * it ends with UNAUTHENTICATED and its stream is freed. Default 10000; 100 to 600000.
+   */
+  firstMessageTimeoutMs?: number;
+  /** How long a TLS handshake may take from the moment the connection is accepted, in ms; then the connection is dropped. Default 10000; 100 to 600000. */
+  handshakeTimeoutMs?: number;
+  /**
+   * A gRPC connection without any call for this long is closed (GOAWAY; a clinic reconnects when it next
+   * calls), in ms. Default 120000; 1000 to 86400000 (a day).
+   */
+  idleConnectionTimeoutMs?: number;
+  /** The coordinator pings a gRPC connection after this long without a ping, in ms (finds clinics that vanished mid-call). Default 60000; 1000 to 86400000. */
+  keepaliveTimeMs?: number;
+  /** A ping not answered within this many ms closes the connection. Default 20000; 1000 to 600000. */
+  keepaliveTimeoutMs?: number;
 }
 
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;

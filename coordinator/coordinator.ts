@@ -13,6 +13,8 @@ import { authenticationInterceptor, type CallGate } from './auth/grpc-authentica
 import { federationLimits, MessageLimits, tolerateUndecodableRequests } from './auth/message-limits.js';
 import { RequestAuthenticator } from './auth/request-authenticator.js';
 import { checkCoordinatorDurations, DEFAULT_HTTP_TIMEOUTS, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.js';
+import { ConnectionGuard } from './grpc/connection-guard.js';
+import { grpcServerOptions, resolveConnectionLimits, withHandshakeTimeout } from './grpc/connection-limits.js';
 import { FederationService } from './federation/federation.service.js';
 import { hardenHttp } from './http/http-hardening.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
@@ -31,6 +33,8 @@ export interface RunningCoordinator {
   grpcAddress: string;
   /** Base URL of the HTTP API. */
   httpUrl: string;
+  /** gRPC connections open now from a source address (what `maxConnectionsPerAddress` caps). */
+  connectionsFrom(address: string): number;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     httpHeadersTimeoutMs: options.httpHeadersTimeoutMs ?? DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs,
     httpRequestTimeoutMs: options.httpRequestTimeoutMs ?? DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs,
     httpKeepAliveTimeoutMs: options.httpKeepAliveTimeoutMs ?? DEFAULT_HTTP_TIMEOUTS.keepAliveTimeoutMs,
+    ...resolveConnectionLimits(options),
   };
   const { tls } = resolved;
   if (!tls && !resolved.insecure) {
@@ -90,10 +95,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       // Chunks are at most maxChunkBytes; leave room for the header fields around them.
       maxReceiveMessageLength: resolved.maxChunkBytes + 64 * 1024,
       maxSendMessageLength: resolved.maxChunkBytes + 64 * 1024,
-      channelOptions: { interceptors: [authenticationInterceptor(() => gate)] } as GrpcOptions['options']['channelOptions'],
+      channelOptions: {
+        ...grpcServerOptions(resolved),
+        interceptors: [authenticationInterceptor(() => gate, resolved.firstMessageTimeoutMs)],
+      } as GrpcOptions['options']['channelOptions'],
       // Bytes that are no protobuf request reach the interceptor, which refuses them as INVALID_ARGUMENT (not INTERNAL).
       onLoadPackageDefinition: (definition) => void tolerateUndecodableRequests(definition),
-      ...(tls && { credentials: serverCredentials(tls) }),
+      ...(tls && { credentials: withHandshakeTimeout(serverCredentials(tls), resolved.handshakeTimeoutMs) }),
     },
   });
   gate = {
@@ -101,7 +109,15 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     maxCallsPerClinic: resolved.maxCallsPerClinic,
     limits: new MessageLimits(federationLimits(resolved.maxChunkBytes)),
   };
-  await app.startAllMicroservices();
+  // Counts connections per address from the first one the gRPC server accepts.
+  const guard = new ConnectionGuard(resolved.grpcPort, resolved.maxConnectionsPerAddress);
+  guard.start();
+  try {
+    await app.startAllMicroservices();
+  } catch (error) {
+    guard.stop();
+    throw error;
+  }
   await app.listen(resolved.httpPort, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
@@ -112,6 +128,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     options: resolved,
     grpcAddress: `${urlHost}:${resolved.grpcPort}`,
     httpUrl: `${tls ? 'https' : 'http'}://${urlHost}:${resolved.httpPort}`,
-    close: () => app.close(),
+    connectionsFrom: (address) => guard.connectionsFrom(address),
+    close: async () => {
+      try {
+        await app.close();
+      } finally {
+        guard.stop();
+      }
+    },
   };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-flags.js';
 import { parseFlags, UsageError } from '../flags.js';
+import { GRPC_LIMIT_FLAGS, GRPC_LIMIT_USAGE, grpcLimitsFromFlags } from '../limit-flags.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 
@@ -12,6 +13,7 @@ const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N
                      [--operator-token-file F (default COHORT_OPERATOR_TOKEN; enrols clinics, defines studies, reads)]
                      [--auditor-token-file F (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
                      (a file holding the token; --operator-token T and --auditor-token T put it where ps shows it)
+                     ${GRPC_LIMIT_USAGE}
                      study flags as for cohort simulate (cohort simulate --help)`;
 
 export const coordinatorCommand: Command = {
@@ -35,6 +37,7 @@ async function run(args: string[]): Promise<number> {
       ...tokenOptions('operator-token'),
       ...tokenOptions('auditor-token'),
       ...SERVER_TLS_FLAGS,
+      ...GRPC_LIMIT_FLAGS,
     },
     renamed: STUDY_FLAGS_RENAMED,
   });
@@ -63,6 +66,7 @@ async function run(args: string[]): Promise<number> {
     auditorToken: tokenFrom(values, 'auditor-token', 'COHORT_AUDITOR_TOKEN'),
     tls: serverTls(values),
     insecure: values.insecure === true,
+    ...grpcLimitsFromFlags(values),
   });
   console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
   console.log(

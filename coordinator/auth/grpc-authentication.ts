@@ -14,6 +14,9 @@ export interface CallGate {
 
 let defaultLimits: MessageLimits | undefined;
 
+/** How long a call may wait for its first (signed) message, by default. */
+export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 10_000;
+
 /**
  * A grpc-js server interceptor in front of every Federation method. Every message first passes the
  * structural limits (sizes of strings, bytes and lists, nesting, finite numbers, messages per call;
@@ -21,9 +24,11 @@ let defaultLimits: MessageLimits | undefined;
  * (signer enrolled, signature, window, nonce) before any handler sees it, every later message must
  * speak for the same clinic, and a clinic holds at most `maxCallsPerClinic` calls open. A refused
  * call ends with its status here; its handler never runs (or, for a client stream, never receives
- * the refused message nor any after it). A call that ends without any message is refused too.
+ * the refused message nor any after it). A call that ends without any message is refused too, and so
+ * is one whose first message has not arrived `firstMessageTimeoutMs` after its headers: a stranger
+ * cannot hold calls open for nothing (the connection guard then frees the stream).
  */
-export function authenticationInterceptor(gate: () => CallGate | undefined): grpc.ServerInterceptor {
+export function authenticationInterceptor(gate: () => CallGate | undefined, firstMessageTimeoutMs = DEFAULT_FIRST_MESSAGE_TIMEOUT_MS): grpc.ServerInterceptor {
   const open = new Map<string, number>();
   return (method, call) => {
     let metadata: grpc.Metadata | undefined;
@@ -42,6 +47,7 @@ export function authenticationInterceptor(gate: () => CallGate | undefined): grp
     };
     const close = () => {
       closed = true;
+      clearTimeout(firstMessageTimer);
       release();
     };
     const refuseCall = (error: unknown) => {
@@ -62,6 +68,17 @@ export function authenticationInterceptor(gate: () => CallGate | undefined): grp
       open.set(clinicId, calls + 1);
       signer = clinicId;
     };
+    // Until its first message arrives a call is nobody's: it may not wait longer than this.
+    const firstMessageTimer = setTimeout(
+      () =>
+        refuseCall(
+          refuse.unauthenticated(
+            `${method.path}: no request within ${firstMessageTimeoutMs} ms of the call's headers; a call sends its signed request at once`,
+          ),
+        ),
+      firstMessageTimeoutMs,
+    );
+    firstMessageTimer.unref();
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((incoming, next) => {
         metadata = incoming;
@@ -70,6 +87,7 @@ export function authenticationInterceptor(gate: () => CallGate | undefined): grp
       // Messages are admitted in order, one at a time; a later one waits for the verdict on the first.
       .withOnReceiveMessage((message, next) => {
         const index = received++;
+        clearTimeout(firstMessageTimer);
         chain = chain.then(async () => {
           if (closed) return;
           try {

@@ -1,0 +1,102 @@
+import { Logger } from '@nestjs/common';
+import diagnostics from 'node:diagnostics_channel';
+import { constants as http2Constants, type Http2Server, type ServerHttp2Stream } from 'node:http2';
+import type { Server } from 'node:net';
+import type { Socket } from 'node:net';
+
+/** How often one source address's refusals are logged, at most. */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Watches the sockets grpc-js accepts on the coordinator's gRPC port (Node's `net.server.socket`
+ * diagnostics channel: grpc-js owns its listening servers and offers no connection hook):
+ *
+ * - a source address holds at most `maxConnectionsPerAddress` connections at once; one more is
+ *   closed as soon as it is accepted, before any TLS or HTTP/2 work, and the refusal is logged
+ *   (once a minute per address) naming the address and the cap;
+ * - a stream whose response is complete (its gRPC status sent) while the client never ended its
+ *   side is reset with NO_ERROR (RFC 9113 section 8.1): grpc-js leaves it open otherwise, so a call
+ *   refused before its first message would keep its memory and its place among the connection's
+ *   streams for as long as the client likes.
+ */
+export class ConnectionGuard {
+  private readonly perAddress = new Map<string, number>();
+  private readonly servers = new WeakSet<Server>();
+  private readonly lastLogged = new Map<string, number>();
+  private readonly onSocket = (message: unknown) => this.accept((message as { socket: Socket }).socket);
+  private readonly logger = new Logger('ConnectionGuard');
+  private started = false;
+
+  constructor(
+    /** The gRPC port: sockets accepted on any other port are not this guard's. */
+    private readonly port: number,
+    private readonly maxConnectionsPerAddress: number,
+  ) {}
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    diagnostics.subscribe('net.server.socket', this.onSocket);
+  }
+
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    diagnostics.unsubscribe('net.server.socket', this.onSocket);
+  }
+
+  /** Connections open now from `address` (as the coordinator sees it: IPv4 addresses without the `::ffff:` prefix). */
+  connectionsFrom(address: string): number {
+    return this.perAddress.get(address) ?? 0;
+  }
+
+  private accept(socket: Socket): void {
+    if (socket.localPort !== this.port || socket.destroyed) return;
+    const server = (socket as Socket & { server?: Server }).server;
+    if (server && !this.servers.has(server)) {
+      this.servers.add(server);
+      (server as Http2Server).on('stream', endFinishedStream);
+    }
+    const address = normalize(socket.remoteAddress);
+    if (address === undefined) return;
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= this.maxConnectionsPerAddress) {
+      socket.destroy();
+      this.logRefusal(address);
+      return;
+    }
+    this.perAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+  }
+
+  private logRefusal(address: string): void {
+    const now = Date.now();
+    if (now - (this.lastLogged.get(address) ?? -Infinity) < REFUSAL_LOG_INTERVAL_MS) return;
+    this.lastLogged.set(address, now);
+    if (this.lastLogged.size > 10_000) this.lastLogged.clear();
+    this.logger.warn(
+      `refused a gRPC connection from ${address}: it already holds ${this.maxConnectionsPerAddress} connections, the most one address may (maxConnectionsPerAddress); further refusals from it are logged once a minute`,
+    );
+  }
+}
+
+function normalize(address: string | undefined): string | undefined {
+  return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+/** Once the response is complete and the client has not ended its side, the stream is reset with NO_ERROR (what Node does itself for a stream it never read). */
+function endFinishedStream(stream: ServerHttp2Stream): void {
+  const check = () =>
+    setImmediate(() => {
+      if (stream.closed || stream.destroyed || stream.readableEnded) return;
+      const status = stream.sentTrailers?.['grpc-status'] ?? stream.sentHeaders?.['grpc-status'];
+      if (status !== undefined) stream.close(http2Constants.NGHTTP2_NO_ERROR);
+    });
+  stream.once('finish', check);
+  // Trailers go out after 'finish' when the last message was still queued: look again once they are sent.
+  stream.once('wantTrailers', check);
+}

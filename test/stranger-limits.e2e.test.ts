@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as grpc from '@grpc/grpc-js';
+import { connect as tlsConnect } from 'node:tls';
+import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
+import { startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
+import { headerOnlyCall, openSession, silentSocket } from './support/idle-streams.js';
+
+const REGISTER = '/cohort.v1.Federation/Register';
+const HOST = '127.0.0.1';
+
+/** A TLS connection to the gRPC port that completes its handshake (ALPN h2) and then says nothing; `closed` once the server drops it. */
+function quietTlsConnection(port: number, caPem: string): Promise<{ closed: Promise<void>; isOpen: () => boolean; end: () => void }> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: HOST, port, ca: caPem, servername: 'localhost', ALPNProtocols: ['h2'] });
+    let open = true;
+    const closed = new Promise<void>((done) =>
+      socket.once('close', () => {
+        open = false;
+        done();
+      }),
+    );
+    socket.on('error', () => undefined);
+    socket.resume(); // reads (and drops) what the server sends, so its closing is seen
+    socket.once('secureConnect', () => resolve({ closed, isOpen: () => open && !socket.destroyed, end: () => socket.destroy() }));
+    socket.once('close', () => reject(new Error('closed before the TLS handshake finished')));
+  });
+}
+
+describe('limits for strangers on the gRPC port', () => {
+  let tls: LoopbackTls;
+  let coordinator: RunningCoordinator;
+  let port: number;
+
+  beforeAll(async () => {
+    tls = await loopbackTls();
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: ':memory:',
+      logLevels: false,
+      tls: tls.server,
+      maxStreamsPerConnection: 4,
+      maxConnectionsPerAddress: 6,
+      firstMessageTimeoutMs: 300,
+      handshakeTimeoutMs: 300,
+      idleConnectionTimeoutMs: 1_000,
+    });
+    port = Number(coordinator.grpcAddress.split(':').pop());
+  });
+
+  afterAll(async () => {
+    await coordinator?.close();
+  });
+
+  it('ends a call that sends no message by the deadline with UNAUTHENTICATED, and frees its stream', async () => {
+    const session = await openSession(HOST, port, tls.caPem);
+    try {
+      const ends = await Promise.all(Array.from({ length: 4 }, () => headerOnlyCall(session, REGISTER)));
+      for (const end of ends) {
+        expect(end.status).toBe(grpc.status.UNAUTHENTICATED);
+        expect(end.message).toBe(`${REGISTER}: no request within 300 ms of the call's headers; a call sends its signed request at once`);
+        // The client never ended its side: the stream closed because the coordinator reset it after answering.
+        expect(end.rstCode).toBe(0);
+      }
+      // The four freed places take four more calls on the same connection.
+      const again = await Promise.all(Array.from({ length: 4 }, () => headerOnlyCall(session, REGISTER)));
+      expect(again.map((end) => end.status)).toEqual(Array(4).fill(grpc.status.UNAUTHENTICATED));
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('advertises the per-connection stream cap; calls past it wait for a place a refused call frees', async () => {
+    const session = await openSession(HOST, port, tls.caPem);
+    try {
+      await new Promise<void>((resolve) => (session.remoteSettings.maxConcurrentStreams === 4 ? resolve() : session.once('remoteSettings', () => resolve())));
+      expect(session.remoteSettings.maxConcurrentStreams).toBe(4);
+      // Ten calls at once on one connection: four at a time, each refused at the deadline, its place then taken by the next.
+      const ends = await Promise.all(Array.from({ length: 10 }, () => headerOnlyCall(session, REGISTER)));
+      expect(ends.map((end) => [end.status, end.rstCode])).toEqual(Array(10).fill([grpc.status.UNAUTHENTICATED, 0]));
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it('closes a connection whose TLS handshake never starts', async () => {
+    const { closed } = await silentSocket(HOST, port);
+    await closed;
+  });
+
+  it('closes a connection that finished TLS but opens no call', async () => {
+    const connection = await quietTlsConnection(port, tls.caPem);
+    await connection.closed;
+  });
+
+  it('holds at most maxConnectionsPerAddress connections from one address, and takes another once one closes', async () => {
+    await waitUntil(() => countFrom(coordinator) === 0); // the connections of the tests before are gone
+    const held = await Promise.all(Array.from({ length: 6 }, () => openSession(HOST, port, tls.caPem)));
+    try {
+      // The seventh is closed as soon as it is accepted: no handshake.
+      await expect(quietTlsConnection(port, tls.caPem)).rejects.toThrow('closed before the TLS handshake finished');
+      expect(held.every((session) => !session.closed && !session.destroyed)).toBe(true);
+      // One goes; a new one gets its place.
+      const closing = held.pop()!;
+      await new Promise<void>((resolve) => {
+        closing.once('close', () => resolve());
+        closing.destroy();
+      });
+      await waitUntil(() => countFrom(coordinator) < 6);
+      const replacement = await openSession(HOST, port, tls.caPem);
+      held.push(replacement);
+      const end = await headerOnlyCall(replacement, REGISTER);
+      expect(end.status).toBe(grpc.status.UNAUTHENTICATED);
+    } finally {
+      for (const session of held) session.destroy();
+    }
+  });
+
+  it('keeps answering /health meanwhile', async () => {
+    const response = await fetchHealth(coordinator.httpUrl, tls.caPem);
+    expect(response).toBe(200);
+  });
+});
+
+const countFrom = (coordinator: RunningCoordinator) => coordinator.connectionsFrom(HOST);
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+async function fetchHealth(httpUrl: string, caPem: string): Promise<number> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(`${httpUrl}/health`, { ca: caPem }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
