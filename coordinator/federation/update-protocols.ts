@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { ClinicApprovals } from '../clinics/clinic-approvals.js';
+import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { KeysService } from '../keys/keys.service.js';
 import { LedgerService } from '../ledger/ledger.service.js';
 import { ModelVersionEntity } from '../persistence/entities/model-version.entity.js';
@@ -20,6 +21,7 @@ export class UpdateProtocols {
     @InjectRepository(ReceivedUpdateEntity) updates: Repository<ReceivedUpdateEntity>,
     @InjectRepository(ModelVersionEntity) models: Repository<ModelVersionEntity>,
     approvals: ClinicApprovals,
+    registry: ClinicRegistry,
     keys: KeysService,
     ledger: LedgerService,
     sums: EncryptedAggregates,
@@ -45,6 +47,9 @@ export class UpdateProtocols {
         async trainingRecords(ids: string[]): Promise<number[]> {
           const approved = await approvals.ofClinics(ids);
           return ids.map((id) => approved.get(id)?.numTrain ?? 0);
+        },
+        async registeredRecords(ids: string[]): Promise<number[]> {
+          return Promise.all(ids.map(async (id) => (await registry.find(id))?.numTrain ?? 0));
         },
       },
       ledger,

@@ -89,7 +89,7 @@ function deps(overrides: Partial<ProtocolDependencies> = {}): ProtocolDependenci
     rounds: storedRound([0, 0, 0, 0], []),
     storedPayloads: async () => [],
     keys: { studyKey: async () => null, keyHolders: async () => new Set() },
-    clinics: { enrolled: async () => [], trainingRecords: async (ids) => ids.map(() => 10) },
+    clinics: { enrolled: async () => [], trainingRecords: async (ids) => ids.map(() => 10), registeredRecords: async (ids) => ids.map(() => 10) },
     ledger: ledgerWith(),
     sums: new EncryptedAggregates(),
     sessions,
@@ -210,7 +210,7 @@ describe('secure aggregation: whose weights fit the encoding', () => {
       study('secagg', { secagg: DEFAULT_SECAGG }),
       NO_DP,
       sessions,
-      { enrolled: async () => cards, trainingRecords: async (ids) => ids.map((id) => records[id] ?? 0) },
+      { enrolled: async () => cards, trainingRecords: async (ids) => ids.map((id) => records[id] ?? 0), registeredRecords: async () => [] },
       storedRound([], []),
     );
     expect(await protocol.eligible(['a', 'b', 'c', 'stranger'])).toEqual(['a', 'c']);
@@ -225,7 +225,7 @@ describe('secure aggregation', () => {
       study('secagg', { secagg: settings, ...overrides }),
       NO_DP,
       sessions,
-      { enrolled: async () => cards, trainingRecords: async (ids) => ids.map(() => 25) },
+      { enrolled: async () => cards, trainingRecords: async (ids) => ids.map(() => 25), registeredRecords: async (ids) => ids.map(() => 25) },
       reader,
     );
 
@@ -278,7 +278,7 @@ describe('secure aggregation', () => {
       study('secagg+dp', { secagg: settings, dp: DEFAULT_DP }),
       dp,
       sessions,
-      { enrolled: async () => cards, trainingRecords: async () => [] },
+      { enrolled: async () => cards, trainingRecords: async () => [], registeredRecords: async () => [] },
       storedRound([], []),
     );
     const terms = protocol.fixedPointTerms([25, 100, 7]);
@@ -299,5 +299,51 @@ describe('secure aggregation', () => {
     const mean = dequantizeSum(sum, fp).values;
     expect(Array.from(version!.parameters!)).toEqual(Array.from(Float32Array.from(mean, (m) => 10 + m)));
     expect(Array.from(version!.parameters!, (p) => Number(p.toFixed(4)))).toEqual([9.5, 11.5, 10, 11]);
+  });
+
+  describe('a sum no honest inputs can make', () => {
+    // Room above the 50 registered records (approved counts exceed them): out-of-range words can show in the mean.
+    const terms = { clipRange: 8, maxTotalWeight: 100 } as SecAggTerms;
+    const fp = fixedPointFor(terms.clipRange, terms.maxTotalWeight);
+    const sumOf = (...inputs: Uint32Array[]) => inputs.reduce((sum, words) => sum.map((word, i) => (word + words[i]!) >>> 0));
+    const honest = (delta: number[]) => quantizeWeighted(delta, 25, fp).words;
+    const result = (sum: Uint32Array) => ({ sum, survivors: ['a', 'b'], dropped: [] });
+
+    it('passes the sum of honest inputs, at the edges of the clip range too', async () => {
+      expect(await secagg().implausibleSum(result(sumOf(honest([8, -8, 0, 1]), honest([8, -8, 3, -1]))), terms)).toBeNull();
+    });
+
+    it('names a total weight other than the records the survivors registered', async () => {
+      const inflated = honest([1, 0, 0, 0]);
+      inflated[4] = 25 + 17;
+      expect(await secagg().implausibleSum(result(sumOf(honest([0, 0, 0, 0]), inflated)), terms)).toBe(
+        "the secure sum's total weight 67 is not the 50 its 2 contributors registered: a masked input lied about its weight or held words out of range, and the sum was discarded",
+      );
+    });
+
+    it('names a mean outside the clip range every input was clipped to (words out of range)', async () => {
+      const wrapped = honest([0, 0, 0, 0]);
+      wrapped[2] = (2 ** 31 - 1) >>> 0;
+      const message = await secagg().implausibleSum(result(sumOf(honest([0, 0, 0, 0]), wrapped)), terms);
+      expect(message).toMatch(/^parameter 2 of the secure sum's mean is [0-9.]+, outside the clip range ±8 every input was clipped to/);
+    });
+
+    it('under secagg+dp expects one unit of weight per survivor and lets noise leave the range', async () => {
+      const dp = dpLayer('distributed', DEFAULT_DP, study('secagg+dp'), ledgerWith());
+      const protocol = new SecAggProtocol(
+        study('secagg+dp', { secagg: DEFAULT_SECAGG, dp: DEFAULT_DP }),
+        dp,
+        sessions,
+        { enrolled: async () => [], trainingRecords: async () => [], registeredRecords: async () => [] },
+        storedRound([], []),
+      );
+      const ones = (delta: number[]) => quantizeWeighted(delta, 1, fp).words;
+      const noisy = ones([0, 0, 0, 0]);
+      noisy[0] = (fp.scale * 100) >>> 0;
+      expect(await protocol.implausibleSum(result(sumOf(ones([1, 0, 0, 0]), noisy)), terms)).toBeNull();
+      expect(await protocol.implausibleSum(result(sumOf(ones([1, 0, 0, 0]), honest([0, 0, 0, 0]))), terms)).toMatch(
+        /^the secure sum's total weight 26 is not the 2/,
+      );
+    });
   });
 });

@@ -38,6 +38,8 @@ export interface SecAggClinics {
   enrolled(): Promise<{ clinicId: string; signPublicKey: Uint8Array }[]>;
   /** Most training records the operator approved for each of these clinics, in their order (0: not approved). */
   trainingRecords(clinicIds: string[]): Promise<number[]>;
+  /** Training records each of these clinics registered with (the weight its node masks), in their order. */
+  registeredRecords(clinicIds: string[]): Promise<number[]>;
 }
 
 /**
@@ -224,7 +226,43 @@ export class SecAggProtocol implements UpdateProtocol {
       return;
     }
     const dropped = result.dropped.length > 0 ? `; ${result.dropped.length} dropped after sharing keys, their masks removed from the survivors' shares` : '';
+    const lie = await this.implausibleSum(result, spec);
+    if (lie) {
+      // One hidden input lied and no one can tell whose: the sum is dropped, the model stays as it was, the study goes on.
+      await outcomes.close(round, `closed without a model change: ${lie}${dropped}`, () => this.unchanged(round));
+      return;
+    }
     await outcomes.close(round, `closed with the secure sum of ${result.survivors.length} updates${dropped}`, () => this.versionOf(round, result, spec));
+  }
+
+  /**
+   * What no honest set of masked inputs can sum to, or null: a total weight other than the
+   * survivors' registered records (secagg+dp: one each), or (secagg) a mean value outside the clip
+   * range every honest input was clipped to. Inputs stay hidden, so a liar is caught only this far.
+   */
+  async implausibleSum(result: SecAggResult, spec: SecAggTerms): Promise<string | null> {
+    const n = result.survivors.length;
+    const weight = result.sum[result.sum.length - 1]!;
+    const expected = this.dp.settings ? n : (await this.clinics.registeredRecords(result.survivors)).reduce((sum, r) => sum + r, 0);
+    if (weight !== expected) {
+      return `the secure sum's total weight ${weight} is not the ${expected} its ${n} contributors registered: a masked input lied about its weight or held words out of range, and the sum was discarded`;
+    }
+    if (this.dp.settings) return null;
+    const fp = fixedPointFor(spec.clipRange, spec.maxTotalWeight);
+    const { values } = dequantizeSum(result.sum, fp);
+    // Rounding moves each input by at most half a step: the mean stays within the range plus one step.
+    const bound = spec.clipRange + 1 / fp.scale;
+    const outside = values.findIndex((value) => !(Math.abs(value) <= bound));
+    if (outside >= 0) {
+      return `parameter ${outside} of the secure sum's mean is ${values[outside]}, outside the clip range ±${spec.clipRange} every input was clipped to: a masked input held words out of range, and the sum was discarded`;
+    }
+    return null;
+  }
+
+  /** The previous model version's content again, for a round whose sum was discarded. */
+  private async unchanged(round: ProtocolRound): Promise<ModelVersionContent> {
+    const global = await this.rounds.globalModel(this.study.id, round.number - 1);
+    return plainContent(PLAIN.name, global.parameters, global.state);
   }
 
   /** The strategy's server step on the unmasked weighted mean; null if it diverged. */
