@@ -28,6 +28,14 @@ describe('multi-Krum', () => {
     expect(ids(new MultiKrum(0, 0).selected([update('x', 1, 1), update('y', 1, 1)]))).toEqual(['x', 'y']);
   });
 
+  it('orders many clinics by score and their ties by the round order (past the sizes a sort handles by insertion)', () => {
+    // 40 clinics: the even ones agree exactly (score 0 with f = 36: two nearest neighbours), the odd ones are spread out.
+    const many = Array.from({ length: 40 }, (_, k) => update(`c${k}`, 1, k % 2 === 0 ? 0 : k * 10));
+    expect(ids(new MultiKrum(36, 0).selected(many))).toEqual(['c0', 'c2', 'c4', 'c6']);
+    const reversed = [...many].reverse();
+    expect(ids(new MultiKrum(36, 0).selected(reversed))).toEqual(['c38', 'c36', 'c34', 'c32']);
+  });
+
   it('steps by the sample-weighted mean of the kept updates', () => {
     const strategy = MULTI_KRUM.create({ name: 'multi-krum', keep: 2 });
     // b (3 samples, [1, 0]) and a (1 sample, [0, 0]) are kept: mean [0.75, 0].
