@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { connect as tlsConnect } from 'node:tls';
+import { createGrpcClient } from '../clinic-node/client/federation-client.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
+import { cardOf, createIdentity } from '../crypto/index.js';
 import { headerOnlyCall, openSession, silentSocket } from './support/idle-streams.js';
 
 const REGISTER = '/cohort.v1.Federation/Register';
@@ -67,6 +69,27 @@ describe('limits for strangers on the gRPC port', () => {
       expect(again.map((end) => end.status)).toEqual(Array(4).fill(grpc.status.UNAUTHENTICATED));
     } finally {
       session.destroy();
+    }
+  });
+
+  it('spares a call whose signed request came in time, however long it then stays open', async () => {
+    const clinic = createIdentity('clinic-patient');
+    await coordinator.keys.enrol(cardOf(clinic));
+    const client = createGrpcClient(coordinator.grpcAddress, { identity: clinic, credentials: tls.credentials() });
+    try {
+      const registration = { clinicId: clinic.clinicId, dataset: 'fed-heart-disease', site: 'cleveland', numTrain: 10, numTest: 5, nodeVersion: 'test' };
+      await new Promise<void>((resolve, reject) => client.register(registration, (error) => (error ? reject(error) : resolve())));
+      const stream = client.watchTasks({ clinicId: clinic.clinicId });
+      const ended = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+      stream.on('data', () => undefined);
+      stream.on('error', () => undefined);
+      // Ten times the deadline later, the task stream is still open: only a call without its first message is cut.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(stream.closed).toBe(false);
+      stream.cancel();
+      expect((await ended).code).toBe(grpc.status.CANCELLED);
+    } finally {
+      client.close();
     }
   });
 
