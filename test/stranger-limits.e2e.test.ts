@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
+import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect } from 'node:tls';
 import { createGrpcClient } from '../clinic-node/client/federation-client.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
@@ -152,13 +153,63 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 }
 
 async function fetchHealth(httpUrl: string, caPem: string): Promise<number> {
-  const { request } = await import('node:https');
+  const { request } = httpUrl.startsWith('https:') ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request(`${httpUrl}/health`, { ca: caPem }, (res) => {
+    const req = request(`${httpUrl}/health`, { ca: caPem || undefined }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+describe('limits for strangers without TLS (--insecure)', () => {
+  let coordinator: RunningCoordinator;
+  let port: number;
+
+  beforeAll(async () => {
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: ':memory:',
+      logLevels: false,
+      insecure: true,
+      maxConnectionsPerAddress: 2,
+      firstMessageTimeoutMs: 300,
+      idleConnectionTimeoutMs: 1_000,
+    });
+    port = Number(coordinator.grpcAddress.split(':').pop());
+  });
+
+  afterAll(async () => {
+    await coordinator?.close();
+  });
+
+  it('refuses a connection past the cap while those it holds keep working, and closes one that never speaks HTTP/2', async () => {
+    const held = await Promise.all([connectPlain(port), connectPlain(port)]);
+    try {
+      const { closed } = await silentSocket(HOST, port);
+      await closed; // refused on accept
+      const ends = await Promise.all(held.map((session) => headerOnlyCall(session, REGISTER)));
+      expect(ends.map((end) => [end.status, end.rstCode])).toEqual(Array(2).fill([grpc.status.UNAUTHENTICATED, 0]));
+    } finally {
+      for (const session of held) session.destroy();
+    }
+    await waitUntil(() => countFrom(coordinator) === 0);
+    const silent = await silentSocket(HOST, port);
+    await silent.closed; // no preface ever: the idle timeout
+    expect(await fetchHealth(coordinator.httpUrl, '')).toBe(200);
+  });
+});
+
+function connectPlain(port: number): Promise<ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = http2Connect(`http://${HOST}:${port}`);
+    session.once('connect', () => {
+      session.on('error', () => undefined);
+      resolve(session);
+    });
+    session.once('error', reject);
   });
 }
