@@ -7,6 +7,7 @@ const FLAG_OPTIONS = {
   'max-connections-per-address': 'maxConnectionsPerAddress',
   'max-streams-per-connection': 'maxStreamsPerConnection',
   'first-message-timeout-ms': 'firstMessageTimeoutMs',
+  'max-pending-calls-per-address': 'maxPendingCallsPerAddress',
   'handshake-timeout-ms': 'handshakeTimeoutMs',
   'idle-connection-timeout-ms': 'idleConnectionTimeoutMs',
 } as const satisfies Record<string, keyof ConnectionLimits>;
@@ -19,7 +20,8 @@ export const GRPC_LIMIT_FLAGS = Object.fromEntries(Object.keys(FLAG_OPTIONS).map
 >;
 
 export const GRPC_LIMIT_USAGE = `[--max-connections-per-address 64] [--max-streams-per-connection 512]
-                     [--first-message-timeout-ms 10000] [--handshake-timeout-ms 10000] [--idle-connection-timeout-ms 120000]`;
+                     [--first-message-timeout-ms 10000] [--max-pending-calls-per-address 1024]
+                     [--handshake-timeout-ms 10000] [--idle-connection-timeout-ms 120000]`;
 
 /** The limits the flags set (unset flags: the coordinator's defaults); a value that is no integer within its bounds is a UsageError naming the flag. */
 export function grpcLimitsFromFlags(values: Partial<Record<LimitFlag, string>>): Partial<ConnectionLimits> {

@@ -69,6 +69,11 @@ export interface CoordinatorOptions {
    * it ends with UNAUTHENTICATED and its stream is freed. Default 10000; 100 to 600000.
    */
   firstMessageTimeoutMs?: number;
+  /**
+   * Most calls one source address may have waiting for their first message (not yet authenticated);
+   * one more ends at once with RESOURCE_EXHAUSTED naming the address. Default 1024; 1 to 1000000.
+   */
+  maxPendingCallsPerAddress?: number;
   /** How long a TLS handshake may take from the moment the connection is accepted, in ms; then the connection is dropped. Default 10000; 100 to 600000. */
   handshakeTimeoutMs?: number;
   /**

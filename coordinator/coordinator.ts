@@ -97,7 +97,12 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       maxSendMessageLength: resolved.maxChunkBytes + 64 * 1024,
       channelOptions: {
         ...grpcServerOptions(resolved),
-        interceptors: [authenticationInterceptor(() => gate, resolved.firstMessageTimeoutMs)],
+        interceptors: [
+          authenticationInterceptor(() => gate, {
+            firstMessageTimeoutMs: resolved.firstMessageTimeoutMs,
+            maxPendingCallsPerAddress: resolved.maxPendingCallsPerAddress,
+          }),
+        ],
       } as GrpcOptions['options']['channelOptions'],
       // Bytes that are no protobuf request reach the interceptor, which refuses them as INVALID_ARGUMENT (not INTERNAL).
       onLoadPackageDefinition: (definition) => void tolerateUndecodableRequests(definition),

@@ -164,6 +164,50 @@ async function fetchHealth(httpUrl: string, caPem: string): Promise<number> {
   });
 }
 
+describe('calls waiting for their first message, per address', () => {
+  let tls: LoopbackTls;
+  let coordinator: RunningCoordinator;
+  let port: number;
+
+  beforeAll(async () => {
+    tls = await loopbackTls();
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: ':memory:',
+      logLevels: false,
+      tls: tls.server,
+      maxPendingCallsPerAddress: 3,
+      firstMessageTimeoutMs: 5_000,
+    });
+    port = Number(coordinator.grpcAddress.split(':').pop());
+  });
+
+  afterAll(async () => {
+    await coordinator?.close();
+  });
+
+  it('refuses one more at once with RESOURCE_EXHAUSTED, and takes calls again once those waiting are gone', async () => {
+    const sessions = await Promise.all([openSession(HOST, port, tls.caPem), openSession(HOST, port, tls.caPem)]);
+    try {
+      // Three wait (two connections, one address); the fourth is refused at once, the three at the deadline.
+      const waiting = [headerOnlyCall(sessions[0]!, REGISTER), headerOnlyCall(sessions[0]!, REGISTER), headerOnlyCall(sessions[1]!, REGISTER)];
+      const extra = await headerOnlyCall(sessions[1]!, REGISTER);
+      expect(extra).toEqual({
+        status: grpc.status.RESOURCE_EXHAUSTED,
+        message: `${REGISTER}: 127.0.0.1 already has 3 calls waiting for their first message, the most one address may (maxPendingCallsPerAddress)`,
+        rstCode: 0,
+      });
+      expect((await Promise.all(waiting)).map((end) => end.status)).toEqual(Array(3).fill(grpc.status.UNAUTHENTICATED));
+      // Refused at the deadline, those three gave their places back.
+      const next = await Promise.all([headerOnlyCall(sessions[0]!, REGISTER), headerOnlyCall(sessions[1]!, REGISTER), headerOnlyCall(sessions[1]!, REGISTER)]);
+      expect(next.map((end) => end.status)).toEqual(Array(3).fill(grpc.status.UNAUTHENTICATED));
+    } finally {
+      for (const session of sessions) session.destroy();
+    }
+  });
+});
+
 describe('limits for strangers without TLS (--insecure)', () => {
   let coordinator: RunningCoordinator;
   let port: number;

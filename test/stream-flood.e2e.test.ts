@@ -26,7 +26,10 @@ describe('10,000 unauthenticated calls without a message', () => {
   let coordinator: CoordinatorProcess;
 
   beforeAll(async () => {
-    coordinator = await startCoordinatorProcess({ args: ['--first-message-timeout-ms', String(FIRST_MESSAGE_TIMEOUT_MS)] });
+    coordinator = await startCoordinatorProcess({
+      // All from one address: let every one of them wait (the default lets 1024 wait, refusing the rest at once).
+      args: ['--first-message-timeout-ms', String(FIRST_MESSAGE_TIMEOUT_MS), '--max-pending-calls-per-address', String(STREAMS)],
+    });
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { FederationError, refuse } from '../../common/errors.js';
 import { MessageLimits } from './message-limits.js';
+import { addressOf, PendingCalls } from './pending-calls.js';
 import type { RequestAuthenticator } from './request-authenticator.js';
 
 /** What the interceptor needs once the app is up (it is configured before Nest creates the services). */
@@ -16,6 +17,16 @@ let defaultLimits: MessageLimits | undefined;
 
 /** How long a call may wait for its first (signed) message, by default. */
 export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 10_000;
+/** How many calls one source address may have waiting for their first message, by default. */
+export const DEFAULT_MAX_PENDING_CALLS_PER_ADDRESS = 1024;
+
+/** What a call not yet authenticated may hold. */
+export interface StrangerLimits {
+  /** A call whose first message has not arrived this long after its headers ends with UNAUTHENTICATED. */
+  firstMessageTimeoutMs: number;
+  /** Most calls one source address may have waiting for their first message; one more ends at once with RESOURCE_EXHAUSTED. */
+  maxPendingCallsPerAddress: number;
+}
 
 /**
  * A grpc-js server interceptor in front of every Federation method. Every message first passes the
@@ -25,12 +36,22 @@ export const DEFAULT_FIRST_MESSAGE_TIMEOUT_MS = 10_000;
  * speak for the same clinic, and a clinic holds at most `maxCallsPerClinic` calls open. A refused
  * call ends with its status here; its handler never runs (or, for a client stream, never receives
  * the refused message nor any after it). A call that ends without any message is refused too, and so
- * is one whose first message has not arrived `firstMessageTimeoutMs` after its headers: a stranger
- * cannot hold calls open for nothing (the connection guard then frees the stream).
+ * is one whose first message has not arrived `firstMessageTimeoutMs` after its headers, and one from
+ * an address that already has `maxPendingCallsPerAddress` calls waiting so: a stranger cannot hold
+ * calls open for nothing (the connection guard then frees the stream).
  */
-export function authenticationInterceptor(gate: () => CallGate | undefined, firstMessageTimeoutMs = DEFAULT_FIRST_MESSAGE_TIMEOUT_MS): grpc.ServerInterceptor {
+export function authenticationInterceptor(
+  gate: () => CallGate | undefined,
+  { firstMessageTimeoutMs, maxPendingCallsPerAddress }: StrangerLimits = {
+    firstMessageTimeoutMs: DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
+    maxPendingCallsPerAddress: DEFAULT_MAX_PENDING_CALLS_PER_ADDRESS,
+  },
+): grpc.ServerInterceptor {
   const open = new Map<string, number>();
+  const pending = new PendingCalls(maxPendingCallsPerAddress);
   return (method, call) => {
+    const peer = call.getPeer();
+    const leavePending = pending.enter(peer);
     let metadata: grpc.Metadata | undefined;
     let signer: string | undefined;
     let released = false;
@@ -48,6 +69,7 @@ export function authenticationInterceptor(gate: () => CallGate | undefined, firs
     const close = () => {
       closed = true;
       clearTimeout(firstMessageTimer);
+      leavePending?.();
       release();
     };
     const refuseCall = (error: unknown) => {
@@ -67,6 +89,7 @@ export function authenticationInterceptor(gate: () => CallGate | undefined, firs
       if (calls >= current.maxCallsPerClinic) throw refuse.tooLarge(`clinic ${clinicId} already has ${calls} calls open, the most one clinic may hold`);
       open.set(clinicId, calls + 1);
       signer = clinicId;
+      leavePending?.();
     };
     // Until its first message arrives a call is nobody's: it may not wait longer than this.
     const firstMessageTimer = setTimeout(
@@ -114,7 +137,17 @@ export function authenticationInterceptor(gate: () => CallGate | undefined, firs
       .withOnCancel(close)
       .build();
     const responder = new grpc.ResponderBuilder()
-      .withStart((next) => next(listener))
+      .withStart((next) => {
+        next(listener);
+        if (!leavePending) {
+          const address = addressOf(peer);
+          refuseCall(
+            refuse.tooLarge(
+              `${method.path}: ${address} already has ${maxPendingCallsPerAddress} calls waiting for their first message, the most one address may (maxPendingCallsPerAddress)`,
+            ),
+          );
+        }
+      })
       .withSendStatus((status, next) => {
         close();
         next(status);

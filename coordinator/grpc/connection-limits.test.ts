@@ -8,6 +8,7 @@ describe('connection limits', () => {
       maxStreamsPerConnection: 512,
       maxConnectionsPerAddress: 64,
       firstMessageTimeoutMs: 10_000,
+      maxPendingCallsPerAddress: 1024,
       handshakeTimeoutMs: 10_000,
       idleConnectionTimeoutMs: 120_000,
       keepaliveTimeMs: 60_000,

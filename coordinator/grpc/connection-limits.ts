@@ -14,6 +14,8 @@ export interface ConnectionLimits {
   maxConnectionsPerAddress: number;
   /** A call whose first message has not arrived this long after its headers ends with UNAUTHENTICATED. */
   firstMessageTimeoutMs: number;
+  /** Most calls one source address may have waiting for their first message; one more ends at once with RESOURCE_EXHAUSTED. */
+  maxPendingCallsPerAddress: number;
   /** A TLS handshake not finished this long after the connection was accepted is dropped. */
   handshakeTimeoutMs: number;
   /** A connection without any call for this long is closed (GOAWAY; clients reconnect when they next call). */
@@ -37,12 +39,14 @@ const DAY_MS = 24 * 3600_000;
 /**
  * Defaults and bounds. 512 streams: an in-process simulation's clinics share one connection (200
  * clinics hold a task stream and an upload each); 64 connections per address leave room for
- * clinics behind one NAT. Timeouts stay below setTimeout's 2^31 - 1 ms.
+ * clinics behind one NAT; 1024 calls waiting for their first message (about 8 KB each) are far more
+ * than the clinics behind one address open at once. Timeouts stay below setTimeout's 2^31 - 1 ms.
  */
 export const CONNECTION_LIMIT_BOUNDS: Readonly<Record<keyof ConnectionLimits, Bound>> = {
   maxStreamsPerConnection: { default: 512, min: 1, max: 65_535, unit: 'streams' },
   maxConnectionsPerAddress: { default: 64, min: 1, max: 65_535, unit: 'connections' },
   firstMessageTimeoutMs: { default: 10_000, min: 100, max: 600_000, unit: 'ms' },
+  maxPendingCallsPerAddress: { default: 1024, min: 1, max: 1_000_000, unit: 'calls' },
   handshakeTimeoutMs: { default: 10_000, min: 100, max: 600_000, unit: 'ms' },
   idleConnectionTimeoutMs: { default: 120_000, min: 1_000, max: DAY_MS, unit: 'ms' },
   keepaliveTimeMs: { default: 60_000, min: 1_000, max: DAY_MS, unit: 'ms' },
