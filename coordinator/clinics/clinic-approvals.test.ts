@@ -50,7 +50,12 @@ describe('approving clinics and registering them', () => {
   const connect = (clinicId: string) => hub.watch(clinicId, async () => []).subscribe();
 
   it('stores what the operator approved, and replaces it on a second approval', async () => {
+    const announced: string[] = [];
+    approvals.approved$.subscribe((id) => announced.push(id));
     const first = await approvals.approve('clinic-a', CLEVELAND);
+    expect(announced).toEqual(['clinic-a']);
+    await expect(approvals.approve('clinic-b', CLEVELAND)).rejects.toThrow('is held by clinic clinic-a');
+    expect(announced).toEqual(['clinic-a']);
     expect(first).toMatchObject({ clinicId: 'clinic-a', ...CLEVELAND, source: 'operator' });
     await approvals.approve('clinic-a', { ...CLEVELAND, numTrain: 250 });
     expect(await approvals.of('clinic-a')).toMatchObject({ numTrain: 250, numTest: 104 });

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Subject } from 'rxjs';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import { checkSiteOrShard, datasetDescriptor } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
@@ -39,6 +40,9 @@ const MAX_RECORDS = 2 ** 32 - 1;
 @Injectable()
 export class ClinicApprovals {
   private readonly logger = new Logger('Enrolment');
+  private readonly approvedSubject = new Subject<string>();
+  /** Fires with the clinic id after an approval committed: a connected clinic may now be asked to train. */
+  readonly approved$ = this.approvedSubject.asObservable();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -47,6 +51,12 @@ export class ClinicApprovals {
    * for what it registered with. Refused if another clinic in good standing holds the site.
    */
   async approve(clinicId: string, figures: Approval | 'declared'): Promise<ApprovalRecord> {
+    const record = await this.store(clinicId, figures);
+    this.approvedSubject.next(clinicId);
+    return record;
+  }
+
+  private store(clinicId: string, figures: Approval | 'declared'): Promise<ApprovalRecord> {
     return inTransaction(this.db, async (tx) => {
       const identity = await tx.findOneBy(ClinicIdentityEntity, { clinicId });
       if (!identity) throw refuse.notFound(`clinic "${clinicId}" is not enrolled: enrol its card first (cohort clinic enrol)`);

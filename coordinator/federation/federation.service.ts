@@ -4,6 +4,7 @@ import { map, merge, type Observable } from 'rxjs';
 import { In, type Repository } from 'typeorm';
 import type { ClinicTask } from '../clinics/clinic-task.js';
 import type { UpdateHeader } from '../protocols/update-header.js';
+import { ClinicApprovals } from '../clinics/clinic-approvals.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { TaskHub } from '../clinics/task-hub.js';
 import type { StudyConfig } from '../config/study-config.js';
@@ -50,6 +51,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     ledger: LedgerService,
     keys: KeysService,
     evaluations: Evaluations,
+    approvals: ClinicApprovals,
   ) {
     const evaluated = evaluations.recorded$.pipe(
       map(({ studyId, modelVersion, clinicId, accuracy, numTest }): FederationEvent => ({
@@ -63,6 +65,8 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     );
     this.events$ = merge(this.bus.events$, evaluated);
     this.hub.connected$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));
+    // A clinic approved while connected counts from now on, as if it had just connected.
+    approvals.approved$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));
     ledger.refusals$.subscribe((refusal) => this.background(this.serial(refusal.studyId, () => this.runner.onRefusal(refusal))));
     keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
   }
