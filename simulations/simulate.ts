@@ -10,6 +10,7 @@ import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore } from '../clinic-node/keys/index.js';
 import { runNode } from '../clinic-node/node-agent.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
+import { shardSite } from '../clinic-node/data/shards.js';
 import type { DataOptions, SiteDataset } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
@@ -77,10 +78,16 @@ export interface SimulationOptions {
   /** Receives the final global model as each site's node holds it (every site's copy, in site order). */
   onFinalModel?: (site: string, parameters: Float32Array) => void;
   /**
-   * Hostile clinics: the last `count` sites of the dataset train and then send `attack`'s update
+   * Hostile clinics: the last `count` clinics (in site order) train and then send `attack`'s update
    * instead of theirs (simulations/hostile-learner.ts), through the real node path. Default none.
    */
   malicious?: { count: number; attack: Attack };
+  /**
+   * Clinics per site: each site's records split (seeded by the study's seed) among this many clinics,
+   * named `<site>.<k>`; with more than one, the study waits for and counts every clinic unless it
+   * sets `minClinics` and `quorum`. Default 1: one clinic per site.
+   */
+  clinicsPerSite?: number;
 }
 
 /**
@@ -97,11 +104,19 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   // Clinics that drop out leave rounds with fewer updates, and the coordinator learns of a drop only
   // when the round's deadline passes: unless told otherwise, accept the fewest updates secure
   // aggregation allows and give a round 5 s (a Fed-Heart-Disease round trains in well under one).
-  const study = options.dropout
-    ? { minClinics: datasetDescriptor(String(options.study['dataset'])).sites.length, quorum: 3, roundTimeoutS: 5, ...options.study }
-    : options.study;
+  // With K clinics per site every clinic is waited for and counted, unless the study says otherwise.
+  const perSite = options.clinicsPerSite ?? 1;
+  const clinicCount = datasetDescriptor(String(options.study['dataset'])).sites.length * perSite;
+  const study = {
+    ...(perSite > 1 && { minClinics: clinicCount, quorum: clinicCount }),
+    ...(options.dropout && { minClinics: clinicCount, quorum: 3, roundTimeoutS: 5 }),
+    ...options.study,
+  };
   const config: StudyConfig = parseStudyConfig(study);
-  const sites = datasetDescriptor(config.dataset).sites;
+  const siteData = await Promise.all(datasetDescriptor(config.dataset).sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
+  // One clinic per site, or K per site each holding a seeded share of its records (clinic ids cleveland.1 ... cleveland.K).
+  const data = siteData.flatMap((site) => shardSite(site, perSite, config.seed));
+  const sites = data.map((clinic) => clinic.site);
   for (const site of Object.keys(options.budgets ?? {})) {
     if (!config.dp) throw new Error(`clinic budgets need a differentially private study (privacy dp or he+dp), this one is "${config.privacy}"`);
     if (!sites.includes(site)) throw new Error(`clinic budget for unknown site "${site}" (sites: ${sites.join(', ')})`);
@@ -111,7 +126,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
   const hostile = hostileSites(sites, options.malicious);
-  const data = await Promise.all(sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
   // TLS on loopback with a throwaway CA, and every clinic enrolled and signing: as deployed.
@@ -242,7 +256,7 @@ function summarise(perSite: Map<string, { accuracy: number; numTest: number }>):
   };
 }
 
-/** The sites whose clinics are hostile: the last `count` of the dataset's. */
+/** The clinics that are hostile: the last `count`, in site order. */
 function hostileSites(sites: readonly string[], malicious: SimulationOptions['malicious']): string[] {
   if (!malicious) return [];
   const { count } = malicious;

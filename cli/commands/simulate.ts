@@ -10,7 +10,8 @@ const USAGE = `  cohort simulate --dataset fed-heart-disease [--strategy ${STRAT
                   [--privacy none|he|dp|he+dp|secagg|secagg+dp] [--parameter-set SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
                   [--dropout P (secagg: each clinic drops out of a round after sharing keys with probability P)]
                   [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
-                  [--malicious N --attack scale|sign-flip|constant (the last N sites' clinics send that attack's update)]
+                  [--malicious N --attack scale|sign-flip|constant (the last N clinics send that attack's update)]
+                  [--clinics-per-site K (each site's records split, seeded, among K clinics site.1 ... site.K)]
                   [--baseline pooled|local] [--data-dir DIR] [--json]`;
 
 export const simulateCommand: Command = {
@@ -30,6 +31,7 @@ async function run(args: string[]): Promise<number> {
       'clinic-budget': { type: 'string' },
       dropout: { type: 'string' },
       malicious: { type: 'string' },
+      'clinics-per-site': { type: 'string' },
       attack: { type: 'string' },
       'data-dir': { type: 'string' },
       json: { type: 'boolean' },
@@ -70,6 +72,7 @@ async function run(args: string[]): Promise<number> {
       budgets: clinicBudgets(values['clinic-budget']),
       ...(dropout !== undefined && { dropout }),
       ...(malicious && { malicious }),
+      ...(values['clinics-per-site'] !== undefined && { clinicsPerSite: wholeNumber('clinics-per-site', values['clinics-per-site']) }),
     });
   }
   printReport(report, values.json === true);
@@ -102,4 +105,10 @@ function hostileClinics<A>(count: string | undefined, attack: string | undefined
   } catch (error) {
     throw new UsageError(`--attack: ${(error as Error).message}`);
   }
+}
+
+function wholeNumber(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} takes a whole number >= 1, got "${raw}"`);
+  return n;
 }
