@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { join } from 'node:path';
-import { checkSiteOrShard, datasetDescriptor } from '../common/datasets.js';
+import { checkSite, checkSiteOrShard, datasetDescriptor } from '../common/datasets.js';
 import { DAY_MS, durationProblems, HOUR_MS, milliseconds } from '../common/durations.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { CoordinatorSession } from './agent/coordinator-session.js';
@@ -107,7 +107,8 @@ export function checkNodeDurations(options: Pick<NodeOptions, 'shutdownGraceMs' 
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const log = options.log ?? (() => undefined);
   checkNodeDurations(options);
-  checkSiteOrShard(datasetDescriptor(options.dataset), options.site);
+  // A shard of a site (cleveland.2) comes only as preloaded data: the loaders read whole sites.
+  (options.preloaded ? checkSiteOrShard : checkSite)(datasetDescriptor(options.dataset), options.site);
   const clinicId = options.clinicId ?? options.keystore.clinicId;
   if (options.keystore.clinicId !== clinicId) {
     throw new Error(`the keystore holds the identity of ${options.keystore.clinicId}, not of clinic ${clinicId}`);
