@@ -36,12 +36,12 @@ export function selectAllAvailable({ available }: RoundContext): FitPlan {
 }
 
 /**
- * The common case: every available clinic trains as it would alone, and the round's step needs only
- * the sample-weighted mean of the updates, so `aggregate` is that mean followed by `serverStep`.
+ * What every shipped strategy shares: every available clinic trains as it would alone. Subclasses
+ * say how a round's updates become the next model.
  */
-export abstract class MeanStepStrategy implements Strategy {
+abstract class EveryClinicTrains implements Strategy {
   abstract readonly name: string;
-  readonly needsIndividualUpdates: boolean = false;
+  abstract readonly needsIndividualUpdates: boolean;
 
   configureFit(round: RoundContext): FitPlan {
     return selectAllAvailable(round);
@@ -51,33 +51,37 @@ export abstract class MeanStepStrategy implements Strategy {
     return {};
   }
 
+  abstract aggregate(results: Iterable<FitResult>, global: Float32Array, state: StrategyState | null): AggregateResult;
+  abstract serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult;
+}
+
+/** `global` moved by `step`, parameter by parameter. */
+export function stepBy(global: Float32Array, step: Float32Array): Float32Array {
+  return global.map((w, i) => w + step[i]!);
+}
+
+/**
+ * The common case: the round's step needs only the sample-weighted mean of the updates, so
+ * `aggregate` is that mean followed by `serverStep`.
+ */
+export abstract class MeanStepStrategy extends EveryClinicTrains {
+  readonly needsIndividualUpdates: boolean = false;
+
   aggregate(results: Iterable<FitResult>, global: Float32Array, state: StrategyState | null): AggregateResult {
     return this.serverStep(global, weightedMeanDelta(results, global.length), state);
   }
-
-  abstract serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult;
 }
 
 /**
  * A strategy that must see each clinic's update (a median, Krum): it cannot run where only the mean
  * is known, so the study configuration refuses it under encryption or secure aggregation.
  */
-export abstract class IndividualUpdateStrategy implements Strategy {
-  abstract readonly name: string;
+export abstract class IndividualUpdateStrategy extends EveryClinicTrains {
   readonly needsIndividualUpdates: boolean = true;
-
-  configureFit(round: RoundContext): FitPlan {
-    return selectAllAvailable(round);
-  }
-
-  fitConfig(_round: number): FitConfig {
-    return {};
-  }
 
   /** The next global model: the global one plus the robust combination of the round's updates. */
   aggregate(results: Iterable<FitResult>, global: Float32Array, _state: StrategyState | null): AggregateResult {
-    const step = this.combine(collectUpdates(results, global.length), global.length);
-    return { parameters: global.map((w, i) => w + step[i]!), state: null };
+    return { parameters: stepBy(global, this.combine(collectUpdates(results, global.length), global.length)), state: null };
   }
 
   serverStep(): AggregateResult {

@@ -1,4 +1,4 @@
-import { collectUpdates, MeanStepStrategy, weightedMeanDelta } from './aggregate.js';
+import { collectUpdates, MeanStepStrategy, stepBy, weightedMeanDelta } from './aggregate.js';
 import { defineStrategy } from './definition.js';
 import { median } from './median.js';
 import { NON_NEGATIVE, POSITIVE } from './settings.js';
@@ -35,16 +35,12 @@ export class NormBounded extends MeanStepStrategy {
     const updates = collectUpdates(results, global.length);
     const bound = this.bound(updates);
     const clipped = updates.map((update) => ({ ...update, delta: clipToNorm(update.delta, bound) }));
-    return this.step(global, weightedMeanDelta(clipped, global.length));
+    return { parameters: stepBy(global, weightedMeanDelta(clipped, global.length)), state: null };
   }
 
   serverStep(global: Float32Array, meanDelta: Float32Array): AggregateResult {
     if (this.maxNorm === 0) throw new Error('norm-bounded needs maxNorm > 0 to bound a step from the mean alone');
-    return this.step(global, clipToNorm(meanDelta, this.maxNorm));
-  }
-
-  private step(global: Float32Array, delta: Float32Array): AggregateResult {
-    return { parameters: global.map((w, i) => w + delta[i]!), state: null };
+    return { parameters: stepBy(global, clipToNorm(meanDelta, this.maxNorm)), state: null };
   }
 }
 
