@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { HelpRequested, parseFlags, requireFlag, UsageError } from './flags.js';
+import { HelpRequested, parseFlags, requireFlag, UsageError, wholeNumberFlag } from './flags.js';
 
 const spec = {
   command: 'cohort demo',
@@ -73,5 +73,16 @@ describe('requireFlag', () => {
     expect(requireFlag({ keystore: 'keys' }, 'keystore', 'DIR')).toBe('keys');
     expect(() => requireFlag({}, 'keystore', 'DIR')).toThrow(new UsageError('--keystore DIR is required'));
     expect(() => requireFlag({ keystore: '' }, 'keystore', 'DIR', ': it signs every call')).toThrow('--keystore DIR is required: it signs every call');
+  });
+});
+
+describe('wholeNumberFlag', () => {
+  it('reads a whole number of at least the bound, or names the flag and the value', () => {
+    expect(wholeNumberFlag('clinics', '200')).toBe(200);
+    expect(wholeNumberFlag('num-test', '0', 0)).toBe(0);
+    for (const raw of ['0', '1.5', '', ' ', 'x', '-3']) {
+      expect(() => wholeNumberFlag('clinics', raw)).toThrow(new UsageError(`--clinics must be a whole number >= 1, got "${raw}"`));
+    }
+    expect(() => wholeNumberFlag('num-test', '-1', 0)).toThrow('--num-test must be a whole number >= 0, got "-1"');
   });
 });

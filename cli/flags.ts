@@ -77,6 +77,13 @@ export function requireFlag(values: Record<string, unknown>, flag: string, place
   return value;
 }
 
+/** A flag's value as a whole number of at least `least`, or a UsageError naming the flag and the value. */
+export function wholeNumberFlag(flag: string, raw: string, least = 1): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < least) throw new UsageError(`--${flag} must be a whole number >= ${least}, got "${raw}"`);
+  return n;
+}
+
 function renameFlag<O extends ParseArgsOptionsConfig>(arg: string, spec: FlagSpec<O>, warn: (line: string) => void): string {
   if (!arg.startsWith('--') || !spec.renamed) return arg;
   const [name, ...value] = arg.slice(2).split('=');

@@ -12,7 +12,7 @@ import { formatLoadBench, runLoadBench } from '../../bench/load.js';
 import { formatSecAggBench, runSecAggBench } from '../../bench/secagg.js';
 import { DEFAULT_PARAMETER_SET, PARAMETER_SETS } from '../../crypto/index.js';
 import { runSubcommand, type Command } from '../command.js';
-import { parseFlags, UsageError } from '../flags.js';
+import { parseFlags, UsageError, wholeNumberFlag } from '../flags.js';
 
 const HE_USAGE = `  cohort bench he [--params 100000] [--clinics 10] [--parameter-set ${DEFAULT_PARAMETER_SET.name}] [--repeats 3] [--json]`;
 const DP_USAGE = `  cohort bench dp [--steps 10000] [--repeats 3] [--json]`;
@@ -44,10 +44,10 @@ async function benchHe(args: string[]): Promise<number> {
     throw new UsageError(`--parameter-set must be one of ${PARAMETER_SETS.map((set) => set.name).join(', ')}, got "${parameterSet}"`);
   }
   const options = {
-    params: positiveInteger('params', values.params),
-    clinics: positiveInteger('clinics', values.clinics),
+    params: wholeNumberFlag('params', values.params),
+    clinics: wholeNumberFlag('clinics', values.clinics),
     parameterSet,
-    repeats: positiveInteger('repeats', values.repeats),
+    repeats: wholeNumberFlag('repeats', values.repeats),
   };
   process.stderr.write(`bench he: ${options.params} parameters, ${options.clinics} clinics, ${parameterSet}, a warm-up and ${options.repeats} timed rounds\n`);
   const report = await runHeBench(options);
@@ -66,7 +66,7 @@ async function benchDp(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const options = { steps: positiveInteger('steps', values.steps), repeats: positiveInteger('repeats', values.repeats) };
+  const options = { steps: wholeNumberFlag('steps', values.steps), repeats: wholeNumberFlag('repeats', values.repeats) };
   process.stderr.write(
     `bench dp: DP-SGD against plain SGD (a warm-up and ${options.repeats} timed runs each), then ${options.steps} heterogeneous accountant steps\n`,
   );
@@ -88,11 +88,11 @@ async function benchSecAgg(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const clinics = positiveInteger('clinics', values.clinics);
+  const clinics = wholeNumberFlag('clinics', values.clinics);
   if (clinics < 3) throw new UsageError(`--clinics must be at least 3 (with 2, each clinic learns the other's update from the sum), got "${values.clinics}"`);
   const dropout = Number(values.dropout);
   if (values.dropout.trim() === '' || !(dropout >= 0 && dropout < 1)) throw new UsageError(`--dropout must be a fraction in [0, 1), got "${values.dropout}"`);
-  const options = { clinics, params: positiveInteger('params', values.params), dropout, repeats: positiveInteger('repeats', values.repeats) };
+  const options = { clinics, params: wholeNumberFlag('params', values.params), dropout, repeats: wholeNumberFlag('repeats', values.repeats) };
   process.stderr.write(
     `bench secagg: ${options.params} parameters, ${clinics} clinics, ${Math.round(dropout * clinics)} dropping after sharing keys, a warm-up and ${options.repeats} timed rounds\n`,
   );
@@ -108,17 +108,10 @@ async function benchLoad(args: string[]): Promise<number> {
     usage: LOAD_USAGE,
     options: { clinics: { type: 'string', default: '200' }, hidden: { type: 'string', default: '' }, json: { type: 'boolean', default: false } },
   });
-  const clinics = positiveInteger('clinics', values.clinics);
-  const hidden = values.hidden === '' ? [] : values.hidden.split(',').map((h) => positiveInteger('hidden', h));
+  const clinics = wholeNumberFlag('clinics', values.clinics);
+  const hidden = values.hidden === '' ? [] : values.hidden.split(',').map((h) => wholeNumberFlag('hidden', h));
   const report = await runLoadBench({ clinics, hidden, onProgress: (line) => process.stderr.write(`bench load: ${line}\n`) });
   console.log(formatLoadBench(report));
   if (values.json) console.log(JSON.stringify(report));
   return 0;
-}
-
-/** A flag's value as a positive integer, or a UsageError naming the flag. */
-function positiveInteger(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
-  return n;
 }

@@ -8,7 +8,7 @@
 import { cardToJson, fingerprint } from '../../crypto/index.js';
 import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
-import { parseFlags, requireFlag, UsageError } from '../flags.js';
+import { parseFlags, requireFlag, UsageError, wholeNumberFlag } from '../flags.js';
 import { bearer, endpoint, http, table } from '../http-helpers.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 
@@ -90,12 +90,7 @@ interface ApprovalJson {
 
 /** The approval the flags give: a site and both record counts, whole numbers. */
 function approvalOf(values: { dataset?: string; site?: string; 'num-train'?: string; 'num-test'?: string }) {
-  const count = (flag: 'num-train' | 'num-test', least: number): number => {
-    const raw = requireFlag(values, flag, 'N', ' with --site');
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(n) || n < least) throw new UsageError(`--${flag} must be a whole number >= ${least}, got "${raw}"`);
-    return n;
-  };
+  const count = (flag: 'num-train' | 'num-test', least: number) => wholeNumberFlag(flag, requireFlag(values, flag, 'N', ' with --site'), least);
   const site = requireFlag(values, 'site', 'S', ' to approve a clinic (or --declared)');
   return { dataset: values.dataset ?? 'fed-heart-disease', site, numTrain: count('num-train', 1), numTest: count('num-test', 0) };
 }

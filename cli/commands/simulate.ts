@@ -1,7 +1,7 @@
 /** `cohort simulate`: a whole federation on this machine (coordinator and one node per site), or FLamby's baselines. */
 import { STRATEGY_NAMES } from '../../strategies/index.js';
 import type { Command } from '../command.js';
-import { parseFlags, UsageError } from '../flags.js';
+import { parseFlags, UsageError, wholeNumberFlag } from '../flags.js';
 import { printReport } from '../report.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
 
@@ -72,7 +72,7 @@ async function run(args: string[]): Promise<number> {
       budgets: clinicBudgets(values['clinic-budget']),
       ...(dropout !== undefined && { dropout }),
       ...(malicious && { malicious }),
-      ...(values['clinics-per-site'] !== undefined && { clinicsPerSite: wholeNumber('clinics-per-site', values['clinics-per-site']) }),
+      ...(values['clinics-per-site'] !== undefined && { clinicsPerSite: wholeNumberFlag('clinics-per-site', values['clinics-per-site']) }),
     });
   }
   printReport(report, values.json === true);
@@ -98,17 +98,10 @@ function clinicBudgets(flag: string | undefined): Record<string, number> | undef
 function hostileClinics<A>(count: string | undefined, attack: string | undefined, parse: (name: string) => A): { count: number; attack: A } | undefined {
   if (count === undefined && attack === undefined) return undefined;
   if (count === undefined || attack === undefined) throw new UsageError('--malicious N and --attack NAME go together');
-  const n = Number(count);
-  if (count.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--malicious takes a whole number of clinics >= 1, got "${count}"`);
+  const n = wholeNumberFlag('malicious', count);
   try {
     return { count: n, attack: parse(attack) };
   } catch (error) {
     throw new UsageError(`--attack: ${(error as Error).message}`);
   }
-}
-
-function wholeNumber(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} takes a whole number >= 1, got "${raw}"`);
-  return n;
 }
