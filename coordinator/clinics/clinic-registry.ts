@@ -101,6 +101,11 @@ export class ClinicRegistry {
     return this.clinics.findOneBy({ id: clinicId });
   }
 
+  /** Registered clinics among `ids`, in no particular order. */
+  withIds(ids: readonly string[]): Promise<ClinicEntity[]> {
+    return this.clinics.findBy({ id: In([...ids]) });
+  }
+
   /** Connected clinics serving `dataset` as approved, in registration order. */
   async connected(dataset: string): Promise<string[]> {
     const clinics = await this.clinics.find({ where: { id: In(this.hub.connectedClinics()), dataset }, order: { registeredAt: 'ASC', id: 'ASC' } });

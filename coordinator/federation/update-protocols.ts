@@ -49,7 +49,8 @@ export class UpdateProtocols {
           return ids.map((id) => approved.get(id)?.numTrain ?? 0);
         },
         async registeredRecords(ids: string[]): Promise<number[]> {
-          return Promise.all(ids.map(async (id) => (await registry.find(id))?.numTrain ?? 0));
+          const registered = new Map((await registry.withIds(ids)).map((clinic) => [clinic.id, clinic.numTrain]));
+          return ids.map((id) => registered.get(id) ?? 0);
         },
       },
       ledger,
