@@ -17,7 +17,7 @@ import { FederationClient } from './client/federation-client.js';
 import type { Keystore } from './keys/index.js';
 import { loadSiteDataset } from './data/index.js';
 import type { DataOptions, SiteDataset } from './data/dataset.js';
-import { NodeProtocols, type SecureRoundClient } from './protocols/index.js';
+import { NodeProtocols, type EncodedUpdate, type SecureRoundClient } from './protocols/index.js';
 import { LocalLearner } from './training/local-learner.js';
 import { LedgerFile } from './privacy/ledger-file.js';
 import { PrivacyGuard, type PrivacyBudget } from './privacy/privacy-guard.js';
@@ -78,6 +78,11 @@ export interface NodeOptions {
    * may throw LeftRound to leave the round (simulated faults, `cohort simulate --dropout`). Default: none.
    */
   secureRoundClient?: (client: SecureRoundClient, task: Task__Output) => SecureRoundClient;
+  /**
+   * Rewrites each encoded update before the outbox keeps and sends it: simulated hostile clinics
+   * only (`cohort simulate --attack weight` declares an inflated sample count). Default: none.
+   */
+  tamperUpdate?: (update: EncodedUpdate) => EncodedUpdate;
 }
 
 /** Every duration a node accepts, with its bounds (common/durations.ts). */
@@ -176,6 +181,7 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
     sender,
     checkpoint: () => shutdown.checkpoint(),
     records: data.train.count,
+    ...(options.tamperUpdate ? { tamperUpdate: options.tamperUpdate } : {}),
   });
   const evaluation = new EvaluationRound({ ...common, client });
   router

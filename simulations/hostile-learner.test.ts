@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Learner } from '../clinic-node/node-agent.js';
-import { hostileDelta, hostileLearner, parseAttack } from './hostile-learner.js';
+import { hostileClaim, hostileDelta, hostileLearner, INFLATED_SAMPLES, parseAttack } from './hostile-learner.js';
 
 const global = new Float32Array([0.5, -0.25, 2]);
 const honest = new Float32Array([0.1, 0.2, -0.3]);
@@ -10,6 +10,14 @@ describe('hostile clinics in simulations', () => {
     expect(Array.from(hostileDelta('scale', global, honest))).toEqual([-500, 250, -2000]);
     expect(Array.from(hostileDelta('sign-flip', global, honest))).toEqual(Array.from(honest, (d) => Math.fround(-4 * d)));
     expect(Array.from(hostileDelta('constant', global, honest))).toEqual([-8, -8, -8]);
+    expect(Array.from(hostileDelta('weight', global, honest))).toEqual([-1, 0.5, -4]);
+  });
+
+  it('the weight attack alone declares 2^53 - 1 samples, changing nothing else of the update', () => {
+    const update = { codec: 'plain-f32', numSamples: 85, trainLoss: 0.5, payload: Buffer.from([1, 2]) };
+    expect(hostileClaim('weight')!(update)).toEqual({ ...update, numSamples: 2 ** 53 - 1 });
+    expect(INFLATED_SAMPLES).toBe(2 ** 53 - 1);
+    for (const attack of ['scale', 'sign-flip', 'constant'] as const) expect(hostileClaim(attack)).toBeNull();
   });
 
   it('train honestly first, send the attack as their parameters, and evaluate honestly', () => {
@@ -28,6 +36,7 @@ describe('hostile clinics in simulations', () => {
 
   it('names the known attacks when given another', () => {
     expect(parseAttack('sign-flip')).toBe('sign-flip');
-    expect(() => parseAttack('weight')).toThrow('unknown attack "weight" (known: scale, sign-flip, constant)');
+    expect(parseAttack('weight')).toBe('weight');
+    expect(() => parseAttack('flood')).toThrow('unknown attack "flood" (known: scale, sign-flip, constant, weight)');
   });
 });

@@ -26,6 +26,35 @@ describe('simulate: more clinics than sites, some of them hostile', () => {
     expect(report.rounds_history).toHaveLength(2);
   });
 
+  it('goes on without a clinic whose inflated count was refused: its rounds close at once, never at their deadline', async () => {
+    const events: string[] = [];
+    const report = await simulate({
+      // An hour's deadline: a round waiting for the liar would outlast the test.
+      study: { dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 2, roundTimeoutS: 3600 },
+      data: { dataDir: DATA_DIR },
+      malicious: { count: 1, attack: 'weight' },
+      onProgress: (line) => events.push(line),
+    });
+    expect(report).toMatchObject({ attack: 'weight', malicious_sites: ['va'], stopped_sites: ['va'] });
+    expect(report.rounds_history.map((r) => r.round)).toEqual([1, 2]);
+    expect(report.sites.map((s) => s.site)).toEqual(['cleveland', 'hungarian', 'switzerland', 'va']);
+    expect(events).toContainEqual(
+      'va (hostile) stopped: 3 INVALID_ARGUMENT: update from va declares 9007199254740991 training samples; the operator approved at most 85 for fed-heart-disease/va',
+    );
+  });
+
+  it('refuses the weight attack where updates carry no sample count', async () => {
+    await expect(
+      simulate({
+        study: { dataset: 'fed-heart-disease', rounds: 1, privacy: 'secagg' },
+        data: { dataDir: DATA_DIR },
+        malicious: { count: 1, attack: 'weight' },
+      }),
+    ).rejects.toThrow(
+      '--attack weight inflates a plain update\'s sample count; under privacy "secagg" updates carry no count (the weight is the approved one)',
+    );
+  });
+
   it('refuses hostile clinics that would leave no honest one', async () => {
     await expect(
       simulate({ study: { dataset: 'fed-heart-disease', rounds: 1 }, data: { dataDir: DATA_DIR }, malicious: { count: 4, attack: 'scale' } }),

@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { LocalLearner } from '../clinic-node/training/local-learner.js';
-import { hostileLearner, type Attack } from './hostile-learner.js';
+import { hostileClaim, hostileLearner, type Attack } from './hostile-learner.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +8,16 @@ import { datasetDescriptor } from '../common/datasets.js';
 import { loopbackTls } from '../common/tls/loopback.js';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore } from '../clinic-node/keys/index.js';
-import { runNode } from '../clinic-node/node-agent.js';
+import { runNode, type NodeOptions, type NodeSummary } from '../clinic-node/node-agent.js';
+import { evaluate } from '../clinic-node/training/local-training.js';
+import type { ModelSpec } from '../common/model-spec.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
 import { shardSite } from '../clinic-node/data/shards.js';
 import type { DataOptions, SiteDataset } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { encrypts, securelyAggregates } from '../common/privacy-mode.js';
-import type { StudyConfig } from '../coordinator/config/study-config.js';
+import { defaultQuorum, type StudyConfig } from '../coordinator/config/study-config.js';
 import { secAggDropout } from './secagg-dropout.js';
 
 export interface SiteResult {
@@ -57,6 +59,12 @@ export interface SimulationReport extends RunReport {
   malicious?: number;
   malicious_sites?: string[];
   attack?: Attack;
+  /**
+   * Hostile clinics whose node stopped at a refusal (the `weight` attack's inflated count): the
+   * federation went on without them, and the simulation scored their sites with the final model on
+   * their own test records, as their nodes would have. Only when some stopped.
+   */
+  stopped_sites?: string[];
 }
 
 export interface SimulationOptions {
@@ -84,8 +92,9 @@ export interface SimulationOptions {
   malicious?: { count: number; attack: Attack };
   /**
    * Clinics per site: each site's records split (seeded by the study's seed) among this many clinics,
-   * named `<site>.<k>`; with more than one, the study waits for and counts every clinic unless it
-   * sets `minClinics` and `quorum`. Default 1: one clinic per site.
+   * named `<site>.<k>`; with more than one, the study waits for every clinic to start and its quorum
+   * is the default one of that many clinics (defaultQuorum), unless it sets `minClinics` and `quorum`.
+   * Default 1: one clinic per site.
    */
   clinicsPerSite?: number;
 }
@@ -104,11 +113,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   // Clinics that drop out leave rounds with fewer updates, and the coordinator learns of a drop only
   // when the round's deadline passes: unless told otherwise, accept the fewest updates secure
   // aggregation allows and give a round 5 s (a Fed-Heart-Disease round trains in well under one).
-  // With K clinics per site every clinic is waited for and counted, unless the study says otherwise.
+  // With K clinics per site every clinic is waited for at the start, unless the study says otherwise.
   const perSite = options.clinicsPerSite ?? 1;
   const clinicCount = datasetDescriptor(String(options.study['dataset'])).sites.length * perSite;
   const study = {
-    ...(perSite > 1 && { minClinics: clinicCount, quorum: clinicCount }),
+    ...(perSite > 1 && { minClinics: clinicCount, quorum: defaultQuorum(clinicCount) }),
     ...(options.dropout && { minClinics: clinicCount, quorum: 3, roundTimeoutS: 5 }),
     ...options.study,
   };
@@ -126,6 +135,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
   const hostile = hostileSites(sites, options.malicious);
+  const stopped = new Set<string>();
+  if (options.malicious?.attack === 'weight' && (encrypts(config.privacy) || securelyAggregates(config.privacy))) {
+    throw new Error(
+      `--attack weight inflates a plain update's sample count; under privacy "${config.privacy}" updates carry no count (the weight is the approved one)`,
+    );
+  }
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
   // TLS on loopback with a throwaway CA, and every clinic enrolled and signing: as deployed.
@@ -149,7 +164,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         // Simulated clinics are named after their sites.
         const perSite = accuracy.get(event.modelVersion) ?? new Map();
         accuracy.set(event.modelVersion, perSite.set(event.clinicId, { accuracy: event.accuracy, numTest: event.numTest }));
-        if (perSite.size === sites.length) {
+        if (perSite.size === sites.length - stopped.size) {
           const summary = summarise(perSite);
           const seconds = ((Date.now() - (roundStarted.get(event.modelVersion) ?? started)) / 1000).toFixed(1);
           progress(
@@ -165,8 +180,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (encrypts(config.privacy)) await keyCeremony(coordinator, study.id, keystores[0]!, tls.credentials(), progress);
     const budgetOf = (site: string) => config.dp && { epsilon: options.budgets?.[site] ?? config.dp.targetEpsilon, delta: config.dp.delta };
     const nodes = await Promise.all(
-      data.map((preloaded, i) =>
-        runNode({
+      data.map((preloaded, i) => {
+        const running = runNode({
           coordinator: coordinator.grpcAddress,
           dataset: config.dataset,
           site: preloaded.site,
@@ -176,18 +191,26 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
           ...(dropout > 0 && { secureRoundClient: secAggDropout(dropout, 'after-shares') }),
-          ...(hostile.includes(preloaded.site) && { learner: hostileLearner(new LocalLearner(preloaded), options.malicious!.attack) }),
-        }),
-      ),
+          ...(hostile.includes(preloaded.site) && hostileNode(preloaded, options.malicious!.attack)),
+        });
+        // A hostile node stops at the refusal of its lie, as any node stops at a permanent refusal: the federation goes on without it.
+        if (!hostile.includes(preloaded.site)) return running;
+        return running.catch((error: Error) => {
+          stopped.add(preloaded.site);
+          progress(`${preloaded.site} (hostile) stopped: ${error.message}`);
+          return null;
+        });
+      }),
     );
     subscription.unsubscribe();
-    const finished = nodes.find((n) => n.studyStatus !== 'completed');
+    const finished = nodes.find((n) => n !== null && n.studyStatus !== 'completed');
     if (finished) {
       const detail = await coordinator.federation.studyError(study.id);
       throw new Error(`the study did not complete: ${detail ?? finished.studyStatus}`);
     }
-    nodes.forEach((node, i) => node.lastModel && options.onFinalModel?.(sites[i]!, node.lastModel.parameters));
+    nodes.forEach((node, i) => node?.lastModel && options.onFinalModel?.(sites[i]!, node.lastModel.parameters));
     const final = accuracy.get(config.rounds);
+    if (final && stopped.size > 0) scoreStoppedSites(final, data, stopped, config.model, nodes);
     if (!final || final.size < sites.length) throw new Error('final evaluations missing from some sites');
     const { mean, pooled } = summarise(final);
     return {
@@ -206,11 +229,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         .sort(([a], [b]) => a - b)
         .map(([round, perSite]) => ({ round, mean_site_accuracy: summarise(perSite).mean, pooled_accuracy: summarise(perSite).pooled })),
       ...(config.dp && {
-        privacy_spent: nodes.map((node, i) => ({ site: sites[i]!, epsilon: node.privacySpent!.epsilon, delta: node.privacySpent!.delta })),
-        ...(nodes.some((node) => node.refusedRounds > 0) && { refused_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.refusedRounds })) }),
+        privacy_spent: running(nodes).map(([node, i]) => ({ site: sites[i]!, epsilon: node.privacySpent!.epsilon, delta: node.privacySpent!.delta })),
+        ...(running(nodes).some(([node]) => node.refusedRounds > 0) && {
+          refused_rounds: running(nodes).map(([node, i]) => ({ site: sites[i]!, rounds: node.refusedRounds })),
+        }),
       }),
-      ...(dropout > 0 && { dropped_rounds: nodes.map((node, i) => ({ site: sites[i]!, rounds: node.droppedRounds })) }),
+      ...(dropout > 0 && { dropped_rounds: running(nodes).map(([node, i]) => ({ site: sites[i]!, rounds: node.droppedRounds })) }),
       ...(options.malicious && { malicious: hostile.length, malicious_sites: hostile, attack: options.malicious.attack }),
+      ...(stopped.size > 0 && { stopped_sites: [...stopped] }),
       elapsed_s: (Date.now() - started) / 1000,
     };
   } finally {
@@ -254,6 +280,32 @@ function summarise(perSite: Map<string, { accuracy: number; numTest: number }>):
     mean: values.reduce((s, v) => s + v.accuracy, 0) / values.length,
     pooled: values.reduce((s, v) => s + v.accuracy * v.numTest, 0) / tested,
   };
+}
+
+/** The nodes that ran to the study's end, each with its index among the sites. */
+function running(nodes: readonly (NodeSummary | null)[]): [NodeSummary, number][] {
+  return nodes.flatMap((node, i) => (node ? [[node, i] as [NodeSummary, number]] : []));
+}
+
+/** The final model (as the nodes that stayed hold it) scored on each stopped site's own test records. */
+function scoreStoppedSites(
+  final: Map<string, { accuracy: number; numTest: number }>,
+  data: readonly SiteDataset[],
+  stopped: ReadonlySet<string>,
+  spec: ModelSpec,
+  nodes: readonly (NodeSummary | null)[],
+): void {
+  const model = running(nodes).find(([node]) => node.lastModel)?.[0].lastModel;
+  if (!model) return;
+  for (const site of data.filter((d) => stopped.has(d.site))) {
+    final.set(site.site, { accuracy: evaluate(spec, model.parameters, site.test).accuracy, numTest: site.test.count });
+  }
+}
+
+/** A hostile node's learner, and for the `weight` attack the inflated count its updates declare. */
+function hostileNode(data: SiteDataset, attack: Attack): Pick<NodeOptions, 'learner' | 'tamperUpdate'> {
+  const claim = hostileClaim(attack);
+  return { learner: hostileLearner(new LocalLearner(data), attack), ...(claim && { tamperUpdate: claim }) };
 }
 
 /** The clinics that are hostile: the last `count`, in site order. */

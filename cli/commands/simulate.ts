@@ -10,7 +10,7 @@ const USAGE = `  cohort simulate --dataset fed-heart-disease [--strategy ${STRAT
                   [--privacy none|he|dp|he+dp|secagg|secagg+dp] [--parameter-set SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
                   [--dropout P (secagg: each clinic drops out of a round after sharing keys with probability P)]
                   [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
-                  [--malicious N --attack scale|sign-flip|constant (the last N clinics send that attack's update)]
+                  [--malicious N --attack scale|sign-flip|constant|weight (the last N clinics send that attack's update)]
                   [--clinics-per-site K (each site's records split, seeded, among K clinics site.1 ... site.K)]
                   [--baseline pooled|local] [--data-dir DIR] [--json]`;
 

@@ -30,6 +30,8 @@ export interface TrainingRoundParts {
   checkpoint: () => void;
   /** The clinic's training records. */
   records: number;
+  /** Rewrites each update before the outbox keeps it (NodeOptions.tamperUpdate: simulated hostile clinics); default none. */
+  tamperUpdate?: (update: EncodedUpdate) => EncodedUpdate;
 }
 
 /**
@@ -103,7 +105,8 @@ export class TrainingRound {
       spent: this.parts.summary.privacySpent,
       train: () => this.train(task, key, spec, decision),
       storeAndSend: async (update: EncodedUpdate) => {
-        const entry = await state.outbox.put({ clinicId, studyId: task.studyId, round: task.round, modelVersion: task.modelVersion, ...update });
+        const sent = this.parts.tamperUpdate?.(update) ?? update;
+        const entry = await state.outbox.put({ clinicId, studyId: task.studyId, round: task.round, modelVersion: task.modelVersion, ...sent });
         await this.settle(task, key);
         return sender.deliver(entry);
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PRIVACY_MODES } from '../../common/privacy-mode.js';
 import { defineStrategy, STRATEGIES, StrategyRegistry, type AggregateResult, type FitResult, type Strategy } from '../../strategies/index.js';
-import { parseStudyConfig, StudyConfigError } from './study-config.js';
+import { defaultQuorum, parseStudyConfig, StudyConfigError } from './study-config.js';
 
 const DATASET = 'fed-heart-disease';
 
@@ -132,5 +132,15 @@ describe("a study's durations", () => {
       'secagg.stageTimeoutS must be a number of seconds from 0.001 to 21600 (6 hours), got 1000000000',
       'roundTimeoutS must be a number of seconds from 0.001 to 604800 (7 days), got 1000000000',
     ]);
+  });
+});
+
+describe("a study's quorum", () => {
+  it('tolerates fewer than a third of the sites missing by default, and starts with every site', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 10, 20].map(defaultQuorum)).toEqual([1, 2, 3, 3, 4, 5, 5, 7, 14]);
+    expect(parseStudyConfig({ dataset: DATASET })).toMatchObject({ quorum: 3, minClinics: 4 });
+    expect(parseStudyConfig({ dataset: DATASET, quorum: 2 })).toMatchObject({ quorum: 2, minClinics: 4 });
+    expect(parseStudyConfig({ dataset: DATASET, quorum: 6 })).toMatchObject({ quorum: 6, minClinics: 6 });
+    expect(parseStudyConfig({ dataset: DATASET, quorum: 2, minClinics: 2 })).toMatchObject({ quorum: 2, minClinics: 2 });
   });
 });

@@ -47,9 +47,13 @@ export interface StudyConfig {
   secagg: SecAggSettings | null;
   /** Rounds to run. Default 15 (FLamby's Fed-Heart-Disease schedule). */
   rounds: number;
-  /** Fewest updates a round may close with at its timeout. Default: every site of the dataset. */
+  /**
+   * Fewest updates a round may close with at its timeout, or once every other asked clinic refused
+   * or had its update rejected. Default {@link defaultQuorum} of the dataset's sites: all but fewer
+   * than a third, so one silent or lying member of four cannot fail a round.
+   */
   quorum: number;
-  /** Connected clinics needed before round 1 opens. Default: the quorum. */
+  /** Connected clinics needed before round 1 opens. Default: every site of the dataset (or the quorum, if larger). */
   minClinics: number;
   /** Seconds a round waits for its clinics, from 0.001 to 604800 (7 days). Default 300. */
   roundTimeoutS: number;
@@ -80,6 +84,14 @@ export const FLAMBY_FEDAVG = {
   training: { optimizer: 'sgd', learningRate: 1e-3, batchSize: 4, localSteps: 100 },
   rounds: 15,
 } as const;
+
+/**
+ * The default quorum for `sites` sites: every site but fewer than a third of them, the share of
+ * faulty members Byzantine agreement tolerates (4 sites: 3; 6: 5; 20: 14; 1 to 3: all of them).
+ */
+export function defaultQuorum(sites: number): number {
+  return sites - Math.floor((sites - 1) / 3);
+}
 
 /**
  * Validates an operator's study definition (HTTP body or CLI flags), filling defaults; lists every
@@ -130,8 +142,8 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   }
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
-  const quorum = field.integer('quorum', 1) ?? sites;
-  const minClinics = field.integer('minClinics', 1) ?? quorum;
+  const quorum = field.integer('quorum', 1) ?? defaultQuorum(sites);
+  const minClinics = field.integer('minClinics', 1) ?? Math.max(quorum, sites);
   if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
   checkPrivacyQuorum(privacy.privacy, quorum, problems);
 

@@ -11,6 +11,7 @@ export type FederationEvent =
   | { type: 'round-opened'; studyId: string; round: number; participants: string[]; deadlineAt: number }
   | { type: 'update-received'; studyId: string; round: number; clinicId: string; numSamples: number; received: number; expected: number }
   | { type: 'round-refused'; studyId: string; round: number; clinicId: string; reason: string }
+  | { type: 'update-rejected'; studyId: string; round: number; clinicId: string; reason: string }
   | { type: 'round-restarted'; studyId: string; round: number; attempt: number; reason: string }
   | { type: 'round-closed'; studyId: string; round: number; updates: number; outcome: string }
   | { type: 'round-failed'; studyId: string; round: number; outcome: string }

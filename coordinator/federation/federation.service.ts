@@ -21,6 +21,7 @@ import { FederationEventBus, type FederationEvent } from './federation-events.js
 import { inBackground, RoundRunner } from './round-runner.js';
 import { StudyRecords } from './study-records.js';
 import { UpdateProtocols } from './update-protocols.js';
+import { UploadValidator } from './upload-validator.js';
 
 /**
  * Runs studies: creates them, starts each once `minClinics` are available, opens the next round
@@ -52,6 +53,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     keys: KeysService,
     evaluations: Evaluations,
     approvals: ClinicApprovals,
+    uploads: UploadValidator,
   ) {
     const evaluated = evaluations.recorded$.pipe(
       map(({ studyId, modelVersion, clinicId, accuracy, numTest }): FederationEvent => ({
@@ -68,6 +70,7 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     // A clinic approved while connected counts from now on, as if it had just connected.
     approvals.approved$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));
     ledger.refusals$.subscribe((refusal) => this.background(this.serial(refusal.studyId, () => this.runner.onRefusal(refusal))));
+    uploads.rejections$.subscribe((rejection) => this.background(this.serial(rejection.studyId, () => this.runner.onRejection(rejection))));
     keys.keyReady$.subscribe((studyId) => this.background(this.serial(studyId, () => this.startIfReady(studyId))));
   }
 

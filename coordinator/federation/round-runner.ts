@@ -19,7 +19,7 @@ import { RoundStore } from '../rounds/round-store.js';
 import { FederationEventBus } from './federation-events.js';
 import { TaskBuilder } from './task-builder.js';
 import { UpdateProtocols } from './update-protocols.js';
-import { UploadValidator } from './upload-validator.js';
+import { UploadValidator, type UpdateRejection } from './upload-validator.js';
 
 /** Work started by an event rather than a caller: its failure is logged, never left unhandled. */
 export function inBackground(logger: Logger, work: Promise<unknown>): void {
@@ -222,6 +222,20 @@ export class RoundRunner {
     if (round?.status !== 'open' || !round.participants.includes(clinicId)) return;
     const study = await this.studies.findOneByOrFail({ id: studyId });
     await this.recordRefusal(round, clinicId, reason);
+    if ((await this.protocols.for(study).refused(round, clinicId)) === 'answers') await this.closeIfAnswered(study, round);
+  }
+
+  /**
+   * An asked clinic's update was refused for what it claimed (UploadValidator): recorded once with
+   * its audit event, and the round stops waiting for it, closing if everyone else has answered.
+   */
+  async onRejection({ studyId, round: number, clinicId, reason }: UpdateRejection): Promise<void> {
+    const round = await this.rounds.findOneBy({ studyId, number });
+    if (round?.status !== 'open' || !round.participants.includes(clinicId)) return;
+    const study = await this.studies.findOneByOrFail({ id: studyId });
+    if (!(await this.store.recordRejection(round, clinicId, reason))) return;
+    this.logger.warn(`study ${studyId} round ${number}: update from ${clinicId} rejected: ${reason}`);
+    this.bus.emit({ type: 'update-rejected', studyId, round: number, clinicId, reason });
     if ((await this.protocols.for(study).refused(round, clinicId)) === 'answers') await this.closeIfAnswered(study, round);
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { Subject } from 'rxjs';
 import type { Repository } from 'typeorm';
 import { refuse } from '../../common/errors.js';
 import type { UpdateHeader } from '../protocols/update-header.js';
@@ -15,9 +16,20 @@ import { UpdateProtocols } from './update-protocols.js';
  * again inside the study's queue whether the round still takes the clinic's update. What depends
  * on the privacy mode (fields, size, ledger spend, the protocol's own state) the study's protocol checks.
  */
+/** An asked clinic's update refused for what it claimed: the round stops waiting for it (RoundRunner.onRejection). */
+export interface UpdateRejection {
+  studyId: string;
+  round: number;
+  clinicId: string;
+  reason: string;
+}
+
 @Injectable()
 export class UploadValidator {
   private readonly logger = new Logger('Federation');
+  private readonly rejectionSubject = new Subject<UpdateRejection>();
+  /** Updates refused for what the clinic claimed, while its round was open and waiting for it. */
+  readonly rejections$ = this.rejectionSubject.asObservable();
 
   constructor(
     private readonly registry: ClinicRegistry,
@@ -30,16 +42,18 @@ export class UploadValidator {
 
   /**
    * First checks on an upload, from its header alone: who sends (approved, declaring no more
-   * samples than approved), for which round, and exactly how many bytes the update must have. Answers `{ alreadyStored }` (the round's update count) when the
-   * header declares the very update this clinic already sent for the round (same SHA-256): a resend
-   * after a lost acknowledgement, to be acknowledged unread.
+   * samples than approved), for which round, and exactly how many bytes the update must have.
+   * Answers `{ alreadyStored }` (the round's update count) when the header declares the very update
+   * this clinic already sent for the round (same SHA-256): a resend after a lost acknowledgement, to
+   * be acknowledged unread. An update declaring more samples than approved, for a round waiting for
+   * it, is also a rejection (`rejections$`): the round does not wait for the liar until its deadline.
    */
   async checkHeader(header: UpdateHeader): Promise<{ alreadyStored: number } | null> {
     const { approval } = await this.registry.requireApproved(header.clinicId);
     if (header.numSamples > approval.numTrain) {
-      throw refuse.invalid(
-        `update from ${header.clinicId} declares ${header.numSamples} training samples; the operator approved at most ${approval.numTrain} for ${approval.dataset}/${approval.site}`,
-      );
+      const reason = `update from ${header.clinicId} declares ${header.numSamples} training samples; the operator approved at most ${approval.numTrain} for ${approval.dataset}/${approval.site}`;
+      await this.rejectIfAwaited(header, reason);
+      throw refuse.invalid(reason);
     }
     const study = await this.studies.findOneBy({ id: header.studyId });
     if (!study) throw refuse.notFound(`study "${header.studyId}" does not exist`);
@@ -61,6 +75,15 @@ export class UploadValidator {
     }
     await protocol.checkHeader(header, round);
     return null;
+  }
+
+  /** Announces a rejection when the header's round is open and still waiting for this clinic's update. */
+  private async rejectIfAwaited(header: UpdateHeader, reason: string): Promise<void> {
+    const study = await this.studies.findOneBy({ id: header.studyId });
+    const round = study && (await this.rounds.findOneBy({ studyId: study.id, number: header.round }));
+    if (!study || !round) return;
+    if (!(await this.machines.of(study, round)).waitingFor().includes(header.clinicId)) return;
+    this.rejectionSubject.next({ studyId: study.id, round: round.number, clinicId: header.clinicId, reason });
   }
 
   /**

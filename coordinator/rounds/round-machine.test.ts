@@ -77,6 +77,50 @@ describe('round machine', () => {
     });
   });
 
+  it('stops waiting for a clinic whose update was rejected, and closes with the quorum', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('a');
+    expect(round.reject('c')).toEqual({ kind: 'wait' });
+    expect(round.waitingFor()).toEqual(['b']);
+    expect(round.update('b')).toEqual({
+      kind: 'close',
+      updates: ['a', 'b'],
+      outcome: "closed with 2 updates; 1 clinics' updates were rejected (the audit log says why)",
+    });
+  });
+
+  it('fails when refusals and rejections together leave the updates below the quorum, naming both', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    round.update('a');
+    round.refuse('b');
+    expect(round.reject('c')).toEqual({
+      kind: 'fail',
+      outcome:
+        "1 of 3 clinics refused (their privacy ledgers say why) and 1 of 3 clinics' updates were rejected (the audit log says why), leaving 1 updates, below the quorum of 2",
+    });
+  });
+
+  it('takes a valid update after a rejection, ignores a rejection after an update or of a clinic not asked', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c'], 1));
+    round.reject('a');
+    expect(round.update('a')).toEqual({ kind: 'wait' });
+    round.update('b');
+    expect(round.reject('b')).toEqual({ kind: 'wait' });
+    expect(round.reject('z')).toEqual({ kind: 'wait' });
+    expect(round.waitingFor()).toEqual(['c']);
+    expect(round.update('c')).toEqual({ kind: 'close', updates: ['a', 'b', 'c'], outcome: 'closed with all 3 updates' });
+  });
+
+  it('rebuilds rejections from storage, ignoring those of clinics not asked or already updated', () => {
+    const stored = { state: 'open' as const, attempt: 0, updates: ['a'], refusals: [], rejections: ['a', 'b', 'z'] };
+    const round = RoundMachine.resume(plan(['a', 'b', 'c'], 1), stored);
+    expect(round.waitingFor()).toEqual(['c']);
+    expect(round.refuse('c')).toMatchObject({ kind: 'close', updates: ['a'] });
+    const ended = new RoundMachine(plan(['a'], 1));
+    ended.update('a');
+    expect(() => ended.reject('a')).toThrow('round 3 is closed: a rejection comes too late');
+  });
+
   it('counts a clinic that sent its update as answered whatever it refuses afterwards', () => {
     const round = new RoundMachine(plan(['a', 'b'], 2));
     round.update('a');

@@ -59,6 +59,7 @@ export class RoundMachine {
   private attemptNow: number;
   private readonly updated = new Set<string>();
   private readonly refused = new Set<string>();
+  private readonly rejected = new Set<string>();
   private readonly asked: ReadonlySet<string>;
 
   constructor(
@@ -76,10 +77,14 @@ export class RoundMachine {
    * The round as stored: its state, attempt, and the clinics whose update or refusal was recorded.
    * An update from a clinic the round did not ask, or twice, is refused as when it arrived.
    */
-  static resume(plan: RoundPlan, stored: { state: RoundState; attempt: number; updates: Iterable<string>; refusals: Iterable<string> }): RoundMachine {
+  static resume(
+    plan: RoundPlan,
+    stored: { state: RoundState; attempt: number; updates: Iterable<string>; refusals: Iterable<string>; rejections?: Iterable<string> },
+  ): RoundMachine {
     const machine = new RoundMachine(plan, stored.attempt);
     for (const clinicId of stored.updates) machine.take(clinicId);
     for (const clinicId of stored.refusals) if (machine.asked.has(clinicId)) machine.refused.add(clinicId);
+    for (const clinicId of stored.rejections ?? []) if (machine.asked.has(clinicId) && !machine.updated.has(clinicId)) machine.rejected.add(clinicId);
     machine.stateNow = stored.state;
     return machine;
   }
@@ -98,9 +103,9 @@ export class RoundMachine {
     return [...this.updated].sort();
   }
 
-  /** Asked clinics that have neither sent an update nor refused. */
+  /** Asked clinics that have neither sent an update nor refused, and whose update was not rejected. */
   waitingFor(): string[] {
-    return this.plan.participants.filter((id) => !this.updated.has(id) && !this.refused.has(id));
+    return this.plan.participants.filter((id) => !this.updated.has(id) && !this.refused.has(id) && !this.rejected.has(id));
   }
 
   /** Throws what {@link update} would refuse, changing nothing: for checking an upload before its payload is read. */
@@ -131,21 +136,36 @@ export class RoundMachine {
   }
 
   /**
-   * What the answers so far decide: close or fail once every asked clinic sent its update or refused,
-   * otherwise wait. With every clinic's update the round closes; with refusals it closes if the
-   * updates meet the quorum and fails if not.
+   * An asked clinic's update was refused for what it claimed (more samples than approved): the round
+   * stops waiting for it, so a lying member cannot stall the round until its deadline. A valid update
+   * it sends while the round is open is still taken. Changes nothing for a clinic not asked or already answered.
+   */
+  reject(clinicId: string): RoundDecision {
+    this.expectOpen('a rejection');
+    if (this.asked.has(clinicId) && !this.updated.has(clinicId)) this.rejected.add(clinicId);
+    return this.answered();
+  }
+
+  /**
+   * What the answers so far decide: close or fail once every asked clinic sent its update, refused,
+   * or had its update rejected; otherwise wait. With every clinic's update the round closes; else it
+   * closes if the updates meet the quorum and fails if not.
    */
   answered(): RoundDecision {
     this.expectOpen('a decision');
     const received = this.updated.size;
     const refused = [...this.refused].filter((id) => !this.updated.has(id)).length;
+    const rejected = [...this.rejected].filter((id) => !this.updated.has(id) && !this.refused.has(id)).length;
     const asked = this.plan.participants.length;
-    if (received + refused < asked) return { kind: 'wait' };
-    if (refused === 0) return this.close(`closed with all ${received} updates`);
-    if (received >= this.plan.quorum) return this.close(`closed with ${received} updates; ${refused} clinics refused (their privacy ledgers say why)`);
-    return this.fail(
-      `${refused} of ${asked} clinics refused (their privacy ledgers say why), leaving ${received} updates, below the quorum of ${this.plan.quorum}`,
-    );
+    if (received + refused + rejected < asked) return { kind: 'wait' };
+    if (refused + rejected === 0) return this.close(`closed with all ${received} updates`);
+    const missing = (of: string) =>
+      [
+        ...(refused > 0 ? [`${refused}${of} clinics refused (their privacy ledgers say why)`] : []),
+        ...(rejected > 0 ? [`${rejected}${of} clinics' updates were rejected (the audit log says why)`] : []),
+      ].join(' and ');
+    if (received >= this.plan.quorum) return this.close(`closed with ${received} updates; ${missing('')}`);
+    return this.fail(`${missing(` of ${asked}`)}, leaving ${received} updates, below the quorum of ${this.plan.quorum}`);
   }
 
   /** The deadline passed: the round closes with what it has if that meets the quorum, and fails otherwise. */
@@ -171,6 +191,7 @@ export class RoundMachine {
     this.checkUpdate(clinicId);
     this.updated.add(clinicId);
     this.refused.delete(clinicId);
+    this.rejected.delete(clinicId);
   }
 
   private close(outcome: string): RoundDecision {

@@ -141,6 +141,19 @@ export class RoundStore {
   }
 
   /**
+   * The audit event of an asked clinic's update refused for what it claimed (UploadValidator), once:
+   * the round's machine counts it as the clinic's answer (RoundMachines); true if it is new.
+   */
+  async recordRejection(round: RoundEntity, clinicId: string, reason: string): Promise<boolean> {
+    const row = auditEvent('update-rejected', { studyId: round.studyId, round: round.number, clinicId }, { reason });
+    return inTransaction(this.db, async (tx) => {
+      if (await tx.existsBy(AuditEventEntity, { naturalKey: row.naturalKey })) return false;
+      await tx.insert(AuditEventEntity, row);
+      return true;
+    });
+  }
+
+  /**
    * Stores a clinic's metrics of a model version (already validated) with its audit event; answers
    * whether it was new. The same report sent again is acknowledged without a change (false); a
    * different second report of the version is refused (ALREADY_EXISTS): a stored report is immutable.

@@ -7,6 +7,7 @@ export type AuditEventType =
   | 'round-opened'
   | 'update-received'
   | 'round-refused'
+  | 'update-rejected'
   | 'round-restarted'
   | 'round-closed'
   | 'round-failed'
