@@ -45,8 +45,8 @@ describe('multi-Krum', () => {
 
   it('guards against one hostile clinic by default; settings are whole numbers', () => {
     expect(MULTI_KRUM.defaults).toEqual({ name: 'multi-krum', byzantine: 1, keep: 0 });
-    expect(() => MULTI_KRUM.parse({ byzantine: 1.5 })).toThrow('byzantine must be a number an integer >= 0, got 1.5');
-    expect(() => MULTI_KRUM.parse({ keep: -1 })).toThrow('keep must be a number an integer >= 0, got -1');
+    expect(() => MULTI_KRUM.parse({ byzantine: 1.5 })).toThrow('byzantine must be an integer >= 0, got 1.5');
+    expect(() => MULTI_KRUM.parse({ keep: -1 })).toThrow('keep must be an integer >= 0, got -1');
     const strategy = MULTI_KRUM.create(MULTI_KRUM.defaults);
     expect(strategy.name).toBe('multi-krum');
     expect(strategy.needsIndividualUpdates).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DECAY_RATE, NON_NEGATIVE, parseSettings, POSITIVE, StrategyConfigError } from './settings.js';
+import { DECAY_RATE, NON_NEGATIVE, parseSettings, POSITIVE, POSITIVE_INTEGER, StrategyConfigError } from './settings.js';
 
 const SPECS = {
   rate: { summary: 'a rate', default: 0.5, range: POSITIVE },
@@ -56,6 +56,11 @@ describe('strategy settings', () => {
   });
 
   it('describes its ranges', () => {
-    expect([POSITIVE.text, NON_NEGATIVE.text, DECAY_RATE.text]).toEqual(['> 0', '>= 0', 'in [0, 1)']);
+    expect([POSITIVE.text, NON_NEGATIVE.text, DECAY_RATE.text, POSITIVE_INTEGER.text]).toEqual([
+      'a number > 0',
+      'a number >= 0',
+      'a number in [0, 1)',
+      'an integer >= 1',
+    ]);
   });
 });

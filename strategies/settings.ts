@@ -1,17 +1,18 @@
 /** The values a setting accepts, and how an error states them. */
 export interface ValueRange {
-  /** e.g. `> 0`, `in [0, 1)`. */
+  /** What a value must be, as a noun phrase: e.g. `a number > 0`, `an integer >= 0`. */
   readonly text: string;
   allows(value: number): boolean;
 }
 
-export const POSITIVE: ValueRange = { text: '> 0', allows: (value) => value > 0 };
-export const NON_NEGATIVE: ValueRange = { text: '>= 0', allows: (value) => value >= 0 };
+export const POSITIVE: ValueRange = { text: 'a number > 0', allows: (value) => value > 0 };
+export const NON_NEGATIVE: ValueRange = { text: 'a number >= 0', allows: (value) => value >= 0 };
 export const NON_NEGATIVE_INTEGER: ValueRange = { text: 'an integer >= 0', allows: (value) => Number.isInteger(value) && value >= 0 };
+export const POSITIVE_INTEGER: ValueRange = { text: 'an integer >= 1', allows: (value) => Number.isInteger(value) && value >= 1 };
 /** A fraction cut from each end of a sorted list: half or more would leave nothing. */
-export const FRACTION_BELOW_HALF: ValueRange = { text: 'in [0, 0.5)', allows: (value) => value >= 0 && value < 0.5 };
+export const FRACTION_BELOW_HALF: ValueRange = { text: 'a number in [0, 0.5)', allows: (value) => value >= 0 && value < 0.5 };
 /** Decay rates of moment estimates: 0 keeps no memory, 1 would never move. */
-export const DECAY_RATE: ValueRange = { text: 'in [0, 1)', allows: (value) => value >= 0 && value < 1 };
+export const DECAY_RATE: ValueRange = { text: 'a number in [0, 1)', allows: (value) => value >= 0 && value < 1 };
 
 /** One numeric setting of a strategy. */
 export interface SettingSpec {
@@ -53,7 +54,7 @@ export function parseSettings<S extends SettingSpecs>(strategy: string, specs: S
       // JSON has no undefined: null is how a client says "not set".
       settings[key] = spec.default;
     } else if (typeof value !== 'number' || !Number.isFinite(value) || !spec.range.allows(value)) {
-      problems.push(`${key} must be a number ${spec.range.text}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
+      problems.push(`${key} must be ${spec.range.text}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
     } else {
       settings[key] = value;
     }
