@@ -17,7 +17,7 @@ describe('cohort CLI', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^site\s+train\s+test\s+accuracy$/);
     const report = JSON.parse(lines.at(-1)!);
-    expect(report).toMatchObject({ dataset: 'fed-heart-disease', strategy: 'fedadam', privacy: 'none', rounds: 2, seed: 7, transport: 'grpc' });
+    expect(report).toMatchObject({ dataset: 'fed-heart-disease', strategy: 'geometric-median', privacy: 'none', rounds: 2, seed: 7, transport: 'grpc' });
     expect(report.sites.map((s: any) => [s.site, s.n_train, s.n_test])).toEqual([
       ['cleveland', 199, 104],
       ['hungarian', 172, 89],

@@ -34,9 +34,27 @@ const INDIVIDUAL = defineStrategy({ name: 'first-update', summary: 'test only', 
 const WITH_INDIVIDUAL = new StrategyRegistry([STRATEGIES.definition('fedadam'), INDIVIDUAL]);
 
 describe("a study's strategy", () => {
-  it('is FedAdam with 0.01 / 0.9 / 0.999 / 1e-8 when none is named', () => {
-    expect(parseStudyConfig({ dataset: DATASET }).strategy).toEqual({ name: 'fedadam', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 });
-    expect(parseStudyConfig({ dataset: DATASET, strategy: { serverLearningRate: 0.02 } }).strategy).toEqual({
+  it('is the geometric median when none is named and the coordinator sees each update', () => {
+    for (const privacy of ['none', 'dp']) {
+      expect(parseStudyConfig({ dataset: DATASET, privacy }).strategy).toEqual({ name: 'geometric-median', maxIterations: 100, tolerance: 1e-7 });
+    }
+    expect(parseStudyConfig({ dataset: DATASET }).name).toBe('fed-heart-disease geometric-median');
+    expect(problems({ dataset: DATASET, strategy: { serverLearningRate: 0.02 } })).toEqual([
+      'strategy.serverLearningRate is not a setting of geometric-median (its settings: maxIterations, tolerance)',
+    ]);
+  });
+
+  it('is FedAdam with 0.01 / 0.9 / 0.999 / 1e-8 when none is named and updates are hidden', () => {
+    for (const privacy of ['he', 'he+dp', 'secagg', 'secagg+dp']) {
+      expect(parseStudyConfig({ dataset: DATASET, privacy }).strategy).toEqual({
+        name: 'fedadam',
+        serverLearningRate: 0.01,
+        beta1: 0.9,
+        beta2: 0.999,
+        tau: 1e-8,
+      });
+    }
+    expect(parseStudyConfig({ dataset: DATASET, privacy: 'secagg', strategy: { serverLearningRate: 0.02 } }).strategy).toEqual({
       name: 'fedadam',
       serverLearningRate: 0.02,
       beta1: 0.9,
