@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { FederationError, refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
 import { securelyAggregates } from '../../common/privacy-mode.js';
@@ -56,6 +57,9 @@ export class SecAggProtocol implements UpdateProtocol {
   readonly lostAtRestart = 'the coordinator restarted during this secure-aggregation round; its key stages were held in memory and are gone';
   private readonly numParameters: number;
   private readonly settings: SecAggSettings;
+  private readonly logger = new Logger('SecAgg');
+  /** Clinics already reported as left out for their count, so the operator reads it once per clinic. */
+  private readonly reportedOutsized = new Set<string>();
 
   constructor(
     private readonly study: ProtocolStudy,
@@ -86,7 +90,16 @@ export class SecAggProtocol implements UpdateProtocol {
     const enrolled = new Set((await this.clinics.enrolled()).map((card) => card.clinicId));
     const candidates = connected.filter((id) => enrolled.has(id));
     if (this.dp.settings) return candidates;
-    return weightsThatFit(candidates, await this.clinics.trainingRecords(candidates), this.settings.clipRange);
+    const records = await this.clinics.trainingRecords(candidates);
+    const fitting = weightsThatFit(candidates, records, this.settings.clipRange);
+    candidates.forEach((id, i) => {
+      if (fitting.includes(id) || this.reportedOutsized.has(id)) return;
+      this.reportedOutsized.add(id);
+      this.logger.warn(
+        `study ${this.study.id}: ${id} is left out of its rounds: its approved ${records[i]} training records do not fit the secure sum's 32-bit encoding beside the others (clip ${this.settings.clipRange})`,
+      );
+    });
+    return fitting;
   }
 
   /** The coordinator sees the sum and stores plain parameters. */
