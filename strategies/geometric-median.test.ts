@@ -9,7 +9,7 @@ const sumOfDistances = (from: ArrayLike<number>, to: readonly Float32Array[]) =>
 describe('geometric median', () => {
   it('finds the Fermat point of a triangle: 120 degrees between the directions to its corners', () => {
     const corners = points([0, 0], [4, 0], [0, 3]);
-    const z = geometricMedian(corners, new Float32Array([1, 1]), 1000, 1e-12);
+    const z = geometricMedian(corners, [1, 1, 1], new Float32Array([1, 1]), 1000, 1e-12);
     const unit = corners.map((c) => {
       const d = [c[0]! - z[0]!, c[1]! - z[1]!];
       const length = Math.hypot(d[0]!, d[1]!);
@@ -28,47 +28,67 @@ describe('geometric median', () => {
       expect(sumOfDistances([z[0]! + dx!, z[1]! + dy!], corners)).toBeGreaterThan(best);
   });
 
-  it('lands on a point that outweighs the others, and on the point itself when all agree', () => {
+  it('lands on a point that outweighs the others, by copies or by weight, and on the point itself when all agree', () => {
     // Three copies of one point against two others: the sum of distances is least at that point.
-    const z = geometricMedian(points([1, 1], [1, 1], [1, 1], [5, 0], [0, 9]), new Float32Array([2, 2]), 1000, 1e-12);
-    expect(z[0]).toBeCloseTo(1, 6);
-    expect(z[1]).toBeCloseTo(1, 6);
-    expect(Array.from(geometricMedian(points([2, -3], [2, -3]), new Float32Array([0, 0]), 100, 1e-9))).toEqual([2, -3]);
+    const copies = geometricMedian(points([1, 1], [1, 1], [1, 1], [5, 0], [0, 9]), [1, 1, 1, 1, 1], new Float32Array([2, 2]), 1000, 1e-12);
+    const weighted = geometricMedian(points([1, 1], [5, 0], [0, 9]), [3, 1, 1], new Float32Array([2, 2]), 1000, 1e-12);
+    for (const z of [copies, weighted]) {
+      expect(z[0]).toBeCloseTo(1, 6);
+      expect(z[1]).toBeCloseTo(1, 6);
+    }
+    const same = geometricMedian(points([2, -3], [2, -3]), [1, 5], new Float32Array([0, 0]), 100, 1e-9);
+    expect(same[0]).toBeCloseTo(2, 12);
+    expect(same[1]).toBeCloseTo(-3, 12);
   });
 
   it('stops after maxIterations, and sooner once a step moves less than the tolerance', () => {
     const corners = points([0, 0], [4, 0], [0, 3]);
-    const one = geometricMedian(corners, new Float32Array([0, 0]), 1, 1e-12);
-    // One Weiszfeld step from a corner (its distance smoothed to 1e-12) stays at that corner's pull.
-    const converged = geometricMedian(corners, new Float32Array([1, 1]), 1000, 1e-12);
-    const loose = geometricMedian(corners, new Float32Array([1, 1]), 1000, 0.5);
+    const one = geometricMedian(corners, [1, 1, 1], new Float32Array([0, 0]), 1, 1e-12);
+    const converged = geometricMedian(corners, [1, 1, 1], new Float32Array([1, 1]), 1000, 1e-12);
+    const loose = geometricMedian(corners, [1, 1, 1], new Float32Array([1, 1]), 1000, 0.5);
     expect(Array.from(one)).not.toEqual(Array.from(converged));
     expect(Array.from(loose)).not.toEqual(Array.from(converged));
     expect(Math.hypot(loose[0]! - converged[0]!, loose[1]! - converged[1]!)).toBeLessThan(1);
   });
 
-  it('gives an update of overflowing size no weight', () => {
-    const z = geometricMedian(points([1, 0], [0, 1], [1, 1], [3e38, -3e38]), new Float32Array([1, 1]), 100, 1e-12);
-    expect(Number.isFinite(z[0]!) && Number.isFinite(z[1]!)).toBe(true);
-    expect(sumOfDistances(z, points([1, 0], [0, 1], [1, 1]))).toBeLessThan(2);
+  it('an update of enormous size pulls with its weight only, as a near one would', () => {
+    const honest = points([1, 0], [0, 1], [1, 1]);
+    const alone = geometricMedian(honest, [1, 1, 1], new Float32Array([0.5, 0.5]), 1000, 1e-12);
+    const far = geometricMedian([...honest, new Float32Array([3e38, -3e38])], [1, 1, 1, 1], new Float32Array([1, 1]), 1000, 1e-12);
+    const near = geometricMedian([...honest, new Float32Array([3, -3])], [1, 1, 1, 1], new Float32Array([1, 1]), 1000, 1e-12);
+    expect(Number.isFinite(far[0]!) && Number.isFinite(far[1]!)).toBe(true);
+    // Moved from the honest median by less than the honest points' spread, and about as the near one moves it.
+    expect(Math.hypot(far[0]! - alone[0]!, far[1]! - alone[1]!)).toBeLessThan(1);
+    expect(Math.hypot(far[0]! - near[0]!, far[1]! - near[1]!)).toBeLessThan(0.25);
   });
 
-  it('one hostile clinic of four moves the step by less than the honest spread, whatever it sends or declares', () => {
+  it('one hostile clinic of four, with a fair share of the samples, moves the step by less than the honest spread whatever it sends', () => {
     const strategy = GEOMETRIC_MEDIAN.create(GEOMETRIC_MEDIAN.defaults);
     const honest = [update('a', 10, 0.1, 0.2, 0.3), update('b', 10, 0.2, 0.1, 0.3), update('c', 10, 0.3, 0.3, 0.1)];
     const alone = strategy.aggregate(honest, new Float32Array(3), null).parameters;
     for (const hostile of [-1e30, 1e30, -8, 8]) {
-      const { parameters } = strategy.aggregate([...honest, update('h', 2 ** 53 - 1, hostile, hostile, hostile)], new Float32Array(3), null);
+      const { parameters } = strategy.aggregate([...honest, update('h', 10, hostile, hostile, hostile)], new Float32Array(3), null);
       // The honest updates lie within 0.3 of each other; the hostile one moves the step by less.
       expect(Math.hypot(...Array.from(parameters, (p, i) => p - alone[i]!))).toBeLessThan(0.3);
     }
   });
 
-  it('ignores sample counts: a count buys no vote', () => {
+  it('leaves a point it starts on unless that point is the median (Vardi-Zhang)', () => {
+    const corners = points([0, 0], [4, 0], [0, 3]);
+    const fromCorner = geometricMedian(corners, [1, 1, 1], new Float32Array([0, 0]), 1000, 1e-12);
+    const fromInside = geometricMedian(corners, [1, 1, 1], new Float32Array([1, 1]), 1000, 1e-12);
+    expect(Math.hypot(fromCorner[0]! - fromInside[0]!, fromCorner[1]! - fromInside[1]!)).toBeLessThan(1e-6);
+    // A corner holding more weight than the others' pull is the median, and stays.
+    expect(Array.from(geometricMedian(corners, [3, 1, 1], new Float32Array([0, 0]), 1000, 1e-12))).toEqual([0, 0]);
+  });
+
+  it('weighs each update by its sample count: a majority of the samples decides, as the approvals bound them', () => {
     const strategy = GEOMETRIC_MEDIAN.create(GEOMETRIC_MEDIAN.defaults);
-    const few = strategy.aggregate([update('a', 1, 0, 0), update('b', 1, 2, 0), update('c', 1, 0, 2)], new Float32Array(2), null);
-    const many = strategy.aggregate([update('a', 1, 0, 0), update('b', 1e9, 2, 0), update('c', 1, 0, 2)], new Float32Array(2), null);
-    expect(Array.from(many.parameters)).toEqual(Array.from(few.parameters));
+    const even = strategy.aggregate([update('a', 1, 0, 0), update('b', 1, 2, 0), update('c', 1, 0, 2)], new Float32Array(2), null).parameters;
+    const heavy = strategy.aggregate([update('a', 1, 0, 0), update('b', 3, 2, 0), update('c', 1, 0, 2)], new Float32Array(2), null).parameters;
+    expect(even[0]).toBeCloseTo(even[1]!, 6);
+    expect(heavy[0]).toBeCloseTo(2, 5);
+    expect(heavy[1]).toBeCloseTo(0, 5);
   });
 
   it('has two settings with defaults and ranges, needs each update and refuses to step from the mean', () => {
