@@ -154,10 +154,10 @@ describe("a study's durations", () => {
 });
 
 describe("a study's quorum", () => {
-  it('tolerates fewer than a third of the sites missing by default, and starts with every site', () => {
+  it('tolerates fewer than a third of the sites missing by default and then starts with every site; a set quorum starts the study', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 10, 20].map(defaultQuorum)).toEqual([1, 2, 3, 3, 4, 5, 5, 7, 14]);
     expect(parseStudyConfig({ dataset: DATASET })).toMatchObject({ quorum: 3, minClinics: 4 });
-    expect(parseStudyConfig({ dataset: DATASET, quorum: 2 })).toMatchObject({ quorum: 2, minClinics: 4 });
+    expect(parseStudyConfig({ dataset: DATASET, quorum: 2 })).toMatchObject({ quorum: 2, minClinics: 2 });
     expect(parseStudyConfig({ dataset: DATASET, quorum: 6 })).toMatchObject({ quorum: 6, minClinics: 6 });
     expect(parseStudyConfig({ dataset: DATASET, quorum: 2, minClinics: 2 })).toMatchObject({ quorum: 2, minClinics: 2 });
   });

@@ -56,7 +56,7 @@ export interface StudyConfig {
    * than a third, so one silent or lying member of four cannot fail a round.
    */
   quorum: number;
-  /** Connected clinics needed before round 1 opens. Default: every site of the dataset (or the quorum, if larger). */
+  /** Connected clinics needed before round 1 opens. Default: the quorum when the study sets one, else every site of the dataset. */
   minClinics: number;
   /** Seconds a round waits for its clinics, from 0.001 to 604800 (7 days). Default 300. */
   roundTimeoutS: number;
@@ -159,8 +159,10 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   }
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
-  const quorum = field.integer('quorum', 1) ?? defaultQuorum(sites);
-  const minClinics = field.integer('minClinics', 1) ?? Math.max(quorum, sites);
+  const givenQuorum = field.integer('quorum', 1);
+  const quorum = givenQuorum ?? defaultQuorum(sites);
+  // A study that sets its quorum starts with it, as before; otherwise round 1 waits for every site.
+  const minClinics = field.integer('minClinics', 1) ?? givenQuorum ?? sites;
   if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
   checkPrivacyQuorum(privacy.privacy, quorum, problems);
 
