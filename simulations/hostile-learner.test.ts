@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Learner } from '../clinic-node/node-agent.js';
-import { hostileClaim, hostileDelta, hostileLearner, INFLATED_SAMPLES, parseAttack } from './hostile-learner.js';
+import { bytesToWords, wordsToBytes } from '../crypto/index.js';
+import type { SecureRoundClient } from '../clinic-node/protocols/index.js';
+import { hostileClaim, hostileDelta, hostileLearner, hostileSecureClient, INFLATED_SAMPLES, parseAttack } from './hostile-learner.js';
 
 const global = new Float32Array([0.5, -0.25, 2]);
 const honest = new Float32Array([0.1, 0.2, -0.3]);
@@ -18,6 +20,26 @@ describe('hostile clinics in simulations', () => {
     expect(hostileClaim('weight')!(update)).toEqual({ ...update, numSamples: 2 ** 53 - 1 });
     expect(INFLATED_SAMPLES).toBe(2 ** 53 - 1);
     for (const attack of ['scale', 'sign-flip', 'constant'] as const) expect(hostileClaim(attack)).toBeNull();
+  });
+
+  it('under secure aggregation, raises the masked weight word by 1000 modulo 2^32 and passes every other call through', async () => {
+    const sent: Uint32Array[] = [];
+    const calls: string[] = [];
+    const honest = {
+      secAggAdvertise: async () => (calls.push('advertise'), {}),
+      secAggShareKeys: async () => (calls.push('share'), {}),
+      uploadUpdate: async (update: { payload: Uint8Array }) => (sent.push(bytesToWords(update.payload)), {}),
+      secAggUnmaskRequest: async () => (calls.push('unmask'), {}),
+      secAggRevealShares: async () => (calls.push('reveal'), {}),
+    } as unknown as SecureRoundClient;
+    const hostile = hostileSecureClient(honest, {} as never);
+    await hostile.uploadUpdate({ payload: Buffer.from(wordsToBytes(Uint32Array.of(5, 7, 2 ** 32 - 10))) } as never);
+    expect(Array.from(sent[0]!)).toEqual([5, 7, 990]);
+    await hostile.secAggAdvertise({} as never);
+    await hostile.secAggShareKeys({} as never);
+    await hostile.secAggUnmaskRequest({} as never);
+    await hostile.secAggRevealShares({} as never);
+    expect(calls).toEqual(['advertise', 'share', 'unmask', 'reveal']);
   });
 
   it('train honestly first, send the attack as their parameters, and evaluate honestly', () => {

@@ -1,6 +1,8 @@
 import type { ModelSpec } from '../common/model-spec.js';
 import type { Learner } from '../clinic-node/node-agent.js';
-import type { EncodedUpdate } from '../clinic-node/protocols/index.js';
+import type { EncodedUpdate, SecureRoundClient } from '../clinic-node/protocols/index.js';
+import { bytesToWords, wordsToBytes } from '../crypto/index.js';
+import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import type { TrainingOptions, TrainingResult } from '../clinic-node/training/local-training.js';
 
 /**
@@ -10,8 +12,9 @@ import type { TrainingOptions, TrainingResult } from '../clinic-node/training/lo
  * - `sign-flip`: its honestly trained delta, reversed and amplified four times;
  * - `constant`: -8 on every parameter (secure aggregation's default clip range, every word at -clip);
  * - `weight`: a delta of -2 times the global model declaring 2^53 - 1 training samples, to outweigh
- *   every honest update in a sample-weighted mean (plain updates: under he and secagg the weight is
- *   the count the operator approved, and an inflated one is refused when the clinic registers).
+ *   every honest update in a sample-weighted mean; under secure aggregation, where the weight travels
+ *   masked, its masked input's weight word raised by {@link INFLATED_WEIGHT_WORD} (under he the
+ *   weight is the approved count, and an inflated one is refused when the clinic registers).
  */
 export type Attack = 'scale' | 'sign-flip' | 'constant' | 'weight';
 export const ATTACKS: readonly Attack[] = ['scale', 'sign-flip', 'constant', 'weight'];
@@ -38,6 +41,28 @@ export function hostileDelta(attack: Attack, global: Float32Array, honest: Float
 
 /** The sample count the `weight` attack declares: the largest a float64 holds exactly. */
 export const INFLATED_SAMPLES = Number.MAX_SAFE_INTEGER;
+
+/** What the `weight` attack adds to the weight word of its masked input under secure aggregation. */
+export const INFLATED_WEIGHT_WORD = 1000;
+
+/**
+ * The `weight` attack under secure aggregation (NodeOptions.secureRoundClient): the masked input's
+ * last word, its weight, raised by INFLATED_WEIGHT_WORD before upload. Masks add modulo 2^32, so the
+ * unmasked sum's weight is off by as much: the coordinator can only discard that round's sum.
+ */
+export function hostileSecureClient(client: SecureRoundClient, _task: Task__Output): SecureRoundClient {
+  return {
+    secAggAdvertise: (advert) => client.secAggAdvertise(advert),
+    secAggShareKeys: (request) => client.secAggShareKeys(request),
+    uploadUpdate: (update) => {
+      const words = bytesToWords(update.payload as Uint8Array);
+      words[words.length - 1] = (words[words.length - 1]! + INFLATED_WEIGHT_WORD) >>> 0;
+      return client.uploadUpdate({ ...update, payload: Buffer.from(wordsToBytes(words)) });
+    },
+    secAggUnmaskRequest: (request) => client.secAggUnmaskRequest(request),
+    secAggRevealShares: (reveal) => client.secAggRevealShares(reveal),
+  };
+}
 
 /** How the attack rewrites the encoded update (NodeOptions.tamperUpdate), or null when it sends its count honestly. */
 export function hostileClaim(attack: Attack): ((update: EncodedUpdate) => EncodedUpdate) | null {

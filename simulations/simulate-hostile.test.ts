@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DATA_DIR } from '../test/support/data-dir.js';
+import { initialParameters, modelSpec } from '../common/model-spec.js';
 import { simulate } from './simulate.js';
 
 describe('simulate: more clinics than sites, some of them hostile', () => {
@@ -43,15 +44,26 @@ describe('simulate: more clinics than sites, some of them hostile', () => {
     );
   });
 
-  it('refuses the weight attack where updates carry no sample count', async () => {
+  it("under secure aggregation, a masked weight word that lies gets every round's sum discarded: the model never moves, the study completes", async () => {
+    const finals = new Map<string, Float32Array>();
+    const report = await simulate({
+      study: { dataset: 'fed-heart-disease', privacy: 'secagg', rounds: 2, seed: 7 },
+      data: { dataDir: DATA_DIR },
+      malicious: { count: 1, attack: 'weight' },
+      onFinalModel: (site, parameters) => finals.set(site, parameters),
+    });
+    expect(report).toMatchObject({ privacy: 'secagg', attack: 'weight', malicious_sites: ['va'] });
+    expect(report.stopped_sites).toBeUndefined();
+    const initial = initialParameters(modelSpec('logistic-regression', 13, [], 1), 7);
+    expect(finals.size).toBe(4);
+    for (const parameters of finals.values()) expect(Array.from(parameters)).toEqual(Array.from(initial));
+  });
+
+  it('refuses the weight attack where updates carry no count and no weight word', async () => {
     await expect(
-      simulate({
-        study: { dataset: 'fed-heart-disease', rounds: 1, privacy: 'secagg' },
-        data: { dataDir: DATA_DIR },
-        malicious: { count: 1, attack: 'weight' },
-      }),
+      simulate({ study: { dataset: 'fed-heart-disease', rounds: 1, privacy: 'he' }, data: { dataDir: DATA_DIR }, malicious: { count: 1, attack: 'weight' } }),
     ).rejects.toThrow(
-      '--attack weight inflates a plain update\'s sample count; under privacy "secagg" updates carry no count (the weight is the approved one)',
+      '--attack weight inflates an update\'s sample count or masked weight; under privacy "he" updates carry no count (the weight is the approved one)',
     );
   });
 

@@ -1,6 +1,6 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { LocalLearner } from '../clinic-node/training/local-learner.js';
-import { hostileClaim, hostileLearner, type Attack } from './hostile-learner.js';
+import { hostileClaim, hostileLearner, hostileSecureClient, type Attack } from './hostile-learner.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,9 +136,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
   const hostile = hostileSites(sites, options.malicious);
   const stopped = new Set<string>();
-  if (options.malicious?.attack === 'weight' && (encrypts(config.privacy) || securelyAggregates(config.privacy))) {
+  if (options.malicious?.attack === 'weight' && encrypts(config.privacy)) {
     throw new Error(
-      `--attack weight inflates a plain update's sample count; under privacy "${config.privacy}" updates carry no count (the weight is the approved one)`,
+      `--attack weight inflates an update's sample count or masked weight; under privacy "${config.privacy}" updates carry no count (the weight is the approved one)`,
     );
   }
 
@@ -190,7 +190,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           credentials: tls.credentials(),
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
-          ...(dropout > 0 && { secureRoundClient: secAggDropout(dropout, 'after-shares') }),
+          ...secureRoundClient(dropout, hostile.includes(preloaded.site) && options.malicious!.attack === 'weight'),
           ...(hostile.includes(preloaded.site) && hostileNode(preloaded, options.malicious!.attack)),
         });
         // A hostile node stops at the refusal of its lie, as any node stops at a permanent refusal: the federation goes on without it.
@@ -300,6 +300,16 @@ function scoreStoppedSites(
   for (const site of data.filter((d) => stopped.has(d.site))) {
     final.set(site.site, { accuracy: evaluate(spec, model.parameters, site.test).accuracy, numTest: site.test.count });
   }
+}
+
+/**
+ * The client a node's secure rounds talk through: with simulated dropout and, for a hostile clinic's
+ * `weight` attack, a masked weight word raised (the lie wraps the dropout).
+ */
+function secureRoundClient(dropout: number, liesAboutWeight: boolean): Pick<NodeOptions, 'secureRoundClient'> {
+  const drop = dropout > 0 ? secAggDropout(dropout, 'after-shares') : null;
+  if (!liesAboutWeight) return drop ? { secureRoundClient: drop } : {};
+  return { secureRoundClient: (client, task) => hostileSecureClient(drop ? drop(client, task) : client, task) };
 }
 
 /** A hostile node's learner, and for the `weight` attack the inflated count its updates declare. */
