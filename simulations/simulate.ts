@@ -19,6 +19,7 @@ import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningC
 import { encrypts, securelyAggregates } from '../common/privacy-mode.js';
 import { defaultQuorum, type StudyConfig } from '../coordinator/config/study-config.js';
 import { secAggDropout } from './secagg-dropout.js';
+import type { Subscription } from 'rxjs';
 
 export interface SiteResult {
   site: string;
@@ -110,37 +111,13 @@ export interface SimulationOptions {
 export async function simulate(options: SimulationOptions): Promise<SimulationReport> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
-  // Clinics that drop out leave rounds with fewer updates, and the coordinator learns of a drop only
-  // when the round's deadline passes: unless told otherwise, accept the fewest updates secure
-  // aggregation allows and give a round 5 s (a Fed-Heart-Disease round trains in well under one).
-  // With K clinics per site every clinic is waited for at the start, unless the study says otherwise.
-  const perSite = options.clinicsPerSite ?? 1;
-  const clinicCount = datasetDescriptor(String(options.study['dataset'])).sites.length * perSite;
-  const study = {
-    ...(perSite > 1 && { minClinics: clinicCount, quorum: defaultQuorum(clinicCount) }),
-    ...(options.dropout && { minClinics: clinicCount, quorum: 3, roundTimeoutS: 5 }),
-    ...options.study,
-  };
-  const config: StudyConfig = parseStudyConfig(study);
+  const config = simulatedStudy(options);
   const siteData = await Promise.all(datasetDescriptor(config.dataset).sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
   // One clinic per site, or K per site each holding a seeded share of its records (clinic ids cleveland.1 ... cleveland.K).
-  const data = siteData.flatMap((site) => shardSite(site, perSite, config.seed));
+  const data = siteData.flatMap((site) => shardSite(site, options.clinicsPerSite ?? 1, config.seed));
   const sites = data.map((clinic) => clinic.site);
-  for (const site of Object.keys(options.budgets ?? {})) {
-    if (!config.dp) throw new Error(`clinic budgets need a differentially private study (privacy dp or he+dp), this one is "${config.privacy}"`);
-    if (!sites.includes(site)) throw new Error(`clinic budget for unknown site "${site}" (sites: ${sites.join(', ')})`);
-  }
-  const dropout = options.dropout ?? 0;
-  if (dropout !== 0 && !securelyAggregates(config.privacy))
-    throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
-  if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
+  checkSimulation(options, config, sites);
   const hostile = hostileSites(sites, options.malicious);
-  const stopped = new Set<string>();
-  if (options.malicious?.attack === 'weight' && encrypts(config.privacy)) {
-    throw new Error(
-      `--attack weight inflates an update's sample count or masked weight; under privacy "${config.privacy}" updates carry no count (the weight is the approved one)`,
-    );
-  }
 
   const workdir = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
   // TLS on loopback with a throwaway CA, and every clinic enrolled and signing: as deployed.
@@ -154,25 +131,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   });
   try {
     const study = await coordinator.federation.createStudy(config);
-    const accuracy = new Map<number, Map<string, { accuracy: number; numTest: number }>>();
-    const roundStarted = new Map<number, number>();
-    const subscription = coordinator.federation.events$.subscribe((event: FederationEvent) => {
-      if (event.studyId !== study.id) return;
-      if (event.type === 'round-opened') roundStarted.set(event.round, Date.now());
-      if (event.type === 'round-failed') progress(`round ${event.round}/${config.rounds} FAILED: ${event.outcome}`);
-      if (event.type === 'evaluation') {
-        // Simulated clinics are named after their sites.
-        const perSite = accuracy.get(event.modelVersion) ?? new Map();
-        accuracy.set(event.modelVersion, perSite.set(event.clinicId, { accuracy: event.accuracy, numTest: event.numTest }));
-        if (perSite.size === sites.length - stopped.size) {
-          const summary = summarise(perSite);
-          const seconds = ((Date.now() - (roundStarted.get(event.modelVersion) ?? started)) / 1000).toFixed(1);
-          progress(
-            `round ${String(event.modelVersion).padStart(2)}/${config.rounds}  mean site accuracy ${summary.mean.toFixed(4)}  pooled ${summary.pooled.toFixed(4)}  (${seconds}s)`,
-          );
-        }
-      }
-    });
+    const stopped = new Set<string>();
+    const accuracy = new Map<number, SiteScores>();
+    const subscription = watchEvaluations(coordinator, study.id, config, accuracy, () => sites.length - stopped.size, progress);
     progress(
       `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
     );
@@ -181,6 +142,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const budgetOf = (site: string) => config.dp && { epsilon: options.budgets?.[site] ?? config.dp.targetEpsilon, delta: config.dp.delta };
     const nodes = await Promise.all(
       data.map((preloaded, i) => {
+        const attack = hostile.includes(preloaded.site) ? options.malicious!.attack : null;
         const running = runNode({
           coordinator: coordinator.grpcAddress,
           dataset: config.dataset,
@@ -190,11 +152,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           credentials: tls.credentials(),
           budget: budgetOf(preloaded.site),
           exitWhenDone: true,
-          ...secureRoundClient(dropout, hostile.includes(preloaded.site) && options.malicious!.attack === 'weight'),
-          ...(hostile.includes(preloaded.site) && hostileNode(preloaded, options.malicious!.attack)),
+          ...secureRoundClient(options.dropout ?? 0, attack === 'weight'),
+          ...(attack && hostileNode(preloaded, attack)),
         });
         // A hostile node stops at the refusal of its lie, as any node stops at a permanent refusal: the federation goes on without it.
-        if (!hostile.includes(preloaded.site)) return running;
+        if (!attack) return running;
         return running.catch((error: Error) => {
           stopped.add(preloaded.site);
           progress(`${preloaded.site} (hostile) stopped: ${error.message}`);
@@ -212,29 +174,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const final = accuracy.get(config.rounds);
     if (final && stopped.size > 0) scoreStoppedSites(final, data, stopped, config.model, nodes);
     if (!final || final.size < sites.length) throw new Error('final evaluations missing from some sites');
-    const { mean, pooled } = summarise(final);
     return {
-      dataset: config.dataset,
-      strategy: config.strategy.name,
-      privacy: config.privacy,
-      rounds: config.rounds,
-      seed: config.seed,
-      transport: 'grpc',
-      backend: activeBackend(),
-      model: config.model.architecture,
-      sites: data.map((d) => ({ site: d.site, n_train: d.train.count, n_test: d.test.count, accuracy: final.get(d.site)!.accuracy })),
-      mean_site_accuracy: mean,
-      pooled_accuracy: pooled,
-      rounds_history: [...accuracy.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([round, perSite]) => ({ round, mean_site_accuracy: summarise(perSite).mean, pooled_accuracy: summarise(perSite).pooled })),
-      ...(config.dp && {
-        privacy_spent: running(nodes).map(([node, i]) => ({ site: sites[i]!, epsilon: node.privacySpent!.epsilon, delta: node.privacySpent!.delta })),
-        ...(running(nodes).some(([node]) => node.refusedRounds > 0) && {
-          refused_rounds: running(nodes).map(([node, i]) => ({ site: sites[i]!, rounds: node.refusedRounds })),
-        }),
-      }),
-      ...(dropout > 0 && { dropped_rounds: running(nodes).map(([node, i]) => ({ site: sites[i]!, rounds: node.droppedRounds })) }),
+      ...runReport(config, data, final, accuracy),
+      ...clinicFigures(config, options, sites, nodes),
       ...(options.malicious && { malicious: hostile.length, malicious_sites: hostile, attack: options.malicious.attack }),
       ...(stopped.size > 0 && { stopped_sites: [...stopped] }),
       elapsed_s: (Date.now() - started) / 1000,
@@ -243,6 +185,106 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     await coordinator.close();
     rmSync(workdir, { recursive: true, force: true });
   }
+}
+
+/** Each site's accuracy and test records on one model version. */
+type SiteScores = Map<string, { accuracy: number; numTest: number }>;
+
+/**
+ * The study a simulation runs. Clinics that drop out leave rounds with fewer updates, and the
+ * coordinator learns of a drop only when the round's deadline passes: unless told otherwise, accept
+ * the fewest updates secure aggregation allows and give a round 5 s (a Fed-Heart-Disease round
+ * trains in well under one). With K clinics per site every clinic is waited for at the start, and
+ * the quorum is the default one of that many clinics, unless the study says otherwise.
+ */
+function simulatedStudy(options: SimulationOptions): StudyConfig {
+  const perSite = options.clinicsPerSite ?? 1;
+  const clinicCount = datasetDescriptor(String(options.study['dataset'])).sites.length * perSite;
+  return parseStudyConfig({
+    ...(perSite > 1 && { minClinics: clinicCount, quorum: defaultQuorum(clinicCount) }),
+    ...(options.dropout && { minClinics: clinicCount, quorum: 3, roundTimeoutS: 5 }),
+    ...options.study,
+  });
+}
+
+/** Refuses options the study cannot honour: budgets, dropout or the weight attack where they mean nothing. */
+function checkSimulation(options: SimulationOptions, config: StudyConfig, sites: readonly string[]): void {
+  for (const site of Object.keys(options.budgets ?? {})) {
+    if (!config.dp) throw new Error(`clinic budgets need a differentially private study (privacy dp or he+dp), this one is "${config.privacy}"`);
+    if (!sites.includes(site)) throw new Error(`clinic budget for unknown site "${site}" (sites: ${sites.join(', ')})`);
+  }
+  const dropout = options.dropout ?? 0;
+  if (dropout !== 0 && !securelyAggregates(config.privacy))
+    throw new Error(`--dropout needs a secure-aggregation study (privacy secagg or secagg+dp), this one is "${config.privacy}"`);
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`the dropout probability must be in [0, 1), got ${dropout}`);
+  if (options.malicious?.attack === 'weight' && encrypts(config.privacy)) {
+    throw new Error(
+      `--attack weight inflates an update's sample count or masked weight; under privacy "${config.privacy}" updates carry no count (the weight is the approved one)`,
+    );
+  }
+}
+
+/**
+ * Collects the study's evaluations into `accuracy` (by model version, by site; simulated clinics are
+ * named after their sites) and prints a line per round once `expected()` sites have reported.
+ */
+function watchEvaluations(
+  coordinator: RunningCoordinator,
+  studyId: string,
+  config: StudyConfig,
+  accuracy: Map<number, SiteScores>,
+  expected: () => number,
+  progress: (line: string) => void,
+): Subscription {
+  const roundStarted = new Map<number, number>();
+  const started = Date.now();
+  return coordinator.federation.events$.subscribe((event: FederationEvent) => {
+    if (event.studyId !== studyId) return;
+    if (event.type === 'round-opened') roundStarted.set(event.round, Date.now());
+    if (event.type === 'round-failed') progress(`round ${event.round}/${config.rounds} FAILED: ${event.outcome}`);
+    if (event.type !== 'evaluation') return;
+    const perSite: SiteScores = accuracy.get(event.modelVersion) ?? new Map();
+    accuracy.set(event.modelVersion, perSite.set(event.clinicId, { accuracy: event.accuracy, numTest: event.numTest }));
+    if (perSite.size !== expected()) return;
+    const summary = summarise(perSite);
+    const seconds = ((Date.now() - (roundStarted.get(event.modelVersion) ?? started)) / 1000).toFixed(1);
+    progress(
+      `round ${String(event.modelVersion).padStart(2)}/${config.rounds}  mean site accuracy ${summary.mean.toFixed(4)}  pooled ${summary.pooled.toFixed(4)}  (${seconds}s)`,
+    );
+  });
+}
+
+/** What every simulation reports: the study, each site's final accuracy, and the accuracy of every round. */
+function runReport(config: StudyConfig, data: readonly SiteDataset[], final: SiteScores, accuracy: Map<number, SiteScores>) {
+  const { mean, pooled } = summarise(final);
+  return {
+    dataset: config.dataset,
+    strategy: config.strategy.name,
+    privacy: config.privacy,
+    rounds: config.rounds,
+    seed: config.seed,
+    transport: 'grpc',
+    backend: activeBackend(),
+    model: config.model.architecture,
+    sites: data.map((d) => ({ site: d.site, n_train: d.train.count, n_test: d.test.count, accuracy: final.get(d.site)!.accuracy })),
+    mean_site_accuracy: mean,
+    pooled_accuracy: pooled,
+    rounds_history: [...accuracy.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([round, perSite]) => ({ round, mean_site_accuracy: summarise(perSite).mean, pooled_accuracy: summarise(perSite).pooled })),
+  };
+}
+
+/** What the nodes that ran to the end report: privacy spent and rounds refused (dp), rounds dropped (dropout). */
+function clinicFigures(config: StudyConfig, options: SimulationOptions, sites: readonly string[], nodes: readonly (NodeSummary | null)[]) {
+  const ran = running(nodes);
+  return {
+    ...(config.dp && {
+      privacy_spent: ran.map(([node, i]) => ({ site: sites[i]!, epsilon: node.privacySpent!.epsilon, delta: node.privacySpent!.delta })),
+      ...(ran.some(([node]) => node.refusedRounds > 0) && { refused_rounds: ran.map(([node, i]) => ({ site: sites[i]!, rounds: node.refusedRounds })) }),
+    }),
+    ...((options.dropout ?? 0) > 0 && { dropped_rounds: ran.map(([node, i]) => ({ site: sites[i]!, rounds: node.droppedRounds })) }),
+  };
 }
 
 /** One keystore per site (identity, study keys, privacy ledger), enrolled and approved for the site's records. */
