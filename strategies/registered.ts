@@ -5,6 +5,7 @@ export { FEDAVG } from './fedavg.js';
 export { FEDPROX } from './fedprox.js';
 export { FEDYOGI } from './fedyogi.js';
 export { GEOMETRIC_MEDIAN } from './geometric-median.js';
+export { MEAN_AROUND_MEDIAN } from './mean-around-median.js';
 export { MEDIAN } from './median.js';
 export { MULTI_KRUM } from './multi-krum.js';
 export { NORM_BOUNDED } from './norm-bounded.js';
