@@ -73,6 +73,27 @@ describe('geometric median', () => {
     }
   });
 
+  it('takes exact Weiszfeld steps: the inverse-distance mean, and from a point the Vardi-Zhang blend', () => {
+    const corners = points([0, 0], [4, 0], [0, 3]);
+    // From (1, 1): the points weighted by 1/sqrt(2), 1/sqrt(10), 1/sqrt(5).
+    const plain = geometricMedian(corners, [1, 1, 1], new Float32Array([1, 1]), 1, 1e-12);
+    expect(plain[0]).toBeCloseTo(0.8601629741560421, 12);
+    expect(plain[1]).toBeCloseTo(0.9123406079269897, 12);
+    // From the corner (0, 0): the others pull with (1, 1), force sqrt(2) > its weight 1, so the step
+    // is the others' mean (1.714..., 1.714...) blended with the corner by 1/sqrt(2).
+    const fromCorner = geometricMedian(corners, [1, 1, 1], new Float32Array([0, 0]), 1, 1e-12);
+    expect(fromCorner[0]).toBeCloseTo(0.5021026608230615, 12);
+    expect(fromCorner[1]).toBeCloseTo(0.5021026608230615, 12);
+  });
+
+  it('stops once a step moves by at most tolerance times (1 + the norm of the estimate)', () => {
+    const far = points([100, 100], [104, 100], [100, 103]);
+    // The first step moves 0.378, under 0.01 x (1 + 142): it stops there.
+    const stopped = geometricMedian(far, [1, 1, 1], new Float32Array([100, 100.5]), 1000, 0.01);
+    expect(stopped[0]).toBeCloseTo(100.37471746427465, 9);
+    expect(stopped[1]).toBeCloseTo(100.45316031696566, 9);
+  });
+
   it('leaves a point it starts on unless that point is the median (Vardi-Zhang)', () => {
     const corners = points([0, 0], [4, 0], [0, 3]);
     const fromCorner = geometricMedian(corners, [1, 1, 1], new Float32Array([0, 0]), 1000, 1e-12);
