@@ -84,6 +84,10 @@ describe('geometric median', () => {
     const fromCorner = geometricMedian(corners, [1, 1, 1], new Float32Array([0, 0]), 1, 1e-12);
     expect(fromCorner[0]).toBeCloseTo(0.5021026608230615, 12);
     expect(fromCorner[1]).toBeCloseTo(0.5021026608230615, 12);
+    // The same triangle moved by (10, -20): every step moves with it.
+    const moved = geometricMedian(points([10, -20], [14, -20], [10, -17]), [1, 1, 1], new Float32Array([10, -20]), 1, 1e-12);
+    expect(moved[0]).toBeCloseTo(10.502102660823061, 10);
+    expect(moved[1]).toBeCloseTo(-19.497897339176939, 10);
   });
 
   it('stops once a step moves by at most tolerance times (1 + the norm of the estimate)', () => {

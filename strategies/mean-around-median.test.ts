@@ -12,6 +12,8 @@ describe('mean around the median', () => {
     expect(meanOfNearest(Float64Array.of(0, 1, 3, 4), 2, 2)).toBe(2);
     expect(meanOfNearest(Float64Array.of(0, 1, 3, 4), 2, 4)).toBe(2);
     expect(meanOfNearest(Float64Array.of(5, 6), 9, 1)).toBe(6);
+    expect(meanOfNearest(Float64Array.of(0, 1, 2.5, 4), 2, 1)).toBe(2.5);
+    expect(meanOfNearest(Float64Array.of(0, 1, 2.5, 4), 2, 2)).toBe(1.75);
     expect(meanOfNearest(Float64Array.of(5, 6), 1, 1)).toBe(5);
   });
 
