@@ -11,11 +11,6 @@ import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { asRefusal, RoundMachines } from '../rounds/round-machines.js';
 import { UpdateProtocols } from './update-protocols.js';
 
-/**
- * Checks uploads before anything is stored: the header alone, before any payload is read, and
- * again inside the study's queue whether the round still takes the clinic's update. What depends
- * on the privacy mode (fields, size, ledger spend, the protocol's own state) the study's protocol checks.
- */
 /** An asked clinic's update refused for what it claimed: the round stops waiting for it (RoundRunner.onRejection). */
 export interface UpdateRejection {
   studyId: string;
@@ -24,6 +19,11 @@ export interface UpdateRejection {
   reason: string;
 }
 
+/**
+ * Checks uploads before anything is stored: the header alone, before any payload is read, and
+ * again inside the study's queue whether the round still takes the clinic's update. What depends
+ * on the privacy mode (fields, size, ledger spend, the protocol's own state) the study's protocol checks.
+ */
 @Injectable()
 export class UploadValidator {
   private readonly logger = new Logger('Federation');
