@@ -89,15 +89,26 @@ describe('round machine', () => {
     });
   });
 
-  it('fails when refusals and rejections together leave the updates below the quorum, naming both', () => {
-    const round = new RoundMachine(plan(['a', 'b', 'c'], 2));
+  it('names refusals and rejections together when it closes, and never fails early for a rejection', () => {
+    const round = new RoundMachine(plan(['a', 'b', 'c', 'd'], 2));
     round.update('a');
-    round.refuse('b');
-    expect(round.reject('c')).toEqual({
-      kind: 'fail',
-      outcome:
-        "1 of 3 clinics refused (their privacy ledgers say why) and 1 of 3 clinics' updates were rejected (the audit log says why), leaving 1 updates, below the quorum of 2",
+    round.update('b');
+    round.refuse('c');
+    expect(round.reject('d')).toEqual({
+      kind: 'close',
+      updates: ['a', 'b'],
+      outcome: "closed with 2 updates; 1 clinics refused (their privacy ledgers say why) and 1 clinics' updates were rejected (the audit log says why)",
     });
+    // Below the quorum without the rejected clinic: it may still send a valid update, so the round waits.
+    const short = new RoundMachine(plan(['a', 'b', 'c'], 2));
+    short.update('a');
+    short.refuse('b');
+    expect(short.reject('c')).toEqual({ kind: 'wait' });
+    expect(short.update('c')).toMatchObject({ kind: 'close', updates: ['a', 'c'] });
+    const late = new RoundMachine(plan(['a', 'b'], 2));
+    late.update('a');
+    expect(late.reject('b')).toEqual({ kind: 'wait' });
+    expect(late.deadline()).toEqual({ kind: 'fail', outcome: 'timed out with 1 of 2 updates, below the quorum of 2' });
   });
 
   it('takes a valid update after a rejection, ignores a rejection after an update or of a clinic not asked', () => {

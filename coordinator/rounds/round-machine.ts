@@ -136,9 +136,11 @@ export class RoundMachine {
   }
 
   /**
-   * An asked clinic's update was refused for what it claimed (more samples than approved): the round
-   * stops waiting for it, so a lying member cannot stall the round until its deadline. A valid update
-   * it sends while the round is open is still taken. Changes nothing for a clinic not asked or already answered.
+   * An asked clinic's update was refused for what it claimed (more samples than approved): a round
+   * whose other clinics meet the quorum closes without waiting for it, so a lying member cannot
+   * stall it until its deadline. A round that needs it keeps waiting (a rejection never fails a round
+   * by itself), and a valid update it sends while the round is open is still taken. Changes nothing
+   * for a clinic not asked or already answered.
    */
   reject(clinicId: string): RoundDecision {
     this.expectOpen('a rejection');
@@ -147,9 +149,9 @@ export class RoundMachine {
   }
 
   /**
-   * What the answers so far decide: close or fail once every asked clinic sent its update, refused,
-   * or had its update rejected; otherwise wait. With every clinic's update the round closes; else it
-   * closes if the updates meet the quorum and fails if not.
+   * What the answers so far decide: once every asked clinic sent its update, refused, or had its
+   * update rejected, the round closes if the updates meet the quorum, and otherwise fails, unless a
+   * rejected clinic could still make up the quorum (it waits for the deadline then); until then it waits.
    */
   answered(): RoundDecision {
     this.expectOpen('a decision');
@@ -165,6 +167,8 @@ export class RoundMachine {
         ...(rejected > 0 ? [`${rejected}${of} clinics' updates were rejected (the audit log says why)`] : []),
       ].join(' and ');
     if (received >= this.plan.quorum) return this.close(`closed with ${received} updates; ${missing('')}`);
+    // A rejected clinic may still send a valid update: a round that needs it waits for it until the deadline.
+    if (rejected > 0) return { kind: 'wait' };
     return this.fail(`${missing(` of ${asked}`)}, leaving ${received} updates, below the quorum of ${this.plan.quorum}`);
   }
 
