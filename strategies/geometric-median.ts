@@ -1,6 +1,7 @@
 import { coordinateWise, IndividualUpdateStrategy } from './aggregate.js';
 import { defineStrategy } from './definition.js';
 import { median } from './median.js';
+import { l2Norm } from './norm-bounded.js';
 import { POSITIVE, POSITIVE_INTEGER } from './settings.js';
 import type { FitResult } from './strategy.js';
 
@@ -55,7 +56,7 @@ export function geometricMedian(
     const next = weiszfeldStep(points, weights, estimate);
     const moved = distance(next, estimate);
     estimate = next;
-    if (moved <= tolerance * (1 + norm(estimate))) break;
+    if (moved <= tolerance * (1 + l2Norm(estimate))) break;
   }
   return estimate;
 }
@@ -83,7 +84,7 @@ function weiszfeldStep(points: readonly Float32Array[], weights: readonly number
   for (let i = 0; i < mean.length; i++) mean[i]! /= totalWeight;
   if (coincident === 0) return mean;
   // On a point: the others pull with force |pull|; the point holds with its weight.
-  const force = norm(pull);
+  const force = l2Norm(pull);
   if (force <= coincident) return estimate;
   const hold = coincident / force;
   for (let i = 0; i < mean.length; i++) mean[i] = (1 - hold) * mean[i]! + hold * estimate[i]!;
@@ -93,12 +94,6 @@ function weiszfeldStep(points: readonly Float32Array[], weights: readonly number
 function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(sum);
-}
-
-function norm(vector: Float64Array): number {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
   return Math.sqrt(sum);
 }
 

@@ -44,9 +44,9 @@ export class NormBounded extends MeanStepStrategy {
   }
 }
 
-export function l2Norm(vector: Float32Array): number {
+export function l2Norm(vector: ArrayLike<number>): number {
   let sum = 0;
-  for (const v of vector) sum += v * v;
+  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
   return Math.sqrt(sum);
 }
 

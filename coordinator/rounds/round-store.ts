@@ -131,21 +131,21 @@ export class RoundStore {
   }
 
   /** The audit event of a clinic's refusal, once (the ledger entry itself committed in the ledger's transaction); true if it is new. */
-  async recordRefusal(round: RoundEntity, clinicId: string, reason: string): Promise<boolean> {
-    const row = auditEvent('round-refused', { studyId: round.studyId, round: round.number, clinicId }, { reason });
-    return inTransaction(this.db, async (tx) => {
-      if (await tx.existsBy(AuditEventEntity, { naturalKey: row.naturalKey })) return false;
-      await tx.insert(AuditEventEntity, row);
-      return true;
-    });
+  recordRefusal(round: RoundEntity, clinicId: string, reason: string): Promise<boolean> {
+    return this.recordOnce('round-refused', round, clinicId, reason);
   }
 
   /**
    * The audit event of an asked clinic's update refused for what it claimed (UploadValidator), once:
    * the round's machine counts it as the clinic's answer (RoundMachines); true if it is new.
    */
-  async recordRejection(round: RoundEntity, clinicId: string, reason: string): Promise<boolean> {
-    const row = auditEvent('update-rejected', { studyId: round.studyId, round: round.number, clinicId }, { reason });
+  recordRejection(round: RoundEntity, clinicId: string, reason: string): Promise<boolean> {
+    return this.recordOnce('update-rejected', round, clinicId, reason);
+  }
+
+  /** A clinic's audit event of `type` in `round` with its reason, unless already recorded; true if it is new. */
+  private recordOnce(type: 'round-refused' | 'update-rejected', round: RoundEntity, clinicId: string, reason: string): Promise<boolean> {
+    const row = auditEvent(type, { studyId: round.studyId, round: round.number, clinicId }, { reason });
     return inTransaction(this.db, async (tx) => {
       if (await tx.existsBy(AuditEventEntity, { naturalKey: row.naturalKey })) return false;
       await tx.insert(AuditEventEntity, row);
