@@ -1,0 +1,14 @@
+/**
+ * Survival models on a clinic's own records: the Cox partial likelihood (Efron or Breslow ties)
+ * with its gradient and information, Newton-Raphson fitting, and Harrell's concordance. Pure: a
+ * stratified fit is a sum of per-stratum statistics, which is what lets clinics fit one model by
+ * exchanging only sums.
+ *
+ * @example
+ * const fit = await fitCox(3, (beta) => sites.map((s) => coxStatistics(s, beta)).reduce(addStatistics));
+ * coefficientTable(['tment', 'alb', 'log2bili'], fit); // [{ name: 'tment', coef: -0.6048, hazard_ratio: 0.546, ... }, ...]
+ */
+export { concordanceCounts, addConcordance, concordanceIndex, type ConcordanceCounts } from './concordance.js';
+export { cholesky, choleskyInverse, choleskySolve } from './linear-algebra.js';
+export { coefficientTable, CoxFitError, fitCox, newtonStep, Z_975, type CoefficientRow, type CoxFit, type NewtonOptions } from './newton-raphson.js';
+export { addStatistics, coxStatistics, emptyStatistics, type CoxStatistics, type SurvivalRecords, type Ties } from './partial-likelihood.js';
