@@ -10,6 +10,8 @@ export interface FileSet {
   folder: string;
   baseUrl: string;
   md5: Readonly<Record<string, string>>;
+  /** Where upstream serves a file, when not at `baseUrl` + its name (files from several folders). */
+  urls?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function readVerifiedFiles(files: FileSet, options: DataOptions): P
   mkdirSync(cache, { recursive: true });
   for (const name of Object.keys(files.md5)) {
     const path = join(cache, name);
-    if (!existsSync(path)) await download(`${files.baseUrl}${name}`, path, name, files.md5[name]!, options);
+    if (!existsSync(path)) await download(files.urls?.[name] ?? `${files.baseUrl}${name}`, path, name, files.md5[name]!, options);
     contents.set(name, verify(readFileSync(path), name, files.md5[name]!, path));
   }
   return contents;
