@@ -4,6 +4,8 @@
  */
 export interface DatasetDescriptor {
   name: string;
+  /** What the model predicts: `binary` (a class, scored by accuracy) or `survival` (time to an event, scored by Harrell's C). */
+  task: Task;
   /** Site names in the dataset's natural split, in FLamby's centre order. */
   sites: readonly string[];
   /** Features per record after preprocessing. */
@@ -12,9 +14,12 @@ export interface DatasetDescriptor {
   outputDim: number;
 }
 
+export type Task = 'binary' | 'survival';
+
 export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
   'fed-heart-disease': {
     name: 'fed-heart-disease',
+    task: 'binary',
     sites: ['cleveland', 'hungarian', 'switzerland', 'va'],
     inputDim: 13,
     outputDim: 1,

@@ -3,7 +3,10 @@ import { status } from '@grpc/grpc-js';
 import type { RoundEntity } from '../persistence/entities/round.entity.js';
 import { checkSentToEvaluate, evaluationFacts, type SiteEvaluation } from './evaluation-facts.js';
 
-const REPORT: SiteEvaluation = { clinicId: 'clinic-a', studyId: 's', modelVersion: 2, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6 };
+const NO_PAIRS = { concordantPairs: 0, discordantPairs: 0, tiedRiskPairs: 0, cIndex: null };
+const REPORT: SiteEvaluation = { clinicId: 'clinic-a', studyId: 's', modelVersion: 2, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6, ...NO_PAIRS };
+// 30 concordant, 10 discordant, 4 tied of 45 possible pairs among 10 records: C = 32 / 44.
+const SURVIVAL: SiteEvaluation = { ...REPORT, numCorrect: 0, accuracy: 0, concordantPairs: 30, discordantPairs: 10, tiedRiskPairs: 4, cIndex: 32 / 44 };
 const refusalOf = (fn: () => unknown) => {
   try {
     fn();
@@ -55,6 +58,48 @@ describe('an evaluation report as the coordinator stores it', () => {
       expect(refusalOf(() => evaluationFacts({ ...REPORT, loss }, 10)).message).toBe(`evaluation loss must be a finite number >= 0, got ${loss}`);
     }
     expect(evaluationFacts({ ...REPORT, loss: 0 }, 10).loss).toBe(0);
+  });
+});
+
+describe("a survival model's evaluation", () => {
+  it("computes Harrell's C from the pair counts, taking a stated one within 1e-6 of it", () => {
+    expect(evaluationFacts(SURVIVAL, 10, 'survival')).toEqual(SURVIVAL);
+    expect(evaluationFacts({ ...SURVIVAL, cIndex: 32 / 44 + 0.9e-6 }, 10, 'survival').cIndex).toBe(32 / 44);
+    // No comparable pair (no event among the test records): no index, whatever 0 or NaN the clinic sent.
+    for (const cIndex of [0, Number.NaN]) {
+      expect(evaluationFacts({ ...SURVIVAL, concordantPairs: 0, discordantPairs: 0, tiedRiskPairs: 0, cIndex }, 10, 'survival').cIndex).toBeNull();
+    }
+  });
+
+  it('refuses a C-index the counts do not give', () => {
+    for (const cIndex of [0.99, 32 / 44 + 2e-6, Number.NaN, 0]) {
+      expect(refusalOf(() => evaluationFacts({ ...SURVIVAL, cIndex }, 10, 'survival')).message).toBe(
+        `evaluation C-index ${cIndex} is not 30 concordant, 10 discordant and 4 tied pairs (${32 / 44})`,
+      );
+    }
+  });
+
+  it('refuses more pairs than the test records make, or counts that are not whole', () => {
+    expect(refusalOf(() => evaluationFacts({ ...SURVIVAL, concordantPairs: 32, cIndex: 34 / 46 }, 10, 'survival'))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'concordance pairs are inconsistent: 32 concordant, 10 discordant and 4 tied among 10 test records (at most 45 pairs)',
+    });
+    expect(evaluationFacts({ ...SURVIVAL, concordantPairs: 31, cIndex: 33 / 45 }, 10, 'survival').cIndex).toBe(33 / 45);
+    for (const concordantPairs of [-1, 2.5]) {
+      expect(refusalOf(() => evaluationFacts({ ...SURVIVAL, concordantPairs }, 10, 'survival')).message).toMatch(/^concordance pairs are inconsistent/);
+    }
+  });
+
+  it("keeps each task's counts apart", () => {
+    expect(refusalOf(() => evaluationFacts({ ...SURVIVAL, numCorrect: 3, accuracy: 0.3 }, 10, 'survival')).message).toBe(
+      "a survival study is scored by Harrell's C: its evaluations carry no correct count or accuracy",
+    );
+    expect(refusalOf(() => evaluationFacts({ ...REPORT, concordantPairs: 1 }, 10, 'binary')).message).toBe(
+      'a classification study is scored by accuracy: its evaluations carry no concordance pairs or C-index',
+    );
+    expect(refusalOf(() => evaluationFacts({ ...REPORT, cIndex: 0.8 }, 10)).message).toMatch(/^a classification study is scored by accuracy/);
+    // The wire's default 0 for a classification report's C-index is no C-index.
+    expect(evaluationFacts({ ...REPORT, cIndex: 0 }, 10).cIndex).toBeNull();
   });
 });
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import type { DataSource, Repository } from 'typeorm';
+import { datasetDescriptor } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import type { ClinicEntity } from '../persistence/entities/clinic.entity.js';
@@ -54,7 +55,8 @@ export class Evaluations {
     }
     const round = await this.rounds.findOneBy({ studyId: report.studyId, number: report.modelVersion });
     checkSentToEvaluate(report.clinicId, round, report.studyId, report.modelVersion);
-    const facts = evaluationFacts(report, approval.numTest);
+    const study = await this.studies.findOneByOrFail({ id: report.studyId });
+    const facts = evaluationFacts(report, approval.numTest, datasetDescriptor(study.dataset).task);
     if (await this.store.recordEvaluation(facts)) this.recordedSubject.next(facts);
   }
 

@@ -84,8 +84,22 @@ export class FederationController {
 
   @GrpcMethod(FEDERATION_SERVICE, 'ReportEvaluation')
   async reportEvaluation(report: EvaluationReport__Output): Promise<EvaluationAck> {
-    const { clinicId, studyId, modelVersion, numTest, numCorrect, accuracy, loss } = report;
-    await rethrow(this.evaluations.record({ clinicId, studyId, modelVersion, numTest, numCorrect, accuracy, loss }));
+    const { clinicId, studyId, modelVersion, numTest, numCorrect, accuracy, loss, concordantPairs, discordantPairs, tiedRiskPairs, cIndex } = report;
+    await rethrow(
+      this.evaluations.record({
+        clinicId,
+        studyId,
+        modelVersion,
+        numTest,
+        numCorrect,
+        accuracy,
+        loss,
+        concordantPairs,
+        discordantPairs,
+        tiedRiskPairs,
+        cIndex,
+      }),
+    );
     return { studyId: report.studyId, modelVersion: report.modelVersion };
   }
 

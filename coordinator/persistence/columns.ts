@@ -17,6 +17,9 @@ export const epochMillis: ValueTransformer = {
   from: (value: string | number | null) => (value === null ? null : Number(value)),
 };
 
+/** A count in a 64-bit column (pair counts outgrow 32 bits), read back as a number. */
+export const bigCount: ValueTransformer = epochMillis;
+
 /** Float32 vectors stored as little-endian bytes. */
 export const float32Blob: ValueTransformer = {
   to: (value: Float32Array | null | undefined) => (value == null ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),

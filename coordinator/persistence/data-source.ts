@@ -21,6 +21,7 @@ import { RequestAuthentication1732900000000 } from './migrations/1732900000000-r
 import { SecAggAttempts1733000000000 } from './migrations/1733000000000-secagg-attempts.js';
 import { ClinicApprovals1733200000000 } from './migrations/1733200000000-clinic-approvals.js';
 import { RoundEvaluators1733300000000 } from './migrations/1733300000000-round-evaluators.js';
+import { SurvivalMetrics1733400000000 } from './migrations/1733400000000-survival-metrics.js';
 import { EffectiveStrategies1733100000000 } from './migrations/1733100000000-effective-strategies.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
@@ -50,6 +51,7 @@ export const MIGRATIONS = [
   EffectiveStrategies1733100000000,
   ClinicApprovals1733200000000,
   RoundEvaluators1733300000000,
+  SurvivalMetrics1733400000000,
 ];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */

@@ -43,6 +43,10 @@ describe('RoundStore.recordEvaluation', () => {
     numCorrect: Math.round(accuracy * 104),
     accuracy,
     loss: 0.5,
+    concordantPairs: 0,
+    discordantPairs: 0,
+    tiedRiskPairs: 0,
+    cIndex: null,
   });
   const metrics = () => db.getRepository(SiteMetricEntity).find();
   const auditEvents = () => db.getRepository(AuditEventEntity).findBy({ type: 'evaluation' });

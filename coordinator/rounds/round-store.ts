@@ -11,6 +11,7 @@ import { ModelVersionEntity } from '../persistence/entities/model-version.entity
 import { ReceivedUpdateEntity } from '../persistence/entities/received-update.entity.js';
 import { RoundEntity } from '../persistence/entities/round.entity.js';
 import { SiteMetricEntity } from '../persistence/entities/site-metric.entity.js';
+import { describeEvaluation } from '../evaluations/evaluation-facts.js';
 import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { inTransaction } from '../persistence/transactions.js';
 import { plainContent, type ModelVersionContent } from '../protocols/update-protocol.js';
@@ -159,19 +160,19 @@ export class RoundStore {
    * different second report of the version is refused (ALREADY_EXISTS): a stored report is immutable.
    */
   async recordEvaluation(report: Omit<SiteMetricEntity, 'reportedAt'>): Promise<boolean> {
-    const { studyId, modelVersion, clinicId, numTest, numCorrect, accuracy, loss } = report;
+    const { studyId, modelVersion, clinicId } = report;
     const where = { studyId, modelVersion, clinicId };
     return inTransaction(this.db, async (tx) => {
       const stored = await tx.findOneBy(SiteMetricEntity, where);
       if (stored) {
         // A report is a fact once stored: the same one sent again (its acknowledgement lost) is acknowledged, another refused.
-        if (stored.numTest === numTest && stored.numCorrect === numCorrect && stored.accuracy === accuracy && stored.loss === loss) return false;
+        if (sameEvaluation(stored, report)) return false;
         throw refuse.duplicate(
-          `clinic ${clinicId} already reported its evaluation of model version ${modelVersion} of study ${studyId} (${stored.numCorrect} correct of ${stored.numTest}): a report cannot be changed`,
+          `clinic ${clinicId} already reported its evaluation of model version ${modelVersion} of study ${studyId} (${describeEvaluation(stored)}): a report cannot be changed`,
         );
       }
-      await tx.insert(SiteMetricEntity, { ...where, numTest, numCorrect, accuracy, loss, reportedAt: Date.now() });
-      await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId, round: modelVersion, clinicId }, { accuracy, loss, numTest, numCorrect }));
+      await tx.insert(SiteMetricEntity, { ...report, reportedAt: Date.now() });
+      await tx.insert(AuditEventEntity, auditEvent('evaluation', { studyId, round: modelVersion, clinicId }, evaluationDetail(report)));
       return true;
     });
   }
@@ -270,4 +271,17 @@ export class RoundStore {
 
 function roundOpenedAudit(round: RoundEntity): AuditRow {
   return auditEvent('round-opened', { studyId: round.studyId, round: round.number }, { participants: round.participants, deadlineAt: round.deadlineAt });
+}
+
+const EVALUATION_FIELDS = ['numTest', 'numCorrect', 'accuracy', 'loss', 'concordantPairs', 'discordantPairs', 'tiedRiskPairs', 'cIndex'] as const;
+
+function sameEvaluation(a: Omit<SiteMetricEntity, 'reportedAt'>, b: Omit<SiteMetricEntity, 'reportedAt'>): boolean {
+  return EVALUATION_FIELDS.every((field) => a[field] === b[field]);
+}
+
+/** The audit event's detail: a classification's counts, or a survival model's concordance. */
+function evaluationDetail(report: Omit<SiteMetricEntity, 'reportedAt'>): Record<string, number | null> {
+  const { accuracy, loss, numTest, numCorrect, concordantPairs, discordantPairs, tiedRiskPairs, cIndex } = report;
+  if (cIndex === null && concordantPairs + discordantPairs + tiedRiskPairs === 0) return { accuracy, loss, numTest, numCorrect };
+  return { cIndex, loss, numTest, concordantPairs, discordantPairs, tiedRiskPairs };
 }

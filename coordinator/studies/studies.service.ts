@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, type Repository } from 'typeorm';
 import { parameterCount } from '../../common/model-spec.js';
+import { concordanceIndex } from '../../survival/index.js';
 import { AuditEventEntity } from '../persistence/entities/audit-event.entity.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
@@ -15,7 +16,10 @@ export interface SiteMetricView {
   clinic: string;
   site: string | null;
   numTest: number;
+  /** Classification studies: correct / test records (0 for survival studies). */
   accuracy: number;
+  /** Survival studies: Harrell's C on the site's test records (null for classification, or with no comparable pair). */
+  cIndex: number | null;
   loss: number;
 }
 
@@ -34,6 +38,8 @@ export interface RoundView {
   metrics: SiteMetricView[];
   /** Accuracy over the union of the reporting sites' test sets. */
   pooledAccuracy: number | null;
+  /** Survival studies: Harrell's C from every site's pair counts together (pairs within a site); null otherwise. */
+  pooledCIndex: number | null;
 }
 
 /** One event of a study's durable audit log. */
@@ -123,9 +129,11 @@ export class StudiesService {
             site: siteOf.get(m.clinicId) ?? null,
             numTest: m.numTest,
             accuracy: m.accuracy,
+            cIndex: m.cIndex,
             loss: m.loss,
           })),
           pooledAccuracy: tested > 0 ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
+          pooledCIndex: pooledConcordance(roundMetrics),
         };
       }),
     };
@@ -144,4 +152,16 @@ export class StudiesService {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** Harrell's C over the sites' pair counts added together, or null when none has a comparable pair (or the study classifies). */
+function pooledConcordance(metrics: readonly SiteMetricEntity[]): number | null {
+  const total = { concordant: 0, discordant: 0, tiedRisk: 0 };
+  for (const m of metrics) {
+    total.concordant += m.concordantPairs;
+    total.discordant += m.discordantPairs;
+    total.tiedRisk += m.tiedRiskPairs;
+  }
+  const index = concordanceIndex(total);
+  return Number.isNaN(index) ? null : index;
 }

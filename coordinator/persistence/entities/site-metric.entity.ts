@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from '../columns.js';
+import { bigCount, epochMillis } from '../columns.js';
 
 /** A clinic's evaluation of a model version on its held-out data (aggregates only). */
 @Entity('site_metrics')
@@ -24,6 +24,20 @@ export class SiteMetricEntity {
 
   @Column('double precision')
   loss!: number;
+
+  /** Survival studies: concordance pair counts on the test records (0 for classification). */
+  @Column('bigint', { name: 'concordant_pairs', default: 0, transformer: bigCount })
+  concordantPairs!: number;
+
+  @Column('bigint', { name: 'discordant_pairs', default: 0, transformer: bigCount })
+  discordantPairs!: number;
+
+  @Column('bigint', { name: 'tied_risk_pairs', default: 0, transformer: bigCount })
+  tiedRiskPairs!: number;
+
+  /** Harrell's C from the pair counts; null for classification, or when no pair was comparable. */
+  @Column('double precision', { name: 'c_index', nullable: true })
+  cIndex!: number | null;
 
   @Column('bigint', { name: 'reported_at', transformer: epochMillis })
   reportedAt!: number;

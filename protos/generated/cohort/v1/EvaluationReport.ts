@@ -1,5 +1,6 @@
 // Original file: protos/cohort/v1/federation.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface EvaluationReport {
   'clinicId'?: (string);
@@ -9,6 +10,10 @@ export interface EvaluationReport {
   'numCorrect'?: (number);
   'accuracy'?: (number | string);
   'loss'?: (number | string);
+  'concordantPairs'?: (number | string | Long);
+  'discordantPairs'?: (number | string | Long);
+  'tiedRiskPairs'?: (number | string | Long);
+  'cIndex'?: (number | string);
 }
 
 export interface EvaluationReport__Output {
@@ -19,4 +24,8 @@ export interface EvaluationReport__Output {
   'numCorrect': (number);
   'accuracy': (number);
   'loss': (number);
+  'concordantPairs': (number);
+  'discordantPairs': (number);
+  'tiedRiskPairs': (number);
+  'cIndex': (number);
 }
