@@ -33,6 +33,7 @@ function parseColumns(value: unknown, kinds: Map<string, ColumnKind>, problems: 
   if (!raw) return columns;
   const known = [...kinds.keys()];
   for (const [name, local] of Object.entries(raw)) {
+    if (local === undefined) continue; // reported below as unmapped
     if (!kinds.has(name)) {
       problems.add(at('columns', name), `not a column of the study schema (columns: ${known.join(', ')})`);
       continue;
