@@ -5,16 +5,11 @@ export function printReport(report: RunReport & Partial<SimulationReport>, json:
   // Differentially private runs add each clinic's total epsilon (its ledger, at its cap's delta).
   const spent = report.privacy_spent && new Map(report.privacy_spent.map((p) => [p.site, p]));
   const privacy = (site: string) => (spent ? [`${spent.get(site)!.epsilon.toFixed(4)} (${spent.get(site)!.delta})`] : []);
-  const rows = report.sites.map((s) => [s.site, String(s.n_train), String(s.n_test), s.accuracy.toFixed(4), ...privacy(s.site)]);
-  rows.push(['mean of sites', '', '', report.mean_site_accuracy.toFixed(4), ...(spent ? [''] : [])]);
-  rows.push([
-    'pooled test',
-    String(sum(report.sites, 'n_train')),
-    String(sum(report.sites, 'n_test')),
-    report.pooled_accuracy.toFixed(4),
-    ...(spent ? [''] : []),
-  ]);
-  const header = ['site', 'train', 'test', 'accuracy', ...(spent ? ['epsilon (delta)'] : [])];
+  const metric = (value: number | null | undefined) => (value === null || value === undefined ? 'n/a' : value.toFixed(4));
+  const rows = report.sites.map((s) => [s.site, String(s.n_train), String(s.n_test), metric(s[report.metric]), ...privacy(s.site)]);
+  rows.push(['mean of sites', '', '', metric(report.mean_site_metric), ...(spent ? [''] : [])]);
+  rows.push(['pooled test', String(sum(report.sites, 'n_train')), String(sum(report.sites, 'n_test')), metric(report.pooled_metric), ...(spent ? [''] : [])]);
+  const header = ['site', 'train', 'test', report.metric === 'c_index' ? 'C-index' : 'accuracy', ...(spent ? ['epsilon (delta)'] : [])];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n'));

@@ -15,10 +15,10 @@ import { TrainingRound } from './agent/training-round.js';
 import { describeTask, duration } from './agent/wording.js';
 import { FederationClient } from './client/federation-client.js';
 import type { Keystore } from './keys/index.js';
-import { loadSiteDataset } from './data/index.js';
-import type { DataOptions, SiteDataset } from './data/dataset.js';
+import { loadClinicData, type AnySiteDataset } from './data/index.js';
+import { learnerFor } from './training/learner-for.js';
+import type { DataOptions } from './data/dataset.js';
 import { NodeProtocols, type EncodedUpdate, type SecureRoundClient } from './protocols/index.js';
-import { LocalLearner } from './training/local-learner.js';
 import { LedgerFile } from './privacy/ledger-file.js';
 import { PrivacyGuard, type PrivacyBudget } from './privacy/privacy-guard.js';
 import { NodeState, Shutdown, type BackoffOptions } from './resilience/index.js';
@@ -53,7 +53,7 @@ export interface NodeOptions {
   /** Where the data comes from (directory, cache, download). */
   data?: DataOptions;
   /** Already loaded data (simulations load once and share nothing else). */
-  preloaded?: SiteDataset;
+  preloaded?: AnySiteDataset;
   /** Trains and evaluates on the site's data. Default: LocalLearner (TensorFlow.js, the fastest backend present). */
   learner?: Learner;
   /** Stop after the first study finishes. Default false: serve until stopped. */
@@ -123,7 +123,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const spent = guard.spent();
   if (spent) log(`${clinicId}: privacy budget epsilon ${options.budget!.epsilon} at delta ${spent.delta}, ${spent.epsilon.toPrecision(6)} spent so far`);
   const state = await NodeState.open(options.stateDir ?? defaultStateDir(options, clinicId), clinicId, log);
-  const data = options.preloaded ?? (await loadSiteDataset(options.dataset, options.site, options.data ?? {}));
+  const data = options.preloaded ?? (await loadClinicData(options.dataset, options.site, options.data ?? {}));
   const learner = options.learner ?? (await localLearner(data));
   const client = new FederationClient(options.coordinator, { identity: options.keystore.identity, credentials: options.credentials });
   const { keystore, secureRoundClient } = options;
@@ -153,7 +153,7 @@ interface OpenNode {
   log: (message: string) => void;
   guard: PrivacyGuard;
   state: NodeState;
-  data: SiteDataset;
+  data: AnySiteDataset;
   learner: Learner;
   client: FederationClient;
   protocols: NodeProtocols;
@@ -225,8 +225,8 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
   }
 }
 
-async function localLearner(data: SiteDataset): Promise<Learner> {
-  const learner = new LocalLearner(data);
+async function localLearner(data: AnySiteDataset): Promise<Learner> {
+  const learner = learnerFor(data);
   await learner.ready();
   return learner;
 }

@@ -12,6 +12,22 @@ export interface DatasetDescriptor {
   inputDim: number;
   /** Output units of the model. */
   outputDim: number;
+  /** What a study on this dataset trains with unless it says otherwise (its benchmark protocol's values). */
+  defaults?: DatasetDefaults;
+}
+
+/** A dataset's own defaults for a study: its benchmark protocol's schedule. */
+export interface DatasetDefaults {
+  learningRate?: number;
+  batchSize?: number;
+  localSteps?: number;
+  rounds?: number;
+  /**
+   * Where only the mean of the updates is known (privacy he, secagg) and the study names no strategy:
+   * the mean-only strategy and client learning rate that suit the dataset (the general default there
+   * is FedAdam with Fed-Heart-Disease's settings).
+   */
+  hiddenUpdates?: { strategy: { readonly name: string; readonly [setting: string]: string | number }; learningRate: number };
 }
 
 export type Task = 'binary' | 'survival';
@@ -24,7 +40,29 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     inputDim: 13,
     outputDim: 1,
   },
+  'fed-tcga-brca': {
+    name: 'fed-tcga-brca',
+    task: 'survival',
+    // FLamby's six regions, in its client order.
+    sites: ['northeast', 'south', 'west', 'midwest', 'europe', 'canada'],
+    inputDim: 39,
+    outputDim: 1,
+    // FLamby's protocol: batch 8, 100 local updates, 5 rounds; its FedAvg client learning rate, and
+    // under he or secagg its best strategy, FedYogi (server 0.1, clients 0.01) (docs/benchmarks.md).
+    defaults: {
+      learningRate: 0.1,
+      batchSize: 8,
+      localSteps: 100,
+      rounds: 5,
+      hiddenUpdates: { strategy: { name: 'fedyogi', serverLearningRate: 0.1 }, learningRate: 0.01 },
+    },
+  },
 };
+
+/** The model architecture a study on a dataset of `task` gets when it names none. */
+export function defaultArchitecture(task: Task): 'logistic-regression' | 'cox-linear' {
+  return task === 'survival' ? 'cox-linear' : 'logistic-regression';
+}
 
 export function datasetDescriptor(name: string): DatasetDescriptor {
   const descriptor = DATASETS[name];

@@ -6,7 +6,10 @@ import { seededRandom } from './random.js';
  * order TensorFlow.js returns from `model.getWeights()`, so clinics map it without copies or transposes.
  */
 export interface ModelSpec {
-  /** `logistic-regression` (one dense layer, sigmoid) or `mlp` (ReLU hidden layers, sigmoid output). */
+  /**
+   * `logistic-regression` (one dense layer, sigmoid), `mlp` (ReLU hidden layers, sigmoid output), or
+   * `cox-linear` (one dense layer whose output is a log relative hazard: a linear Cox model, survival tasks).
+   */
   architecture: Architecture;
   /** Number of input features. */
   inputDim: number;
@@ -16,7 +19,7 @@ export interface ModelSpec {
   outputDim: number;
 }
 
-export const ARCHITECTURES = ['logistic-regression', 'mlp'] as const;
+export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export interface DenseLayerShape {
@@ -37,9 +40,10 @@ export function modelSpec(architecture: string, inputDim: number, hiddenUnits: n
   if (!dims.every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`model dimensions must be positive integers, got ${JSON.stringify(dims)}`);
   }
-  if (architecture === 'logistic-regression' && hiddenUnits.length > 0) {
-    throw new Error('logistic-regression has no hidden layers');
+  if ((architecture === 'logistic-regression' || architecture === 'cox-linear') && hiddenUnits.length > 0) {
+    throw new Error(`${architecture} has no hidden layers`);
   }
+  if (architecture === 'cox-linear' && outputDim !== 1) throw new Error('cox-linear has one output, the log relative hazard');
   if (architecture === 'mlp' && hiddenUnits.length === 0) {
     throw new Error('mlp needs at least one hidden layer');
   }

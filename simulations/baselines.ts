@@ -5,7 +5,7 @@ import { loadAllSites, loadPooled } from '../clinic-node/data/fed-heart-disease.
 import type { DataOptions } from '../clinic-node/data/dataset.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
 import { evaluate, train, type TrainingOptions } from '../clinic-node/training/local-training.js';
-import type { RunReport } from './simulate.js';
+import type { RunReport, SiteResult } from './simulate.js';
 
 export interface BaselineOptions {
   seed: number;
@@ -15,8 +15,12 @@ export interface BaselineOptions {
   onProgress?: (line: string) => void;
 }
 
+/** A classification baseline: every site scored by accuracy. */
 export interface BaselineReport extends RunReport {
   baseline: 'pooled' | 'local';
+  sites: (SiteResult & { accuracy: number })[];
+  mean_site_accuracy: number;
+  pooled_accuracy: number;
   /** Local baseline: `cross_site[i][j]` is site i's model on site j's test set. */
   cross_site?: number[][];
 }
@@ -59,6 +63,7 @@ export async function runBaseline(kind: 'pooled' | 'local', options: BaselineOpt
     const tested = sites.reduce((n, s) => n + s.test.count, 0);
     pooledAccuracy = sites.reduce((n, s, i) => n + siteAccuracy[i]! * s.test.count, 0) / tested;
   }
+  const mean = siteAccuracy.reduce((a, b) => a + b, 0) / siteAccuracy.length;
   return {
     dataset: descriptor.name,
     baseline: kind,
@@ -69,7 +74,10 @@ export async function runBaseline(kind: 'pooled' | 'local', options: BaselineOpt
     backend,
     model: spec.architecture,
     sites: sites.map((s, i) => ({ site: s.site, n_train: s.train.count, n_test: s.test.count, accuracy: siteAccuracy[i]! })),
-    mean_site_accuracy: siteAccuracy.reduce((a, b) => a + b, 0) / siteAccuracy.length,
+    metric: 'accuracy',
+    mean_site_metric: mean,
+    pooled_metric: pooledAccuracy,
+    mean_site_accuracy: mean,
     pooled_accuracy: pooledAccuracy,
     ...(crossSite ? { cross_site: crossSite } : {}),
     elapsed_s: (Date.now() - started) / 1000,

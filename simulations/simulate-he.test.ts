@@ -20,7 +20,7 @@ describe('privacy he on Fed-Heart-Disease: the same federation as plaintext, enc
     expect(encrypted.report.privacy).toBe('he');
     encrypted.report.sites.forEach((site, i) => {
       expect(site.site).toBe(plain.report.sites[i]!.site);
-      expect(Math.abs(site.accuracy - plain.report.sites[i]!.accuracy)).toBeLessThanOrEqual(0.005);
+      expect(Math.abs(site.accuracy! - plain.report.sites[i]!.accuracy!)).toBeLessThanOrEqual(0.005);
     });
     const reference = plain.models.get('cleveland')!;
     expect(encrypted.models.size).toBe(4);

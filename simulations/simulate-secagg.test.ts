@@ -21,7 +21,7 @@ describe('privacy secagg on Fed-Heart-Disease', () => {
     expect(secure.report.privacy).toBe('secagg');
     secure.report.sites.forEach((site, i) => {
       expect(site.site).toBe(plain.report.sites[i]!.site);
-      expect(Math.abs(site.accuracy - plain.report.sites[i]!.accuracy)).toBeLessThanOrEqual(0.005);
+      expect(Math.abs(site.accuracy! - plain.report.sites[i]!.accuracy!)).toBeLessThanOrEqual(0.005);
     });
     const reference = plain.models.get('cleveland')!;
     for (const [site, parameters] of secure.models) {

@@ -10,7 +10,7 @@ async function meanSiteAccuracy(study: Record<string, unknown>): Promise<number>
   for (const seed of SEEDS) {
     const report = await simulate({ study: { dataset: 'fed-heart-disease', seed, ...study }, data: { dataDir: DATA_DIR } });
     expect(report.rounds_history).toHaveLength(report.rounds);
-    sum += report.mean_site_accuracy;
+    sum += report.mean_site_metric;
   }
   return sum / SEEDS.length;
 }

@@ -1,5 +1,4 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { LocalLearner } from '../clinic-node/training/local-learner.js';
 import { hostileClaim, hostileLearner, hostileSecureClient, type Attack } from './hostile-learner.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,23 +8,27 @@ import { loopbackTls } from '../common/tls/loopback.js';
 import { FederationClient } from '../clinic-node/client/federation-client.js';
 import { generateStudyKey, Keystore } from '../clinic-node/keys/index.js';
 import { runNode, type NodeOptions, type NodeSummary } from '../clinic-node/node-agent.js';
-import { evaluate } from '../clinic-node/training/local-training.js';
+import { learnerFor } from '../clinic-node/training/learner-for.js';
 import type { ModelSpec } from '../common/model-spec.js';
-import { loadSiteDataset } from '../clinic-node/data/index.js';
+import { isSurvival, loadClinicData } from '../clinic-node/data/index.js';
 import { shardSite } from '../clinic-node/data/shards.js';
-import type { DataOptions, SiteDataset } from '../clinic-node/data/dataset.js';
+import type { AnySiteDataset, DataOptions } from '../clinic-node/data/dataset.js';
 import { activeBackend } from '../clinic-node/training/local-learner.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { encrypts, securelyAggregates } from '../common/privacy-mode.js';
 import { defaultQuorum, type StudyConfig } from '../coordinator/config/study-config.js';
 import { secAggDropout } from './secagg-dropout.js';
 import type { Subscription } from 'rxjs';
+import { metricName, siteMetric, summarise, type SiteScores } from './site-scores.js';
 
 export interface SiteResult {
   site: string;
   n_train: number;
   n_test: number;
-  accuracy: number;
+  /** Classification studies: the share of test records classified right. */
+  accuracy?: number;
+  /** Survival studies: Harrell's C on the test records (null when no pair was comparable). */
+  c_index?: number | null;
 }
 
 /** What every run reports (`--json` prints it as one line); field names are stable. */
@@ -40,10 +43,15 @@ export interface RunReport {
   backend: string;
   model: string;
   sites: SiteResult[];
-  /** Unweighted mean of the sites' accuracies. */
-  mean_site_accuracy: number;
-  /** Accuracy over the union of the sites' test sets. */
-  pooled_accuracy: number;
+  /** The task's metric: `accuracy` (classification) or `c_index` (survival, Harrell's C). */
+  metric: 'accuracy' | 'c_index';
+  /** Unweighted mean of the sites' metric. */
+  mean_site_metric: number;
+  /** The metric over the union of the sites' test sets (for c_index: every site's pairs, pairs within a site). */
+  pooled_metric: number;
+  /** Classification studies: mean_site_metric and pooled_metric under their earlier names. */
+  mean_site_accuracy?: number;
+  pooled_accuracy?: number;
   elapsed_s: number;
 }
 
@@ -53,7 +61,7 @@ export interface SimulationReport extends RunReport {
   privacy_spent?: { site: string; epsilon: number; delta: number }[];
   /** Rounds each clinic refused (its budget would have been passed); only when some were. */
   refused_rounds?: { site: string; rounds: number }[];
-  rounds_history: { round: number; mean_site_accuracy: number; pooled_accuracy: number }[];
+  rounds_history: { round: number; mean_site_metric: number; pooled_metric: number; mean_site_accuracy?: number; pooled_accuracy?: number }[];
   /** Secure-aggregation rounds each clinic dropped out of (simulated dropout); only with --dropout. */
   dropped_rounds?: { site: string; rounds: number }[];
   /** With hostile clinics (--malicious): how many, which sites, and their attack. */
@@ -112,9 +120,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   const config = simulatedStudy(options);
-  const siteData = await Promise.all(datasetDescriptor(config.dataset).sites.map((site) => loadSiteDataset(config.dataset, site, options.data ?? {})));
-  // One clinic per site, or K per site each holding a seeded share of its records (clinic ids cleveland.1 ... cleveland.K).
-  const data = siteData.flatMap((site) => shardSite(site, options.clinicsPerSite ?? 1, config.seed));
+  const siteData = await Promise.all(datasetDescriptor(config.dataset).sites.map((site) => loadClinicData(config.dataset, site, options.data ?? {})));
+  const data = clinicsOf(siteData, options.clinicsPerSite ?? 1, config.seed);
   const sites = data.map((clinic) => clinic.site);
   checkSimulation(options, config, sites);
   const hostile = hostileSites(sites, options.malicious);
@@ -132,8 +139,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   try {
     const study = await coordinator.federation.createStudy(config);
     const stopped = new Set<string>();
-    const accuracy = new Map<number, SiteScores>();
-    const subscription = watchEvaluations(coordinator, study.id, config, accuracy, () => sites.length - stopped.size, progress);
+    const scores = new Map<number, SiteScores>();
+    const subscription = watchEvaluations(coordinator, study.id, config, scores, () => sites.length - stopped.size, progress);
     progress(
       `simulating ${config.dataset}: ${sites.length} clinics, ${config.strategy.name}, privacy ${config.privacy}, ${config.rounds} rounds, seed ${config.seed}, gRPC on ${coordinator.grpcAddress}`,
     );
@@ -171,11 +178,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       throw new Error(`the study did not complete: ${detail ?? finished.studyStatus}`);
     }
     nodes.forEach((node, i) => node?.lastModel && options.onFinalModel?.(sites[i]!, node.lastModel.parameters));
-    const final = accuracy.get(config.rounds);
+    const final = scores.get(config.rounds);
     if (final && stopped.size > 0) scoreStoppedSites(final, data, stopped, config.model, nodes);
     if (!final || final.size < sites.length) throw new Error('final evaluations missing from some sites');
     return {
-      ...runReport(config, data, final, accuracy),
+      ...runReport(config, data, final, scores),
       ...clinicFigures(config, options, sites, nodes),
       ...(options.malicious && { malicious: hostile.length, malicious_sites: hostile, attack: options.malicious.attack }),
       ...(stopped.size > 0 && { stopped_sites: [...stopped] }),
@@ -187,8 +194,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 }
 
-/** Each site's accuracy and test records on one model version. */
-type SiteScores = Map<string, { accuracy: number; numTest: number }>;
+/** One clinic per site, or K per site each holding a seeded share of its records (clinic ids cleveland.1 ... cleveland.K). */
+function clinicsOf(sites: readonly AnySiteDataset[], perSite: number, seed: number): AnySiteDataset[] {
+  return sites.flatMap((site) => {
+    if (perSite === 1) return [site];
+    if (isSurvival(site)) throw new Error(`--clinics-per-site splits a classification dataset's sites; ${site.dataset} is a survival dataset`);
+    return shardSite(site, perSite, seed);
+  });
+}
 
 /**
  * The study a simulation runs. Clinics that drop out leave rounds with fewer updates, and the
@@ -225,14 +238,14 @@ function checkSimulation(options: SimulationOptions, config: StudyConfig, sites:
 }
 
 /**
- * Collects the study's evaluations into `accuracy` (by model version, by site; simulated clinics are
+ * Collects the study's evaluations into `scores` (by model version, by site; simulated clinics are
  * named after their sites) and prints a line per round once `expected()` sites have reported.
  */
 function watchEvaluations(
   coordinator: RunningCoordinator,
   studyId: string,
   config: StudyConfig,
-  accuracy: Map<number, SiteScores>,
+  scores: Map<number, SiteScores>,
   expected: () => number,
   progress: (line: string) => void,
 ): Subscription {
@@ -243,20 +256,28 @@ function watchEvaluations(
     if (event.type === 'round-opened') roundStarted.set(event.round, Date.now());
     if (event.type === 'round-failed') progress(`round ${event.round}/${config.rounds} FAILED: ${event.outcome}`);
     if (event.type !== 'evaluation') return;
-    const perSite: SiteScores = accuracy.get(event.modelVersion) ?? new Map();
-    accuracy.set(event.modelVersion, perSite.set(event.clinicId, { accuracy: event.accuracy, numTest: event.numTest }));
+    const perSite: SiteScores = scores.get(event.modelVersion) ?? new Map();
+    const { accuracy, numTest, cIndex, concordance } = event;
+    scores.set(event.modelVersion, perSite.set(event.clinicId, { accuracy, numTest, cIndex, concordance }));
     if (perSite.size !== expected()) return;
-    const summary = summarise(perSite);
+    const task = datasetDescriptor(config.dataset).task;
+    const summary = summarise(perSite, task);
     const seconds = ((Date.now() - (roundStarted.get(event.modelVersion) ?? started)) / 1000).toFixed(1);
+    const metric = task === 'survival' ? 'C-index' : 'accuracy';
     progress(
-      `round ${String(event.modelVersion).padStart(2)}/${config.rounds}  mean site accuracy ${summary.mean.toFixed(4)}  pooled ${summary.pooled.toFixed(4)}  (${seconds}s)`,
+      `round ${String(event.modelVersion).padStart(2)}/${config.rounds}  mean site ${metric} ${summary.mean.toFixed(4)}  pooled ${summary.pooled.toFixed(4)}  (${seconds}s)`,
     );
   });
 }
 
-/** What every simulation reports: the study, each site's final accuracy, and the accuracy of every round. */
-function runReport(config: StudyConfig, data: readonly SiteDataset[], final: SiteScores, accuracy: Map<number, SiteScores>) {
-  const { mean, pooled } = summarise(final);
+/** What every simulation reports: the study, each site's final metric, and the metric of every round. */
+function runReport(config: StudyConfig, data: readonly AnySiteDataset[], final: SiteScores, history: Map<number, SiteScores>) {
+  const task = datasetDescriptor(config.dataset).task;
+  const metric = metricName(task);
+  const figures = (perSite: SiteScores) => {
+    const { mean, pooled } = summarise(perSite, task);
+    return { mean_site_metric: mean, pooled_metric: pooled, ...(metric === 'accuracy' && { mean_site_accuracy: mean, pooled_accuracy: pooled }) };
+  };
   return {
     dataset: config.dataset,
     strategy: config.strategy.name,
@@ -266,12 +287,10 @@ function runReport(config: StudyConfig, data: readonly SiteDataset[], final: Sit
     transport: 'grpc',
     backend: activeBackend(),
     model: config.model.architecture,
-    sites: data.map((d) => ({ site: d.site, n_train: d.train.count, n_test: d.test.count, accuracy: final.get(d.site)!.accuracy })),
-    mean_site_accuracy: mean,
-    pooled_accuracy: pooled,
-    rounds_history: [...accuracy.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([round, perSite]) => ({ round, mean_site_accuracy: summarise(perSite).mean, pooled_accuracy: summarise(perSite).pooled })),
+    sites: data.map((d) => ({ site: d.site, n_train: d.train.count, n_test: d.test.count, [metric]: siteMetric(final.get(d.site)!, task) })),
+    metric,
+    ...figures(final),
+    rounds_history: [...history.entries()].sort(([a], [b]) => a - b).map(([round, perSite]) => ({ round, ...figures(perSite) })),
   };
 }
 
@@ -288,7 +307,7 @@ function clinicFigures(config: StudyConfig, options: SimulationOptions, sites: r
 }
 
 /** One keystore per site (identity, study keys, privacy ledger), enrolled and approved for the site's records. */
-async function enrolClinics(coordinator: RunningCoordinator, data: readonly SiteDataset[], workdir: string): Promise<Keystore[]> {
+async function enrolClinics(coordinator: RunningCoordinator, data: readonly AnySiteDataset[], workdir: string): Promise<Keystore[]> {
   const keystores = data.map(({ site }) => Keystore.create(join(workdir, 'keys', site), site));
   for (const [i, keystore] of keystores.entries()) {
     const { dataset, site, train, test } = data[i]!;
@@ -315,15 +334,6 @@ async function keyCeremony(
   }
 }
 
-function summarise(perSite: Map<string, { accuracy: number; numTest: number }>): { mean: number; pooled: number } {
-  const values = [...perSite.values()];
-  const tested = values.reduce((n, v) => n + v.numTest, 0);
-  return {
-    mean: values.reduce((s, v) => s + v.accuracy, 0) / values.length,
-    pooled: values.reduce((s, v) => s + v.accuracy * v.numTest, 0) / tested,
-  };
-}
-
 /** The nodes that ran to the study's end, each with its index among the sites. */
 function running(nodes: readonly (NodeSummary | null)[]): [NodeSummary, number][] {
   return nodes.flatMap((node, i) => (node ? [[node, i] as [NodeSummary, number]] : []));
@@ -331,8 +341,8 @@ function running(nodes: readonly (NodeSummary | null)[]): [NodeSummary, number][
 
 /** The final model (as the nodes that stayed hold it) scored on each stopped site's own test records. */
 function scoreStoppedSites(
-  final: Map<string, { accuracy: number; numTest: number }>,
-  data: readonly SiteDataset[],
+  final: SiteScores,
+  data: readonly AnySiteDataset[],
   stopped: ReadonlySet<string>,
   spec: ModelSpec,
   nodes: readonly (NodeSummary | null)[],
@@ -340,7 +350,10 @@ function scoreStoppedSites(
   const model = running(nodes).find(([node]) => node.lastModel)?.[0].lastModel;
   if (!model) return;
   for (const site of data.filter((d) => stopped.has(d.site))) {
-    final.set(site.site, { accuracy: evaluate(spec, model.parameters, site.test).accuracy, numTest: site.test.count });
+    const { accuracy, concordance = { concordant: 0, discordant: 0, tiedRisk: 0 } } = learnerFor(site).evaluate(spec, model.parameters);
+    const pairs = concordance.concordant + concordance.discordant + concordance.tiedRisk;
+    const cIndex = isSurvival(site) && pairs > 0 ? (concordance.concordant + concordance.tiedRisk / 2) / pairs : null;
+    final.set(site.site, { accuracy, numTest: site.test.count, cIndex, concordance });
   }
 }
 
@@ -355,9 +368,9 @@ function secureRoundClient(dropout: number, liesAboutWeight: boolean): Pick<Node
 }
 
 /** A hostile node's learner, and for the `weight` attack the inflated count its updates declare. */
-function hostileNode(data: SiteDataset, attack: Attack): Pick<NodeOptions, 'learner' | 'tamperUpdate'> {
+function hostileNode(data: AnySiteDataset, attack: Attack): Pick<NodeOptions, 'learner' | 'tamperUpdate'> {
   const claim = hostileClaim(attack);
-  return { learner: hostileLearner(new LocalLearner(data), attack), ...(claim && { tamperUpdate: claim }) };
+  return { learner: hostileLearner(learnerFor(data), attack), ...(claim && { tamperUpdate: claim }) };
 }
 
 /** The clinics that are hostile: the last `count`, in site order. */

@@ -1,4 +1,5 @@
 import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
+import { concordanceIndex, type ConcordanceCounts } from '../../survival/index.js';
 import type { FederationClient } from '../client/federation-client.js';
 import type { NodeState } from '../resilience/index.js';
 import type { Learner } from './learner.js';
@@ -35,8 +36,21 @@ export class EvaluationRound {
       numCorrect: metrics.correct,
       accuracy: metrics.accuracy,
       loss: metrics.loss,
+      ...concordanceFields(metrics.concordance),
     });
     summary.evaluations++;
-    log(`${clinicId}: model version ${task.modelVersion} accuracy ${metrics.accuracy.toFixed(4)} on ${metrics.count} test records`);
+    const score = metrics.concordance ? `C-index ${cIndexOf(metrics.concordance).toFixed(4)}` : `accuracy ${metrics.accuracy.toFixed(4)}`;
+    log(`${clinicId}: model version ${task.modelVersion} ${score} on ${metrics.count} test records`);
   }
+}
+
+/** The report's concordance fields; a C-index of 0 where no pair was comparable (the wire takes no NaN). */
+function concordanceFields(counts: ConcordanceCounts | undefined) {
+  if (!counts) return {};
+  return { concordantPairs: counts.concordant, discordantPairs: counts.discordant, tiedRiskPairs: counts.tiedRisk, cIndex: cIndexOf(counts) };
+}
+
+function cIndexOf(counts: ConcordanceCounts): number {
+  const index = concordanceIndex(counts);
+  return Number.isNaN(index) ? 0 : index;
 }

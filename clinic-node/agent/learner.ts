@@ -1,12 +1,16 @@
+import type { ConcordanceCounts } from '../../survival/index.js';
 import type { ModelSpec } from '../../common/model-spec.js';
 import type { TrainingOptions, TrainingResult } from '../training/local-training.js';
 
 /** A model's metrics on the clinic's test records. */
 export interface Evaluation {
   count: number;
+  /** Classification: test records classified right, and their share (0 for a survival model). */
   correct: number;
   accuracy: number;
   loss: number;
+  /** Survival: Harrell's concordance as pair counts. */
+  concordance?: ConcordanceCounts;
 }
 
 /**

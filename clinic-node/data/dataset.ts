@@ -1,3 +1,5 @@
+import type { SurvivalRecords } from '../../survival/index.js';
+
 /** Records in memory as the trainer wants them: one row-major float32 matrix and one label vector. */
 export interface Examples {
   /** `count x features`, row-major. */
@@ -8,12 +10,29 @@ export interface Examples {
   features: number;
 }
 
-/** One clinic's data, split and normalised. */
+/** One clinic's data for a classification task, split and normalised. */
 export interface SiteDataset {
   dataset: string;
   site: string;
+  task?: 'binary';
   train: Examples;
   test: Examples;
+}
+
+/** One clinic's data for a survival task: covariates, follow-up times and events, split. */
+export interface SurvivalSiteDataset {
+  dataset: string;
+  site: string;
+  task: 'survival';
+  train: SurvivalRecords;
+  test: SurvivalRecords;
+}
+
+/** A clinic's data for any task. */
+export type AnySiteDataset = SiteDataset | SurvivalSiteDataset;
+
+export function isSurvival(data: AnySiteDataset): data is SurvivalSiteDataset {
+  return data.task === 'survival';
 }
 
 /** Where data comes from. */

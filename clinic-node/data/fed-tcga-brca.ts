@@ -1,5 +1,6 @@
 import type { SurvivalRecords } from '../../survival/index.js';
-import { DataError, type DataOptions } from './dataset.js';
+import { checkSite, datasetDescriptor } from '../../common/datasets.js';
+import { DataError, type DataOptions, type SurvivalSiteDataset } from './dataset.js';
 import { readVerifiedFiles, type FileSet } from './verified-files.js';
 
 /**
@@ -19,17 +20,12 @@ export const FILES: FileSet = {
   },
 };
 
+export const DESCRIPTOR = datasetDescriptor('fed-tcga-brca');
+
 /** Regions in FLamby's client order (k = 0..5 in `fold2`). */
-export const SITES = ['northeast', 'south', 'west', 'midwest', 'europe', 'canada'] as const;
+export const SITES = DESCRIPTOR.sites;
 
 export const COVARIATE_COUNT = 39;
-
-/** One region's patients, FLamby's train and test parts. */
-export interface SurvivalSite {
-  site: string;
-  train: SurvivalRecords;
-  test: SurvivalRecords;
-}
 
 interface Patient {
   covariates: number[];
@@ -81,7 +77,7 @@ function toRecords(patients: Patient[]): SurvivalRecords {
 }
 
 /** Every region, train and test, in FLamby's order (and, within a part, the split file's order). */
-export async function loadTcgaBrcaSites(options: DataOptions = {}): Promise<SurvivalSite[]> {
+export async function loadTcgaBrcaSites(options: DataOptions = {}): Promise<SurvivalSiteDataset[]> {
   const files = await readVerifiedFiles(FILES, options);
   const patients = parseBrca(files.get('brca.csv')!.toString('utf8'));
   const parts = new Map<string, Patient[]>();
@@ -95,5 +91,17 @@ export async function loadTcgaBrcaSites(options: DataOptions = {}): Promise<Surv
     if (!parts.has(part!)) parts.set(part!, []);
     parts.get(part!)!.push(patient);
   });
-  return SITES.map((site, k) => ({ site, train: toRecords(parts.get(`train_${k}`) ?? []), test: toRecords(parts.get(`test_${k}`) ?? []) }));
+  return SITES.map((site, k) => ({
+    dataset: DESCRIPTOR.name,
+    site,
+    task: 'survival',
+    train: toRecords(parts.get(`train_${k}`) ?? []),
+    test: toRecords(parts.get(`test_${k}`) ?? []),
+  }));
+}
+
+/** One region, FLamby's train and test parts. */
+export async function loadSite(site: string, options: DataOptions = {}): Promise<SurvivalSiteDataset> {
+  checkSite(DESCRIPTOR, site);
+  return (await loadTcgaBrcaSites(options)).find((s) => s.site === site)!;
 }

@@ -7,17 +7,27 @@
  * cleveland.train.count; // 199
  */
 import { datasetDescriptor } from '../../common/datasets.js';
-import type { DataOptions, SiteDataset } from './dataset.js';
+import type { AnySiteDataset, DataOptions, SiteDataset } from './dataset.js';
 import * as fedHeartDisease from './fed-heart-disease.js';
+import * as fedTcgaBrca from './fed-tcga-brca.js';
 
-export { DataError, type DataOptions, type Examples, type SiteDataset } from './dataset.js';
+export { DataError, isSurvival, type AnySiteDataset, type DataOptions, type Examples, type SiteDataset, type SurvivalSiteDataset } from './dataset.js';
 
-const LOADERS: Record<string, (site: string, options: DataOptions) => Promise<SiteDataset>> = {
+const LOADERS: Record<string, (site: string, options: DataOptions) => Promise<AnySiteDataset>> = {
   'fed-heart-disease': fedHeartDisease.loadSite,
+  'fed-tcga-brca': fedTcgaBrca.loadSite,
 };
 
-export function loadSiteDataset(dataset: string, site: string, options: DataOptions = {}): Promise<SiteDataset> {
+/** A site's data for any task: what a clinic node trains on. */
+export function loadClinicData(dataset: string, site: string, options: DataOptions = {}): Promise<AnySiteDataset> {
   const load = LOADERS[datasetDescriptor(dataset).name];
   if (!load) throw new Error(`no loader for dataset ${dataset}`);
   return load(site, options);
+}
+
+/** A classification dataset's site (the benchmark baselines and tests); a survival dataset is an error. */
+export function loadSiteDataset(dataset: string, site: string, options: DataOptions = {}): Promise<SiteDataset> {
+  if (datasetDescriptor(dataset).task !== 'binary')
+    throw new Error(`dataset ${dataset} is a ${datasetDescriptor(dataset).task} dataset, not a classification one`);
+  return loadClinicData(dataset, site, options) as Promise<SiteDataset>;
 }

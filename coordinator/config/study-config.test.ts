@@ -162,3 +162,53 @@ describe("a study's quorum", () => {
     expect(parseStudyConfig({ dataset: DATASET, quorum: 2, minClinics: 2 })).toMatchObject({ quorum: 2, minClinics: 2 });
   });
 });
+
+describe('a survival study', () => {
+  it("takes a linear Cox model and its dataset's own schedule by default", () => {
+    const config = parseStudyConfig({ dataset: 'fed-tcga-brca' });
+    expect(config.model).toEqual({ architecture: 'cox-linear', inputDim: 39, hiddenUnits: [], outputDim: 1 });
+    expect(config.training).toEqual({ optimizer: 'sgd', learningRate: 0.1, batchSize: 8, localSteps: 100 });
+    expect(config.rounds).toBe(5);
+    expect(config.quorum).toBe(5);
+    // What the study sets wins over the dataset's schedule.
+    expect(parseStudyConfig({ dataset: 'fed-tcga-brca', rounds: 9, training: { batchSize: 16 } })).toMatchObject({
+      rounds: 9,
+      training: { batchSize: 16, learningRate: 0.1 },
+    });
+    // A classification dataset keeps the general defaults.
+    expect(parseStudyConfig({ dataset: DATASET })).toMatchObject({ model: { architecture: 'logistic-regression' }, rounds: 15, training: { batchSize: 4 } });
+  });
+
+  it("takes the dataset's mean-only strategy and client rate where updates are hidden and none is named", () => {
+    for (const privacy of ['he', 'secagg']) {
+      const config = parseStudyConfig({ dataset: 'fed-tcga-brca', privacy });
+      expect(config.strategy).toMatchObject({ name: 'fedyogi', serverLearningRate: 0.1 });
+      expect(config.training.learningRate).toBe(0.01);
+    }
+    // Settings without a name adjust that default; a named strategy takes the dataset's general schedule.
+    expect(parseStudyConfig({ dataset: 'fed-tcga-brca', privacy: 'secagg', strategy: { beta1: 0.5 } }).strategy).toMatchObject({
+      name: 'fedyogi',
+      serverLearningRate: 0.1,
+      beta1: 0.5,
+    });
+    const named = parseStudyConfig({ dataset: 'fed-tcga-brca', privacy: 'secagg', strategy: { name: 'fedadam' } });
+    expect(named.strategy).toMatchObject({ name: 'fedadam', serverLearningRate: 0.01 });
+    expect(named.training.learningRate).toBe(0.1);
+    expect(parseStudyConfig({ dataset: 'fed-tcga-brca' }).strategy.name).toBe('geometric-median');
+  });
+
+  it('refuses a model of the wrong kind for its task, and differential privacy', () => {
+    expect(problems({ dataset: 'fed-tcga-brca', model: { architecture: 'mlp', hiddenUnits: [8] } })).toEqual([
+      'model.architecture "mlp" cannot fit a survival dataset (it takes cox-linear)',
+    ]);
+    expect(problems({ dataset: DATASET, model: { architecture: 'cox-linear' } })).toEqual([
+      'model.architecture "cox-linear" is for survival datasets; this one is a binary task',
+    ]);
+    for (const privacy of ['dp', 'he+dp', 'secagg+dp']) {
+      expect(problems({ dataset: 'fed-tcga-brca', privacy })).toContain(
+        `privacy "${privacy}" is not available for survival studies: its accounting bounds each record's share of a loss that is a sum over records, which a Cox loss is not`,
+      );
+    }
+    expect(problems({ dataset: 'fed-tcga-brca', privacy: 'secagg' })).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { datasetDescriptor } from '../../common/datasets.js';
+import { datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
 import { DAY_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
@@ -120,39 +120,20 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const field = new FieldReader(raw, problems);
 
   const dataset = field.string('dataset');
-  let inputDim = 1;
-  let outputDim = 1;
-  if (dataset !== undefined) {
-    try {
-      ({ inputDim, outputDim } = datasetDescriptor(dataset));
-    } catch (error) {
-      problems.push((error as Error).message);
-    }
-  }
-
-  const modelRaw = field.object('model') ?? {};
-  const modelField = new FieldReader(modelRaw, problems, 'model.');
-  let model: ModelSpec = modelSpec('logistic-regression', inputDim, [], outputDim);
-  try {
-    model = modelSpec(modelField.string('architecture') ?? 'logistic-regression', inputDim, modelField.integerList('hiddenUnits') ?? [], outputDim);
-  } catch (error) {
-    problems.push(`model: ${(error as Error).message}`);
-  }
-
-  const trainingField = new FieldReader(field.object('training') ?? {}, problems, 'training.');
-  const optimizer = trainingField.string('optimizer') ?? DEFAULT_TRAINING.optimizer;
-  if (optimizer !== 'sgd' && optimizer !== 'adam') problems.push(`training.optimizer "${optimizer}" is unknown (known: sgd, adam)`);
-  const training: TrainingSettings = {
-    optimizer: optimizer === 'adam' ? 'adam' : 'sgd',
-    learningRate: trainingField.positive('learningRate') ?? DEFAULT_TRAINING.learningRate,
-    batchSize: trainingField.integer('batchSize', 1) ?? DEFAULT_TRAINING.batchSize,
-    localSteps: trainingField.integer('localSteps', 1) ?? DEFAULT_TRAINING.localSteps,
-  };
-
+  const descriptor = knownDataset(dataset, problems);
+  const { inputDim, outputDim, task } = descriptor ?? { inputDim: 1, outputDim: 1, task: 'binary' as const };
+  const model = readModel(new FieldReader(field.object('model') ?? {}, problems, 'model.'), inputDim, outputDim, task, problems);
   const privacy = readPrivacy(field, problems);
-  const fallback = defaultStrategy(privacy.privacy);
-  const strategy = parseStrategy(strategies, field.object('strategy') ?? {}, fallback, problems);
-  if (strategy && strategies.create(strategy).needsIndividualUpdates && parsePrivacyMode(privacy.privacy).transport !== 'plain') {
+  checkPrivacyForTask(privacy.privacy, task, problems);
+  const hidden = parsePrivacyMode(privacy.privacy).transport !== 'plain';
+  const strategyRaw = field.object('strategy') ?? {};
+  // A dataset may suit a mean-only strategy (he, secagg) better with its own client learning rate.
+  const meanOnly = hidden && strategyRaw['name'] === undefined ? descriptor?.defaults?.hiddenUpdates : undefined;
+  const defaults = { ...descriptor?.defaults, ...(meanOnly && { learningRate: meanOnly.learningRate }) };
+  const training = readTraining(new FieldReader(field.object('training') ?? {}, problems, 'training.'), defaults, problems);
+  const fallback = meanOnly ? strategies.parse(meanOnly.strategy) : defaultStrategy(privacy.privacy);
+  const strategy = parseStrategy(strategies, strategyRaw, fallback, problems);
+  if (strategy && strategies.create(strategy).needsIndividualUpdates && hidden) {
     problems.push(
       `strategy "${strategy.name}" needs each clinic's update, which privacy "${privacy.privacy}" hides from the coordinator (only their sum is known)`,
     );
@@ -173,7 +154,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
     strategy: strategy ?? fallback,
     training,
     ...privacy,
-    rounds: field.integer('rounds', 1) ?? 15,
+    rounds: field.integer('rounds', 1) ?? descriptor?.defaults?.rounds ?? 15,
     quorum,
     minClinics,
     roundTimeoutS: field.duration('roundTimeoutS', ROUND_TIMEOUT_S) ?? 300,
@@ -184,10 +165,58 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   return config;
 }
 
+function readTraining(field: FieldReader, defaults: DatasetDefaults, problems: string[]): TrainingSettings {
+  const optimizer = field.string('optimizer') ?? DEFAULT_TRAINING.optimizer;
+  if (optimizer !== 'sgd' && optimizer !== 'adam') problems.push(`training.optimizer "${optimizer}" is unknown (known: sgd, adam)`);
+  return {
+    optimizer: optimizer === 'adam' ? 'adam' : 'sgd',
+    learningRate: field.positive('learningRate') ?? defaults.learningRate ?? DEFAULT_TRAINING.learningRate,
+    batchSize: field.integer('batchSize', 1) ?? defaults.batchSize ?? DEFAULT_TRAINING.batchSize,
+    localSteps: field.integer('localSteps', 1) ?? defaults.localSteps ?? DEFAULT_TRAINING.localSteps,
+  };
+}
+
+function checkPrivacyForTask(privacy: PrivacyMode, task: Task, problems: string[]): void {
+  if (task === 'survival' && parsePrivacyMode(privacy).dp !== 'none') {
+    problems.push(
+      `privacy "${privacy}" is not available for survival studies: its accounting bounds each record's share of a loss that is a sum over records, which a Cox loss is not`,
+    );
+  }
+}
+
+function knownDataset(name: string | undefined, problems: string[]): DatasetDescriptor | null {
+  if (name === undefined) return null;
+  try {
+    return datasetDescriptor(name);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return null;
+  }
+}
+
+/** The model, its architecture by default the task's: a survival task takes a Cox model and nothing else does. */
+function readModel(field: FieldReader, inputDim: number, outputDim: number, task: Task, problems: string[]): ModelSpec {
+  const architecture = field.string('architecture') ?? defaultArchitecture(task);
+  if ((architecture === 'cox-linear') !== (task === 'survival')) {
+    problems.push(
+      task === 'survival'
+        ? `model.architecture "${architecture}" cannot fit a survival dataset (it takes cox-linear)`
+        : `model.architecture "cox-linear" is for survival datasets; this one is a ${task} task`,
+    );
+  }
+  try {
+    return modelSpec(architecture, inputDim, field.integerList('hiddenUnits') ?? [], outputDim);
+  } catch (error) {
+    problems.push(`model: ${(error as Error).message}`);
+    return modelSpec(defaultArchitecture(task), inputDim, [], outputDim);
+  }
+}
+
 /** The study's strategy with every default filled in (`fallback` when none is named); null after a problem. */
 function parseStrategy(strategies: StrategyRegistry, raw: Record<string, unknown>, fallback: StrategyConfig, problems: string[]): StrategyConfig | null {
   try {
-    return strategies.parse({ name: fallback.name, ...raw });
+    // Settings given without a name adjust the default, its own settings included.
+    return strategies.parse(raw['name'] === undefined ? { ...fallback, ...raw } : raw);
   } catch (error) {
     if (!(error instanceof StrategyConfigError)) throw error;
     problems.push(...error.problems.map((problem) => `strategy.${problem}`));

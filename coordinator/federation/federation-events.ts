@@ -15,7 +15,17 @@ export type FederationEvent =
   | { type: 'round-restarted'; studyId: string; round: number; attempt: number; reason: string }
   | { type: 'round-closed'; studyId: string; round: number; updates: number; outcome: string }
   | { type: 'round-failed'; studyId: string; round: number; outcome: string }
-  | { type: 'evaluation'; studyId: string; modelVersion: number; clinicId: string; accuracy: number; numTest: number }
+  | {
+      type: 'evaluation';
+      studyId: string;
+      modelVersion: number;
+      clinicId: string;
+      accuracy: number;
+      numTest: number;
+      /** Survival studies: Harrell's C and its pair counts (null and zeros for classification). */
+      cIndex: number | null;
+      concordance: { concordant: number; discordant: number; tiedRisk: number };
+    }
   | { type: 'study-finished'; studyId: string; status: 'completed' | 'failed'; error: string | null };
 
 /** The coordinator's event stream: the services emit after each commit; embedders and displays subscribe. */

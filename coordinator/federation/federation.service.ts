@@ -56,14 +56,11 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     uploads: UploadValidator,
   ) {
     const evaluated = evaluations.recorded$.pipe(
-      map(({ studyId, modelVersion, clinicId, accuracy, numTest }): FederationEvent => ({
-        type: 'evaluation',
-        studyId,
-        modelVersion,
-        clinicId,
-        accuracy,
-        numTest,
-      })),
+      map((report): FederationEvent => {
+        const { studyId, modelVersion, clinicId, accuracy, numTest, cIndex } = report;
+        const concordance = { concordant: report.concordantPairs, discordant: report.discordantPairs, tiedRisk: report.tiedRiskPairs };
+        return { type: 'evaluation', studyId, modelVersion, clinicId, accuracy, numTest, cIndex, concordance };
+      }),
     );
     this.events$ = merge(this.bus.events$, evaluated);
     this.hub.connected$.subscribe((clinicId) => this.background(this.onClinicConnected(clinicId)));
