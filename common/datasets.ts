@@ -14,10 +14,15 @@ export interface DatasetDescriptor {
   outputDim: number;
   /** What a study on this dataset trains with unless it says otherwise (its benchmark protocol's values). */
   defaults?: DatasetDefaults;
+  /** The covariates' names in model order, where a report names coefficients (Cox models). */
+  covariates?: readonly string[];
 }
 
 /** A dataset's own defaults for a study: its benchmark protocol's schedule. */
 export interface DatasetDefaults {
+  /** The model architecture and strategy a study gets when it names none (before the task's and the privacy mode's). */
+  architecture?: string;
+  strategy?: { readonly name: string; readonly [setting: string]: string | number };
   learningRate?: number;
   batchSize?: number;
   localSteps?: number;
@@ -56,6 +61,18 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
       rounds: 5,
       hiddenUpdates: { strategy: { name: 'fedyogi', serverLearningRate: 0.1 }, learningRate: 0.01 },
     },
+  },
+  // PBC3, a randomised trial at six hospitals: a Cox model stratified by hospital (each its own
+  // baseline hazard) with treatment, albumin and log2 bilirubin, fitted by federated Newton-Raphson
+  // on every complete case (evaluation is in-sample: the trial has no held-out split).
+  pbc3: {
+    name: 'pbc3',
+    task: 'survival',
+    sites: ['hvidovre', 'london', 'copenhagen', 'barcelona', 'munich', 'lyon'],
+    inputDim: 3,
+    outputDim: 1,
+    covariates: ['tment', 'alb', 'log2bili'],
+    defaults: { architecture: 'cox-newton', strategy: { name: 'newton-raphson' }, rounds: 8 },
   },
 };
 

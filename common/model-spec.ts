@@ -1,3 +1,4 @@
+import { newtonVectorLength } from '../survival/newton-layout.js';
 import { seededRandom } from './random.js';
 
 /**
@@ -8,7 +9,9 @@ import { seededRandom } from './random.js';
 export interface ModelSpec {
   /**
    * `logistic-regression` (one dense layer, sigmoid), `mlp` (ReLU hidden layers, sigmoid output), or
-   * `cox-linear` (one dense layer whose output is a log relative hazard: a linear Cox model, survival tasks).
+   * `cox-linear` (one dense layer whose output is a log relative hazard: a linear Cox model, survival tasks),
+   * or `cox-newton` (a Cox model fitted by federated Newton-Raphson: the coefficients and the partial
+   * likelihood's statistics, survival/newton-layout.ts; strategy newton-raphson).
    */
   architecture: Architecture;
   /** Number of input features. */
@@ -19,7 +22,7 @@ export interface ModelSpec {
   outputDim: number;
 }
 
-export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear'] as const;
+export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear', 'cox-newton'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export interface DenseLayerShape {
@@ -40,10 +43,11 @@ export function modelSpec(architecture: string, inputDim: number, hiddenUnits: n
   if (!dims.every((d) => Number.isInteger(d) && d > 0)) {
     throw new Error(`model dimensions must be positive integers, got ${JSON.stringify(dims)}`);
   }
-  if ((architecture === 'logistic-regression' || architecture === 'cox-linear') && hiddenUnits.length > 0) {
+  if (architecture !== 'mlp' && hiddenUnits.length > 0) {
     throw new Error(`${architecture} has no hidden layers`);
   }
-  if (architecture === 'cox-linear' && outputDim !== 1) throw new Error('cox-linear has one output, the log relative hazard');
+  if ((architecture === 'cox-linear' || architecture === 'cox-newton') && outputDim !== 1)
+    throw new Error(`${architecture} has one output, the log relative hazard`);
   if (architecture === 'mlp' && hiddenUnits.length === 0) {
     throw new Error('mlp needs at least one hidden layer');
   }
@@ -56,6 +60,7 @@ export function layerShapes(spec: ModelSpec): DenseLayerShape[] {
 }
 
 export function parameterCount(spec: ModelSpec): number {
+  if (spec.architecture === 'cox-newton') return newtonVectorLength(spec.inputDim);
   return layerShapes(spec).reduce((sum, { inputs, outputs }) => sum + inputs * outputs + outputs, 0);
 }
 
@@ -64,6 +69,8 @@ export function parameterCount(spec: ModelSpec): number {
  * [-1/sqrt(fan_in), 1/sqrt(fan_in)], PyTorch's default for nn.Linear (what FLamby's models start from).
  */
 export function initialParameters(spec: ModelSpec, seed: number): Float32Array {
+  // Newton-Raphson starts where coxph does, at β = 0, with no statistics yet.
+  if (spec.architecture === 'cox-newton') return new Float32Array(parameterCount(spec));
   const random = seededRandom(seed);
   const params = new Float32Array(parameterCount(spec));
   let offset = 0;

@@ -20,6 +20,8 @@ import { defaultQuorum, type StudyConfig } from '../coordinator/config/study-con
 import { secAggDropout } from './secagg-dropout.js';
 import type { Subscription } from 'rxjs';
 import { metricName, siteMetric, summarise, type SiteScores } from './site-scores.js';
+import { coxFigures } from './cox-report.js';
+import type { CoefficientRow } from '../survival/index.js';
 
 export interface SiteResult {
   site: string;
@@ -74,6 +76,9 @@ export interface SimulationReport extends RunReport {
    * their own test records, as their nodes would have. Only when some stopped.
    */
   stopped_sites?: string[];
+  /** Cox models fitted by Newton-Raphson (model cox-newton): each coefficient, hazard ratio and 95% interval. */
+  coefficients?: CoefficientRow[];
+  log_likelihood?: number;
 }
 
 export interface SimulationOptions {
@@ -186,6 +191,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       ...clinicFigures(config, options, sites, nodes),
       ...(options.malicious && { malicious: hostile.length, malicious_sites: hostile, attack: options.malicious.attack }),
       ...(stopped.size > 0 && { stopped_sites: [...stopped] }),
+      ...coxFigures(config.dataset, config.model, running(nodes).find(([node]) => node.lastModel)?.[0].lastModel?.parameters),
       elapsed_s: (Date.now() - started) / 1000,
     };
   } finally {

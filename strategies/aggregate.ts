@@ -39,7 +39,7 @@ export function selectAllAvailable({ available }: RoundContext): FitPlan {
  * What every shipped strategy shares: every available clinic trains as it would alone. Subclasses
  * say how a round's updates become the next model.
  */
-abstract class EveryClinicTrains implements Strategy {
+export abstract class EveryClinicTrains implements Strategy {
   abstract readonly name: string;
   abstract readonly needsIndividualUpdates: boolean;
 

@@ -8,5 +8,6 @@ export { GEOMETRIC_MEDIAN } from './geometric-median.js';
 export { MEAN_AROUND_MEDIAN } from './mean-around-median.js';
 export { MEDIAN } from './median.js';
 export { MULTI_KRUM } from './multi-krum.js';
+export { NEWTON_RAPHSON } from './newton-raphson.js';
 export { NORM_BOUNDED } from './norm-bounded.js';
 export { TRIMMED_MEAN } from './trimmed-mean.js';

@@ -12,3 +12,13 @@ export { concordanceCounts, addConcordance, concordanceIndex, type ConcordanceCo
 export { cholesky, choleskyInverse, choleskySolve } from './linear-algebra.js';
 export { coefficientTable, CoxFitError, fitCox, newtonStep, Z_975, type CoefficientRow, type CoxFit, type NewtonOptions } from './newton-raphson.js';
 export { addStatistics, coxStatistics, emptyStatistics, type CoxStatistics, type SurvivalRecords, type Ties } from './partial-likelihood.js';
+export {
+  covariatesOf,
+  newtonVectorLength,
+  packStatistics,
+  readNewtonModel,
+  standardErrorsOf,
+  statisticsSlice,
+  unpackStatistics,
+  type NewtonModel,
+} from './newton-layout.js';

@@ -111,7 +111,7 @@ export interface CoefficientRow {
   ci_high: number;
 }
 
-export function coefficientTable(names: readonly string[], fit: CoxFit): CoefficientRow[] {
+export function coefficientTable(names: readonly string[], fit: Pick<CoxFit, 'coefficients' | 'standardErrors'>): CoefficientRow[] {
   return names.map((name, j) => {
     const coef = fit.coefficients[j]!;
     const se = fit.standardErrors[j]!;

@@ -102,6 +102,6 @@ describe('Fed-Heart-Disease loader', () => {
     await expect(loadSiteDataset('fed-heart-disease', 'mayo', { dataDir: DATA_DIR })).rejects.toThrow(
       'unknown site "mayo" for dataset fed-heart-disease (sites: cleveland, hungarian, switzerland, va)',
     );
-    expect(() => loadSiteDataset('imagenet', 'x')).toThrow('unknown dataset "imagenet" (known: fed-heart-disease, fed-tcga-brca)');
+    expect(() => loadSiteDataset('imagenet', 'x')).toThrow('unknown dataset "imagenet" (known: fed-heart-disease, fed-tcga-brca, pbc3)');
   });
 });

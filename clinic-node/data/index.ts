@@ -10,12 +10,14 @@ import { datasetDescriptor } from '../../common/datasets.js';
 import type { AnySiteDataset, DataOptions, SiteDataset } from './dataset.js';
 import * as fedHeartDisease from './fed-heart-disease.js';
 import * as fedTcgaBrca from './fed-tcga-brca.js';
+import * as pbc3 from './pbc3.js';
 
 export { DataError, isSurvival, type AnySiteDataset, type DataOptions, type Examples, type SiteDataset, type SurvivalSiteDataset } from './dataset.js';
 
 const LOADERS: Record<string, (site: string, options: DataOptions) => Promise<AnySiteDataset>> = {
   'fed-heart-disease': fedHeartDisease.loadSite,
   'fed-tcga-brca': fedTcgaBrca.loadSite,
+  pbc3: pbc3.loadSite,
 };
 
 /** A site's data for any task: what a clinic node trains on. */

@@ -1,5 +1,6 @@
 import type { SurvivalRecords } from '../../survival/index.js';
-import { DataError, type DataOptions } from './dataset.js';
+import { checkSite, datasetDescriptor } from '../../common/datasets.js';
+import { DataError, type DataOptions, type SurvivalSiteDataset } from './dataset.js';
 import { readVerifiedFiles, type FileSet } from './verified-files.js';
 
 /**
@@ -16,10 +17,12 @@ export const FILES: FileSet = {
   md5: { 'Pbc3.csv': '5243afb7fadcadf6b6881b63b3abdbf3' },
 };
 
-/** Hospitals by the file's `unit` code, in its order. */
-export const SITES = ['hvidovre', 'london', 'copenhagen', 'barcelona', 'munich', 'lyon'] as const;
+export const DESCRIPTOR = datasetDescriptor('pbc3');
 
-export const COVARIATES = ['tment', 'alb', 'log2bili'] as const;
+/** Hospitals by the file's `unit` code, in its order. */
+export const SITES = DESCRIPTOR.sites;
+
+export const COVARIATES = DESCRIPTOR.covariates!;
 
 /** One hospital's complete cases. */
 export interface Pbc3Site {
@@ -93,4 +96,11 @@ export async function loadPbc3Sites(options: DataOptions = {}): Promise<Pbc3Site
     const complete = own.filter((row) => row.covariates !== null);
     return toSite(site, complete, own.length - complete.length);
   });
+}
+
+/** One hospital as a clinic serves it: its complete cases, fitted on and scored on (in-sample). */
+export async function loadSite(site: string, options: DataOptions = {}): Promise<SurvivalSiteDataset> {
+  checkSite(DESCRIPTOR, site);
+  const { records } = (await loadPbc3Sites(options)).find((s) => s.site === site)!;
+  return { dataset: DESCRIPTOR.name, site, task: 'survival', train: records, test: records };
 }

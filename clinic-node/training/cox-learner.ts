@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../../common/model-spec.js';
-import { coxStatistics } from '../../survival/index.js';
+import { coxStatistics, packStatistics, readNewtonModel, statisticsSlice, type SurvivalRecords } from '../../survival/index.js';
 import type { Evaluation } from '../agent/learner.js';
 import type { SurvivalSiteDataset } from '../data/dataset.js';
 import { selectBackend } from './backend.js';
@@ -19,6 +19,7 @@ export class CoxLearner {
 
   train(spec: ModelSpec, global: Float32Array, options: TrainingOptions): TrainingResult {
     checkSurvivalModel(spec);
+    if (spec.architecture === 'cox-newton') return newtonAnswer(global, this.data.train);
     // The Cox loss ties a batch's records together, so DP-SGD's per-example clipping does not apply as is.
     if (options.dp) throw new Error('DP-SGD is not available for survival models: the Cox loss of a batch is not a sum over its records');
     if ((options.proximalMu ?? 0) > 0) throw new Error("FedProx's proximal term is not available for survival models");
@@ -31,11 +32,28 @@ export class CoxLearner {
   evaluate(spec: ModelSpec, parameters: Float32Array): Evaluation {
     checkSurvivalModel(spec);
     const { test } = this.data;
-    const stats = coxStatistics(test, parameters.subarray(0, test.covariates));
-    return { count: test.count, correct: 0, accuracy: 0, loss: -stats.logLikelihood / test.count, concordance: evaluateCox(parameters, test) };
+    const beta = parameters.subarray(0, test.covariates);
+    const stats = coxStatistics(test, beta);
+    return { count: test.count, correct: 0, accuracy: 0, loss: -stats.logLikelihood / test.count, concordance: evaluateCox(beta, test) };
   }
 }
 
 function checkSurvivalModel(spec: ModelSpec): void {
-  if (spec.architecture !== 'cox-linear') throw new Error(`a survival study trains a cox-linear model, not ${spec.architecture}`);
+  if (spec.architecture !== 'cox-linear' && spec.architecture !== 'cox-newton') {
+    throw new Error(`a survival study trains a cox-linear or cox-newton model, not ${spec.architecture}`);
+  }
+}
+
+/**
+ * A Newton-Raphson round's answer: the model vector with the clinic's own partial-likelihood
+ * statistics at the current β (Efron ties) over its record count in place of the previous sums.
+ */
+function newtonAnswer(global: Float32Array, records: SurvivalRecords): TrainingResult {
+  const { coefficients } = readNewtonModel(global);
+  if (coefficients.length !== records.covariates)
+    throw new Error(`the model has ${coefficients.length} coefficients; the clinic's records have ${records.covariates} covariates`);
+  const stats = coxStatistics(records, coefficients, 'efron');
+  const parameters = Float32Array.from(global);
+  parameters.set(packStatistics(stats, records.count), statisticsSlice(records.covariates).start);
+  return { parameters, loss: -stats.logLikelihood / records.count, steps: 1 };
 }

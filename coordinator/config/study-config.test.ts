@@ -199,7 +199,7 @@ describe('a survival study', () => {
 
   it('refuses a model of the wrong kind for its task, and differential privacy', () => {
     expect(problems({ dataset: 'fed-tcga-brca', model: { architecture: 'mlp', hiddenUnits: [8] } })).toEqual([
-      'model.architecture "mlp" cannot fit a survival dataset (it takes cox-linear)',
+      'model.architecture "mlp" cannot fit a survival dataset (it takes cox-linear or cox-newton)',
     ]);
     expect(problems({ dataset: DATASET, model: { architecture: 'cox-linear' } })).toEqual([
       'model.architecture "cox-linear" is for survival datasets; this one is a binary task',

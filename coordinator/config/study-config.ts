@@ -122,7 +122,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const dataset = field.string('dataset');
   const descriptor = knownDataset(dataset, problems);
   const { inputDim, outputDim, task } = descriptor ?? { inputDim: 1, outputDim: 1, task: 'binary' as const };
-  const model = readModel(new FieldReader(field.object('model') ?? {}, problems, 'model.'), inputDim, outputDim, task, problems);
+  const model = readModel(new FieldReader(field.object('model') ?? {}, problems, 'model.'), descriptor, { inputDim, outputDim, task }, problems);
   const privacy = readPrivacy(field, problems);
   checkPrivacyForTask(privacy.privacy, task, problems);
   const hidden = parsePrivacyMode(privacy.privacy).transport !== 'plain';
@@ -131,7 +131,8 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const meanOnly = hidden && strategyRaw['name'] === undefined ? descriptor?.defaults?.hiddenUpdates : undefined;
   const defaults = { ...descriptor?.defaults, ...(meanOnly && { learningRate: meanOnly.learningRate }) };
   const training = readTraining(new FieldReader(field.object('training') ?? {}, problems, 'training.'), defaults, problems);
-  const fallback = meanOnly ? strategies.parse(meanOnly.strategy) : defaultStrategy(privacy.privacy);
+  const datasetStrategy = meanOnly?.strategy ?? descriptor?.defaults?.strategy;
+  const fallback = datasetStrategy ? strategies.parse(datasetStrategy) : defaultStrategy(privacy.privacy);
   const strategy = parseStrategy(strategies, strategyRaw, fallback, problems);
   if (strategy && strategies.create(strategy).needsIndividualUpdates && hidden) {
     problems.push(
@@ -141,7 +142,11 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
 
   const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const givenQuorum = field.integer('quorum', 1);
-  const quorum = givenQuorum ?? defaultQuorum(sites);
+  const stratified = (strategy ?? fallback).name === 'newton-raphson';
+  // A model stratified by clinic sums every clinic's likelihood: a round without one fits another model.
+  const quorum = givenQuorum ?? (stratified ? sites : defaultQuorum(sites));
+  if (stratified) checkNewtonRaphson(model, privacy.privacy, quorum, sites, problems);
+  else if (model.architecture === 'cox-newton') problems.push(`model cox-newton is fitted by strategy "newton-raphson", not "${(strategy ?? fallback).name}"`);
   // A study that sets its quorum starts with it, as before; otherwise round 1 waits for every site.
   const minClinics = field.integer('minClinics', 1) ?? givenQuorum ?? sites;
   if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
@@ -184,6 +189,19 @@ function checkPrivacyForTask(privacy: PrivacyMode, task: Task, problems: string[
   }
 }
 
+/** Newton-Raphson fits a cox-newton model from every clinic's sums, with the round's total weight. */
+function checkNewtonRaphson(model: ModelSpec, privacy: PrivacyMode, quorum: number, sites: number, problems: string[]): void {
+  if (model.architecture !== 'cox-newton') problems.push(`strategy "newton-raphson" fits a cox-newton model, not ${model.architecture}`);
+  if (quorum !== sites) {
+    problems.push(
+      `strategy "newton-raphson" fits a model stratified by clinic: every one of the ${sites} clinics answers every round (quorum ${sites}, not ${quorum})`,
+    );
+  }
+  if (parsePrivacyMode(privacy).transport === 'ckks') {
+    problems.push(`strategy "newton-raphson" needs the round's total weight beside the mean, which privacy "${privacy}" does not give the clinics that step`);
+  }
+}
+
 function knownDataset(name: string | undefined, problems: string[]): DatasetDescriptor | null {
   if (name === undefined) return null;
   try {
@@ -194,14 +212,19 @@ function knownDataset(name: string | undefined, problems: string[]): DatasetDesc
   }
 }
 
-/** The model, its architecture by default the task's: a survival task takes a Cox model and nothing else does. */
-function readModel(field: FieldReader, inputDim: number, outputDim: number, task: Task, problems: string[]): ModelSpec {
-  const architecture = field.string('architecture') ?? defaultArchitecture(task);
-  if ((architecture === 'cox-linear') !== (task === 'survival')) {
+/** The model, its architecture by default the dataset's or the task's: a survival task takes a Cox model and nothing else does. */
+function readModel(
+  field: FieldReader,
+  descriptor: DatasetDescriptor | null,
+  { inputDim, outputDim, task }: { inputDim: number; outputDim: number; task: Task },
+  problems: string[],
+): ModelSpec {
+  const architecture = field.string('architecture') ?? descriptor?.defaults?.architecture ?? defaultArchitecture(task);
+  if (architecture.startsWith('cox-') !== (task === 'survival')) {
     problems.push(
       task === 'survival'
-        ? `model.architecture "${architecture}" cannot fit a survival dataset (it takes cox-linear)`
-        : `model.architecture "cox-linear" is for survival datasets; this one is a ${task} task`,
+        ? `model.architecture "${architecture}" cannot fit a survival dataset (it takes cox-linear or cox-newton)`
+        : `model.architecture "${architecture}" is for survival datasets; this one is a ${task} task`,
     );
   }
   try {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { DATA_DIR } from '../test/support/data-dir.js';
+import { simulate } from './simulate.js';
+
+// R's survival::coxph(Surv(days, event) ~ tment + alb + log2bili + strata(unit), ties = "efron") on
+// the complete cases, kept with the script that produced it (survival/reference/pbc3-coxph.R).
+const reference = JSON.parse(readFileSync(new URL('../survival/reference/pbc3-coxph.json', import.meta.url), 'utf8')).stratified_efron;
+
+describe('PBC3: a Cox model stratified by hospital, fitted by federated Newton-Raphson over gRPC', () => {
+  it.each([
+    ['none', {}, 1e-6],
+    // Its default clip range of ±8: a round's answer is the clinic's statistics over its record count less the last sums over theirs.
+    ['secagg', {}, 1e-6],
+  ] as const)("privacy %s: every coefficient and standard error equals R's pooled stratified fit", async (privacy, settings, tolerance) => {
+    const report = await simulate({ study: { dataset: 'pbc3', privacy, ...settings }, data: { dataDir: DATA_DIR } });
+    expect(report).toMatchObject({ strategy: 'newton-raphson', model: 'cox-newton', rounds: 8, metric: 'c_index' });
+    expect(report.coefficients!.map((row) => row.name)).toEqual(['tment', 'alb', 'log2bili']);
+    report.coefficients!.forEach((row, j) => {
+      const expected = reference.coefficients[j];
+      for (const key of ['coef', 'se', 'hazard_ratio', 'ci_low', 'ci_high'] as const) {
+        expect(Math.abs(row[key] - expected[key])).toBeLessThan(tolerance);
+      }
+    });
+    expect(report.log_likelihood).toBeCloseTo(reference.loglik[1], 3);
+    expect(report.sites.reduce((n, site) => n + site.n_train, 0)).toBe(reference.n);
+  });
+
+  it('refuses a Newton-Raphson study that would leave a hospital out of a round, or run it encrypted', async () => {
+    await expect(simulate({ study: { dataset: 'pbc3', quorum: 5 }, data: { dataDir: DATA_DIR } })).rejects.toThrow(
+      'strategy "newton-raphson" fits a model stratified by clinic: every one of the 6 clinics answers every round (quorum 6, not 5)',
+    );
+    await expect(simulate({ study: { dataset: 'pbc3', privacy: 'he' }, data: { dataDir: DATA_DIR } })).rejects.toThrow(
+      `strategy "newton-raphson" needs the round's total weight beside the mean`,
+    );
+  });
+});
