@@ -1,4 +1,3 @@
-import { newtonVectorLength } from '../survival/newton-layout.js';
 import { seededRandom } from './random.js';
 
 /**
@@ -57,6 +56,15 @@ export function modelSpec(architecture: string, inputDim: number, hiddenUnits: n
 export function layerShapes(spec: ModelSpec): DenseLayerShape[] {
   const dims = [spec.inputDim, ...spec.hiddenUnits, spec.outputDim];
   return dims.slice(1).map((outputs, i) => ({ inputs: dims[i]!, outputs }));
+}
+
+/**
+ * The length of a `cox-newton` model vector over p covariates: β, the partial likelihood's
+ * gradient, its information's upper triangle, log likelihood and events, and the total weight
+ * (survival/newton-layout.ts reads and writes it).
+ */
+export function newtonVectorLength(covariates: number): number {
+  return 2 * covariates + (covariates * (covariates + 1)) / 2 + 3;
 }
 
 export function parameterCount(spec: ModelSpec): number {

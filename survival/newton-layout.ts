@@ -1,17 +1,16 @@
+import { newtonVectorLength } from '../common/model-spec.js';
 import { cholesky, choleskyInverse } from './linear-algebra.js';
 import type { CoxStatistics } from './partial-likelihood.js';
 
-/**
+/*
  * The model vector of a federated Newton-Raphson study, so that it travels and is stored like any
  * model: `[β (p) | statistics at the previous β, divided by the total weight: gradient (p),
  * information's upper triangle (p(p+1)/2), log likelihood, events | total weight]`. Clinics answer
  * with their own statistics over their own weight in the middle part; a weighted mean of those is
  * the sum over clinics over the total weight, which keeps every value near 1 for float32 and the
- * fixed-point encoding of secure aggregation.
+ * fixed-point encoding of secure aggregation. Its length is common/model-spec.ts's newtonVectorLength.
  */
-export function newtonVectorLength(covariates: number): number {
-  return 2 * covariates + (covariates * (covariates + 1)) / 2 + 3;
-}
+export { newtonVectorLength };
 
 /** Where the statistics start and how many values they take. */
 export function statisticsSlice(covariates: number): { start: number; length: number } {
