@@ -20,6 +20,7 @@ const FIRST_SUBCOMMAND: Record<string, string[]> = {
   certs: ['init'],
   privacy: ['epsilon'],
   audit: ['verify'],
+  model: ['export'],
   bench: ['he'],
 };
 

@@ -14,8 +14,10 @@ export interface DatasetDescriptor {
   outputDim: number;
   /** What a study on this dataset trains with unless it says otherwise (its benchmark protocol's values). */
   defaults?: DatasetDefaults;
-  /** The covariates' names in model order, where a report names coefficients (Cox models). */
-  covariates?: readonly string[];
+  /** The features' names in model order (model cards, Cox coefficient tables). */
+  features: readonly string[];
+  /** How the loader prepares the features, in a sentence or two (model cards). */
+  preprocessing: string;
 }
 
 /** A dataset's own defaults for a study: its benchmark protocol's schedule. */
@@ -44,6 +46,9 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     sites: ['cleveland', 'hungarian', 'switzerland', 'va'],
     inputDim: 13,
     outputDim: 1,
+    features: ['age', 'sex', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp_2', 'cp_3', 'cp_4', 'restecg_1', 'restecg_2'],
+    preprocessing:
+      "FLamby's: slope, ca and thal dropped, then records with a missing value; cp and restecg one-hot without their first level; each site z-normalises with its own training mean and standard deviation (ddof 1), which stay at the clinic.",
   },
   'fed-tcga-brca': {
     name: 'fed-tcga-brca',
@@ -52,6 +57,48 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     sites: ['northeast', 'south', 'west', 'midwest', 'europe', 'canada'],
     inputDim: 39,
     outputDim: 1,
+    features: [
+      'age_at_index',
+      'ethnicity_not hispanic or latino',
+      'ethnicity_not reported',
+      'race_asian',
+      'race_black or african american',
+      'race_not reported',
+      'race_white',
+      'ajcc_pathologic_m_MX',
+      'ajcc_pathologic_n_N0 (i-)',
+      'ajcc_pathologic_n_N1',
+      'ajcc_pathologic_n_N1a',
+      'ajcc_pathologic_n_N2',
+      'ajcc_pathologic_n_N2a',
+      'ajcc_pathologic_stage_Stage IA',
+      'ajcc_pathologic_stage_Stage IIA',
+      'ajcc_pathologic_stage_Stage IIB',
+      'ajcc_pathologic_stage_Stage IIIA',
+      'ajcc_pathologic_stage_Stage IIIC',
+      'ajcc_pathologic_t_T1c',
+      'ajcc_pathologic_t_T2',
+      'ajcc_pathologic_t_T3',
+      'ajcc_staging_system_edition_5th',
+      'ajcc_staging_system_edition_6th',
+      'ajcc_staging_system_edition_7th',
+      'icd_10_code_C50.9',
+      'morphology_8500/3',
+      'morphology_8520/3',
+      'primary_diagnosis_Infiltrating duct carcinoma, NOS',
+      'primary_diagnosis_Lobular carcinoma, NOS',
+      'prior_malignancy_yes',
+      'synchronous_malignancy_Not Reported',
+      'treatment_or_therapy_not reported',
+      'treatment_or_therapy_yes',
+      'tumor_stage_stage i',
+      'tumor_stage_stage ia',
+      'tumor_stage_stage iia',
+      'tumor_stage_stage iib',
+      'tumor_stage_stage iiia',
+      'tumor_stage_stage iiic',
+    ],
+    preprocessing: "FLamby's brca.csv covariates as given (age in years, the rest one-hot), not normalised; FLamby's train/test split per region.",
     // FLamby's protocol: batch 8, 100 local updates, 5 rounds; its FedAvg client learning rate, and
     // under he or secagg its best strategy, FedYogi (server 0.1, clients 0.01) (docs/benchmarks.md).
     defaults: {
@@ -71,7 +118,8 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     sites: ['hvidovre', 'london', 'copenhagen', 'barcelona', 'munich', 'lyon'],
     inputDim: 3,
     outputDim: 1,
-    covariates: ['tment', 'alb', 'log2bili'],
+    features: ['tment', 'alb', 'log2bili'],
+    preprocessing: 'Complete cases of treatment (0 placebo, 1 cyclosporin A), albumin (g/l) and bilirubin (µmol/l, as log2); event = transplant or death.',
     defaults: { architecture: 'cox-newton', strategy: { name: 'newton-raphson' }, rounds: 8 },
   },
 };

@@ -18,6 +18,6 @@ export function coxFigures(dataset: string, spec: ModelSpec, parameters: Float32
   const model = readNewtonModel(parameters);
   const standardErrors = standardErrorsOf(model);
   if (!standardErrors || !model.statistics) throw new Error('the final model carries no information matrix to give standard errors: did every round run?');
-  const names = datasetDescriptor(dataset).covariates ?? Array.from(model.coefficients, (_, j) => `x${j + 1}`);
+  const names = datasetDescriptor(dataset).features;
   return { coefficients: coefficientTable(names, { coefficients: model.coefficients, standardErrors }), log_likelihood: model.statistics.logLikelihood };
 }

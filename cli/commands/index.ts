@@ -13,6 +13,7 @@ import { certsCommand } from './certs.js';
 import { clinicCommand } from './clinic.js';
 import { coordinatorCommand } from './coordinator.js';
 import { keysCommand } from './keys.js';
+import { modelCommand } from './model.js';
 import { nodeCommand } from './node.js';
 import { privacyCommand } from './privacy.js';
 import { simulateCommand } from './simulate.js';
@@ -26,5 +27,6 @@ export const COMMANDS: readonly Command[] = [
   certsCommand,
   privacyCommand,
   auditCommand,
+  modelCommand,
   benchCommand,
 ];

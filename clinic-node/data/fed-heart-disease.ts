@@ -21,7 +21,7 @@ export const FILES: FileSet = {
   },
 };
 
-export const FEATURES = ['age', 'sex', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp_2', 'cp_3', 'cp_4', 'restecg_1', 'restecg_2'];
+export const FEATURES = DESCRIPTOR.features;
 
 /** A kept record before normalisation. */
 interface Row {

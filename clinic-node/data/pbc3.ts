@@ -22,7 +22,7 @@ export const DESCRIPTOR = datasetDescriptor('pbc3');
 /** Hospitals by the file's `unit` code, in its order. */
 export const SITES = DESCRIPTOR.sites;
 
-export const COVARIATES = DESCRIPTOR.covariates!;
+export const COVARIATES = DESCRIPTOR.features;
 
 /** One hospital's complete cases. */
 export interface Pbc3Site {

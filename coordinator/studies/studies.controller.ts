@@ -66,6 +66,13 @@ export class StudiesController {
     return this.studies.events(study.id, after, Math.min(limit, MAX_EVENTS));
   }
 
+  /** The study's newest model version, as GET /studies/:id/models/:version gives it (version 0 before round 1 closes). */
+  @Get(':id/models/latest')
+  async latestModel(@Param('id') id: string) {
+    const study = await this.require(id);
+    return this.model(id, await this.studies.latestVersion(study.id));
+  }
+
   /**
    * A model version's parameters as JSON numbers, in the flat layout of the study's model spec. An
    * encrypted version has none the coordinator could show: only its codec, key and size.

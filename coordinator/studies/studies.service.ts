@@ -148,6 +148,12 @@ export class StudiesService {
   async modelVersion(studyId: string, version: number): Promise<ModelVersionEntity | null> {
     return this.models.findOneBy({ studyId, version });
   }
+
+  /** The newest model version's number (a study has version 0 from its creation). */
+  async latestVersion(studyId: string): Promise<number> {
+    const newest = await this.models.findOne({ where: { studyId }, order: { version: 'DESC' }, select: { version: true } });
+    return newest?.version ?? 0;
+  }
 }
 
 function iso(ms: number): string {
@@ -165,3 +171,6 @@ function pooledConcordance(metrics: readonly SiteMetricEntity[]): number | null 
   const index = concordanceIndex(total);
   return Number.isNaN(index) ? null : index;
 }
+
+/** A study as GET /studies/:id shows it. */
+export type StudyView = Awaited<ReturnType<StudiesService['detail']>>;

@@ -1,0 +1,99 @@
+import { datasetDescriptor } from '../../common/datasets.js';
+import type { ModelSpec } from '../../common/model-spec.js';
+import type { StudyView } from '../../coordinator/studies/studies.service.js';
+import { coefficientTable, readNewtonModel, standardErrorsOf, type CoefficientRow } from '../../survival/index.js';
+
+/** What every export says of its use: decision support for research, never a clinical decision. */
+export const INTENDED_USE =
+  'Decision support for research: this model summarises what the consortium’s data show about groups of patients. It does not replace a clinician’s judgement and must not decide the care of any patient.';
+
+/** A model version as GET /studies/:id/models/:version gives it (a plaintext one). */
+export interface ModelVersionView {
+  studyId: string;
+  version: number;
+  model: ModelSpec;
+  parameters?: number[];
+  encrypted?: boolean;
+  createdAt: string;
+}
+
+/**
+ * The model card written beside every export: which study, data and training produced the model,
+ * its inputs in order and how they were prepared, how well it did at each site, and what it is for.
+ */
+export function modelCard(study: StudyView, version: ModelVersionView, files: string[]): Record<string, unknown> {
+  const descriptor = datasetDescriptor(study.dataset);
+  const round = study.roundHistory.find((r) => r.number === version.version);
+  const trainedOn = study.roundHistory.filter((r) => r.number <= version.version && r.status === 'closed');
+  const lastUpdates = trainedOn.at(-1)?.updates ?? [];
+  return {
+    format: 'cohort-model-card/1',
+    intendedUse: INTENDED_USE,
+    study: {
+      id: study.id,
+      name: study.name,
+      dataset: study.dataset,
+      task: descriptor.task,
+      status: study.status,
+      createdAt: study.createdAt,
+      finishedAt: study.finishedAt,
+    },
+    model: { ...version.model, version: version.version, createdAt: version.createdAt, files },
+    features: descriptor.features,
+    preprocessing: descriptor.preprocessing,
+    output: outputOf(version.model),
+    training: {
+      strategy: study.strategy,
+      rounds: trainedOn.length,
+      settings: study.training,
+      privacy: study.privacy,
+      ...(study.dp && { dp: study.dp, privacySpent: 'each clinic’s epsilon is in its signed ledger: cohort audit report' }),
+      sites: lastUpdates.map((u) => ({ clinic: u.clinic, trainingRecords: u.numSamples })),
+    },
+    metrics: (round?.metrics ?? []).map((m) =>
+      descriptor.task === 'survival'
+        ? { clinic: m.clinic, site: m.site, testRecords: m.numTest, cIndex: m.cIndex }
+        : { clinic: m.clinic, site: m.site, testRecords: m.numTest, accuracy: m.accuracy },
+    ),
+    ...(round && { pooled: descriptor.task === 'survival' ? { cIndex: round.pooledCIndex } : { accuracy: round.pooledAccuracy } }),
+  };
+}
+
+function outputOf(spec: ModelSpec): string {
+  switch (spec.architecture) {
+    case 'cox-linear':
+    case 'cox-newton':
+      return 'the log relative hazard x·β: exp of a difference between two patients is their hazard ratio';
+    default:
+      return 'the probability of the positive class (sigmoid output); the study scores it at 0.5';
+  }
+}
+
+/** A Cox model as documented JSON: coefficients by feature, and for a Newton-Raphson fit their standard errors and hazard ratios. */
+export function coxModelJson(study: StudyView, version: ModelVersionView): Record<string, unknown> {
+  const { features } = datasetDescriptor(study.dataset);
+  const parameters = Float32Array.from(version.parameters!);
+  if (version.model.architecture === 'cox-newton') {
+    const model = readNewtonModel(parameters);
+    const standardErrors = standardErrorsOf(model);
+    const rows: CoefficientRow[] | null = standardErrors && coefficientTable(features, { coefficients: model.coefficients, standardErrors });
+    return {
+      format: 'cohort-cox/1',
+      model: 'cox-newton',
+      stratifiedBy: 'clinic (each its own baseline hazard)',
+      features,
+      coefficients: Array.from(model.coefficients),
+      ...(rows && { table: rows }),
+      ...(model.statistics && { logLikelihood: model.statistics.logLikelihood, events: model.statistics.events, records: model.totalWeight }),
+    };
+  }
+  if (version.model.architecture !== 'cox-linear') throw new Error(`a ${version.model.architecture} model is not a Cox model`);
+  return {
+    format: 'cohort-cox/1',
+    model: 'cox-linear',
+    features,
+    coefficients: Array.from(parameters.subarray(0, features.length)),
+    // Linear(p, 1)'s bias: it cancels in every hazard ratio and is kept only to restore the layer.
+    bias: parameters[features.length],
+  };
+}
