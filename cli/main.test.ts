@@ -21,6 +21,7 @@ const FIRST_SUBCOMMAND: Record<string, string[]> = {
   privacy: ['epsilon'],
   audit: ['verify'],
   model: ['export'],
+  predict: [],
   bench: ['he'],
 };
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelCommand } from '../cli/commands/model.js';
 import { INTENDED_USE } from '../cli/model-export/model-card.js';
+import { PredictionInputError, predictFile } from '../cli/model-export/predict.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
 import { DenseModel } from '../clinic-node/training/dense-model.js';
@@ -60,20 +61,30 @@ describe('cohort model export', () => {
     tf.dispose([x]);
     reference.dispose();
 
-    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
-    expect(card).toMatchObject({
-      format: 'cohort-model-card/1',
-      intendedUse: INTENDED_USE,
-      study: { id: study.id, dataset: 'fed-heart-disease', task: 'binary' },
-      model: { architecture: 'mlp', hiddenUnits: [8], version: 0, files: ['model.json', 'weights.bin'] },
-      features: ['age', 'sex', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp_2', 'cp_3', 'cp_4', 'restecg_1', 'restecg_2'],
-      training: { strategy: { name: 'geometric-median' }, privacy: 'none', rounds: 0 },
+    // cohort predict on the same records, as a CSV with its columns in another order and an id column.
+    const features = study.model.inputDim;
+    const names = ['age', 'sex', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp_2', 'cp_3', 'cp_4', 'restecg_1', 'restecg_2'];
+    const csv = [['patient', ...[...names].reverse()].join(',')];
+    for (let i = 0; i < test.count; i++) {
+      const row = names.map((_, j) => String(test.x[i * features + j]));
+      csv.push([`p${i}`, ...row.reverse()].join(','));
+    }
+    writeFileSync(join(workdir, 'patients.csv'), `${csv.join('\n')}\n`);
+    const predicted = await predictFile(out, join(workdir, 'patients.csv'), 'patient');
+    expect(predicted.model).toEqual({ study: study.id, version: 0, architecture: 'mlp', intendedUse: INTENDED_USE });
+    predicted.predictions.forEach((p, i) => {
+      expect(p.id).toBe(`p${i}`);
+      expect(Math.abs(p.probability! - expected[i]!)).toBeLessThan(1e-6);
     });
-    expect(card.preprocessing).toMatch(/each site z-normalises with its own training mean/);
-
-    // An export never mixes two models: a directory with files is refused, and left as it was.
-    await expect(exportModel(study.id, out)).rejects.toThrow(`${out} is not empty: export into a new or empty directory`);
-    expect(readFileSync(join(out, 'model.json'), 'utf8')).toBe(`${JSON.stringify(modelJson)}\n`);
+    // A bad file: every problem named by line and column, nothing predicted.
+    writeFileSync(join(workdir, 'bad.csv'), `${csv[0]}\n${csv[1]!.replace(/,[^,]*$/, ',x')}\np9,1\n`);
+    const refused = await predictFile(out, join(workdir, 'bad.csv'), 'patient').catch((error: PredictionInputError) => error);
+    expect(refused).toBeInstanceOf(PredictionInputError);
+    // Line 2's age, and every feature line 3 lacks (all but restecg_2, its first column), in the card's order.
+    expect((refused as PredictionInputError).problems).toEqual([
+      'bad.csv line 2, column "age": "x" is not a number',
+      ...names.slice(0, -1).map((name) => `bad.csv line 3, column "${name}": "" is not a number`),
+    ]);
   });
 
   it('writes a Cox model as documented JSON, and refuses it as a network', async () => {

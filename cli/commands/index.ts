@@ -15,6 +15,7 @@ import { coordinatorCommand } from './coordinator.js';
 import { keysCommand } from './keys.js';
 import { modelCommand } from './model.js';
 import { nodeCommand } from './node.js';
+import { predictCommand } from './predict.js';
 import { privacyCommand } from './privacy.js';
 import { simulateCommand } from './simulate.js';
 
@@ -28,5 +29,6 @@ export const COMMANDS: readonly Command[] = [
   privacyCommand,
   auditCommand,
   modelCommand,
+  predictCommand,
   benchCommand,
 ];

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseCsv } from '../../common/schema/index.js';
+
+/** One patient's prediction: the row's id (or line), and what the model gives for it. */
+export interface Prediction {
+  id: string;
+  line: number;
+  /** Networks: the probability of the positive class. */
+  probability?: number;
+  /** Cox models: the log relative hazard x·β, and exp of it (the hazard relative to a patient with every feature 0). */
+  linearPredictor?: number;
+  relativeHazard?: number;
+}
+
+export interface Predictions {
+  model: { study: string; version: number; architecture: string; intendedUse: string };
+  predictions: Prediction[];
+}
+
+/** Every problem of a data file, with its line and column; nothing is predicted while any remains. */
+export class PredictionInputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`cannot predict: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the data\n  ${problems.join('\n  ')}`);
+    this.name = 'PredictionInputError';
+  }
+}
+
+interface Card {
+  intendedUse: string;
+  study: { id: string };
+  model: { architecture: string; version: number };
+  features: string[];
+}
+
+/**
+ * Applies an exported model (cohort model export) to a CSV file whose header names every feature
+ * of the model card, in any order, each value a number prepared as the card's `preprocessing` says.
+ * `idColumn` names the column that identifies a row in the output (default: its line).
+ */
+export async function predictFile(modelDir: string, dataFile: string, idColumn?: string): Promise<Predictions> {
+  const card = JSON.parse(readFileSync(join(modelDir, 'model-card.json'), 'utf8')) as Card;
+  const rows = featureRows(readFileSync(dataFile, 'utf8'), basename(dataFile), card.features, idColumn);
+  const model = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as Record<string, unknown>;
+  const header = { study: card.study.id, version: card.model.version, architecture: card.model.architecture, intendedUse: card.intendedUse };
+  if (model['format'] === 'cohort-cox/1') {
+    const beta = model['coefficients'] as number[];
+    return {
+      model: header,
+      predictions: rows.map(({ id, line, x }) => {
+        const linearPredictor = x.reduce((sum, v, j) => sum + v * beta[j]!, 0);
+        return { id, line, linearPredictor, relativeHazard: Math.exp(linearPredictor) };
+      }),
+    };
+  }
+  if (model['format'] !== 'layers-model')
+    throw new Error(`${join(modelDir, 'model.json')} is not a model cohort predict applies (format ${String(model['format'])})`);
+  const manifest = (model['weightsManifest'] as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[])[0]!;
+  const weights = readFileSync(join(modelDir, manifest.paths[0]!));
+  const network = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: model['modelTopology'] as object, weightSpecs: manifest.weights, weightData: Uint8Array.from(weights).buffer }),
+  );
+  const probabilities = tf.tidy(() => (network.predict(tf.tensor2d(rows.map((r) => r.x))) as tf.Tensor).dataSync());
+  network.dispose();
+  return { model: header, predictions: rows.map(({ id, line }, i) => ({ id, line, probability: probabilities[i]! })) };
+}
+
+/** The rows' features in the card's order, or every problem at once. */
+function featureRows(text: string, file: string, features: string[], idColumn: string | undefined): { id: string; line: number; x: number[] }[] {
+  const [header, ...records] = parseCsv(text);
+  if (!header) throw new PredictionInputError([`${file}: empty, no header`]);
+  const at = features.map((name) => header.cells.indexOf(name));
+  const missing = features.filter((_, j) => at[j]! < 0);
+  const idAt = idColumn === undefined ? -1 : header.cells.indexOf(idColumn);
+  const problems =
+    missing.length > 0 ? [`${file} line ${header.line}: no column for ${missing.map((m) => `"${m}"`).join(', ')} (the model card's features)`] : [];
+  if (idColumn !== undefined && idAt < 0) problems.push(`${file} line ${header.line}: no id column "${idColumn}"`);
+  if (problems.length > 0) throw new PredictionInputError(problems);
+  const rows = records.map(({ line, cells }) => {
+    const x = features.map((name, j) => {
+      const cell = cells[at[j]!] ?? '';
+      const value = Number(cell);
+      if (cell === '' || !Number.isFinite(value)) problems.push(`${file} line ${line}, column "${name}": "${cell}" is not a number`);
+      return value;
+    });
+    return { id: idAt >= 0 ? (cells[idAt] ?? '') : String(line), line, x };
+  });
+  if (problems.length > 0) throw new PredictionInputError(problems);
+  if (rows.length === 0) throw new PredictionInputError([`${file}: no rows after the header`]);
+  return rows;
+}
