@@ -9,7 +9,13 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/crypto/{ledger,dp,secagg}/**/*.test.ts', '<rootDir>/strategies/**/*.test.ts'],
+  // survival/ with the PBC3 fit against R's (it reads ../shared/data, or COHORT_DATA_DIR).
+  testMatch: [
+    '<rootDir>/crypto/{ledger,dp,secagg}/**/*.test.ts',
+    '<rootDir>/strategies/**/*.test.ts',
+    '<rootDir>/survival/**/*.test.ts',
+    '<rootDir>/clinic-node/data/pbc3.test.ts',
+  ],
   // No '.stryker-tmp' here: Stryker runs this config from inside its sandbox under that folder.
   // The scale tests (minutes each) add nothing a mutant could fail that the small rounds do not.
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '-scale\\.test\\.ts$'],
