@@ -1,12 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   addStatistics,
+  cholesky,
+  choleskyInverse,
   coxStatistics,
   covariatesOf,
   newtonStep,
   newtonVectorLength,
   packStatistics,
   readNewtonModel,
+  standardErrorsOf,
   statisticsSlice,
   unpackStatistics,
   type SurvivalRecords,
@@ -57,6 +60,20 @@ describe('the Newton-Raphson model vector', () => {
     back.gradient.forEach((g, j) => expect(g).toBeCloseTo(stats.gradient[j]!, 12));
     back.information.forEach((v, j) => expect(v).toBeCloseTo(stats.information[j]!, 12));
     expect(back.events).toBe(stats.events);
+  });
+
+  it('has no statistics before the first round, and standard errors from the summed information after it', async () => {
+    const fresh = readNewtonModel(new Float32Array(newtonVectorLength(2)));
+    expect(fresh).toMatchObject({ statistics: null, totalWeight: 0 });
+    expect(standardErrorsOf(fresh)).toBeNull();
+    const summed = SITES.map((site) => coxStatistics(site, [0.1, 0.2])).reduce(addStatistics);
+    const vector = new Float32Array(newtonVectorLength(2));
+    vector.set(packStatistics(summed, 11), statisticsSlice(2).start);
+    vector[vector.length - 1] = 11;
+    const inverse = choleskyInverse(cholesky(summed.information, 2)!, 2);
+    const errors = standardErrorsOf(readNewtonModel(vector))!;
+    expect(errors[0]).toBeCloseTo(Math.sqrt(inverse[0]!), 5);
+    expect(errors[1]).toBeCloseTo(Math.sqrt(inverse[3]!), 5);
   });
 
   it('knows its covariates from its length, and refuses a length no model has', () => {

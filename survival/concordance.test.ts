@@ -23,6 +23,11 @@ describe('concordance', () => {
   });
 
   it('adds counts across strata before dividing, and is NaN without a comparable pair', () => {
+    expect(addConcordance({ concordant: 1, discordant: 2, tiedRisk: 3 }, { concordant: 4, discordant: 5, tiedRisk: 6 })).toEqual({
+      concordant: 5,
+      discordant: 7,
+      tiedRisk: 9,
+    });
     const a = concordanceCounts([1, 2], [1, 0], [1, 0]);
     const b = concordanceCounts([1, 2, 3], [1, 1, 0], [0, 1, 2]);
     expect(concordanceIndex(addConcordance(a, b))).toBeCloseTo(1 / 4, 12);

@@ -69,6 +69,28 @@ describe('fitCox', () => {
     expect(fit.logLikelihood.initial).toBeCloseTo(coxStatistics(data, [0, 0]).logLikelihood, 12);
   });
 
+  it('converges at once when β = 0 is already the maximum', async () => {
+    // Mirror-image patients: at β = 0 the gradient is 0, so the first step goes nowhere.
+    const symmetric: SurvivalRecords = {
+      x: Float64Array.of(1, -1, 1, -1),
+      time: Float64Array.of(1, 1, 2, 2),
+      event: Uint8Array.of(1, 1, 1, 1),
+      count: 4,
+      covariates: 1,
+    };
+    const fit = await fitCox(1, (beta) => coxStatistics(symmetric, beta));
+    expect(fit).toMatchObject({ converged: true, iterations: 1 });
+    expect(fit.coefficients[0]).toBeCloseTo(0, 12);
+  });
+
+  it('evaluates at most maxIterations times after the start', async () => {
+    const data = simulated(200, [1], 5);
+    let evaluations = 0;
+    const fit = await fitCox(1, (beta) => (evaluations++, coxStatistics(data, beta)), { maxIterations: 2, tolerance: 0 });
+    expect(evaluations).toBe(3);
+    expect(fit).toMatchObject({ iterations: 2, converged: false });
+  });
+
   it('halves a step that lowers the likelihood, and still converges to the maximum', async () => {
     const data = simulated(200, [1], 3);
     const plain = await fitCox(1, (beta) => coxStatistics(data, beta));
@@ -78,8 +100,10 @@ describe('fitCox', () => {
       return beta[0] === 0 ? { ...stats, information: stats.information.map((v) => v / 20) } : stats;
     };
     const seen: number[] = [];
-    const fit = await fitCox(1, misled, { onIteration: (_, logLikelihood) => seen.push(logLikelihood) });
+    const tried: number[] = [];
+    const fit = await fitCox(1, (beta) => (tried.push(beta[0]!), misled(beta)), { onIteration: (_, logLikelihood) => seen.push(logLikelihood) });
     expect(seen[1]).toBeLessThan(seen[0]!); // the overshoot
+    expect(tried[2]).toBeCloseTo((tried[1]! + tried[0]!) / 2, 12); // half way back to the start
     expect(fit.converged).toBe(true);
     expect(fit.coefficients[0]).toBeCloseTo(plain.coefficients[0]!, 8);
     expect(fit.iterations).toBeGreaterThan(plain.iterations);
@@ -95,6 +119,7 @@ describe('fitCox', () => {
   it('says why when a covariate carries no information', async () => {
     const data = simulated(50, [1, 0], 9);
     const constant = { ...data, x: data.x.map((v, i) => (i % 2 ? 3 : v)) };
+    await expect(fitCox(2, (beta) => coxStatistics(constant, beta))).rejects.toMatchObject({ name: 'CoxFitError' });
     await expect(fitCox(2, (beta) => coxStatistics(constant, beta))).rejects.toThrow(CoxFitError);
     expect(() => newtonStep(new Float64Array(2), coxStatistics(constant, [0, 0]))).toThrow('not positive definite');
   });

@@ -100,6 +100,49 @@ describe('coxStatistics', () => {
     }
   });
 
+  it('stays finite with covariates far from 0, where exp(xβ) alone would overflow', () => {
+    const far = records([
+      [1, 1, 800],
+      [2, 1, 801],
+      [3, 0, 802],
+    ]);
+    const stats = coxStatistics(far, [1]);
+    // Centred, the same as covariates 0, 1, 2: log(e^0 / (1 + e + e^2)) + log(e / (e + e^2)).
+    expect(stats.logLikelihood).toBeCloseTo(-Math.log(1 + Math.E + Math.E ** 2) + 1 - Math.log(Math.E + Math.E ** 2), 9);
+    expect(Number.isFinite(stats.gradient[0]!)).toBe(true);
+  });
+
+  it('fills the whole information matrix, symmetric, as the derivative of the gradient (three covariates)', () => {
+    const three = records([
+      [5, 1, 0.3, 1],
+      [5, 1, -1.2, 0],
+      [7, 0, 0.8, 1],
+      [9, 1, 1.5, 0],
+      [12, 0, -0.4, 1],
+      [3, 1, 0.9, 1],
+      [4, 1, 0.2, 0],
+    ]);
+    const withThird = {
+      ...three,
+      x: Float64Array.from({ length: three.count * 3 }, (_, k) => (k % 3 === 2 ? Math.sin(k) : three.x[Math.floor(k / 3) * 2 + (k % 3)]!)),
+      covariates: 3,
+    };
+    const beta = [0.2, -0.3, 0.5];
+    const stats = coxStatistics(withThird, beta);
+    const h = 1e-5;
+    for (let j = 0; j < 3; j++) {
+      const up = coxStatistics(
+        withThird,
+        beta.map((b, k) => (k === j ? b + h : b)),
+      );
+      const down = coxStatistics(
+        withThird,
+        beta.map((b, k) => (k === j ? b - h : b)),
+      );
+      for (let k = 0; k < 3; k++) expect(stats.information[k * 3 + j]).toBeCloseTo(-(up.gradient[k]! - down.gradient[k]!) / (2 * h), 5);
+    }
+  });
+
   it('adds strata term by term, with the empty statistics as identity', () => {
     const a = coxStatistics(tied, [0.1, 0.2]);
     const b = coxStatistics(
