@@ -10,9 +10,9 @@ import { STRATEGIES, StrategyConfigError, type StrategyConfig, type StrategyRegi
 export interface TrainingSettings {
   /** Clinic optimiser, `sgd` or `adam`. Default `sgd`. */
   optimizer: 'sgd' | 'adam';
-  /** Clinic learning rate. Default 0.01. */
+  /** Clinic learning rate. Default: the dataset's (fed-tcga-brca 0.1, or 0.01 with its he/secagg default strategy), else 0.01. */
   learningRate: number;
-  /** Mini-batch size. Default 4. */
+  /** Mini-batch size. Default: the dataset's (fed-tcga-brca 8), else 4. */
   batchSize: number;
   /** Mini-batch updates per round. Default 100. */
   localSteps: number;
@@ -28,10 +28,11 @@ export interface StudyConfig {
   name: string;
   /** Dataset the clinics serve, e.g. `fed-heart-disease`; decides the model's input size. */
   dataset: string;
-  /** Model architecture and hidden layers. Default logistic regression. */
+  /** Model architecture and hidden layers. Default: the dataset's (pbc3: cox-newton), else logistic regression, or cox-linear for a survival task. */
   model: ModelSpec;
   /**
-   * Aggregation strategy with every setting filled in. Default {@link defaultStrategy}: the
+   * Aggregation strategy with every setting filled in. Default: the dataset's own (pbc3:
+   * newton-raphson; fed-tcga-brca under he or secagg: FedYogi), else {@link defaultStrategy}: the
    * geometric median where the coordinator sees each update, FedAdam where it sees only their sum.
    */
   strategy: StrategyConfig;
@@ -48,12 +49,13 @@ export interface StudyConfig {
   dp: DpSettings | null;
   /** With privacy `secagg` or `secagg+dp`: how updates are quantised and the protocol's graph; null otherwise. */
   secagg: SecAggSettings | null;
-  /** Rounds to run. Default 15 (FLamby's Fed-Heart-Disease schedule). */
+  /** Rounds to run. Default: the dataset's (fed-tcga-brca 5, pbc3 8), else 15 (FLamby's Fed-Heart-Disease schedule). */
   rounds: number;
   /**
    * Fewest updates a round may close with at its timeout, or once every other asked clinic refused
    * or had its update rejected. Default {@link defaultQuorum} of the dataset's sites: all but fewer
-   * than a third, so one silent or lying member of four cannot fail a round.
+   * than a third, so one silent or lying member of four cannot fail a round; with newton-raphson,
+   * every site (a model stratified by clinic needs every clinic's likelihood).
    */
   quorum: number;
   /** Connected clinics needed before round 1 opens. Default: the quorum when the study sets one, else every site of the dataset. */
