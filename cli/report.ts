@@ -13,7 +13,17 @@ export function printReport(report: RunReport & Partial<SimulationReport>, json:
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n'));
+  if (report.coefficients) console.log(`\n${coefficientLines(report.coefficients).join('\n')}`);
   if (json) console.log(JSON.stringify(report));
+}
+
+/** A Cox fit's coefficients as a table: estimate, standard error, hazard ratio and its 95% interval. */
+export function coefficientLines(rows: NonNullable<SimulationReport['coefficients']>): string[] {
+  const header = ['covariate', 'coef', 'se', 'hazard ratio', '95% CI'];
+  const cells = rows.map((r) => [r.name, r.coef.toFixed(6), r.se.toFixed(6), r.hazard_ratio.toFixed(4), `${r.ci_low.toFixed(4)} to ${r.ci_high.toFixed(4)}`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)];
 }
 
 function sum(sites: RunReport['sites'], key: 'n_train' | 'n_test'): number {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ describe('cohort model export', () => {
     modelCommand.run(['export', '--coordinator-url', coordinator.httpUrl, '--study-id', studyId, '--out', out, '--token', OPERATOR, ...more]);
 
   beforeAll(async () => {
+    // The command's one line of output per export, kept out of the test log.
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
     await selectBackend();
     coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, operatorToken: OPERATOR, insecure: true });
     workdir = mkdtempSync(join(tmpdir(), 'cohort-export-'));
