@@ -4,9 +4,10 @@ import type { Command } from '../command.js';
 import { parseFlags, UsageError, wholeNumberFlag } from '../flags.js';
 import { printReport } from '../report.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
-
-const USAGE = `  cohort simulate --dataset fed-heart-disease [--strategy ${STRATEGY_NAMES.join('|')}] [--strategy-params NAME=X,...] [--rounds N] [--seed S]
-                  [--protocol tuned|flamby] [--model logistic-regression|mlp] [--hidden 16,8] [--lr X] [--local-steps N]
+import { DATASETS } from '../../common/datasets.js';
+import { ARCHITECTURES } from '../../common/model-spec.js';
+const USAGE = `  cohort simulate [--dataset ${Object.keys(DATASETS).join('|')}] [--strategy ${STRATEGY_NAMES.join('|')}] [--strategy-params NAME=X,...] [--rounds N] [--seed S]
+                  [--protocol tuned|flamby] [--model ${ARCHITECTURES.join('|')}] [--hidden 16,8] [--lr X] [--local-steps N]
                   [--privacy none|he|dp|he+dp|secagg|secagg+dp] [--parameter-set SET] [--target-epsilon 1] [--delta 1e-5] [--clip-norm 1]
                   [--dropout P (secagg: each clinic drops out of a round after sharing keys with probability P)]
                   [--clinic-budget SITE=EPSILON,... (dp: caps below the target for some clinics)]
