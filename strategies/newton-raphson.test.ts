@@ -14,18 +14,9 @@ import {
   unpackStatistics,
   type SurvivalRecords,
 } from '../survival/index.js';
+import { records } from '../survival/test-fixtures.js';
 import { NEWTON_RAPHSON } from './newton-raphson.js';
 import type { FitResult } from './strategy.js';
-
-function records(rows: [number, number, number, number][]): SurvivalRecords {
-  return {
-    x: Float64Array.from(rows.flatMap(([, , a, b]) => [a, b])),
-    time: Float64Array.from(rows, (r) => r[0]),
-    event: Uint8Array.from(rows, (r) => r[1]),
-    count: rows.length,
-    covariates: 2,
-  };
-}
 
 const SITES = [
   records([

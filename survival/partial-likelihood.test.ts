@@ -1,16 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { addStatistics, coxStatistics, emptyStatistics, type SurvivalRecords } from './partial-likelihood.js';
-
-function records(rows: [time: number, event: number, ...x: number[]][]): SurvivalRecords {
-  const covariates = rows[0]!.length - 2;
-  return {
-    x: Float64Array.from(rows.flatMap(([, , ...x]) => x)),
-    time: Float64Array.from(rows, (r) => r[0]),
-    event: Uint8Array.from(rows, (r) => r[1]),
-    count: rows.length,
-    covariates,
-  };
-}
+import { addStatistics, coxStatistics, emptyStatistics } from './partial-likelihood.js';
+import { records } from './test-fixtures.js';
 
 // Two covariates, tied event times, censoring at an event time and after.
 const tied = records([
