@@ -21,7 +21,7 @@ import { secAggDropout } from './secagg-dropout.js';
 import type { Subscription } from 'rxjs';
 import { metricName, siteMetric, summarise, type SiteScores } from './site-scores.js';
 import { coxFigures } from './cox-report.js';
-import type { CoefficientRow } from '../survival/index.js';
+import { concordanceIndexOrNull, type CoefficientRow } from '../survival/index.js';
 
 export interface SiteResult {
   site: string;
@@ -357,8 +357,7 @@ function scoreStoppedSites(
   if (!model) return;
   for (const site of data.filter((d) => stopped.has(d.site))) {
     const { accuracy, concordance = { concordant: 0, discordant: 0, tiedRisk: 0 } } = learnerFor(site).evaluate(spec, model.parameters);
-    const pairs = concordance.concordant + concordance.discordant + concordance.tiedRisk;
-    const cIndex = isSurvival(site) && pairs > 0 ? (concordance.concordant + concordance.tiedRisk / 2) / pairs : null;
+    const cIndex = isSurvival(site) ? concordanceIndexOrNull(concordance) : null;
     final.set(site.site, { accuracy, numTest: site.test.count, cIndex, concordance });
   }
 }

@@ -32,6 +32,12 @@ export function addConcordance(a: ConcordanceCounts, b: ConcordanceCounts): Conc
   return { concordant: a.concordant + b.concordant, discordant: a.discordant + b.discordant, tiedRisk: a.tiedRisk + b.tiedRisk };
 }
 
+/** The index from counts, or null when no pair is comparable (no events). */
+export function concordanceIndexOrNull(counts: ConcordanceCounts): number | null {
+  const index = concordanceIndex(counts);
+  return Number.isNaN(index) ? null : index;
+}
+
 /** The index from counts, or NaN when no pair is comparable (no events). */
 export function concordanceIndex({ concordant, discordant, tiedRisk }: ConcordanceCounts): number {
   const pairs = concordant + discordant + tiedRisk;

@@ -8,7 +8,7 @@
  * const fit = await fitCox(3, (beta) => sites.map((s) => coxStatistics(s, beta)).reduce(addStatistics));
  * coefficientTable(['tment', 'alb', 'log2bili'], fit); // [{ name: 'tment', coef: -0.6048, hazard_ratio: 0.546, ... }, ...]
  */
-export { concordanceCounts, addConcordance, concordanceIndex, type ConcordanceCounts } from './concordance.js';
+export { concordanceCounts, addConcordance, concordanceIndex, concordanceIndexOrNull, type ConcordanceCounts } from './concordance.js';
 export { cholesky, choleskyInverse, choleskySolve } from './linear-algebra.js';
 export { coefficientTable, CoxFitError, fitCox, newtonStep, Z_975, type CoefficientRow, type CoxFit, type NewtonOptions } from './newton-raphson.js';
 export { addStatistics, coxStatistics, emptyStatistics, type CoxStatistics, type SurvivalRecords, type Ties } from './partial-likelihood.js';

@@ -1,5 +1,6 @@
 import type { Task } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
+import { concordanceIndexOrNull } from '../../survival/index.js';
 import type { RoundEntity } from '../persistence/entities/round.entity.js';
 
 /** A clinic's metrics of one model version on its own test records. */
@@ -66,7 +67,7 @@ function survivalFacts(report: SiteEvaluation): SiteEvaluation {
       `concordance pairs are inconsistent: ${c} concordant, ${d} discordant and ${t} tied among ${numTest} test records (at most ${possible} pairs)`,
     );
   }
-  const computed = pairs === 0 ? null : (c + t / 2) / pairs;
+  const computed = concordanceIndexOrNull({ concordant: c, discordant: d, tiedRisk: t });
   const matches =
     computed === null ? cIndex === null || cIndex === 0 || Number.isNaN(cIndex) : cIndex !== null && Math.abs(cIndex - computed) <= RATIO_TOLERANCE;
   if (!matches) throw refuse.invalid(`evaluation C-index ${cIndex} is not ${c} concordant, ${d} discordant and ${t} tied pairs (${computed})`);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, type Repository } from 'typeorm';
 import { parameterCount } from '../../common/model-spec.js';
-import { concordanceIndex } from '../../survival/index.js';
+import { concordanceIndexOrNull } from '../../survival/index.js';
 import { AuditEventEntity } from '../persistence/entities/audit-event.entity.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
@@ -168,8 +168,7 @@ function pooledConcordance(metrics: readonly SiteMetricEntity[]): number | null 
     total.discordant += m.discordantPairs;
     total.tiedRisk += m.tiedRiskPairs;
   }
-  const index = concordanceIndex(total);
-  return Number.isNaN(index) ? null : index;
+  return concordanceIndexOrNull(total);
 }
 
 /** A study as GET /studies/:id shows it. */
