@@ -19,6 +19,11 @@ export interface ModelSpec {
   hiddenUnits: number[];
   /** Output units; 1 for binary classification. */
   outputDim: number;
+  /**
+   * Values appended after the model's own parameters: the consortium's feature statistics, for a
+   * study that preprocesses with them (common/schema/feature-statistics.ts). Absent or 0: none.
+   */
+  statistics?: number;
 }
 
 export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear', 'cox-newton'] as const;
@@ -67,9 +72,21 @@ export function newtonVectorLength(covariates: number): number {
   return 2 * covariates + (covariates * (covariates + 1)) / 2 + 3;
 }
 
+/** Values in the model vector: the model's own parameters and any statistics block after them. */
 export function parameterCount(spec: ModelSpec): number {
+  return ownParameterCount(spec) + (spec.statistics ?? 0);
+}
+
+/** The model's own parameters, without a statistics block. */
+export function ownParameterCount(spec: ModelSpec): number {
   if (spec.architecture === 'cox-newton') return newtonVectorLength(spec.inputDim);
   return layerShapes(spec).reduce((sum, { inputs, outputs }) => sum + inputs * outputs + outputs, 0);
+}
+
+/** The spec without its statistics block: what a learner or a strategy sees of the model. */
+export function withoutStatistics(spec: ModelSpec): ModelSpec {
+  const { statistics: _statistics, ...own } = spec;
+  return own;
 }
 
 /**
@@ -78,6 +95,7 @@ export function parameterCount(spec: ModelSpec): number {
  */
 export function initialParameters(spec: ModelSpec, seed: number): Float32Array {
   // Newton-Raphson starts where coxph does, at β = 0, with no statistics yet.
+  // The statistics block starts empty (all zero): round 1 fills it.
   if (spec.architecture === 'cox-newton') return new Float32Array(parameterCount(spec));
   const random = seededRandom(seed);
   const params = new Float32Array(parameterCount(spec));

@@ -15,8 +15,10 @@
  * constructor; extend `MeanStepStrategy` when the weighted mean suffices), its test file, and one
  * line in registered.ts.
  */
+import type { ModelSpec } from '../common/model-spec.js';
 import { STRATEGIES } from './registry.js';
 import type { Strategy, StrategyConfig } from './strategy.js';
+import { WithFeatureStatistics } from './with-statistics.js';
 
 export type { AggregateResult, FitConfig, FitPlan, FitResult, RoundContext, Strategy, StrategyConfig, StrategyState } from './strategy.js';
 export { MeanStepStrategy, selectAllAvailable, weightedMeanDelta } from './aggregate.js';
@@ -25,6 +27,7 @@ export { StrategyRegistry, STRATEGIES } from './registry.js';
 export { DECAY_RATE, NON_NEGATIVE, POSITIVE, StrategyConfigError, type SettingSpec, type SettingSpecs, type ValueRange } from './settings.js';
 export { FedAvg } from './fedavg.js';
 export { FedOpt } from './fedopt.js';
+export { WithFeatureStatistics } from './with-statistics.js';
 
 /** The names of the shipped strategies, sorted. */
 export const STRATEGY_NAMES: readonly string[] = STRATEGIES.names;
@@ -32,4 +35,10 @@ export const STRATEGY_NAMES: readonly string[] = STRATEGIES.names;
 /** The shipped strategy a configuration names (missing settings at their defaults). */
 export function createStrategy(config: StrategyConfig): Strategy {
   return STRATEGIES.create(config);
+}
+
+/** The strategy that aggregates a study's model: its own, wrapped to fill the model's feature-statistics block if it has one. */
+export function studyStrategy(config: StrategyConfig, model: Pick<ModelSpec, 'statistics'>): Strategy {
+  const strategy = createStrategy(config);
+  return model.statistics ? new WithFeatureStatistics(strategy, model.statistics) : strategy;
 }

@@ -152,5 +152,6 @@ export function trainingOptions(task: Task__Output, { dp }: TrainDecision): Trai
 
 export function toModelSpec(message: ModelSpec__Output | null): ModelSpec {
   if (!message) throw new Error('task carries no model spec');
-  return modelSpec(message.architecture, message.inputDim, message.hiddenUnits, message.outputDim);
+  const spec = modelSpec(message.architecture, message.inputDim, message.hiddenUnits, message.outputDim);
+  return message.statistics > 0 ? { ...spec, statistics: message.statistics } : spec;
 }

@@ -1,5 +1,5 @@
 import { CkksContexts, CkksSecretKey, CkksUpdateCodec } from '../../crypto/index.js';
-import { createStrategy, type StrategyConfig, type StrategyState } from '../../strategies/index.js';
+import { studyStrategy, type StrategyConfig, type StrategyState } from '../../strategies/index.js';
 import { strategyFromWire } from '../../wire/strategy-wire.js';
 import type { EncryptionSpec__Output } from '../../protos/generated/cohort/v1/EncryptionSpec.js';
 import type { StrategySpec__Output } from '../../protos/generated/cohort/v1/StrategySpec.js';
@@ -42,7 +42,7 @@ export class CkksProtocol implements NodeProtocol {
     if (!chain || chain.version > task.modelVersion) {
       chain = { version: 0, parameters: await downloadPlainModel(this.context.client, this.context.clinicId, task, 0), state: null };
     }
-    const strategy = createStrategy(strategyConfig(task.strategy));
+    const strategy = studyStrategy(strategyConfig(task.strategy), { statistics: task.model?.statistics ?? 0 });
     for (let version = chain.version + 1; version <= task.modelVersion; version++) {
       const { header, payload } = await this.context.client.downloadModel(this.context.clinicId, task.studyId, version, () =>
         study.codec.aggregateBytes(length),

@@ -31,5 +31,16 @@ export {
   type Treatment,
 } from './study-schema.js';
 export { DEFAULT_MISSING_TOKENS, parseMapping, type ClinicMapping, type CodeValue, type Exclusion } from './mapping.js';
+export {
+  encodedColumns,
+  hasStatistics,
+  localStatistics,
+  preprocessRows,
+  readStatistics,
+  statisticsLength,
+  type ColumnRole,
+  type EncodedColumn,
+  type FeatureStatistics,
+} from './feature-statistics.js';
 export { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.js';
 export { formatProblems, readTable, readTableFile, type RowProblem, type SurvivalOutcome, type TableResult, type TableRow } from './read-table.js';

@@ -32,6 +32,7 @@ export function modelSpecToWire(model: ModelSpec): ModelSpecMessage {
     hiddenUnits: [...model.hiddenUnits],
     outputDim: model.outputDim,
     numParameters: parameterCount(model),
+    statistics: model.statistics ?? 0,
   };
 }
 

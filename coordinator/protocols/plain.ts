@@ -2,7 +2,7 @@ import { refuse } from '../../common/errors.js';
 import { parameterCount } from '../../common/model-spec.js';
 import { CodecError, plainFloat32Codec } from '../../crypto/index.js';
 import type { UpdateHeader } from './update-header.js';
-import { createStrategy, type FitResult } from '../../strategies/index.js';
+import { studyStrategy, type FitResult } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import {
   checkHeaderInOrder,
@@ -114,7 +114,7 @@ export class PlainProtocol implements UpdateProtocol {
         yield { clinicId: update.clinicId, numSamples: update.numSamples, delta: PLAIN.decode(update.payload, numParameters).values };
       }
     };
-    const { parameters, state } = createStrategy(this.study.strategy).aggregate(results(), global.parameters, global.state);
+    const { parameters, state } = studyStrategy(this.study.strategy, this.study.model).aggregate(results(), global.parameters, global.state);
     return parameters.every(Number.isFinite) ? plainContent(PLAIN.name, parameters, state) : null;
   }
 

@@ -14,7 +14,7 @@ import {
   type SecAggResult,
 } from '../../crypto/index.js';
 import type { UpdateHeader } from './update-header.js';
-import { createStrategy, type FitResult } from '../../strategies/index.js';
+import { studyStrategy, type FitResult } from '../../strategies/index.js';
 import type { DpLayer } from './dp-layer.js';
 import { PLAIN, type RoundReader } from './plain.js';
 import { DEFAULT_SECAGG, type SecAggSettings } from './privacy-settings.js';
@@ -283,7 +283,7 @@ export class SecAggProtocol implements UpdateProtocol {
     const { values, weight } = dequantizeSum(result.sum, fixedPointFor(spec.clipRange, spec.maxTotalWeight));
     const global = await this.rounds.globalModel(this.study.id, round.number - 1);
     const mean: FitResult = { clinicId: `secure sum of ${result.survivors.length}`, numSamples: weight, delta: Float32Array.from(values) };
-    const { parameters, state } = createStrategy(this.study.strategy).aggregate([mean], global.parameters, global.state);
+    const { parameters, state } = studyStrategy(this.study.strategy, this.study.model).aggregate([mean], global.parameters, global.state);
     return parameters.every(Number.isFinite) ? plainContent(PLAIN.name, parameters, state) : null;
   }
 }

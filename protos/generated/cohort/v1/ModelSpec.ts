@@ -7,6 +7,7 @@ export interface ModelSpec {
   'hiddenUnits'?: (number)[];
   'outputDim'?: (number);
   'numParameters'?: (number);
+  'statistics'?: (number);
 }
 
 export interface ModelSpec__Output {
@@ -15,4 +16,5 @@ export interface ModelSpec__Output {
   'hiddenUnits': (number)[];
   'outputDim': (number);
   'numParameters': (number);
+  'statistics': (number);
 }
