@@ -1,6 +1,7 @@
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { join } from 'node:path';
-import { checkSite, checkSiteOrShard, datasetDescriptor } from '../common/datasets.js';
+import { checkSiteName, checkSite, checkSiteOrShard, datasetDescriptor } from '../common/datasets.js';
+import { datasetNameProblem, schemaDatasetId } from '../common/schema/index.js';
 import { DAY_MS, durationProblems, HOUR_MS, milliseconds } from '../common/durations.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { CoordinatorSession } from './agent/coordinator-session.js';
@@ -17,6 +18,8 @@ import { FederationClient } from './client/federation-client.js';
 import type { Keystore } from './keys/index.js';
 import { loadClinicData, type AnySiteDataset } from './data/index.js';
 import { learnerFor } from './training/learner-for.js';
+import { TableLearner } from './training/table-learner.js';
+import { loadTableSite, type TableSource } from './data/table-site.js';
 import type { DataOptions } from './data/dataset.js';
 import { NodeProtocols, type EncodedUpdate, type SecureRoundClient } from './protocols/index.js';
 import { LedgerFile } from './privacy/ledger-file.js';
@@ -33,9 +36,19 @@ export const LEDGER_FILE = 'privacy-ledger.jsonl';
 export interface NodeOptions {
   /** Coordinator gRPC address, `host:port`. */
   coordinator: string;
-  /** Dataset and site this clinic serves, e.g. `fed-heart-disease` / `cleveland`. */
+  /**
+   * Dataset and site this clinic serves, e.g. `fed-heart-disease` / `cleveland`. With `table`, the
+   * name of the consortium's own dataset (the study's `dataset`); the node registers for
+   * `<name>@<fingerprint of the schema file>`, so a clinic with another schema is never asked to train.
+   */
   dataset: string;
   site: string;
+  /**
+   * The clinic's own data: the study schema, its CSV file and its mapping. Read and checked before
+   * the node connects: a file with any bad row stops the node with every problem listed, and nothing
+   * is sent. Default: none (the dataset is a built-in one, loaded as `data` says).
+   */
+  table?: TableSource;
   /** Identity towards the coordinator. Default (and it must match): the keystore's clinic id. */
   clinicId?: string;
   /** The clinic's keys: the enrolled identity that signs every call, study keys, beside them the privacy ledger. */
@@ -113,7 +126,11 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const log = options.log ?? (() => undefined);
   checkNodeDurations(options);
   // A shard of a site (cleveland.2) comes only as preloaded data: the loaders read whole sites.
-  (options.preloaded ? checkSiteOrShard : checkSite)(datasetDescriptor(options.dataset), options.site);
+  if (options.table) {
+    const problem = datasetNameProblem(options.dataset);
+    if (problem) throw new Error(problem);
+    checkSiteName(options.site);
+  } else (options.preloaded ? checkSiteOrShard : checkSite)(datasetDescriptor(options.dataset), options.site);
   const clinicId = options.clinicId ?? options.keystore.clinicId;
   if (options.keystore.clinicId !== clinicId) {
     throw new Error(`the keystore holds the identity of ${options.keystore.clinicId}, not of clinic ${clinicId}`);
@@ -123,8 +140,9 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const spent = guard.spent();
   if (spent) log(`${clinicId}: privacy budget epsilon ${options.budget!.epsilon} at delta ${spent.delta}, ${spent.epsilon.toPrecision(6)} spent so far`);
   const state = await NodeState.open(options.stateDir ?? defaultStateDir(options, clinicId), clinicId, log);
-  const data = options.preloaded ?? (await loadClinicData(options.dataset, options.site, options.data ?? {}));
-  const learner = options.learner ?? (await localLearner(data));
+  const data = await clinicData(options);
+  const learner = options.learner ?? data.learner;
+  if (!options.learner) await data.learner.ready?.();
   const client = new FederationClient(options.coordinator, { identity: options.keystore.identity, credentials: options.credentials });
   const { keystore, secureRoundClient } = options;
   const protocols = new NodeProtocols({ client, clinicId, keystore, reveals: state.reveals, log, ...(secureRoundClient ? { secureRoundClient } : {}) });
@@ -147,13 +165,35 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   }
 }
 
+/** What the node serves: the dataset id it registers for, its record counts, and a learner over its records. */
+interface ClinicData {
+  dataset: string;
+  numTrain: number;
+  numTest: number;
+  learner: Learner & { ready?(): Promise<string> };
+}
+
+async function clinicData(options: NodeOptions): Promise<ClinicData> {
+  if (options.table) {
+    const table = await loadTableSite(options.table, options.site);
+    const dataset = schemaDatasetId(options.dataset, table.schema);
+    const excluded = table.excluded.length > 0 ? `, ${table.excluded.length} excluded by the mapping` : '';
+    options.log?.(
+      `${options.site}: ${options.table.dataFile}: ${table.train.length} training and ${table.test.length} test records${excluded}; dataset ${dataset}`,
+    );
+    return { dataset, numTrain: table.train.length, numTest: table.test.length, learner: new TableLearner(table, dataset) };
+  }
+  const data = options.preloaded ?? (await loadClinicData(options.dataset, options.site, options.data ?? {}));
+  return { dataset: options.dataset, numTrain: data.train.count, numTest: data.test.count, learner: learnerFor(data) };
+}
+
 interface OpenNode {
   options: NodeOptions;
   clinicId: string;
   log: (message: string) => void;
   guard: PrivacyGuard;
   state: NodeState;
-  data: AnySiteDataset;
+  data: ClinicData;
   learner: Learner;
   client: FederationClient;
   protocols: NodeProtocols;
@@ -180,7 +220,7 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
     protocols: node.protocols,
     sender,
     checkpoint: () => shutdown.checkpoint(),
-    records: data.train.count,
+    records: data.numTrain,
     ...(options.tamperUpdate ? { tamperUpdate: options.tamperUpdate } : {}),
   });
   const evaluation = new EvaluationRound({ ...common, client });
@@ -197,7 +237,7 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
     client,
     clinicId,
     coordinator: options.coordinator,
-    registration: { clinicId, dataset: options.dataset, site: options.site, numTrain: data.train.count, numTest: data.test.count, nodeVersion: '0.1.0' },
+    registration: { clinicId, dataset: data.dataset, site: options.site, numTrain: data.numTrain, numTest: data.numTest, nodeVersion: '0.1.0' },
     shutdown,
     log,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -223,12 +263,6 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
   } finally {
     shutdown.dispose();
   }
-}
-
-async function localLearner(data: AnySiteDataset): Promise<Learner> {
-  const learner = learnerFor(data);
-  await learner.ready();
-  return learner;
 }
 
 /** Where a node keeps its outbox and training journal unless told otherwise: beside its keys. */

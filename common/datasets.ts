@@ -1,3 +1,5 @@
+import { isSchemaDatasetId } from './schema/schema-dataset.js';
+
 /**
  * What the coordinator knows of a dataset: its name, sites and feature count. Never the records,
  * which only clinic nodes load (clinic-node/data).
@@ -154,4 +156,21 @@ export function checkSiteOrShard(dataset: DatasetDescriptor, site: string): void
   if (!dataset.sites.includes(site)) {
     throw new Error(`unknown site "${site}" for dataset ${dataset.name} (sites: ${dataset.sites.join(', ')}, or a shard such as ${dataset.sites[0]}.2)`);
   }
+}
+
+const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The site check for any dataset: a built-in one's sites or shards (checkSiteOrShard), and for a
+ * consortium's own dataset (`<name>@<fingerprint>`, common/schema) any well-formed site name, since
+ * its sites are whoever the operator enrols.
+ */
+export function checkDatasetSite(dataset: string, site: string): void {
+  if (isSchemaDatasetId(dataset)) checkSiteName(site);
+  else checkSiteOrShard(datasetDescriptor(dataset), site);
+}
+
+/** A site of a consortium's own dataset: 1-64 letters, digits, '.', '_' or '-'. */
+export function checkSiteName(site: string): void {
+  if (!SITE_NAME.test(site)) throw new Error(`site "${site}" must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
 }

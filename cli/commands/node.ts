@@ -4,10 +4,13 @@ import { conventionByName, DEFAULT_CONVENTION } from '../../crypto/index.js';
 import type { Command } from '../command.js';
 import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-flags.js';
 import { parseFlags, requireFlag, UsageError } from '../flags.js';
+import type { TableSource } from '../../clinic-node/data/table-site.js';
 
 const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identity must be enrolled) --site NAME
               ${CLIENT_TLS_USAGE}
               [--dataset fed-heart-disease] [--data-dir DIR] [--exit-when-done]
+              or the clinic's own data: --dataset NAME (the study's) --schema FILE --data FILE.csv --mapping FILE
+              [--test-fraction 0.2 (records held out for evaluation)]; every bad row is listed and nothing is sent
               [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--convention ${DEFAULT_CONVENTION} (the accountant's)]
               [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
@@ -26,7 +29,11 @@ function parse(args: string[]) {
     usage: USAGE,
     options: {
       coordinator: { type: 'string' },
-      dataset: { type: 'string', default: 'fed-heart-disease' },
+      dataset: { type: 'string' },
+      schema: { type: 'string' },
+      data: { type: 'string' },
+      mapping: { type: 'string' },
+      'test-fraction': { type: 'string' },
       site: { type: 'string' },
       'data-dir': { type: 'string' },
       'exit-when-done': { type: 'boolean' },
@@ -61,8 +68,31 @@ function budgetOf(values: ReturnType<typeof parse>) {
   };
 }
 
+/** The clinic's own table from --schema, --data and --mapping (all three or none); null: a built-in dataset. */
+function tableOf(values: ReturnType<typeof parse>): TableSource | null {
+  const given = (['schema', 'data', 'mapping'] as const).filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) {
+    if (values['test-fraction'] !== undefined) throw new UsageError("--test-fraction applies to a clinic's own data (--schema, --data, --mapping)");
+    return null;
+  }
+  if (given.length < 3)
+    throw new UsageError(`the clinic's own data needs --schema, --data and --mapping together (given: ${given.map((f) => `--${f}`).join(', ')})`);
+  if (values.dataset === undefined) throw new UsageError("--dataset is required with --schema: the name of the study's dataset");
+  if (values['data-dir'] !== undefined) throw new UsageError("--data-dir is for built-in datasets; a clinic's own data is --data FILE.csv");
+  const testFraction = values['test-fraction'] === undefined ? undefined : Number(values['test-fraction']);
+  if (testFraction !== undefined && !(testFraction >= 0 && testFraction <= 0.5))
+    throw new UsageError(`--test-fraction must be from 0 to 0.5, got "${values['test-fraction']}"`);
+  return {
+    schemaFile: values.schema!,
+    dataFile: values.data!,
+    mappingFile: values.mapping!,
+    ...(testFraction !== undefined && { testFraction }),
+  };
+}
+
 async function run(args: string[]): Promise<number> {
   const values = parse(args);
+  const table = tableOf(values);
   const coordinator = requireFlag(values, 'coordinator', 'HOST:PORT');
   const keystore = requireFlag(values, 'keystore', 'DIR', ': the clinic signs every call with its enrolled identity (cohort keys init)');
   const credentials = clientCredentials(values);
@@ -87,8 +117,9 @@ async function run(args: string[]): Promise<number> {
   try {
     summary = await runNode({
       coordinator,
-      dataset: values.dataset,
+      dataset: values.dataset ?? 'fed-heart-disease',
       site: values.site,
+      ...(table && { table }),
       keystore: Keystore.open(keystore),
       credentials,
       budget,

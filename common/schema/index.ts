@@ -42,5 +42,6 @@ export {
   type EncodedColumn,
   type FeatureStatistics,
 } from './feature-statistics.js';
+export { datasetNameProblem, isSchemaDatasetId, schemaDatasetId, schemaDescriptor, schemaFingerprint } from './schema-dataset.js';
 export { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.js';
 export { formatProblems, readTable, readTableFile, type RowProblem, type SurvivalOutcome, type TableResult, type TableRow } from './read-table.js';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
-import { checkSiteOrShard, datasetDescriptor } from '../../common/datasets.js';
+import { checkDatasetSite } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicApprovalEntity } from '../persistence/entities/clinic-approval.entity.js';
 import { ClinicIdentityEntity } from '../persistence/entities/clinic-identity.entity.js';
@@ -107,7 +107,7 @@ export function checkedApproval(figures: Approval): Approval {
     problems.push(`dataset and site must be strings, got ${JSON.stringify(dataset)} and ${JSON.stringify(site)}`);
   } else {
     try {
-      checkSiteOrShard(datasetDescriptor(dataset), site);
+      checkDatasetSite(dataset, site);
     } catch (error) {
       problems.push((error as Error).message);
     }

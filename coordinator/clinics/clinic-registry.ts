@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { clinicIdProblem } from '../../common/clinic-id.js';
-import { checkSiteOrShard, datasetDescriptor } from '../../common/datasets.js';
+import { checkDatasetSite } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { ClinicApprovals, type ApprovalRecord } from './clinic-approvals.js';
@@ -48,7 +48,7 @@ export class ClinicRegistry {
     const problem = clinicIdProblem(clinicId);
     if (problem) throw refuse.invalid(problem);
     try {
-      checkSiteOrShard(datasetDescriptor(dataset), site);
+      checkDatasetSite(dataset, site);
     } catch (error) {
       throw refuse.invalid((error as Error).message);
     }

@@ -212,3 +212,56 @@ describe('a survival study', () => {
     expect(problems({ dataset: 'fed-tcga-brca', privacy: 'secagg' })).toEqual([]);
   });
 });
+
+describe("a study on the consortium's own data", () => {
+  const schema = {
+    task: 'binary',
+    features: [
+      { name: 'age', type: 'number', range: [18, 110] },
+      { name: 'creatinine', type: 'number', missing: 'impute-mean' },
+      { name: 'stage', type: 'category', levels: ['I', 'II', 'III'] },
+    ],
+    target: { column: 'died' },
+  };
+
+  it('registers its clinics under the name and the schema fingerprint, and combines statistics in an extra first round', () => {
+    const config = parseStudyConfig({ dataset: 'liver', schema, minClinics: 3, rounds: 10 });
+    expect(config.dataset).toMatch(/^liver@[0-9a-f]{12}$/);
+    expect(config.preprocessing).toBe('federated');
+    expect(config.model).toEqual({ architecture: 'logistic-regression', inputDim: 4, hiddenUnits: [], outputDim: 1, statistics: 13 });
+    expect(config.rounds).toBe(11);
+    expect(config.quorum).toBe(defaultQuorum(3));
+    // Any change to the schema is another dataset; the same schema written differently is the same.
+    const reordered = { target: schema.target, features: schema.features, task: 'binary' };
+    expect(parseStudyConfig({ dataset: 'liver', schema: reordered, minClinics: 3 }).dataset).toBe(config.dataset);
+    const other = { ...schema, features: schema.features.slice(0, 2) };
+    expect(parseStudyConfig({ dataset: 'liver', schema: other, minClinics: 3 }).dataset).not.toBe(config.dataset);
+    // Site preprocessing: no block, no extra round.
+    const site = parseStudyConfig({ dataset: 'liver', schema, minClinics: 3, rounds: 10, preprocessing: 'site', privacy: 'dp' });
+    expect([site.model.statistics, site.rounds]).toEqual([undefined, 10]);
+  });
+
+  it('names every problem: the schema, the dataset name, the clinics to wait for, what preprocessing allows', () => {
+    expect(problems({ dataset: 'fed-heart-disease', schema, minClinics: 3 })).toEqual([
+      'dataset "fed-heart-disease" is built in and has its own schema; a study with a schema names its own dataset',
+    ]);
+    expect(problems({ dataset: 'liver', schema })).toEqual(['minClinics is required for a study with its own schema: how many clinics round 1 waits for']);
+    expect(problems({ dataset: 'Liver Study', schema, minClinics: 3 })[0]).toMatch(/a dataset name is 1-40 lower-case letters/);
+    expect(problems({ dataset: DATASET, preprocessing: 'site' })).toEqual([
+      'preprocessing applies to a study with its own schema; a built-in dataset preprocesses as its benchmark protocol does',
+    ]);
+    expect(problems({ dataset: 'liver', schema: { ...schema, task: 'regression', target: { column: 'y' } }, minClinics: 3 })[0]).toMatch(
+      /trains binary and survival models; this schema's task is regression/,
+    );
+    expect(problems({ dataset: 'liver', schema: { ...schema, feature: [] }, minClinics: 3 })).toEqual([
+      'schema.feature: unknown key (known: task, features, target, treatment, subgroups, minSubgroupSize)',
+    ]);
+    expect(problems({ dataset: 'liver', schema, minClinics: 3, privacy: 'dp' })[0]).toMatch(/privacy "dp" adds noise to training, not to the statistics round/);
+    expect(problems({ dataset: 'liver', schema, minClinics: 3, privacy: 'secagg' })).toEqual([
+      'federated preprocessing under privacy "secagg" scales each number feature by its range to fit secure aggregation\'s fixed point: give a range to creatinine',
+    ]);
+    expect(problems({ dataset: 'liver', schema, minClinics: 3, preprocessing: 'global' })).toEqual([
+      'preprocessing "global" is unknown (known: federated, site)',
+    ]);
+  });
+});

@@ -1,7 +1,8 @@
-import { datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
+import { DATASETS, datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
 import { DAY_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
+import { parseStudySchema, SchemaError, schemaDatasetId, schemaDescriptor, statisticsLength, type StudySchema } from '../../common/schema/index.js';
 import { parsePrivacyMode, type PrivacyMode } from '../../common/privacy-mode.js';
 import { checkPrivacyQuorum, readPrivacy, type DpSettings, type EncryptionSettings, type SecAggSettings } from '../protocols/privacy-settings.js';
 import { STRATEGIES, StrategyConfigError, type StrategyConfig, type StrategyRegistry } from '../../strategies/index.js';
@@ -26,8 +27,20 @@ export { DEFAULT_DP, DEFAULT_SECAGG, type DpSettings, type EncryptionSettings, t
 export interface StudyConfig {
   /** Display name. Default: `<dataset> <strategy>`. */
   name: string;
-  /** Dataset the clinics serve, e.g. `fed-heart-disease`; decides the model's input size. */
+  /**
+   * Dataset the clinics serve, e.g. `fed-heart-disease`; decides the model's input size. A study with
+   * its own `schema` names its dataset (1-40 lower-case letters, digits, '.', '_', '-') and the
+   * study keeps `<name>@<schema fingerprint>`, the id its clinics register with.
+   */
   dataset: string;
+  /** The consortium's own data: the study schema (common/schema, docs/schema.md) its clinics' CSV files map onto; null for a built-in dataset. */
+  schema: StudySchema | null;
+  /**
+   * With a schema: how clinics impute and normalise. `federated` (default): with consortium-wide
+   * statistics combined in an extra first round under the study's privacy mode; `site`: each with
+   * its own. Null for a built-in dataset, which preprocesses as its benchmark protocol does.
+   */
+  preprocessing: Preprocessing | null;
   /** Model architecture and hidden layers. Default: the dataset's (pbc3: cox-newton), else logistic regression, or cox-linear for a survival task. */
   model: ModelSpec;
   /**
@@ -49,7 +62,10 @@ export interface StudyConfig {
   dp: DpSettings | null;
   /** With privacy `secagg` or `secagg+dp`: how updates are quantised and the protocol's graph; null otherwise. */
   secagg: SecAggSettings | null;
-  /** Rounds to run. Default: the dataset's (fed-tcga-brca 5, pbc3 8), else 15 (FLamby's Fed-Heart-Disease schedule). */
+  /**
+   * Rounds to run. Default: the dataset's (fed-tcga-brca 5, pbc3 8), else 15 (FLamby's Fed-Heart-Disease
+   * schedule). With federated preprocessing, one more than asked: round 1 combines the statistics.
+   */
   rounds: number;
   /**
    * Fewest updates a round may close with at its timeout, or once every other asked clinic refused
@@ -58,7 +74,10 @@ export interface StudyConfig {
    * every site (a model stratified by clinic needs every clinic's likelihood).
    */
   quorum: number;
-  /** Connected clinics needed before round 1 opens. Default: the quorum when the study sets one, else every site of the dataset. */
+  /**
+   * Connected clinics needed before round 1 opens. Default: the quorum when the study sets one, else
+   * every site of the dataset. Required for a study with its own schema (its sites are whoever enrols).
+   */
   minClinics: number;
   /** Seconds a round waits for its clinics, from 0.001 to 604800 (7 days). Default 300. */
   roundTimeoutS: number;
@@ -68,6 +87,8 @@ export interface StudyConfig {
 
 /** A round waits at most 7 days for its clinics (setTimeout itself cannot wait past 24.8 days). */
 export const ROUND_TIMEOUT_S = seconds(0.001, (7 * DAY_MS) / SECOND_MS);
+
+export type Preprocessing = 'federated' | 'site';
 
 export class StudyConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -121,11 +142,17 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const raw = isObject(input) ? input : (problems.push('a study must be a JSON object'), {});
   const field = new FieldReader(raw, problems);
 
-  const dataset = field.string('dataset');
-  const descriptor = knownDataset(dataset, problems);
+  const own = readOwnDataset(field, problems);
+  const dataset = own ? own.id : field.string('dataset');
+  // A schema that failed to parse is reported as such, not as an unknown built-in dataset.
+  const descriptor = own ? own.descriptor : field.has('schema') ? null : knownDataset(dataset, problems);
   const { inputDim, outputDim, task } = descriptor ?? { inputDim: 1, outputDim: 1, task: 'binary' as const };
-  const model = readModel(new FieldReader(field.object('model') ?? {}, problems, 'model.'), descriptor, { inputDim, outputDim, task }, problems);
+  const ownModel = readModel(new FieldReader(field.object('model') ?? {}, problems, 'model.'), descriptor, { inputDim, outputDim, task }, problems);
+  const federated = own?.preprocessing === 'federated';
+  // The consortium's statistics travel after the model's own parameters, filled in round 1.
+  const model = federated ? { ...ownModel, statistics: statisticsLength(inputDim) } : ownModel;
   const privacy = readPrivacy(field, problems);
+  if (own) checkPreprocessing(own, privacy.privacy, problems);
   checkPrivacyForTask(privacy.privacy, task, problems);
   const hidden = parsePrivacyMode(privacy.privacy).transport !== 'plain';
   const strategyRaw = field.object('strategy') ?? {};
@@ -133,7 +160,9 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const meanOnly = hidden && strategyRaw['name'] === undefined ? descriptor?.defaults?.hiddenUpdates : undefined;
   const defaults = { ...descriptor?.defaults, ...(meanOnly && { learningRate: meanOnly.learningRate }) };
   const training = readTraining(new FieldReader(field.object('training') ?? {}, problems, 'training.'), defaults, problems);
-  const datasetStrategy = meanOnly?.strategy ?? descriptor?.defaults?.strategy;
+  // A cox-newton model is fitted by newton-raphson and nothing else: naming the model is enough.
+  const datasetStrategy =
+    meanOnly?.strategy ?? descriptor?.defaults?.strategy ?? (model.architecture === 'cox-newton' ? { name: 'newton-raphson' } : undefined);
   const fallback = datasetStrategy ? strategies.parse(datasetStrategy) : defaultStrategy(privacy.privacy);
   const strategy = parseStrategy(strategies, strategyRaw, fallback, problems);
   if (strategy && strategies.create(strategy).needsIndividualUpdates && hidden) {
@@ -142,7 +171,9 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
     );
   }
 
-  const sites = dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
+  const givenMinClinics = field.integer('minClinics', 1);
+  if (own && givenMinClinics === undefined) problems.push('minClinics is required for a study with its own schema: how many clinics round 1 waits for');
+  const sites = own ? (givenMinClinics ?? 1) : dataset && problems.length === 0 ? datasetDescriptor(dataset).sites.length : 1;
   const givenQuorum = field.integer('quorum', 1);
   const stratified = (strategy ?? fallback).name === 'newton-raphson';
   // A model stratified by clinic sums every clinic's likelihood: a round without one fits another model.
@@ -150,18 +181,20 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   if (stratified) checkNewtonRaphson(model, privacy.privacy, quorum, sites, problems);
   else if (model.architecture === 'cox-newton') problems.push(`model cox-newton is fitted by strategy "newton-raphson", not "${(strategy ?? fallback).name}"`);
   // A study that sets its quorum starts with it, as before; otherwise round 1 waits for every site.
-  const minClinics = field.integer('minClinics', 1) ?? givenQuorum ?? sites;
+  const minClinics = givenMinClinics ?? givenQuorum ?? sites;
   if (minClinics < quorum) problems.push(`minClinics (${minClinics}) must be at least the quorum (${quorum})`);
   checkPrivacyQuorum(privacy.privacy, quorum, problems);
 
   const config: StudyConfig = {
     name: field.string('name') ?? `${dataset ?? 'study'} ${(strategy ?? fallback).name}`,
     dataset: dataset ?? '',
+    schema: own?.schema ?? null,
+    preprocessing: own?.preprocessing ?? null,
     model,
     strategy: strategy ?? fallback,
     training,
     ...privacy,
-    rounds: field.integer('rounds', 1) ?? descriptor?.defaults?.rounds ?? 15,
+    rounds: (field.integer('rounds', 1) ?? descriptor?.defaults?.rounds ?? 15) + (federated ? 1 : 0),
     quorum,
     minClinics,
     roundTimeoutS: field.duration('roundTimeoutS', ROUND_TIMEOUT_S) ?? 300,
@@ -170,6 +203,61 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   if (dataset === undefined) problems.push('dataset is required');
   if (problems.length > 0) throw new StudyConfigError(problems);
   return config;
+}
+
+interface OwnDataset {
+  id: string;
+  schema: StudySchema;
+  preprocessing: Preprocessing;
+  descriptor: DatasetDescriptor;
+}
+
+/** A study's own dataset from `dataset` (its name) and `schema`; null for a built-in dataset (then `preprocessing` is refused). */
+function readOwnDataset(field: FieldReader, problems: string[]): OwnDataset | null {
+  const preprocessing = field.string('preprocessing');
+  if (!field.has('schema')) {
+    if (preprocessing !== undefined)
+      problems.push('preprocessing applies to a study with its own schema; a built-in dataset preprocesses as its benchmark protocol does');
+    return null;
+  }
+  if (preprocessing !== undefined && preprocessing !== 'federated' && preprocessing !== 'site')
+    problems.push(`preprocessing "${preprocessing}" is unknown (known: federated, site)`);
+  const name = field.string('dataset');
+  if (name === undefined) return null; // reported as required
+  if (name in DATASETS) {
+    problems.push(`dataset "${name}" is built in and has its own schema; a study with a schema names its own dataset`);
+    return null;
+  }
+  try {
+    const schema = parseStudySchema(field.object('schema'));
+    const mode = preprocessing === 'site' ? 'site' : 'federated';
+    const id = schemaDatasetId(name, schema);
+    return { id, schema, preprocessing: mode, descriptor: schemaDescriptor(id, schema, mode) };
+  } catch (error) {
+    if (error instanceof SchemaError) problems.push(...error.problems.map((p) => `schema.${p}`));
+    else problems.push((error as Error).message);
+    return null;
+  }
+}
+
+/**
+ * Federated preprocessing sends each clinic's statistics through the study's protocol: no DP noise
+ * is added to them, and secure aggregation's fixed point needs every value within its clip range.
+ */
+function checkPreprocessing(own: OwnDataset, privacy: PrivacyMode, problems: string[]): void {
+  if (own.preprocessing !== 'federated') return;
+  const mode = parsePrivacyMode(privacy);
+  if (mode.dp !== 'none') {
+    problems.push(
+      `privacy "${privacy}" adds noise to training, not to the statistics round of federated preprocessing: use "preprocessing": "site" (each clinic normalises with its own statistics, which stay with it)`,
+    );
+  }
+  const unbounded = own.schema.features.filter((f) => f.type === 'number' && !f.range).map((f) => f.name);
+  if (mode.transport === 'secagg' && unbounded.length > 0) {
+    problems.push(
+      `federated preprocessing under privacy "${privacy}" scales each number feature by its range to fit secure aggregation's fixed point: give a range to ${unbounded.join(', ')}`,
+    );
+  }
 }
 
 function readTraining(field: FieldReader, defaults: DatasetDefaults, problems: string[]): TrainingSettings {

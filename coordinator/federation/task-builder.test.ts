@@ -16,6 +16,8 @@ function study(fields: Partial<StudyEntity>): StudyEntity {
     id: 'study-1',
     name: 'heart',
     dataset: 'fed-heart-disease',
+    schema: null,
+    preprocessing: null,
     model: MODEL,
     strategy: { name: 'fedprox', mu: 0.1, serverLearningRate: 1 },
     training: { optimizer: 'sgd', learningRate: 0.01, batchSize: 4, localSteps: 25 },

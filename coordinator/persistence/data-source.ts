@@ -22,6 +22,7 @@ import { SecAggAttempts1733000000000 } from './migrations/1733000000000-secagg-a
 import { ClinicApprovals1733200000000 } from './migrations/1733200000000-clinic-approvals.js';
 import { RoundEvaluators1733300000000 } from './migrations/1733300000000-round-evaluators.js';
 import { SurvivalMetrics1733400000000 } from './migrations/1733400000000-survival-metrics.js';
+import { StudySchemas1733500000000 } from './migrations/1733500000000-study-schemas.js';
 import { EffectiveStrategies1733100000000 } from './migrations/1733100000000-effective-strategies.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
@@ -52,6 +53,7 @@ export const MIGRATIONS = [
   ClinicApprovals1733200000000,
   RoundEvaluators1733300000000,
   SurvivalMetrics1733400000000,
+  StudySchemas1733500000000,
 ];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */

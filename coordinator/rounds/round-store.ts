@@ -56,6 +56,8 @@ export class RoundStore {
       id: randomUUID(),
       name: config.name,
       dataset: config.dataset,
+      schema: config.schema,
+      preprocessing: config.preprocessing,
       model: config.model,
       strategy: config.strategy,
       training: config.training,

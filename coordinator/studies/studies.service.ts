@@ -94,6 +94,8 @@ export class StudiesService {
       id: study.id,
       name: study.name,
       dataset: study.dataset,
+      schema: study.schema,
+      preprocessing: study.preprocessing,
       status: study.status,
       error: study.error,
       model: { ...study.model, numParameters: parameterCount(study.model) },

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ModelSpec } from '../../../common/model-spec.js';
 import type { StrategyConfig } from '../../../strategies/index.js';
-import type { DpSettings, EncryptionSettings, SecAggSettings, TrainingSettings } from '../../config/study-config.js';
+import type { StudySchema } from '../../../common/schema/index.js';
+import type { DpSettings, EncryptionSettings, Preprocessing, SecAggSettings, TrainingSettings } from '../../config/study-config.js';
 import { epochMillis } from '../columns.js';
 
 export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';
@@ -17,6 +18,14 @@ export class StudyEntity {
 
   @Column('varchar', { length: 64 })
   dataset!: string;
+
+  /** The consortium's study schema when the study is on its own data (`dataset` is then `<name>@<fingerprint>`). */
+  @Column('simple-json', { nullable: true })
+  schema!: StudySchema | null;
+
+  /** With a schema: `federated` or `site` (StudyConfig.preprocessing). */
+  @Column('varchar', { length: 16, nullable: true })
+  preprocessing!: Preprocessing | null;
 
   @Column('simple-json')
   model!: ModelSpec;

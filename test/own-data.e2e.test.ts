@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataError } from '../clinic-node/data/dataset.js';
+import { loadTableSite, type TableSource } from '../clinic-node/data/table-site.js';
+import { Keystore } from '../clinic-node/keys/index.js';
+import { runNode } from '../clinic-node/node-agent.js';
+import { selectBackend } from '../clinic-node/training/backend.js';
+import { ownParameterCount } from '../common/model-spec.js';
+import { encodedColumns, preprocessRows, readStatistics, schemaDatasetId, type StudySchema, type SurvivalOutcome } from '../common/schema/index.js';
+import { ClinicRegistry } from '../coordinator/clinics/clinic-registry.js';
+import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
+import { addStatistics, coxStatistics, emptyStatistics, fitCox, readNewtonModel, type SurvivalRecords } from '../survival/index.js';
+import { DATA_DIR } from './support/data-dir.js';
+
+// PBC3's six hospitals, each with its own CSV export: the consortium's own data, read through each
+// clinic's mapping onto one study schema, preprocessed with federated statistics and fitted by
+// federated Newton-Raphson, and compared with the same fit on the pooled records.
+const HOSPITALS = ['hvidovre', 'london', 'copenhagen', 'barcelona', 'munich', 'lyon'];
+
+const SCHEMA = {
+  task: 'survival',
+  features: [
+    { name: 'age', type: 'number', unit: 'years', range: [18, 100] },
+    { name: 'albumin', type: 'number', unit: 'g/l', range: [0, 100], missing: 'impute-mean' },
+    { name: 'bilirubin', type: 'number', unit: 'µmol/l', range: [0, 1000] },
+  ],
+  target: { time: 'days', event: 'status', eventCodes: [1, 2] },
+  treatment: { column: 'arm', levels: ['placebo', 'cyclosporin'] },
+};
+const PBC3_COLUMNS = { age: 'age', albumin: 'alb', bilirubin: 'bili', days: 'days', status: 'status', arm: 'tment' };
+const ARM_CODES = { arm: { '0': 'placebo', '1': 'cyclosporin' } };
+
+/** Hospital `unit`'s records of Pbc3.csv; London's export has its own column names and commas, as another clinic's would. */
+function writeHospital(dir: string, unit: number): TableSource {
+  const [header, ...lines] = readFileSync(join(DATA_DIR, 'pbc3', 'Pbc3.csv'), 'utf8')
+    .trim()
+    .split('\n');
+  const rows = lines.filter((line) => line.split(';')[1] === String(unit));
+  const london = HOSPITALS[unit - 1] === 'london';
+  const renamed = london ? header!.replace('alb', 'Albumin').replace('bili', 'Bilirubin').replace('tment', 'Arm') : header!;
+  const dataFile = join(dir, `${HOSPITALS[unit - 1]}.csv`);
+  writeFileSync(dataFile, [renamed, ...rows].map((line) => (london ? line.replaceAll(';', ',') : line)).join('\n') + '\n');
+  const columns = london ? { ...PBC3_COLUMNS, albumin: 'Albumin', bilirubin: 'Bilirubin', arm: 'Arm' } : PBC3_COLUMNS;
+  const mappingFile = join(dir, `${HOSPITALS[unit - 1]}-mapping.json`);
+  writeFileSync(mappingFile, JSON.stringify({ columns, codes: ARM_CODES, delimiter: london ? ',' : ';' }));
+  return { schemaFile: join(dir, 'schema.json'), dataFile, mappingFile, testFraction: 0 };
+}
+
+describe("a study on the consortium's own CSV files", () => {
+  let coordinator: RunningCoordinator;
+  let dir: string;
+  let sources: TableSource[];
+
+  beforeAll(async () => {
+    await selectBackend();
+    dir = mkdtempSync(join(tmpdir(), 'cohort-own-data-'));
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+    sources = HOSPITALS.map((_, i) => writeHospital(dir, i + 1));
+    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(dir, 'coordinator.sqlite'), logLevels: false, insecure: true });
+  });
+
+  afterAll(async () => {
+    await coordinator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('preprocesses with federated statistics equal to the pooled ones and fits the pooled stratified Cox model', async () => {
+    const config = parseStudyConfig({ dataset: 'pbc3-own', schema: SCHEMA, minClinics: 6, model: { architecture: 'cox-newton' }, rounds: 8 });
+    expect(config.rounds).toBe(9); // round 1 combines the statistics
+    const study = await coordinator.federation.createStudy(config);
+    const tables = await Promise.all(sources.map((source, i) => loadTableSite(source, HOSPITALS[i]!)));
+    expect(study.dataset).toBe(schemaDatasetId('pbc3-own', tables[0]!.schema));
+
+    const keystores = HOSPITALS.map((site) => Keystore.create(join(dir, 'keys', site), site));
+    for (const [i, keystore] of keystores.entries()) {
+      await coordinator.keys.enrol(keystore.card);
+      await coordinator.approvals.approve(keystore.clinicId, {
+        dataset: study.dataset,
+        site: HOSPITALS[i]!,
+        numTrain: tables[i]!.train.length,
+        numTest: tables[i]!.test.length,
+      });
+    }
+    const summaries = await Promise.all(
+      HOSPITALS.map((site, i) =>
+        runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: 'pbc3-own',
+          site,
+          table: sources[i]!,
+          keystore: keystores[i]!,
+          credentials: grpcCredentials.createInsecure(),
+          exitWhenDone: true,
+        }),
+      ),
+    );
+    expect(summaries.map((s) => s.studyStatus)).toEqual(HOSPITALS.map(() => 'completed'));
+    const parameters = summaries[0]!.lastModel!.parameters;
+    summaries.forEach((s) => expect(Array.from(s.lastModel!.parameters)).toEqual(Array.from(parameters)));
+
+    // The statistics the clinics combined, against the pooled records' own.
+    const schema = tables[0]!.schema;
+    const columns = encodedColumns(schema);
+    const own = ownParameterCount(config.model);
+    const federated = readStatistics(columns, parameters.subarray(own))!;
+    const pooledRows = tables.flatMap((t) => t.train.map((r) => r.x));
+    columns.forEach((_, j) => {
+      const values = pooledRows.map((x) => x[j]!).filter((v) => !Number.isNaN(v));
+      const mean = values.reduce((s, v) => s + v, 0) / values.length;
+      const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+      expect(Math.abs(federated.mean[j]! - mean)).toBeLessThan(1e-5 * Math.max(1, Math.abs(mean)));
+      expect(Math.abs(federated.sd[j]! - sd)).toBeLessThan(1e-4 * Math.max(1, sd));
+      expect(federated.observed[j]).toBeCloseTo(values.length / pooledRows.length, 6);
+    });
+    expect(federated.observed[1]).toBeLessThan(1); // albumin has missing values, imputed with the consortium's mean
+
+    // The same model fitted on the pooled records, stratified by hospital, preprocessed with the same statistics.
+    const strata = tables.map((t) => survivalRecords(schema, columns, federated, t.train));
+    const pooled = await fitCox(columns.length, (beta) =>
+      strata.reduce((sum, records) => addStatistics(sum, coxStatistics(records, beta, 'efron')), emptyStatistics(columns.length)),
+    );
+    const model = readNewtonModel(parameters.subarray(0, own));
+    pooled.coefficients.forEach((coef, j) => expect(Math.abs(model.coefficients[j]! - coef)).toBeLessThan(1e-4));
+    expect(pooled.coefficients[columns.length - 1]).toBeLessThan(0); // cyclosporin lowers the hazard, as in the trial's analysis
+  });
+
+  it('lists every bad row by file, line and column, and the node sends nothing', async () => {
+    const source = writeHospital(dir, 2);
+    const lines = readFileSync(source.dataFile, 'utf8').split('\n');
+    lines[2] = lines[2]!.replace(/^([^,]*,[^,]*,)[^,]*/, '$1maybe'); // the treatment code
+    lines[4] = lines[4]!
+      .split(',')
+      .map((cell, k) => (k === 8 ? '4;1' : k === 13 ? '-3' : cell))
+      .join(',');
+    writeFileSync(source.dataFile, lines.join('\n'));
+    const refused = await loadTableSite(source, 'london').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DataError);
+    const message = (refused as DataError).message;
+    expect(message).toMatch(/london\.csv has 3 problems; nothing was trained or sent/);
+    expect(message).toMatch(/london\.csv line 3, column "Arm" \(arm\): "maybe"/);
+    expect(message).toMatch(/london\.csv line 5, column "Albumin" \(albumin\): "4;1"/);
+    expect(message).toMatch(/london\.csv line 5, column "days": "-3"/);
+
+    const keystore = Keystore.create(join(dir, 'keys', 'london-again'), 'london-again');
+    await coordinator.keys.enrol(keystore.card);
+    await expect(
+      runNode({
+        coordinator: coordinator.grpcAddress,
+        dataset: 'pbc3-own',
+        site: 'london',
+        table: source,
+        keystore,
+        credentials: grpcCredentials.createInsecure(),
+      }),
+    ).rejects.toThrow(/3 problems; nothing was trained or sent/);
+    expect(await coordinator.app.get(ClinicRegistry).find('london-again')).toBeNull();
+  });
+});
+
+function survivalRecords(
+  schema: StudySchema,
+  columns: ReturnType<typeof encodedColumns>,
+  stats: NonNullable<ReturnType<typeof readStatistics>>,
+  rows: { x: number[]; target: unknown }[],
+): SurvivalRecords {
+  expect(schema.task).toBe('survival');
+  const outcomes = rows.map((r) => r.target as SurvivalOutcome);
+  return {
+    x: Float64Array.from(
+      preprocessRows(
+        columns,
+        stats,
+        rows.map((r) => r.x),
+      ),
+    ),
+    time: Float64Array.from(outcomes, (o) => o.time),
+    event: Uint8Array.from(outcomes, (o) => o.event),
+    count: rows.length,
+    covariates: columns.length,
+  };
+}
