@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { nodeCommand } from '../cli/commands/node.js';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,6 +172,34 @@ describe("a study on the consortium's own CSV files", () => {
     const { config, parameters } = await federate({ privacy: 'he', rounds: 2, training: { localSteps: 10 } });
     expect(config.model.architecture).toBe('cox-linear');
     expectPooledStatistics(config, parameters, 1e-4);
+  });
+
+  it('cohort node --check reads the file as the node would and prints what the operator approves, sending nothing', async () => {
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      const source = sources[3]!;
+      const code = await nodeCommand.run([
+        '--check',
+        '--dataset',
+        'pbc3-own',
+        '--schema',
+        source.schemaFile,
+        '--data',
+        source.dataFile,
+        '--mapping',
+        source.mappingFile,
+        '--site',
+        'barcelona',
+      ]);
+      expect(code).toBe(0);
+      const id = schemaDatasetId('pbc3-own', tables[3]!.schema);
+      // --check holds out the default 0.2 for evaluation; the study's nodes above held out none.
+      const test = Math.floor(tables[3]!.train.length * 0.2);
+      expect(lines).toContain(`dataset id ${id}: ${tables[3]!.train.length - test} training and ${test} test records`);
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('lists every bad row by file, line and column, and the node sends nothing', async () => {

@@ -11,6 +11,9 @@ const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identit
               [--dataset fed-heart-disease] [--data-dir DIR] [--exit-when-done]
               or the clinic's own data: --dataset NAME (the study's) --schema FILE --data FILE.csv --mapping FILE
               [--test-fraction 0.2 (records held out for evaluation)]; every bad row is listed and nothing is sent
+  cohort node --check --dataset NAME --schema FILE --data FILE.csv --mapping FILE [--site NAME]
+              reads and checks the clinic's own data without connecting: its problems, or the dataset id
+              and record counts the operator approves
               [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--convention ${DEFAULT_CONVENTION} (the accountant's)]
               [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
@@ -34,6 +37,7 @@ function parse(args: string[]) {
       data: { type: 'string' },
       mapping: { type: 'string' },
       'test-fraction': { type: 'string' },
+      check: { type: 'boolean' },
       site: { type: 'string' },
       'data-dir': { type: 'string' },
       'exit-when-done': { type: 'boolean' },
@@ -90,9 +94,23 @@ function tableOf(values: ReturnType<typeof parse>): TableSource | null {
   };
 }
 
+/** --check: the clinic's data read and checked as the node would, nothing sent; what the operator approves. */
+async function check(table: TableSource | null, dataset: string, site: string | undefined): Promise<number> {
+  if (!table) throw new UsageError("--check reads a clinic's own data: give --dataset, --schema, --data and --mapping");
+  const { loadTableSite } = await import('../../clinic-node/data/table-site.js');
+  const { schemaDatasetId } = await import('../../common/schema/index.js');
+  const loaded = await loadTableSite(table, site ?? 'site');
+  console.log(`${table.dataFile}: ${loaded.train.length + (loaded.test === loaded.train ? 0 : loaded.test.length)} records read, every one valid`);
+  for (const { line, reason } of loaded.excluded) console.log(`  line ${line} excluded by the mapping: ${reason}`);
+  console.log(`dataset id ${schemaDatasetId(dataset, loaded.schema)}: ${loaded.train.length} training and ${loaded.test.length} test records`);
+  console.log('nothing was sent. The operator approves these figures for your clinic (cohort clinic enrol ... --dataset, --site, --num-train, --num-test).');
+  return 0;
+}
+
 async function run(args: string[]): Promise<number> {
   const values = parse(args);
   const table = tableOf(values);
+  if (values.check) return check(table, values.dataset!, values.site);
   const coordinator = requireFlag(values, 'coordinator', 'HOST:PORT');
   const keystore = requireFlag(values, 'keystore', 'DIR', ': the clinic signs every call with its enrolled identity (cohort keys init)');
   const credentials = clientCredentials(values);
