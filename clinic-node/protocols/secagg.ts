@@ -67,16 +67,16 @@ export class SecAggProtocol implements NodeProtocol {
     const { task, decision } = round;
     const { distributed } = decision;
     const client = this.context.secureRoundClient?.(this.context.client, task) ?? this.context.client;
-    let loss = 0;
+    let trained = 'trained (loss 0.0000)';
     // Durably noted before any share leaves the node, so no later attempt of the round is joined.
     const beforeReveal = () => this.context.reveals.record(task.studyId, task.round, this.attempt(task));
     const contribute = async () => {
       const { result, delta } = await round.train();
-      loss = result.loss;
+      trained = result.statisticsOnly ? 'feature statistics computed (nothing trained)' : `trained (loss ${result.loss.toFixed(4)})`;
       return distributed ? distributedContribution(delta, distributed) : { delta, weight: round.records };
     };
     const outcome = await runSecureRound(client, this.context.keystore.identity, task, contribute, beforeReveal);
-    this.log(`round ${task.round} trained (loss ${loss.toFixed(4)}) and securely aggregated with ${describeOutcome(outcome)}${this.noise(round)}`);
+    this.log(`round ${task.round} ${trained} and securely aggregated with ${describeOutcome(outcome)}${this.noise(round)}`);
     return 'aggregated';
   }
 

@@ -20,7 +20,8 @@ export async function sendStoredUpdate(
     const privacy = dp
       ? `, DP-SGD z=${dp.noiseMultiplier.toFixed(3)} q=${dp.samplingRate.toFixed(4)}, ${(100 * result.clippedFraction!).toFixed(0)}% clipped, epsilon so far ${spent!.epsilon.toFixed(4)}`
       : '';
-    log(`round ${task.round} trained (${trainingOf(task).localSteps} steps, loss ${result.loss.toFixed(4)}${privacy}) and sent`);
+    if (result.statisticsOnly) log(`round ${task.round}: feature statistics computed (nothing trained) and sent`);
+    else log(`round ${task.round} trained (${trainingOf(task).localSteps} steps, loss ${result.loss.toFixed(4)}${privacy}) and sent`);
   }
   return 'sent';
 }

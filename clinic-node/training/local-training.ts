@@ -38,6 +38,8 @@ export interface TrainingResult {
   steps: number;
   /** Under DP-SGD: the fraction of example gradients that were clipped. */
   clippedFraction?: number;
+  /** True when the round trained nothing and the clinic answered with its feature statistics (federated preprocessing's round). */
+  statisticsOnly?: boolean;
 }
 
 /**

@@ -41,7 +41,7 @@ export class TableLearner implements Learner {
         ),
         own,
       );
-      return { parameters, loss: 0, steps: 0 };
+      return { parameters, loss: 0, steps: 0, statisticsOnly: true };
     }
     const result = this.learnerFor(spec, block).train(withoutStatistics(spec), global.slice(0, own), options);
     const parameters = new Float32Array(global.length);
