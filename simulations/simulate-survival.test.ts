@@ -31,8 +31,8 @@ describe('a survival study end to end: Fed-TCGA-BRCA over gRPC', () => {
   });
 
   it('refuses what a survival study cannot do yet, naming it', async () => {
-    await expect(simulate({ study: { dataset: 'fed-tcga-brca', privacy: 'dp' }, data: { dataDir: DATA_DIR } })).rejects.toThrow(
-      'privacy "dp" is not available for survival studies',
+    await expect(simulate({ study: { dataset: 'pbc3', privacy: 'dp' }, data: { dataDir: DATA_DIR } })).rejects.toThrow(
+      'privacy "dp" is not available for a cox-newton model: noise on each round',
     );
     await expect(simulate({ study: { dataset: 'fed-tcga-brca' }, clinicsPerSite: 2, data: { dataDir: DATA_DIR } })).rejects.toThrow(
       "--clinics-per-site splits a classification dataset's sites; fed-tcga-brca is a survival dataset",

@@ -111,6 +111,12 @@ export interface SimulationOptions {
    * Default 1: one clinic per site.
    */
   clinicsPerSite?: number;
+  /**
+   * Called once every node has finished, before the coordinator closes and the temporary directory
+   * (keystores, ledgers) is removed: for tests that inspect the coordinator's state or the clinics'
+   * files. Default none.
+   */
+  beforeClose?: (federation: { coordinator: RunningCoordinator; studyId: string; keystores: readonly Keystore[] }) => Promise<void>;
 }
 
 /**
@@ -183,6 +189,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       throw new Error(`the study did not complete: ${detail ?? finished.studyStatus}`);
     }
     nodes.forEach((node, i) => node?.lastModel && options.onFinalModel?.(sites[i]!, node.lastModel.parameters));
+    await options.beforeClose?.({ coordinator, studyId: study.id, keystores });
     const final = scores.get(config.rounds);
     if (final && stopped.size > 0) scoreStoppedSites(final, data, stopped, config.model, nodes);
     if (!final || final.size < sites.length) throw new Error('final evaluations missing from some sites');

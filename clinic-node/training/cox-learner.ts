@@ -3,6 +3,7 @@ import { coxStatistics, packStatistics, readNewtonModel, statisticsSlice, type S
 import type { Evaluation } from '../agent/learner.js';
 import type { SurvivalSiteDataset } from '../data/dataset.js';
 import { selectBackend } from './backend.js';
+import { trainCoxPrivately } from './cox-dp-sgd.js';
 import { evaluateCox, trainCox } from './cox-training.js';
 import type { TrainingOptions, TrainingResult } from './local-training.js';
 
@@ -19,12 +20,16 @@ export class CoxLearner {
 
   train(spec: ModelSpec, global: Float32Array, options: TrainingOptions): TrainingResult {
     checkSurvivalModel(spec);
-    if (spec.architecture === 'cox-newton') return newtonAnswer(global, this.data.train);
-    // The Cox loss ties a batch's records together, so DP-SGD's per-example clipping does not apply as is.
-    if (options.dp) throw new Error('DP-SGD is not available for survival models: the Cox loss of a batch is not a sum over its records');
+    if (spec.architecture === 'cox-newton') {
+      if (options.dp)
+        throw new Error('a cox-newton model is fitted from exact sums: differential privacy is not available for it (train cox-linear with DP-SGD)');
+      return newtonAnswer(global, this.data.train);
+    }
     if ((options.proximalMu ?? 0) > 0) throw new Error("FedProx's proximal term is not available for survival models");
     if (options.steps === undefined) throw new Error('a survival model trains a fixed number of steps per round');
     const { optimizer, learningRate, batchSize, steps, seed } = options;
+    // The Cox loss ties a batch's records together: DP-SGD clips the whole batch's gradient (cox-dp-sgd.ts).
+    if (options.dp) return trainCoxPrivately(global, this.data.train, { optimizer, learningRate, steps, dp: options.dp });
     return trainCox(global, this.data.train, { optimizer, learningRate, batchSize, steps, seed });
   }
 

@@ -197,19 +197,38 @@ describe('a survival study', () => {
     expect(parseStudyConfig({ dataset: 'fed-tcga-brca' }).strategy.name).toBe('geometric-median');
   });
 
-  it('refuses a model of the wrong kind for its task, and differential privacy', () => {
+  it('refuses a model of the wrong kind for its task', () => {
     expect(problems({ dataset: 'fed-tcga-brca', model: { architecture: 'mlp', hiddenUnits: [8] } })).toEqual([
       'model.architecture "mlp" cannot fit a survival dataset (it takes cox-linear or cox-newton)',
     ]);
     expect(problems({ dataset: DATASET, model: { architecture: 'cox-linear' } })).toEqual([
       'model.architecture "cox-linear" is for survival datasets; this one is a binary task',
     ]);
-    for (const privacy of ['dp', 'he+dp', 'secagg+dp']) {
-      expect(problems({ dataset: 'fed-tcga-brca', privacy })).toContain(
-        `privacy "${privacy}" is not available for survival studies: its accounting bounds each record's share of a loss that is a sum over records, which a Cox loss is not`,
-      );
-    }
     expect(problems({ dataset: 'fed-tcga-brca', privacy: 'secagg' })).toEqual([]);
+  });
+
+  it('takes differential privacy for a cox-linear model, with the privacy target and the defaults of its transport', () => {
+    expect(parseStudyConfig({ dataset: 'fed-tcga-brca', privacy: 'dp', dp: { targetEpsilon: 2 } })).toMatchObject({
+      privacy: 'dp',
+      dp: { targetEpsilon: 2, delta: 1e-5, clipNorm: 1 },
+      strategy: { name: 'geometric-median' },
+      training: { learningRate: 0.1, batchSize: 8 },
+    });
+    for (const privacy of ['he+dp', 'secagg+dp']) {
+      const config = parseStudyConfig({ dataset: 'fed-tcga-brca', privacy });
+      expect(config).toMatchObject({ privacy, dp: { targetEpsilon: 1 }, strategy: { name: 'fedyogi' }, training: { learningRate: 0.01 } });
+    }
+  });
+
+  it('refuses differential privacy for a Newton-Raphson fit, saying what the noise would do to the estimate', () => {
+    for (const privacy of ['dp', 'secagg+dp']) {
+      const found = problems({ dataset: 'pbc3', privacy });
+      expect(found[0]).toContain(`privacy "${privacy}" is not available for a cox-newton model: noise on each round's score and information sums would shift`);
+      expect(found[0]).toContain('standard errors and intervals too narrow');
+    }
+    expect(problems({ dataset: 'pbc3', privacy: 'he+dp' })).toContain(
+      `privacy "he+dp" is not available for a cox-newton model: noise on each round's score and information sums would shift the Newton-Raphson estimate by the inverse information times the noise, leave its standard errors and intervals too narrow, and can make the information matrix indefinite so the fit diverges; one patient's share of those sums is not bounded without bounding the covariates and the coefficients. Train a cox-linear model with privacy "he+dp" (DP-SGD), or fit cox-newton under "secagg"`,
+    );
   });
 });
 

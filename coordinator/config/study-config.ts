@@ -153,7 +153,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const model = federated ? { ...ownModel, statistics: statisticsLength(inputDim) } : ownModel;
   const privacy = readPrivacy(field, problems);
   if (own) checkPreprocessing(own, privacy.privacy, problems);
-  checkPrivacyForTask(privacy.privacy, task, problems);
+  checkPrivacyForTask(privacy.privacy, model, problems);
   const hidden = parsePrivacyMode(privacy.privacy).transport !== 'plain';
   const strategyRaw = field.object('strategy') ?? {};
   // A dataset may suit a mean-only strategy (he, secagg) better with its own client learning rate.
@@ -271,10 +271,15 @@ function readTraining(field: FieldReader, defaults: DatasetDefaults, problems: s
   };
 }
 
-function checkPrivacyForTask(privacy: PrivacyMode, task: Task, problems: string[]): void {
-  if (task === 'survival' && parsePrivacyMode(privacy).dp !== 'none') {
+/**
+ * Differential privacy for survival studies: a cox-linear model trains by DP-SGD with the batch's
+ * whole gradient clipped (clinic-node/training/cox-dp-sgd.ts), or, under secagg+dp, clips its whole
+ * update as any model does. A cox-newton fit is refused (docs/survival.md#newton-raphson-under-differential-privacy).
+ */
+function checkPrivacyForTask(privacy: PrivacyMode, model: ModelSpec, problems: string[]): void {
+  if (model.architecture === 'cox-newton' && parsePrivacyMode(privacy).dp !== 'none') {
     problems.push(
-      `privacy "${privacy}" is not available for survival studies: its accounting bounds each record's share of a loss that is a sum over records, which a Cox loss is not`,
+      `privacy "${privacy}" is not available for a cox-newton model: noise on each round's score and information sums would shift the Newton-Raphson estimate by the inverse information times the noise, leave its standard errors and intervals too narrow, and can make the information matrix indefinite so the fit diverges; one patient's share of those sums is not bounded without bounding the covariates and the coefficients. Train a cox-linear model with privacy "${privacy}" (DP-SGD), or fit cox-newton under "secagg"`,
     );
   }
 }

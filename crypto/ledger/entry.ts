@@ -20,7 +20,7 @@ export interface DpSgdMechanism {
   samplingRate: number;
   /** z: noise standard deviation over the clip norm. */
   noiseMultiplier: number;
-  /** C: the L2 bound on each record's gradient. */
+  /** C: the L2 bound on what one record changes of a step's gradient sum (its clipped gradient; for a Cox model the batch's gradient is clipped to C/2). */
   clipNorm: number;
   steps: number;
   /** Training records the sampling rate applies to. */
