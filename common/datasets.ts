@@ -1,4 +1,5 @@
-import { isSchemaDatasetId } from './schema/schema-dataset.js';
+import { isSchemaDatasetId, schemaDescriptor } from './schema/schema-dataset.js';
+import type { StudySchema } from './schema/study-schema.js';
 
 /**
  * What the coordinator knows of a dataset: its name, sites and feature count. Never the records,
@@ -173,4 +174,10 @@ export function checkDatasetSite(dataset: string, site: string): void {
 /** A site of a consortium's own dataset: 1-64 letters, digits, '.', '_' or '-'. */
 export function checkSiteName(site: string): void {
   if (!SITE_NAME.test(site)) throw new Error(`site "${site}" must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+}
+
+/** What a study's dataset is: its own schema's descriptor when it has one, else the built-in dataset's. */
+export function studyDataset(study: { dataset: string; schema?: StudySchema | null; preprocessing?: string | null }): DatasetDescriptor {
+  if (!study.schema) return datasetDescriptor(study.dataset);
+  return schemaDescriptor(study.dataset, study.schema, study.preprocessing === 'site' ? 'site' : 'federated');
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { modelCommand } from '../cli/commands/model.js';
 import { nodeCommand } from '../cli/commands/node.js';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ import { DATA_DIR } from './support/data-dir.js';
 // PBC3's six hospitals, each with its own CSV export: the consortium's own data, read through each
 // clinic's mapping onto one study schema, preprocessed with federated statistics and fitted by
 // federated Newton-Raphson, and compared with the same fit on the pooled records.
+const OPERATOR = 'operator-token-for-own-data';
 const HOSPITALS = ['hvidovre', 'london', 'copenhagen', 'barcelona', 'munich', 'lyon'];
 
 const SCHEMA = {
@@ -74,7 +76,14 @@ describe("a study on the consortium's own CSV files", () => {
     dir = mkdtempSync(join(tmpdir(), 'cohort-own-data-'));
     writeFileSync(join(dir, 'schema.json'), JSON.stringify(SCHEMA));
     sources = HOSPITALS.map((_, i) => writeHospital(dir, i + 1));
-    coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: join(dir, 'coordinator.sqlite'), logLevels: false, insecure: true });
+    coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: join(dir, 'coordinator.sqlite'),
+      logLevels: false,
+      insecure: true,
+      operatorToken: OPERATOR,
+    });
     tables = await Promise.all(sources.map((source, i) => loadTableSite(source, HOSPITALS[i]!)));
     // One enrolment and approval per hospital serves every study on the same schema.
     const dataset = schemaDatasetId('pbc3-own', tables[0]!.schema);
@@ -96,7 +105,7 @@ describe("a study on the consortium's own CSV files", () => {
   });
 
   /** Runs a study to its end with the six hospitals' nodes; the final model as every node holds it. */
-  async function federate(study: Record<string, unknown>): Promise<{ config: StudyConfig; parameters: Float32Array }> {
+  async function federate(study: Record<string, unknown>): Promise<{ config: StudyConfig; parameters: Float32Array; studyId: string }> {
     const config = parseStudyConfig({ dataset: 'pbc3-own', schema: SCHEMA, minClinics: 6, roundTimeoutS: 120, ...study });
     const created = await coordinator.federation.createStudy(config);
     expect(created.dataset).toBe(schemaDatasetId('pbc3-own', tables[0]!.schema));
@@ -120,7 +129,7 @@ describe("a study on the consortium's own CSV files", () => {
     expect(summaries.map((s) => s.studyStatus)).toEqual(HOSPITALS.map(() => 'completed'));
     const parameters = summaries[0]!.lastModel!.parameters;
     summaries.forEach((s) => expect(Array.from(s.lastModel!.parameters)).toEqual(Array.from(parameters)));
-    return { config, parameters };
+    return { config, parameters, studyId: created.id };
   }
 
   /** The statistics the clinics combined, against the pooled records' own, to a relative `tolerance`. */
@@ -151,13 +160,29 @@ describe("a study on the consortium's own CSV files", () => {
   }
 
   it('preprocesses with federated statistics equal to the pooled ones and fits the pooled stratified Cox model', async () => {
-    const { config, parameters } = await federate({ model: { architecture: 'cox-newton' }, rounds: 8 });
+    const { config, parameters, studyId } = await federate({ model: { architecture: 'cox-newton' }, rounds: 8 });
     expect(config.rounds).toBe(9); // round 1 combines the statistics
     const federated = expectPooledStatistics(config, parameters, 1e-5);
     const pooled = await pooledFit(federated);
     const model = readNewtonModel(parameters.subarray(0, ownParameterCount(config.model)));
     pooled.coefficients.forEach((coef, j) => expect(Math.abs(model.coefficients[j]! - coef)).toBeLessThan(1e-4));
     expect(pooled.coefficients[pooled.coefficients.length - 1]).toBeLessThan(0); // cyclosporin lowers the hazard, as in the trial's analysis
+
+    // The export holds the model's own coefficients; its card, the schema and the consortium's statistics.
+    const out = join(dir, 'export');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await modelCommand.run(['export', '--coordinator-url', coordinator.httpUrl, '--study-id', studyId, '--out', out, '--token', OPERATOR])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const exported = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(exported.features).toEqual(['age', 'albumin', 'bilirubin', 'treatment']);
+    expect(exported.coefficients).toEqual(Array.from(model.coefficients));
+    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
+    expect(card.model.statistics).toBeUndefined();
+    expect(card.schema).toEqual(tables[0]!.schema);
+    expect(card.normalisation).toEqual(JSON.parse(JSON.stringify(federated)));
   });
 
   it("combines the statistics by secure aggregation's masked sum, which no one can read per clinic", async () => {

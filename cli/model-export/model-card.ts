@@ -1,4 +1,5 @@
-import { datasetDescriptor } from '../../common/datasets.js';
+import { studyDataset } from '../../common/datasets.js';
+import type { FeatureStatistics } from '../../common/schema/index.js';
 import type { ModelSpec } from '../../common/model-spec.js';
 import type { StudyView } from '../../coordinator/studies/studies.service.js';
 import { coefficientTable, readNewtonModel, standardErrorsOf, type CoefficientRow } from '../../survival/index.js';
@@ -21,8 +22,13 @@ export interface ModelVersionView {
  * The model card written beside every export: which study, data and training produced the model,
  * its inputs in order and how they were prepared, how well it did at each site, and what it is for.
  */
-export function modelCard(study: StudyView, version: ModelVersionView, files: string[]): Record<string, unknown> {
-  const descriptor = datasetDescriptor(study.dataset);
+export function modelCard(
+  study: StudyView,
+  version: ModelVersionView,
+  files: string[],
+  normalisation: FeatureStatistics | null = null,
+): Record<string, unknown> {
+  const descriptor = studyDataset(study);
   const round = study.roundHistory.find((r) => r.number === version.version);
   const trainedOn = study.roundHistory.filter((r) => r.number <= version.version && r.status === 'closed');
   const lastUpdates = trainedOn.at(-1)?.updates ?? [];
@@ -41,6 +47,9 @@ export function modelCard(study: StudyView, version: ModelVersionView, files: st
     model: { ...version.model, version: version.version, createdAt: version.createdAt, files },
     features: descriptor.features,
     preprocessing: descriptor.preprocessing,
+    ...(study.schema && { schema: study.schema }),
+    // The consortium's statistics a patient's record is imputed and normalised with before the model sees it.
+    ...(normalisation && { normalisation }),
     output: outputOf(version.model),
     training: {
       strategy: study.strategy,
@@ -71,7 +80,7 @@ function outputOf(spec: ModelSpec): string {
 
 /** A Cox model as documented JSON: coefficients by feature, and for a Newton-Raphson fit their standard errors and hazard ratios. */
 export function coxModelJson(study: StudyView, version: ModelVersionView): Record<string, unknown> {
-  const { features } = datasetDescriptor(study.dataset);
+  const { features } = studyDataset(study);
   const parameters = Float32Array.from(version.parameters!);
   if (version.model.architecture === 'cox-newton') {
     const model = readNewtonModel(parameters);

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ownParameterCount, withoutStatistics } from '../../common/model-spec.js';
+import { encodedColumns, readStatistics, type FeatureStatistics } from '../../common/schema/index.js';
 import type { StudyView } from '../../coordinator/studies/studies.service.js';
 import { layersModelFiles, WEIGHTS_FILE } from './layers-model.js';
 import { coxModelJson, modelCard, type ModelVersionView } from './model-card.js';
@@ -15,12 +17,13 @@ export type ExportFormat = 'tfjs' | 'json';
 export async function writeModelExport(dir: string, study: StudyView, version: ModelVersionView, format: ExportFormat): Promise<string[]> {
   const target = resolve(dir);
   if (existsSync(target) && readdirSync(target).length > 0) throw new Error(`${dir} is not empty: export into a new or empty directory`);
-  const files = await exportFiles(study, version, format);
+  const { version: own, normalisation } = splitStatistics(study, version);
+  const files = await exportFiles(study, own, format);
   mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}-`));
   try {
     for (const [name, content] of files) writeFileSync(join(staging, name), content);
-    writeFileSync(join(staging, 'model-card.json'), `${JSON.stringify(modelCard(study, version, [...files.keys()]), null, 2)}\n`);
+    writeFileSync(join(staging, 'model-card.json'), `${JSON.stringify(modelCard(study, own, [...files.keys()], normalisation), null, 2)}\n`);
     if (existsSync(target)) rmdirSync(target);
     renameSync(staging, target);
   } catch (error) {
@@ -28,6 +31,18 @@ export async function writeModelExport(dir: string, study: StudyView, version: M
     throw error;
   }
   return [...files.keys(), 'model-card.json'];
+}
+
+/**
+ * A model vector with a feature-statistics block (federated preprocessing): the model's own
+ * parameters, which the export holds, and the consortium's statistics, which its card holds.
+ */
+export function splitStatistics(study: StudyView, version: ModelVersionView): { version: ModelVersionView; normalisation: FeatureStatistics | null } {
+  if (!version.model.statistics || !version.parameters || !study.schema) return { version, normalisation: null };
+  const own = ownParameterCount(version.model);
+  const normalisation = readStatistics(encodedColumns(study.schema), version.parameters.slice(own));
+  if (!normalisation) throw new Error(`model version ${version.version} of study ${study.id} holds no feature statistics yet: export a version after round 1`);
+  return { version: { ...version, model: withoutStatistics(version.model), parameters: version.parameters.slice(0, own) }, normalisation };
 }
 
 async function exportFiles(study: StudyView, version: ModelVersionView, format: ExportFormat): Promise<Map<string, string | Uint8Array>> {

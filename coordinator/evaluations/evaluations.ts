@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import type { DataSource, Repository } from 'typeorm';
-import { datasetDescriptor, type Task } from '../../common/datasets.js';
+import { studyDataset } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import type { ClinicEntity } from '../persistence/entities/clinic.entity.js';
@@ -56,7 +56,7 @@ export class Evaluations {
     const round = await this.rounds.findOneBy({ studyId: report.studyId, number: report.modelVersion });
     checkSentToEvaluate(report.clinicId, round, report.studyId, report.modelVersion);
     const study = await this.studies.findOneByOrFail({ id: report.studyId });
-    const facts = evaluationFacts(report, approval.numTest, (study.schema?.task ?? datasetDescriptor(study.dataset).task) as Task);
+    const facts = evaluationFacts(report, approval.numTest, studyDataset(study).task);
     if (await this.store.recordEvaluation(facts)) this.recordedSubject.next(facts);
   }
 
