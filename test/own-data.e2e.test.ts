@@ -44,8 +44,10 @@ const SCHEMA = {
   ],
   target: { time: 'days', event: 'status', eventCodes: [1, 2] },
   treatment: { column: 'arm', levels: ['placebo', 'cyclosporin'] },
+  // Sex as PBC3 codes it; a level with fewer than 10 test records at a site is never reported.
+  subgroups: [{ name: 'sex', levels: ['0', '1'] }],
 };
-const PBC3_COLUMNS = { age: 'age', albumin: 'alb', bilirubin: 'bili', days: 'days', status: 'status', arm: 'tment' };
+const PBC3_COLUMNS = { sex: 'sex', age: 'age', albumin: 'alb', bilirubin: 'bili', days: 'days', status: 'status', arm: 'tment' };
 const ARM_CODES = { arm: { '0': 'placebo', '1': 'cyclosporin' } };
 
 /** Hospital `unit`'s records of Pbc3.csv; London's export has its own column names and commas, as another clinic's would. */
@@ -180,6 +182,22 @@ describe("a study on the consortium's own CSV files", () => {
     expect(exported.features).toEqual(['age', 'albumin', 'bilirubin', 'treatment']);
     expect(exported.coefficients).toEqual(Array.from(model.coefficients));
     const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
+
+    // Subgroup C-index over the sites where a level had at least 10 records, and the largest gap.
+    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${studyId}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
+      roundHistory: {
+        subgroups: { subgroup: string; level: string; numTest: number; sites: unknown[]; cIndex: number }[];
+        largestSubgroupGap: { gap: number };
+      }[];
+    };
+    const last = view.roundHistory.at(-1)!;
+    for (const level of ['0', '1']) {
+      const sizes = tables.map((t) => t.test.filter((r) => r.subgroups['sex'] === level).length).filter((n) => n >= 10);
+      const reported = last.subgroups.find((s) => s.level === level)!;
+      expect([reported.numTest, reported.sites.length]).toEqual([sizes.reduce((a, b) => a + b, 0), sizes.length]);
+    }
+    const [female, male] = last.subgroups.map((s) => s.cIndex);
+    expect(last.largestSubgroupGap.gap).toBeCloseTo(Math.abs(female! - male!), 12);
     expect(card.model.statistics).toBeUndefined();
     expect(card.schema).toEqual(tables[0]!.schema);
     expect(card.normalisation).toEqual(JSON.parse(JSON.stringify(federated)));

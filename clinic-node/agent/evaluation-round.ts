@@ -37,6 +37,17 @@ export class EvaluationRound {
       accuracy: metrics.accuracy,
       loss: metrics.loss,
       ...concordanceFields(metrics.concordance),
+      subgroups: (metrics.subgroups ?? []).map((s) => ({
+        subgroup: s.subgroup,
+        level: s.level,
+        numTest: s.count,
+        numCorrect: s.correct,
+        predictedPositive: s.predictedPositive ?? 0,
+        observedPositive: s.observedPositive ?? 0,
+        concordantPairs: s.concordance?.concordant ?? 0,
+        discordantPairs: s.concordance?.discordant ?? 0,
+        tiedRiskPairs: s.concordance?.tiedRisk ?? 0,
+      })),
     });
     summary.evaluations++;
     const score = metrics.concordance ? `C-index ${cIndexOf(metrics.concordance).toFixed(4)}` : `accuracy ${metrics.accuracy.toFixed(4)}`;

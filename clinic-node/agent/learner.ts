@@ -11,6 +11,17 @@ export interface Evaluation {
   loss: number;
   /** Survival: Harrell's concordance as pair counts. */
   concordance?: ConcordanceCounts;
+  /** Classification: the sum of predicted probabilities and the positives observed (calibration). */
+  predictedPositive?: number;
+  observedPositive?: number;
+  /** Studies whose schema names subgroups: the same per subgroup level, only levels with at least the study's minimum size. */
+  subgroups?: SubgroupMetrics[];
+}
+
+/** A model's metrics on the test records of one subgroup level. */
+export interface SubgroupMetrics extends Evaluation {
+  subgroup: string;
+  level: string;
 }
 
 /**

@@ -55,7 +55,7 @@ export class DenseModel {
   }
 
   /** Accuracy at 0.5 (logit > 0) and mean loss over every example. */
-  evaluate(examples: Examples): { count: number; correct: number; accuracy: number; loss: number } {
+  evaluate(examples: Examples): { count: number; correct: number; accuracy: number; loss: number; predictedPositive: number; observedPositive: number } {
     return tf.tidy(() => {
       const x = tf.tensor2d(examples.x, [examples.count, examples.features]);
       const y = tf.tensor2d(examples.y, [examples.count, 1]);
@@ -63,7 +63,9 @@ export class DenseModel {
       const predicted = tf.cast(tf.greater(logits, 0), 'float32');
       const correct = tf.sum(tf.cast(tf.equal(predicted, y), 'float32')).dataSync()[0]!;
       const loss = tf.losses.sigmoidCrossEntropy(y, logits).dataSync()[0]!;
-      return { count: examples.count, correct, accuracy: correct / examples.count, loss };
+      const predictedPositive = tf.sum(tf.sigmoid(logits)).dataSync()[0]!;
+      const observedPositive = tf.sum(y).dataSync()[0]!;
+      return { count: examples.count, correct, accuracy: correct / examples.count, loss, predictedPositive, observedPositive };
     });
   }
 

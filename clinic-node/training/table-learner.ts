@@ -1,6 +1,6 @@
 import { ownParameterCount, withoutStatistics, type ModelSpec } from '../../common/model-spec.js';
 import { localStatistics, readStatistics, type FeatureStatistics } from '../../common/schema/index.js';
-import type { Evaluation, Learner } from '../agent/learner.js';
+import type { Evaluation, Learner, SubgroupMetrics } from '../agent/learner.js';
 import { siteStatistics, tableDataset, type TableSite } from '../data/table-site.js';
 import { selectBackend } from './backend.js';
 import { learnerFor } from './learner-for.js';
@@ -51,12 +51,34 @@ export class TableLearner implements Learner {
   }
 
   evaluate(spec: ModelSpec, parameters: Float32Array): Evaluation {
-    const own = this.ownLength(spec, parameters);
-    const block = parameters.subarray(own);
+    const ownLength = this.ownLength(spec, parameters);
+    const block = parameters.subarray(ownLength);
     if (spec.statistics && !readStatistics(this.table.columns, block)) {
       throw new Error('this model version holds no feature statistics yet: it cannot be evaluated on preprocessed records');
     }
-    return this.learnerFor(spec, block).evaluate(withoutStatistics(spec), parameters.slice(0, own));
+    const model = withoutStatistics(spec);
+    const own = parameters.slice(0, ownLength);
+    const overall = this.learnerFor(spec, block).evaluate(model, own);
+    const subgroups = this.subgroupEvaluations(model, own);
+    return subgroups.length > 0 ? { ...overall, subgroups } : overall;
+  }
+
+  /**
+   * The model on the test records of each subgroup level with at least the schema's minimum size;
+   * a smaller level is left out here, so its counts never leave the clinic.
+   */
+  private subgroupEvaluations(model: ModelSpec, parameters: Float32Array): SubgroupMetrics[] {
+    const { schema, test } = this.table;
+    const out: SubgroupMetrics[] = [];
+    for (const { name, levels } of schema.subgroups) {
+      for (const level of levels) {
+        const rows = test.filter((r) => r.subgroups[name] === level);
+        if (rows.length < schema.minSubgroupSize) continue;
+        const subset = tableDataset({ ...this.table, train: rows, test: rows }, this.dataset, this.statistics!);
+        out.push({ subgroup: name, level, ...learnerFor(subset).evaluate(model, parameters) });
+      }
+    }
+    return out;
   }
 
   private ownLength(spec: ModelSpec, vector: Float32Array): number {

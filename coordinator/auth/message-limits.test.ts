@@ -252,7 +252,13 @@ describe('message limits', () => {
         .filter((row) => row.kind === 'finite')
         .map((row) => row.field)
         .sort(),
-    ).toEqual(['EvaluationReport.accuracy', 'EvaluationReport.c_index', 'EvaluationReport.loss', 'UpdateHeader.train_loss']);
+    ).toEqual([
+      'EvaluationReport.accuracy',
+      'EvaluationReport.c_index',
+      'EvaluationReport.loss',
+      'SubgroupReport.predicted_positive',
+      'UpdateHeader.train_loss',
+    ]);
     expect(() => new MessageLimits({ ...DEFAULT_LIMITS, fields: { 'RegisterRequest.nickname': { bytes: 10 } } })).toThrow(
       'message limits name fields no request has: RegisterRequest.nickname',
     );

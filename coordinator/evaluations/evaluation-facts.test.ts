@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import type { RoundEntity } from '../persistence/entities/round.entity.js';
 import { checkSentToEvaluate, evaluationFacts, type SiteEvaluation } from './evaluation-facts.js';
 
-const NO_PAIRS = { concordantPairs: 0, discordantPairs: 0, tiedRiskPairs: 0, cIndex: null };
+const NO_PAIRS = { concordantPairs: 0, discordantPairs: 0, tiedRiskPairs: 0, cIndex: null, subgroups: null };
 const REPORT: SiteEvaluation = { clinicId: 'clinic-a', studyId: 's', modelVersion: 2, numTest: 10, numCorrect: 7, accuracy: 0.7, loss: 0.6, ...NO_PAIRS };
 // 30 concordant, 10 discordant, 4 tied of 45 possible pairs among 10 records: C = 32 / 44.
 const SURVIVAL: SiteEvaluation = { ...REPORT, numCorrect: 0, accuracy: 0, concordantPairs: 30, discordantPairs: 10, tiedRiskPairs: 4, cIndex: 32 / 44 };

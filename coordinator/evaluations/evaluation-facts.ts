@@ -1,7 +1,9 @@
 import type { Task } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import { concordanceIndexOrNull } from '../../survival/index.js';
+import type { StudySchema } from '../../common/schema/index.js';
 import type { RoundEntity } from '../persistence/entities/round.entity.js';
+import { subgroupFacts, type SubgroupEvaluation } from './subgroup-facts.js';
 
 /** A clinic's metrics of one model version on its own test records. */
 export interface SiteEvaluation {
@@ -22,6 +24,8 @@ export interface SiteEvaluation {
   tiedRiskPairs: number;
   /** Survival: Harrell's C, which the coordinator computes from the pairs (null with none comparable); null for classification. */
   cIndex: number | null;
+  /** Studies whose schema names subgroups: the counts per subgroup level; null or empty otherwise. */
+  subgroups: SubgroupEvaluation[] | null;
 }
 
 /** How far a reported accuracy or C-index may be from what its counts give (a float32 division, say). */
@@ -32,14 +36,16 @@ const RATIO_TOLERANCE = 1e-6;
  * what is wrong when the counts are inconsistent or belong to another task, exceed what the operator
  * approved, the loss is not a finite non-negative number, or the stated metric is not the counts'.
  */
-export function evaluationFacts(report: SiteEvaluation, approvedTestRecords: number, task: Task = 'binary'): SiteEvaluation {
+export function evaluationFacts(report: SiteEvaluation, approvedTestRecords: number, task: Task = 'binary', schema: StudySchema | null = null): SiteEvaluation {
   const { clinicId, numTest, loss } = report;
   if (!(Number.isInteger(numTest) && numTest >= 1)) throw refuse.invalid(`evaluation counts are inconsistent: ${report.numCorrect} correct of ${numTest}`);
   if (numTest > approvedTestRecords) {
     throw refuse.invalid(`clinic ${clinicId} reports ${numTest} test records; the operator approved at most ${approvedTestRecords}`);
   }
   if (!(Number.isFinite(loss) && loss >= 0)) throw refuse.invalid(`evaluation loss must be a finite number >= 0, got ${loss}`);
-  return task === 'survival' ? survivalFacts(report) : classificationFacts(report);
+  const facts = task === 'survival' ? survivalFacts(report) : classificationFacts(report);
+  const subgroups = subgroupFacts(report.subgroups ?? [], schema, numTest, task);
+  return { ...facts, subgroups: subgroups.length > 0 ? subgroups : null };
 }
 
 function classificationFacts(report: SiteEvaluation): SiteEvaluation {

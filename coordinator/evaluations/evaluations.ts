@@ -14,6 +14,7 @@ import { RoundStore } from '../rounds/round-store.js';
 import { checkSentToEvaluate, evaluationFacts, type SiteEvaluation } from './evaluation-facts.js';
 
 export type { SiteEvaluation } from './evaluation-facts.js';
+export type { SubgroupEvaluation } from './subgroup-facts.js';
 
 /** How long after a study's end a reconnecting clinic still gets the final evaluation and end it missed. */
 const RECENTLY_FINISHED_MS = 60 * 60_000;
@@ -56,7 +57,7 @@ export class Evaluations {
     const round = await this.rounds.findOneBy({ studyId: report.studyId, number: report.modelVersion });
     checkSentToEvaluate(report.clinicId, round, report.studyId, report.modelVersion);
     const study = await this.studies.findOneByOrFail({ id: report.studyId });
-    const facts = evaluationFacts(report, approval.numTest, studyDataset(study).task);
+    const facts = evaluationFacts(report, approval.numTest, studyDataset(study).task, study.schema);
     if (await this.store.recordEvaluation(facts)) this.recordedSubject.next(facts);
   }
 

@@ -98,6 +98,19 @@ export class FederationController {
         discordantPairs,
         tiedRiskPairs,
         cIndex,
+        subgroups: report.subgroups.map(
+          ({ subgroup, level, numTest, numCorrect, predictedPositive, observedPositive, concordantPairs, discordantPairs, tiedRiskPairs }) => ({
+            subgroup,
+            level,
+            numTest,
+            numCorrect,
+            predictedPositive,
+            observedPositive,
+            concordantPairs,
+            discordantPairs,
+            tiedRiskPairs,
+          }),
+        ),
       }),
     );
     return { studyId: report.studyId, modelVersion: report.modelVersion };

@@ -23,6 +23,7 @@ import { ClinicApprovals1733200000000 } from './migrations/1733200000000-clinic-
 import { RoundEvaluators1733300000000 } from './migrations/1733300000000-round-evaluators.js';
 import { SurvivalMetrics1733400000000 } from './migrations/1733400000000-survival-metrics.js';
 import { StudySchemas1733500000000 } from './migrations/1733500000000-study-schemas.js';
+import { SubgroupMetrics1733600000000 } from './migrations/1733600000000-subgroup-metrics.js';
 import { EffectiveStrategies1733100000000 } from './migrations/1733100000000-effective-strategies.js';
 
 /** Entities and migrations as classes, not globs: the same list serves ts-jest, compiled code and tools. */
@@ -54,6 +55,7 @@ export const MIGRATIONS = [
   RoundEvaluators1733300000000,
   SurvivalMetrics1733400000000,
   StudySchemas1733500000000,
+  SubgroupMetrics1733600000000,
 ];
 
 /** SQLite file (or `:memory:`), schema by migrations only. */

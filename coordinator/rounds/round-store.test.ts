@@ -47,6 +47,7 @@ describe('RoundStore.recordEvaluation', () => {
     discordantPairs: 0,
     tiedRiskPairs: 0,
     cIndex: null,
+    subgroups: null,
   });
   const metrics = () => db.getRepository(SiteMetricEntity).find();
   const auditEvents = () => db.getRepository(AuditEventEntity).findBy({ type: 'evaluation' });

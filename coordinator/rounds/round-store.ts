@@ -278,7 +278,7 @@ function roundOpenedAudit(round: RoundEntity): AuditRow {
 const EVALUATION_FIELDS = ['numTest', 'numCorrect', 'accuracy', 'loss', 'concordantPairs', 'discordantPairs', 'tiedRiskPairs', 'cIndex'] as const;
 
 function sameEvaluation(a: Omit<SiteMetricEntity, 'reportedAt'>, b: Omit<SiteMetricEntity, 'reportedAt'>): boolean {
-  return EVALUATION_FIELDS.every((field) => a[field] === b[field]);
+  return EVALUATION_FIELDS.every((field) => a[field] === b[field]) && JSON.stringify(a.subgroups ?? null) === JSON.stringify(b.subgroups ?? null);
 }
 
 /** The audit event's detail: a classification's counts, or a survival model's concordance. */

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, type Repository } from 'typeorm';
 import { parameterCount } from '../../common/model-spec.js';
+import { studyDataset, type Task } from '../../common/datasets.js';
 import { concordanceIndexOrNull } from '../../survival/index.js';
+import { subgroupViews, type SubgroupGap, type SubgroupLevelView } from './subgroup-view.js';
 import { AuditEventEntity } from '../persistence/entities/audit-event.entity.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
 import { LedgerEntryEntity } from '../persistence/entities/ledger-entry.entity.js';
@@ -40,6 +42,10 @@ export interface RoundView {
   pooledAccuracy: number | null;
   /** Survival studies: Harrell's C from every site's pair counts together (pairs within a site); null otherwise. */
   pooledCIndex: number | null;
+  /** Studies whose schema names subgroups: each level's metric pooled over the sites that reported it (none below the study's minimum size). */
+  subgroups: SubgroupLevelView[];
+  /** The largest difference of the metric between two levels of one subgroup; null without two scored levels. */
+  largestSubgroupGap: SubgroupGap | null;
 }
 
 /** One event of a study's durable audit log. */
@@ -90,6 +96,7 @@ export class StudiesService {
       reason: (JSON.parse(row.body) as { reason: string }).reason,
     }));
     const siteOf = new Map(clinics.map((c) => [c.id, c.site]));
+    const { task } = studyDataset(study);
     return {
       id: study.id,
       name: study.name,
@@ -136,6 +143,7 @@ export class StudiesService {
           })),
           pooledAccuracy: tested > 0 ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
           pooledCIndex: pooledConcordance(roundMetrics),
+          ...subgroupsOf(roundMetrics, task),
         };
       }),
     };
@@ -175,3 +183,12 @@ function pooledConcordance(metrics: readonly SiteMetricEntity[]): number | null 
 
 /** A study as GET /studies/:id shows it. */
 export type StudyView = Awaited<ReturnType<StudiesService['detail']>>;
+
+/** A round's subgroup levels over its sites' reports, and the largest gap between levels. */
+function subgroupsOf(metrics: readonly SiteMetricEntity[], task: Task): Pick<RoundView, 'subgroups' | 'largestSubgroupGap'> {
+  const { subgroups, largestGap } = subgroupViews(
+    metrics.map((m) => ({ clinic: m.clinicId, subgroups: m.subgroups ?? [] })),
+    task,
+  );
+  return { subgroups, largestSubgroupGap: largestGap };
+}

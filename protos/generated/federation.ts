@@ -35,6 +35,7 @@ import type { SecAggSpec as _cohort_v1_SecAggSpec, SecAggSpec__Output as _cohort
 import type { SecAggStageRequest as _cohort_v1_SecAggStageRequest, SecAggStageRequest__Output as _cohort_v1_SecAggStageRequest__Output } from './cohort/v1/SecAggStageRequest.js';
 import type { SecAggUnmask as _cohort_v1_SecAggUnmask, SecAggUnmask__Output as _cohort_v1_SecAggUnmask__Output } from './cohort/v1/SecAggUnmask.js';
 import type { StrategySpec as _cohort_v1_StrategySpec, StrategySpec__Output as _cohort_v1_StrategySpec__Output } from './cohort/v1/StrategySpec.js';
+import type { SubgroupReport as _cohort_v1_SubgroupReport, SubgroupReport__Output as _cohort_v1_SubgroupReport__Output } from './cohort/v1/SubgroupReport.js';
 import type { Task as _cohort_v1_Task, Task__Output as _cohort_v1_Task__Output } from './cohort/v1/Task.js';
 import type { TrainingConfig as _cohort_v1_TrainingConfig, TrainingConfig__Output as _cohort_v1_TrainingConfig__Output } from './cohort/v1/TrainingConfig.js';
 import type { UpdateChunk as _cohort_v1_UpdateChunk, UpdateChunk__Output as _cohort_v1_UpdateChunk__Output } from './cohort/v1/UpdateChunk.js';
@@ -83,6 +84,7 @@ export interface ProtoGrpcType {
       SecAggStageRequest: MessageTypeDefinition<_cohort_v1_SecAggStageRequest, _cohort_v1_SecAggStageRequest__Output>
       SecAggUnmask: MessageTypeDefinition<_cohort_v1_SecAggUnmask, _cohort_v1_SecAggUnmask__Output>
       StrategySpec: MessageTypeDefinition<_cohort_v1_StrategySpec, _cohort_v1_StrategySpec__Output>
+      SubgroupReport: MessageTypeDefinition<_cohort_v1_SubgroupReport, _cohort_v1_SubgroupReport__Output>
       Task: MessageTypeDefinition<_cohort_v1_Task, _cohort_v1_Task__Output>
       TaskKind: EnumTypeDefinition
       TrainingConfig: MessageTypeDefinition<_cohort_v1_TrainingConfig, _cohort_v1_TrainingConfig__Output>

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { SubgroupEvaluation } from '../../evaluations/subgroup-facts.js';
 import { bigCount, epochMillis } from '../columns.js';
 
 /** A clinic's evaluation of a model version on its held-out data (aggregates only). */
@@ -38,6 +39,10 @@ export class SiteMetricEntity {
   /** Harrell's C from the pair counts; null for classification, or when no pair was comparable. */
   @Column('double precision', { name: 'c_index', nullable: true })
   cIndex!: number | null;
+
+  /** Studies whose schema names subgroups: the counts per subgroup level (null when none). */
+  @Column('simple-json', { nullable: true })
+  subgroups!: SubgroupEvaluation[] | null;
 
   @Column('bigint', { name: 'reported_at', transformer: epochMillis })
   reportedAt!: number;

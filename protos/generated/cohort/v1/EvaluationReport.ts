@@ -1,5 +1,6 @@
 // Original file: protos/cohort/v1/federation.proto
 
+import type { SubgroupReport as _cohort_v1_SubgroupReport, SubgroupReport__Output as _cohort_v1_SubgroupReport__Output } from '../../cohort/v1/SubgroupReport.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface EvaluationReport {
@@ -14,6 +15,7 @@ export interface EvaluationReport {
   'discordantPairs'?: (number | string | Long);
   'tiedRiskPairs'?: (number | string | Long);
   'cIndex'?: (number | string);
+  'subgroups'?: (_cohort_v1_SubgroupReport)[];
 }
 
 export interface EvaluationReport__Output {
@@ -28,4 +30,5 @@ export interface EvaluationReport__Output {
   'discordantPairs': (number);
   'tiedRiskPairs': (number);
   'cIndex': (number);
+  'subgroups': (_cohort_v1_SubgroupReport__Output)[];
 }
