@@ -198,6 +198,7 @@ describe("a study on the consortium's own CSV files", () => {
     }
     const [female, male] = last.subgroups.map((s) => s.cIndex);
     expect(last.largestSubgroupGap.gap).toBeCloseTo(Math.abs(female! - male!), 12);
+    expect(card.subgroups).toEqual(last.subgroups);
     expect(card.model.statistics).toBeUndefined();
     expect(card.schema).toEqual(tables[0]!.schema);
     expect(card.normalisation).toEqual(JSON.parse(JSON.stringify(federated)));

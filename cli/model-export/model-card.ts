@@ -65,6 +65,7 @@ export function modelCard(
         : { clinic: m.clinic, site: m.site, testRecords: m.numTest, accuracy: m.accuracy },
     ),
     ...(round && { pooled: descriptor.task === 'survival' ? { cIndex: round.pooledCIndex } : { accuracy: round.pooledAccuracy } }),
+    ...(round && round.subgroups.length > 0 && { subgroups: round.subgroups, largestSubgroupGap: round.largestSubgroupGap }),
   };
 }
 
