@@ -246,6 +246,27 @@ describe("a study on the consortium's own CSV files", () => {
     }
   });
 
+  it('refuses a clinic whose copy of the study schema differs, naming both datasets', async () => {
+    const stale = join(dir, 'stale-schema.json');
+    writeFileSync(stale, JSON.stringify({ ...SCHEMA, features: SCHEMA.features.map((f) => (f.name === 'age' ? { ...f, range: [18, 90] } : f)) }));
+    const keystore = Keystore.create(join(dir, 'keys', 'stale'), 'stale');
+    await coordinator.keys.enrol(keystore.card);
+    const source = { ...sources[2]!, schemaFile: stale };
+    await expect(
+      runNode({
+        coordinator: coordinator.grpcAddress,
+        dataset: 'pbc3-own',
+        site: 'stale',
+        table: source,
+        keystore,
+        credentials: grpcCredentials.createInsecure(),
+        reconnectWindowMs: 0,
+      }),
+    ).rejects.toThrow(
+      /registers for dataset pbc3-own@[0-9a-f]{12}, but the studies on pbc3-own use pbc3-own@[0-9a-f]{12}: its copy of the study schema differs/,
+    );
+  });
+
   it('lists every bad row by file, line and column, and the node sends nothing', async () => {
     const source = writeHospital(dir, 2);
     const lines = readFileSync(source.dataFile, 'utf8').split('\n');

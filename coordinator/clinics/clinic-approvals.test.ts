@@ -39,7 +39,7 @@ describe('approving clinics and registering them', () => {
     keys = new KeysService(db, repo(ClinicIdentityEntity), repo(StudyKeyEntity), repo(KeyEnvelopeEntity), repo(StudyEntity));
     approvals = new ClinicApprovals(db);
     hub = new TaskHub(keys);
-    registry = new ClinicRegistry(repo(ClinicEntity), hub, approvals);
+    registry = new ClinicRegistry(repo(ClinicEntity), repo(StudyEntity), hub, approvals);
     for (const id of ['clinic-a', 'clinic-b']) await keys.enrol(cardOf(createIdentity(id)));
   });
   afterEach(async () => {

@@ -3,8 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { clinicIdProblem } from '../../common/clinic-id.js';
 import { checkDatasetSite } from '../../common/datasets.js';
+import { isSchemaDatasetId } from '../../common/schema/index.js';
 import { refuse } from '../../common/errors.js';
 import { ClinicEntity } from '../persistence/entities/clinic.entity.js';
+import { StudyEntity } from '../persistence/entities/study.entity.js';
 import { ClinicApprovals, type ApprovalRecord } from './clinic-approvals.js';
 import { TaskHub } from './task-hub.js';
 
@@ -34,6 +36,7 @@ export class ClinicRegistry {
 
   constructor(
     @InjectRepository(ClinicEntity) private readonly clinics: Repository<ClinicEntity>,
+    @InjectRepository(StudyEntity) private readonly studies: Repository<StudyEntity>,
     private readonly hub: TaskHub,
     private readonly approvals: ClinicApprovals,
   ) {}
@@ -53,6 +56,7 @@ export class ClinicRegistry {
       throw refuse.invalid((error as Error).message);
     }
     if (numTrain < 1) throw refuse.invalid(`clinic ${clinicId} declares no training records`);
+    if (isSchemaDatasetId(dataset)) await this.checkSchemaKnown(clinicId, dataset);
     const approval = await this.approvals.of(clinicId);
     if (approval) checkAgainstApproval(registration, approval);
     await this.checkSiteFree(registration);
@@ -74,6 +78,22 @@ export class ClinicRegistry {
       );
     }
     return clinic;
+  }
+
+  /**
+   * A consortium dataset's id carries its schema's fingerprint: a clinic registering for a name a
+   * study uses under another fingerprint has another copy of the schema, and would wait for tasks
+   * that never come. Refused, naming both. A name no study uses yet is accepted (its study may come).
+   */
+  private async checkSchemaKnown(clinicId: string, dataset: string): Promise<void> {
+    if (await this.studies.existsBy({ dataset })) return;
+    const name = dataset.slice(0, dataset.indexOf('@'));
+    const others = (await this.studies.find({ select: ['dataset'] })).map((s) => s.dataset).filter((d) => d.startsWith(`${name}@`));
+    if (others.length > 0) {
+      throw refuse.invalid(
+        `clinic ${clinicId} registers for dataset ${dataset}, but the studies on ${name} use ${[...new Set(others)].join(', ')}: its copy of the study schema differs from the study's (ask the operator for the schema file the study was created with)`,
+      );
+    }
   }
 
   /** One site, one clinic: a registration for a site another clinic in good standing is approved for is refused. */
