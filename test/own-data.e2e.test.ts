@@ -218,6 +218,51 @@ describe("a study on the consortium's own CSV files", () => {
     expectPooledStatistics(config, parameters, 1e-4);
   });
 
+  it('trains a classifier the same way: whether a patient had the event, with calibration per subgroup', async () => {
+    const schema = { ...SCHEMA, task: 'binary', target: { column: 'status', levels: ['censored', 'event'] } };
+    writeFileSync(join(dir, 'binary-schema.json'), JSON.stringify(schema));
+    const hospitals = ['london', 'copenhagen', 'barcelona'];
+    const binarySources = hospitals.map((site) => {
+      const source = sources[HOSPITALS.indexOf(site)]!;
+      const mapping = JSON.parse(readFileSync(source.mappingFile, 'utf8'));
+      const mappingFile = join(dir, `${site}-binary-mapping.json`);
+      delete mapping.columns.days; // no follow-up time in a classification study
+      writeFileSync(mappingFile, JSON.stringify({ ...mapping, codes: { ...mapping.codes, status: { '0': 'censored', '1': 'event', '2': 'event' } } }));
+      return { ...source, schemaFile: join(dir, 'binary-schema.json'), mappingFile };
+    });
+    const binaryTables = await Promise.all(binarySources.map((source, i) => loadTableSite(source, hospitals[i]!)));
+    const config = parseStudyConfig({ dataset: 'pbc3-binary', schema, minClinics: 3, rounds: 3, training: { localSteps: 20 } });
+    const study = await coordinator.federation.createStudy(config);
+    const summaries = await Promise.all(
+      hospitals.map(async (site, i) => {
+        const keystore = Keystore.create(join(dir, 'keys', `${site}-binary`), `${site}-binary`);
+        await coordinator.keys.enrol(keystore.card);
+        const { train, test } = binaryTables[i]!;
+        await coordinator.approvals.approve(keystore.clinicId, { dataset: study.dataset, site, numTrain: train.length, numTest: test.length });
+        const credentials = grpcCredentials.createInsecure();
+        return runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: 'pbc3-binary',
+          site,
+          table: binarySources[i]!,
+          keystore,
+          credentials,
+          exitWhenDone: true,
+        });
+      }),
+    );
+    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed']);
+    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
+      roundHistory: { metrics: { accuracy: number }[]; pooledAccuracy: number; subgroups: { level: string; accuracy: number; calibration: number }[] }[];
+    };
+    const last = view.roundHistory.at(-1)!;
+    expect(last.metrics).toHaveLength(3);
+    expect(last.pooledAccuracy).toBeGreaterThan(0.5);
+    const common = last.subgroups.find((s) => s.level === '0')!;
+    expect(common.accuracy).toBeGreaterThan(0);
+    expect(common.calibration).toBeGreaterThan(0);
+  });
+
   it('cohort node --check reads the file as the node would and prints what the operator approves, sending nothing', async () => {
     const lines: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
