@@ -1,8 +1,11 @@
-import { DATASETS, datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
+import { datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
 import { DAY_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
 import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
-import { parseStudySchema, SchemaError, schemaDatasetId, schemaDescriptor, statisticsLength, type StudySchema } from '../../common/schema/index.js';
+import { statisticsLength, type StudySchema } from '../../common/schema/index.js';
+import { checkPreprocessing, readOwnDataset, type Preprocessing } from './own-dataset.js';
+
+export type { Preprocessing } from './own-dataset.js';
 import { parsePrivacyMode, type PrivacyMode } from '../../common/privacy-mode.js';
 import { checkPrivacyQuorum, readPrivacy, type DpSettings, type EncryptionSettings, type SecAggSettings } from '../protocols/privacy-settings.js';
 import { STRATEGIES, StrategyConfigError, type StrategyConfig, type StrategyRegistry } from '../../strategies/index.js';
@@ -87,8 +90,6 @@ export interface StudyConfig {
 
 /** A round waits at most 7 days for its clinics (setTimeout itself cannot wait past 24.8 days). */
 export const ROUND_TIMEOUT_S = seconds(0.001, (7 * DAY_MS) / SECOND_MS);
-
-export type Preprocessing = 'federated' | 'site';
 
 export class StudyConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -203,61 +204,6 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   if (dataset === undefined) problems.push('dataset is required');
   if (problems.length > 0) throw new StudyConfigError(problems);
   return config;
-}
-
-interface OwnDataset {
-  id: string;
-  schema: StudySchema;
-  preprocessing: Preprocessing;
-  descriptor: DatasetDescriptor;
-}
-
-/** A study's own dataset from `dataset` (its name) and `schema`; null for a built-in dataset (then `preprocessing` is refused). */
-function readOwnDataset(field: FieldReader, problems: string[]): OwnDataset | null {
-  const preprocessing = field.string('preprocessing');
-  if (!field.has('schema')) {
-    if (preprocessing !== undefined)
-      problems.push('preprocessing applies to a study with its own schema; a built-in dataset preprocesses as its benchmark protocol does');
-    return null;
-  }
-  if (preprocessing !== undefined && preprocessing !== 'federated' && preprocessing !== 'site')
-    problems.push(`preprocessing "${preprocessing}" is unknown (known: federated, site)`);
-  const name = field.string('dataset');
-  if (name === undefined) return null; // reported as required
-  if (name in DATASETS) {
-    problems.push(`dataset "${name}" is built in and has its own schema; a study with a schema names its own dataset`);
-    return null;
-  }
-  try {
-    const schema = parseStudySchema(field.object('schema'));
-    const mode = preprocessing === 'site' ? 'site' : 'federated';
-    const id = schemaDatasetId(name, schema);
-    return { id, schema, preprocessing: mode, descriptor: schemaDescriptor(id, schema, mode) };
-  } catch (error) {
-    if (error instanceof SchemaError) problems.push(...error.problems.map((p) => `schema.${p}`));
-    else problems.push((error as Error).message);
-    return null;
-  }
-}
-
-/**
- * Federated preprocessing sends each clinic's statistics through the study's protocol: no DP noise
- * is added to them, and secure aggregation's fixed point needs every value within its clip range.
- */
-function checkPreprocessing(own: OwnDataset, privacy: PrivacyMode, problems: string[]): void {
-  if (own.preprocessing !== 'federated') return;
-  const mode = parsePrivacyMode(privacy);
-  if (mode.dp !== 'none') {
-    problems.push(
-      `privacy "${privacy}" adds noise to training, not to the statistics round of federated preprocessing: use "preprocessing": "site" (each clinic normalises with its own statistics, which stay with it)`,
-    );
-  }
-  const unbounded = own.schema.features.filter((f) => f.type === 'number' && !f.range).map((f) => f.name);
-  if (mode.transport === 'secagg' && unbounded.length > 0) {
-    problems.push(
-      `federated preprocessing under privacy "${privacy}" scales each number feature by its range to fit secure aggregation's fixed point: give a range to ${unbounded.join(', ')}`,
-    );
-  }
 }
 
 function readTraining(field: FieldReader, defaults: DatasetDefaults, problems: string[]): TrainingSettings {
