@@ -11,13 +11,13 @@ const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identit
               [--dataset fed-heart-disease] [--data-dir DIR] [--exit-when-done]
               or the clinic's own data: --dataset NAME (the study's) --schema FILE --data FILE.csv --mapping FILE
               [--test-fraction 0.2 (records held out for evaluation)]; every bad row is listed and nothing is sent
-  cohort node --check --dataset NAME --schema FILE --data FILE.csv --mapping FILE [--site NAME]
-              reads and checks the clinic's own data without connecting: its problems, or the dataset id
-              and record counts the operator approves
               [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--convention ${DEFAULT_CONVENTION} (the accountant's)]
               [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
-              SIGTERM or SIGINT: finishes the round under way (at most 30 s), then exits 0`;
+              SIGTERM or SIGINT: finishes the round under way (at most 30 s), then exits 0
+  cohort node --check --dataset NAME --schema FILE --data FILE.csv --mapping FILE [--site NAME] [--test-fraction F]
+              reads and checks the clinic's own data without connecting: its problems, or the dataset id
+              and record counts the operator approves`;
 
 export const nodeCommand: Command = {
   name: 'node',
