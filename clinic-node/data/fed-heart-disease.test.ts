@@ -1,14 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATA_DIR } from '../../test/support/data-dir.js';
 import { FLAMBY_TEST_LINES } from './fed-heart-disease-split.js';
 import { FILES, loadAllSites, loadPooled, loadSite } from './fed-heart-disease.js';
-import { loadSiteDataset } from './index.js';
+import { loadSiteDataset, type Examples } from './index.js';
 
 const HEART = join(DATA_DIR, 'uci-heart-disease');
 const positives = (y: Float32Array) => y.reduce((n, v) => n + v, 0);
+
+/** SHA-256 of the examples' float32 bytes (x, then y), first 16 hex digits: any changed bit, record or order changes it. */
+function digest(examples: Examples): string {
+  const hash = createHash('sha256');
+  for (const a of [examples.x, examples.y]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return `${examples.count}x${examples.features} ${hash.digest('hex').slice(0, 16)}`;
+}
 
 function copyOfData(): string {
   const dir = mkdtempSync(join(tmpdir(), 'cohort-data-'));
@@ -27,6 +35,21 @@ describe('Fed-Heart-Disease loader', () => {
       ['va', 85, 45, 66, 35],
     ]);
     expect(sites.every((s) => s.train.features === 13)).toBe(true);
+  });
+
+  it('keeps bit for bit the examples the benchmark figures rest on', async () => {
+    // Digests of the records, order, split and normalisation of the hand-written UCI parser (as of
+    // this test's first commit): the benchmark numbers in docs/benchmarks.md rest on exactly these.
+    const sites = await loadAllSites({ dataDir: DATA_DIR });
+    const pooled = await loadPooled({ dataDir: DATA_DIR });
+    expect(Object.fromEntries(sites.map((s) => [s.site, [digest(s.train), digest(s.test)]]))).toEqual({
+      cleveland: ['199x13 34595c7a91341a27', '104x13 8f6e2939824b6e1f'],
+      hungarian: ['172x13 9d199f4ab2492a1d', '89x13 a837bad8a4a1d6e8'],
+      switzerland: ['30x13 24d0b14823c9dcc2', '16x13 8f659607aab84801'],
+      va: ['85x13 63fb1a83f4ab80dd', '45x13 b5100107b1af1ac3'],
+    });
+    expect([digest(pooled.train), digest(pooled.test)]).toEqual(['486x13 f658819b08b71aa4', '254x13 a5b3db2e1df0e609']);
+    expect((await loadSite('va', { dataDir: DATA_DIR })).train.x).toEqual(sites[3]!.train.x);
   });
 
   it('normalises each site with its own train statistics, and pooled data with pooled ones', async () => {
