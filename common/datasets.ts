@@ -1,5 +1,6 @@
+import { FED_HEART_DISEASE_SCHEMA } from './fed-heart-disease-schema.js';
 import { isSchemaDatasetId, schemaDescriptor } from './schema/schema-dataset.js';
-import type { StudySchema } from './schema/study-schema.js';
+import { parseStudySchema, schemaFeatureOrder, type StudySchema } from './schema/study-schema.js';
 
 /**
  * What the coordinator knows of a dataset: its name, sites and feature count. Never the records,
@@ -49,9 +50,10 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     sites: ['cleveland', 'hungarian', 'switzerland', 'va'],
     inputDim: 13,
     outputDim: 1,
-    features: ['age', 'sex', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp_2', 'cp_3', 'cp_4', 'restecg_1', 'restecg_2'],
+    // Its study schema's encoded columns: age, sex=male, ..., cp=2, cp=3, cp=4, restecg=1, restecg=2.
+    features: schemaFeatureOrder(parseStudySchema(FED_HEART_DISEASE_SCHEMA)),
     preprocessing:
-      "FLamby's: slope, ca and thal dropped, then records with a missing value; cp and restecg one-hot without their first level; each site z-normalises with its own training mean and standard deviation (ddof 1), which stay at the clinic.",
+      "FLamby's, read through the dataset's study schema: slope, ca and thal dropped, then records with a missing value (each reported); cp and restecg one-hot without their first level; each site z-normalises with its own training mean and standard deviation (ddof 1), which stay at the clinic.",
   },
   'fed-tcga-brca': {
     name: 'fed-tcga-brca',

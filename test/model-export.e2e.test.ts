@@ -65,7 +65,7 @@ describe('cohort model export', () => {
 
     // cohort predict on the same records, as a CSV with its columns in another order and an id column.
     const features = study.model.inputDim;
-    const names = ['age', 'sex', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp_2', 'cp_3', 'cp_4', 'restecg_1', 'restecg_2'];
+    const names = ['age', 'sex=male', 'trestbps', 'chol', 'fbs', 'thalach', 'exang', 'oldpeak', 'cp=2', 'cp=3', 'cp=4', 'restecg=1', 'restecg=2'];
     const csv = [['patient', ...[...names].reverse()].join(',')];
     for (let i = 0; i < test.count; i++) {
       const row = names.map((_, j) => String(test.x[i * features + j]));
@@ -82,7 +82,7 @@ describe('cohort model export', () => {
     writeFileSync(join(workdir, 'bad.csv'), `${csv[0]}\n${csv[1]!.replace(/,[^,]*$/, ',x')}\np9,1\n`);
     const refused = await predictFile(out, join(workdir, 'bad.csv'), 'patient').catch((error: PredictionInputError) => error);
     expect(refused).toBeInstanceOf(PredictionInputError);
-    // Line 2's age, and every feature line 3 lacks (all but restecg_2, its first column), in the card's order.
+    // Line 2's age, and every feature line 3 lacks (all but restecg=2, its first column), in the card's order.
     expect((refused as PredictionInputError).problems).toEqual([
       'bad.csv line 2, column "age": "x" is not a number',
       ...names.slice(0, -1).map((name) => `bad.csv line 3, column "${name}": "" is not a number`),

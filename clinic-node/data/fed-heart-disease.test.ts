@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATA_DIR } from '../../test/support/data-dir.js';
 import { FLAMBY_TEST_LINES } from './fed-heart-disease-split.js';
-import { FILES, loadAllSites, loadPooled, loadSite } from './fed-heart-disease.js';
+import { DROPPED_REASON, FILES, loadAllSites, loadPooled, loadSite, readSiteFile } from './fed-heart-disease.js';
 import { loadSiteDataset, type Examples } from './index.js';
 
 const HEART = join(DATA_DIR, 'uci-heart-disease');
@@ -50,6 +50,41 @@ describe('Fed-Heart-Disease loader', () => {
     });
     expect([digest(pooled.train), digest(pooled.test)]).toEqual(['486x13 f658819b08b71aa4', '254x13 a5b3db2e1df0e609']);
     expect((await loadSite('va', { dataDir: DATA_DIR })).train.x).toEqual(sites[3]!.train.x);
+  });
+
+  it('reads the files through the study schema, reporting each record left out with its columns', async () => {
+    const progress: string[] = [];
+    await loadAllSites({ dataDir: DATA_DIR, onProgress: (line) => progress.push(line) });
+    expect(progress.map((line) => line.replace(/ \(lines .*\)$/, ''))).toEqual(
+      [
+        ['cleveland', 303, 0],
+        ['hungarian', 261, 33],
+        ['switzerland', 46, 77],
+        ['va', 130, 70],
+      ].map(([site, kept, left]) => `processed.${site}.data: ${kept} records kept, ${left} left out for ${DROPPED_REASON}`),
+    );
+    progress.length = 0;
+    await loadSite('va', { dataDir: DATA_DIR, onProgress: (line) => progress.push(line) });
+    expect(progress).toHaveLength(1); // a clinic hears of its own file only
+    expect(progress[0]).toMatch(/^processed\.va\.data: 130 records kept, 70 left out .* \(lines 9, 14, .*, 199\)$/);
+    const va = readSiteFile(readFileSync(join(HEART, 'processed.va.data'), 'utf8'), 'processed.va.data');
+    // VA's line 2 lacks slope, ca and thal, which are not read: kept. Line 9 lacks fbs, line 14 more.
+    expect(va.rows[1]!.line).toBe(2);
+    expect(va.excluded.slice(0, 2)).toEqual([
+      { line: 9, reason: `${DROPPED_REASON} (fbs)` },
+      { line: 14, reason: `${DROPPED_REASON} (trestbps, thalach, exang, oldpeak)` },
+    ]);
+  });
+
+  it('refuses a file with a value the schema does not allow, naming line and column', () => {
+    const text = '63,1,4,140,260,0,1,112,1,3,2,?,?,2\n44,1,9,130,209,0,1,127,0,0,?,?,?,0\n60,1,4,132,218,0,1,140,1,1.5,3,?,?,7\n';
+    expect(() => readSiteFile(text, 'processed.va.data')).toThrow(
+      [
+        'processed.va.data does not read as the Fed-Heart-Disease schema:',
+        'processed.va.data line 2, column "cp": "9" is not a level of cp (levels: 1, 2, 3, 4; map local codes under codes.cp)',
+        'processed.va.data line 3, column "num": "7" is not a level of num (levels: absent, present; map local codes under codes.num)',
+      ].join('\n'),
+    );
   });
 
   it('normalises each site with its own train statistics, and pooled data with pooled ones', async () => {

@@ -1,12 +1,16 @@
 import { checkSite, datasetDescriptor } from '../../common/datasets.js';
+import { FED_HEART_DISEASE_SCHEMA, UCI_HEART_COLUMNS, UCI_HEART_MAPPING } from '../../common/fed-heart-disease-schema.js';
+import { CsvSyntaxError, formatProblems, parseCsv, parseMapping, parseStudySchema, readTable, type Exclusion } from '../../common/schema/index.js';
 import { DataError, type DataOptions, type Examples, type SiteDataset } from './dataset.js';
 import { FLAMBY_TEST_LINES } from './fed-heart-disease-split.js';
 import { readVerifiedFiles, type FileSet } from './verified-files.js';
 
 /**
- * Fed-Heart-Disease (UCI heart disease, four hospitals) preprocessed exactly as FLamby does:
- * drop slope, ca and thal; drop rows with a missing value; label = num > 0; one-hot cp and restecg
- * dropping the first level; FLamby's train/test split; z-normalisation with train statistics only.
+ * Fed-Heart-Disease (UCI heart disease, four hospitals) preprocessed exactly as FLamby does, read
+ * through its study schema (common/fed-heart-disease-schema.ts) as a consortium's own CSV is: slope,
+ * ca and thal not read; records with a missing value left out, each reported with the reason;
+ * label = num > 0; cp and restecg one-hot without their first level; FLamby's train/test split;
+ * z-normalisation with each site's training statistics only.
  */
 export const DESCRIPTOR = datasetDescriptor('fed-heart-disease');
 
@@ -36,41 +40,40 @@ interface RawSite {
   test: Row[];
 }
 
-/** Parses one site file; returns the kept rows with their 1-based line numbers. */
-export function parseSiteFile(text: string, site: string): Row[] {
-  const rows: Row[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    const cells = line.trim().split(',');
-    if (cells.length !== 14) throw new DataError(`${site} line ${index + 1}: expected 14 comma-separated values, got ${cells.length}`);
-    // Columns 10-12 (slope, ca, thal) are dropped before looking for missing values.
-    const kept = [...cells.slice(0, 10), cells[13]!];
-    if (kept.some((c) => c === '?')) return;
-    const v = kept.map((c) => {
-      const n = Number(c);
-      if (c === '' || !Number.isFinite(n)) throw new DataError(`${site} line ${index + 1}: "${c}" is not a number`);
-      return n;
-    });
-    const [age, sex, cp, trestbps, chol, fbs, restecg, thalach, exang, oldpeak, num] = v as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    rows.push({
-      line: index + 1,
-      features: [age, sex, trestbps, chol, fbs, thalach, exang, oldpeak, +(cp === 2), +(cp === 3), +(cp === 4), +(restecg === 1), +(restecg === 2)],
-      label: num > 0 ? 1 : 0,
-    });
+const SCHEMA = parseStudySchema(FED_HEART_DISEASE_SCHEMA);
+const MAPPING = parseMapping(UCI_HEART_MAPPING, SCHEMA);
+/** Where each mapped column sits in a UCI record. */
+const MAPPED_CELLS = [...MAPPING.columns].map(([name, local]) => ({ name, index: UCI_HEART_COLUMNS.indexOf(local) }));
+
+export const DROPPED_REASON = "a missing value, dropped by FLamby's protocol";
+
+/**
+ * The records FLamby drops: those with a missing value in a column the schema reads (slope, ca and
+ * thal are not read, so theirs do not count). They become the mapping's exclusions, with the
+ * columns and the reason, so readTable reports them rather than refusing the file.
+ */
+function missingValueExclusions(text: string): Exclusion[] {
+  let records;
+  try {
+    records = parseCsv(text, MAPPING.delimiter);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) return []; // readTable reports it
+    throw error;
+  }
+  return records.flatMap(({ line, cells }) => {
+    const missing = MAPPED_CELLS.filter(({ index }) => MAPPING.missing.includes(cells[index]?.trim() ?? '')).map((c) => c.name);
+    return missing.length > 0 ? [{ line, reason: `${DROPPED_REASON} (${missing.join(', ')})` }] : [];
   });
-  return rows;
+}
+
+/**
+ * Reads one UCI site file through the study schema: the kept records with their 1-based line
+ * numbers, and the ones left out with why. A record that breaks the schema refuses the file.
+ */
+export function readSiteFile(text: string, file: string): { rows: Row[]; excluded: Exclusion[] } {
+  const table = readTable(text, file, SCHEMA, { ...MAPPING, exclude: missingValueExclusions(text) }, UCI_HEART_COLUMNS);
+  if (!table.ok) throw new DataError(`${file} does not read as the Fed-Heart-Disease schema:\n${formatProblems(table.problems)}`);
+  return { rows: table.rows.map((r) => ({ line: r.line, features: r.x, label: r.target as number })), excluded: table.excluded };
 }
 
 function splitSite(rows: Row[], site: string): RawSite {
@@ -81,9 +84,19 @@ function splitSite(rows: Row[], site: string): RawSite {
   return { site, train: rows.filter((r) => !testLines.has(r.line)), test: rows.filter((r) => testLines.has(r.line)) };
 }
 
-async function loadRaw(options: DataOptions): Promise<RawSite[]> {
+/** The sites' records, split; every file is verified, only the sites' own are read (and their left-out records reported). */
+async function loadRaw(options: DataOptions, sites: readonly string[] = DESCRIPTOR.sites): Promise<RawSite[]> {
   const files = await readVerifiedFiles(FILES, options);
-  return DESCRIPTOR.sites.map((site) => splitSite(parseSiteFile(files.get(`processed.${site}.data`)!.toString('utf8'), site), site));
+  return sites.map((site) => {
+    const file = `processed.${site}.data`;
+    const { rows, excluded } = readSiteFile(files.get(file)!.toString('utf8'), file);
+    options.onProgress?.(`${file}: ${rows.length} records kept, ${excluded.length} left out for ${DROPPED_REASON}${lineList(excluded)}`);
+    return splitSite(rows, site);
+  });
+}
+
+function lineList(excluded: Exclusion[]): string {
+  return excluded.length === 0 ? '' : ` (lines ${excluded.map((e) => e.line).join(', ')})`;
 }
 
 /** Mean and sample standard deviation (ddof 1) per feature, as torch.std computes them. */
@@ -104,7 +117,7 @@ function toExamples(rows: Row[], { mean, std }: { mean: number[]; std: number[] 
 /** One site, train and test normalised with that site's own train statistics. */
 export async function loadSite(site: string, options: DataOptions = {}): Promise<SiteDataset> {
   checkSite(DESCRIPTOR, site);
-  const raw = (await loadRaw(options)).find((r) => r.site === site)!;
+  const [raw] = (await loadRaw(options, [site])) as [RawSite];
   const siteStats = stats(raw.train);
   return { dataset: DESCRIPTOR.name, site, train: toExamples(raw.train, siteStats), test: toExamples(raw.test, siteStats) };
 }

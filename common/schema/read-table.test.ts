@@ -136,6 +136,15 @@ describe('readTable', () => {
     expect(broken.ok ? [] : broken.problems.map((p) => [p.line, p.message.split(':')[0]])).toEqual([[2, 'p.csv line 2']]);
   });
 
+  test('a file without a header row reads with the header given: its first line is a record, lines stay its own', () => {
+    const headerless = PATIENTS.split('\n').slice(1, 4).join('\n');
+    const result = readTable(headerless, 'p.data', schema, { ...mapping, exclude: [{ line: 1, reason: 'left out' }] }, HEADER.split(','));
+    expect(result.ok && result.rows.map((r) => r.line)).toEqual([2, 3]);
+    expect(result.ok && result.excluded).toEqual([{ line: 1, reason: 'left out' }]);
+    const short = readTable('54,m,4.1\n', 'p.data', schema, { ...mapping, exclude: [] }, HEADER.split(','));
+    expect(short.ok ? [] : short.problems.map((p) => p.message)).toEqual(['p.data line 1: the record has 3 cells, the header has 8']);
+  });
+
   test('readTableFile names the file by its base name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-schema-'));
     try {

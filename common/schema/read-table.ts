@@ -154,8 +154,10 @@ function readRecords(ctx: Context, records: CsvRecord[], width: number): { rows:
 /**
  * Reads a clinic's CSV text as the study schema through the clinic's mapping. `file` names the file
  * in messages. Either every row, encoded, with the records the mapping excludes; or every problem.
+ * `header` gives the column names of a file that has no header row (UCI's files): its first line
+ * is then a record, and line numbers stay the file's own.
  */
-export function readTable(text: string, file: string, schema: StudySchema, mapping: ClinicMapping): TableResult {
+export function readTable(text: string, file: string, schema: StudySchema, mapping: ClinicMapping, header?: readonly string[]): TableResult {
   const ctx: Context = { file, schema, mapping, kinds: schemaColumnKinds(schema), index: new Map(), problems: [] };
   let records: CsvRecord[];
   try {
@@ -164,10 +166,10 @@ export function readTable(text: string, file: string, schema: StudySchema, mappi
     if (!(error instanceof CsvSyntaxError)) throw error;
     return { ok: false, problems: [{ file, line: error.line, column: '', value: '', message: `${file} line ${error.line}: ${error.message}` }] };
   }
-  const [header, ...body] = records;
-  if (!header) return { ok: false, problems: [{ file, line: 1, column: '', value: '', message: `${file} line 1: no header row (the file is empty)` }] };
-  indexHeader(ctx, header);
-  const { rows, excluded } = readRecords(ctx, body, header.cells.length);
+  const [head, ...body] = header ? [{ line: 0, cells: [...header] }, ...records] : records;
+  if (!head) return { ok: false, problems: [{ file, line: 1, column: '', value: '', message: `${file} line 1: no header row (the file is empty)` }] };
+  indexHeader(ctx, head);
+  const { rows, excluded } = readRecords(ctx, body, head.cells.length);
   return ctx.problems.length > 0 ? { ok: false, problems: ctx.problems } : { ok: true, rows, excluded };
 }
 
