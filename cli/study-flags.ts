@@ -1,3 +1,4 @@
+import { datasetDescriptor, type DatasetDefaults } from '../common/datasets.js';
 import { FLAMBY_FEDAVG } from '../coordinator/config/study-config.js';
 import { UsageError } from './flags.js';
 
@@ -29,11 +30,36 @@ export const STUDY_FLAGS = {
 /** Old spellings of study flags: `--he-params` is `--parameter-set`, as in `cohort bench he` and the study's JSON. */
 export const STUDY_FLAGS_RENAMED = { 'he-params': 'parameter-set' } as const;
 
-/** FLamby's Fed-Heart-Disease FedAvg protocol, and Cohort's tuned default (docs/benchmarks.md). */
-export const PROTOCOLS: Record<string, Record<string, unknown>> = {
-  tuned: { strategy: {}, training: {} },
-  flamby: FLAMBY_FEDAVG,
+/** `--protocol` values: Cohort's tuned defaults (the dataset's, then the study's), or the dataset's FLamby FedAvg protocol. */
+export const PROTOCOL_NAMES = ['tuned', 'flamby'] as const;
+
+/**
+ * Each dataset's FLamby FedAvg protocol, for reproducing FLamby's tables (docs/benchmarks.md). For
+ * Fed-TCGA-BRCA its dataset defaults are FLamby's (SGD lr 0.1, batch 8, 100 local updates, 5
+ * rounds), with plain averaging. PBC3 is not a FLamby dataset: it has none.
+ */
+export const FLAMBY_PROTOCOLS: Readonly<Record<string, Record<string, unknown>>> = {
+  'fed-heart-disease': FLAMBY_FEDAVG,
+  'fed-tcga-brca': flambyFedAvg(datasetDescriptor('fed-tcga-brca').defaults ?? {}),
 };
+
+function flambyFedAvg(defaults: DatasetDefaults): Record<string, unknown> {
+  const { learningRate, batchSize, localSteps, rounds } = defaults;
+  return { strategy: { name: 'fedavg' }, training: { optimizer: 'sgd', learningRate, batchSize, localSteps }, rounds };
+}
+
+/** The study a protocol starts from, before the other flags; `dataset` is the study's (simulate's default when unset). */
+function protocolStudy(name: string, dataset: string): Record<string, unknown> {
+  if (name === 'tuned') return { strategy: {}, training: {} };
+  if (name !== 'flamby') throw new UsageError(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got "${name}"`);
+  const protocol = FLAMBY_PROTOCOLS[dataset];
+  if (!protocol) {
+    throw new UsageError(
+      `--protocol flamby: FLamby has no protocol for ${dataset} (only for ${Object.keys(FLAMBY_PROTOCOLS).join(', ')}); leave --protocol out for Cohort's defaults`,
+    );
+  }
+  return protocol;
+}
 
 type Values = Partial<Record<keyof typeof STUDY_FLAGS, string>>;
 
@@ -46,9 +72,7 @@ export function studyFromFlags(values: Values): Record<string, unknown> {
     if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${raw}"`);
     return n;
   };
-  const protocolName = values.protocol ?? 'tuned';
-  const protocol = PROTOCOLS[protocolName];
-  if (!protocol) throw new UsageError(`--protocol must be one of ${Object.keys(PROTOCOLS).join(', ')}, got "${protocolName}"`);
+  const protocol = protocolStudy(values.protocol ?? 'tuned', values.dataset ?? 'fed-heart-disease');
   const base = structuredClone(protocol) as { strategy: Record<string, unknown>; training: Record<string, unknown> };
   const study: Record<string, unknown> = { ...base };
   const set = (target: Record<string, unknown>, key: string, value: unknown) => {
