@@ -22,6 +22,13 @@ export interface DatasetDescriptor {
   features: readonly string[];
   /** How the loader prepares the features, in a sentence or two (model cards). */
   preprocessing: string;
+  /**
+   * A survival dataset's treatment: a feature coded 0 for the control arm and 1 for the treated one,
+   * with the arms' names. `cohort predict` gives each patient's risk under both (absolute risks).
+   */
+  treatment?: { feature: string; levels: [control: string, treated: string] };
+  /** The unit of a survival dataset's follow-up times (model cards, time grids, prediction horizons). */
+  timeUnit?: string;
 }
 
 /** A dataset's own defaults for a study: its benchmark protocol's schedule. */
@@ -33,6 +40,8 @@ export interface DatasetDefaults {
   batchSize?: number;
   localSteps?: number;
   rounds?: number;
+  /** A cox-newton study's time grid for the baseline hazard: every `step` up to `end`, in the dataset's time unit. */
+  timeGrid?: { step: number; end: number };
   /**
    * Where only the mean of the updates is known (privacy he, secagg) and the study names no strategy:
    * the mean-only strategy and client learning rate that suit the dataset (the general default there
@@ -125,7 +134,10 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     outputDim: 1,
     features: ['tment', 'alb', 'log2bili'],
     preprocessing: 'Complete cases of treatment (0 placebo, 1 cyclosporin A), albumin (g/l) and bilirubin (µmol/l, as log2); event = transplant or death.',
-    defaults: { architecture: 'cox-newton', strategy: { name: 'newton-raphson' }, rounds: 8 },
+    treatment: { feature: 'tment', levels: ['placebo', 'cyclosporin A'] },
+    timeUnit: 'days',
+    // A month's grid (365.25 / 12 days) to 6 years, past the last follow-up (2146 days): 72 times.
+    defaults: { architecture: 'cox-newton', strategy: { name: 'newton-raphson' }, rounds: 8, timeGrid: { step: 365.25 / 12, end: 6 * 365.25 } },
   },
 };
 

@@ -56,6 +56,10 @@ export class FieldReader {
     return this.read(key, (v) => Array.isArray(v) && v.every((x) => Number.isInteger(x) && x > 0), 'a list of positive integers');
   }
 
+  numberList(key: string): number[] | undefined {
+    return this.read(key, (v) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)), 'a list of numbers');
+  }
+
   /** The fields of object `key` (an empty one when absent), their problems prefixed with `key.`. */
   nested(key: string): FieldReader {
     return new FieldReader(this.object(key) ?? {}, this.problems, `${this.prefix}${key}.`);

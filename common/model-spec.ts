@@ -24,7 +24,16 @@ export interface ModelSpec {
    * study that preprocesses with them (common/schema/feature-statistics.ts). Absent or 0: none.
    */
   statistics?: number;
+  /**
+   * `cox-newton` only: the study's agreed time grid, increasing positive times in the dataset's unit
+   * (at most {@link MAX_TIME_GRID}), on which the clinics' sums give the federated Breslow baseline
+   * hazard (survival/baseline-layout.ts). Absent: no baseline block, coefficients only.
+   */
+  timeGrid?: number[];
 }
+
+/** The most times a baseline hazard's grid may hold: each adds p + 3 values to every update. */
+export const MAX_TIME_GRID = 1000;
 
 export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear', 'cox-newton'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -38,8 +47,8 @@ export function isArchitecture(name: string): name is Architecture {
   return (ARCHITECTURES as readonly string[]).includes(name);
 }
 
-/** Builds a spec, checking that its dimensions make sense. */
-export function modelSpec(architecture: string, inputDim: number, hiddenUnits: number[] = [], outputDim = 1): ModelSpec {
+/** Builds a spec, checking that its dimensions (and a cox-newton model's time grid) make sense. */
+export function modelSpec(architecture: string, inputDim: number, hiddenUnits: number[] = [], outputDim = 1, timeGrid?: number[]): ModelSpec {
   if (!isArchitecture(architecture)) {
     throw new Error(`unknown model architecture "${architecture}" (expected one of: ${ARCHITECTURES.join(', ')})`);
   }
@@ -55,7 +64,23 @@ export function modelSpec(architecture: string, inputDim: number, hiddenUnits: n
   if (architecture === 'mlp' && hiddenUnits.length === 0) {
     throw new Error('mlp needs at least one hidden layer');
   }
-  return { architecture, inputDim, hiddenUnits: [...hiddenUnits], outputDim };
+  if (timeGrid === undefined) return { architecture, inputDim, hiddenUnits: [...hiddenUnits], outputDim };
+  if (architecture !== 'cox-newton') throw new Error(`a time grid is for a cox-newton model's baseline hazard, not ${architecture}`);
+  checkTimeGrid(timeGrid);
+  return { architecture, inputDim, hiddenUnits: [...hiddenUnits], outputDim, timeGrid: timeGrid.map(Math.fround) };
+}
+
+/**
+ * A baseline hazard's time grid: 1 to {@link MAX_TIME_GRID} finite positive times, strictly
+ * increasing, and still so as float32 (the model vector carries them).
+ */
+export function checkTimeGrid(grid: readonly number[]): void {
+  if (grid.length === 0 || grid.length > MAX_TIME_GRID) throw new Error(`a time grid holds 1 to ${MAX_TIME_GRID} times, got ${grid.length}`);
+  grid.forEach((g, k) => {
+    if (!(typeof g === 'number' && Number.isFinite(g) && g > 0)) throw new Error(`time grid value ${k + 1} is ${g}: every time must be a positive number`);
+    if (k > 0 && !(Math.fround(g) > Math.fround(grid[k - 1]!)))
+      throw new Error(`time grid value ${k + 1} (${g}) does not follow ${grid[k - 1]}: times must increase (as float32)`);
+  });
 }
 
 export function layerShapes(spec: ModelSpec): DenseLayerShape[] {
@@ -77,9 +102,18 @@ export function parameterCount(spec: ModelSpec): number {
   return ownParameterCount(spec) + (spec.statistics ?? 0);
 }
 
+/**
+ * The length of a `cox-newton` vector's baseline block over p covariates and a grid of K times:
+ * the grid, the covariate means, the centre and coefficients the sums were taken at, per grid time
+ * the events, Σ w and Σ (x - centre) w, and -K as its last value (survival/baseline-layout.ts).
+ */
+export function baselineBlockLength(covariates: number, gridPoints: number): number {
+  return gridPoints === 0 ? 0 : gridPoints * (covariates + 3) + 3 * covariates + 1;
+}
+
 /** The model's own parameters, without a statistics block. */
 export function ownParameterCount(spec: ModelSpec): number {
-  if (spec.architecture === 'cox-newton') return newtonVectorLength(spec.inputDim);
+  if (spec.architecture === 'cox-newton') return newtonVectorLength(spec.inputDim) + baselineBlockLength(spec.inputDim, spec.timeGrid?.length ?? 0);
   return layerShapes(spec).reduce((sum, { inputs, outputs }) => sum + inputs * outputs + outputs, 0);
 }
 
@@ -96,7 +130,7 @@ export function withoutStatistics(spec: ModelSpec): ModelSpec {
 export function initialParameters(spec: ModelSpec, seed: number): Float32Array {
   // Newton-Raphson starts where coxph does, at β = 0, with no statistics yet.
   // The statistics block starts empty (all zero): round 1 fills it.
-  if (spec.architecture === 'cox-newton') return new Float32Array(parameterCount(spec));
+  if (spec.architecture === 'cox-newton') return initialNewton(spec);
   const random = seededRandom(seed);
   const params = new Float32Array(parameterCount(spec));
   let offset = 0;
@@ -105,6 +139,17 @@ export function initialParameters(spec: ModelSpec, seed: number): Float32Array {
     const size = inputs * outputs + outputs;
     for (let i = 0; i < size; i++) params[offset + i] = (2 * random.next() - 1) * bound;
     offset += size;
+  }
+  return params;
+}
+
+/** β = 0, no statistics yet; a baseline block with its grid and its length marker, no sums yet. */
+function initialNewton(spec: ModelSpec): Float32Array {
+  const params = new Float32Array(parameterCount(spec));
+  const grid = spec.timeGrid ?? [];
+  if (grid.length > 0) {
+    params.set(grid, newtonVectorLength(spec.inputDim));
+    params[ownParameterCount(spec) - 1] = -grid.length;
   }
   return params;
 }

@@ -1,4 +1,4 @@
-import { newtonStep, readNewtonModel, statisticsSlice, covariatesOf, unpackStatistics } from '../survival/index.js';
+import { combineBaselineBlock, newtonLayout, newtonStep, readNewtonModel, statisticsSlice, unpackStatistics } from '../survival/index.js';
 import { EveryClinicTrains, weightedMeanDelta } from './aggregate.js';
 import { defineStrategy } from './definition.js';
 import { NON_NEGATIVE } from './settings.js';
@@ -8,8 +8,9 @@ import type { AggregateResult, FitResult, StrategyState } from './strategy.js';
  * Federated Newton-Raphson for a Cox model stratified by clinic (model `cox-newton`): each round
  * every clinic sends the gradient and information of its own partial likelihood at the current β
  * (survival/newton-layout.ts), the sums give the stratified likelihood's, and β takes a Newton
- * step; a step that lowered the likelihood is halved instead, as R's coxph does. The updates are
- * combined only as their weighted mean, so it runs under secure aggregation too.
+ * step; a step that lowered the likelihood is halved instead, as R's coxph does. A baseline block
+ * (survival/baseline-layout.ts) becomes the clinics' weighted mean, like the statistics. The updates
+ * are combined only as their weighted mean, so it runs under secure aggregation too.
  */
 export class NewtonRaphson extends EveryClinicTrains {
   readonly name: string = 'newton-raphson';
@@ -23,7 +24,7 @@ export class NewtonRaphson extends EveryClinicTrains {
     const updates = [...results];
     const totalWeight = updates.reduce((sum, update) => sum + update.numSamples, 0);
     const mean = weightedMeanDelta(updates, global.length);
-    const p = covariatesOf(global.length);
+    const { covariates: p, coreLength } = newtonLayout(global);
     const { start, length } = statisticsSlice(p);
     // The clinics' statistics over their weights, averaged: the sums over the total weight.
     const packed = Float64Array.from({ length }, (_, k) => global[start + k]! + mean[start + k]!);
@@ -38,7 +39,8 @@ export class NewtonRaphson extends EveryClinicTrains {
     const parameters = new Float32Array(global.length);
     parameters.set(next, 0);
     parameters.set(packed, start);
-    parameters[global.length - 1] = totalWeight;
+    parameters[coreLength - 1] = totalWeight;
+    combineBaselineBlock(parameters, global, mean);
     const kept = lower
       ? { best, bestLogLikelihood: Float32Array.of(bestLogLikelihood) }
       : { best: Float32Array.from(beta), bestLogLikelihood: Float32Array.of(stats.logLikelihood) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { absoluteRisk, horizonIndex, risksByArm, type RiskModel } from './absolute-risk.js';
-import { addGridSums, breslowHazard, checkTimeGrid, gridBaseline, gridSums, recentre } from './baseline-hazard.js';
+import { checkTimeGrid, MAX_TIME_GRID } from '../common/model-spec.js';
+import { addGridSums, breslowHazard, gridBaseline, gridSums, recentre } from './baseline-hazard.js';
 import { fitCox } from './newton-raphson.js';
 import { coxStatistics, type SurvivalRecords } from './partial-likelihood.js';
 import { records } from './test-fixtures.js';
@@ -117,11 +118,15 @@ describe('the baseline on a time grid, from sums that add across clinics', () =>
     for (const key of ['events', 'atRisk', 'atRiskX'] as const) together[key].forEach((v, k) => expect(summed[key][k]).toBeCloseTo(v, 12));
   });
 
-  it('refuses a grid that is empty, not positive or not increasing', () => {
-    expect(() => checkTimeGrid([])).toThrow('a time grid needs at least one time');
+  it('refuses a grid that is empty, too long, not positive or not increasing', () => {
+    expect(() => checkTimeGrid([])).toThrow(`a time grid holds 1 to ${MAX_TIME_GRID} times, got 0`);
+    expect(() => checkTimeGrid(Array.from({ length: MAX_TIME_GRID + 1 }, (_, k) => k + 1))).toThrow(`got ${MAX_TIME_GRID + 1}`);
     expect(() => checkTimeGrid([0, 1])).toThrow('time grid value 1 is 0: every time must be a positive number');
     expect(() => checkTimeGrid([1, 3, 3])).toThrow('time grid value 3 (3) does not follow 3: times must increase');
     expect(() => checkTimeGrid([1, NaN])).toThrow('time grid value 2 is NaN');
+    // The model vector keeps times as float32: two that round to one are refused.
+    expect(() => checkTimeGrid([1, 1 + 1e-9])).toThrow('times must increase (as float32)');
+    expect(() => gridSums(five, [LN2], [2, 1], [0])).toThrow('time grid value 2 (1) does not follow 2');
   });
 });
 

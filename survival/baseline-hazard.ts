@@ -1,3 +1,4 @@
+import { checkTimeGrid } from '../common/model-spec.js';
 import type { SurvivalRecords, Ties } from './partial-likelihood.js';
 
 /**
@@ -156,16 +157,6 @@ export interface GridSums {
   atRiskX: Float64Array;
 }
 
-/** A time grid: finite, positive, strictly increasing, at least one time. */
-export function checkTimeGrid(grid: ArrayLike<number>): void {
-  if (grid.length === 0) throw new RangeError('a time grid needs at least one time');
-  for (let k = 0; k < grid.length; k++) {
-    const g = grid[k]!;
-    if (!(Number.isFinite(g) && g > 0)) throw new RangeError(`time grid value ${k + 1} is ${g}: every time must be a positive number`);
-    if (k > 0 && !(g > grid[k - 1]!)) throw new RangeError(`time grid value ${k + 1} (${g}) does not follow ${grid[k - 1]}: times must increase`);
-  }
-}
-
 /** The index of the first grid time at or after `t` (grid.length when t is beyond the grid). */
 function intervalOf(grid: ArrayLike<number>, t: number): number {
   let low = 0;
@@ -179,7 +170,7 @@ function intervalOf(grid: ArrayLike<number>, t: number): number {
 }
 
 /** One clinic's (one stratum's) sums on `grid` at `beta`, centred on `centre`. */
-export function gridSums(records: SurvivalRecords, beta: ArrayLike<number>, grid: ArrayLike<number>, centre: ArrayLike<number>): GridSums {
+export function gridSums(records: SurvivalRecords, beta: ArrayLike<number>, grid: readonly number[], centre: ArrayLike<number>): GridSums {
   checkTimeGrid(grid);
   const { count: n, covariates: p, x, time, event } = records;
   const K = grid.length;

@@ -1,4 +1,4 @@
-import { newtonVectorLength } from '../common/model-spec.js';
+import { baselineBlockLength, newtonVectorLength } from '../common/model-spec.js';
 import { cholesky, choleskyInverse } from './linear-algebra.js';
 import type { CoxStatistics } from './partial-likelihood.js';
 
@@ -9,6 +9,8 @@ import type { CoxStatistics } from './partial-likelihood.js';
  * with their own statistics over their own weight in the middle part; a weighted mean of those is
  * the sum over clinics over the total weight, which keeps every value near 1 for float32 and the
  * fixed-point encoding of secure aggregation. Its length is common/model-spec.ts's newtonVectorLength.
+ * A study with a time grid appends a baseline block (survival/baseline-layout.ts) whose last value
+ * is minus its grid's length, which tells the two layouts apart: the plain one ends with a weight ≥ 0.
  */
 export { newtonVectorLength };
 
@@ -61,9 +63,9 @@ export interface NewtonModel {
 }
 
 export function readNewtonModel(vector: ArrayLike<number>): NewtonModel {
-  const p = covariatesOf(vector.length);
+  const { covariates: p, coreLength } = newtonLayout(vector);
   const { start, length } = statisticsSlice(p);
-  const totalWeight = vector[vector.length - 1]!;
+  const totalWeight = vector[coreLength - 1]!;
   const packed = Array.from({ length }, (_, k) => vector[start + k]!);
   return {
     coefficients: Float64Array.from({ length: p }, (_, j) => vector[j]!),
@@ -72,11 +74,40 @@ export function readNewtonModel(vector: ArrayLike<number>): NewtonModel {
   };
 }
 
+/** Where a cox-newton vector's parts are: p, the grid's length K (0: no baseline block), the core's length. */
+export interface NewtonLayout {
+  covariates: number;
+  gridPoints: number;
+  /** `[β | statistics | total weight]`: the baseline block, if any, starts here. */
+  coreLength: number;
+}
+
+/** The layout of a cox-newton vector, from its length and its last value. */
+export function newtonLayout(vector: ArrayLike<number>): NewtonLayout {
+  const { length } = vector;
+  const last = vector[length - 1]!;
+  if (!(last < 0)) {
+    const covariates = covariatesOf(length);
+    return { covariates, gridPoints: 0, coreLength: length };
+  }
+  const gridPoints = -last;
+  if (!Number.isInteger(gridPoints)) throw new Error(`a Newton-Raphson model vector ends with ${last}: not minus a time grid's length`);
+  for (let p = 1; newtonVectorLength(p) + baselineBlockLength(p, gridPoints) <= length; p++) {
+    if (newtonVectorLength(p) + baselineBlockLength(p, gridPoints) === length) return { covariates: p, gridPoints, coreLength: newtonVectorLength(p) };
+  }
+  throw new Error(`a Newton-Raphson model vector of ${length} values with a baseline block over ${gridPoints} grid times matches no number of covariates`);
+}
+
+/** The coefficients' covariance (the inverse of the model's last information), or null when it has none or it is singular. */
+export function covarianceOf(model: NewtonModel): Float64Array | null {
+  const p = model.coefficients.length;
+  const factor = model.statistics && cholesky(model.statistics.information, p);
+  return factor && choleskyInverse(factor, p);
+}
+
 /** Standard errors from the model's last information matrix, or null when it has none or it is singular. */
 export function standardErrorsOf(model: NewtonModel): Float64Array | null {
   const p = model.coefficients.length;
-  const factor = model.statistics && cholesky(model.statistics.information, p);
-  if (!factor) return null;
-  const covariance = choleskyInverse(factor, p);
-  return Float64Array.from({ length: p }, (_, j) => Math.sqrt(covariance[j * p + j]!));
+  const covariance = covarianceOf(model);
+  return covariance && Float64Array.from({ length: p }, (_, j) => Math.sqrt(covariance[j * p + j]!));
 }

@@ -152,6 +152,8 @@ export function trainingOptions(task: Task__Output, { dp }: TrainDecision): Trai
 
 export function toModelSpec(message: ModelSpec__Output | null): ModelSpec {
   if (!message) throw new Error('task carries no model spec');
-  const spec = modelSpec(message.architecture, message.inputDim, message.hiddenUnits, message.outputDim);
+  // A task from a coordinator that predates time grids has none.
+  const grid = message.timeGrid?.length ? message.timeGrid : undefined;
+  const spec = modelSpec(message.architecture, message.inputDim, message.hiddenUnits, message.outputDim, grid);
   return message.statistics > 0 ? { ...spec, statistics: message.statistics } : spec;
 }

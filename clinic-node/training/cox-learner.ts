@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../../common/model-spec.js';
-import { coxStatistics, packStatistics, readNewtonModel, statisticsSlice, type SurvivalRecords } from '../../survival/index.js';
+import { answerBaselineBlock, coxStatistics, packStatistics, readNewtonModel, statisticsSlice, type SurvivalRecords } from '../../survival/index.js';
 import type { Evaluation } from '../agent/learner.js';
 import type { SurvivalSiteDataset } from '../data/dataset.js';
 import { selectBackend } from './backend.js';
@@ -51,7 +51,8 @@ function checkSurvivalModel(spec: ModelSpec): void {
 
 /**
  * A Newton-Raphson round's answer: the model vector with the clinic's own partial-likelihood
- * statistics at the current β (Efron ties) over its record count in place of the previous sums.
+ * statistics at the current β (Efron ties) over its record count in place of the previous sums,
+ * and, when the study has a time grid, its own baseline grid sums likewise.
  */
 function newtonAnswer(global: Float32Array, records: SurvivalRecords): TrainingResult {
   const { coefficients } = readNewtonModel(global);
@@ -60,5 +61,6 @@ function newtonAnswer(global: Float32Array, records: SurvivalRecords): TrainingR
   const stats = coxStatistics(records, coefficients, 'efron');
   const parameters = Float32Array.from(global);
   parameters.set(packStatistics(stats, records.count), statisticsSlice(records.covariates).start);
+  answerBaselineBlock(parameters, records);
   return { parameters, loss: -stats.logLikelihood / records.count, steps: 1 };
 }

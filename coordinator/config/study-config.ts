@@ -1,7 +1,7 @@
 import { datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
 import { DAY_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
-import { modelSpec, type ModelSpec } from '../../common/model-spec.js';
+import { MAX_TIME_GRID, modelSpec, type ModelSpec } from '../../common/model-spec.js';
 import { statisticsLength, type StudySchema } from '../../common/schema/index.js';
 import { checkPreprocessing, readOwnDataset, type Preprocessing } from './own-dataset.js';
 
@@ -44,7 +44,12 @@ export interface StudyConfig {
    * its own. Null for a built-in dataset, which preprocesses as its benchmark protocol does.
    */
   preprocessing: Preprocessing | null;
-  /** Model architecture and hidden layers. Default: the dataset's (pbc3: cox-newton), else logistic regression, or cox-linear for a survival task. */
+  /**
+   * Model architecture and hidden layers. Default: the dataset's (pbc3: cox-newton), else logistic
+   * regression, or cox-linear for a survival task. A cox-newton model's `timeGrid` (`{ step, end }`
+   * or `{ times }`, in the dataset's time unit, at most 1000 times) is where the clinics' sums give the
+   * federated baseline hazard; default the dataset's (pbc3: every 365.25/12 days to 6 years), else none.
+   */
   model: ModelSpec;
   /**
    * Aggregation strategy with every setting filled in. Default: the dataset's own (pbc3:
@@ -268,12 +273,37 @@ function readModel(
         : `model.architecture "${architecture}" is for survival datasets; this one is a ${task} task`,
     );
   }
+  const timeGrid = readTimeGrid(field, architecture === 'cox-newton' ? descriptor?.defaults?.timeGrid : undefined, problems);
   try {
-    return modelSpec(architecture, inputDim, field.integerList('hiddenUnits') ?? [], outputDim);
+    return modelSpec(architecture, inputDim, field.integerList('hiddenUnits') ?? [], outputDim, timeGrid);
   } catch (error) {
     problems.push(`model: ${(error as Error).message}`);
     return modelSpec(defaultArchitecture(task), inputDim, [], outputDim);
   }
+}
+
+/**
+ * `model.timeGrid`: `{ "step": s, "end": e }` (s, 2s, ... up to e) or `{ "times": [...] }`; by default
+ * the dataset's for a cox-newton model (pbc3: a month's step to 6 years), else none. modelSpec checks it.
+ */
+function readTimeGrid(field: FieldReader, fallback: { step: number; end: number } | undefined, problems: string[]): number[] | undefined {
+  if (!field.has('timeGrid')) return fallback && gridOf(fallback.step, fallback.end);
+  const grid = field.nested('timeGrid');
+  const times = grid.numberList('times');
+  const step = grid.positive('step');
+  const end = grid.positive('end');
+  if (times !== undefined && (step !== undefined || end !== undefined)) problems.push('model.timeGrid takes either times or step and end, not both');
+  else if (times !== undefined) return times;
+  else if (step === undefined || end === undefined) problems.push('model.timeGrid needs times, or step and end');
+  else if (end / step > MAX_TIME_GRID) problems.push(`model.timeGrid: step ${step} to ${end} makes more than ${MAX_TIME_GRID} times`);
+  else if (end < step) problems.push(`model.timeGrid: end ${end} comes before the first step ${step}`);
+  else return gridOf(step, end);
+  return undefined;
+}
+
+function gridOf(step: number, end: number): number[] {
+  // The last time may be end itself, up to float rounding of end / step.
+  return Array.from({ length: Math.floor(end / step + 1e-9) }, (_, k) => (k + 1) * step);
 }
 
 /** The study's strategy with every default filled in (`fallback` when none is named); null after a problem. */

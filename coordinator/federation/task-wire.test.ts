@@ -8,7 +8,15 @@ import type { EvaluateTask, StudyFinishedTask, TrainTask } from '../clinics/clin
 import { modelSpecToWire, taskToWire } from './task-wire.js';
 
 const MLP: ModelSpec = { architecture: 'mlp', inputDim: 13, hiddenUnits: [8, 4], outputDim: 1 };
-const MLP_WIRE = { architecture: 'mlp', inputDim: 13, hiddenUnits: [8, 4], outputDim: 1, numParameters: 13 * 8 + 8 + 8 * 4 + 4 + 4 * 1 + 1, statistics: 0 };
+const MLP_WIRE = {
+  architecture: 'mlp',
+  inputDim: 13,
+  hiddenUnits: [8, 4],
+  outputDim: 1,
+  numParameters: 13 * 8 + 8 + 8 * 4 + 4 + 4 * 1 + 1,
+  statistics: 0,
+  timeGrid: [],
+};
 const FEDADAM = { name: 'fedadam', serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 };
 const FEDADAM_WIRE = { ...FEDADAM, settings: { serverLearningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1e-8 } };
 const SECAGG = { threshold: 2, degree: 3, clipRange: 4, maxTotalWeight: 97, stageTimeoutMs: 30_000, minContributors: 3, attempt: 1 };
@@ -145,6 +153,7 @@ describe('a clinic task on the wire', () => {
       outputDim: 1,
       numParameters: 14,
       statistics: 0,
+      timeGrid: [],
     });
   });
 
@@ -152,5 +161,12 @@ describe('a clinic task on the wire', () => {
     const wire = modelSpecToWire({ architecture: 'cox-linear', inputDim: 3, hiddenUnits: [], outputDim: 1, statistics: 10 });
     expect(wire.numParameters).toBe(4 + 10);
     expect(wire.statistics).toBe(10);
+  });
+
+  it("counts a cox-newton model's baseline block and sends its time grid", () => {
+    const wire = modelSpecToWire({ architecture: 'cox-newton', inputDim: 3, hiddenUnits: [], outputDim: 1, timeGrid: [30, 60] });
+    // β, the Newton statistics and the weight (15), then the grid block: 2 x (3 + 3) + 3 x 3 + 1.
+    expect(wire.numParameters).toBe(15 + 22);
+    expect(wire.timeGrid).toEqual([30, 60]);
   });
 });

@@ -33,6 +33,7 @@ export function modelSpecToWire(model: ModelSpec): ModelSpecMessage {
     outputDim: model.outputDim,
     numParameters: parameterCount(model),
     statistics: model.statistics ?? 0,
+    timeGrid: [...(model.timeGrid ?? [])],
   };
 }
 

@@ -8,6 +8,7 @@ export interface ModelSpec {
   'outputDim'?: (number);
   'numParameters'?: (number);
   'statistics'?: (number);
+  'timeGrid'?: (number | string)[];
 }
 
 export interface ModelSpec__Output {
@@ -17,4 +18,5 @@ export interface ModelSpec__Output {
   'outputDim': (number);
   'numParameters': (number);
   'statistics': (number);
+  'timeGrid': (number)[];
 }
