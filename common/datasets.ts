@@ -42,6 +42,8 @@ export interface DatasetDefaults {
   rounds?: number;
   /** A cox-newton study's time grid for the baseline hazard: every `step` up to `end`, in the dataset's time unit. */
   timeGrid?: { step: number; end: number };
+  /** The horizon `cohort predict` gives absolute risks at unless told (`--horizon`), in the dataset's time unit. */
+  horizon?: number;
   /**
    * Where only the mean of the updates is known (privacy he, secagg) and the study names no strategy:
    * the mean-only strategy and client learning rate that suit the dataset (the general default there
@@ -137,7 +139,14 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
     treatment: { feature: 'tment', levels: ['placebo', 'cyclosporin A'] },
     timeUnit: 'days',
     // A month's grid (365.25 / 12 days) to 6 years, past the last follow-up (2146 days): 72 times.
-    defaults: { architecture: 'cox-newton', strategy: { name: 'newton-raphson' }, rounds: 8, timeGrid: { step: 365.25 / 12, end: 6 * 365.25 } },
+    // Absolute risks at 5 years unless asked otherwise.
+    defaults: {
+      architecture: 'cox-newton',
+      strategy: { name: 'newton-raphson' },
+      rounds: 8,
+      timeGrid: { step: 365.25 / 12, end: 6 * 365.25 },
+      horizon: 5 * 365.25,
+    },
   },
 };
 

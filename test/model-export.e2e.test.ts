@@ -73,7 +73,7 @@ describe('cohort model export', () => {
     }
     writeFileSync(join(workdir, 'patients.csv'), `${csv.join('\n')}\n`);
     const predicted = await predictFile(out, join(workdir, 'patients.csv'), 'patient');
-    expect(predicted.model).toEqual({ study: study.id, version: 0, architecture: 'mlp', intendedUse: INTENDED_USE });
+    expect(predicted.model).toEqual({ study: study.id, version: 0, architecture: 'mlp', dataset: 'fed-heart-disease', intendedUse: INTENDED_USE });
     predicted.predictions.forEach((p, i) => {
       expect(p.id).toBe(`p${i}`);
       expect(Math.abs(p.probability! - expected[i]!)).toBeLessThan(1e-6);

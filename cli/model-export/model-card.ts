@@ -3,6 +3,7 @@ import type { FeatureStatistics } from '../../common/schema/index.js';
 import type { ModelSpec } from '../../common/model-spec.js';
 import type { StudyView } from '../../coordinator/studies/studies.service.js';
 import { coefficientTable, readNewtonModel, standardErrorsOf, type CoefficientRow } from '../../survival/index.js';
+import { coxBaselineJson } from './cox-baseline.js';
 
 /** What every export says of its use: decision support for research, never a clinical decision. */
 export const INTENDED_USE =
@@ -72,16 +73,24 @@ export function modelCard(
 function outputOf(spec: ModelSpec): string {
   switch (spec.architecture) {
     case 'cox-linear':
-    case 'cox-newton':
       return 'the log relative hazard x·β: exp of a difference between two patients is their hazard ratio';
+    case 'cox-newton':
+      return spec.timeGrid
+        ? 'the log relative hazard x·β, and with the baseline hazard each patient’s absolute risk of the event by a horizon (under each arm where the model has a treatment column), with 95% intervals'
+        : 'the log relative hazard x·β: exp of a difference between two patients is their hazard ratio';
     default:
       return 'the probability of the positive class (sigmoid output); the study scores it at 0.5';
   }
 }
 
-/** A Cox model as documented JSON: coefficients by feature, and for a Newton-Raphson fit their standard errors and hazard ratios. */
+/**
+ * A Cox model as documented JSON (docs/survival.md#the-exported-cox-model): coefficients by feature,
+ * and for a Newton-Raphson fit their standard errors and hazard ratios, and with a time grid the
+ * federated baseline hazard and the treatment column that absolute risks need.
+ */
 export function coxModelJson(study: StudyView, version: ModelVersionView): Record<string, unknown> {
-  const { features } = studyDataset(study);
+  const descriptor = studyDataset(study);
+  const { features } = descriptor;
   const parameters = Float32Array.from(version.parameters!);
   if (version.model.architecture === 'cox-newton') {
     const model = readNewtonModel(parameters);
@@ -95,6 +104,7 @@ export function coxModelJson(study: StudyView, version: ModelVersionView): Recor
       coefficients: Array.from(model.coefficients),
       ...(rows && { table: rows }),
       ...(model.statistics && { logLikelihood: model.statistics.logLikelihood, events: model.statistics.events, records: model.totalWeight }),
+      ...coxBaselineJson(parameters, descriptor),
     };
   }
   if (version.model.architecture !== 'cox-linear') throw new Error(`a ${version.model.architecture} model is not a Cox model`);

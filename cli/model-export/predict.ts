@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseCsv } from '../../common/schema/index.js';
+import { absoluteRisk, risksByArm, type RiskModel } from '../../survival/index.js';
+import { riskModelFromJson, type TreatmentJson } from './cox-baseline.js';
 
 /** One patient's prediction: the row's id (or line), and what the model gives for it. */
 export interface Prediction {
@@ -12,10 +14,35 @@ export interface Prediction {
   /** Cox models: the log relative hazard x·β, and exp of it (the hazard relative to a patient with every feature 0). */
   linearPredictor?: number;
   relativeHazard?: number;
+  /** Cox models with a baseline hazard: the risk of the event by the horizon, with its 95% interval. */
+  risk?: Interval;
+  /** And with a treatment column: the risk under each arm (the row's own treatment value set aside), and treated - control. */
+  arms?: { control: ArmRisk; treated: ArmRisk; difference: Interval };
+}
+
+/** An estimate with its 95% interval. */
+export interface Interval {
+  value: number;
+  low: number;
+  high: number;
+}
+
+export interface ArmRisk extends Interval {
+  /** The arm's name, e.g. placebo. */
+  arm: string;
 }
 
 export interface Predictions {
-  model: { study: string; version: number; architecture: string; intendedUse: string };
+  model: {
+    study: string;
+    version: number;
+    architecture: string;
+    dataset: string;
+    intendedUse: string;
+    /** Absolute risks: by this time since the start of follow-up, in `timeUnit`. */
+    horizon?: number;
+    timeUnit?: string | null;
+  };
   predictions: Prediction[];
 }
 
@@ -29,7 +56,7 @@ export class PredictionInputError extends Error {
 
 interface Card {
   intendedUse: string;
-  study: { id: string };
+  study: { id: string; dataset: string };
   model: { architecture: string; version: number };
   features: string[];
 }
@@ -39,21 +66,18 @@ interface Card {
  * of the model card, in any order, each value a number prepared as the card's `preprocessing` says.
  * `idColumn` names the column that identifies a row in the output (default: its line).
  */
-export async function predictFile(modelDir: string, dataFile: string, idColumn?: string): Promise<Predictions> {
+export async function predictFile(modelDir: string, dataFile: string, idColumn?: string, options: { horizon?: number } = {}): Promise<Predictions> {
   const card = JSON.parse(readFileSync(join(modelDir, 'model-card.json'), 'utf8')) as Card;
   const rows = featureRows(readFileSync(dataFile, 'utf8'), basename(dataFile), card.features, idColumn);
   const model = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as Record<string, unknown>;
-  const header = { study: card.study.id, version: card.model.version, architecture: card.model.architecture, intendedUse: card.intendedUse };
-  if (model['format'] === 'cohort-cox/1') {
-    const beta = model['coefficients'] as number[];
-    return {
-      model: header,
-      predictions: rows.map(({ id, line, x }) => {
-        const linearPredictor = x.reduce((sum, v, j) => sum + v * beta[j]!, 0);
-        return { id, line, linearPredictor, relativeHazard: Math.exp(linearPredictor) };
-      }),
-    };
-  }
+  const header = {
+    study: card.study.id,
+    version: card.model.version,
+    architecture: card.model.architecture,
+    dataset: card.study.dataset,
+    intendedUse: card.intendedUse,
+  };
+  if (model['format'] === 'cohort-cox/1') return coxPredictions(model, join(modelDir, 'model.json'), header, rows, options.horizon);
   if (model['format'] !== 'layers-model')
     throw new Error(`${join(modelDir, 'model.json')} is not a model cohort predict applies (format ${String(model['format'])})`);
   const manifest = (model['weightsManifest'] as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[])[0]!;
@@ -64,6 +88,54 @@ export async function predictFile(modelDir: string, dataFile: string, idColumn?:
   const probabilities = tf.tidy(() => (network.predict(tf.tensor2d(rows.map((r) => r.x))) as tf.Tensor).dataSync());
   network.dispose();
   return { model: header, predictions: rows.map(({ id, line }, i) => ({ id, line, probability: probabilities[i]! })) };
+}
+
+/**
+ * A Cox model's predictions: the linear predictor and relative hazard, and where the export carries
+ * a baseline hazard the absolute risk by the horizon (default the export's), under each arm too
+ * where it names a treatment column. A horizon past the baseline's last time is refused.
+ */
+function coxPredictions(
+  model: Record<string, unknown>,
+  where: string,
+  header: Predictions['model'],
+  rows: { id: string; line: number; x: number[] }[],
+  horizon: number | undefined,
+): Predictions {
+  const beta = model['coefficients'] as number[];
+  const linear = rows.map(({ id, line, x }) => {
+    const linearPredictor = x.reduce((sum, v, j) => sum + v * beta[j]!, 0);
+    return { id, line, linearPredictor, relativeHazard: Math.exp(linearPredictor) };
+  });
+  if (model['baselineHazard'] === undefined) {
+    if (horizon !== undefined) throw new Error(`${where} has no baseline hazard: it gives relative hazards only, not risks at a horizon`);
+    return { model: header, predictions: linear };
+  }
+  const { model: riskModel, defaultHorizon, timeUnit } = riskModelFromJson(model['baselineHazard'], beta.length, where);
+  const at = horizon ?? defaultHorizon;
+  const last = riskModel.baseline.time[riskModel.baseline.time.length - 1]!;
+  if (at > last)
+    throw new Error(`horizon ${at} is beyond the model's time grid, which ends at ${last}${timeUnit ? ` ${timeUnit}` : ''}: it knows nothing later`);
+  const treatment = model['treatment'] as TreatmentJson | undefined;
+  return {
+    model: { ...header, horizon: at, timeUnit },
+    predictions: linear.map((p, i) => ({ ...p, ...patientRisks(riskModel, rows[i]!.x, at, treatment) })),
+  };
+}
+
+function patientRisks(model: RiskModel, x: number[], horizon: number, treatment: TreatmentJson | undefined): Pick<Prediction, 'risk' | 'arms'> {
+  const own = absoluteRisk(model, x, horizon);
+  const risk = { value: own.risk, low: own.low, high: own.high };
+  if (!treatment) return { risk };
+  const arms = risksByArm(model, x, treatment.index, horizon, [treatment.control.code, treatment.treated.code]);
+  return {
+    risk,
+    arms: {
+      control: { arm: treatment.control.name, value: arms.control.risk, low: arms.control.low, high: arms.control.high },
+      treated: { arm: treatment.treated.name, value: arms.treated.risk, low: arms.treated.low, high: arms.treated.high },
+      difference: { value: arms.difference.value, low: arms.difference.low, high: arms.difference.high },
+    },
+  };
 }
 
 /** The rows' features in the card's order, or every problem at once. */

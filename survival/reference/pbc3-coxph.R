@@ -49,6 +49,10 @@ coarse$days <- ifelse(coarse$event == 1, grid[interval], c(0, grid)[interval])
 coarse <- coarse[coarse$days > 0, ]
 consortium_grid <- basehaz(consortium_at(coarse), centered = FALSE)
 grid_cumhaz <- stepfun(consortium_grid$time, c(0, consortium_grid$hazard))(grid)
+# Its 5-year risks for the median patient under each arm (point estimates: this fit's variance is not the stratified one).
+median_patient <- data.frame(tment = c(0, 1), alb = median(kept$alb), log2bili = median(kept$log2bili))
+grid_fit <- survfit(consortium_at(coarse), newdata = median_patient, ctype = 1, se.fit = FALSE)
+grid_risk5 <- 1 - grid_fit$surv[findInterval(5 * 365.25, grid_fit$time), ]
 # Absolute risks of a few patients by survfit: Breslow's hazard (ctype 1), the Tsiatis variance with
 # the coefficients' covariance, intervals on the log(-log S) scale, at 1 to 5 years.
 years <- (1:5) * 365.25
@@ -60,9 +64,9 @@ profile_json <- sapply(seq_len(nrow(profiles)), function(i) {
     profiles$tment[i], profiles$alb[i], profiles$log2bili[i], profiles$unit[i], num(years), num(sf$surv[at]), num(sf$std.err[at]),
     num(sf$lower[at]), num(sf$upper[at]))
 })
-baseline_json <- sprintf('{"coefficients": [%s], "covariance": [%s], "strata": [%s], "consortium": {"time": [%s], "breslow": [%s]}, "consortium_grid": {"grid": [%s], "breslow": [%s]}, "profiles": [%s]}',
+baseline_json <- sprintf('{"coefficients": [%s], "covariance": [%s], "strata": [%s], "consortium": {"time": [%s], "breslow": [%s]}, "consortium_grid": {"grid": [%s], "breslow": [%s], "median_patient": {"alb": %.12g, "log2bili": %.12g, "risk_5y": [%s]}}, "profiles": [%s]}',
   num(beta), num(t(stratified$var)), paste(strata_json, collapse = ", "), num(consortium$time), num(consortium$hazard),
-  num(grid), num(grid_cumhaz), paste(profile_json, collapse = ", "))
+  num(grid), num(grid_cumhaz), median_patient$alb[1], median_patient$log2bili[1], num(grid_risk5), paste(profile_json, collapse = ", "))
 writeLines(sprintf('{"source": "R %s, survival %s", "data": "Pbc3.csv md5 5243afb7fadcadf6b6881b63b3abdbf3", "rows_complete": %d, "stratified_efron": %s, "pooled_efron": %s, "stratified_breslow": %s, "stratified_concordance": %.12g, "stratified_efron_baseline": %s}',
   paste(R.version$major, R.version$minor, sep = "."), packageVersion("survival"), nrow(kept),
   fit_json(stratified), fit_json(pooled), fit_json(breslow), conc$concordance, baseline_json),
