@@ -232,6 +232,37 @@ describe('a survival study', () => {
   });
 });
 
+describe("a cox-newton model's time grid", () => {
+  it("defaults to the dataset's (pbc3: a month's step to 6 years), and takes a step and end or the times", () => {
+    const grid = parseStudyConfig({ dataset: 'pbc3' }).model.timeGrid!;
+    expect(grid).toHaveLength(72);
+    expect(grid[0]).toBe(365.25 / 12);
+    expect(grid.at(-1)).toBe(6 * 365.25);
+    expect(parseStudyConfig({ dataset: 'pbc3', model: { timeGrid: { step: 365.25, end: 2000 } } }).model.timeGrid).toEqual([
+      365.25, 730.5, 1095.75, 1461, 1826.25,
+    ]);
+    expect(parseStudyConfig({ dataset: 'pbc3', model: { timeGrid: { times: [100, 365, 1000] } } }).model.timeGrid).toEqual([100, 365, 1000]);
+    // Another architecture has none by default.
+    expect(parseStudyConfig({ dataset: 'fed-tcga-brca' }).model.timeGrid).toBeUndefined();
+  });
+
+  it('names what is wrong with a grid', () => {
+    expect(problems({ dataset: 'pbc3', model: { timeGrid: { times: [1, 2], step: 1, end: 2 } } })).toEqual([
+      'model.timeGrid takes either times or step and end, not both',
+    ]);
+    expect(problems({ dataset: 'pbc3', model: { timeGrid: { step: 30 } } })).toEqual(['model.timeGrid needs times, or step and end']);
+    expect(problems({ dataset: 'pbc3', model: { timeGrid: { step: 1, end: 5000 } } })).toEqual(['model.timeGrid: step 1 to 5000 makes more than 1000 times']);
+    expect(problems({ dataset: 'pbc3', model: { timeGrid: { step: 30, end: 10 } } })).toEqual(['model.timeGrid: end 10 comes before the first step 30']);
+    expect(problems({ dataset: 'pbc3', model: { timeGrid: { times: [30, 20] } } })).toEqual([
+      'model.timeGrid: time grid value 2 (20) does not follow 30: times must increase (as float32)',
+    ]);
+    expect(problems({ dataset: 'pbc3', model: { timeGrid: { times: 'monthly' } } })).toEqual(['model.timeGrid.times must be a list of numbers, got "monthly"']);
+    expect(problems({ dataset: 'fed-tcga-brca', model: { timeGrid: { times: [30] } } })).toEqual([
+      "model.timeGrid: a time grid is for a cox-newton model's baseline hazard, not cox-linear",
+    ]);
+  });
+});
+
 describe("a study on the consortium's own data", () => {
   const schema = {
     task: 'binary',

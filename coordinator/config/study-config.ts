@@ -1,7 +1,7 @@
 import { datasetDescriptor, defaultArchitecture, type DatasetDefaults, type DatasetDescriptor, type Task } from '../../common/datasets.js';
 import { DAY_MS, SECOND_MS, seconds } from '../../common/durations.js';
 import { FieldReader, isObject } from '../../common/json-fields.js';
-import { MAX_TIME_GRID, modelSpec, type ModelSpec } from '../../common/model-spec.js';
+import { checkTimeGrid, MAX_TIME_GRID, modelSpec, type ModelSpec } from '../../common/model-spec.js';
 import { statisticsLength, type StudySchema } from '../../common/schema/index.js';
 import { checkPreprocessing, readOwnDataset, type Preprocessing } from './own-dataset.js';
 
@@ -273,7 +273,7 @@ function readModel(
         : `model.architecture "${architecture}" is for survival datasets; this one is a ${task} task`,
     );
   }
-  const timeGrid = readTimeGrid(field, architecture === 'cox-newton' ? descriptor?.defaults?.timeGrid : undefined, problems);
+  const timeGrid = readTimeGrid(field, architecture, descriptor, problems);
   try {
     return modelSpec(architecture, inputDim, field.integerList('hiddenUnits') ?? [], outputDim, timeGrid);
   } catch (error) {
@@ -284,21 +284,33 @@ function readModel(
 
 /**
  * `model.timeGrid`: `{ "step": s, "end": e }` (s, 2s, ... up to e) or `{ "times": [...] }`; by default
- * the dataset's for a cox-newton model (pbc3: a month's step to 6 years), else none. modelSpec checks it.
+ * the dataset's for a cox-newton model (pbc3: a month's step to 6 years), else none. Undefined after a problem.
  */
-function readTimeGrid(field: FieldReader, fallback: { step: number; end: number } | undefined, problems: string[]): number[] | undefined {
+function readTimeGrid(field: FieldReader, architecture: string, descriptor: DatasetDescriptor | null, problems: string[]): number[] | undefined {
+  const fallback = architecture === 'cox-newton' ? descriptor?.defaults?.timeGrid : undefined;
   if (!field.has('timeGrid')) return fallback && gridOf(fallback.step, fallback.end);
   const grid = field.nested('timeGrid');
   const times = grid.numberList('times');
   const step = grid.positive('step');
   const end = grid.positive('end');
+  let found: number[] | undefined;
   if (times !== undefined && (step !== undefined || end !== undefined)) problems.push('model.timeGrid takes either times or step and end, not both');
-  else if (times !== undefined) return times;
-  else if (step === undefined || end === undefined) problems.push('model.timeGrid needs times, or step and end');
-  else if (end / step > MAX_TIME_GRID) problems.push(`model.timeGrid: step ${step} to ${end} makes more than ${MAX_TIME_GRID} times`);
+  else if (times !== undefined) found = times;
+  else if (step === undefined || end === undefined) {
+    // A times field of the wrong type is already named.
+    if (!grid.has('times')) problems.push('model.timeGrid needs times, or step and end');
+  } else if (end / step > MAX_TIME_GRID) problems.push(`model.timeGrid: step ${step} to ${end} makes more than ${MAX_TIME_GRID} times`);
   else if (end < step) problems.push(`model.timeGrid: end ${end} comes before the first step ${step}`);
-  else return gridOf(step, end);
-  return undefined;
+  else found = gridOf(step, end);
+  if (found === undefined) return undefined;
+  try {
+    if (architecture !== 'cox-newton') throw new Error(`a time grid is for a cox-newton model's baseline hazard, not ${architecture}`);
+    checkTimeGrid(found);
+    return found;
+  } catch (error) {
+    problems.push(`model.timeGrid: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 function gridOf(step: number, end: number): number[] {
