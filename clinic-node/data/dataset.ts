@@ -43,7 +43,7 @@ export interface DataOptions {
   cacheDir?: string;
   /** fetch implementation for downloads (tests inject one). Default: global fetch. */
   fetch?: typeof fetch;
-  /** Progress lines for downloads. */
+  /** Progress lines: downloads, and the records a loader leaves out with why (Fed-Heart-Disease). */
   onProgress?: (message: string) => void;
 }
 
