@@ -46,7 +46,7 @@ async function predict(args: string[]): Promise<number> {
 function predictionTable({ model, predictions }: Predictions): string[][] {
   const first = predictions[0];
   if (first?.linearPredictor === undefined) return [['patient', 'probability'], ...predictions.map((p) => [p.id, p.probability!.toFixed(4)])];
-  const interval = (i: Interval) => `${i.value.toFixed(3)} (${i.low.toFixed(3)}-${i.high.toFixed(3)})`;
+  const interval = (i: Interval) => `${i.value.toFixed(3)} (${i.low.toFixed(3)} to ${i.high.toFixed(3)})`;
   const by = `by ${model.horizon}${model.timeUnit ? ` ${model.timeUnit}` : ''}`;
   const header = ['patient', 'linear predictor', 'relative hazard'];
   if (first.arms) header.push(`risk ${by}, ${first.arms.control.arm}`, `risk, ${first.arms.treated.arm}`, 'difference (95% CI)');
