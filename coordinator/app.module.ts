@@ -7,7 +7,7 @@ import { RolesGuard } from './http/roles.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationModule } from './federation/federation.module.js';
 import { HealthController } from './health/health.controller.js';
-import { sqliteOptions } from './persistence/data-source.js';
+import { createDataSource, databaseOptions } from './persistence/data-source.js';
 import { StudiesModule } from './studies/studies.module.js';
 
 @Module({})
@@ -17,7 +17,17 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(sqliteOptions(options.database)), FederationModule, StudiesModule, AuditModule, AuthModule],
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => databaseOptions(options.database, options.databasePassword ?? undefined),
+          // createDataSource gives the data source its database's column types (data-source.ts).
+          dataSourceFactory: async (dataSourceOptions) => createDataSource(dataSourceOptions!),
+        }),
+        FederationModule,
+        StudiesModule,
+        AuditModule,
+        AuthModule,
+      ],
       controllers: [HealthController],
       providers: [optionsProvider, { provide: APP_GUARD, useClass: RolesGuard }],
       exports: [optionsProvider],

@@ -11,11 +11,21 @@ export interface CoordinatorOptions {
   /** HTTP port for people (health, studies). Default 8080; 0 picks a free port. */
   httpPort?: number;
   /**
-   * SQLite database file, or `:memory:`. Default `.cohort/coordinator.sqlite`. Made private at start:
-   * missing directories 0700, the file and its `-wal`/`-shm` 0600 (an existing group- or
-   * world-writable directory is kept, with a warning).
+   * Where the coordinator keeps its state. Default `.cohort/coordinator.sqlite`.
+   * - A SQLite database file, or `:memory:`. Made private at start: missing directories 0700, the
+   *   file and its `-wal`/`-shm` 0600 (an existing group- or world-writable directory is kept, with
+   *   a warning).
+   * - A PostgreSQL server: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, port 5432 by default,
+   *   `?sslmode=verify-full` for TLS that checks the server's certificate (default `disable`).
+   *   Characters such as `@`, `:` and `/` in the user or password are percent-encoded. The
+   *   migrations create the tables in the database's default schema on first start.
    */
   database?: string;
+  /**
+   * PostgreSQL password when the `database` URL carries none, so it need not appear on a command
+   * line. Default none: then the driver reads `PGPASSWORD`, as psql does. Ignored for SQLite.
+   */
+  databasePassword?: string | null;
   /** Largest chunk accepted or sent on a stream, in bytes. Default 1 MiB (grpc-js refuses messages over 4 MiB). */
   maxChunkBytes?: number;
   /** Nest log levels. Default log, warn, error. `false` silences the coordinator. */

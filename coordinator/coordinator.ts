@@ -18,6 +18,7 @@ import { grpcServerOptions, resolveConnectionLimits, withHandshakeTimeout } from
 import { FederationService } from './federation/federation.service.js';
 import { hardenHttp } from './http/http-hardening.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
+import { isPostgresUrl, parsePostgresUrl } from './persistence/database-url.js';
 import { KeysService } from './keys/keys.service.js';
 import { ClinicApprovals } from './clinics/clinic-approvals.js';
 
@@ -47,6 +48,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     grpcPort: options.grpcPort === 0 ? await freePort(host) : (options.grpcPort ?? 50051),
     httpPort: options.httpPort === 0 ? await freePort(host) : (options.httpPort ?? 8080),
     database: options.database ?? '.cohort/coordinator.sqlite',
+    databasePassword: options.databasePassword ?? null,
     maxChunkBytes: options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES,
     logLevels: options.logLevels ?? ['log', 'warn', 'error'],
     operatorToken: options.operatorToken ?? process.env['COHORT_OPERATOR_TOKEN'] ?? null,
@@ -69,7 +71,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   if (resolved.operatorToken && resolved.operatorToken === resolved.auditorToken) {
     throw new Error('the operator and auditor tokens must differ: the token is what tells an auditor (read only) from the operator');
   }
-  const databaseWarnings = preparePrivateDatabase(resolved.database);
+  // A PostgreSQL URL is checked before Nest starts (a clear error, no connection retries); a SQLite file is made private.
+  const databaseWarnings = isPostgresUrl(resolved.database) ? (parsePostgresUrl(resolved.database), []) : preparePrivateDatabase(resolved.database);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(resolved), {
     logger: resolved.logLevels,
     abortOnError: false,

@@ -5,11 +5,14 @@ import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-fla
 import { parseFlags, UsageError } from '../flags.js';
 import { GRPC_LIMIT_FLAGS, GRPC_LIMIT_USAGE, grpcLimitsFromFlags } from '../limit-flags.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
-import { tokenFrom, tokenOptions } from '../token-flags.js';
+import { readTokenFile, tokenFrom, tokenOptions } from '../token-flags.js';
+import { redactDatabaseUrl } from '../../coordinator/persistence/database-url.js';
 
 const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
                      ${SERVER_TLS_USAGE}
-                     [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080] [--db .cohort/coordinator.sqlite]
+                     [--host 127.0.0.1] [--grpc-port 50051] [--http-port 8080]
+                     [--db .cohort/coordinator.sqlite | --db postgres://USER@HOST:5432/DATABASE]
+                     [--db-password-file F (default COHORT_DB_PASSWORD_FILE, else PGPASSWORD; when the URL has no password)]
                      [--operator-token-file F (default COHORT_OPERATOR_TOKEN; enrols clinics, defines studies, reads)]
                      [--auditor-token-file F (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
                      (a file holding the token; --operator-token T and --auditor-token T put it where ps shows it)
@@ -34,6 +37,7 @@ async function run(args: string[]): Promise<number> {
       'grpc-port': { type: 'string' },
       'http-port': { type: 'string' },
       db: { type: 'string' },
+      'db-password-file': { type: 'string' },
       ...tokenOptions('operator-token'),
       ...tokenOptions('auditor-token'),
       ...SERVER_TLS_FLAGS,
@@ -62,13 +66,14 @@ async function run(args: string[]): Promise<number> {
     grpcPort: port('grpc-port'),
     httpPort: port('http-port'),
     database: values.db,
+    databasePassword: databasePassword(values['db-password-file']),
     operatorToken: tokenFrom(values, 'operator-token', 'COHORT_OPERATOR_TOKEN'),
     auditorToken: tokenFrom(values, 'auditor-token', 'COHORT_AUDITOR_TOKEN'),
     tls: serverTls(values),
     insecure: values.insecure === true,
     ...grpcLimitsFromFlags(values),
   });
-  console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${coordinator.options.database}`);
+  console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${redactDatabaseUrl(coordinator.options.database)}`);
   console.log(
     coordinator.options.operatorToken
       ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort clinic enrol)`
@@ -89,4 +94,11 @@ async function run(args: string[]): Promise<number> {
   });
   await coordinator.close();
   return 0;
+}
+
+/** The PostgreSQL password from `--db-password-file`, else the file `COHORT_DB_PASSWORD_FILE` names; undefined leaves it to the URL or PGPASSWORD. */
+function databasePassword(flag: string | undefined): string | undefined {
+  if (flag !== undefined) return readTokenFile(flag, '--db-password-file');
+  const file = process.env['COHORT_DB_PASSWORD_FILE'];
+  return file ? readTokenFile(file, 'COHORT_DB_PASSWORD_FILE') : undefined;
 }

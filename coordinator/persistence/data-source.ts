@@ -1,4 +1,6 @@
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { databaseColumnType } from './columns.js';
+import { isPostgresUrl, parsePostgresUrl } from './database-url.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { ClinicApprovalEntity } from './entities/clinic-approval.entity.js';
 import { ClinicIdentityEntity } from './entities/clinic-identity.entity.js';
@@ -58,6 +60,30 @@ export const MIGRATIONS = [
   SubgroupMetrics1733600000000,
 ];
 
+/**
+ * The data source of `database`: a PostgreSQL URL (`postgres://...`, password from the URL, else
+ * `password`, else pg's `PGPASSWORD`) or a SQLite file. Schema by migrations only, run at initialize.
+ */
+export function databaseOptions(database: string, password?: string): DataSourceOptions {
+  return isPostgresUrl(database) ? postgresOptions(database, password) : sqliteOptions(database);
+}
+
+/** A PostgreSQL server, schema by migrations only. */
+export function postgresOptions(url: string, password?: string): DataSourceOptions {
+  const { ssl, ...connection } = parsePostgresUrl(url, password);
+  return {
+    type: 'postgres',
+    ...connection,
+    ...(ssl && { ssl: true }),
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    // Migrations run in one transaction: a failed upgrade leaves the schema as it was.
+    migrationsTransactionMode: 'all',
+  };
+}
+
 /** SQLite file (or `:memory:`), schema by migrations only. */
 export function sqliteOptions(database: string): DataSourceOptions {
   return {
@@ -72,4 +98,25 @@ export function sqliteOptions(database: string): DataSourceOptions {
     // database file's mode, 0600 (database-file.ts).
     enableWAL: true,
   };
+}
+
+/**
+ * A data source for the coordinator's entities. Always make it here, not with `new DataSource`:
+ * the entities declare the portable column types of columns.ts (their decorators run once, at
+ * import, for every data source in the process), and this teaches the data source's own driver
+ * what its database calls them (`blob` is `bytea` on PostgreSQL). TypeORM sends every declared type
+ * through the driver's `normalizeType` when it validates entities at initialize and when it compares
+ * them with the tables (schema diff, synchronisation), so mapping there gives each data source its
+ * own types without touching the shared decorators. A PostgreSQL data source made elsewhere fails at
+ * initialize ("Data type blob ... is not supported"), not later.
+ */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  const dataSource = new DataSource(options);
+  const { type } = options;
+  if (type === 'postgres' || type === 'sqlite') {
+    const { driver } = dataSource;
+    const normalizeType = driver.normalizeType.bind(driver);
+    driver.normalizeType = (column) => databaseColumnType(type, normalizeType(column));
+  }
+  return dataSource;
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn, type QueryDeepPartialEntity } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, type QueryDeepPartialEntity } from 'typeorm';
 import { epochMillis } from '../columns.js';
 
 /** What the audit log records; every type is written in the transaction of the change it describes. */
@@ -20,6 +20,7 @@ export type AuditEventType =
  * (type, study, round, clinic) and is unique, so a replay after a crash can never record it twice.
  */
 @Entity('audit_events')
+@Index('audit_events_study', ['studyId', 'seq'])
 export class AuditEventEntity {
   /** Order of commit. */
   @PrimaryGeneratedColumn('increment')

@@ -1,8 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { COLUMN_TYPES, epochMillis } from '../columns.js';
+import { StudyKeyEntity } from './study-key.entity.js';
 
 /** A study key sealed to one clinic, stored as received (the coordinator cannot open it). */
 @Entity('key_envelopes')
+@ForeignKey(() => StudyKeyEntity, ['studyId'], ['studyId'])
 export class KeyEnvelopeEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
   studyId!: string;

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMillis } from '../columns.js';
 
 /**
@@ -6,6 +6,7 @@ import { epochMillis } from '../columns.js';
  * signature and the chain cover) plus the fields the coordinator queries by.
  */
 @Entity('ledger_entries')
+@Index('ledger_entries_study_round', ['studyId', 'round'])
 export class LedgerEntryEntity {
   @PrimaryColumn('varchar', { name: 'clinic_id', length: 128 })
   clinicId!: string;

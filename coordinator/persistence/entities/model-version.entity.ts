@@ -1,5 +1,6 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { COLUMN_TYPES, epochMillis, float32Blob } from '../columns.js';
+import { StudyEntity } from './study.entity.js';
 
 /**
  * A study's model after a round (version 0: the initial model). Plain studies store the global
@@ -7,6 +8,7 @@ import { COLUMN_TYPES, epochMillis, float32Blob } from '../columns.js';
  * which only clinics can decrypt and turn into parameters.
  */
 @Entity('model_versions')
+@ForeignKey(() => StudyEntity, ['studyId'], ['id'])
 export class ModelVersionEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
   studyId!: string;

@@ -1,8 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { COLUMN_TYPES, epochMillis } from '../columns.js';
+import { RoundEntity } from './round.entity.js';
+import { ClinicEntity } from './clinic.entity.js';
 
 /** An update as received, encoded by its codec; at most one per clinic and round (the primary key). */
 @Entity('received_updates')
+@ForeignKey(() => RoundEntity, ['studyId', 'round'], ['studyId', 'number'])
+@ForeignKey(() => ClinicEntity, ['clinicId'], ['id'])
 export class ReceivedUpdateEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
   studyId!: string;

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMillis } from '../columns.js';
 
 /**
@@ -6,6 +6,7 @@ import { epochMillis } from '../columns.js';
  * window finds it here (also after a restart); one outside is refused by its timestamp.
  */
 @Entity('request_nonces')
+@Index('request_nonces_expiry', ['expiresAt'])
 export class RequestNonceEntity {
   @PrimaryColumn('varchar', { length: 32 })
   nonce!: string;

@@ -1,10 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { epochMillis } from '../columns.js';
+import { StudyEntity } from './study.entity.js';
 
 export type RoundStatus = 'open' | 'closed' | 'failed';
 
 /** One round of a study: who was asked to train, until when, and how it ended. */
 @Entity('rounds')
+@ForeignKey(() => StudyEntity, ['studyId'], ['id'])
 export class RoundEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
   studyId!: string;

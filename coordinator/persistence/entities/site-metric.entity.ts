@@ -1,9 +1,13 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import type { SubgroupEvaluation } from '../../evaluations/subgroup-facts.js';
 import { bigCount, epochMillis } from '../columns.js';
+import { ModelVersionEntity } from './model-version.entity.js';
+import { ClinicEntity } from './clinic.entity.js';
 
 /** A clinic's evaluation of a model version on its held-out data (aggregates only). */
 @Entity('site_metrics')
+@ForeignKey(() => ModelVersionEntity, ['studyId', 'modelVersion'], ['studyId', 'version'])
+@ForeignKey(() => ClinicEntity, ['clinicId'], ['id'])
 export class SiteMetricEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
   studyId!: string;

@@ -1,11 +1,13 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { epochMillis } from '../columns.js';
+import { StudyEntity } from './study.entity.js';
 
 /**
  * A study's CKKS key as the coordinator knows it: an identifier and who generated it, never the key.
  * One per study: a new study means a new key ceremony.
  */
 @Entity('study_keys')
+@ForeignKey(() => StudyEntity, ['studyId'], ['id'])
 export class StudyKeyEntity {
   @PrimaryColumn('varchar', { name: 'study_id', length: 64 })
   studyId!: string;

@@ -7,16 +7,21 @@ export class EncryptedAggregation1732500000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.addColumn('studies', new TableColumn(json('encryption', true)));
-    await queryRunner.changeColumn('model_versions', 'parameters', new TableColumn(bytes('parameters', true)));
+    await queryRunner.changeColumn('model_versions', 'parameters', new TableColumn(bytes(queryRunner, 'parameters', true)));
     await queryRunner.addColumns('model_versions', [
       new TableColumn(text('codec', 64, { default: "'plain-f32'" })),
       new TableColumn(text('key_id', 64, { isNullable: true })),
-      new TableColumn(bytes('payload', true)),
+      new TableColumn(bytes(queryRunner, 'payload', true)),
     ]);
     const tables = [
       new Table({
         name: 'clinic_identities',
-        columns: [text('clinic_id', 128, { isPrimary: true }), bytes('sign_public_key'), bytes('box_public_key'), millis('enrolled_at')],
+        columns: [
+          text('clinic_id', 128, { isPrimary: true }),
+          bytes(queryRunner, 'sign_public_key'),
+          bytes(queryRunner, 'box_public_key'),
+          millis('enrolled_at'),
+        ],
       }),
       new Table({
         name: 'study_keys',
@@ -31,11 +36,11 @@ export class EncryptedAggregation1732500000000 implements MigrationInterface {
           text('key_id', 64),
           text('parameter_set', 64),
           text('sender_clinic_id', 128),
-          bytes('recipient_box_public_key'),
-          bytes('ephemeral_public_key'),
-          bytes('nonce'),
-          bytes('sealed_key'),
-          bytes('signature'),
+          bytes(queryRunner, 'recipient_box_public_key'),
+          bytes(queryRunner, 'ephemeral_public_key'),
+          bytes(queryRunner, 'nonce'),
+          bytes(queryRunner, 'sealed_key'),
+          bytes(queryRunner, 'signature'),
           millis('created_at'),
         ],
         foreignKeys: [{ columnNames: ['study_id'], referencedTableName: 'study_keys', referencedColumnNames: ['study_id'] }],
@@ -47,7 +52,7 @@ export class EncryptedAggregation1732500000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const name of ['key_envelopes', 'study_keys', 'clinic_identities']) await queryRunner.dropTable(name);
     await queryRunner.dropColumns('model_versions', ['codec', 'key_id', 'payload']);
-    await queryRunner.changeColumn('model_versions', 'parameters', new TableColumn(bytes('parameters')));
+    await queryRunner.changeColumn('model_versions', 'parameters', new TableColumn(bytes(queryRunner, 'parameters')));
     await queryRunner.dropColumn('studies', 'encryption');
   }
 }
