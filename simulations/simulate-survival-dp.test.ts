@@ -9,7 +9,7 @@ import { simulate, type SimulationOptions } from './simulate.js';
 
 // A differentially private Fed-TCGA-BRCA study over gRPC, kept small (2 rounds of 20 steps): it runs
 // to the end, every clinic's ledger and the coordinator's signed copy hold one verified spend per
-// round, and no clinic spends more than the study's target.
+// round, and no clinic spends more than the study's target; a clinic capped below it refuses, on the record.
 const ROUNDS = 2;
 const STEPS = 20;
 const study = (privacy: string) => ({
@@ -29,7 +29,7 @@ interface Ledgers {
 }
 
 /** Runs the study and collects each clinic's ledger file and the coordinator's verified copy of it. */
-async function run(privacy: string) {
+async function run(privacy: string, budgets?: Record<string, number>) {
   const ledgers: Ledgers[] = [];
   const beforeClose: SimulationOptions['beforeClose'] = async ({ coordinator, keystores }) => {
     const service = coordinator.app.get(LedgerService);
@@ -39,7 +39,7 @@ async function run(privacy: string) {
       ledgers.push({ site: keystore.clinicId, records: 0, clinic: file.entries(), coordinator: verifyLedger(card.clinicId, entries, card.signPublicKey) });
     }
   };
-  const report = await simulate({ study: study(privacy), data: { dataDir: DATA_DIR }, beforeClose });
+  const report = await simulate({ study: study(privacy), data: { dataDir: DATA_DIR }, beforeClose, ...(budgets && { budgets }) });
   report.sites.forEach((row, i) => (ledgers[i]!.records = row.n_train));
   return { report, ledgers };
 }
@@ -79,5 +79,20 @@ describe('differential privacy on Fed-TCGA-BRCA', () => {
       const spent = report.privacy_spent!.find((p) => p.site === site)!;
       expect(spent.epsilon).toBeLessThanOrEqual(2);
     }
+  });
+
+  it("a clinic whose cap is below the study's target refuses on the record, and the study closes its rounds with the others", async () => {
+    const { report, ledgers } = await run('dp', { canada: 0.5 });
+    expect(report.rounds_history).toHaveLength(ROUNDS);
+    const canada = ledgers.find((l) => l.site === 'canada')!;
+    expect(canada.coordinator).toMatchObject({ ok: true, spends: 0, refusals: ROUNDS });
+    for (const entry of canada.clinic) {
+      expect(entry).toMatchObject({ kind: 'refusal', capEpsilon: 0.5, epsilon: 0 });
+      expect(entry.requestedEpsilon).toBeGreaterThan(0.5);
+      expect(entry.reason).toContain('above the cap of 0.5');
+    }
+    expect(report.privacy_spent!.find((p) => p.site === 'canada')!.epsilon).toBe(0);
+    expect(report.refused_rounds).toEqual(ledgers.map(({ site }) => ({ site, rounds: site === 'canada' ? ROUNDS : 0 })));
+    for (const { coordinator } of ledgers.filter((l) => l.site !== 'canada')) expect(coordinator).toMatchObject({ ok: true, spends: ROUNDS, refusals: 0 });
   });
 });
