@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { datasetDescriptor } from '../../common/datasets.js';
+import { parseStudySchema, schemaDatasetId, schemaDescriptor } from '../../common/schema/index.js';
 import { initialParameters, modelSpec } from '../../common/model-spec.js';
 import { NEWTON_RAPHSON } from '../../strategies/newton-raphson.js';
 import { answerBaselineBlock, coxStatistics, packStatistics, readNewtonModel, statisticsSlice, type SurvivalRecords } from '../../survival/index.js';
@@ -48,6 +49,26 @@ describe("the export's baseline hazard", () => {
     expect(Array.from(model.baseline.hazard)).toEqual(baseline['cumulativeHazard']);
     expect(coxBaselineJson(initialParameters(modelSpec('cox-newton', 3, [], 1, [365]), 1), datasetDescriptor('pbc3'))).toBeNull();
     expect(coxBaselineJson(initialParameters(modelSpec('cox-newton', 3), 1), datasetDescriptor('pbc3'))).toBeNull();
+  });
+
+  it("names a study schema's treatment column: the last encoded one", () => {
+    const schema = parseStudySchema({
+      task: 'survival',
+      features: [
+        { name: 'alb', type: 'number' },
+        { name: 'bili', type: 'number' },
+      ],
+      target: { time: 'days', event: 'status' },
+      treatment: { column: 'arm', levels: ['placebo', 'drug'] },
+    });
+    const descriptor = schemaDescriptor(schemaDatasetId('trial', schema), schema, 'site');
+    expect(descriptor.features).toEqual(['alb', 'bili', 'treatment']);
+    expect(coxBaselineJson(trained(SITE), descriptor)!['treatment']).toEqual({
+      feature: 'treatment',
+      index: 2,
+      control: { code: 0, name: 'placebo' },
+      treated: { code: 1, name: 'drug' },
+    });
   });
 
   it('refuses a baseline that is not whole, naming the field', () => {

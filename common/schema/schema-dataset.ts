@@ -44,6 +44,8 @@ export function schemaDescriptor(id: string, schema: StudySchema, preprocessing:
     inputDim: columns.length,
     outputDim: 1,
     features: columns.map((c) => c.name),
+    // The treatment is the last encoded column, 0 control and 1 treated: absolute risks under each arm.
+    ...(schema.treatment && { treatment: { feature: 'treatment', levels: schema.treatment.levels } }),
     preprocessing:
       preprocessing === 'federated'
         ? `Read from each clinic's CSV through its mapping onto the study schema; missing values imputed (mean or mode) and number features z-normalised with consortium-wide statistics combined in round 1 (${statisticsLength(columns.length)} values, under the study's privacy mode).`
