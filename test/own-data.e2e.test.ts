@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { modelCommand } from '../cli/commands/model.js';
 import { nodeCommand } from '../cli/commands/node.js';
+import { PredictionInputError, predictFile } from '../cli/model-export/predict.js';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -202,6 +203,33 @@ describe("a study on the consortium's own CSV files", () => {
     expect(card.model.statistics).toBeUndefined();
     expect(card.schema).toEqual(tables[0]!.schema);
     expect(card.normalisation).toEqual(JSON.parse(JSON.stringify(federated)));
+
+    // cohort predict on London's own export through its mapping: imputed and normalised as in training.
+    const london = sources[1]!;
+    const predicted = await predictFile(out, london.dataFile, 'ptno', { mapping: london.mappingFile });
+    const columns = encodedColumns(tables[1]!.schema);
+    const byLine = new Map(tables[1]!.train.map((row) => [row.line, row]));
+    expect(predicted.predictions).toHaveLength(byLine.size);
+    for (const p of predicted.predictions) {
+      const x = preprocessRows(columns, federated, [byLine.get(p.line)!.x]);
+      const expected = x.reduce((sum, v, j) => sum + v * exported.coefficients[j], 0);
+      expect(Math.abs(p.linearPredictor! - expected)).toBeLessThan(1e-9);
+      expect(p.id).toMatch(/^[0-9]+$/);
+    }
+    // A new patient's file need not carry an outcome, and a bad cell is named by line and column.
+    const newPatients = join(dir, 'new-patients.csv');
+    writeFileSync(newPatients, 'ptno,age,Albumin,Bilirubin\n900,61,,20\n901,70,x,15\n');
+    const refused = await predictFile(out, newPatients, 'ptno', { mapping: london.mappingFile }).catch((error: unknown) => error);
+    expect((refused as PredictionInputError).problems).toEqual(['new-patients.csv line 3, column "Albumin" (albumin): "x" is not a number']);
+    // Without line 3: patient 900's missing albumin takes the consortium's mean; no arm given, so control.
+    writeFileSync(newPatients, 'ptno,age,Albumin,Bilirubin\n900,61,,20\n');
+    const [patient] = (await predictFile(out, newPatients, 'ptno', { mapping: london.mappingFile })).predictions;
+    const filled = preprocessRows(columns, federated, [[61, NaN, 20, 0]]);
+    expect(patient!.id).toBe('900');
+    expect(patient!.linearPredictor).toBeCloseTo(
+      filled.reduce((sum, v, j) => sum + v * exported.coefficients[j], 0),
+      9,
+    );
   });
 
   it("combines the statistics by secure aggregation's masked sum, which no one can read per clinic", async () => {

@@ -8,12 +8,14 @@ import { parseFlags, requireFlag, UsageError } from '../flags.js';
 import type { Interval, Predictions } from '../model-export/predict.js';
 import { table } from '../http-helpers.js';
 
-const USAGE = `  cohort predict --model DIR --data FILE.csv [--id-column COL] [--horizon T] [--json]
+const USAGE = `  cohort predict --model DIR --data FILE.csv [--mapping FILE] [--id-column COL] [--horizon T] [--json]
         apply an exported model to each row of FILE.csv, whose header names every feature of DIR/model-card.json
         (values prepared as its preprocessing says): a probability for a network, the linear predictor and
         relative hazard for a Cox model, and where the export has a baseline hazard each patient's risk of
         the event by time T (default the export's, e.g. 5 years for pbc3; at most the time grid's end) with
-        a 95% interval, under each arm and their difference where the model has a treatment column`;
+        a 95% interval, under each arm and their difference where the model has a treatment column.
+        --mapping: the clinic's own CSV export read through its mapping onto the study schema of a model
+        trained on a consortium's own data, imputed and normalised as in training (the card's statistics)`;
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -26,12 +28,22 @@ async function predict(args: string[]): Promise<number> {
   const values = parseFlags(args, {
     command: 'cohort predict',
     usage: USAGE,
-    options: { model: { type: 'string' }, data: { type: 'string' }, 'id-column': { type: 'string' }, horizon: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      mapping: { type: 'string' },
+      'id-column': { type: 'string' },
+      horizon: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const horizon = values.horizon === undefined ? undefined : Number(values.horizon);
   if (horizon !== undefined && !(Number.isFinite(horizon) && horizon > 0)) throw new UsageError(`--horizon must be a positive time, got "${values.horizon}"`);
   const { predictFile } = await import('../model-export/predict.js');
-  const result = await predictFile(requireFlag(values, 'model', 'DIR'), requireFlag(values, 'data', 'FILE'), values['id-column'], { horizon });
+  const result = await predictFile(requireFlag(values, 'model', 'DIR'), requireFlag(values, 'data', 'FILE'), values['id-column'], {
+    ...(horizon !== undefined && { horizon }),
+    ...(values.mapping !== undefined && { mapping: values.mapping }),
+  });
   if (values.json) {
     console.log(JSON.stringify(result));
     return 0;

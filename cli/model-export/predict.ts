@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseCsv } from '../../common/schema/index.js';
+import { encodedColumns, parseCsv, parseMapping, parseStudySchema, preprocessRows, readTable, type FeatureStatistics } from '../../common/schema/index.js';
 import { absoluteRisk, risksByArm, type RiskModel } from '../../survival/index.js';
 import { riskModelFromJson, type TreatmentJson } from './cox-baseline.js';
 
@@ -59,6 +59,16 @@ interface Card {
   study: { id: string; dataset: string };
   model: { architecture: string; version: number };
   features: string[];
+  /** Studies on a consortium's own data: the study schema, and the consortium's statistics where preprocessing was federated. */
+  schema?: unknown;
+  normalisation?: FeatureStatistics;
+}
+
+/** How to predict: the export's own horizon unless told, and a clinic's mapping to read its own CSV export through. */
+export interface PredictOptions {
+  horizon?: number;
+  /** A mapping file onto the card's study schema (a clinic's training mapping serves): the CSV is read, imputed and normalised as in training. */
+  mapping?: string;
 }
 
 /**
@@ -66,9 +76,11 @@ interface Card {
  * of the model card, in any order, each value a number prepared as the card's `preprocessing` says.
  * `idColumn` names the column that identifies a row in the output (default: its line).
  */
-export async function predictFile(modelDir: string, dataFile: string, idColumn?: string, options: { horizon?: number } = {}): Promise<Predictions> {
+export async function predictFile(modelDir: string, dataFile: string, idColumn?: string, options: PredictOptions = {}): Promise<Predictions> {
   const card = JSON.parse(readFileSync(join(modelDir, 'model-card.json'), 'utf8')) as Card;
-  const rows = featureRows(readFileSync(dataFile, 'utf8'), basename(dataFile), card.features, idColumn);
+  const rows = options.mapping
+    ? mappedRows(card, dataFile, options.mapping, idColumn)
+    : featureRows(readFileSync(dataFile, 'utf8'), basename(dataFile), card.features, idColumn);
   const model = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as Record<string, unknown>;
   const header = {
     study: card.study.id,
@@ -136,6 +148,47 @@ function patientRisks(model: RiskModel, x: number[], horizon: number, treatment:
       difference: { value: arms.difference.value, low: arms.difference.low, high: arms.difference.high },
     },
   };
+}
+
+/**
+ * A clinic's own CSV read through its mapping onto the card's study schema, as in training: every
+ * bad cell named, then missing values imputed and numbers normalised with the consortium's
+ * statistics from the card. A model trained on each site's own statistics is refused: they never
+ * left the sites, so the export cannot reproduce them.
+ */
+function mappedRows(card: Card, dataFile: string, mappingFile: string, idColumn: string | undefined): { id: string; line: number; x: number[] }[] {
+  if (card.schema === undefined) throw new Error(`the model card names no study schema: --mapping applies to models of studies on a consortium's own data`);
+  if (card.normalisation === undefined) {
+    throw new Error(
+      "this model was trained with each site's own normalisation (preprocessing site), which never left the sites: its features cannot be prepared from a mapping here",
+    );
+  }
+  const schema = parseStudySchema(card.schema);
+  const mapping = parseMapping(JSON.parse(readFileSync(mappingFile, 'utf8')), schema, 'prediction');
+  const text = readFileSync(dataFile, 'utf8');
+  const file = basename(dataFile);
+  const table = readTable(text, file, schema, mapping, { purpose: 'prediction' });
+  if (!table.ok) throw new PredictionInputError(table.problems.map((p) => p.message));
+  if (table.rows.length === 0) throw new PredictionInputError([`${file}: no rows after the header`]);
+  const ids = idColumn === undefined ? null : idsByLine(text, file, mapping.delimiter, idColumn);
+  const x = preprocessRows(
+    encodedColumns(schema),
+    card.normalisation,
+    table.rows.map((r) => r.x),
+  );
+  const width = card.features.length;
+  return table.rows.map((row, i) => ({
+    id: ids ? (ids.get(row.line) ?? '') : String(row.line),
+    line: row.line,
+    x: Array.from(x.subarray(i * width, (i + 1) * width)),
+  }));
+}
+
+function idsByLine(text: string, file: string, delimiter: string, idColumn: string): Map<number, string> {
+  const [header, ...records] = parseCsv(text, delimiter);
+  const at = header?.cells.indexOf(idColumn) ?? -1;
+  if (at < 0) throw new PredictionInputError([`${file} line ${header?.line ?? 1}: no id column "${idColumn}"`]);
+  return new Map(records.map((r) => [r.line, r.cells[at] ?? '']));
 }
 
 /** The rows' features in the card's order, or every problem at once. */

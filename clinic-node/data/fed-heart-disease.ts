@@ -71,7 +71,7 @@ function missingValueExclusions(text: string): Exclusion[] {
  * numbers, and the ones left out with why. A record that breaks the schema refuses the file.
  */
 export function readSiteFile(text: string, file: string): { rows: Row[]; excluded: Exclusion[] } {
-  const table = readTable(text, file, SCHEMA, { ...MAPPING, exclude: missingValueExclusions(text) }, UCI_HEART_COLUMNS);
+  const table = readTable(text, file, SCHEMA, { ...MAPPING, exclude: missingValueExclusions(text) }, { header: UCI_HEART_COLUMNS });
   if (!table.ok) throw new DataError(`${file} does not read as the Fed-Heart-Disease schema:\n${formatProblems(table.problems)}`);
   return { rows: table.rows.map((r) => ({ line: r.line, features: r.x, label: r.target as number })), excluded: table.excluded };
 }

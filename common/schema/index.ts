@@ -30,7 +30,7 @@ export {
   type Task,
   type Treatment,
 } from './study-schema.js';
-export { DEFAULT_MISSING_TOKENS, parseMapping, type ClinicMapping, type CodeValue, type Exclusion } from './mapping.js';
+export { DEFAULT_MISSING_TOKENS, parseMapping, type ClinicMapping, type CodeValue, type Exclusion, type TablePurpose } from './mapping.js';
 export {
   encodedColumns,
   hasStatistics,
@@ -44,4 +44,13 @@ export {
 } from './feature-statistics.js';
 export { datasetNameProblem, isSchemaDatasetId, schemaDatasetId, schemaDescriptor, schemaFingerprint } from './schema-dataset.js';
 export { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.js';
-export { formatProblems, readTable, readTableFile, type RowProblem, type SurvivalOutcome, type TableResult, type TableRow } from './read-table.js';
+export {
+  formatProblems,
+  readTable,
+  readTableFile,
+  type ReadOptions,
+  type RowProblem,
+  type SurvivalOutcome,
+  type TableResult,
+  type TableRow,
+} from './read-table.js';

@@ -27,7 +27,14 @@ export interface ClinicMapping {
 export const DEFAULT_MISSING_TOKENS: readonly string[] = ['', 'NA', '?'];
 const MAPPING_KEYS = ['columns', 'codes', 'missing', 'delimiter', 'exclude'];
 
-function parseColumns(value: unknown, kinds: Map<string, ColumnKind>, problems: Problems): Map<string, string> {
+/**
+ * What a table is read for. `training`: every column of the schema. `prediction` (applying an
+ * exported model to new patients): only the features are needed; the treatment is read if mapped
+ * (else control), and the outcome and subgroup columns a training mapping names are left unread.
+ */
+export type TablePurpose = 'training' | 'prediction';
+
+function parseColumns(value: unknown, kinds: Map<string, ColumnKind>, required: ReadonlySet<string>, problems: Problems): Map<string, string> {
   const columns = new Map<string, string>();
   const raw = problems.object(value, 'columns');
   if (!raw) return columns;
@@ -46,7 +53,8 @@ function parseColumns(value: unknown, kinds: Map<string, ColumnKind>, problems: 
     columns.set(name, header);
   }
   for (const name of known)
-    if (raw[name] === undefined) problems.add(at('columns', name), 'is required: every column of the study schema needs its local column');
+    if (raw[name] === undefined && required.has(name))
+      problems.add(at('columns', name), 'is required: every column of the study schema needs its local column');
   return columns;
 }
 
@@ -116,14 +124,19 @@ function parseExclude(value: unknown, problems: Problems): Exclusion[] {
  * Checks a clinic's mapping file against the study schema: every schema column mapped to a local
  * column, every code mapping into a known level or code. Throws one SchemaError listing every problem.
  */
-export function parseMapping(json: unknown, schema: StudySchema): ClinicMapping {
+export function parseMapping(json: unknown, schema: StudySchema, purpose: TablePurpose = 'training'): ClinicMapping {
   if (!isObject(json)) throw new SchemaError('mapping', [`(top level): must be an object, got ${show(json)}`]);
   const problems = new Problems();
   problems.unknownKeys(json, '', MAPPING_KEYS);
   const kinds = schemaColumnKinds(schema);
+  const features = new Set(schema.features.map((f) => f.name));
+  const required = purpose === 'training' ? new Set(kinds.keys()) : features;
+  const columns = parseColumns(json.columns, kinds, required, problems);
+  // For prediction the outcome and subgroups are not read: a clinic's training mapping serves as it is.
+  const read = (name: string) => purpose === 'training' || features.has(name) || name === schema.treatment?.column;
   const mapping: ClinicMapping = {
-    columns: parseColumns(json.columns, kinds, problems),
-    codes: parseCodes(json.codes, kinds, problems),
+    columns: new Map([...columns].filter(([name]) => read(name))),
+    codes: new Map([...parseCodes(json.codes, kinds, problems)].filter(([name]) => read(name))),
     missing: parseMissing(json.missing, problems),
     delimiter: parseDelimiter(json.delimiter, problems),
     exclude: parseExclude(json.exclude, problems),

@@ -138,10 +138,10 @@ describe('readTable', () => {
 
   test('a file without a header row reads with the header given: its first line is a record, lines stay its own', () => {
     const headerless = PATIENTS.split('\n').slice(1, 4).join('\n');
-    const result = readTable(headerless, 'p.data', schema, { ...mapping, exclude: [{ line: 1, reason: 'left out' }] }, HEADER.split(','));
+    const result = readTable(headerless, 'p.data', schema, { ...mapping, exclude: [{ line: 1, reason: 'left out' }] }, { header: HEADER.split(',') });
     expect(result.ok && result.rows.map((r) => r.line)).toEqual([2, 3]);
     expect(result.ok && result.excluded).toEqual([{ line: 1, reason: 'left out' }]);
-    const short = readTable('54,m,4.1\n', 'p.data', schema, { ...mapping, exclude: [] }, HEADER.split(','));
+    const short = readTable('54,m,4.1\n', 'p.data', schema, { ...mapping, exclude: [] }, { header: HEADER.split(',') });
     expect(short.ok ? [] : short.problems.map((p) => p.message)).toEqual(['p.data line 1: the record has 3 cells, the header has 8']);
   });
 
@@ -218,5 +218,38 @@ describe('readTable, other targets', () => {
     expect(b.ok ? [] : b.problems.map((p) => p.message)).toEqual(['b.csv line 3, column "y": "2" is not 0 or 1 (map local codes under codes.y)']);
     const b2 = readTable('age,y\n?,1\n', 'b.csv', bin, parseMapping({ columns: { age: 'age', y: 'y' } }, bin));
     expect(b2.ok && b2.rows).toEqual([{ line: 2, x: [NaN], target: 1, subgroups: {} }]);
+  });
+});
+
+describe('readTable for prediction', () => {
+  // The clinic's training mapping as it is (it names the outcome, the arm and the site too).
+  const raw = {
+    columns: { age: 'Alter', sex: 'Geschlecht', albumin: 'alb', stage: 'Stadium', smoker: 'Raucher', died: 'verstorben', arm: 'Arm', site: 'Standort' },
+    codes: { sex: { m: 'male', w: 'female' }, smoker: { ja: true, nein: false }, died: { '0': 'alive', '1': 'dead' }, arm: { P: 'placebo', V: 'drug' } },
+    missing: ['', 'NA', 'k.A.'],
+  };
+
+  test('reads the features of new patients without outcome, arm or subgroup: no target, control arm', () => {
+    const predicting = parseMapping(raw, schema, 'prediction');
+    expect([...predicting.columns.keys()]).toEqual(['age', 'sex', 'albumin', 'stage', 'smoker', 'arm']);
+    const text = 'Alter,Geschlecht,alb,Stadium,Raucher\n54,m,4.1,I,nein\n67,w,NA,III,ja\n';
+    expect(readTable(text, 'new.csv', schema, predicting, { purpose: 'prediction' })).toEqual({
+      ok: true,
+      rows: [
+        { line: 2, x: [54, 0, 4.1, 0, 0, 0, 0, 0], target: NaN, treatment: 0, subgroups: {} },
+        { line: 3, x: [67, 1, NaN, 1, 0, 1, 1, 0], target: NaN, treatment: 0, subgroups: {} },
+      ],
+      excluded: [],
+    });
+    // A mapping with only the features serves for prediction, not for training.
+    const featuresOnly = { ...raw, columns: { age: 'Alter', sex: 'Geschlecht', albumin: 'alb', stage: 'Stadium', smoker: 'Raucher' } };
+    expect(parseMapping(featuresOnly, schema, 'prediction').columns.size).toBe(5);
+    expect(() => parseMapping(featuresOnly, schema)).toThrow(/columns\.died: is required/);
+    // A feature is still required, in the mapping and in the file.
+    expect(() => parseMapping({ ...raw, columns: { ...raw.columns, age: undefined } }, schema, 'prediction')).toThrow(/columns\.age: is required/);
+    const noAge = readTable('Geschlecht,alb,Stadium,Raucher\nm,4.1,I,nein\n', 'new.csv', schema, predicting, { purpose: 'prediction' });
+    expect(noAge.ok ? [] : noAge.problems.map((p) => p.message)).toEqual([
+      'new.csv line 1, column "Alter" (age): no such column in the header (header: Geschlecht, alb, Stadium, Raucher)',
+    ]);
   });
 });

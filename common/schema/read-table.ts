@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { schemaColumnKinds, type ColumnKind } from './columns.js';
 import { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.js';
 import { decodeCell } from './decode.js';
-import type { ClinicMapping, Exclusion } from './mapping.js';
+import type { ClinicMapping, Exclusion, TablePurpose } from './mapping.js';
 import type { StudySchema } from './study-schema.js';
 
 /** A survival outcome: follow-up time (> 0) and 1 for the event of interest, 0 for censored. */
@@ -42,6 +42,7 @@ export type TableResult = { ok: true; rows: TableRow[]; excluded: Exclusion[] } 
 type Values = Map<string, number | string | undefined>;
 
 interface Context {
+  purpose: TablePurpose;
   file: string;
   schema: StudySchema;
   mapping: ClinicMapping;
@@ -63,6 +64,9 @@ function problem(ctx: Context, line: number, name: string | undefined, value: st
 function indexHeader(ctx: Context, header: CsvRecord): void {
   for (const [name, local] of ctx.mapping.columns) {
     const at = header.cells.flatMap((cell, i) => (cell === local ? [i] : []));
+    // New patients have no arm yet: for prediction the treatment column may be left out (control).
+    const optional = ctx.purpose === 'prediction' && name === ctx.schema.treatment?.column;
+    if (at.length === 0 && optional) continue;
     if (at.length === 1) ctx.index.set(name, at[0]!);
     else if (at.length === 0) problem(ctx, header.line, name, undefined, `no such column in the header (header: ${header.cells.join(', ')})`);
     else problem(ctx, header.line, name, undefined, `appears ${at.length} times in the header`);
@@ -116,14 +120,16 @@ function encodeTarget(schema: StudySchema, values: Values): number | SurvivalOut
   return { time: values.get(t.time) as number, event };
 }
 
-function encodeRow(schema: StudySchema, values: Values, line: number): TableRow {
+function encodeRow(schema: StudySchema, values: Values, line: number, purpose: TablePurpose): TableRow {
   const x = encodeFeatures(schema, values);
-  const row: TableRow = { line, x, target: encodeTarget(schema, values), subgroups: {} };
+  // New patients have no outcome yet, and their arm (control unless mapped) is only a default.
+  const target = purpose === 'training' ? encodeTarget(schema, values) : NaN;
+  const row: TableRow = { line, x, target, subgroups: {} };
   if (schema.treatment) {
     row.treatment = values.get(schema.treatment.column) === schema.treatment.levels[1] ? 1 : 0;
     x.push(row.treatment);
   }
-  for (const s of schema.subgroups) row.subgroups[s.name] = values.get(s.name) as string;
+  if (purpose === 'training') for (const s of schema.subgroups) row.subgroups[s.name] = values.get(s.name) as string;
   return row;
 }
 
@@ -142,7 +148,7 @@ function readRecords(ctx: Context, records: CsvRecord[], width: number): { rows:
       continue;
     }
     const values = decodeRecord(ctx, record);
-    if (values && ctx.index.size === ctx.mapping.columns.size) rows.push(encodeRow(ctx.schema, values, record.line));
+    if (values && ctx.problems.length === 0) rows.push(encodeRow(ctx.schema, values, record.line, ctx.purpose));
   }
   for (const e of ctx.mapping.exclude) {
     if (!records.some((r) => r.line === e.line))
@@ -157,8 +163,9 @@ function readRecords(ctx: Context, records: CsvRecord[], width: number): { rows:
  * `header` gives the column names of a file that has no header row (UCI's files): its first line
  * is then a record, and line numbers stay the file's own.
  */
-export function readTable(text: string, file: string, schema: StudySchema, mapping: ClinicMapping, header?: readonly string[]): TableResult {
-  const ctx: Context = { file, schema, mapping, kinds: schemaColumnKinds(schema), index: new Map(), problems: [] };
+export function readTable(text: string, file: string, schema: StudySchema, mapping: ClinicMapping, options: ReadOptions = {}): TableResult {
+  const { header, purpose = 'training' } = options;
+  const ctx: Context = { purpose, file, schema, mapping, kinds: schemaColumnKinds(schema), index: new Map(), problems: [] };
   let records: CsvRecord[];
   try {
     records = parseCsv(text, mapping.delimiter);
@@ -173,9 +180,15 @@ export function readTable(text: string, file: string, schema: StudySchema, mappi
   return ctx.problems.length > 0 ? { ok: false, problems: ctx.problems } : { ok: true, rows, excluded };
 }
 
+/** How to read a table: `header` names the columns of a file without a header row; `purpose` (default training) what it is read for. */
+export interface ReadOptions {
+  header?: readonly string[];
+  purpose?: TablePurpose;
+}
+
 /** readTable on a file, named in messages by its base name. The only function here that does I/O. */
-export async function readTableFile(path: string, schema: StudySchema, mapping: ClinicMapping): Promise<TableResult> {
-  return readTable(await readFile(path, 'utf8'), basename(path), schema, mapping);
+export async function readTableFile(path: string, schema: StudySchema, mapping: ClinicMapping, options: ReadOptions = {}): Promise<TableResult> {
+  return readTable(await readFile(path, 'utf8'), basename(path), schema, mapping, options);
 }
 
 /** Every problem on a line of its own, for a terminal or a log. */
