@@ -163,7 +163,7 @@ describe("a study on the consortium's own CSV files", () => {
   }
 
   it('preprocesses with federated statistics equal to the pooled ones and fits the pooled stratified Cox model', async () => {
-    const { config, parameters, studyId } = await federate({ model: { architecture: 'cox-newton' }, rounds: 8 });
+    const { config, parameters, studyId } = await federate({ model: { architecture: 'cox-newton', timeGrid: { step: 365.25, end: 2191.5 } }, rounds: 8 });
     expect(config.rounds).toBe(9); // round 1 combines the statistics
     const federated = expectPooledStatistics(config, parameters, 1e-5);
     const pooled = await pooledFit(federated);
@@ -230,6 +230,10 @@ describe("a study on the consortium's own CSV files", () => {
       filled.reduce((sum, v, j) => sum + v * exported.coefficients[j], 0),
       9,
     );
+    // The study set a time grid and has a treatment: each patient's 5-year risk under each arm.
+    expect(predicted.model.horizon).toBeGreaterThan(0);
+    expect(patient!.arms!.control.arm).toBe('placebo');
+    expect(patient!.arms!.treated.value).toBeLessThan(patient!.arms!.control.value);
   });
 
   it("combines the statistics by secure aggregation's masked sum, which no one can read per clinic", async () => {
