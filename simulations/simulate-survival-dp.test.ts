@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { LEDGER_FILE } from '../clinic-node/node-agent.js';
 import { LedgerFile } from '../clinic-node/privacy/ledger-file.js';
 import { LedgerService } from '../coordinator/ledger/ledger.service.js';
+import { StudiesController } from '../coordinator/studies/studies.controller.js';
+import { modelCard, type ModelVersionView } from '../cli/model-export/model-card.js';
 import { verifyLedger, type LedgerEntry } from '../crypto/index.js';
 import { DATA_DIR } from '../test/support/data-dir.js';
 import { simulate, type SimulationOptions } from './simulate.js';
@@ -28,10 +30,14 @@ interface Ledgers {
   coordinator: ReturnType<typeof verifyLedger>;
 }
 
-/** Runs the study and collects each clinic's ledger file and the coordinator's verified copy of it. */
+/** Runs the study and collects each clinic's ledger file and the coordinator's verified copy of it (and the final model's card, as exported). */
 async function run(privacy: string, budgets?: Record<string, number>) {
   const ledgers: Ledgers[] = [];
-  const beforeClose: SimulationOptions['beforeClose'] = async ({ coordinator, keystores }) => {
+  let card: Record<string, unknown> | null = null;
+  const beforeClose: SimulationOptions['beforeClose'] = async ({ coordinator, keystores, studyId }) => {
+    const studies = coordinator.app.get(StudiesController);
+    const version = (await studies.latestModel(studyId)) as ModelVersionView;
+    card = modelCard(await studies.detail(studyId), version, ['model.json'], { privacySpent: await coordinator.app.get(LedgerService).budgets() });
     const service = coordinator.app.get(LedgerService);
     for (const keystore of keystores) {
       const { card, entries } = await service.ledgerOf(keystore.clinicId);
@@ -41,12 +47,12 @@ async function run(privacy: string, budgets?: Record<string, number>) {
   };
   const report = await simulate({ study: study(privacy), data: { dataDir: DATA_DIR }, beforeClose, ...(budgets && { budgets }) });
   report.sites.forEach((row, i) => (ledgers[i]!.records = row.n_train));
-  return { report, ledgers };
+  return { report, ledgers, card: card! };
 }
 
 describe('differential privacy on Fed-TCGA-BRCA', () => {
   it('dp: DP-SGD Cox at every clinic, one verified spend per round in both ledgers, epsilon within the target', async () => {
-    const { report, ledgers } = await run('dp');
+    const { report, ledgers, card } = await run('dp');
     expect(report).toMatchObject({ dataset: 'fed-tcga-brca', privacy: 'dp', model: 'cox-linear', rounds: ROUNDS, metric: 'c_index' });
     expect(report.rounds_history).toHaveLength(ROUNDS);
     expect(report.refused_rounds).toBeUndefined();
@@ -68,6 +74,12 @@ describe('differential privacy on Fed-TCGA-BRCA', () => {
       expect(spent.epsilon).toBeLessThanOrEqual(2);
       expect(spent.epsilon).toBeGreaterThan(1.999); // calibrated to spend the target
     }
+    // The model card names each training clinic's epsilon from the coordinator's verified copy.
+    const clinics = (card['training'] as { privacySpent: { clinics: { clinic: string; epsilon: number; verified: boolean }[] } }).privacySpent.clinics;
+    const bySite = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+    expect(clinics.map((c) => [c.clinic, c.epsilon, c.verified]).sort(bySite)).toEqual(
+      ledgers.map((l) => [l.site, l.clinic.at(-1)!.epsilon, true]).sort(bySite),
+    );
   });
 
   it('secagg+dp: each round one distributed-Gaussian spend with sensitivity 2C on the clipped update', async () => {

@@ -4,7 +4,7 @@
  * model card saying which study, data and training produced it and what it is for.
  */
 import type { StudyView } from '../../coordinator/studies/studies.service.js';
-import type { ModelVersionView } from '../model-export/model-card.js';
+import type { ClinicPrivacySpent, ModelVersionView } from '../model-export/model-card.js';
 import { runSubcommand, type Command } from '../command.js';
 import { parseFlags, requireFlag, UsageError } from '../flags.js';
 import { bearer, endpoint, http } from '../http-helpers.js';
@@ -52,7 +52,9 @@ async function exportModel(args: string[]): Promise<number> {
   const cox = version.model.architecture.startsWith('cox-');
   // Loaded here: TensorFlow.js only for this subcommand.
   const { writeModelExport } = await import('../model-export/write-export.js');
-  const files = await writeModelExport(out, study, version, format ?? (cox ? 'json' : 'tfjs'));
+  // A DP study's card names what each clinic has spent, from the coordinator's verified copy of the ledgers.
+  const spent = study.dp ? ((await http(endpoint(url, '/audit/clinics'), auth)) as ClinicPrivacySpent[]) : null;
+  const files = await writeModelExport(out, study, version, format ?? (cox ? 'json' : 'tfjs'), spent);
   console.log(`model version ${version.version} of study ${study.id} (${study.dataset}, ${version.model.architecture}) written to ${out}: ${files.join(', ')}`);
   return 0;
 }

@@ -23,12 +23,24 @@ export interface ModelVersionView {
  * The model card written beside every export: which study, data and training produced the model,
  * its inputs in order and how they were prepared, how well it did at each site, and what it is for.
  */
-export function modelCard(
-  study: StudyView,
-  version: ModelVersionView,
-  files: string[],
-  normalisation: FeatureStatistics | null = null,
-): Record<string, unknown> {
+/** What a card says beyond the study and the version: the consortium's statistics, and the clinics' privacy spent. */
+export interface CardExtras {
+  normalisation?: FeatureStatistics | null;
+  /** Differentially private studies: each training clinic's ledger total at export time (every study on its data). */
+  privacySpent?: ClinicPrivacySpent[] | null;
+}
+
+/** One clinic's privacy ledger as the coordinator's verified copy states it (GET /audit/clinics). */
+export interface ClinicPrivacySpent {
+  clinicId: string;
+  epsilon: number;
+  delta: number | null;
+  capEpsilon: number | null;
+  verified: boolean;
+}
+
+export function modelCard(study: StudyView, version: ModelVersionView, files: string[], extras: CardExtras = {}): Record<string, unknown> {
+  const { normalisation, privacySpent } = extras;
   const descriptor = studyDataset(study);
   const round = study.roundHistory.find((r) => r.number === version.version);
   const trainedOn = study.roundHistory.filter((r) => r.number <= version.version && r.status === 'closed');
@@ -57,7 +69,7 @@ export function modelCard(
       rounds: trainedOn.length,
       settings: study.training,
       privacy: study.privacy,
-      ...(study.dp && { dp: study.dp, privacySpent: 'each clinic’s epsilon is in its signed ledger: cohort audit report' }),
+      ...(study.dp && { dp: study.dp, privacySpent: privacySpentOf(privacySpent, lastUpdates) }),
       sites: lastUpdates.map((u) => ({ clinic: u.clinic, trainingRecords: u.numSamples })),
     },
     metrics: (round?.metrics ?? []).map((m) =>
@@ -115,5 +127,17 @@ export function coxModelJson(study: StudyView, version: ModelVersionView): Recor
     coefficients: Array.from(parameters.subarray(0, features.length)),
     // Linear(p, 1)'s bias: it cancels in every hazard ratio and is kept only to restore the layer.
     bias: parameters[features.length],
+  };
+}
+
+/** The training clinics' epsilon from their ledgers, or where to read it when the exporter could not. */
+function privacySpentOf(spent: ClinicPrivacySpent[] | null | undefined, updates: readonly { clinic: string }[]): unknown {
+  if (!spent) return 'each clinic’s epsilon is in its signed ledger: cohort audit report';
+  const training = new Set(updates.map((u) => u.clinic));
+  return {
+    note: "each clinic's total over every study trained on its data, from its signed ledger at export time (cohort audit verify rechecks it)",
+    clinics: spent
+      .filter((s) => training.has(s.clinicId))
+      .map(({ clinicId, epsilon, delta, capEpsilon, verified }) => ({ clinic: clinicId, epsilon, delta, capEpsilon, verified })),
   };
 }

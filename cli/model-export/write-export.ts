@@ -4,7 +4,7 @@ import { ownParameterCount, withoutStatistics } from '../../common/model-spec.js
 import { encodedColumns, readStatistics, type FeatureStatistics } from '../../common/schema/index.js';
 import type { StudyView } from '../../coordinator/studies/studies.service.js';
 import { layersModelFiles, WEIGHTS_FILE } from './layers-model.js';
-import { coxModelJson, modelCard, type ModelVersionView } from './model-card.js';
+import { coxModelJson, modelCard, type ClinicPrivacySpent, type ModelVersionView } from './model-card.js';
 
 export type ExportFormat = 'tfjs' | 'json';
 
@@ -14,7 +14,13 @@ export type ExportFormat = 'tfjs' | 'json';
  * directory that already holds files is refused: an export never mixes two models. Returns the
  * files written.
  */
-export async function writeModelExport(dir: string, study: StudyView, version: ModelVersionView, format: ExportFormat): Promise<string[]> {
+export async function writeModelExport(
+  dir: string,
+  study: StudyView,
+  version: ModelVersionView,
+  format: ExportFormat,
+  privacySpent: ClinicPrivacySpent[] | null = null,
+): Promise<string[]> {
   const target = resolve(dir);
   if (existsSync(target) && readdirSync(target).length > 0) throw new Error(`${dir} is not empty: export into a new or empty directory`);
   const { version: own, normalisation } = splitStatistics(study, version);
@@ -23,7 +29,7 @@ export async function writeModelExport(dir: string, study: StudyView, version: M
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}-`));
   try {
     for (const [name, content] of files) writeFileSync(join(staging, name), content);
-    writeFileSync(join(staging, 'model-card.json'), `${JSON.stringify(modelCard(study, own, [...files.keys()], normalisation), null, 2)}\n`);
+    writeFileSync(join(staging, 'model-card.json'), `${JSON.stringify(modelCard(study, own, [...files.keys()], { normalisation, privacySpent }), null, 2)}\n`);
     if (existsSync(target)) rmdirSync(target);
     renameSync(staging, target);
   } catch (error) {
