@@ -16,6 +16,8 @@ describe('PBC3: a Cox model stratified by hospital, fitted by federated Newton-R
     ['none', {}, 1e-6],
     // Its default clip range of ±8: a round's answer is the clinic's statistics over its record count less the last sums over theirs.
     ['secagg', {}, 1e-6],
+    // CKKS: the clinics decrypt the mean statistics and the total weight, and take the step themselves.
+    ['he', {}, 1e-6],
   ] as const)("privacy %s: every coefficient and standard error equals R's pooled stratified fit", async (privacy, settings, tolerance) => {
     let final: Float32Array | undefined;
     const report = await simulate({
@@ -47,12 +49,9 @@ describe('PBC3: a Cox model stratified by hospital, fitted by federated Newton-R
     block.coefficients.forEach((b, j) => expect(Math.abs(b - reference.coefficients[j].coef)).toBeLessThan(tolerance));
   });
 
-  it('refuses a Newton-Raphson study that would leave a hospital out of a round, or run it encrypted', async () => {
+  it('refuses a Newton-Raphson study that would leave a hospital out of a round', async () => {
     await expect(simulate({ study: { dataset: 'pbc3', quorum: 5 }, data: { dataDir: DATA_DIR } })).rejects.toThrow(
       'strategy "newton-raphson" fits a model stratified by clinic: every one of the 6 clinics answers every round (quorum 6, not 5)',
-    );
-    await expect(simulate({ study: { dataset: 'pbc3', privacy: 'he' }, data: { dataDir: DATA_DIR } })).rejects.toThrow(
-      `strategy "newton-raphson" needs the round's total weight beside the mean`,
     );
   });
 });

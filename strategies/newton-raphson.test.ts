@@ -101,6 +101,9 @@ describe('newton-raphson', () => {
     const fromEach = strategy.aggregate(answers, global, null);
     fromMean.parameters.forEach((v, i) => expect(v).toBeCloseTo(fromEach.parameters[i]!, 5));
     expect(() => strategy.serverStep(global, mean, null)).toThrow("newton-raphson turns the round's mean statistics into sums");
+    // Under CKKS the clinics know the total weight beside the mean: the same step.
+    const stepped = strategy.serverStep(global, mean, null, 11);
+    stepped.parameters.forEach((v, i) => expect(v).toBe(fromMean.parameters[i]));
   });
 
   it('halves a step that lowered the likelihood, towards the best point so far', () => {

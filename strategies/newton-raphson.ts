@@ -47,8 +47,13 @@ export class NewtonRaphson extends EveryClinicTrains {
     return { parameters, state: kept };
   }
 
-  serverStep(): AggregateResult {
-    throw new Error("newton-raphson turns the round's mean statistics into sums with the round's total weight, which a step from the mean alone does not have");
+  /** Under CKKS the clinics take the step from the decrypted mean and the total weight it carries. */
+  serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null, totalWeight?: number): AggregateResult {
+    if (!(totalWeight !== undefined && totalWeight > 0))
+      throw new Error(
+        "newton-raphson turns the round's mean statistics into sums with the round's total weight, which a step from the mean alone does not have",
+      );
+    return this.aggregate([{ clinicId: 'sum of the round', numSamples: totalWeight, delta: meanDelta }], global, state);
   }
 }
 

@@ -19,9 +19,10 @@ export interface Strategy {
   /**
    * Next global parameters and state from the weighted mean update alone, where only the mean is
    * known (CKKS sums decrypted at the clinics, secure aggregation). Strategies that need individual
-   * updates refuse it.
+   * updates refuse it. `totalWeight`: the round's summed sample count, where the protocol gives it
+   * beside the mean (CKKS carries it inside the ciphertexts); strategies that need it refuse without.
    */
-  serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult;
+  serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null, totalWeight?: number): AggregateResult;
 }
 
 export interface RoundContext {

@@ -54,7 +54,7 @@ export class WithFeatureStatistics implements Strategy {
     return this.withBlock(inner.parameters, global.subarray(own), inner.state);
   }
 
-  serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null): AggregateResult {
+  serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null, totalWeight?: number): AggregateResult {
     const own = this.ownLength(global);
     if (!statisticsKnown(global)) {
       return this.withBlock(
@@ -63,7 +63,7 @@ export class WithFeatureStatistics implements Strategy {
         state,
       );
     }
-    const inner = this.inner.serverStep(global.subarray(0, own), meanDelta.subarray(0, own), state);
+    const inner = this.inner.serverStep(global.subarray(0, own), meanDelta.subarray(0, own), state, totalWeight);
     return this.withBlock(inner.parameters, global.subarray(own), inner.state);
   }
 

@@ -52,8 +52,8 @@ export class CkksProtocol implements NodeProtocol {
           `model version ${version} of study ${task.studyId} is ${header.codec} under key ${header.keyId}, expected ${study.codec.name} under ${study.codec.keyId}`,
         );
       }
-      const { values } = study.codec.decode(payload, length);
-      const next = strategy.serverStep(chain.parameters, values, chain.state);
+      const { values, weight } = study.codec.decode(payload, length);
+      const next = strategy.serverStep(chain.parameters, values, chain.state, weight ?? undefined);
       chain = { version, parameters: next.parameters, state: next.state };
     }
     study.chain = chain;

@@ -184,7 +184,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   const stratified = (strategy ?? fallback).name === 'newton-raphson';
   // A model stratified by clinic sums every clinic's likelihood: a round without one fits another model.
   const quorum = givenQuorum ?? (stratified ? sites : defaultQuorum(sites));
-  if (stratified) checkNewtonRaphson(model, privacy.privacy, quorum, sites, problems);
+  if (stratified) checkNewtonRaphson(model, quorum, sites, problems);
   else if (model.architecture === 'cox-newton') problems.push(`model cox-newton is fitted by strategy "newton-raphson", not "${(strategy ?? fallback).name}"`);
   // A study that sets its quorum starts with it, as before; otherwise round 1 waits for every site.
   const minClinics = givenMinClinics ?? givenQuorum ?? sites;
@@ -236,15 +236,12 @@ function checkPrivacyForTask(privacy: PrivacyMode, model: ModelSpec, problems: s
 }
 
 /** Newton-Raphson fits a cox-newton model from every clinic's sums, with the round's total weight. */
-function checkNewtonRaphson(model: ModelSpec, privacy: PrivacyMode, quorum: number, sites: number, problems: string[]): void {
+function checkNewtonRaphson(model: ModelSpec, quorum: number, sites: number, problems: string[]): void {
   if (model.architecture !== 'cox-newton') problems.push(`strategy "newton-raphson" fits a cox-newton model, not ${model.architecture}`);
   if (quorum !== sites) {
     problems.push(
       `strategy "newton-raphson" fits a model stratified by clinic: every one of the ${sites} clinics answers every round (quorum ${sites}, not ${quorum})`,
     );
-  }
-  if (parsePrivacyMode(privacy).transport === 'ckks') {
-    problems.push(`strategy "newton-raphson" needs the round's total weight beside the mean, which privacy "${privacy}" does not give the clinics that step`);
   }
 }
 
