@@ -7,7 +7,7 @@ import { RolesGuard } from './http/roles.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationModule } from './federation/federation.module.js';
 import { HealthController } from './health/health.controller.js';
-import { createDataSource, databaseOptions } from './persistence/data-source.js';
+import { createDataSource, databaseOptions, isTransientDatabaseError } from './persistence/data-source.js';
 import { StudiesModule } from './studies/studies.module.js';
 
 @Module({})
@@ -19,7 +19,11 @@ export class AppModule {
       global: true,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => databaseOptions(options.database, options.databasePassword ?? undefined),
+          useFactory: () => ({
+            ...databaseOptions(options.database, options.databasePassword ?? undefined),
+            // Nest retries 9 times, 3 s apart: worth it for a server still starting, not for a wrong password.
+            toRetry: isTransientDatabaseError,
+          }),
           // createDataSource gives the data source its database's column types (data-source.ts).
           dataSourceFactory: async (dataSourceOptions) => createDataSource(dataSourceOptions!),
         }),

@@ -1,11 +1,10 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, expect, it } from '@jest/globals';
 import { credentials as grpcCredentials, status } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
 import { runNode, type NodeSummary } from '../clinic-node/node-agent.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
@@ -15,10 +14,10 @@ import { PACKAGE_ROOT } from '../common/paths.js';
 import { seededRandom } from '../common/random.js';
 import { cardToJson, plainFloat32Codec } from '../crypto/index.js';
 import { parseStudyConfig, startCoordinator } from '../coordinator/index.js';
-import { sqliteOptions } from '../coordinator/persistence/data-source.js';
 import { DATA_DIR } from './support/data-dir.js';
 import { connect, refusal } from './support/scripted-clinic.js';
 import { approvalFor } from './support/approvals.js';
+import { describeEachBackend, freshDatabase, query, type Backend, type TestDatabase } from './support/databases.js';
 
 /*
  * Crash safety (issue 6): the coordinator, a child process running the built CLI, is killed with
@@ -53,8 +52,11 @@ afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
 });
-afterAll(() => {
+/** Every test database, dropped at the end whatever happened. */
+const scratchDatabases: TestDatabase[] = [];
+afterAll(async () => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  for (const database of scratchDatabases) await database.drop();
 });
 
 function tempDir(prefix: string): string {
@@ -167,7 +169,7 @@ function reached(life: CoordinatorLife, point: KillPoint): Promise<void> {
 
 interface RunResult {
   studyId: string;
-  database: string;
+  database: TestDatabase;
   kills: { point: KillPoint; lastLine: string; bootMs: number | null; toFirstUpdateMs: number | null }[];
   /** Uploads the coordinator found already stored (their acknowledgement lost in a kill) and acknowledged again. */
   resendsAcknowledged: number;
@@ -181,17 +183,18 @@ interface RunResult {
  * A whole study against a coordinator child process, killed at each of `plan`'s points and restarted
  * on the same database and ports; the last life runs until every node saw the study finish.
  */
-async function runStudy(plan: KillPoint[]): Promise<RunResult> {
+async function runStudy(plan: KillPoint[], backend: Backend): Promise<RunResult> {
   const started = Date.now();
   const dir = tempDir('cohort-crash-');
-  const database = join(dir, 'coordinator.sqlite');
+  const database = await freshDatabase(backend, dir);
+  scratchDatabases.push(database);
   const studyFile = join(dir, 'study.json');
   writeFileSync(studyFile, JSON.stringify(STUDY));
   const token = randomBytes(16).toString('hex');
   // Fixed for every life, so the nodes reconnect to the same address.
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const http = `http://127.0.0.1:${httpPort}`;
-  const base = ['--db', database, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--operator-token', token, ...INSECURE];
+  const base = ['--db', database.database, '--grpc-port', String(grpcPort), '--http-port', String(httpPort), '--operator-token', token, ...INSECURE];
   const authorization = { authorization: `Bearer ${token}` };
 
   let life = new CoordinatorLife([...base, '--study', studyFile]);
@@ -293,29 +296,29 @@ async function runStudy(plan: KillPoint[]): Promise<RunResult> {
 }
 
 /** Reads a finished run's database directly (the coordinator process has exited). */
-async function readDatabase(file: string) {
-  const db = new DataSource({ ...sqliteOptions(file), migrationsRun: false } as DataSourceOptions);
-  await db.initialize();
+async function readDatabase(database: TestDatabase) {
+  const db = await database.open();
   try {
-    const q = (sql: string, ...params: unknown[]) => db.query(sql, params) as Promise<any[]>;
+    const q = (sql: string, ...params: unknown[]) => query<any>(db, sql, params);
     return {
       studies: await q('SELECT id, status, error FROM studies'),
       rounds: await q('SELECT number, status, participants, outcome FROM rounds ORDER BY number'),
       updates: await q('SELECT round, clinic_id AS clinic, sha256 FROM received_updates ORDER BY round, clinic_id'),
       models: await q('SELECT version, parameters, strategy_state AS state FROM model_versions ORDER BY version'),
-      ledger: await q('SELECT COUNT(*) AS n FROM ledger_entries'),
+      // Counts cast: PostgreSQL's COUNT is 64-bit, which pg hands back as a string.
+      ledger: await q('SELECT CAST(COUNT(*) AS integer) AS n FROM ledger_entries'),
       audit: await q('SELECT seq, natural_key AS key, type, round, clinic_id AS clinic, detail FROM audit_events ORDER BY seq'),
-      duplicateKeys: await q('SELECT natural_key, COUNT(*) AS n FROM audit_events GROUP BY natural_key HAVING n > 1'),
+      duplicateKeys: await q('SELECT natural_key, CAST(COUNT(*) AS integer) AS n FROM audit_events GROUP BY natural_key HAVING COUNT(*) > 1'),
     };
   } finally {
     await db.destroy();
   }
 }
 
-describe('a coordinator killed with SIGKILL again and again', () => {
+describeEachBackend('a coordinator killed with SIGKILL again and again', (backend) => {
   it(`completes a ${ROUNDS}-round study through ${KILLS} kills with the model of a run without kills, nothing lost or counted twice`, async () => {
     // Side by side: the reference run mostly waits on the same clock as the one being killed.
-    const [reference, crashed] = await Promise.all([runStudy([]), runStudy(killPlan(KILLS, KILL_SEED))]);
+    const [reference, crashed] = await Promise.all([runStudy([], backend), runStudy(killPlan(KILLS, KILL_SEED), backend)]);
     const [ref, got] = [await readDatabase(reference.database), await readDatabase(crashed.database)];
 
     const byPhase = crashed.kills.reduce<Record<string, number>>((n, k) => ({ ...n, [k.point.at]: (n[k.point.at] ?? 0) + 1 }), {});
@@ -395,9 +398,18 @@ describe('a coordinator killed with SIGKILL again and again', () => {
   }, 600_000);
 });
 
-describe('an update sent again after its acknowledgement was lost', () => {
+describeEachBackend('an update sent again after its acknowledgement was lost', (backend) => {
   it("is acknowledged with the round's count and counted once; a different update for the same round is refused", async () => {
-    const coordinator = await startCoordinator({ grpcPort: 0, httpPort: 0, database: ':memory:', logLevels: false, operatorToken: 'operator', insecure: true });
+    const database = await freshDatabase(backend);
+    scratchDatabases.push(database);
+    const coordinator = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      database: database.database,
+      logLevels: false,
+      operatorToken: 'operator',
+      insecure: true,
+    });
     try {
       const study = await coordinator.federation.createStudy(
         parseStudyConfig({ dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 1, quorum: 2, roundTimeoutS: 60 }),

@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { loadSiteDataset, type SiteDataset } from '../clinic-node/data/index.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { LEDGER_FILE, runNode, type NodeSummary } from '../clinic-node/node-agent.js';
 import { LedgerFile } from '../clinic-node/privacy/ledger-file.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
-import { sqliteOptions } from '../coordinator/persistence/data-source.js';
 import { status } from '@grpc/grpc-js';
 import { sha256 } from '../common/chunk-stream.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
@@ -18,6 +16,7 @@ import { clientAs, connect, refusal } from './support/scripted-clinic.js';
 import { DATA_DIR } from './support/data-dir.js';
 import { cohort as runCli } from './support/cli-run.js';
 import { enrolForSite } from './support/approvals.js';
+import { describeEachBackend, freshDatabase, type TestDatabase } from './support/databases.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
 // whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the
@@ -38,6 +37,7 @@ let tls: LoopbackTls;
 /** HTTPS to the coordinator, trusting the loopback CA. */
 let https: ReturnType<typeof trustingFetch>;
 let database: string;
+let testDatabase: TestDatabase;
 let coordinator: RunningCoordinator;
 let studyId: string;
 let keystores: Keystore[];
@@ -54,61 +54,65 @@ const verify = (...extra: string[]) => cohort(['audit', 'verify', '--coordinator
 /** Runs SQL against the stopped coordinator's database, then starts it again. */
 async function tamper(...statements: string[]): Promise<void> {
   await coordinator.close();
-  const db = new DataSource({ ...sqliteOptions(database), migrationsRun: false });
-  await db.initialize();
+  const db = await testDatabase.open();
   for (const sql of statements) await db.query(sql);
   await db.destroy();
   coordinator = await start();
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cohort-dp-'));
-  database = join(dir, 'coordinator.sqlite');
-  tls = await loopbackTls();
-  writeFileSync(join(dir, 'ca.pem'), tls.caPem);
-  https = trustingFetch(tls.caPem);
-  coordinator = await start();
-  coordinator.federation.events$.subscribe((e) => events.push(e));
-  data = await Promise.all(SITES.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
-  keystores = SITES.map((site) => Keystore.create(join(dir, site), site));
-  for (const [i, keystore] of keystores.entries()) await enrolForSite(coordinator, keystore.card, SITES[i]!);
-  const study = await coordinator.federation.createStudy(
-    parseStudyConfig({
-      dataset: 'fed-heart-disease',
-      privacy: 'dp',
-      dp: { targetEpsilon: 1, delta: DELTA, clipNorm: 1 },
-      rounds: ROUNDS,
-      quorum: 3,
-      training: { batchSize: BATCH, localSteps: LOCAL_STEPS },
-    }),
-  );
-  studyId = study.id;
-  const q = BATCH / data[2]!.train.count;
-  const z = calibrateNoise(1, q, ROUNDS * LOCAL_STEPS, DELTA).noiseMultiplier;
-  const afterTwo = epsilonFor({ q, noiseMultiplier: z, steps: 2 * LOCAL_STEPS }, DELTA).epsilon;
-  switzerlandCap = (afterTwo + 1) / 2;
-  summaries = await Promise.all(
-    data.map((preloaded, i) =>
-      runNode({
-        coordinator: coordinator.grpcAddress,
+describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (backend) => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cohort-dp-'));
+    testDatabase = await freshDatabase(backend, dir);
+    events.length = 0; // the events of this backend's run only
+    database = testDatabase.database;
+    tls = await loopbackTls();
+    writeFileSync(join(dir, 'ca.pem'), tls.caPem);
+    https = trustingFetch(tls.caPem);
+    coordinator = await start();
+    coordinator.federation.events$.subscribe((e) => events.push(e));
+    data = await Promise.all(SITES.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
+    keystores = SITES.map((site) => Keystore.create(join(dir, site), site));
+    for (const [i, keystore] of keystores.entries()) await enrolForSite(coordinator, keystore.card, SITES[i]!);
+    const study = await coordinator.federation.createStudy(
+      parseStudyConfig({
         dataset: 'fed-heart-disease',
-        site: preloaded.site,
-        preloaded,
-        keystore: keystores[i]!,
-        credentials: tls.credentials(),
-        budget: { epsilon: preloaded.site === 'switzerland' ? switzerlandCap : 1, delta: DELTA },
-        exitWhenDone: true,
+        privacy: 'dp',
+        dp: { targetEpsilon: 1, delta: DELTA, clipNorm: 1 },
+        rounds: ROUNDS,
+        quorum: 3,
+        // Round 1 waits for all four (with the quorum alone it would open with the first three to connect).
+        minClinics: 4,
+        training: { batchSize: BATCH, localSteps: LOCAL_STEPS },
       }),
-    ),
-  );
-});
+    );
+    studyId = study.id;
+    const q = BATCH / data[2]!.train.count;
+    const z = calibrateNoise(1, q, ROUNDS * LOCAL_STEPS, DELTA).noiseMultiplier;
+    const afterTwo = epsilonFor({ q, noiseMultiplier: z, steps: 2 * LOCAL_STEPS }, DELTA).epsilon;
+    switzerlandCap = (afterTwo + 1) / 2;
+    summaries = await Promise.all(
+      data.map((preloaded, i) =>
+        runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: 'fed-heart-disease',
+          site: preloaded.site,
+          preloaded,
+          keystore: keystores[i]!,
+          credentials: tls.credentials(),
+          budget: { epsilon: preloaded.site === 'switzerland' ? switzerlandCap : 1, delta: DELTA },
+          exitWhenDone: true,
+        }),
+      ),
+    );
+  });
 
-afterAll(async () => {
-  await coordinator?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await coordinator?.close();
+    await testDatabase?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
   it('trains every round within each cap; the clinic whose cap is reached refuses and the study goes on with the quorum', () => {
     expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(summaries.map((s) => [s.trainedRounds, s.refusedRounds])).toEqual([
@@ -271,8 +275,7 @@ describe('privacy dp: per-clinic budgets, enforced and ledgered', () => {
 
   it('names the stored entry that was edited, deleted or reordered', async () => {
     const rows = `SELECT seq, body FROM ledger_entries WHERE clinic_id = 'cleveland' ORDER BY seq`;
-    const db = new DataSource({ ...sqliteOptions(database), migrationsRun: false });
-    await db.initialize();
+    const db = await testDatabase.open();
     const original = (await db.query(rows)) as { seq: number; body: string }[];
     await db.destroy();
     const restore = original.map((r) => `UPDATE ledger_entries SET body = '${r.body}' WHERE clinic_id = 'cleveland' AND seq = ${r.seq}`);

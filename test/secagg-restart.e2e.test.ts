@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Server } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -19,10 +19,11 @@ import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
 import { DATA_DIR } from './support/data-dir.js';
 import { connect, refusal } from './support/scripted-clinic.js';
 import { enrolForSite } from './support/approvals.js';
+import { describeEachBackend, freshDatabase, query, type Backend, type TestDatabase } from './support/databases.js';
 
 // A coordinator restart during a secure-aggregation round: the round runs again as a fresh attempt
 // of the same round number, with fresh keys, and the study goes on. An in-process coordinator on a
-// fixed port and SQLite file is stopped mid-round (its connections dropped at once, as a killed
+// fixed port and database (a SQLite file, or a PostgreSQL database) is stopped mid-round (its connections dropped at once, as a killed
 // process's are) and started again on the same port and database.
 const SITES = ['cleveland', 'hungarian', 'switzerland', 'va'] as const;
 const DATASET = 'fed-heart-disease';
@@ -35,7 +36,13 @@ beforeAll(async () => {
   tls = await loopbackTls();
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Every database the coordinators made, dropped at the end whatever happened. */
+const databases: TestDatabase[] = [];
+
+afterAll(async () => {
+  for (const database of databases) await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A coordinator on a port and database that survive its restarts. */
 class Coordinator {
@@ -46,10 +53,15 @@ class Coordinator {
   private constructor(
     readonly root: string,
     readonly port: number,
+    readonly database: TestDatabase,
   ) {}
 
-  static async create(name: string): Promise<Coordinator> {
-    const coordinator = new Coordinator(join(dir, name), await freePort());
+  static async create(name: string, backend: Backend): Promise<Coordinator> {
+    const root = join(dir, `${name}-${backend}`);
+    mkdirSync(root);
+    const database = await freshDatabase(backend, root);
+    databases.push(database);
+    const coordinator = new Coordinator(root, await freePort(), database);
     await coordinator.start();
     return coordinator;
   }
@@ -58,7 +70,7 @@ class Coordinator {
     this.running = await startCoordinator({
       grpcPort: this.port,
       httpPort: 0,
-      database: join(this.root, 'coordinator.sqlite'),
+      database: this.database.database,
       logLevels: false,
       tls: tls.server,
     });
@@ -93,7 +105,7 @@ class Coordinator {
   }
 
   query<T>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    return this.running.app.get(DataSource).query(sql, parameters);
+    return query<T>(this.running.app.get(DataSource), sql, parameters);
   }
 
   async model(studyId: string, version: number): Promise<Float32Array> {
@@ -106,9 +118,9 @@ class Coordinator {
   }
 }
 
-describe('a coordinator restart during a secure-aggregation round', () => {
+describeEachBackend('a coordinator restart during a secure-aggregation round', (backend) => {
   it('scripted clinics: the round runs again as attempt 1, attempt-0 messages are refused, the stored masked inputs go, and the sum is exact', async () => {
-    const coordinator = await Coordinator.create('scripted');
+    const coordinator = await Coordinator.create('scripted', backend);
     const identities = SITES.map((site) => createIdentity(site));
     const numTrain = [199, 172, 30, 85];
     const params = 14;
@@ -294,7 +306,7 @@ describe('a coordinator restart during a secure-aggregation round', () => {
     }
 
     async function uninterrupted(privacy: string): Promise<Float32Array> {
-      const coordinator = await Coordinator.create(`plain-${privacy}`);
+      const coordinator = await Coordinator.create(`plain-${privacy}`, backend);
       const { summaries } = await nodes(coordinator, 'n', privacy);
       const { id } = await coordinator.running.federation.createStudy(
         parseStudyConfig({ ...STUDY, privacy, ...(privacy === 'secagg+dp' ? { dp: { targetEpsilon: 50, delta: 1e-3, clipNorm: 1 } } : {}) }),
@@ -307,7 +319,7 @@ describe('a coordinator restart during a secure-aggregation round', () => {
 
     /** Runs the study, stopping the coordinator once the first masked input of round 2 is stored, and restarting it. */
     async function interrupted(privacy: string) {
-      const coordinator = await Coordinator.create(`restart-${privacy}`);
+      const coordinator = await Coordinator.create(`restart-${privacy}`, backend);
       const { keystores, logs, summaries } = await nodes(coordinator, 'n', privacy);
       const { id } = await coordinator.running.federation.createStudy(
         parseStudyConfig({ ...STUDY, privacy, ...(privacy === 'secagg+dp' ? { dp: { targetEpsilon: 50, delta: 1e-3, clipNorm: 1 } } : {}) }),

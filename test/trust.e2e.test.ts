@@ -8,6 +8,7 @@ import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { cardOf, createIdentity, type ClinicIdentity } from '../crypto/index.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import type { FederationClient as GrpcFederationClient } from '../protos/generated/cohort/v1/Federation.js';
+import { describeEachBackend, freshDatabase, type TestDatabase } from './support/databases.js';
 
 const OPERATOR = 'operator-secret';
 const AUDITOR = 'auditor-secret';
@@ -43,7 +44,8 @@ function https(url: string, caPem: string, init: { method?: string; token?: stri
   });
 }
 
-describe('who may talk to the coordinator: enrolled identities, signed calls, TLS, roles', () => {
+describeEachBackend('who may talk to the coordinator: enrolled identities, signed calls, TLS, roles', (backend) => {
+  let database: TestDatabase;
   let tls: LoopbackTls & { caPem: string };
   let coordinator: RunningCoordinator;
   let clinic: ClinicIdentity;
@@ -57,10 +59,11 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     const ca = await createCertificateAuthority({ days: 2 });
     const server = await issueServerCertificate(ca, { days: 2 });
     tls = { server, credentials: () => channelCredentials({ caPem: ca.certPem }), caPem: ca.certPem };
+    database = await freshDatabase(backend);
     coordinator = await startCoordinator({
       grpcPort: 0,
       httpPort: 0,
-      database: ':memory:',
+      database: database.database,
       logLevels: false,
       tls: tls.server,
       operatorToken: OPERATOR,
@@ -75,9 +78,10 @@ describe('who may talk to the coordinator: enrolled identities, signed calls, TL
     studyB = (await coordinator.federation.createStudy(config)).id;
   });
   afterAll(async () => {
-    client.close();
-    bare.close();
-    await coordinator.close();
+    client?.close();
+    bare?.close();
+    await coordinator?.close();
+    await database?.drop();
   });
 
   it('an enrolled clinic signing its calls is served', async () => {

@@ -120,3 +120,16 @@ export function createDataSource(options: DataSourceOptions): DataSource {
   }
   return dataSource;
 }
+
+/** Errors that may pass while the coordinator starts: a server not accepting connections yet (still starting, restarting, recovering). */
+const TRANSIENT_CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03']);
+
+/**
+ * Whether opening the database is worth another try: yes while the server is not up yet (a container
+ * started beside it), no for what waiting cannot mend (a wrong password, a missing database or role,
+ * an unreadable SQLite file), which then stops the coordinator at once with the driver's message.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_CONNECTION_ERRORS.has(code);
+}

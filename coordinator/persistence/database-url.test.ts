@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { databaseOptions } from './data-source.js';
+import { databaseOptions, isTransientDatabaseError } from './data-source.js';
 import { DatabaseUrlError, isPostgresUrl, parsePostgresUrl, redactDatabaseUrl } from './database-url.js';
 
 describe('the database option', () => {
@@ -39,5 +39,13 @@ describe('the database option', () => {
     expect(redactDatabaseUrl('postgres://cohort:s3cret@db:5432/state')).toBe('postgres://cohort:***@db:5432/state');
     expect(redactDatabaseUrl('postgres://cohort@db/state')).toBe('postgres://cohort@db/state');
     expect(redactDatabaseUrl('.cohort/coordinator.sqlite')).toBe('.cohort/coordinator.sqlite');
+  });
+
+  it('retries at start only what waiting can mend', () => {
+    const error = (code: string) => Object.assign(new Error(code), { code });
+    expect(['ECONNREFUSED', '57P03'].map((code) => isTransientDatabaseError(error(code)))).toEqual([true, true]);
+    // A wrong password, a database that does not exist, a SQLite file that cannot be opened.
+    expect(['28P01', '3D000', 'SQLITE_CANTOPEN'].map((code) => isTransientDatabaseError(error(code)))).toEqual([false, false, false]);
+    expect(isTransientDatabaseError(new Error('no code'))).toBe(false);
   });
 });

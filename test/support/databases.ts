@@ -26,7 +26,11 @@ const SKIPPED = 'skipped: set COHORT_TEST_POSTGRES=postgres://USER:PASSWORD@HOST
 export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
   describe(`${title} [${LABELS.sqlite}]`, () => body('sqlite'));
   if (POSTGRES_SERVER) describe(`${title} [${LABELS.postgres}]`, () => body('postgres'));
-  else describe.skip(`${title} [${LABELS.postgres}: ${SKIPPED}]`, () => body('postgres'));
+  else {
+    describe.skip(`${title} [${LABELS.postgres}: ${SKIPPED}]`, () => body('postgres'));
+    // Straight to stderr: jest lists skipped tests only with --verbose.
+    process.stderr.write(`note: "${title}" [${LABELS.postgres}] ${SKIPPED}\n`);
+  }
 }
 
 export interface TestDatabase {
