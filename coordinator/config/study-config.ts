@@ -9,6 +9,7 @@ export type { Preprocessing } from './own-dataset.js';
 import { parsePrivacyMode, type PrivacyMode } from '../../common/privacy-mode.js';
 import { checkPrivacyQuorum, readPrivacy, type DpSettings, type EncryptionSettings, type SecAggSettings } from '../protocols/privacy-settings.js';
 import { STRATEGIES, StrategyConfigError, type StrategyConfig, type StrategyRegistry } from '../../strategies/index.js';
+import { storedStudyProblems } from '../persistence/stored-limits.js';
 
 /** How each clinic trains in a round. */
 export interface TrainingSettings {
@@ -207,6 +208,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
     seed: field.integer('seed', 0) ?? 42,
   };
   if (dataset === undefined) problems.push('dataset is required');
+  if (problems.length === 0) problems.push(...storedStudyProblems(config));
   if (problems.length > 0) throw new StudyConfigError(problems);
   return config;
 }
