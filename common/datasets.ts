@@ -8,18 +8,23 @@ import { parseStudySchema, schemaFeatureOrder, type StudySchema } from './schema
  */
 export interface DatasetDescriptor {
   name: string;
-  /** What the model predicts: `binary` (a class, scored by accuracy) or `survival` (time to an event, scored by Harrell's C). */
+  /**
+   * What the model predicts: `binary` (a class, scored by accuracy), `multiclass` (one of K classes, a
+   * softmax over `outputDim` = K outputs, scored by accuracy) or `survival` (time to an event, scored by Harrell's C).
+   */
   task: Task;
   /** Site names in the dataset's natural split, in FLamby's centre order. */
   sites: readonly string[];
   /** Features per record after preprocessing. */
   inputDim: number;
-  /** Output units of the model. */
+  /** Output units of the model: 1 (a sigmoid, or a Cox model's log relative hazard), or K > 1 for a softmax over K classes. */
   outputDim: number;
   /** What a study on this dataset trains with unless it says otherwise (its benchmark protocol's values). */
   defaults?: DatasetDefaults;
   /** The features' names in model order (model cards, Cox coefficient tables). */
   features: readonly string[];
+  /** A multiclass dataset's classes, in output order (model cards, predictions). */
+  classes?: readonly string[];
   /** How the loader prepares the features, in a sentence or two (model cards). */
   preprocessing: string;
   /**
@@ -52,7 +57,7 @@ export interface DatasetDefaults {
   hiddenUpdates?: { strategy: { readonly name: string; readonly [setting: string]: string | number }; learningRate: number };
 }
 
-export type Task = 'binary' | 'survival';
+export type Task = 'binary' | 'multiclass' | 'survival';
 
 export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
   'fed-heart-disease': {

@@ -4,7 +4,7 @@ import type { SurvivalRecords } from '../../survival/index.js';
 export interface Examples {
   /** `count x features`, row-major. */
   x: Float32Array;
-  /** Binary labels, 0 or 1. */
+  /** Binary labels, 0 or 1; multiclass labels, the class index 0..K-1. */
   y: Float32Array;
   count: number;
   features: number;
@@ -14,7 +14,8 @@ export interface Examples {
 export interface SiteDataset {
   dataset: string;
   site: string;
-  task?: 'binary';
+  /** Absent: binary. */
+  task?: 'binary' | 'multiclass';
   train: Examples;
   test: Examples;
 }

@@ -117,9 +117,10 @@ export function tableDataset(table: TableSite, dataset: string, stats: FeatureSt
     };
     return { dataset, site, task: 'survival', train: records(table.train), test: records(table.test) };
   }
-  if (schema.task !== 'binary') throw new DataError(`Cohort trains binary and survival models; this study's task is ${schema.task}`);
+  if (schema.task === 'regression') throw new DataError(`Cohort trains binary, multiclass and survival models; this study's task is ${schema.task}`);
+  // Binary labels 0 or 1, multiclass labels the level's index 0..K-1 (readTable's encoding).
   const examples = (rows: TableRow[]): Examples => ({ x: encode(rows), y: Float32Array.from(rows, (r) => r.target as number), count: rows.length, features });
-  return { dataset, site, train: examples(table.train), test: examples(table.test) };
+  return { dataset, site, task: schema.task, train: examples(table.train), test: examples(table.test) };
 }
 
 async function parseJsonFile<T>(path: string, what: string, parse: (json: unknown) => T): Promise<T> {

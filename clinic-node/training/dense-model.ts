@@ -5,7 +5,8 @@ import type { Examples } from '../data/dataset.js';
 /**
  * The model of a spec as plain TensorFlow.js variables in the flat layout of common/model-spec.ts
  * (per layer: kernel [in, out] row-major, then bias), so loading and saving a parameter vector is
- * a slice, not a conversion. ReLU between layers; the output is a logit (sigmoid applied in the loss).
+ * a slice, not a conversion. ReLU between layers; the output is a logit (sigmoid applied in the loss),
+ * or with outputDim K > 1 the K logits of a softmax over the classes 0..K-1 (multiclass).
  */
 export class DenseModel {
   readonly variables: tf.Variable[];
@@ -38,9 +39,12 @@ export class DenseModel {
     return h;
   }
 
-  /** Mean binary cross-entropy of the sigmoid output, as torch's BCELoss on sigmoid probabilities. */
+  /**
+   * Mean binary cross-entropy of the sigmoid output, as torch's BCELoss on sigmoid probabilities;
+   * with K > 1 outputs the mean softmax cross-entropy of the class indices in `y` (torch's CrossEntropyLoss).
+   */
   loss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    return tf.losses.sigmoidCrossEntropy(y, this.logits(x));
+    return outputLoss(this.spec.outputDim, y, this.logits(x));
   }
 
   parameters(): Float32Array {
@@ -54,12 +58,22 @@ export class DenseModel {
     return out;
   }
 
-  /** Accuracy at 0.5 (logit > 0) and mean loss over every example. */
+  /**
+   * Accuracy at 0.5 (logit > 0), or of the most probable class with K > 1 outputs, and mean loss over
+   * every example. The calibration sums (predicted probabilities, observed positives) are a binary
+   * model's; 0 for a multiclass one.
+   */
   evaluate(examples: Examples): { count: number; correct: number; accuracy: number; loss: number; predictedPositive: number; observedPositive: number } {
     return tf.tidy(() => {
       const x = tf.tensor2d(examples.x, [examples.count, examples.features]);
       const y = tf.tensor2d(examples.y, [examples.count, 1]);
       const logits = this.logits(x);
+      if (this.spec.outputDim > 1) {
+        const predictedClass = tf.argMax(logits, 1).reshape([-1, 1]);
+        const correct = tf.sum(tf.cast(tf.equal(tf.cast(predictedClass, 'float32'), y), 'float32')).dataSync()[0]!;
+        const loss = outputLoss(this.spec.outputDim, y, logits).dataSync()[0]!;
+        return { count: examples.count, correct, accuracy: correct / examples.count, loss, predictedPositive: 0, observedPositive: 0 };
+      }
       const predicted = tf.cast(tf.greater(logits, 0), 'float32');
       const correct = tf.sum(tf.cast(tf.equal(predicted, y), 'float32')).dataSync()[0]!;
       const loss = tf.losses.sigmoidCrossEntropy(y, logits).dataSync()[0]!;
@@ -72,4 +86,15 @@ export class DenseModel {
   dispose(): void {
     this.variables.forEach((v) => v.dispose());
   }
+}
+
+/** One-hot rows `[rows, classes]` of the class indices in `y` (`[rows, 1]`, float 0..classes-1). */
+export function oneHotClasses(y: tf.Tensor2D, classes: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32') as tf.Tensor1D, classes), 'float32') as tf.Tensor2D;
+}
+
+/** The mean loss of logits against `y`: sigmoid cross-entropy for one output, softmax cross-entropy of class indices for more. */
+export function outputLoss(outputs: number, y: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
+  if (outputs === 1) return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
+  return tf.losses.softmaxCrossEntropy(oneHotClasses(y, outputs), logits) as tf.Scalar;
 }

@@ -8,9 +8,9 @@ import { DenseModel } from './dense-model.js';
 import { clippedGradientSums, noisyMeanGradients } from './dp-sgd.js';
 import { evaluate, train } from './local-training.js';
 
-function examples(count: number, features: number): Examples {
+function examples(count: number, features: number, classes = 2): Examples {
   const x = new Float32Array(count * features).map((_, i) => Math.sin(i * 1.7) * 2);
-  const y = new Float32Array(count).map((_, i) => (Math.cos(i * 3.1) > 0 ? 1 : 0));
+  const y = new Float32Array(count).map((_, i) => (classes === 2 ? (Math.cos(i * 3.1) > 0 ? 1 : 0) : i % classes));
   return { x, y, count, features };
 }
 
@@ -32,11 +32,16 @@ function loopedClippedSums(model: DenseModel, data: Examples, clipNorm: number):
 }
 
 const specs: ModelSpec[] = [modelSpec('logistic-regression', 5), modelSpec('mlp', 5, [7, 3])];
+// Softmax over three classes: the output error is softmax - one-hot.
+const multiclassSpecs: ModelSpec[] = [modelSpec('logistic-regression', 5, [], 3), modelSpec('mlp', 5, [7, 3], 3)];
 
 describe('DP-SGD', () => {
-  it('clips per example in one batched pass exactly as a per-example loop does', async () => {
+  it.each([
+    ['binary', specs, 2],
+    ['multiclass', multiclassSpecs, 3],
+  ] as const)('clips %s per-example gradients in one batched pass exactly as a per-example loop does', async (_task, specs, classes) => {
     await selectBackend();
-    const data = examples(12, 5);
+    const data = examples(12, 5, classes);
     for (const spec of specs) {
       const model = new DenseModel(spec, initialParameters(spec, 3));
       try {

@@ -35,15 +35,18 @@ export function isSchemaDatasetId(id: string): boolean {
 
 /** What the coordinator knows of a consortium dataset: its task, features and the model's input size; its sites are whoever enrols. */
 export function schemaDescriptor(id: string, schema: StudySchema, preprocessing: 'federated' | 'site'): DatasetDescriptor {
-  if (schema.task !== 'binary' && schema.task !== 'survival') throw new Error(`Cohort trains binary and survival models; this schema's task is ${schema.task}`);
+  if (schema.task === 'regression') throw new Error(`Cohort trains binary, multiclass and survival models; this schema's task is ${schema.task}`);
   const columns = encodedColumns(schema);
+  // A multiclass model is a softmax over the target's levels, in their order (readTable encodes them 0..K-1).
+  const classes = schema.task === 'multiclass' ? schema.target.levels! : undefined;
   return {
     name: id,
     task: schema.task,
     sites: [],
     inputDim: columns.length,
-    outputDim: 1,
+    outputDim: classes?.length ?? 1,
     features: columns.map((c) => c.name),
+    ...(classes && { classes: [...classes] }),
     // The treatment is the last encoded column, 0 control and 1 treated: absolute risks under each arm.
     ...(schema.treatment && { treatment: { feature: 'treatment', levels: schema.treatment.levels } }),
     preprocessing:

@@ -291,6 +291,17 @@ describe("a study on the consortium's own data", () => {
     expect([site.model.statistics, site.rounds]).toEqual([undefined, 10]);
   });
 
+  it('gives a multiclass schema a softmax over its target levels, with or without DP-SGD, and no Cox model', () => {
+    const multiclass = { ...schema, task: 'multiclass', target: { column: 'grade', levels: ['low', 'mid', 'high', 'severe'] } };
+    const config = parseStudyConfig({ dataset: 'liver', schema: multiclass, minClinics: 3, preprocessing: 'site', privacy: 'dp' });
+    expect(config.model).toEqual({ architecture: 'logistic-regression', inputDim: 4, hiddenUnits: [], outputDim: 4 });
+    const mlp = parseStudyConfig({ dataset: 'liver', schema: multiclass, minClinics: 3, model: { architecture: 'mlp', hiddenUnits: [8] } });
+    expect([mlp.model.outputDim, mlp.model.hiddenUnits]).toEqual([4, [8]]);
+    expect(problems({ dataset: 'liver', schema: multiclass, minClinics: 3, model: { architecture: 'cox-linear' } })).toEqual([
+      'model.architecture "cox-linear" is for survival datasets; this one is a multiclass task',
+    ]);
+  });
+
   it('names every problem: the schema, the dataset name, the clinics to wait for, what preprocessing allows', () => {
     expect(problems({ dataset: 'fed-heart-disease', schema, minClinics: 3 })).toEqual([
       'dataset "fed-heart-disease" is built in and has its own schema; a study with a schema names its own dataset',
@@ -301,7 +312,7 @@ describe("a study on the consortium's own data", () => {
       'preprocessing applies to a study with its own schema; a built-in dataset preprocesses as its benchmark protocol does',
     ]);
     expect(problems({ dataset: 'liver', schema: { ...schema, task: 'regression', target: { column: 'y' } }, minClinics: 3 })[0]).toMatch(
-      /trains binary and survival models; this schema's task is regression/,
+      /trains binary, multiclass and survival models; this schema's task is regression/,
     );
     expect(problems({ dataset: 'liver', schema: { ...schema, feature: [] }, minClinics: 3 })).toEqual([
       'schema.feature: unknown key (known: task, features, target, treatment, subgroups, minSubgroupSize)',

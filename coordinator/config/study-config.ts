@@ -271,6 +271,7 @@ function readModel(
         ? `model.architecture "${architecture}" cannot fit a survival dataset (it takes cox-linear or cox-newton)`
         : `model.architecture "${architecture}" is for survival datasets; this one is a ${task} task`,
     );
+    return modelSpec(defaultArchitecture(task), inputDim, [], outputDim);
   }
   const timeGrid = readTimeGrid(field, architecture, descriptor, problems);
   try {
