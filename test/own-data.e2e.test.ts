@@ -15,7 +15,9 @@ import type { StudyConfig } from '../coordinator/config/study-config.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { runNode } from '../clinic-node/node-agent.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
-import { ownParameterCount } from '../common/model-spec.js';
+import { ownParameterCount, withoutStatistics } from '../common/model-spec.js';
+import { DenseModel } from '../clinic-node/training/dense-model.js';
+import * as tf from '@tensorflow/tfjs';
 import {
   encodedColumns,
   preprocessRows,
@@ -293,6 +295,88 @@ describe("a study on the consortium's own CSV files", () => {
     const common = last.subgroups.find((s) => s.level === '0')!;
     expect(common.accuracy).toBeGreaterThan(0);
     expect(common.calibration).toBeGreaterThan(0);
+  });
+
+  it('trains a multiclass model the same way: censored, transplant or death, a softmax the export and predict reproduce', async () => {
+    const classes = ['censored', 'transplant', 'death'];
+    const schema = { ...SCHEMA, task: 'multiclass', target: { column: 'status', levels: classes } };
+    writeFileSync(join(dir, 'multiclass-schema.json'), JSON.stringify(schema));
+    const hospitals = ['london', 'copenhagen', 'barcelona'];
+    const multiclassSources = hospitals.map((site) => {
+      const source = sources[HOSPITALS.indexOf(site)]!;
+      const mapping = JSON.parse(readFileSync(source.mappingFile, 'utf8'));
+      const mappingFile = join(dir, `${site}-multiclass-mapping.json`);
+      delete mapping.columns.days; // no follow-up time in a classification study
+      writeFileSync(mappingFile, JSON.stringify({ ...mapping, codes: { ...mapping.codes, status: { '0': 'censored', '1': 'transplant', '2': 'death' } } }));
+      // A quarter of each hospital's records held out: accuracy on patients the model never saw.
+      return { ...source, schemaFile: join(dir, 'multiclass-schema.json'), mappingFile, testFraction: 0.25 };
+    });
+    const multiclassTables = await Promise.all(multiclassSources.map((source, i) => loadTableSite(source, hospitals[i]!)));
+    const config = parseStudyConfig({ dataset: 'pbc3-multiclass', schema, minClinics: 3, rounds: 4, training: { localSteps: 20 } });
+    expect(config.model.outputDim).toBe(3);
+    const study = await coordinator.federation.createStudy(config);
+    const summaries = await Promise.all(
+      hospitals.map(async (site, i) => {
+        const keystore = Keystore.create(join(dir, 'keys', `${site}-multiclass`), `${site}-multiclass`);
+        await coordinator.keys.enrol(keystore.card);
+        const { train, test } = multiclassTables[i]!;
+        await coordinator.approvals.approve(keystore.clinicId, { dataset: study.dataset, site, numTrain: train.length, numTest: test.length });
+        return runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: 'pbc3-multiclass',
+          site,
+          table: multiclassSources[i]!,
+          keystore,
+          credentials: grpcCredentials.createInsecure(),
+          exitWhenDone: true,
+        });
+      }),
+    );
+    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed']);
+    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
+      roundHistory: { metrics: { accuracy: number; numTest: number; loss: number }[]; pooledAccuracy: number; subgroups: { calibration: number | null }[] }[];
+    };
+    const last = view.roundHistory.at(-1)!;
+    const sorted = (ns: number[]) => [...ns].sort((a, b) => a - b);
+    expect(sorted(last.metrics.map((m) => m.numTest))).toEqual(sorted(multiclassTables.map((t) => t.test.length)));
+    // Three classes: chance is a third; most of these patients were censored, which the model must at least learn.
+    const censored = multiclassTables.flatMap((t) => t.test).filter((r) => r.target === 0).length / last.metrics.reduce((n, m) => n + m.numTest, 0);
+    expect(last.pooledAccuracy).toBeGreaterThan(0.6);
+    // And its probabilities beat a uniform guess's cross-entropy, ln 3, at every site.
+    last.metrics.forEach((m) => expect(m.loss).toBeLessThan(Math.log(3)));
+    expect(last.pooledAccuracy).toBeGreaterThanOrEqual(censored - 0.05);
+    // Calibration is a binary model's; a multiclass subgroup shows accuracy only.
+    last.subgroups.forEach((s) => expect(s.calibration).toBeNull());
+
+    // Exported as a TensorFlow.js softmax network; predict gives each class's probability, as the model's own logits do.
+    const out = join(dir, 'multiclass-export');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await modelCommand.run(['export', '--coordinator-url', coordinator.httpUrl, '--study-id', study.id, '--out', out, '--token', OPERATOR])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
+    expect([card.study.task, card.classes]).toEqual(['multiclass', classes]);
+    const parameters = summaries[0]!.lastModel!.parameters;
+    const ownLength = ownParameterCount(config.model);
+    const stats = readStatistics(encodedColumns(multiclassTables[0]!.schema), parameters.subarray(ownLength))!;
+    const london = multiclassSources[0]!;
+    const predicted = await predictFile(out, london.dataFile, 'ptno', { mapping: london.mappingFile });
+    const rows = [...multiclassTables[0]!.train, ...multiclassTables[0]!.test];
+    expect(predicted.predictions).toHaveLength(rows.length);
+    const byLine = new Map(rows.map((row) => [row.line, row]));
+    const model = new DenseModel(withoutStatistics(config.model), parameters.slice(0, ownLength));
+    try {
+      for (const p of predicted.predictions) {
+        const x = preprocessRows(encodedColumns(multiclassTables[0]!.schema), stats, [byLine.get(p.line)!.x]);
+        const expected = tf.tidy(() => tf.softmax(model.logits(tf.tensor2d(x, [1, x.length]))).dataSync());
+        classes.forEach((c, k) => expect(p.probabilities![c]).toBeCloseTo(expected[k]!, 5));
+        expect(p.predictedClass).toBe(classes[expected.indexOf(Math.max(...expected))]);
+      }
+    } finally {
+      model.dispose();
+    }
   });
 
   it('cohort node --check reads the file as the node would and prints what the operator approves, sending nothing', async () => {

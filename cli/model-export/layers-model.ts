@@ -13,8 +13,8 @@ export const WEIGHTS_FILE = 'weights.bin';
 /**
  * A dense model (`logistic-regression`, `mlp`) of the flat parameter layout as a Keras-style
  * sequential model that `tf.loadLayersModel` loads: Dense layers, ReLU between them, a sigmoid
- * output (the probability of the positive class). Built and saved by TensorFlow.js itself, so the
- * topology is what its loader expects.
+ * output (the probability of the positive class), or with K > 1 outputs a softmax (each class's
+ * probability). Built and saved by TensorFlow.js itself, so the topology is what its loader expects.
  */
 export async function layersModelFiles(spec: ModelSpec, parameters: Float32Array): Promise<LayersModelFiles> {
   if (spec.architecture !== 'logistic-regression' && spec.architecture !== 'mlp')
@@ -23,8 +23,9 @@ export async function layersModelFiles(spec: ModelSpec, parameters: Float32Array
     throw new Error(`the ${spec.architecture} model has ${parameterCount(spec)} parameters, got ${parameters.length}`);
   const shapes = layerShapes(spec);
   const model = tf.sequential();
+  const output = spec.outputDim > 1 ? 'softmax' : 'sigmoid';
   shapes.forEach(({ inputs, outputs }, i) =>
-    model.add(tf.layers.dense({ units: outputs, activation: i === shapes.length - 1 ? 'sigmoid' : 'relu', ...(i === 0 && { inputShape: [inputs] }) })),
+    model.add(tf.layers.dense({ units: outputs, activation: i === shapes.length - 1 ? output : 'relu', ...(i === 0 && { inputShape: [inputs] }) })),
   );
   let offset = 0;
   const take = (shape: number[]) => {

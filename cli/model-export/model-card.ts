@@ -59,6 +59,8 @@ export function modelCard(study: StudyView, version: ModelVersionView, files: st
     },
     model: { ...version.model, version: version.version, createdAt: version.createdAt, files },
     features: descriptor.features,
+    // A multiclass model's outputs, in order: what each softmax probability is the probability of.
+    ...(descriptor.classes && { classes: descriptor.classes }),
     preprocessing: descriptor.preprocessing,
     ...(study.schema && { schema: study.schema }),
     // The consortium's statistics a patient's record is imputed and normalised with before the model sees it.
@@ -91,7 +93,9 @@ function outputOf(spec: ModelSpec): string {
         ? 'the log relative hazard x·β, and with the baseline hazard each patient’s absolute risk of the event by a horizon (under each arm where the model has a treatment column), with 95% intervals'
         : 'the log relative hazard x·β: exp of a difference between two patients is their hazard ratio';
     default:
-      return 'the probability of the positive class (sigmoid output); the study scores it at 0.5';
+      return spec.outputDim > 1
+        ? 'the probability of each class, in the order of classes (softmax output); the study scores the most probable one'
+        : 'the probability of the positive class (sigmoid output); the study scores it at 0.5';
   }
 }
 

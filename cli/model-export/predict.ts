@@ -9,8 +9,11 @@ import { riskModelFromJson, type TreatmentJson } from './cox-baseline.js';
 export interface Prediction {
   id: string;
   line: number;
-  /** Networks: the probability of the positive class. */
+  /** Binary networks: the probability of the positive class. */
   probability?: number;
+  /** Multiclass networks: each class's probability, by the class's name, and the most probable class. */
+  probabilities?: Record<string, number>;
+  predictedClass?: string;
   /** Cox models: the log relative hazard x·β, and exp of it (the hazard relative to a patient with every feature 0). */
   linearPredictor?: number;
   relativeHazard?: number;
@@ -59,6 +62,8 @@ interface Card {
   study: { id: string; dataset: string };
   model: { architecture: string; version: number };
   features: string[];
+  /** A multiclass model's classes, in the order of its outputs. */
+  classes?: string[];
   /** Studies on a consortium's own data: the study schema, and the consortium's statistics where preprocessing was federated. */
   schema?: unknown;
   normalisation?: FeatureStatistics;
@@ -97,9 +102,27 @@ export async function predictFile(modelDir: string, dataFile: string, idColumn?:
   const network = await tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: model['modelTopology'] as object, weightSpecs: manifest.weights, weightData: Uint8Array.from(weights).buffer }),
   );
-  const probabilities = tf.tidy(() => (network.predict(tf.tensor2d(rows.map((r) => r.x))) as tf.Tensor).dataSync());
+  const output = tf.tidy(() => network.predict(tf.tensor2d(rows.map((r) => r.x))) as tf.Tensor2D);
+  const [, width] = output.shape;
+  const probabilities = output.dataSync();
+  output.dispose();
   network.dispose();
-  return { model: header, predictions: rows.map(({ id, line }, i) => ({ id, line, probability: probabilities[i]! })) };
+  if (width === 1) return { model: header, predictions: rows.map(({ id, line }, i) => ({ id, line, probability: probabilities[i]! })) };
+  const classes = card.classes ?? Array.from({ length: width }, (_, k) => String(k));
+  if (classes.length !== width) throw new Error(`the model has ${width} outputs but its card names ${classes.length} classes`);
+  return {
+    model: header,
+    predictions: rows.map(({ id, line }, i) => ({ id, line, ...classProbabilities(classes, probabilities.subarray(i * width, (i + 1) * width)) })),
+  };
+}
+
+/** One row's softmax output by class name, and its most probable class (the first of equals). */
+function classProbabilities(classes: readonly string[], row: Float32Array | Int32Array | Uint8Array): Pick<Prediction, 'probabilities' | 'predictedClass'> {
+  let best = 0;
+  row.forEach((p, k) => {
+    if (p > row[best]!) best = k;
+  });
+  return { probabilities: Object.fromEntries(classes.map((c, k) => [c, row[k]!])), predictedClass: classes[best]! };
 }
 
 /**
