@@ -7,7 +7,8 @@ import { seededRandom } from './random.js';
  */
 export interface ModelSpec {
   /**
-   * `logistic-regression` (one dense layer, sigmoid), `mlp` (ReLU hidden layers, sigmoid output), or
+   * `logistic-regression` (one dense layer, sigmoid; softmax with K > 1 outputs), `mlp` (ReLU hidden
+   * layers, sigmoid or softmax output), or
    * `cox-linear` (one dense layer whose output is a log relative hazard: a linear Cox model, survival tasks),
    * or `cox-newton` (a Cox model fitted by federated Newton-Raphson: the coefficients and the partial
    * likelihood's statistics, survival/newton-layout.ts; strategy newton-raphson).
@@ -17,7 +18,7 @@ export interface ModelSpec {
   inputDim: number;
   /** Hidden layer widths; empty for logistic regression. */
   hiddenUnits: number[];
-  /** Output units; 1 for binary classification. */
+  /** Output units: 1 for binary classification (a sigmoid) and Cox models, K > 1 for a softmax over K classes (multiclass). */
   outputDim: number;
   /**
    * Values appended after the model's own parameters: the consortium's feature statistics, for a
