@@ -226,7 +226,7 @@ function readTraining(field: FieldReader, defaults: DatasetDefaults, problems: s
 
 /**
  * Differential privacy for survival studies: a cox-linear model trains by DP-SGD with the batch's
- * whole gradient clipped (clinic-node/training/cox-dp-sgd.ts), or, under secagg+dp, clips its whole
+ * whole gradient clipped (the clinic's Cox DP-SGD, docs/survival.md), or, under secagg+dp, clips its whole
  * update as any model does. A cox-newton fit is refused (docs/survival.md#newton-raphson-under-differential-privacy).
  */
 function checkPrivacyForTask(privacy: PrivacyMode, model: ModelSpec, problems: string[]): void {
