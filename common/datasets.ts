@@ -10,7 +10,8 @@ export interface DatasetDescriptor {
   name: string;
   /**
    * What the model predicts: `binary` (a class, scored by accuracy), `multiclass` (one of K classes, a
-   * softmax over `outputDim` = K outputs, scored by accuracy) or `survival` (time to an event, scored by Harrell's C).
+   * softmax over `outputDim` = K outputs, scored by accuracy), `regression` (a number, a linear model scored by the
+   * root mean squared error) or `survival` (time to an event, scored by Harrell's C).
    */
   task: Task;
   /** Site names in the dataset's natural split, in FLamby's centre order. */
@@ -57,7 +58,7 @@ export interface DatasetDefaults {
   hiddenUpdates?: { strategy: { readonly name: string; readonly [setting: string]: string | number }; learningRate: number };
 }
 
-export type Task = 'binary' | 'multiclass' | 'survival';
+export type Task = 'binary' | 'multiclass' | 'regression' | 'survival';
 
 export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
   'fed-heart-disease': {
@@ -156,7 +157,8 @@ export const DATASETS: Readonly<Record<string, DatasetDescriptor>> = {
 };
 
 /** The model architecture a study on a dataset of `task` gets when it names none. */
-export function defaultArchitecture(task: Task): 'logistic-regression' | 'cox-linear' {
+export function defaultArchitecture(task: Task): 'logistic-regression' | 'cox-linear' | 'linear-regression' {
+  if (task === 'regression') return 'linear-regression';
   return task === 'survival' ? 'cox-linear' : 'logistic-regression';
 }
 

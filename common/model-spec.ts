@@ -11,7 +11,8 @@ export interface ModelSpec {
    * layers, sigmoid or softmax output), or
    * `cox-linear` (one dense layer whose output is a log relative hazard: a linear Cox model, survival tasks),
    * or `cox-newton` (a Cox model fitted by federated Newton-Raphson: the coefficients and the partial
-   * likelihood's statistics, survival/newton-layout.ts; strategy newton-raphson).
+   * likelihood's statistics, survival/newton-layout.ts; strategy newton-raphson), or `linear-regression`
+   * (one dense layer whose output is the predicted value: regression tasks, mean squared error).
    */
   architecture: Architecture;
   /** Number of input features. */
@@ -36,7 +37,7 @@ export interface ModelSpec {
 /** The most times a baseline hazard's grid may hold: each adds p + 3 values to every update. */
 export const MAX_TIME_GRID = 1000;
 
-export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear', 'cox-newton'] as const;
+export const ARCHITECTURES = ['logistic-regression', 'mlp', 'cox-linear', 'cox-newton', 'linear-regression'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 export interface DenseLayerShape {
@@ -62,6 +63,7 @@ export function modelSpec(architecture: string, inputDim: number, hiddenUnits: n
   }
   if ((architecture === 'cox-linear' || architecture === 'cox-newton') && outputDim !== 1)
     throw new Error(`${architecture} has one output, the log relative hazard`);
+  if (architecture === 'linear-regression' && outputDim !== 1) throw new Error('linear-regression has one output, the predicted value');
   if (architecture === 'mlp' && hiddenUnits.length === 0) {
     throw new Error('mlp needs at least one hidden layer');
   }

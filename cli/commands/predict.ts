@@ -11,7 +11,7 @@ import { table } from '../http-helpers.js';
 const USAGE = `  cohort predict --model DIR --data FILE.csv [--mapping FILE] [--id-column COL] [--horizon T] [--json]
         apply an exported model to each row of FILE.csv, whose header names every feature of DIR/model-card.json
         (values prepared as its preprocessing says): a probability for a network (each class's and the most
-        probable class for a multiclass one), the linear predictor and
+        probable class for a multiclass one; the value for a linear regression), the linear predictor and
         relative hazard for a Cox model, and where the export has a baseline hazard each patient's risk of
         the event by time T (default the export's, e.g. 5 years for pbc3; at most the time grid's end) with
         a 95% interval, under each arm and their difference where the model has a treatment column.
@@ -58,6 +58,7 @@ async function predict(args: string[]): Promise<number> {
 /** The table's rows, its header first: probabilities, or relative hazards, and risks by the horizon where the model has them. */
 function predictionTable({ model, predictions }: Predictions): string[][] {
   const first = predictions[0];
+  if (first?.value !== undefined) return [['patient', 'predicted value'], ...predictions.map((p) => [p.id, p.value!.toFixed(4)])];
   if (first?.probabilities) {
     const classes = Object.keys(first.probabilities);
     return [

@@ -14,16 +14,16 @@ export const WEIGHTS_FILE = 'weights.bin';
  * A dense model (`logistic-regression`, `mlp`) of the flat parameter layout as a Keras-style
  * sequential model that `tf.loadLayersModel` loads: Dense layers, ReLU between them, a sigmoid
  * output (the probability of the positive class), or with K > 1 outputs a softmax (each class's
- * probability). Built and saved by TensorFlow.js itself, so the topology is what its loader expects.
+ * probability), or for linear-regression the value itself. Built and saved by TensorFlow.js itself, so the topology is what its loader expects.
  */
 export async function layersModelFiles(spec: ModelSpec, parameters: Float32Array): Promise<LayersModelFiles> {
-  if (spec.architecture !== 'logistic-regression' && spec.architecture !== 'mlp')
+  if (spec.architecture !== 'logistic-regression' && spec.architecture !== 'mlp' && spec.architecture !== 'linear-regression')
     throw new Error(`a ${spec.architecture} model is exported as JSON, not as a TensorFlow.js network`);
   if (parameters.length !== parameterCount(spec))
     throw new Error(`the ${spec.architecture} model has ${parameterCount(spec)} parameters, got ${parameters.length}`);
   const shapes = layerShapes(spec);
   const model = tf.sequential();
-  const output = spec.outputDim > 1 ? 'softmax' : 'sigmoid';
+  const output = spec.architecture === 'linear-regression' ? 'linear' : spec.outputDim > 1 ? 'softmax' : 'sigmoid';
   shapes.forEach(({ inputs, outputs }, i) =>
     model.add(tf.layers.dense({ units: outputs, activation: i === shapes.length - 1 ? output : 'relu', ...(i === 0 && { inputShape: [inputs] }) })),
   );

@@ -1,4 +1,4 @@
-import { studyDataset } from '../../common/datasets.js';
+import { studyDataset, type Task } from '../../common/datasets.js';
 import type { FeatureStatistics } from '../../common/schema/index.js';
 import type { ModelSpec } from '../../common/model-spec.js';
 import type { StudyView } from '../../coordinator/studies/studies.service.js';
@@ -74,18 +74,26 @@ export function modelCard(study: StudyView, version: ModelVersionView, files: st
       ...(study.dp && { dp: study.dp, privacySpent: privacySpentOf(privacySpent, lastUpdates) }),
       sites: lastUpdates.map((u) => ({ clinic: u.clinic, trainingRecords: u.numSamples })),
     },
-    metrics: (round?.metrics ?? []).map((m) =>
-      descriptor.task === 'survival'
-        ? { clinic: m.clinic, site: m.site, testRecords: m.numTest, cIndex: m.cIndex }
-        : { clinic: m.clinic, site: m.site, testRecords: m.numTest, accuracy: m.accuracy },
-    ),
-    ...(round && { pooled: descriptor.task === 'survival' ? { cIndex: round.pooledCIndex } : { accuracy: round.pooledAccuracy } }),
+    metrics: (round?.metrics ?? []).map((m) => ({ clinic: m.clinic, site: m.site, testRecords: m.numTest, ...siteMetric(descriptor.task, m) })),
+    ...(round && { pooled: pooledMetric(descriptor.task, round) }),
     ...(round && round.subgroups.length > 0 && { subgroups: round.subgroups, largestSubgroupGap: round.largestSubgroupGap }),
   };
 }
 
+function siteMetric(task: Task, m: StudyView['roundHistory'][number]['metrics'][number]): Record<string, number | null> {
+  if (task === 'survival') return { cIndex: m.cIndex };
+  return task === 'regression' ? { rmse: m.rmse } : { accuracy: m.accuracy };
+}
+
+function pooledMetric(task: Task, round: StudyView['roundHistory'][number]): Record<string, number | null> {
+  if (task === 'survival') return { cIndex: round.pooledCIndex };
+  return task === 'regression' ? { rmse: round.pooledRmse } : { accuracy: round.pooledAccuracy };
+}
+
 function outputOf(spec: ModelSpec): string {
   switch (spec.architecture) {
+    case 'linear-regression':
+      return 'the predicted value of the target (linear output), in its own unit; the study scores it by the root mean squared error';
     case 'cox-linear':
       return 'the log relative hazard x·β: exp of a difference between two patients is their hazard ratio';
     case 'cox-newton':

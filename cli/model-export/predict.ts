@@ -9,6 +9,8 @@ import { riskModelFromJson, type TreatmentJson } from './cox-baseline.js';
 export interface Prediction {
   id: string;
   line: number;
+  /** Regression models: the predicted value of the target. */
+  value?: number;
   /** Binary networks: the probability of the positive class. */
   probability?: number;
   /** Multiclass networks: each class's probability, by the class's name, and the most probable class. */
@@ -107,6 +109,8 @@ export async function predictFile(modelDir: string, dataFile: string, idColumn?:
   const probabilities = output.dataSync();
   output.dispose();
   network.dispose();
+  if (card.model.architecture === 'linear-regression')
+    return { model: header, predictions: rows.map(({ id, line }, i) => ({ id, line, value: probabilities[i]! })) };
   if (width === 1) return { model: header, predictions: rows.map(({ id, line }, i) => ({ id, line, probability: probabilities[i]! })) };
   const classes = card.classes ?? Array.from({ length: width }, (_, k) => String(k));
   if (classes.length !== width) throw new Error(`the model has ${width} outputs but its card names ${classes.length} classes`);

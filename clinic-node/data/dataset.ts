@@ -4,7 +4,7 @@ import type { SurvivalRecords } from '../../survival/index.js';
 export interface Examples {
   /** `count x features`, row-major. */
   x: Float32Array;
-  /** Binary labels, 0 or 1; multiclass labels, the class index 0..K-1. */
+  /** Binary labels, 0 or 1; multiclass labels, the class index 0..K-1; regression targets, the value. */
   y: Float32Array;
   count: number;
   features: number;
@@ -15,7 +15,7 @@ export interface SiteDataset {
   dataset: string;
   site: string;
   /** Absent: binary. */
-  task?: 'binary' | 'multiclass';
+  task?: 'binary' | 'multiclass' | 'regression';
   train: Examples;
   test: Examples;
 }

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStudySchema, schemaDatasetId, schemaDescriptor } from '../../common/schema/index.js';
-import { DataError, type SiteDataset } from './dataset.js';
+import type { SiteDataset } from './dataset.js';
 import { loadTableSite, siteStatistics, tableDataset, type TableSource } from './table-site.js';
 
 const FEATURES = [{ name: 'age', type: 'number', range: [0, 120] }];
 const GRADES = ['mild', 'moderate', 'severe'];
 
-describe("a clinic's own table for a classification task", () => {
+describe("a clinic's own table for a classification or regression task", () => {
   let dir: string;
   const write = (name: string, schema: unknown): TableSource => {
     writeFileSync(join(dir, `${name}-schema.json`), JSON.stringify(schema));
@@ -38,14 +38,15 @@ describe("a clinic's own table for a classification task", () => {
     expect([descriptor.task, descriptor.outputDim, descriptor.classes]).toEqual(['multiclass', 3, GRADES]);
   });
 
-  it('refuses a regression study, saying which tasks train', async () => {
+  it("gives a regression study each record's value as its target, and the coordinator one linear output", async () => {
     const schema = { task: 'regression', features: FEATURES, target: { column: 'grade' } };
     writeFileSync(join(dir, 'mapping.json'), JSON.stringify({ columns: { age: 'Age', grade: 'Grade' } }));
     const table = await loadTableSite(write('regression', schema), 'clinic-a');
-    expect(() => tableDataset(table, 'grades@000000000000', siteStatistics(table))).toThrow(
-      new DataError("Cohort trains binary, multiclass and survival models; this study's task is regression"),
-    );
+    const data = tableDataset(table, 'grades@000000000000', siteStatistics(table)) as SiteDataset;
+    expect(data.task).toBe('regression');
+    expect(Array.from(data.train.y).sort()).toEqual([1, 1, 2, 3, 3]);
     const parsed = parseStudySchema(schema);
-    expect(() => schemaDescriptor(schemaDatasetId('grades', parsed), parsed, 'site')).toThrow(/this schema's task is regression/);
+    const descriptor = schemaDescriptor(schemaDatasetId('grades', parsed), parsed, 'site');
+    expect([descriptor.task, descriptor.outputDim, descriptor.classes]).toEqual(['regression', 1, undefined]);
   });
 });

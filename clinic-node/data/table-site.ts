@@ -117,8 +117,7 @@ export function tableDataset(table: TableSite, dataset: string, stats: FeatureSt
     };
     return { dataset, site, task: 'survival', train: records(table.train), test: records(table.test) };
   }
-  if (schema.task === 'regression') throw new DataError(`Cohort trains binary, multiclass and survival models; this study's task is ${schema.task}`);
-  // Binary labels 0 or 1, multiclass labels the level's index 0..K-1 (readTable's encoding).
+  // Binary labels 0 or 1, multiclass labels the level's index 0..K-1 (readTable's encoding), regression the value.
   const examples = (rows: TableRow[]): Examples => ({ x: encode(rows), y: Float32Array.from(rows, (r) => r.target as number), count: rows.length, features });
   return { dataset, site, task: schema.task, train: examples(table.train), test: examples(table.test) };
 }

@@ -73,3 +73,29 @@ describe('a softmax model over K classes', () => {
     expect(evaluate(spec, privately.parameters, data).accuracy).toBeGreaterThan(0.85);
   });
 });
+
+describe('a linear regression', () => {
+  it('has the mean squared error as its loss, classifies nothing, and learns a linear target with and without DP-SGD', async () => {
+    await selectBackend();
+    const spec = modelSpec('linear-regression', 2);
+    // y = 3 x0 - 2 x1 + 1 on a grid.
+    const count = 60;
+    const x = Float32Array.from({ length: 2 * count }, (_, i) => Math.sin(i * 0.7) * 2);
+    const y = Float32Array.from({ length: count }, (_, i) => 3 * x[2 * i]! - 2 * x[2 * i + 1]! + 1);
+    const data: Examples = { x, y, count, features: 2 };
+    const zero = new DenseModel(spec, new Float32Array(3));
+    try {
+      const report = zero.evaluate(data);
+      expect(report.loss).toBeCloseTo(y.reduce((s, v) => s + v * v, 0) / count, 3);
+      expect([report.correct, report.accuracy, report.predictedPositive, report.observedPositive]).toEqual([0, 0, 0, 0]);
+    } finally {
+      zero.dispose();
+    }
+    const fitted = train(spec, initialParameters(spec, 1), data, { optimizer: 'adam', learningRate: 0.1, batchSize: 16, steps: 400, seed: 2 });
+    expect(evaluate(spec, fitted.parameters, data).loss).toBeLessThan(1e-3);
+    Array.from(fitted.parameters).forEach((v, i) => expect(v).toBeCloseTo([3, -2, 1][i]!, 1));
+    const dp = { clipNorm: 5, noiseMultiplier: 0.3, samplingRate: 0.3 };
+    const privately = train(spec, initialParameters(spec, 1), data, { optimizer: 'adam', learningRate: 0.1, batchSize: 16, steps: 400, seed: 2, dp });
+    expect(evaluate(spec, privately.parameters, data).loss).toBeLessThan(0.1 * evaluate(spec, initialParameters(spec, 1), data).loss);
+  });
+});

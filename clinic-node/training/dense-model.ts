@@ -44,7 +44,7 @@ export class DenseModel {
    * with K > 1 outputs the mean softmax cross-entropy of the class indices in `y` (torch's CrossEntropyLoss).
    */
   loss(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-    return outputLoss(this.spec.outputDim, y, this.logits(x));
+    return outputLoss(this.spec, y, this.logits(x));
   }
 
   parameters(): Float32Array {
@@ -68,10 +68,15 @@ export class DenseModel {
       const x = tf.tensor2d(examples.x, [examples.count, examples.features]);
       const y = tf.tensor2d(examples.y, [examples.count, 1]);
       const logits = this.logits(x);
+      if (this.spec.architecture === 'linear-regression') {
+        // Scored by the squared error alone: the loss is the mean squared error, nothing is classified.
+        const loss = outputLoss(this.spec, y, logits).dataSync()[0]!;
+        return { count: examples.count, correct: 0, accuracy: 0, loss, predictedPositive: 0, observedPositive: 0 };
+      }
       if (this.spec.outputDim > 1) {
         const predictedClass = tf.argMax(logits, 1).reshape([-1, 1]);
         const correct = tf.sum(tf.cast(tf.equal(tf.cast(predictedClass, 'float32'), y), 'float32')).dataSync()[0]!;
-        const loss = outputLoss(this.spec.outputDim, y, logits).dataSync()[0]!;
+        const loss = outputLoss(this.spec, y, logits).dataSync()[0]!;
         return { count: examples.count, correct, accuracy: correct / examples.count, loss, predictedPositive: 0, observedPositive: 0 };
       }
       const predicted = tf.cast(tf.greater(logits, 0), 'float32');
@@ -93,8 +98,19 @@ export function oneHotClasses(y: tf.Tensor2D, classes: number): tf.Tensor2D {
   return tf.cast(tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32') as tf.Tensor1D, classes), 'float32') as tf.Tensor2D;
 }
 
-/** The mean loss of logits against `y`: sigmoid cross-entropy for one output, softmax cross-entropy of class indices for more. */
-export function outputLoss(outputs: number, y: tf.Tensor2D, logits: tf.Tensor2D): tf.Scalar {
-  if (outputs === 1) return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
-  return tf.losses.softmaxCrossEntropy(oneHotClasses(y, outputs), logits) as tf.Scalar;
+/**
+ * The mean loss of the outputs against `y`: a linear regression's squared error, sigmoid
+ * cross-entropy for one output, softmax cross-entropy of class indices for more.
+ */
+export function outputLoss(spec: ModelSpec, y: tf.Tensor2D, outputs: tf.Tensor2D): tf.Scalar {
+  if (spec.architecture === 'linear-regression') return tf.losses.meanSquaredError(y, outputs) as tf.Scalar;
+  if (spec.outputDim === 1) return tf.losses.sigmoidCrossEntropy(y, outputs) as tf.Scalar;
+  return tf.losses.softmaxCrossEntropy(oneHotClasses(y, spec.outputDim), outputs) as tf.Scalar;
+}
+
+/** Each example's gradient of its own loss with respect to the outputs (rows), as {@link outputLoss} averages them. */
+export function outputErrors(spec: ModelSpec, y: tf.Tensor2D, outputs: tf.Tensor2D): tf.Tensor2D {
+  if (spec.architecture === 'linear-regression') return tf.mul(2, tf.sub(outputs, y));
+  if (spec.outputDim === 1) return tf.sub(tf.sigmoid(outputs), y);
+  return tf.sub(tf.softmax(outputs), oneHotClasses(y, spec.outputDim));
 }

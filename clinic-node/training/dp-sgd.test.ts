@@ -39,6 +39,7 @@ describe('DP-SGD', () => {
   it.each([
     ['binary', specs, 2],
     ['multiclass', multiclassSpecs, 3],
+    ['regression', [modelSpec('linear-regression', 5)], 2],
   ] as const)('clips %s per-example gradients in one batched pass exactly as a per-example loop does', async (_task, specs, classes) => {
     await selectBackend();
     const data = examples(12, 5, classes);

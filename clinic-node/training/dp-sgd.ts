@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { gaussianNoise } from '../../crypto/index.js';
-import { oneHotClasses, outputLoss, type DenseModel } from './dense-model.js';
+import { outputErrors, outputLoss, type DenseModel } from './dense-model.js';
 
 /** DP-SGD settings for one round of local training (Abadi et al. 2016, with Poisson sampling). */
 export interface DpSgdSettings {
@@ -27,9 +27,9 @@ export interface ClippedGradients {
  * product of its input activation a and its output error d, so its squared norm is |a|^2 |d|^2
  * (plus |d|^2 for the bias), and the clipped sum is A^T (c * D) with c each example's clip factor
  * (Goodfellow 2015, "ghost clipping"). Memory and time are those of ordinary backprop plus a
- * few row norms. The loss is each example's sigmoid cross-entropy, averaged over outputs, or with
- * K > 1 outputs its softmax cross-entropy (output error softmax - one-hot), like {@link DenseModel.loss}.
- * Call inside `tf.tidy`.
+ * few row norms. The loss is each example's own, as {@link DenseModel.loss} averages it: sigmoid
+ * cross-entropy, softmax cross-entropy (output error softmax - one-hot) or squared error
+ * (output error 2 (prediction - y)). Call inside `tf.tidy`.
  */
 export function clippedGradientSums(model: DenseModel, x: tf.Tensor2D, y: tf.Tensor2D, clipNorm: number): ClippedGradients {
   const layers = model.variables.length / 2;
@@ -46,11 +46,10 @@ export function clippedGradientSums(model: DenseModel, x: tf.Tensor2D, y: tf.Ten
     h = l + 1 < layers ? tf.relu(z) : z;
   }
   const logits = h;
-  const outputs = logits.shape[1];
-  const loss = outputLoss(outputs, y, logits);
+  const loss = outputLoss(model.spec, y, logits);
   // Backward: errors d_l = dloss_i / dz_l for every example i at once.
   const errors: tf.Tensor2D[] = new Array(layers);
-  errors[layers - 1] = outputs === 1 ? tf.sub(tf.sigmoid(logits), y) : tf.sub(tf.softmax(logits), oneHotClasses(y, outputs));
+  errors[layers - 1] = outputErrors(model.spec, y, logits);
   for (let l = layers - 1; l > 0; l--) {
     const back = tf.matMul(errors[l]!, kernel(l), false, true);
     errors[l - 1] = tf.mul(back, tf.step(preActivations[l - 1]!)) as tf.Tensor2D;

@@ -35,7 +35,6 @@ export function isSchemaDatasetId(id: string): boolean {
 
 /** What the coordinator knows of a consortium dataset: its task, features and the model's input size; its sites are whoever enrols. */
 export function schemaDescriptor(id: string, schema: StudySchema, preprocessing: 'federated' | 'site'): DatasetDescriptor {
-  if (schema.task === 'regression') throw new Error(`Cohort trains binary, multiclass and survival models; this schema's task is ${schema.task}`);
   const columns = encodedColumns(schema);
   // A multiclass model is a softmax over the target's levels, in their order (readTable encodes them 0..K-1).
   const classes = schema.task === 'multiclass' ? schema.target.levels! : undefined;

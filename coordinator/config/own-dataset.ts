@@ -32,6 +32,9 @@ export function readOwnDataset(field: FieldReader, problems: string[]): OwnDatas
   }
   try {
     const schema = parseStudySchema(field.object('schema'));
+    // A subgroup's report carries counts, not the squared errors a regression is scored by.
+    if (schema.task === 'regression' && schema.subgroups.length > 0)
+      problems.push('schema.subgroups: subgroup metrics are counts of right answers or concordant pairs, so a regression study cannot report them yet');
     const mode = preprocessing === 'site' ? 'site' : 'federated';
     const id = schemaDatasetId(name, schema);
     return { id, schema, preprocessing: mode, descriptor: schemaDescriptor(id, schema, mode) };

@@ -257,7 +257,10 @@ function knownDataset(name: string | undefined, problems: string[]): DatasetDesc
   }
 }
 
-/** The model, its architecture by default the dataset's or the task's: a survival task takes a Cox model and nothing else does. */
+/**
+ * The model, its architecture by default the dataset's or the task's: a survival task takes a Cox
+ * model and nothing else does, a regression task linear-regression and nothing else does.
+ */
 function readModel(
   field: FieldReader,
   descriptor: DatasetDescriptor | null,
@@ -270,6 +273,15 @@ function readModel(
       task === 'survival'
         ? `model.architecture "${architecture}" cannot fit a survival dataset (it takes cox-linear or cox-newton)`
         : `model.architecture "${architecture}" is for survival datasets; this one is a ${task} task`,
+    );
+    return modelSpec(defaultArchitecture(task), inputDim, [], outputDim);
+  }
+  // A regression is fitted by a linear model (mean squared error); a classifier never predicts a number.
+  if ((architecture === 'linear-regression') !== (task === 'regression') && task !== 'survival') {
+    problems.push(
+      task === 'regression'
+        ? `model.architecture "${architecture}" cannot fit a regression dataset (it takes linear-regression; a regression mlp is not available yet)`
+        : `model.architecture "${architecture}" is for regression datasets; this one is a ${task} task`,
     );
     return modelSpec(defaultArchitecture(task), inputDim, [], outputDim);
   }

@@ -134,3 +134,21 @@ describe('who may report on a model version', () => {
     expect(refusalOf(() => checkSentToEvaluate('clinic-a', null, 's', 0)).message).toBe('clinic clinic-a was not asked to evaluate model version 0 of study s');
   });
 });
+
+describe("a regression model's evaluation", () => {
+  const REGRESSION: SiteEvaluation = { ...REPORT, numCorrect: 0, accuracy: 0, loss: 12.5 };
+
+  it('keeps the mean squared error as its loss, and nothing classified', () => {
+    expect(evaluationFacts(REGRESSION, 10, 'regression')).toEqual(REGRESSION);
+  });
+
+  it('refuses correct counts, an accuracy or concordance pairs, and a squared error that is not a number >= 0', () => {
+    const message = 'a regression study is scored by the mean squared error (the loss): its evaluations carry no correct count, accuracy or concordance pairs';
+    for (const wrong of [{ numCorrect: 3 }, { accuracy: 0.3 }, { concordantPairs: 2 }, { cIndex: 0.6 }]) {
+      expect(refusalOf(() => evaluationFacts({ ...REGRESSION, ...wrong }, 10, 'regression'))).toEqual({ code: status.INVALID_ARGUMENT, message });
+    }
+    expect(refusalOf(() => evaluationFacts({ ...REGRESSION, loss: Number.POSITIVE_INFINITY }, 10, 'regression')).message).toMatch(
+      /loss must be a finite number/,
+    );
+  });
+});

@@ -43,7 +43,7 @@ export function evaluationFacts(report: SiteEvaluation, approvedTestRecords: num
     throw refuse.invalid(`clinic ${clinicId} reports ${numTest} test records; the operator approved at most ${approvedTestRecords}`);
   }
   if (!(Number.isFinite(loss) && loss >= 0)) throw refuse.invalid(`evaluation loss must be a finite number >= 0, got ${loss}`);
-  const facts = task === 'survival' ? survivalFacts(report) : classificationFacts(report);
+  const facts = task === 'survival' ? survivalFacts(report) : task === 'regression' ? regressionFacts(report) : classificationFacts(report);
   const subgroups = subgroupFacts(report.subgroups ?? [], schema, numTest, task);
   return { ...facts, subgroups: subgroups.length > 0 ? subgroups : null };
 }
@@ -61,6 +61,17 @@ function classificationFacts(report: SiteEvaluation): SiteEvaluation {
     throw refuse.invalid(`evaluation accuracy ${accuracy} is not ${numCorrect} correct of ${numTest} (${computed})`);
   }
   return { ...report, accuracy: computed, cIndex: null };
+}
+
+/** A regression is scored by its mean squared error, the report's loss (checked above): nothing classified, no pairs. */
+function regressionFacts(report: SiteEvaluation): SiteEvaluation {
+  const { numCorrect, accuracy, concordantPairs, discordantPairs, tiedRiskPairs, cIndex } = report;
+  if (numCorrect !== 0 || accuracy !== 0 || concordantPairs !== 0 || discordantPairs !== 0 || tiedRiskPairs !== 0 || !(cIndex === null || cIndex === 0)) {
+    throw refuse.invalid(
+      'a regression study is scored by the mean squared error (the loss): its evaluations carry no correct count, accuracy or concordance pairs',
+    );
+  }
+  return { ...report, accuracy: 0, cIndex: null };
 }
 
 function survivalFacts(report: SiteEvaluation): SiteEvaluation {

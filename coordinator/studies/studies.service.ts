@@ -22,7 +22,10 @@ export interface SiteMetricView {
   accuracy: number;
   /** Survival studies: Harrell's C on the site's test records (null for classification, or with no comparable pair). */
   cIndex: number | null;
+  /** The mean loss on the site's test records (a regression's mean squared error). */
   loss: number;
+  /** Regression studies: the root mean squared error on the site's test records, sqrt(loss); null otherwise. */
+  rmse: number | null;
 }
 
 export interface RoundView {
@@ -42,6 +45,8 @@ export interface RoundView {
   pooledAccuracy: number | null;
   /** Survival studies: Harrell's C from every site's pair counts together (pairs within a site); null otherwise. */
   pooledCIndex: number | null;
+  /** Regression studies: the root mean squared error over every reporting site's test records together; null otherwise. */
+  pooledRmse: number | null;
   /** Studies whose schema names subgroups: each level's metric pooled over the sites that reported it (none below the study's minimum size). */
   subgroups: SubgroupLevelView[];
   /** The largest difference of the metric between two levels of one subgroup; null without two scored levels. */
@@ -140,9 +145,12 @@ export class StudiesService {
             accuracy: m.accuracy,
             cIndex: m.cIndex,
             loss: m.loss,
+            rmse: task === 'regression' ? Math.sqrt(m.loss) : null,
           })),
-          pooledAccuracy: tested > 0 ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
+          pooledAccuracy: tested > 0 && task !== 'regression' ? roundMetrics.reduce((n, m) => n + m.numCorrect, 0) / tested : null,
           pooledCIndex: pooledConcordance(roundMetrics),
+          // Each site's mean squared error weighted by its test records is the pooled one.
+          pooledRmse: tested > 0 && task === 'regression' ? Math.sqrt(roundMetrics.reduce((sum, m) => sum + m.loss * m.numTest, 0) / tested) : null,
           ...subgroupsOf(roundMetrics, task),
         };
       }),
