@@ -379,6 +379,91 @@ describe("a study on the consortium's own CSV files", () => {
     }
   });
 
+  it('trains a linear regression the same way: the age at entry, scored by RMSE, that predict reproduces', async () => {
+    // Age from albumin, bilirubin and the arm: a number target, no subgroups (their reports carry counts only).
+    const schema = { task: 'regression', features: SCHEMA.features.slice(1), target: { column: 'age' }, treatment: SCHEMA.treatment };
+    writeFileSync(join(dir, 'regression-schema.json'), JSON.stringify(schema));
+    const hospitals = ['london', 'copenhagen', 'barcelona'];
+    const regressionSources = hospitals.map((site) => {
+      const source = sources[HOSPITALS.indexOf(site)]!;
+      const mapping = JSON.parse(readFileSync(source.mappingFile, 'utf8'));
+      const mappingFile = join(dir, `${site}-regression-mapping.json`);
+      for (const unused of ['days', 'status', 'sex']) delete mapping.columns[unused];
+      writeFileSync(mappingFile, JSON.stringify(mapping));
+      return { ...source, schemaFile: join(dir, 'regression-schema.json'), mappingFile, testFraction: 0.25 };
+    });
+    const regressionTables = await Promise.all(regressionSources.map((source, i) => loadTableSite(source, hospitals[i]!)));
+    const config = parseStudyConfig({
+      dataset: 'pbc3-regression',
+      schema,
+      minClinics: 3,
+      rounds: 6,
+      strategy: { name: 'fedavg' },
+      training: { batchSize: 32, localSteps: 200 },
+    });
+    expect(config.model.architecture).toBe('linear-regression');
+    const study = await coordinator.federation.createStudy(config);
+    const summaries = await Promise.all(
+      hospitals.map(async (site, i) => {
+        const keystore = Keystore.create(join(dir, 'keys', `${site}-regression`), `${site}-regression`);
+        await coordinator.keys.enrol(keystore.card);
+        const { train, test } = regressionTables[i]!;
+        await coordinator.approvals.approve(keystore.clinicId, { dataset: study.dataset, site, numTrain: train.length, numTest: test.length });
+        return runNode({
+          coordinator: coordinator.grpcAddress,
+          dataset: 'pbc3-regression',
+          site,
+          table: regressionSources[i]!,
+          keystore,
+          credentials: grpcCredentials.createInsecure(),
+          exitWhenDone: true,
+        });
+      }),
+    );
+    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed']);
+    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
+      roundHistory: { metrics: { numTest: number; loss: number; rmse: number }[]; pooledAccuracy: number | null; pooledRmse: number }[];
+    };
+    const last = view.roundHistory.at(-1)!;
+    last.metrics.forEach((m) => expect(m.rmse).toBeCloseTo(Math.sqrt(m.loss), 9));
+    const tested = last.metrics.reduce((n, m) => n + m.numTest, 0);
+    expect(last.pooledRmse).toBeCloseTo(Math.sqrt(last.metrics.reduce((sum, m) => sum + m.loss * m.numTest, 0) / tested), 9);
+    expect(last.pooledAccuracy).toBeNull();
+    // FedAvg of local least squares approaches the pooled least-squares line: on the training patients
+    // its RMSE is within 1% of that line's (ages near 50 that albumin and bilirubin barely explain).
+    const parameters = summaries[0]!.lastModel!.parameters;
+    const columns = encodedColumns(regressionTables[0]!.schema);
+    const stats = readStatistics(columns, parameters.subarray(ownParameterCount(config.model)))!;
+    const predict = (x: ArrayLike<number>) => preprocessRows(columns, stats, [x]).reduce((sum, v, j) => sum + v * parameters[j]!, parameters[columns.length]!);
+    const trainRows = regressionTables.flatMap((t) => t.train);
+    const design = trainRows.map((r) => [...preprocessRows(columns, stats, [r.x]), 1]);
+    const line = leastSquares(
+      design,
+      trainRows.map((r) => r.target as number),
+    );
+    const rmse = (residuals: number[]) => Math.sqrt(residuals.reduce((s, e) => s + e * e, 0) / residuals.length);
+    const pooledLine = rmse(design.map((x, i) => x.reduce((sum, v, j) => sum + v * line[j]!, 0) - (trainRows[i]!.target as number)));
+    expect(rmse(trainRows.map((r) => predict(r.x) - (r.target as number)))).toBeLessThan(1.01 * pooledLine);
+    // On the held-out patients: the scale of an age, not that of 0 (predicting 0 would score about 50).
+    expect(last.pooledRmse).toBeLessThan(15);
+
+    const out = join(dir, 'regression-export');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await modelCommand.run(['export', '--coordinator-url', coordinator.httpUrl, '--study-id', study.id, '--out', out, '--token', OPERATOR])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
+    expect([card.study.task, card.pooled.rmse]).toEqual(['regression', last.pooledRmse]);
+    const predicted = await predictFile(out, regressionSources[0]!.dataFile, 'ptno', { mapping: regressionSources[0]!.mappingFile });
+    const byLine = new Map([...regressionTables[0]!.train, ...regressionTables[0]!.test].map((row) => [row.line, row]));
+    expect(predicted.predictions).toHaveLength(byLine.size);
+    for (const p of predicted.predictions) {
+      expect(p.value).toBeCloseTo(predict(byLine.get(p.line)!.x), 3);
+    }
+  });
+
   it('cohort node --check reads the file as the node would and prints what the operator approves, sending nothing', async () => {
     const lines: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
@@ -482,4 +567,23 @@ function survivalRecords(
     count: rows.length,
     covariates: columns.length,
   };
+}
+
+/** The least-squares coefficients of y on the rows of `design`, by the normal equations (Gaussian elimination). */
+function leastSquares(design: number[][], y: number[]): number[] {
+  const p = design[0]!.length;
+  const a = Array.from({ length: p }, (_, i) => [
+    ...Array.from({ length: p }, (_, j) => design.reduce((s, row) => s + row[i]! * row[j]!, 0)),
+    design.reduce((s, row, k) => s + row[i]! * y[k]!, 0),
+  ]);
+  for (let c = 0; c < p; c++) {
+    const pivot = a.slice(c).reduce((best, row, k) => (Math.abs(row[c]!) > Math.abs(a[best]![c]!) ? c + k : best), c);
+    [a[c], a[pivot]] = [a[pivot]!, a[c]!];
+    for (let r = 0; r < p; r++) {
+      if (r === c) continue;
+      const factor = a[r]![c]! / a[c]![c]!;
+      for (let k = c; k <= p; k++) a[r]![k]! -= factor * a[c]![k]!;
+    }
+  }
+  return a.map((row, i) => row[p]! / row[i]!);
 }
