@@ -346,6 +346,7 @@ describe("a study on the consortium's own CSV files", () => {
     last.metrics.forEach((m) => expect(m.loss).toBeLessThan(Math.log(3)));
     expect(last.pooledAccuracy).toBeGreaterThanOrEqual(censored - 0.05);
     // Calibration is a binary model's; a multiclass subgroup shows accuracy only.
+    expect(last.subgroups.length).toBeGreaterThan(0);
     last.subgroups.forEach((s) => expect(s.calibration).toBeNull());
 
     // Exported as a TensorFlow.js softmax network; predict gives each class's probability, as the model's own logits do.
