@@ -15,9 +15,7 @@ import type { StudyConfig } from '../coordinator/config/study-config.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { runNode } from '../clinic-node/node-agent.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
-import { ownParameterCount, withoutStatistics } from '../common/model-spec.js';
-import { DenseModel } from '../clinic-node/training/dense-model.js';
-import * as tf from '@tensorflow/tfjs';
+import { ownParameterCount } from '../common/model-spec.js';
 import {
   encodedColumns,
   preprocessRows,
@@ -30,44 +28,13 @@ import {
 import { ClinicRegistry } from '../coordinator/clinics/clinic-registry.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import { addStatistics, coxStatistics, emptyStatistics, fitCox, readNewtonModel, type SurvivalRecords } from '../survival/index.js';
-import { DATA_DIR } from './support/data-dir.js';
+import { HOSPITALS, SCHEMA, writeHospital } from './support/own-data.js';
 
-// PBC3's six hospitals, each with its own CSV export: the consortium's own data, read through each
-// clinic's mapping onto one study schema, preprocessed with federated statistics and fitted by
-// federated Newton-Raphson, and compared with the same fit on the pooled records.
+// PBC3's six hospitals, each with its own CSV export (test/support/own-data.ts): the consortium's own
+// data, read through each clinic's mapping onto one study schema, preprocessed with federated
+// statistics and fitted by federated Newton-Raphson, and compared with the same fit on the pooled
+// records; the node's refusals of bad files and of a stale schema. Other tasks: own-data-tasks.e2e.
 const OPERATOR = 'operator-token-for-own-data';
-const HOSPITALS = ['hvidovre', 'london', 'copenhagen', 'barcelona', 'munich', 'lyon'];
-
-const SCHEMA = {
-  task: 'survival',
-  features: [
-    { name: 'age', type: 'number', unit: 'years', range: [18, 100] },
-    { name: 'albumin', type: 'number', unit: 'g/l', range: [0, 100], missing: 'impute-mean' },
-    { name: 'bilirubin', type: 'number', unit: 'µmol/l', range: [0, 1000] },
-  ],
-  target: { time: 'days', event: 'status', eventCodes: [1, 2] },
-  treatment: { column: 'arm', levels: ['placebo', 'cyclosporin'] },
-  // Sex as PBC3 codes it; a level with fewer than 10 test records at a site is never reported.
-  subgroups: [{ name: 'sex', levels: ['0', '1'] }],
-};
-const PBC3_COLUMNS = { sex: 'sex', age: 'age', albumin: 'alb', bilirubin: 'bili', days: 'days', status: 'status', arm: 'tment' };
-const ARM_CODES = { arm: { '0': 'placebo', '1': 'cyclosporin' } };
-
-/** Hospital `unit`'s records of Pbc3.csv; London's export has its own column names and commas, as another clinic's would. */
-function writeHospital(dir: string, unit: number): TableSource {
-  const [header, ...lines] = readFileSync(join(DATA_DIR, 'pbc3', 'Pbc3.csv'), 'utf8')
-    .trim()
-    .split('\n');
-  const rows = lines.filter((line) => line.split(';')[1] === String(unit));
-  const london = HOSPITALS[unit - 1] === 'london';
-  const renamed = london ? header!.replace('alb', 'Albumin').replace('bili', 'Bilirubin').replace('tment', 'Arm') : header!;
-  const dataFile = join(dir, `${HOSPITALS[unit - 1]}.csv`);
-  writeFileSync(dataFile, [renamed, ...rows].map((line) => (london ? line.replaceAll(';', ',') : line)).join('\n') + '\n');
-  const columns = london ? { ...PBC3_COLUMNS, albumin: 'Albumin', bilirubin: 'Bilirubin', arm: 'Arm' } : PBC3_COLUMNS;
-  const mappingFile = join(dir, `${HOSPITALS[unit - 1]}-mapping.json`);
-  writeFileSync(mappingFile, JSON.stringify({ columns, codes: ARM_CODES, delimiter: london ? ',' : ';' }));
-  return { schemaFile: join(dir, 'schema.json'), dataFile, mappingFile, testFraction: 0 };
-}
 
 describe("a study on the consortium's own CSV files", () => {
   let coordinator: RunningCoordinator;
@@ -252,219 +219,6 @@ describe("a study on the consortium's own CSV files", () => {
     expectPooledStatistics(config, parameters, 1e-4);
   });
 
-  it('trains a classifier the same way: whether a patient had the event, with calibration per subgroup', async () => {
-    const schema = { ...SCHEMA, task: 'binary', target: { column: 'status', levels: ['censored', 'event'] } };
-    writeFileSync(join(dir, 'binary-schema.json'), JSON.stringify(schema));
-    const hospitals = ['london', 'copenhagen', 'barcelona'];
-    const binarySources = hospitals.map((site) => {
-      const source = sources[HOSPITALS.indexOf(site)]!;
-      const mapping = JSON.parse(readFileSync(source.mappingFile, 'utf8'));
-      const mappingFile = join(dir, `${site}-binary-mapping.json`);
-      delete mapping.columns.days; // no follow-up time in a classification study
-      writeFileSync(mappingFile, JSON.stringify({ ...mapping, codes: { ...mapping.codes, status: { '0': 'censored', '1': 'event', '2': 'event' } } }));
-      return { ...source, schemaFile: join(dir, 'binary-schema.json'), mappingFile };
-    });
-    const binaryTables = await Promise.all(binarySources.map((source, i) => loadTableSite(source, hospitals[i]!)));
-    const config = parseStudyConfig({ dataset: 'pbc3-binary', schema, minClinics: 3, rounds: 3, training: { localSteps: 20 } });
-    const study = await coordinator.federation.createStudy(config);
-    const summaries = await Promise.all(
-      hospitals.map(async (site, i) => {
-        const keystore = Keystore.create(join(dir, 'keys', `${site}-binary`), `${site}-binary`);
-        await coordinator.keys.enrol(keystore.card);
-        const { train, test } = binaryTables[i]!;
-        await coordinator.approvals.approve(keystore.clinicId, { dataset: study.dataset, site, numTrain: train.length, numTest: test.length });
-        const credentials = grpcCredentials.createInsecure();
-        return runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'pbc3-binary',
-          site,
-          table: binarySources[i]!,
-          keystore,
-          credentials,
-          exitWhenDone: true,
-        });
-      }),
-    );
-    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed']);
-    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
-      roundHistory: { metrics: { accuracy: number }[]; pooledAccuracy: number; subgroups: { level: string; accuracy: number; calibration: number }[] }[];
-    };
-    const last = view.roundHistory.at(-1)!;
-    expect(last.metrics).toHaveLength(3);
-    expect(last.pooledAccuracy).toBeGreaterThan(0.5);
-    const common = last.subgroups.find((s) => s.level === '0')!;
-    expect(common.accuracy).toBeGreaterThan(0);
-    expect(common.calibration).toBeGreaterThan(0);
-  });
-
-  it('trains a multiclass model the same way: censored, transplant or death, a softmax the export and predict reproduce', async () => {
-    const classes = ['censored', 'transplant', 'death'];
-    const schema = { ...SCHEMA, task: 'multiclass', target: { column: 'status', levels: classes } };
-    writeFileSync(join(dir, 'multiclass-schema.json'), JSON.stringify(schema));
-    const hospitals = ['london', 'copenhagen', 'barcelona'];
-    const multiclassSources = hospitals.map((site) => {
-      const source = sources[HOSPITALS.indexOf(site)]!;
-      const mapping = JSON.parse(readFileSync(source.mappingFile, 'utf8'));
-      const mappingFile = join(dir, `${site}-multiclass-mapping.json`);
-      delete mapping.columns.days; // no follow-up time in a classification study
-      writeFileSync(mappingFile, JSON.stringify({ ...mapping, codes: { ...mapping.codes, status: { '0': 'censored', '1': 'transplant', '2': 'death' } } }));
-      // A quarter of each hospital's records held out: accuracy on patients the model never saw.
-      return { ...source, schemaFile: join(dir, 'multiclass-schema.json'), mappingFile, testFraction: 0.25 };
-    });
-    const multiclassTables = await Promise.all(multiclassSources.map((source, i) => loadTableSite(source, hospitals[i]!)));
-    const config = parseStudyConfig({ dataset: 'pbc3-multiclass', schema, minClinics: 3, rounds: 4, training: { localSteps: 20 } });
-    expect(config.model.outputDim).toBe(3);
-    const study = await coordinator.federation.createStudy(config);
-    const summaries = await Promise.all(
-      hospitals.map(async (site, i) => {
-        const keystore = Keystore.create(join(dir, 'keys', `${site}-multiclass`), `${site}-multiclass`);
-        await coordinator.keys.enrol(keystore.card);
-        const { train, test } = multiclassTables[i]!;
-        await coordinator.approvals.approve(keystore.clinicId, { dataset: study.dataset, site, numTrain: train.length, numTest: test.length });
-        return runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'pbc3-multiclass',
-          site,
-          table: multiclassSources[i]!,
-          keystore,
-          credentials: grpcCredentials.createInsecure(),
-          exitWhenDone: true,
-        });
-      }),
-    );
-    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed']);
-    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
-      roundHistory: { metrics: { accuracy: number; numTest: number; loss: number }[]; pooledAccuracy: number; subgroups: { calibration: number | null }[] }[];
-    };
-    const last = view.roundHistory.at(-1)!;
-    const sorted = (ns: number[]) => [...ns].sort((a, b) => a - b);
-    expect(sorted(last.metrics.map((m) => m.numTest))).toEqual(sorted(multiclassTables.map((t) => t.test.length)));
-    // Three classes: chance is a third; most of these patients were censored, which the model must at least learn.
-    const censored = multiclassTables.flatMap((t) => t.test).filter((r) => r.target === 0).length / last.metrics.reduce((n, m) => n + m.numTest, 0);
-    expect(last.pooledAccuracy).toBeGreaterThan(0.6);
-    // And its probabilities beat a uniform guess's cross-entropy, ln 3, at every site.
-    last.metrics.forEach((m) => expect(m.loss).toBeLessThan(Math.log(3)));
-    expect(last.pooledAccuracy).toBeGreaterThanOrEqual(censored - 0.05);
-    // Calibration is a binary model's; a multiclass subgroup shows accuracy only.
-    expect(last.subgroups.length).toBeGreaterThan(0);
-    last.subgroups.forEach((s) => expect(s.calibration).toBeNull());
-
-    // Exported as a TensorFlow.js softmax network; predict gives each class's probability, as the model's own logits do.
-    const out = join(dir, 'multiclass-export');
-    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    try {
-      expect(await modelCommand.run(['export', '--coordinator-url', coordinator.httpUrl, '--study-id', study.id, '--out', out, '--token', OPERATOR])).toBe(0);
-    } finally {
-      log.mockRestore();
-    }
-    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
-    expect([card.study.task, card.classes]).toEqual(['multiclass', classes]);
-    const parameters = summaries[0]!.lastModel!.parameters;
-    const ownLength = ownParameterCount(config.model);
-    const stats = readStatistics(encodedColumns(multiclassTables[0]!.schema), parameters.subarray(ownLength))!;
-    const london = multiclassSources[0]!;
-    const predicted = await predictFile(out, london.dataFile, 'ptno', { mapping: london.mappingFile });
-    const rows = [...multiclassTables[0]!.train, ...multiclassTables[0]!.test];
-    expect(predicted.predictions).toHaveLength(rows.length);
-    const byLine = new Map(rows.map((row) => [row.line, row]));
-    const model = new DenseModel(withoutStatistics(config.model), parameters.slice(0, ownLength));
-    try {
-      for (const p of predicted.predictions) {
-        const x = preprocessRows(encodedColumns(multiclassTables[0]!.schema), stats, [byLine.get(p.line)!.x]);
-        const expected = tf.tidy(() => tf.softmax(model.logits(tf.tensor2d(x, [1, x.length]))).dataSync());
-        classes.forEach((c, k) => expect(p.probabilities![c]).toBeCloseTo(expected[k]!, 5));
-        expect(p.predictedClass).toBe(classes[expected.indexOf(Math.max(...expected))]);
-      }
-    } finally {
-      model.dispose();
-    }
-  });
-
-  it('trains a linear regression the same way: the age at entry, scored by RMSE, that predict reproduces', async () => {
-    // Age from albumin, bilirubin and the arm: a number target, no subgroups (their reports carry counts only).
-    const schema = { task: 'regression', features: SCHEMA.features.slice(1), target: { column: 'age' }, treatment: SCHEMA.treatment };
-    writeFileSync(join(dir, 'regression-schema.json'), JSON.stringify(schema));
-    const hospitals = ['london', 'copenhagen', 'barcelona'];
-    const regressionSources = hospitals.map((site) => {
-      const source = sources[HOSPITALS.indexOf(site)]!;
-      const mapping = JSON.parse(readFileSync(source.mappingFile, 'utf8'));
-      const mappingFile = join(dir, `${site}-regression-mapping.json`);
-      for (const unused of ['days', 'status', 'sex']) delete mapping.columns[unused];
-      writeFileSync(mappingFile, JSON.stringify(mapping));
-      return { ...source, schemaFile: join(dir, 'regression-schema.json'), mappingFile, testFraction: 0.25 };
-    });
-    const regressionTables = await Promise.all(regressionSources.map((source, i) => loadTableSite(source, hospitals[i]!)));
-    const config = parseStudyConfig({
-      dataset: 'pbc3-regression',
-      schema,
-      minClinics: 3,
-      rounds: 6,
-      strategy: { name: 'fedavg' },
-      training: { batchSize: 32, localSteps: 200 },
-    });
-    expect(config.model.architecture).toBe('linear-regression');
-    const study = await coordinator.federation.createStudy(config);
-    const summaries = await Promise.all(
-      hospitals.map(async (site, i) => {
-        const keystore = Keystore.create(join(dir, 'keys', `${site}-regression`), `${site}-regression`);
-        await coordinator.keys.enrol(keystore.card);
-        const { train, test } = regressionTables[i]!;
-        await coordinator.approvals.approve(keystore.clinicId, { dataset: study.dataset, site, numTrain: train.length, numTest: test.length });
-        return runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'pbc3-regression',
-          site,
-          table: regressionSources[i]!,
-          keystore,
-          credentials: grpcCredentials.createInsecure(),
-          exitWhenDone: true,
-        });
-      }),
-    );
-    expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed']);
-    const view = (await (await fetch(`${coordinator.httpUrl}/studies/${study.id}`, { headers: { authorization: `Bearer ${OPERATOR}` } })).json()) as {
-      roundHistory: { metrics: { numTest: number; loss: number; rmse: number }[]; pooledAccuracy: number | null; pooledRmse: number }[];
-    };
-    const last = view.roundHistory.at(-1)!;
-    last.metrics.forEach((m) => expect(m.rmse).toBeCloseTo(Math.sqrt(m.loss), 9));
-    const tested = last.metrics.reduce((n, m) => n + m.numTest, 0);
-    expect(last.pooledRmse).toBeCloseTo(Math.sqrt(last.metrics.reduce((sum, m) => sum + m.loss * m.numTest, 0) / tested), 9);
-    expect(last.pooledAccuracy).toBeNull();
-    // FedAvg of local least squares approaches the pooled least-squares line: on the training patients
-    // its RMSE is within 1% of that line's (ages near 50 that albumin and bilirubin barely explain).
-    const parameters = summaries[0]!.lastModel!.parameters;
-    const columns = encodedColumns(regressionTables[0]!.schema);
-    const stats = readStatistics(columns, parameters.subarray(ownParameterCount(config.model)))!;
-    const predict = (x: ArrayLike<number>) => preprocessRows(columns, stats, [x]).reduce((sum, v, j) => sum + v * parameters[j]!, parameters[columns.length]!);
-    const trainRows = regressionTables.flatMap((t) => t.train);
-    const design = trainRows.map((r) => [...preprocessRows(columns, stats, [r.x]), 1]);
-    const line = leastSquares(
-      design,
-      trainRows.map((r) => r.target as number),
-    );
-    const rmse = (residuals: number[]) => Math.sqrt(residuals.reduce((s, e) => s + e * e, 0) / residuals.length);
-    const pooledLine = rmse(design.map((x, i) => x.reduce((sum, v, j) => sum + v * line[j]!, 0) - (trainRows[i]!.target as number)));
-    expect(rmse(trainRows.map((r) => predict(r.x) - (r.target as number)))).toBeLessThan(1.01 * pooledLine);
-    // On the held-out patients: the scale of an age, not that of 0 (predicting 0 would score about 50).
-    expect(last.pooledRmse).toBeLessThan(15);
-
-    const out = join(dir, 'regression-export');
-    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    try {
-      expect(await modelCommand.run(['export', '--coordinator-url', coordinator.httpUrl, '--study-id', study.id, '--out', out, '--token', OPERATOR])).toBe(0);
-    } finally {
-      log.mockRestore();
-    }
-    const card = JSON.parse(readFileSync(join(out, 'model-card.json'), 'utf8'));
-    expect([card.study.task, card.pooled.rmse]).toEqual(['regression', last.pooledRmse]);
-    const predicted = await predictFile(out, regressionSources[0]!.dataFile, 'ptno', { mapping: regressionSources[0]!.mappingFile });
-    const byLine = new Map([...regressionTables[0]!.train, ...regressionTables[0]!.test].map((row) => [row.line, row]));
-    expect(predicted.predictions).toHaveLength(byLine.size);
-    for (const p of predicted.predictions) {
-      expect(p.value).toBeCloseTo(predict(byLine.get(p.line)!.x), 3);
-    }
-  });
-
   it('cohort node --check reads the file as the node would and prints what the operator approves, sending nothing', async () => {
     const lines: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
@@ -568,23 +322,4 @@ function survivalRecords(
     count: rows.length,
     covariates: columns.length,
   };
-}
-
-/** The least-squares coefficients of y on the rows of `design`, by the normal equations (Gaussian elimination). */
-function leastSquares(design: number[][], y: number[]): number[] {
-  const p = design[0]!.length;
-  const a = Array.from({ length: p }, (_, i) => [
-    ...Array.from({ length: p }, (_, j) => design.reduce((s, row) => s + row[i]! * row[j]!, 0)),
-    design.reduce((s, row, k) => s + row[i]! * y[k]!, 0),
-  ]);
-  for (let c = 0; c < p; c++) {
-    const pivot = a.slice(c).reduce((best, row, k) => (Math.abs(row[c]!) > Math.abs(a[best]![c]!) ? c + k : best), c);
-    [a[c], a[pivot]] = [a[pivot]!, a[c]!];
-    for (let r = 0; r < p; r++) {
-      if (r === c) continue;
-      const factor = a[r]![c]! / a[c]![c]!;
-      for (let k = c; k <= p; k++) a[r]![k]! -= factor * a[c]![k]!;
-    }
-  }
-  return a.map((row, i) => row[p]! / row[i]!);
 }
