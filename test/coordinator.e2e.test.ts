@@ -264,7 +264,7 @@ describe('coordinator over real gRPC and HTTP', () => {
       [1, 'closed', 2],
       [2, 'closed', 2],
     ]);
-    expect(final.roundHistory[0].metrics).toEqual([{ clinic: 'clinic-a', site: 'cleveland', numTest: 10, accuracy: 0.7, cIndex: null, loss: 0.6 }]);
+    expect(final.roundHistory[0].metrics).toEqual([{ clinic: 'clinic-a', site: 'cleveland', numTest: 10, accuracy: 0.7, cIndex: null, rmse: null, loss: 0.6 }]);
     expect(final.roundHistory[0].pooledCIndex).toBeNull();
     expect(await (await http('/health', { token: null })).json()).toMatchObject({ status: 'ok', database: 'up' });
     a!.close();
