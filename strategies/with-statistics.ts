@@ -1,3 +1,4 @@
+import { hasStatistics } from '../common/schema/feature-statistics.js';
 import type { AggregateResult, FitConfig, FitPlan, FitResult, RoundContext, Strategy, StrategyState } from './strategy.js';
 
 /**
@@ -32,7 +33,7 @@ export class WithFeatureStatistics implements Strategy {
   aggregate(results: Iterable<FitResult>, global: Float32Array, state: StrategyState | null): AggregateResult {
     const own = this.ownLength(global);
     const updates = [...results];
-    if (!statisticsKnown(global)) {
+    if (!hasStatistics(global)) {
       const total = updates.reduce((sum, u) => sum + u.numSamples, 0);
       if (!(total > 0)) throw new Error('cannot combine feature statistics without records');
       const mean = new Float64Array(this.blockLength);
@@ -56,7 +57,7 @@ export class WithFeatureStatistics implements Strategy {
 
   serverStep(global: Float32Array, meanDelta: Float32Array, state: StrategyState | null, totalWeight?: number): AggregateResult {
     const own = this.ownLength(global);
-    if (!statisticsKnown(global)) {
+    if (!hasStatistics(global)) {
       return this.withBlock(
         global.subarray(0, own),
         global.subarray(own).map((v, k) => v + meanDelta[own + k]!),
@@ -79,9 +80,4 @@ export class WithFeatureStatistics implements Strategy {
     parameters.set(block, own.length);
     return { parameters, state };
   }
-}
-
-/** Whether the vector's statistics block is filled: its last value is the flag. */
-function statisticsKnown(vector: Float32Array): boolean {
-  return vector[vector.length - 1]! > 0.5;
 }

@@ -43,3 +43,8 @@ export function concordanceIndex({ concordant, discordant, tiedRisk }: Concordan
   const pairs = concordant + discordant + tiedRisk;
   return pairs === 0 ? Number.NaN : (concordant + tiedRisk / 2) / pairs;
 }
+
+/** Whether pair counts can come from `records` records: whole, non-negative, at most n(n-1)/2 together. */
+export function pairCountsPossible(pairs: readonly number[], records: number): boolean {
+  return pairs.every((n) => Number.isSafeInteger(n) && n >= 0) && pairs.reduce((a, b) => a + b, 0) <= (records * (records - 1)) / 2;
+}

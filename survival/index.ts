@@ -12,7 +12,7 @@
 export { absoluteRisk, horizonIndex, risksByArm, type ArmRisks, type RiskEstimate, type RiskModel } from './absolute-risk.js';
 export { addGridSums, breslowHazard, covariateMeans, gridBaseline, gridSums, recentre, type BaselineHazard, type GridSums } from './baseline-hazard.js';
 export { answerBaselineBlock, combineBaselineBlock, readBaselineBlock, type BaselineBlock } from './baseline-layout.js';
-export { concordanceCounts, addConcordance, concordanceIndex, concordanceIndexOrNull, type ConcordanceCounts } from './concordance.js';
+export { concordanceCounts, addConcordance, concordanceIndex, concordanceIndexOrNull, pairCountsPossible, type ConcordanceCounts } from './concordance.js';
 export { cholesky, choleskyInverse, choleskySolve } from './linear-algebra.js';
 export { coefficientTable, CoxFitError, fitCox, newtonStep, Z_975, type CoefficientRow, type CoxFit, type NewtonOptions } from './newton-raphson.js';
 export { addStatistics, coxStatistics, emptyStatistics, type CoxStatistics, type SurvivalRecords, type Ties } from './partial-likelihood.js';

@@ -1,6 +1,6 @@
 import type { Task } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
-import { concordanceIndexOrNull } from '../../survival/index.js';
+import { concordanceIndexOrNull, pairCountsPossible } from '../../survival/index.js';
 import type { StudySchema } from '../../common/schema/index.js';
 import type { RoundEntity } from '../persistence/entities/round.entity.js';
 import { subgroupFacts, type SubgroupEvaluation } from './subgroup-facts.js';
@@ -77,9 +77,8 @@ function regressionFacts(report: SiteEvaluation): SiteEvaluation {
 function survivalFacts(report: SiteEvaluation): SiteEvaluation {
   const { numTest, numCorrect, accuracy, concordantPairs: c, discordantPairs: d, tiedRiskPairs: t, cIndex } = report;
   if (numCorrect !== 0 || accuracy !== 0) throw refuse.invalid(`a survival study is scored by Harrell's C: its evaluations carry no correct count or accuracy`);
-  const pairs = c + d + t;
   const possible = (numTest * (numTest - 1)) / 2;
-  if (![c, d, t].every((n) => Number.isSafeInteger(n) && n >= 0) || pairs > possible) {
+  if (!pairCountsPossible([c, d, t], numTest)) {
     throw refuse.invalid(
       `concordance pairs are inconsistent: ${c} concordant, ${d} discordant and ${t} tied among ${numTest} test records (at most ${possible} pairs)`,
     );

@@ -1,6 +1,7 @@
 import type { Task } from '../../common/datasets.js';
 import { refuse } from '../../common/errors.js';
 import type { StudySchema } from '../../common/schema/index.js';
+import { pairCountsPossible } from '../../survival/index.js';
 
 /** A clinic's counts of one model version on the test records of one subgroup level. */
 export interface SubgroupEvaluation {
@@ -69,7 +70,7 @@ function checkSurvival(s: SubgroupEvaluation, key: string): void {
     throw refuse.invalid(`subgroup ${key}: a survival study's subgroups are scored by Harrell's C, not by correct counts`);
   const pairs = [s.concordantPairs, s.discordantPairs, s.tiedRiskPairs];
   const possible = (s.numTest * (s.numTest - 1)) / 2;
-  if (!pairs.every((n) => Number.isSafeInteger(n) && n >= 0) || pairs.reduce((a, b) => a + b, 0) > possible) {
+  if (!pairCountsPossible(pairs, s.numTest)) {
     throw refuse.invalid(`subgroup ${key}'s concordance pairs are inconsistent: ${pairs.join(', ')} among ${s.numTest} records (at most ${possible} pairs)`);
   }
 }
