@@ -85,8 +85,13 @@ async function run(args: string[]): Promise<number> {
       : 'audit endpoints are off (no --auditor-token-file or COHORT_AUDITOR_TOKEN)',
   );
   if (config) {
-    const created = await coordinator.federation.createStudy(config);
-    console.log(`study ${created.id}: ${created.name}, waiting for ${created.minClinics} clinics (${coordinator.httpUrl}/studies/${created.id})`);
+    // Started again with the same study: the study of that name carries on (a different one is refused).
+    const { study, created } = await coordinator.federation.ensureStudy(config).catch(async (error: unknown) => {
+      await coordinator.close();
+      throw error;
+    });
+    const state = created ? `created, waiting for ${study.minClinics} clinics` : `exists (${study.status}): resuming it, not creating another`;
+    console.log(`study ${study.id}: "${study.name}" ${state} (${coordinator.httpUrl}/studies/${study.id})`);
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -18,10 +18,12 @@ import { nodeCommand } from './node.js';
 import { predictCommand } from './predict.js';
 import { privacyCommand } from './privacy.js';
 import { simulateCommand } from './simulate.js';
+import { studyCommand } from './study.js';
 
 export const COMMANDS: readonly Command[] = [
   simulateCommand,
   coordinatorCommand,
+  studyCommand,
   nodeCommand,
   clinicCommand,
   keysCommand,

@@ -47,12 +47,12 @@ export interface EvaluateTask {
   readonly encryption: EncryptionTerms | null;
 }
 
-/** The study is over after `rounds` rounds: completed, or failed with `message` saying why. */
+/** The study is over: completed its `rounds` rounds, failed with `message` saying why, or cancelled by the operator. */
 export interface StudyFinishedTask {
   readonly kind: 'study-finished';
   readonly studyId: string;
   readonly dataset: string;
   readonly rounds: number;
-  readonly status: 'completed' | 'failed';
+  readonly status: 'completed' | 'failed' | 'cancelled';
   readonly message: string;
 }

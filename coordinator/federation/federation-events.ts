@@ -26,7 +26,7 @@ export type FederationEvent =
       cIndex: number | null;
       concordance: { concordant: number; discordant: number; tiedRisk: number };
     }
-  | { type: 'study-finished'; studyId: string; status: 'completed' | 'failed'; error: string | null };
+  | { type: 'study-finished'; studyId: string; status: 'completed' | 'failed' | 'cancelled'; error: string | null };
 
 /** The coordinator's event stream: the services emit after each commit; embedders and displays subscribe. */
 @Injectable()

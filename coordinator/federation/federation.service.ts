@@ -22,6 +22,12 @@ import { inBackground, RoundRunner } from './round-runner.js';
 import { StudyRecords } from './study-records.js';
 import { UpdateProtocols } from './update-protocols.js';
 import { UploadValidator } from './upload-validator.js';
+import { lifecycleTransition, settingsDifferences, storedSettings, type LifecycleAction } from './study-lifecycle.js';
+import { refuse } from '../../common/errors.js';
+import { STUDY_COLUMN_LIMITS } from '../persistence/stored-limits.js';
+
+/** The queue of study creations, so two creations cannot take one name. */
+const STUDY_NAMES = 'study-names';
 
 /**
  * Runs studies: creates them, starts each once `minClinics` are available, opens the next round
@@ -81,15 +87,17 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
    */
   async onApplicationBootstrap(): Promise<void> {
     // gRPC already serves: a clinic's call may come first, which the study's queue and resume's fresh reads allow for.
-    for (const study of await this.studies.findBy({ status: 'running' })) {
+    // A paused study's open round still runs to its close.
+    for (const study of await this.studies.findBy({ status: In(['running', 'paused']) })) {
       await this.serial(study.id, () => this.resume(study.id));
     }
   }
 
   private async resume(studyId: string): Promise<void> {
     const study = await this.studies.findOneByOrFail({ id: studyId });
-    if (study.status !== 'running') return;
+    if (study.status !== 'running' && study.status !== 'paused') return;
     const round = await this.rounds.findOneBy({ studyId, status: 'open' });
+    if (!round && study.status === 'paused') return;
     if (!round) {
       this.logger.log(`resuming study ${studyId}: no round is open; the next opens when ${study.quorum} clinics are connected`);
       await this.openNextRound(studyId);
@@ -122,11 +130,85 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
 
   // ---- studies ---------------------------------------------------------------------------------
 
+  /**
+   * A new study as `config` defines it; its name is made unique with a number (` (2)`, ` (3)`...) when
+   * another study has it. {@link ensureStudy} resumes a study of the same name instead.
+   */
   async createStudy(config: StudyConfig): Promise<StudyEntity> {
-    const study = await this.store.createStudy(config);
+    const study = await this.serial(STUDY_NAMES, async () => this.store.createStudy({ ...config, name: await this.freeName(config.name) }));
+    await this.studyCreated(study);
+    return study;
+  }
+
+  /**
+   * The study named as `config` names it: created when no study has that name, else the stored one
+   * when its settings are the same (starting a coordinator again with `--study` resumes it, whatever
+   * its status); refused (FAILED_PRECONDITION) naming every setting that differs.
+   */
+  async ensureStudy(config: StudyConfig): Promise<{ study: StudyEntity; created: boolean }> {
+    // In the creations' queue: two starts of the same study cannot both create it.
+    const found = await this.serial(STUDY_NAMES, async () => {
+      const existing = await this.studies.findOne({ where: { name: config.name }, order: { createdAt: 'ASC' } });
+      return existing ? { study: existing, created: false } : { study: await this.store.createStudy(config), created: true };
+    });
+    if (found.created) {
+      await this.studyCreated(found.study);
+      return found;
+    }
+    const differences = settingsDifferences(storedSettings(found.study), config);
+    if (differences.length > 0) {
+      throw refuse.precondition(
+        `a study named "${config.name}" exists (${found.study.id}, ${found.study.status}) with other settings (${differences.join('; ')}): give the new study another name, or start this one with its own settings`,
+      );
+    }
+    return found;
+  }
+
+  private async studyCreated(study: StudyEntity): Promise<void> {
     this.logger.log(`study ${study.id} created: ${study.name}, ${study.rounds} rounds, waiting for ${study.minClinics} clinics`);
     await this.serial(study.id, () => this.startIfReady(study.id));
-    return study;
+  }
+
+  /** `name`, or the first of `name (2)`, `name (3)`... that no study has. */
+  private async freeName(name: string): Promise<string> {
+    const taken = new Set((await this.studies.find({ select: { name: true } })).map((s) => s.name));
+    if (!taken.has(name)) return name;
+    for (let n = 2; ; n++) {
+      const numbered = `${name.slice(0, STUDY_COLUMN_LIMITS.nameLength - 8)} (${n})`;
+      if (!taken.has(numbered)) return numbered;
+    }
+  }
+
+  /**
+   * An operator pauses, resumes or cancels a study (`by` names who, for the audit log), in the
+   * study's queue. Pausing lets an open round close; resuming opens the next round (or starts a
+   * study that never started, once its clinics are there); cancelling ends the open round without a
+   * model version and tells the study's clinics. Refused when the study's status does not allow it.
+   */
+  async changeStudy(studyId: string, action: LifecycleAction, by = 'the operator'): Promise<StudyEntity> {
+    return this.serial(studyId, async () => {
+      const study = await this.studies.findOneBy({ id: studyId });
+      if (!study) throw refuse.notFound(`study ${studyId} does not exist`);
+      const started = await this.rounds.existsBy({ studyId });
+      const next = lifecycleTransition(studyId, study.status, action, started);
+      if (next === 'cancelled') {
+        await this.cancel(study, by);
+      } else {
+        await this.store.setPaused(study, next as 'paused' | 'running' | 'waiting', by);
+        this.logger.log(`study ${studyId} ${action === 'pause' ? 'paused' : 'resumed'} by ${by}`);
+        if (next === 'waiting') await this.startIfReady(studyId);
+        else if (next === 'running') await this.openNextRound(studyId);
+      }
+      return study;
+    });
+  }
+
+  private async cancel(study: StudyEntity, by: string): Promise<void> {
+    const open = await this.rounds.findOneBy({ studyId: study.id, status: 'open' });
+    if (open) this.runner.discardOpenRound(study, open);
+    await this.store.cancelStudy(study, open, by);
+    this.logger.warn(`study ${study.id} cancelled by ${by}${open ? ` (round ${open.number} was open)` : ''}`);
+    this.runner.finishStudy(study, await this.runner.availableClinics(study));
   }
 
   /** A clinic connected: waiting studies of its dataset may start, running ones without an open round may open their next. */

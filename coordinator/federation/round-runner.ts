@@ -17,7 +17,7 @@ import { enoughToOpen, type RoundDecision } from '../rounds/round-machine.js';
 import { RoundMachines } from '../rounds/round-machines.js';
 import { RoundStore } from '../rounds/round-store.js';
 import { FederationEventBus } from './federation-events.js';
-import { TaskBuilder } from './task-builder.js';
+import { endedStatus, TaskBuilder } from './task-builder.js';
 import { UpdateProtocols } from './update-protocols.js';
 import { UploadValidator, type UpdateRejection } from './upload-validator.js';
 
@@ -283,7 +283,8 @@ export class RoundRunner {
     const updates = await this.updates.countBy({ studyId: study.id, round: round.number });
     // The clinics asked to evaluate the new version are recorded with it: only they may report on it.
     const everyone = await this.availableClinics(study);
-    const next = last ? null : this.newRound(study, round.number + 1, everyone);
+    // A paused study's round runs to its close; the next one opens when it is resumed.
+    const next = last || study.status === 'paused' ? null : this.newRound(study, round.number + 1, everyone);
     await this.store.closeRound(study, round, { outcome, version, updates, evaluators: everyone, next });
     protocol.discard(round);
     this.deadlines.clear(round);
@@ -296,6 +297,8 @@ export class RoundRunner {
       this.finishStudy(study, everyone);
     } else if (next) {
       await this.roundOpened(study, next);
+    } else if (study.status === 'paused') {
+      this.logger.log(`study ${study.id} is paused: round ${round.number + 1} opens when it is resumed`);
     } else {
       this.logger.warn(`study ${study.id}: round ${round.number + 1} waits until ${study.quorum} clinics are connected (${everyone.length} now)`);
     }
@@ -310,10 +313,19 @@ export class RoundRunner {
     this.finishStudy(study, await this.availableClinics(study));
   }
 
+  /**
+   * Ends an open round of a study being cancelled (in the study's queue, before the cancel commits):
+   * its deadline and whatever its protocol held. Updates still arriving for it are refused (not open).
+   */
+  discardOpenRound(study: StudyEntity, round: RoundEntity): void {
+    this.protocols.for(study).discard(round, `round ${round.number} of study ${study.id} was cancelled by the operator`);
+    this.deadlines.clear(round);
+  }
+
   /** After a study's end committed (with its study-finished audit event): tell its clinics. */
   finishStudy(study: StudyEntity, clinics: string[]): void {
     const finished = this.tasks.finished(study);
     for (const clinicId of clinics) this.hub.send(clinicId, finished);
-    this.bus.emit({ type: 'study-finished', studyId: study.id, status: study.status === 'completed' ? 'completed' : 'failed', error: study.error });
+    this.bus.emit({ type: 'study-finished', studyId: study.id, status: endedStatus(study), error: study.error });
   }
 }

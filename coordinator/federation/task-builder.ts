@@ -57,8 +57,13 @@ export class TaskBuilder {
       studyId: study.id,
       dataset: study.dataset,
       rounds: study.rounds,
-      status: study.status === 'completed' ? 'completed' : 'failed',
-      message: study.error ?? `completed ${study.rounds} rounds`,
+      status: endedStatus(study),
+      message: study.error ?? (study.status === 'cancelled' ? 'cancelled by the operator' : `completed ${study.rounds} rounds`),
     };
   }
+}
+
+/** How an ended study ended, as its clinics and the event bus are told. */
+export function endedStatus(study: StudyEntity): 'completed' | 'failed' | 'cancelled' {
+  return study.status === 'completed' || study.status === 'cancelled' ? study.status : 'failed';
 }

@@ -18,7 +18,8 @@ export interface OpeningRule {
   quorum: number;
 }
 
-export type RoundState = 'open' | 'closed' | 'failed';
+/** `cancelled`: its study was cancelled while it was open. */
+export type RoundState = 'open' | 'closed' | 'failed' | 'cancelled';
 
 /**
  * What the round's answers decide: keep waiting, close with the updates of `updates` (in clinic

@@ -239,6 +239,41 @@ export class RoundStore {
   }
 
   /**
+   * An operator paused or resumed the study: its new status with a `study-paused` or `study-resumed`
+   * audit event (numbered, a study may pause many times), in one transaction.
+   */
+  async setPaused(study: StudyEntity, status: 'paused' | 'running' | 'waiting', by: string): Promise<void> {
+    const type = status === 'paused' ? 'study-paused' : 'study-resumed';
+    await inTransaction(this.db, async (tx) => {
+      const entry = (await tx.countBy(AuditEventEntity, { studyId: study.id, type })) + 1;
+      await tx.update(StudyEntity, { id: study.id }, { status });
+      await tx.insert(AuditEventEntity, auditEvent(type, { studyId: study.id, entry }, { from: study.status, to: status, by }));
+    });
+    study.status = status;
+  }
+
+  /**
+   * An operator cancelled the study: its open round (if any) ends as `cancelled` without a model
+   * version, and the study with it, with their audit events, in one transaction.
+   */
+  async cancelStudy(study: StudyEntity, open: RoundEntity | null, by: string): Promise<void> {
+    const now = Date.now();
+    const outcome = `cancelled by ${by}`;
+    await inTransaction(this.db, async (tx) => {
+      const audit: AuditRow[] = [];
+      if (open) {
+        await tx.update(RoundEntity, { studyId: study.id, number: open.number }, { status: 'cancelled', closedAt: now, outcome });
+        audit.push(auditEvent('round-cancelled', { studyId: study.id, round: open.number }, { outcome }));
+      }
+      await tx.update(StudyEntity, { id: study.id }, { status: 'cancelled', error: null, finishedAt: now });
+      audit.push(auditEvent('study-finished', { studyId: study.id }, { status: 'cancelled', error: null, by }));
+      await tx.insert(AuditEventEntity, audit);
+    });
+    if (open) Object.assign(open, { status: 'cancelled', closedAt: now, outcome });
+    Object.assign(study, { status: 'cancelled', error: null, finishedAt: now });
+  }
+
+  /**
    * An open round runs again as attempt `attempt` (its machine's restart) with a fresh deadline: its
    * stored updates are deleted; answers how many were.
    */

@@ -10,8 +10,10 @@ import {
   ParseIntPipe,
   Post,
   Query,
+  Res,
   UseFilters,
 } from '@nestjs/common';
+import { isObject } from '../../common/json-fields.js';
 import { parseStudyConfig } from '../config/study-config.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
 import { Read, Write } from '../http/roles.js';
@@ -36,12 +38,43 @@ export class StudiesController {
     return this.studies.list();
   }
 
+  /**
+   * Defines a study (201). A body with a `name` is idempotent: the study of that name is answered
+   * (200) when its settings are the same, and refused (409) naming what differs; without a name the
+   * study gets its default name, numbered when taken.
+   */
   @Post()
   @Write()
-  @HttpCode(201)
-  async create(@Body() body: unknown) {
-    const study = await this.federation.createStudy(parseStudyConfig(body));
+  async create(@Body() body: unknown, @Res({ passthrough: true }) response: { status(code: number): unknown }) {
+    const config = parseStudyConfig(body);
+    const named = isObject(body) && typeof body['name'] === 'string';
+    const { study, created } = named ? await this.federation.ensureStudy(config) : { study: await this.federation.createStudy(config), created: true };
+    response.status(created ? 201 : 200);
     return this.studies.detail(study);
+  }
+
+  /** Pauses a waiting or running study: an open round runs to its close, and no round opens until it is resumed. */
+  @Post(':id/pause')
+  @Write()
+  @HttpCode(200)
+  async pause(@Param('id') id: string) {
+    return this.studies.detail(await this.federation.changeStudy(id, 'pause'));
+  }
+
+  /** Resumes a paused study: its next round opens (round 1 once its clinics are connected). */
+  @Post(':id/resume')
+  @Write()
+  @HttpCode(200)
+  async resume(@Param('id') id: string) {
+    return this.studies.detail(await this.federation.changeStudy(id, 'resume'));
+  }
+
+  /** Cancels a study for good: an open round ends without a model version, and the study's clinics are told. Versions already made stay. */
+  @Post(':id/cancel')
+  @Write()
+  @HttpCode(200)
+  async cancel(@Param('id') id: string) {
+    return this.studies.detail(await this.federation.changeStudy(id, 'cancel'));
   }
 
   @Get(':id')

@@ -13,6 +13,9 @@ export type AuditEventType =
   | 'round-failed'
   | 'evaluation'
   | 'study-finished'
+  | 'study-paused'
+  | 'study-resumed'
+  | 'round-cancelled'
   | 'ledger-entry';
 
 /**

@@ -2,7 +2,8 @@ import { Column, Entity, ForeignKey, PrimaryColumn } from 'typeorm';
 import { epochMillis } from '../columns.js';
 import { StudyEntity } from './study.entity.js';
 
-export type RoundStatus = 'open' | 'closed' | 'failed';
+/** `cancelled`: open when its study was cancelled; no model version came of it. */
+export type RoundStatus = 'open' | 'closed' | 'failed' | 'cancelled';
 
 /** One round of a study: who was asked to train, until when, and how it ended. */
 @Entity('rounds')

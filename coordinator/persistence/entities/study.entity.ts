@@ -5,7 +5,8 @@ import type { StudySchema } from '../../../common/schema/index.js';
 import type { DpSettings, EncryptionSettings, Preprocessing, SecAggSettings, TrainingSettings } from '../../config/study-config.js';
 import { epochMillis } from '../columns.js';
 
-export type StudyStatus = 'waiting' | 'running' | 'completed' | 'failed';
+/** `paused`: no round opens until resumed; `cancelled` by an operator, like `completed` and `failed` for good. */
+export type StudyStatus = 'waiting' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 /** A study: what to train, how to aggregate, and where it stands. */
 @Entity('studies')
