@@ -14,6 +14,7 @@ async function cohort(...args: string[]): Promise<{ code: number; out: string; e
 const FIRST_SUBCOMMAND: Record<string, string[]> = {
   simulate: [],
   coordinator: [],
+  study: ['list'],
   node: [],
   clinic: ['enrol'],
   keys: ['status'],
