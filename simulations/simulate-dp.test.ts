@@ -29,11 +29,16 @@ describe('privacy dp on Fed-Heart-Disease', () => {
     for (const spent of report.privacy_spent!) expect(spent.epsilon).toBeLessThanOrEqual(1);
   });
 
-  it('a clinic whose cap is below the study target refuses the rounds it cannot afford; with the quorum the study completes', async () => {
-    const report = await simulate({ study: { ...study('dp', 45), rounds: 4, quorum: 3 }, budgets: { va: 0.6 }, data: { dataDir: DATA_DIR } });
+  it('a clinic whose cap is below the study target trains every round with more noise and spends its whole cap; one with no usable cap sits the study out', async () => {
+    const report = await simulate({
+      study: { ...study('dp', 45), rounds: 4, quorum: 3 },
+      budgets: { va: 0.6, switzerland: 0.001 },
+      data: { dataDir: DATA_DIR },
+    });
     const va = report.privacy_spent!.find((p) => p.site === 'va')!;
     expect(va.epsilon).toBeLessThanOrEqual(0.6);
-    expect(report.refused_rounds!.find((r) => r.site === 'va')!.rounds).toBeGreaterThanOrEqual(1);
-    expect(report.refused_rounds!.filter((r) => r.site !== 'va').every((r) => r.rounds === 0)).toBe(true);
+    expect(va.epsilon).toBeGreaterThan(0.6 - 1e-4);
+    expect(report.refused_rounds!.find((r) => r.site === 'switzerland')!.rounds).toBe(4);
+    expect(report.refused_rounds!.filter((r) => r.site !== 'switzerland').every((r) => r.rounds === 0)).toBe(true);
   });
 });

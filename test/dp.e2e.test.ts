@@ -19,7 +19,8 @@ import { enrolForSite } from './support/approvals.js';
 import { describeEachBackend, freshDatabase, type TestDatabase } from './support/databases.js';
 
 // Patient-level DP with per-clinic caps, end to end: four clinics with keystores and ledgers, one
-// whose cap runs out before the study ends. Then the auditor's view, through the built CLI, of the
+// whose cap is below the study's target (it adds more noise from round 1 and trains every round
+// within it), one whose cap is too small for any useful noise (it sits the study out, on the record). Then the auditor's view, through the built CLI, of the
 // coordinator's copy, and what editing, deleting or reordering stored entries does to it. The
 // coordinator serves TLS with the loopback CA: the CLI trusts it through NODE_EXTRA_CA_CERTS.
 const AUDITOR = 'auditor-secret-for-tests';
@@ -44,8 +45,12 @@ let keystores: Keystore[];
 let data: SiteDataset[];
 let summaries: NodeSummary[];
 const events: FederationEvent[] = [];
-/** Switzerland's cap: more than two rounds cost it, less than three. */
+/** Switzerland's cap: more than two rounds at the study's noise cost it, less than three. */
 let switzerlandCap: number;
+/** VA's cap: less than a round at ten times the study's noise. */
+const VA_CAP = 0.001;
+
+const capOf = (site: string) => (site === 'switzerland' ? switzerlandCap : site === 'va' ? VA_CAP : 1);
 
 const start = () => startCoordinator({ grpcPort: 0, httpPort: 0, database, logLevels: false, auditorToken: AUDITOR, operatorToken: OPERATOR, tls: tls.server });
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
@@ -100,7 +105,7 @@ describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (ba
           preloaded,
           keystore: keystores[i]!,
           credentials: tls.credentials(),
-          budget: { epsilon: preloaded.site === 'switzerland' ? switzerlandCap : 1, delta: DELTA },
+          budget: { epsilon: capOf(preloaded.site), delta: DELTA },
           exitWhenDone: true,
         }),
       ),
@@ -113,58 +118,68 @@ describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (ba
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('trains every round within each cap; the clinic whose cap is reached refuses and the study goes on with the quorum', () => {
+  it('trains every round within each cap, a small cap with more noise; the clinic with no usable cap refuses and the study goes on with the quorum', () => {
     expect(summaries.map((s) => s.studyStatus)).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(summaries.map((s) => [s.trainedRounds, s.refusedRounds])).toEqual([
       [3, 0],
       [3, 0],
-      [2, 1],
       [3, 0],
+      [0, 3],
     ]);
     for (const [i, summary] of summaries.entries()) {
-      const cap = SITES[i] === 'switzerland' ? switzerlandCap : 1;
       expect(summary.privacySpent!.delta).toBe(DELTA);
-      expect(summary.privacySpent!.epsilon).toBeLessThanOrEqual(cap);
+      expect(summary.privacySpent!.epsilon).toBeLessThanOrEqual(capOf(SITES[i]!));
     }
-    // The study's target is met exactly by the clinics that trained every round.
+    // The study's target is met exactly by the clinics with room for it; Switzerland spends its whole cap, none of it stranded.
     expect(summaries[0]!.privacySpent!.epsilon).toBeGreaterThan(0.999);
-    const refused = events.find((e) => e.type === 'round-refused');
-    expect(refused).toMatchObject({
-      type: 'round-refused',
+    expect(summaries[2]!.privacySpent!.epsilon).toBeGreaterThan(switzerlandCap - 1e-4);
+    const refused = events.filter((e) => e.type === 'round-refused');
+    expect(refused.map((e) => [e.type === 'round-refused' && e.clinicId, e.type === 'round-refused' && e.round])).toEqual([
+      ['va', 1],
+      ['va', 2],
+      ['va', 3],
+    ]);
+    expect(refused[0]).toMatchObject({
       studyId,
-      round: 3,
-      clinicId: 'switzerland',
-      reason: expect.stringMatching(/^round 3 would bring the total epsilon to 1\.0*\d*, above the cap of 0\.9/),
+      reason: expect.stringMatching(
+        /^the cap of 0\.001 \(delta 0\.001\) leaves epsilon 0\.001000 for the study's 3 remaining rounds: even 10 times the study's noise \(multiplier [\d.]+\) would pass it; this clinic sits the study out$/,
+      ),
     });
-    expect(events.find((e) => e.type === 'round-closed' && e.round === 3)).toMatchObject({
+    expect(events.find((e) => e.type === 'round-closed' && e.round === 1)).toMatchObject({
       updates: 3,
       outcome: 'closed with 3 updates; 1 clinics refused (their privacy ledgers say why)',
     });
   });
 
   it("keeps the refusal in both ledgers: the clinic's file and the coordinator's signed copy", async () => {
-    const local = LedgerFile.open(join(keystores[2]!.dir, LEDGER_FILE), keystores[2]!.identity).entries();
+    const local = LedgerFile.open(join(keystores[3]!.dir, LEDGER_FILE), keystores[3]!.identity).entries();
     expect(local.map((e) => [e.kind, e.round])).toEqual([
-      ['spend', 1],
-      ['spend', 2],
+      ['refusal', 1],
+      ['refusal', 2],
       ['refusal', 3],
     ]);
-    expect(local[2]!.requestedEpsilon!).toBeGreaterThan(switzerlandCap);
-    expect(local[2]!.epsilon).toBe(local[1]!.epsilon);
-    const response = await https(`${coordinator.httpUrl}/audit/clinics/switzerland/ledger`, bearer(AUDITOR));
+    expect(local[0]!.requestedEpsilon!).toBeGreaterThan(VA_CAP);
+    expect(local[2]!.epsilon).toBe(0);
+    const response = await https(`${coordinator.httpUrl}/audit/clinics/va/ledger`, bearer(AUDITOR));
     const body = (await response.json()) as { entries: unknown[]; contributions: unknown[] };
     expect(body.entries).toEqual(JSON.parse(JSON.stringify(local)));
-    expect(body.contributions).toEqual([
-      { studyId, round: 1 },
-      { studyId, round: 2 },
+    expect(body.contributions).toEqual([]);
+    // Switzerland's ledger: three spends at one raised noise multiplier.
+    const swiss = LedgerFile.open(join(keystores[2]!.dir, LEDGER_FILE), keystores[2]!.identity).entries();
+    expect(swiss.map((e) => [e.kind, e.round])).toEqual([
+      ['spend', 1],
+      ['spend', 2],
+      ['spend', 3],
     ]);
+    const z = calibrateNoise(1, BATCH / data[2]!.train.count, ROUNDS * LOCAL_STEPS, DELTA).noiseMultiplier;
+    expect(swiss[0]!.mechanism!.noiseMultiplier).toBeGreaterThan(z);
     // Operators see it in the study's round history.
     const view = (await (await https(`${coordinator.httpUrl}/studies/${studyId}`, bearer(OPERATOR))).json()) as {
       dp: unknown;
       roundHistory: { refusals: { clinic: string; reason: string }[] }[];
     };
     expect(view.dp).toEqual({ targetEpsilon: 1, delta: DELTA, clipNorm: 1 });
-    expect(view.roundHistory.map((r) => r.refusals.map((x) => x.clinic))).toEqual([[], [], ['switzerland']]);
+    expect(view.roundHistory.map((r) => r.refusals.map((x) => x.clinic))).toEqual([['va'], ['va'], ['va']]);
     expect(view.roundHistory[2]!.refusals[0]!.reason).toBe(local[2]!.reason);
   });
 
@@ -179,8 +194,8 @@ describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (ba
     expect(budgets.map((b) => [b.clinicId, b.verified, b.refusals])).toEqual([
       ['cleveland', true, 0],
       ['hungarian', true, 0],
-      ['switzerland', true, 1],
-      ['va', true, 0],
+      ['switzerland', true, 0],
+      ['va', true, 3],
     ]);
   });
 
@@ -188,7 +203,8 @@ describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (ba
     const run = await verify('--json');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('switzerland: ok, 3 entries (2 spends, 1 refusals)');
+    expect(run.stdout).toContain('switzerland: ok, 3 entries (3 spends, 0 refusals)');
+    expect(run.stdout).toContain('va: ok, 3 entries (0 spends, 3 refusals)');
     expect(run.stdout).toContain('verified: 4 ledgers, every epsilon recomputed, every chain and signature intact');
     const report = await cohort(['audit', 'report', '--coordinator-url', coordinator.httpUrl, '--auditor-token', AUDITOR, '--json']);
     expect(report.code).toBe(0);

@@ -77,6 +77,7 @@ export class TrainingRound {
       this.parts.summary.refusedRounds++;
       return this.log(`round ${task.round} of study ${task.studyId} refused: ${decision.reason}`);
     }
+    if (decision.note) this.log(`round ${task.round} of study ${task.studyId}: ${decision.note}`);
     const end = await protocol.submit(this.inProgress(task, key, spec, decision));
     if (end === 'aggregated') this.parts.summary.trainedRounds++;
     if (end === 'left') this.parts.summary.droppedRounds++;

@@ -56,9 +56,9 @@ export interface DistributedNoiseSettings {
 
 export type RoundDecision =
   /** Train, with DP-SGD (`dp`) or, for a plain study without a budget, without (`dp: null`, no entry). */
-  | { train: true; dp: DpSgdSettings | null; distributed: null; entry: LedgerEntry | null }
+  | { train: true; dp: DpSgdSettings | null; distributed: null; entry: LedgerEntry | null; note?: string }
   /** Train without DP-SGD, clip the update and add `distributed`'s noise share (secagg+dp). */
-  | { train: true; dp: null; distributed: DistributedNoiseSettings; entry: LedgerEntry }
+  | { train: true; dp: null; distributed: DistributedNoiseSettings; entry: LedgerEntry; note?: string }
   | { train: false; reason: string; entry: LedgerEntry };
 
 /**
@@ -130,10 +130,13 @@ export class PrivacyGuard {
       if (!budget) return { train: true, dp: null, distributed: null, entry: null };
       return this.refuse(request, null, `study ${request.studyId} is not differentially private; this clinic's privacy budget admits only DP training`);
     }
-    const mechanism = request.distributed
+    const studyMechanism = request.distributed
       ? this.distributedMechanism(dp, request.distributed.contributors, records)
       : this.dpSgdMechanism(request, dp, records);
-    if (!budget) return this.refuse(request, mechanism, 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)');
+    if (!budget) return this.refuse(request, studyMechanism, 'this clinic has no privacy budget configured (cohort node --budget-epsilon E --budget-delta D)');
+    const fitted = this.fitToCap(request, studyMechanism, budget);
+    if ('refusal' in fitted) return this.refuse(request, studyMechanism, fitted.refusal);
+    const { mechanism, note } = fitted;
     const { requested } = this.ledger.quote(accountant, budget.delta, mechanism);
     if (requested! > budget.epsilon) {
       return this.refuse(
@@ -153,11 +156,42 @@ export class PrivacyGuard {
       reason: null,
     });
     const { clipNorm, noiseMultiplier } = mechanism;
+    const noted = note === undefined ? {} : { note };
     if (mechanism.type === 'distributed-gaussian') {
       const { sensitivity, contributors } = mechanism;
-      return { train: true, dp: null, distributed: { clipNorm, noiseStd: (noiseMultiplier * sensitivity) / Math.sqrt(contributors), contributors }, entry };
+      const distributed = { clipNorm, noiseStd: (noiseMultiplier * sensitivity) / Math.sqrt(contributors), contributors };
+      return { train: true, dp: null, distributed, entry, ...noted };
     }
-    return { train: true, dp: { clipNorm, noiseMultiplier, samplingRate: mechanism.samplingRate }, distributed: null, entry };
+    return { train: true, dp: { clipNorm, noiseMultiplier, samplingRate: mechanism.samplingRate }, distributed: null, entry, ...noted };
+  }
+
+  /**
+   * The round's mechanism with the least noise, not below the study's, that lets what remains of the
+   * clinic's cap cover this round and every later round of the study (each as this one, the clinic
+   * asked in all of them): with a cap below the study's target, more noise from the first round on
+   * instead of refusing the last rounds. A refusal when no noise fits (the cap is spent).
+   */
+  private fitToCap(
+    request: RoundRequest,
+    mechanism: LedgerMechanism,
+    budget: PrivacyBudget,
+  ): { mechanism: LedgerMechanism; note?: string } | { refusal: string } {
+    const rounds = remainingRounds(request);
+    const rest = (noiseMultiplier: number): LedgerMechanism => ({ ...mechanism, noiseMultiplier, steps: mechanism.steps * rounds }) as LedgerMechanism;
+    const total = (noiseMultiplier: number) => this.ledger.quote(this.accountant, budget.delta, rest(noiseMultiplier)).requested!;
+    if (total(mechanism.noiseMultiplier) <= budget.epsilon) return { mechanism };
+    const spent = this.ledger.quote(this.accountant, budget.delta, null).epsilon;
+    const most = MAX_NOISE_RAISE * mechanism.noiseMultiplier;
+    // A hair inside the cap: the rounds' spends, composed one by one, may round a little above their sum.
+    const noiseMultiplier = leastNoiseWithin(total, budget.epsilon * (1 - 1e-9), mechanism.noiseMultiplier, most);
+    const left = `the cap of ${budget.epsilon} (delta ${budget.delta}) leaves epsilon ${Math.max(0, budget.epsilon - spent).toPrecision(4)} for the study's ${rounds} remaining round${rounds === 1 ? '' : 's'}`;
+    if (noiseMultiplier === null) {
+      return {
+        refusal: `${left}: even ${MAX_NOISE_RAISE} times the study's noise (multiplier ${most.toPrecision(4)}) would pass it; this clinic sits the study out`,
+      };
+    }
+    const note = `${left}: noise multiplier ${noiseMultiplier.toPrecision(4)} instead of the study's ${mechanism.noiseMultiplier.toPrecision(4)}`;
+    return { mechanism: { ...mechanism, noiseMultiplier }, note };
   }
 
   private dpSgdMechanism(request: RoundRequest, dp: DpSpec__Output, records: number): DpSgdMechanism {
@@ -238,4 +272,37 @@ export class PrivacyGuard {
     }
     return z;
   }
+}
+
+/**
+ * The most a clinic raises the study's noise to fit its cap: beyond ten times the noise the study
+ * was calibrated for, its updates would be mostly noise, spending budget for nothing.
+ */
+export const MAX_NOISE_RAISE = 10;
+
+/**
+ * Rounds of the study from this one to its last, as its DP terms count them: `totalSteps` is its
+ * rounds times the local steps for DP-SGD, its rounds for secagg+dp (one release each).
+ */
+export function remainingRounds(request: RoundRequest): number {
+  const { dp, round } = request;
+  const perRound = request.distributed ? 1 : request.localSteps;
+  const rounds = Math.round(dp!.totalSteps / perRound);
+  return Math.max(1, rounds - round + 1);
+}
+
+/**
+ * The least noise multiplier in (`from`, `most`] whose `total` epsilon (falling as the noise grows)
+ * stays within `cap`, by bisection to a relative 1e-6 on the safe side; null when `most` does not.
+ */
+export function leastNoiseWithin(total: (noiseMultiplier: number) => number, cap: number, from: number, most: number): number | null {
+  if (total(most) > cap) return null;
+  let low = from;
+  let high = most;
+  while (high - low > 1e-6 * high) {
+    const middle = (low + high) / 2;
+    if (total(middle) > cap) low = middle;
+    else high = middle;
+  }
+  return high;
 }
