@@ -1,3 +1,5 @@
+import { closestKey } from '../common/closest-key.js';
+
 /** The values a setting accepts, and how an error states them. */
 export interface ValueRange {
   /** What a value must be, as a noun phrase: e.g. `a number > 0`, `an integer >= 0`. */
@@ -44,7 +46,10 @@ export function parseSettings<S extends SettingSpecs>(strategy: string, specs: S
   const known = Object.keys(specs);
   for (const key of Object.keys(raw)) {
     if (key !== 'name' && !Object.hasOwn(specs, key)) {
-      problems.push(`${key} is not a setting of ${strategy} (its settings: ${known.length > 0 ? known.join(', ') : 'none'})`);
+      const closest = closestKey(key, known);
+      problems.push(
+        `${key} is not a setting of ${strategy} (its settings: ${known.length > 0 ? known.join(', ') : 'none'})${closest === undefined ? '' : `, did you mean ${closest}?`}`,
+      );
     }
   }
   const settings: Record<string, number> = {};

@@ -351,6 +351,21 @@ describe('coordinator over real gRPC and HTTP', () => {
     );
   });
 
+  it('refuses a study with a misspelt field, naming the closest known one, and stores nothing', async () => {
+    const before = ((await (await http('/studies')).json()) as unknown[]).length;
+    const response = await http('/studies', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataset: 'fed-heart-disease', privacy: 'dp', dp: { epsilon: 0.5 }, minclinics: 2 }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).problems).toEqual([
+      'minclinics is not a known field (did you mean minClinics?)',
+      'dp.epsilon is not a known field (did you mean dp.targetEpsilon?)',
+    ]);
+    expect(((await (await http('/studies')).json()) as unknown[]).length).toBe(before);
+  });
+
   it('stores and shows the effective strategy, every default filled in', async () => {
     const response = await http('/studies', {
       method: 'POST',

@@ -1,3 +1,5 @@
+import { closestKey } from '../closest-key.js';
+
 /** A JSON object as parsed, before its fields are checked. */
 export type JsonObject = Record<string, unknown>;
 
@@ -31,7 +33,9 @@ export class Problems {
   /** Records every key of `object` not in `known`; a misspelt optional key would otherwise be ignored in silence. */
   unknownKeys(object: JsonObject, path: string, known: readonly string[]): void {
     for (const key of Object.keys(object)) {
-      if (!known.includes(key)) this.add(at(path, key), `unknown key (known: ${known.join(', ')})`);
+      if (known.includes(key)) continue;
+      const closest = closestKey(key, known);
+      this.add(at(path, key), `unknown key (known: ${known.join(', ')})${closest === undefined ? '' : `, did you mean ${closest}?`}`);
     }
   }
 

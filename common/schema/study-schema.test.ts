@@ -58,7 +58,7 @@ describe('parseStudySchema', () => {
     expect(error).toBeInstanceOf(SchemaError);
     expect(error!.problems).toEqual([
       'colour: unknown key (known: task, features, target, treatment, subgroups, minSubgroupSize)',
-      'features[0].unti: unknown key (known: name, type, unit, range, levels, missing)',
+      'features[0].unti: unknown key (known: name, type, unit, range, levels, missing), did you mean unit?',
       'features[1].levels: must be a non-empty list of distinct strings',
       'features[2].levels: must be a non-empty list of distinct strings, got ["I","I"]',
       'minSubgroupSize: must be an integer >= 1, got 0',

@@ -327,7 +327,7 @@ describe("a study on the consortium's own data", () => {
       'preprocessing applies to a study with its own schema; a built-in dataset preprocesses as its benchmark protocol does',
     ]);
     expect(problems({ dataset: 'liver', schema: { ...schema, feature: [] }, minClinics: 3 })).toEqual([
-      'schema.feature: unknown key (known: task, features, target, treatment, subgroups, minSubgroupSize)',
+      'schema.feature: unknown key (known: task, features, target, treatment, subgroups, minSubgroupSize), did you mean features?',
     ]);
     expect(problems({ dataset: 'liver', schema, minClinics: 3, privacy: 'dp' })[0]).toMatch(/privacy "dp" adds noise to training, not to the statistics round/);
     expect(problems({ dataset: 'liver', schema, minClinics: 3, privacy: 'secagg' })).toEqual([

@@ -154,7 +154,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   // A schema that failed to parse is reported as such, not as an unknown built-in dataset.
   const descriptor = own ? own.descriptor : field.has('schema') ? null : knownDataset(dataset, problems);
   const { inputDim, outputDim, task } = descriptor ?? { inputDim: 1, outputDim: 1, task: 'binary' as const };
-  const ownModel = readModel(new FieldReader(field.object('model') ?? {}, problems, 'model.'), descriptor, { inputDim, outputDim, task }, problems);
+  const ownModel = readModel(field.nested('model'), descriptor, { inputDim, outputDim, task }, problems);
   const federated = own?.preprocessing === 'federated';
   // The consortium's statistics travel after the model's own parameters, filled in round 1.
   const model = federated ? { ...ownModel, statistics: statisticsLength(inputDim) } : ownModel;
@@ -166,7 +166,7 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
   // A dataset may suit a mean-only strategy (he, secagg) better with its own client learning rate.
   const meanOnly = hidden && strategyRaw['name'] === undefined ? descriptor?.defaults?.hiddenUpdates : undefined;
   const defaults = { ...descriptor?.defaults, ...(meanOnly && { learningRate: meanOnly.learningRate }) };
-  const training = readTraining(new FieldReader(field.object('training') ?? {}, problems, 'training.'), defaults, problems);
+  const training = readTraining(field.nested('training'), defaults, problems);
   // A cox-newton model is fitted by newton-raphson and nothing else: naming the model is enough.
   const datasetStrategy =
     meanOnly?.strategy ?? descriptor?.defaults?.strategy ?? (model.architecture === 'cox-newton' ? { name: 'newton-raphson' } : undefined);
@@ -208,6 +208,8 @@ export function parseStudyConfig(input: unknown, strategies: StrategyRegistry = 
     seed: field.integer('seed', 0) ?? 42,
   };
   if (dataset === undefined) problems.push('dataset is required');
+  // A misspelt field would otherwise leave its setting at the default in silence (dp.epsilon: a doubled privacy target).
+  field.refuseUnknown();
   if (problems.length === 0) problems.push(...storedStudyProblems(config));
   if (problems.length > 0) throw new StudyConfigError(problems);
   return config;
@@ -268,6 +270,8 @@ function readModel(
   problems: string[],
 ): ModelSpec {
   const architecture = field.string('architecture') ?? descriptor?.defaults?.architecture ?? defaultArchitecture(task);
+  const hiddenUnits = field.integerList('hiddenUnits') ?? [];
+  field.allow('timeGrid'); // read below for a model that may have one
   if (architecture.startsWith('cox-') !== (task === 'survival')) {
     problems.push(
       task === 'survival'
@@ -287,7 +291,7 @@ function readModel(
   }
   const timeGrid = readTimeGrid(field, architecture, descriptor, problems);
   try {
-    return modelSpec(architecture, inputDim, field.integerList('hiddenUnits') ?? [], outputDim, timeGrid);
+    return modelSpec(architecture, inputDim, hiddenUnits, outputDim, timeGrid);
   } catch (error) {
     problems.push(`model: ${(error as Error).message}`);
     return modelSpec(defaultArchitecture(task), inputDim, [], outputDim);
