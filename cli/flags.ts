@@ -51,7 +51,7 @@ const toStderr = (line: string): void => void process.stderr.write(`${line}\n`);
 
 type ValueOf<F> = F extends { type: 'boolean' } ? boolean : string;
 /** The parsed values: flags with a default are always present, the others optional. */
-type Values<O extends ParseArgsOptionsConfig> = { [K in keyof O as O[K] extends { default: unknown } ? K : never]: ValueOf<O[K]> } & {
+export type Values<O extends ParseArgsOptionsConfig> = { [K in keyof O as O[K] extends { default: unknown } ? K : never]: ValueOf<O[K]> } & {
   [K in keyof O as O[K] extends { default: unknown } ? never : K]?: ValueOf<O[K]>;
 };
 

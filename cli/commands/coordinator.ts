@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-flags.js';
-import { parseFlags, UsageError } from '../flags.js';
+import { CONFIG_USAGE, parseFlagSources, settingsReport, type FlagSource } from '../flag-sources.js';
+import { UsageError } from '../flags.js';
 import { GRPC_LIMIT_FLAGS, GRPC_LIMIT_USAGE, grpcLimitsFromFlags } from '../limit-flags.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
 import { readTokenFile, tokenFrom, tokenOptions } from '../token-flags.js';
@@ -17,7 +18,8 @@ const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N
                      [--auditor-token-file F (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
                      (a file holding the token; --operator-token T and --auditor-token T put it where ps shows it)
                      ${GRPC_LIMIT_USAGE}
-                     study flags as for cohort simulate (cohort simulate --help)`;
+                     study flags as for cohort simulate (cohort simulate --help)
+                     ${CONFIG_USAGE}`;
 
 export const coordinatorCommand: Command = {
   name: 'coordinator',
@@ -26,25 +28,37 @@ export const coordinatorCommand: Command = {
   run,
 };
 
+/** The coordinator's flags, from the command line, COHORT_ variables and --config alike. */
+export const COORDINATOR_FLAGS = {
+  command: 'cohort coordinator',
+  usage: USAGE,
+  options: {
+    ...STUDY_FLAGS,
+    study: { type: 'string' },
+    host: { type: 'string' },
+    'grpc-port': { type: 'string' },
+    'http-port': { type: 'string' },
+    db: { type: 'string' },
+    'db-password-file': { type: 'string' },
+    ...tokenOptions('operator-token'),
+    ...tokenOptions('auditor-token'),
+    ...SERVER_TLS_FLAGS,
+    ...GRPC_LIMIT_FLAGS,
+  },
+  renamed: STUDY_FLAGS_RENAMED,
+  // A config file may hold the study itself (study: {...}) rather than its path.
+  objectFlags: ['study'],
+  alternatives: [
+    ['study', 'dataset'],
+    ['operator-token', 'operator-token-file'],
+    ['auditor-token', 'auditor-token-file'],
+  ],
+} as const;
+
 async function run(args: string[]): Promise<number> {
-  const values = parseFlags(args, {
-    command: 'cohort coordinator',
-    usage: USAGE,
-    options: {
-      ...STUDY_FLAGS,
-      study: { type: 'string' },
-      host: { type: 'string' },
-      'grpc-port': { type: 'string' },
-      'http-port': { type: 'string' },
-      db: { type: 'string' },
-      'db-password-file': { type: 'string' },
-      ...tokenOptions('operator-token'),
-      ...tokenOptions('auditor-token'),
-      ...SERVER_TLS_FLAGS,
-      ...GRPC_LIMIT_FLAGS,
-    },
-    renamed: STUDY_FLAGS_RENAMED,
-  });
+  const parsed = parseFlagSources(args, COORDINATOR_FLAGS);
+  const { values, sources, objects } = parsed;
+  for (const line of settingsReport(parsed)) console.log(line);
   const port = (flag: 'grpc-port' | 'http-port') => {
     const raw = values[flag];
     if (raw === undefined) return undefined;
@@ -55,12 +69,14 @@ async function run(args: string[]): Promise<number> {
   // Loaded here, not at the top: every other command (and --help) starts without Nest.
   const { parseStudyConfig, startCoordinator } = await import('../../coordinator/index.js');
   let study: Record<string, unknown> | undefined;
-  if (values.study !== undefined) {
+  if (objects['study'] !== undefined) {
+    study = objects['study'];
+  } else if (values.study !== undefined) {
     study = JSON.parse(readFileSync(values.study, 'utf8')) as Record<string, unknown>;
   } else if (values.dataset !== undefined) {
     study = studyFromFlags(values);
   }
-  const config = study ? parseStudyConfig(study) : undefined;
+  const config = study ? parseStudy(study, sources['study'], parseStudyConfig) : undefined;
   const coordinator = await startCoordinator({
     host: values.host,
     grpcPort: port('grpc-port'),
@@ -99,6 +115,19 @@ async function run(args: string[]): Promise<number> {
   });
   await coordinator.close();
   return 0;
+}
+
+/** The study checked; a study given inline in the config file is refused naming the file and line. */
+function parseStudy<T>(study: Record<string, unknown>, source: FlagSource | undefined, parse: (study: unknown) => T): T {
+  try {
+    return parse(study);
+  } catch (error) {
+    const problems = (error as { problems?: unknown }).problems;
+    if (source?.kind !== 'file' || !Array.isArray(problems)) throw error;
+    throw new UsageError(
+      `--config ${source.path}: the study (line ${source.line}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  study.${String(p)}`).join('\n')}`,
+    );
+  }
 }
 
 /** The PostgreSQL password from `--db-password-file`, else the file `COHORT_DB_PASSWORD_FILE` names; undefined leaves it to the URL or PGPASSWORD. */

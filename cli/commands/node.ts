@@ -3,7 +3,8 @@ import { Keystore } from '../../clinic-node/keys/index.js';
 import { conventionByName, DEFAULT_CONVENTION } from '../../crypto/index.js';
 import type { Command } from '../command.js';
 import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-flags.js';
-import { parseFlags, requireFlag, UsageError } from '../flags.js';
+import { CONFIG_USAGE, parseFlagSources, settingsReport } from '../flag-sources.js';
+import { requireFlag, UsageError } from '../flags.js';
 import type { TableSource } from '../../clinic-node/data/table-site.js';
 
 const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identity must be enrolled) --site NAME
@@ -15,6 +16,7 @@ const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identit
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--convention ${DEFAULT_CONVENTION} (the accountant's)]
               [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
               SIGTERM or SIGINT: finishes the round under way (at most 30 s), then exits 0
+              ${CONFIG_USAGE}
   cohort node --check --dataset NAME --schema FILE --data FILE.csv --mapping FILE [--site NAME] [--test-fraction F]
               reads and checks the clinic's own data without connecting: its problems, or the dataset id
               and record counts the operator approves`;
@@ -26,36 +28,41 @@ export const nodeCommand: Command = {
   run,
 };
 
+/** The node's flags, from the command line, COHORT_ variables and --config alike. */
+export const NODE_FLAGS = {
+  command: 'cohort node',
+  usage: USAGE,
+  options: {
+    coordinator: { type: 'string' },
+    dataset: { type: 'string' },
+    schema: { type: 'string' },
+    data: { type: 'string' },
+    mapping: { type: 'string' },
+    'test-fraction': { type: 'string' },
+    check: { type: 'boolean' },
+    site: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'exit-when-done': { type: 'boolean' },
+    keystore: { type: 'string' },
+    'state-dir': { type: 'string' },
+    ...TLS_FLAGS,
+    'budget-epsilon': { type: 'string' },
+    'budget-delta': { type: 'string' },
+    ledger: { type: 'string' },
+    convention: { type: 'string', default: DEFAULT_CONVENTION },
+  },
+  // One spelling across commands: the accounting convention is --convention, as in cohort privacy.
+  renamed: { accountant: 'convention' },
+} as const;
+
 function parse(args: string[]) {
-  return parseFlags(args, {
-    command: 'cohort node',
-    usage: USAGE,
-    options: {
-      coordinator: { type: 'string' },
-      dataset: { type: 'string' },
-      schema: { type: 'string' },
-      data: { type: 'string' },
-      mapping: { type: 'string' },
-      'test-fraction': { type: 'string' },
-      check: { type: 'boolean' },
-      site: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'exit-when-done': { type: 'boolean' },
-      keystore: { type: 'string' },
-      'state-dir': { type: 'string' },
-      ...TLS_FLAGS,
-      'budget-epsilon': { type: 'string' },
-      'budget-delta': { type: 'string' },
-      ledger: { type: 'string' },
-      convention: { type: 'string', default: DEFAULT_CONVENTION },
-    },
-    // One spelling across commands: the accounting convention is --convention, as in cohort privacy.
-    renamed: { accountant: 'convention' },
-  });
+  return parseFlagSources(args, NODE_FLAGS);
 }
 
+type NodeValues = ReturnType<typeof parse>['values'];
+
 /** The clinic's privacy cap from --budget-epsilon and --budget-delta (both or neither); null: none. */
-function budgetOf(values: ReturnType<typeof parse>) {
+function budgetOf(values: NodeValues) {
   if ((values['budget-epsilon'] === undefined) !== (values['budget-delta'] === undefined)) {
     throw new UsageError('a privacy budget needs both --budget-epsilon and --budget-delta');
   }
@@ -73,7 +80,7 @@ function budgetOf(values: ReturnType<typeof parse>) {
 }
 
 /** The clinic's own table from --schema, --data and --mapping (all three or none); null: a built-in dataset. */
-function tableOf(values: ReturnType<typeof parse>): TableSource | null {
+function tableOf(values: NodeValues, dataDirGiven: boolean): TableSource | null {
   const given = (['schema', 'data', 'mapping'] as const).filter((flag) => values[flag] !== undefined);
   if (given.length === 0) {
     if (values['test-fraction'] !== undefined) throw new UsageError("--test-fraction applies to a clinic's own data (--schema, --data, --mapping)");
@@ -82,7 +89,7 @@ function tableOf(values: ReturnType<typeof parse>): TableSource | null {
   if (given.length < 3)
     throw new UsageError(`the clinic's own data needs --schema, --data and --mapping together (given: ${given.map((f) => `--${f}`).join(', ')})`);
   if (values.dataset === undefined) throw new UsageError("--dataset is required with --schema: the name of the study's dataset");
-  if (values['data-dir'] !== undefined) throw new UsageError("--data-dir is for built-in datasets; a clinic's own data is --data FILE.csv");
+  if (dataDirGiven) throw new UsageError("--data-dir is for built-in datasets; a clinic's own data is --data FILE.csv");
   const testFraction = values['test-fraction'] === undefined ? undefined : Number(values['test-fraction']);
   if (testFraction !== undefined && !(testFraction >= 0 && testFraction <= 0.5))
     throw new UsageError(`--test-fraction must be from 0 to 0.5, got "${values['test-fraction']}"`);
@@ -108,8 +115,11 @@ async function check(table: TableSource | null, dataset: string, site: string | 
 }
 
 async function run(args: string[]): Promise<number> {
-  const values = parse(args);
-  const table = tableOf(values);
+  const parsed = parse(args);
+  const { values, sources } = parsed;
+  // COHORT_DATA_DIR is every command's directory of built-in datasets: beside a clinic's own data it is not a conflict.
+  const table = tableOf(values, values['data-dir'] !== undefined && sources['data-dir']?.kind !== 'env');
+  for (const line of settingsReport(parsed)) console.log(line);
   if (values.check) return check(table, values.dataset!, values.site);
   const coordinator = requireFlag(values, 'coordinator', 'HOST:PORT');
   const keystore = requireFlag(values, 'keystore', 'DIR', ': the clinic signs every call with its enrolled identity (cohort keys init)');

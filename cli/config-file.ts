@@ -1,0 +1,62 @@
+/**
+ * A command's config file (`--config FILE`): YAML, or JSON (which YAML reads as it is), holding one
+ * mapping of the command's flag names to their values. Reading it fails with the file's name and, where
+ * the parser knows it, the line and column; each setting keeps the line it was written on, for messages.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { UsageError } from './flags.js';
+
+/** One `key: value` of a config file, with the line it is on. */
+export interface ConfigSetting {
+  key: string;
+  value: unknown;
+  line: number;
+}
+
+export interface ConfigFile {
+  path: string;
+  settings: ConfigSetting[];
+}
+
+/**
+ * Reads and parses `path`; a UsageError naming the file when it cannot be read, does not parse (with
+ * the line and column of each error), repeats a key, or is anything but a non-empty mapping.
+ */
+export function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'not readable by this user'
+          : code === 'EISDIR'
+            ? 'a directory, not a file'
+            : (error as Error).message;
+    throw new UsageError(`--config ${path}: ${why}`);
+  }
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  if (document.errors.length > 0) {
+    const problems = document.errors.map((error) => {
+      const at = error.linePos?.[0];
+      return `${at ? `line ${at.line}, column ${at.col}: ` : ''}${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+    });
+    throw new UsageError(`--config ${path} is not valid YAML or JSON:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  const contents = document.contents;
+  if (contents === null) throw new UsageError(`--config ${path} is empty: it holds flag names and their values, e.g. "grpc-port: 50051"`);
+  if (!isMap(contents))
+    throw new UsageError(`--config ${path} must be a mapping of flag names to values (e.g. "grpc-port: 50051"), not a list or a single value`);
+  const values = document.toJS() as Record<string, unknown>;
+  const settings = contents.items.map((pair) => {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const offset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+    return { key, value: values[key] ?? null, line: offset === undefined ? 0 : lines.linePos(offset).line };
+  });
+  return { path, settings };
+}
