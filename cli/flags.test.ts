@@ -44,6 +44,11 @@ describe('parseFlags', () => {
     expect(thrown(() => parse(['-x']))).toMatchObject({ message: 'unknown flag -x for cohort demo' });
   });
 
+  it('an unknown flag close to a known one names it', () => {
+    expect(thrown(() => parse(['--clinicid', 'va']))).toMatchObject({ message: 'unknown flag --clinicid for cohort demo (did you mean --clinic-id?)' });
+    expect(thrown(() => parse(['--round=5']))).toMatchObject({ message: 'unknown flag --round for cohort demo (did you mean --rounds?)' });
+  });
+
   it('a value missing or given to a boolean, and a stray argument, are UsageErrors too', () => {
     expect(thrown(() => parse(['--clinic-id']))).toMatchObject({
       name: 'UsageError',

@@ -13,6 +13,7 @@
  * ```
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { closestKey } from '../common/closest-key.js';
 
 /** Bad command-line input: exit code 2, the message and the usage of the command (or of cohort). */
 export class UsageError extends Error {
@@ -99,7 +100,10 @@ function usageErrorOf<O extends ParseArgsOptionsConfig>(error: unknown, spec: Fl
   if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return error;
   const message = (error as Error).message;
   const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown flag ${flag ?? message} for ${spec.command}`, spec.usage);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const closest = flag?.startsWith('--') ? closestKey(flag.slice(2).split('=')[0]!, Object.keys(spec.options)) : undefined;
+    return new UsageError(`unknown flag ${flag ?? message} for ${spec.command}${closest === undefined ? '' : ` (did you mean --${closest}?)`}`, spec.usage);
+  }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
     return new UsageError(`${spec.command} takes no argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}`.trimEnd(), spec.usage);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return new UsageError(`${spec.command}: ${message.replace(/^Option /, '')}`, spec.usage);

@@ -82,7 +82,7 @@ async function run(args: string[]): Promise<number> {
     grpcPort: port('grpc-port'),
     httpPort: port('http-port'),
     database: values.db,
-    databasePassword: databasePassword(values['db-password-file']),
+    databasePassword: databasePassword(values['db-password-file'], sources['db-password-file']),
     operatorToken: tokenFrom(values, 'operator-token', 'COHORT_OPERATOR_TOKEN'),
     auditorToken: tokenFrom(values, 'auditor-token', 'COHORT_AUDITOR_TOKEN'),
     tls: serverTls(values),
@@ -130,9 +130,8 @@ function parseStudy<T>(study: Record<string, unknown>, source: FlagSource | unde
   }
 }
 
-/** The PostgreSQL password from `--db-password-file`, else the file `COHORT_DB_PASSWORD_FILE` names; undefined leaves it to the URL or PGPASSWORD. */
-function databasePassword(flag: string | undefined): string | undefined {
-  if (flag !== undefined) return readTokenFile(flag, '--db-password-file');
-  const file = process.env['COHORT_DB_PASSWORD_FILE'];
-  return file ? readTokenFile(file, 'COHORT_DB_PASSWORD_FILE') : undefined;
+/** The PostgreSQL password from the file `--db-password-file` (or COHORT_DB_PASSWORD_FILE) names; undefined leaves it to the URL or PGPASSWORD. */
+function databasePassword(file: string | undefined, source: FlagSource | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  return readTokenFile(file, source?.kind === 'env' ? source.variable : '--db-password-file');
 }
