@@ -392,6 +392,14 @@ describe('coordinator over real gRPC and HTTP', () => {
     expect(bad).toMatchObject({ status: 400, body: { message: 'approval: numTrain must be a whole number in [1, 4294967295], got -1' } });
     const unknownField = await post('/clinics/enrolled', { ...card('clinic-s'), approved: { ...swiss, weight: 9 } });
     expect(unknownField).toMatchObject({ status: 400, body: { message: 'an approval has dataset, site, numTrain and numTest; unknown: weight' } });
+    const misspelt = await post('/clinics/enrolled', {
+      ...card('clinic-s'),
+      approved: { dataset: 'fed-heart-disease', site: 'switzerland', numTrain: 30, numtest: 16 },
+    });
+    expect(misspelt).toMatchObject({
+      status: 400,
+      body: { message: 'an approval has dataset, site, numTrain and numTest; unknown: numtest (did you mean numTest?)' },
+    });
     const enrolments = async () => (await (await http('/clinics', { token: AUDITOR })).json()) as { clinicId: string; approval: unknown }[];
     expect((await enrolments()).map((e) => e.clinicId)).not.toContain('clinic-s');
 

@@ -1,3 +1,4 @@
+import { didYouMean } from '../../common/closest-key.js';
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
 import { cardFromJson, cardToJson, fingerprint } from '../../crypto/index.js';
 import { ClinicApprovals, checkedApproval, type Approval, type ApprovalRecord } from '../clinics/clinic-approvals.js';
@@ -87,13 +88,18 @@ export class EnrolmentController {
   }
 }
 
+const APPROVAL_FIELDS = ['dataset', 'site', 'numTrain', 'numTest'];
+
 function approvalFrom(body: unknown): Approval {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new BadRequestException('an approval is an object: {"dataset": ..., "site": ..., "numTrain": ..., "numTest": ...} or {"declared": true}');
   }
   const { dataset, site, numTrain, numTest, ...rest } = body as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new BadRequestException(`an approval has dataset, site, numTrain and numTest; unknown: ${unknown.join(', ')}`);
+  if (unknown.length > 0) {
+    const named = unknown.map((key) => key + didYouMean(key, APPROVAL_FIELDS));
+    throw new BadRequestException(`an approval has dataset, site, numTrain and numTest; unknown: ${named.join(', ')}`);
+  }
   return { dataset, site, numTrain, numTest } as Approval;
 }
 
