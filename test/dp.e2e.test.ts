@@ -206,11 +206,39 @@ describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (ba
     expect(run.stdout).toContain('switzerland: ok, 3 entries (3 spends, 0 refusals)');
     expect(run.stdout).toContain('va: ok, 3 entries (0 spends, 3 refusals)');
     expect(run.stdout).toContain('verified: 4 ledgers, every epsilon recomputed, every chain and signature intact');
-    const report = await cohort(['audit', 'report', '--coordinator-url', coordinator.httpUrl, '--auditor-token', AUDITOR, '--json']);
-    expect(report.code).toBe(0);
-    expect(report.stdout.split('\n')[0]).toMatch(/^clinic\s+epsilon\s+cap\s+delta\s+remaining\s+spends\s+refusals\s+verified\s+last entry$/);
-    const json = JSON.parse(report.stdout.trim().split('\n').at(-1)!) as { clinics: { clinicId: string; epsilon: number }[] };
-    expect(json.clinics.find((c) => c.clinicId === 'switzerland')!.epsilon).toBe(summaries[2]!.privacySpent!.epsilon);
+    const report = (...extra: string[]) => cohort(['audit', 'report', '--coordinator-url', coordinator.httpUrl, '--auditor-token', AUDITOR, ...extra]);
+    const tables = await report();
+    expect(tables.code).toBe(0);
+    expect(tables.stdout.split('\n')[0]).toMatch(/^clinic\s+epsilon\s+cap\s+delta\s+remaining\s+spends\s+refusals\s+verified\s+last entry$/);
+    expect(tables.stdout).toMatch(new RegExp(`^${studyId} +fed-heart-disease geometric-median +va +0 +0\\.001 +0 +3 `, 'm'));
+    // --format json writes JSON only, per clinic and per study.
+    const json = JSON.parse((await report('--format', 'json')).stdout) as {
+      clinics: { clinic: string; epsilon: number }[];
+      studies: { study: string; clinic: string; epsilon: number; spends: number; refusals: number }[];
+      columns: Record<string, unknown>;
+    };
+    expect(json.clinics.find((c) => c.clinic === 'switzerland')!.epsilon).toBe(summaries[2]!.privacySpent!.epsilon);
+    expect(json.studies.map((s) => [s.clinic, s.study, s.spends, s.refusals])).toEqual(
+      SITES.map((site) => [site, studyId, site === 'va' ? 0 : 3, site === 'va' ? 3 : 0]),
+    );
+    // One study each: its epsilon is the clinic's total.
+    expect(json.studies.find((s) => s.clinic === 'switzerland')!.epsilon).toBeCloseTo(summaries[2]!.privacySpent!.epsilon, 9);
+    expect(Object.keys(json.columns)).toEqual(['clinics', 'studies']);
+    // CSV and Markdown as the coordinator renders them over HTTP, byte for byte.
+    const csv = await report('--format', 'csv');
+    const served = await https(`${coordinator.httpUrl}/audit/report?format=csv`, bearer(AUDITOR));
+    expect(served.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.stdout).toBe(await served.text());
+    expect(csv.stdout.split('\r\n')).toHaveLength(1 + 4 + 4 + 1);
+    const markdown = await report('--format', 'markdown');
+    expect(markdown.stdout).toContain('## By study');
+    expect(markdown.stdout).toContain('Epsilon measures how much a model trained with a clinic');
+    expect(await report('--format', 'xml')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--format must be table, json, csv, markdown; got "xml"'),
+    });
+    expect((await https(`${coordinator.httpUrl}/audit/report?format=xml`, bearer(AUDITOR))).status).toBe(400);
+    expect((await https(`${coordinator.httpUrl}/audit/report`)).status).toBe(401);
     const local = await cohort(['audit', 'verify', '--keystore', keystores[2]!.dir]);
     expect(local.stdout).toContain('switzerland: ok, 3 entries');
     const card = join(dir, 'switzerland.card.json');

@@ -3,7 +3,8 @@
  * ledgers (auditor token), or against a clinic's own ledger file. `verify` recomputes every epsilon
  * from the recorded mechanism and accountant, checks every hash link and signature, and checks that
  * every update a clinic sent to a differentially private study has a spend; it names each entry
- * that fails and exits 1. `report` prints the per-clinic budget table.
+ * that fails and exits 1. `report` prints every clinic's budget and its spend per study, as a table or
+ * in the formats the coordinator renders (json, csv, markdown), exiting 1 if a ledger fails to verify.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { LEDGER_FILE } from '../../clinic-node/node-agent.js';
 import { readLedgerLines } from '../../clinic-node/privacy/ledger-file.js';
 import { Keystore } from '../../clinic-node/keys/index.js';
 import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type LedgerVerification } from '../../crypto/index.js';
-import type { ClinicBudgetView } from '../../coordinator/ledger/ledger.service.js';
+import { REPORT_FORMATS, type PrivacyReport, type ReportFormat } from '../../coordinator/audit/privacy-report.js';
 import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
 import { parseFlags, requireFlag, UsageError } from '../flags.js';
@@ -23,8 +24,9 @@ const VERIFY_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-tok
   cohort audit verify --ledger FILE --card CARD.json [--json]
   cohort audit verify --keystore DIR [--ledger FILE] [--json]
                                                         verify a clinic's ledger file with its card (or at the clinic, its keystore)`;
-const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--auditor-token-file F] [--json]
-                                                        the per-clinic privacy budget table`;
+const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--auditor-token-file F] [--format table|json|csv|markdown]
+                                                        every clinic's budget and its spend per study; json, csv and
+                                                        markdown explain each column (--json: --format json)`;
 const USAGE = `${VERIFY_USAGE}
 ${REPORT_USAGE}
                        (token default: COHORT_AUDITOR_TOKEN; --auditor-token T also works, but ps shows it)`;
@@ -123,33 +125,60 @@ function toAudit(verification: LedgerVerification, contributions: { studyId: str
   return { clinicId: verification.clinicId, ok: problems.length === 0, ...ledgerSummary(verification), problems };
 }
 
-async function report(args: string[]): Promise<number> {
+async function report(args: string[], write: (text: string) => void = (text) => void process.stdout.write(text)): Promise<number> {
   const values = parseFlags(args, {
     command: 'cohort audit report',
     usage: REPORT_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('auditor-token'), json: { type: 'boolean' } },
+    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('auditor-token'), format: { type: 'string' }, json: { type: 'boolean' } },
   });
   const url = requireFlag(values, 'coordinator-url', 'URL');
-  const budgets = (await http(endpoint(url, '/audit/clinics'), { headers: auditorHeaders(values) })) as ClinicBudgetView[];
+  if (values.json && values.format !== undefined && values.format !== 'json')
+    throw new UsageError(`--json is --format json; got --format ${values.format} too`);
+  const format = values.json ? 'json' : (values.format ?? 'table');
+  if (format !== 'table' && !REPORT_FORMATS.includes(format as ReportFormat)) {
+    throw new UsageError(`--format must be table, ${REPORT_FORMATS.join(', ')}; got "${format}"`, REPORT_USAGE);
+  }
+  const headers = auditorHeaders(values);
+  const report = (await http(endpoint(url, '/audit/report?format=json'), { headers })) as PrivacyReport;
+  // The formats the coordinator renders come as it rendered them: the CLI and HTTP give the same bytes.
+  if (format === 'table') write(`${reportTables(report)}\n`);
+  else if (format === 'json') write(`${JSON.stringify(report, null, 2)}\n`);
+  else write((await http(endpoint(url, `/audit/report?format=${format}`), { headers })) as string);
+  return report.clinics.every((c) => c.verified) ? 0 : 1;
+}
+
+/** The report as two terminal tables: clinics, then each clinic's part in each study. */
+function reportTables(report: PrivacyReport): string {
   const fixed = (x: number | null) => (x === null ? '-' : String(Number(x.toPrecision(8))));
-  print(
-    table([
-      ['clinic', 'epsilon', 'cap', 'delta', 'remaining', 'spends', 'refusals', 'verified', 'last entry'],
-      ...budgets.map((b) => [
-        b.clinicId,
-        fixed(b.epsilon),
-        fixed(b.capEpsilon),
-        b.delta === null ? '-' : String(b.delta),
-        b.capEpsilon === null ? '-' : fixed(Math.max(0, b.capEpsilon - b.epsilon)),
-        String(b.spends),
-        String(b.refusals),
-        b.verified ? 'yes' : 'NO',
-        b.lastEntryAt ?? '-',
-      ]),
+  const clinics = table([
+    ['clinic', 'epsilon', 'cap', 'delta', 'remaining', 'spends', 'refusals', 'verified', 'last entry'],
+    ...report.clinics.map((c) => [
+      c.clinic,
+      fixed(c.epsilon),
+      fixed(c.cap),
+      c.delta === null ? '-' : String(c.delta),
+      fixed(c.remaining),
+      String(c.spends),
+      String(c.refusals),
+      c.verified ? 'yes' : 'NO',
+      c.lastEntryAt ?? '-',
     ]),
-  );
-  if (values.json) print(JSON.stringify({ clinics: budgets }));
-  return budgets.every((b) => b.verified) ? 0 : 1;
+  ]);
+  if (report.studies.length === 0) return `${clinics}\n\nno ledger entries for any study yet`;
+  const studies = table([
+    ['study', 'name', 'clinic', 'epsilon', 'delta', 'spends', 'refusals', 'last entry'],
+    ...report.studies.map((s) => [
+      s.study,
+      s.studyName ?? '-',
+      s.clinic,
+      fixed(s.epsilon),
+      String(s.delta),
+      String(s.spends),
+      String(s.refusals),
+      s.lastEntryAt,
+    ]),
+  ]);
+  return `${clinics}\n\nby study (a clinic's total is not the sum: its spends are composed together)\n${studies}`;
 }
 
 function auditorHeaders(values: Record<string, unknown>): Record<string, string> {

@@ -12,6 +12,7 @@ import {
   type ClinicCard,
   type LedgerEntry,
   type LedgerSummary,
+  type LedgerVerification,
 } from '../../crypto/index.js';
 import { KeysService } from '../keys/keys.service.js';
 import { inTransaction } from '../persistence/transactions.js';
@@ -170,17 +171,21 @@ export class LedgerService {
 
   /** Every enrolled clinic's budget (revoked ones too: what they spent stays audited), verified from the stored copy of its ledger. */
   async budgets(): Promise<ClinicBudgetView[]> {
-    const views: ClinicBudgetView[] = [];
+    return (await this.verifications()).map((verification) => ({
+      clinicId: verification.clinicId,
+      ...ledgerSummary(verification),
+      lastEntryAt: verification.parsed.at(-1)?.recordedAt ?? null,
+      verified: verification.ok,
+      problems: verification.problems.map((p) => `${p.entry} ${p.problem}`),
+    }));
+  }
+
+  /** Every enrolled clinic's stored ledger, verified afresh under its enrolled key, in enrolment order. */
+  async verifications(): Promise<LedgerVerification[]> {
+    const verifications: LedgerVerification[] = [];
     for (const { card } of await this.keys.enrolments()) {
-      const verification = verifyLedger(card.clinicId, await this.storedEntries(card.clinicId), card.signPublicKey);
-      views.push({
-        clinicId: card.clinicId,
-        ...ledgerSummary(verification),
-        lastEntryAt: verification.parsed.at(-1)?.recordedAt ?? null,
-        verified: verification.ok,
-        problems: verification.problems.map((p) => `${p.entry} ${p.problem}`),
-      });
+      verifications.push(verifyLedger(card.clinicId, await this.storedEntries(card.clinicId), card.signPublicKey));
     }
-    return views;
+    return verifications;
   }
 }

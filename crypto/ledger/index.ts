@@ -12,6 +12,7 @@
  * verifyLedger(identity.clinicId, chain.entries(), identity.signing.publicKey).ok; // true
  */
 export { accountantRecord, gaussianSteps, SpentBudget } from './budget.js';
+export { spendsByStudy, type StudySpend } from './by-study.js';
 export { LedgerChain, type LedgerDecision } from './chain.js';
 export {
   canonicalJson,
