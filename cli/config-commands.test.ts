@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStudyConfig } from '../coordinator/config/study-config.js';
@@ -31,6 +31,20 @@ describe('the sample config files in docs/examples', () => {
   it("hold only the node's flags, for a built-in dataset and for a clinic's own data", () => {
     expect(parseFlagSources(['--config', 'docs/examples/node.yaml'], NODE_FLAGS, {}).values).toMatchObject({ site: 'cleveland', 'budget-epsilon': '3' });
     expect(parseFlagSources(['--config', 'docs/examples/node-own-data.yaml'], NODE_FLAGS, {}).values).toMatchObject({ schema: '/etc/cohort/schema.json' });
+  });
+});
+
+describe('the study files of the docs and the deployment', () => {
+  it('are studies the coordinator accepts, every field known', () => {
+    const files = ['docs/examples', 'deploy'].flatMap((folder) =>
+      existsSync(folder)
+        ? readdirSync(folder)
+            .filter((name) => /^study.*\.json$/.test(name))
+            .map((name) => join(folder, name))
+        : [],
+    );
+    expect(files).toContain(join('docs/examples', 'study.json'));
+    for (const path of files) expect(() => parseStudyConfig(JSON.parse(readFileSync(path, 'utf8')))).not.toThrow();
   });
 });
 
