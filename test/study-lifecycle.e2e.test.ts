@@ -71,6 +71,9 @@ describe('study lifecycle: names, pause, resume, cancel', () => {
   it('a named study is defined once: the same again answers it, other settings are refused by name', async () => {
     const first = await http('/studies', { method: 'POST', body: STUDY });
     expect(first.status).toBe(201);
+    // The answer carries the effective settings, and what the operator should know.
+    expect(first.body).toMatchObject({ quorum: 2, minClinics: 2, training: { optimizer: 'sgd', batchSize: 4, localSteps: 100 } });
+    expect(first.body.warnings).toEqual(['round 1 waits for 2 clinics serving fed-heart-disease; 0 enrolled and approved for it so far']);
     const again = await http('/studies', { method: 'POST', body: STUDY });
     expect(again).toMatchObject({ status: 200, body: { id: first.body.id, name: 'heart' } });
     const other = await http('/studies', { method: 'POST', body: { ...STUDY, rounds: 5 } });

@@ -108,6 +108,7 @@ async function run(args: string[]): Promise<number> {
     });
     const state = created ? `created, waiting for ${study.minClinics} clinics` : `exists (${study.status}): resuming it, not creating another`;
     console.log(`study ${study.id}: "${study.name}" ${state} (${coordinator.httpUrl}/studies/${study.id})`);
+    for (const warning of await coordinator.federation.studyWarnings(study)) console.log(`study ${study.id}: ${warning}`);
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -56,9 +56,9 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
     private readonly records: StudyRecords,
     private readonly bus: FederationEventBus,
     ledger: LedgerService,
-    keys: KeysService,
+    private readonly keys: KeysService,
     evaluations: Evaluations,
-    approvals: ClinicApprovals,
+    private readonly approvals: ClinicApprovals,
     uploads: UploadValidator,
   ) {
     const evaluated = evaluations.recorded$.pipe(
@@ -162,6 +162,18 @@ export class FederationService implements OnApplicationBootstrap, OnModuleDestro
       );
     }
     return found;
+  }
+
+  /**
+   * What the operator should hear about a study not yet started: round 1 waiting for more clinics
+   * than are enrolled (and not revoked) and approved for its dataset so far.
+   */
+  async studyWarnings(study: StudyEntity): Promise<string[]> {
+    if (study.status !== 'waiting') return [];
+    const enrolled = new Set((await this.keys.enrolled()).map((card) => card.clinicId));
+    const approved = [...(await this.approvals.all()).values()].filter((a) => a.dataset === study.dataset && enrolled.has(a.clinicId)).length;
+    if (study.minClinics <= approved) return [];
+    return [`round 1 waits for ${study.minClinics} clinics serving ${study.dataset}; ${approved} enrolled and approved for it so far`];
   }
 
   private async studyCreated(study: StudyEntity): Promise<void> {

@@ -41,7 +41,8 @@ export class StudiesController {
   /**
    * Defines a study (201). A body with a `name` is idempotent: the study of that name is answered
    * (200) when its settings are the same, and refused (409) naming what differs; without a name the
-   * study gets its default name, numbered when taken.
+   * study gets its default name, numbered when taken. The answer is the study with its effective
+   * settings, and `warnings` (round 1 waiting for more clinics than are enrolled and approved).
    */
   @Post()
   @Write()
@@ -50,7 +51,7 @@ export class StudiesController {
     const named = isObject(body) && typeof body['name'] === 'string';
     const { study, created } = named ? await this.federation.ensureStudy(config) : { study: await this.federation.createStudy(config), created: true };
     response.status(created ? 201 : 200);
-    return this.studies.detail(study);
+    return { ...(await this.studies.detail(study)), warnings: await this.federation.studyWarnings(study) };
   }
 
   /** Pauses a waiting or running study: an open round runs to its close, and no round opens until it is resumed. */
