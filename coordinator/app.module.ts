@@ -6,7 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { RolesGuard } from './http/roles.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from './coordinator-options.js';
 import { FederationModule } from './federation/federation.module.js';
-import { HealthController } from './health/health.controller.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { createDataSource, databaseOptions, isTransientDatabaseError } from './persistence/data-source.js';
 import { StudiesModule } from './studies/studies.module.js';
 
@@ -31,8 +31,8 @@ export class AppModule {
         StudiesModule,
         AuditModule,
         AuthModule,
+        ObservabilityModule,
       ],
-      controllers: [HealthController],
       providers: [optionsProvider, { provide: APP_GUARD, useClass: RolesGuard }],
       exports: [optionsProvider],
     };

@@ -1,6 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { DAY_MS, durationProblems, HOUR_MS, milliseconds, MINUTE_MS, SECOND_MS } from '../common/durations.js';
 import type { ServerTlsOptions } from '../common/tls/index.js';
+import type { Logger } from '../common/logging/logger.js';
 
 /** How to run a coordinator. */
 export interface CoordinatorOptions {
@@ -30,6 +31,17 @@ export interface CoordinatorOptions {
   maxChunkBytes?: number;
   /** Nest log levels. Default log, warn, error. `false` silences the coordinator. */
   logLevels?: LogLevel[] | false;
+  /**
+   * Where the coordinator's log lines go (common/logging): pino, JSON lines or human lines. Default: a
+   * logger on stdout, JSON unless stdout is a terminal, level info (`cohort coordinator --log-format`, `--log-level`).
+   */
+  logger?: Logger;
+  /**
+   * Bearer token `GET /metrics` requires. Default none: /metrics answers anyone who reaches the HTTP
+   * port, as Prometheus expects (it names clinics, studies and their epsilons: set a token when the
+   * port is reachable beyond the operators' network).
+   */
+  metricsToken?: string | null;
   /**
    * Bearer token for operator writes over HTTP (enrolling clinics). Default `COHORT_OPERATOR_TOKEN`,
    * else none: those endpoints then refuse every request.

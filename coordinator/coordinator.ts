@@ -21,6 +21,12 @@ import { preparePrivateDatabase } from './persistence/database-file.js';
 import { isPostgresUrl, parsePostgresUrl } from './persistence/database-url.js';
 import { KeysService } from './keys/keys.service.js';
 import { ClinicApprovals } from './clinics/clinic-approvals.js';
+import { createLogger } from '../common/logging/logger.js';
+import { Readiness } from './health/readiness.js';
+import { callObserver } from './observability/call-observer.js';
+import { CoordinatorMetrics } from './observability/metrics.js';
+import { PinoNestLogger } from './observability/nest-logger.js';
+import { requestLogging } from './observability/request-context.js';
 
 export interface RunningCoordinator {
   app: INestApplication;
@@ -51,6 +57,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     databasePassword: options.databasePassword ?? null,
     maxChunkBytes: options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES,
     logLevels: options.logLevels ?? ['log', 'warn', 'error'],
+    logger: options.logger ?? createLogger(),
+    metricsToken: options.metricsToken ?? null,
     operatorToken: options.operatorToken ?? process.env['COHORT_OPERATOR_TOKEN'] ?? null,
     auditorToken: options.auditorToken ?? process.env['COHORT_AUDITOR_TOKEN'] ?? null,
     tls: options.tls ?? null,
@@ -73,8 +81,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   }
   // A PostgreSQL URL is checked before Nest starts (a clear error, no connection retries); a SQLite file is made private.
   const databaseWarnings = isPostgresUrl(resolved.database) ? (parsePostgresUrl(resolved.database), []) : preparePrivateDatabase(resolved.database);
+  const { logLevels } = resolved;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(resolved), {
-    logger: resolved.logLevels,
+    logger: logLevels === false ? false : new PinoNestLogger(resolved.logger, logLevels),
     abortOnError: false,
     ...(tls && { httpsOptions: { cert: tls.certPem, key: tls.keyPem } }),
   });
@@ -83,6 +92,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     requestTimeoutMs: resolved.httpRequestTimeoutMs,
     keepAliveTimeoutMs: resolved.httpKeepAliveTimeoutMs,
   });
+  const logger = resolved.logger.child({ context: 'Coordinator' });
+  if (logLevels !== false) app.use(requestLogging(resolved.logger.child({ context: 'Http' })));
+  const metrics = app.get(CoordinatorMetrics);
+  const readiness = app.get(Readiness);
   for (const warning of databaseWarnings) new Logger('Coordinator').warn(warning);
   if (!tls)
     new Logger('Coordinator').warn('--insecure: gRPC and HTTP are plaintext; calls are still signed, but anyone on the network can read updates and tokens');
@@ -101,10 +114,14 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       channelOptions: {
         ...grpcServerOptions(resolved),
         interceptors: [
-          authenticationInterceptor(() => gate, {
-            firstMessageTimeoutMs: resolved.firstMessageTimeoutMs,
-            maxPendingCallsPerAddress: resolved.maxPendingCallsPerAddress,
-          }),
+          authenticationInterceptor(
+            () => gate,
+            {
+              firstMessageTimeoutMs: resolved.firstMessageTimeoutMs,
+              maxPendingCallsPerAddress: resolved.maxPendingCallsPerAddress,
+            },
+            callObserver(logLevels === false ? resolved.logger.child({}, { level: 'silent' }) : logger, metrics),
+          ),
         ],
       } as GrpcOptions['options']['channelOptions'],
       // Bytes that are no protobuf request reach the interceptor, which refuses them as INVALID_ARGUMENT (not INTERNAL).
@@ -118,7 +135,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     limits: new MessageLimits(federationLimits(resolved.maxChunkBytes)),
   };
   // Counts connections per address from the first one the gRPC server accepts.
-  const guard = new ConnectionGuard(resolved.grpcPort, resolved.maxConnectionsPerAddress);
+  const guard = new ConnectionGuard(resolved.grpcPort, resolved.maxConnectionsPerAddress, {
+    connectionRefused: () => metrics.connectionsRefused.inc(),
+    handshakeRefused: () => metrics.handshakesRefused.inc(),
+  });
   guard.start();
   try {
     await app.startAllMicroservices();
@@ -126,6 +146,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     guard.stop();
     throw error;
   }
+  readiness.grpcListening = true;
   await app.listen(resolved.httpPort, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
@@ -138,6 +159,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     httpUrl: `${tls ? 'https' : 'http'}://${urlHost}:${resolved.httpPort}`,
     connectionsFrom: (address) => guard.connectionsFrom(address),
     close: async () => {
+      readiness.closing = true;
       try {
         await app.close();
       } finally {

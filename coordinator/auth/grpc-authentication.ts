@@ -28,6 +28,16 @@ export interface StrangerLimits {
   maxPendingCallsPerAddress: number;
 }
 
+/** What the interceptor tells the coordinator's logs and metrics about the calls it sees (coordinator/observability). */
+export interface CallObserver {
+  /** A call ended with an error status: refused at admission (before any handler) or by its handler. */
+  refused(refusal: { stage: 'admission' | 'handler'; method: string; peer: string; code: grpc.status; details: string; clinicId?: string }): void;
+  /** A message passed admission (handlers see it next). */
+  admitted?(method: string, message: unknown): void;
+  /** A call ended with OK. */
+  answered?(method: string, clinicId: string | undefined): void;
+}
+
 /**
  * A grpc-js server interceptor in front of every Federation method. Every message first passes the
  * structural limits (sizes of strings, bytes and lists, nesting, finite numbers, messages per call;
@@ -46,6 +56,7 @@ export function authenticationInterceptor(
     firstMessageTimeoutMs: DEFAULT_FIRST_MESSAGE_TIMEOUT_MS,
     maxPendingCallsPerAddress: DEFAULT_MAX_PENDING_CALLS_PER_ADDRESS,
   },
+  observer?: CallObserver,
 ): grpc.ServerInterceptor {
   const open = new Map<string, number>();
   const pending = new PendingCalls(maxPendingCallsPerAddress);
@@ -76,6 +87,14 @@ export function authenticationInterceptor(
       if (closed) return;
       close();
       const failure = error instanceof FederationError ? error : refuse.invalid(`${method.path}: ${(error as Error).message}`);
+      observer?.refused({
+        stage: 'admission',
+        method: method.path,
+        peer,
+        code: failure.code,
+        details: failure.message,
+        ...(signer !== undefined && { clinicId: signer }),
+      });
       call.sendStatus({ code: failure.code, details: failure.message, metadata: new grpc.Metadata() });
     };
     const admit = async (message: unknown, index: number): Promise<void> => {
@@ -121,7 +140,10 @@ export function authenticationInterceptor(
           }
           // Cancelled while it was being authenticated: the slot it just took is given back, nothing passes.
           if (closed) release();
-          else next(message);
+          else {
+            observer?.admitted?.(method.path, message);
+            next(message);
+          }
         });
       })
       // A call that ends before any message was never authenticated: refused here, not left to its handler.
@@ -149,7 +171,18 @@ export function authenticationInterceptor(
         }
       })
       .withSendStatus((status, next) => {
+        const clinicId = signer;
         close();
+        if (status.code === grpc.status.OK) observer?.answered?.(method.path, clinicId);
+        else
+          observer?.refused({
+            stage: 'handler',
+            method: method.path,
+            peer,
+            code: status.code,
+            details: status.details,
+            ...(clinicId !== undefined && { clinicId }),
+          });
         next(status);
       })
       .build();

@@ -44,6 +44,6 @@ import { InProcessStudyLock, STUDY_LOCK } from '../persistence/study-lock.js';
     FederationEventBus,
     { provide: STUDY_LOCK, useClass: InProcessStudyLock },
   ],
-  exports: [FederationService, StudyRecords, KeysModule],
+  exports: [FederationService, StudyRecords, KeysModule, TaskHub],
 })
 export class FederationModule {}

@@ -1,25 +1,55 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
+import { Readiness } from './readiness.js';
 
 const startedAt = Date.now();
 
-/** Liveness for operators and orchestrators: 200 while the database answers, 503 otherwise. */
-@Controller('health')
+/**
+ * `/health` is liveness: the process answers HTTP (nothing else is asked, so a slow database does
+ * not get a live coordinator restarted). `/ready` is readiness: the database answers a query, its
+ * migrations are all applied, and the gRPC server listens; 503 naming what is not, otherwise.
+ */
+@Controller()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(COORDINATOR_OPTIONS) private readonly options: ResolvedCoordinatorOptions,
+    private readonly readiness: Readiness,
   ) {}
 
-  @Get()
-  async health() {
+  @Get('health')
+  health() {
+    return { status: 'ok', uptimeS: Math.round((Date.now() - startedAt) / 1000) };
+  }
+
+  @Get('ready')
+  @HttpCode(200)
+  async ready() {
+    const checks = { database: await this.database(), migrations: await this.migrations(), grpc: this.grpc() };
+    const down = Object.entries(checks).filter(([, value]) => !['up', 'done', 'listening'].includes(value));
+    if (down.length > 0) throw new ServiceUnavailableException({ status: 'not ready', ...checks });
+    return { status: 'ready', ...checks };
+  }
+
+  private async database(): Promise<string> {
     try {
       await this.db.query('SELECT 1');
+      return 'up';
     } catch (error) {
-      throw new ServiceUnavailableException({ status: 'unavailable', database: (error as Error).message });
+      return `down: ${(error as Error).message}`;
     }
-    return { status: 'ok', database: 'up', grpcPort: this.options.grpcPort, uptimeS: Math.round((Date.now() - startedAt) / 1000) };
+  }
+
+  private async migrations(): Promise<string> {
+    try {
+      return (await this.db.showMigrations()) ? 'pending' : 'done';
+    } catch (error) {
+      return `unknown: ${(error as Error).message}`;
+    }
+  }
+
+  private grpc(): string {
+    if (this.readiness.closing) return 'closing';
+    return this.readiness.grpcListening ? 'listening' : 'starting';
   }
 }
