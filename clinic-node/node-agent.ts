@@ -25,8 +25,15 @@ import { NodeProtocols, type EncodedUpdate, type SecureRoundClient } from './pro
 import { LedgerFile } from './privacy/ledger-file.js';
 import { PrivacyGuard, type PrivacyBudget } from './privacy/privacy-guard.js';
 import { NodeState, Shutdown, type BackoffOptions } from './resilience/index.js';
+import type { NodeStatus } from './observability/node-status.js';
 
 export type { NodeSummary } from './agent/node-summary.js';
+
+/** The task a log line was written under. */
+export interface TaskFields {
+  studyId?: string;
+  round?: number;
+}
 export type { Learner } from './agent/learner.js';
 
 /** Where a node keeps its privacy ledger unless told otherwise: beside its keys. */
@@ -71,8 +78,10 @@ export interface NodeOptions {
   learner?: Learner;
   /** Stop after the first study finishes. Default false: serve until stopped. */
   exitWhenDone?: boolean;
-  /** Progress lines. Default: none. */
-  log?: (message: string) => void;
+  /** Progress lines; `fields` names the study and round of the task under way, if any. Default: none. */
+  log?: (message: string, fields?: TaskFields) => void;
+  /** Kept current for the node's health port (connected, last task, training time, budget). Default: none. */
+  status?: NodeStatus;
   /**
    * Where the node keeps what must survive a crash: `outbox/` (updates not yet acknowledged) and
    * `training/` (rounds being trained). Default: the keystore's directory, else `.cohort/node-<clinicId>`.
@@ -123,8 +132,14 @@ export function checkNodeDurations(options: Pick<NodeOptions, 'shutdownGraceMs' 
  * leave the process; only the update (local minus global parameters) and test-set counts do.
  */
 export async function runNode(options: NodeOptions): Promise<NodeSummary> {
-  const log = options.log ?? (() => undefined);
+  const log = (message: string) => options.log?.(message);
   checkNodeDurations(options);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(options.coordinator)?.[1];
+  if (scheme === 'http' || scheme === 'https') {
+    throw new Error(
+      `--coordinator takes the gRPC address HOST:PORT, not a URL: got "${options.coordinator}"; drop "${scheme}://" (the HTTP URL is for --coordinator-url)`,
+    );
+  }
   // A shard of a site (cleveland.2) comes only as preloaded data: the loaders read whole sites.
   if (options.table) {
     const problem = datasetNameProblem(options.dataset);
@@ -143,6 +158,10 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
   const data = await clinicData(options);
   const learner = options.learner ?? data.learner;
   if (!options.learner) await data.learner.ready?.();
+  if (options.status) {
+    options.status.coordinator = options.coordinator;
+    options.status.budget = options.budget ? { epsilon: options.budget.epsilon, delta: options.budget.delta } : null;
+  }
   const client = new FederationClient(options.coordinator, { identity: options.keystore.identity, credentials: options.credentials });
   const { keystore, secureRoundClient } = options;
   const protocols = new NodeProtocols({ client, clinicId, keystore, reveals: state.reveals, log, ...(secureRoundClient ? { secureRoundClient } : {}) });
@@ -160,6 +179,7 @@ export async function runNode(options: NodeOptions): Promise<NodeSummary> {
       summary: emptySummary(clinicId, spent, state.abandonedRounds()),
     });
   } finally {
+    if (options.status) options.status.connected = false;
     await protocols.close();
     client.close();
   }
@@ -202,8 +222,22 @@ interface OpenNode {
 
 /** Wires the parts together and serves tasks until the study finishes or a stop. */
 async function serve(node: OpenNode): Promise<NodeSummary> {
-  const { options, clinicId, log, state, data, client, summary } = node;
-  const router = new TaskRouter((task) => log(`${clinicId}: ignoring task of unknown kind ${String(task.kind)}`));
+  const { options, clinicId, state, data, client, summary } = node;
+  const { status } = options;
+  status?.attach(summary, () => node.guard.spent());
+  // Lines written while a task is under way name its study and round.
+  const log = (message: string) => options.log?.(message, router.current ? { studyId: router.current.studyId, round: router.current.round } : {});
+  const router: TaskRouter = new TaskRouter((task) => log(`${clinicId}: ignoring task of unknown kind ${String(task.kind)}`));
+  const tracked =
+    (handler: (task: Task__Output) => Promise<boolean | void>) =>
+    async (task: Task__Output): Promise<boolean | void> => {
+      status?.taskStarted(String(task.kind), task.studyId, task.round);
+      try {
+        return await handler(task);
+      } finally {
+        status?.taskFinished();
+      }
+    };
   const grace = options.shutdownGraceMs ?? 30_000;
   const shutdown = new Shutdown(options.signal, grace, () =>
     log(router.current ? `${clinicId}: stopping: finishing ${describeTask(router.current)} (at most ${duration(grace)})` : `${clinicId}: stopping`),
@@ -225,8 +259,14 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
   });
   const evaluation = new EvaluationRound({ ...common, client });
   router
-    .on('TASK_KIND_TRAIN', (task) => training.handle(task))
-    .on('TASK_KIND_EVALUATE', (task) => evaluation.handle(task))
+    .on(
+      'TASK_KIND_TRAIN',
+      tracked((task) => training.handle(task)),
+    )
+    .on(
+      'TASK_KIND_EVALUATE',
+      tracked((task) => evaluation.handle(task)),
+    )
     .on('TASK_KIND_STUDY_FINISHED', async (task) => {
       await state.roundsOver(task.studyId, Infinity);
       summary.studyStatus = task.studyStatus;
@@ -240,6 +280,8 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
     registration: { clinicId, dataset: data.dataset, site: options.site, numTrain: data.numTrain, numTest: data.numTest, nodeVersion: '0.1.0' },
     shutdown,
     log,
+    onRegistered: () => status && (status.connected = true),
+    onLost: () => status && (status.connected = false),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.reconnectWindowMs !== undefined ? { reconnectWindowMs: options.reconnectWindowMs } : {}),
     ...(options.reconnectBackoff ? { reconnectBackoff: options.reconnectBackoff } : {}),

@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { logMessages } from '../common/logging/logger.js';
 import { freePort } from '../common/net.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { loopbackTls } from '../common/tls/loopback.js';
@@ -126,7 +127,8 @@ export async function startCoordinatorProcess(options: CoordinatorProcessOptions
   const waitFor = async (pattern: RegExp, what: string, timeoutMs: number): Promise<RegExpExecArray> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = pattern.exec(output);
+      // The coordinator logs JSON lines (its stdout is a pipe): patterns match their messages.
+      const match = pattern.exec(logMessages(output));
       if (match) return match;
       if (exitCode !== undefined) throw new Error(`cohort coordinator exited (${exitCode}) before ${what}; output:\n${output}`);
       if (Date.now() > deadline) throw new Error(`cohort coordinator: no ${what} after ${timeoutMs / 1000} s; output:\n${output}`);

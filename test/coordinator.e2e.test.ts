@@ -266,7 +266,8 @@ describe('coordinator over real gRPC and HTTP', () => {
     ]);
     expect(final.roundHistory[0].metrics).toEqual([{ clinic: 'clinic-a', site: 'cleveland', numTest: 10, accuracy: 0.7, cIndex: null, rmse: null, loss: 0.6 }]);
     expect(final.roundHistory[0].pooledCIndex).toBeNull();
-    expect(await (await http('/health', { token: null })).json()).toMatchObject({ status: 'ok', database: 'up' });
+    expect(await (await http('/health', { token: null })).json()).toMatchObject({ status: 'ok' });
+    expect(await (await http('/ready', { token: null })).json()).toEqual({ status: 'ready', database: 'up', migrations: 'done', grpc: 'listening' });
     a!.close();
     b!.close();
   });

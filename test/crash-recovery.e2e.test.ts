@@ -9,6 +9,7 @@ import { runNode, type NodeSummary } from '../clinic-node/node-agent.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
 import type { SiteDataset } from '../clinic-node/data/dataset.js';
+import { logMessages } from '../common/logging/logger.js';
 import { freePort } from '../common/net.js';
 import { PACKAGE_ROOT } from '../common/paths.js';
 import { seededRandom } from '../common/random.js';
@@ -100,8 +101,8 @@ class CoordinatorLife {
       const lines = text.split('\n');
       this.partial = lines.pop()!;
       for (const raw of lines) {
-        // eslint-disable-next-line no-control-regex -- ESC starts the colour codes Nest's logger writes
-        const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
+        // The coordinator logs JSON lines into a pipe: each line's message is what is matched.
+        const line = logMessages(raw);
         this.lines.push(line);
         if (this.readyAt === null && line.startsWith('coordinator: gRPC')) this.readyAt = Date.now();
         if (this.firstUpdateAt === null && UPDATE.test(line)) this.firstUpdateAt = Date.now();

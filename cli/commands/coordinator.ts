@@ -7,6 +7,7 @@ import { UsageError } from '../flags.js';
 import { GRPC_LIMIT_FLAGS, GRPC_LIMIT_USAGE, grpcLimitsFromFlags } from '../limit-flags.js';
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
 import { readTokenFile, tokenFrom, tokenOptions } from '../token-flags.js';
+import { LOG_FLAGS, LOG_USAGE, loggerFromFlags } from '../log-flags.js';
 import { redactDatabaseUrl } from '../../coordinator/persistence/database-url.js';
 
 const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
@@ -18,6 +19,8 @@ const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N
                      [--auditor-token-file F (default COHORT_AUDITOR_TOKEN; reads budgets, ledgers, studies; changes nothing)]
                      (a file holding the token; --operator-token T and --auditor-token T put it where ps shows it)
                      ${GRPC_LIMIT_USAGE}
+                     ${LOG_USAGE}
+                     [--metrics-token-file F (GET /metrics then needs this bearer token; default: /metrics is public)]
                      study flags as for cohort simulate (cohort simulate --help)
                      ${CONFIG_USAGE}`;
 
@@ -44,6 +47,8 @@ export const COORDINATOR_FLAGS = {
     ...tokenOptions('auditor-token'),
     ...SERVER_TLS_FLAGS,
     ...GRPC_LIMIT_FLAGS,
+    ...LOG_FLAGS,
+    'metrics-token-file': { type: 'string' },
   },
   renamed: STUDY_FLAGS_RENAMED,
   // A config file may hold the study itself (study: {...}) rather than its path.
@@ -58,7 +63,10 @@ export const COORDINATOR_FLAGS = {
 async function run(args: string[]): Promise<number> {
   const parsed = parseFlagSources(args, COORDINATOR_FLAGS);
   const { values, sources, objects } = parsed;
-  for (const line of settingsReport(parsed)) console.log(line);
+  const logger = loggerFromFlags(values);
+  const log = logger.child({ context: 'Coordinator' });
+  for (const line of settingsReport(parsed)) log.info(line);
+  const metricsToken = values['metrics-token-file'] === undefined ? null : readTokenFile(values['metrics-token-file'], '--metrics-token-file');
   const port = (flag: 'grpc-port' | 'http-port') => {
     const raw = values[flag];
     if (raw === undefined) return undefined;
@@ -88,14 +96,21 @@ async function run(args: string[]): Promise<number> {
     tls: serverTls(values),
     insecure: values.insecure === true,
     ...grpcLimitsFromFlags(values),
+    logger,
+    // Every level reaches pino, which filters by --log-level.
+    logLevels: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+    metricsToken,
   });
-  console.log(`coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${redactDatabaseUrl(coordinator.options.database)}`);
-  console.log(
+  log.info(
+    { grpcAddress: coordinator.grpcAddress, httpUrl: coordinator.httpUrl },
+    `coordinator: gRPC ${coordinator.grpcAddress}, HTTP ${coordinator.httpUrl}, database ${redactDatabaseUrl(coordinator.options.database)}`,
+  );
+  log.info(
     coordinator.options.operatorToken
       ? `enrolment: POST ${coordinator.httpUrl}/clinics/enrolled with the operator token (cohort clinic enrol)`
       : 'operator HTTP (enrolment, studies) is off (no --operator-token-file or COHORT_OPERATOR_TOKEN)',
   );
-  console.log(
+  log.info(
     coordinator.options.auditorToken
       ? `audit: ${coordinator.httpUrl}/audit/clinics with the auditor token (cohort audit report|verify)`
       : 'audit endpoints are off (no --auditor-token-file or COHORT_AUDITOR_TOKEN)',
@@ -107,14 +122,16 @@ async function run(args: string[]): Promise<number> {
       throw error;
     });
     const state = created ? `created, waiting for ${study.minClinics} clinics` : `exists (${study.status}): resuming it, not creating another`;
-    console.log(`study ${study.id}: "${study.name}" ${state} (${coordinator.httpUrl}/studies/${study.id})`);
-    for (const warning of await coordinator.federation.studyWarnings(study)) console.log(`study ${study.id}: ${warning}`);
+    log.info({ studyId: study.id }, `study ${study.id}: "${study.name}" ${state} (${coordinator.httpUrl}/studies/${study.id})`);
+    for (const warning of await coordinator.federation.studyWarnings(study)) log.warn({ studyId: study.id }, `study ${study.id}: ${warning}`);
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  log.info('stopping: open calls end, the database closes');
   await coordinator.close();
+  log.info('stopped');
   return 0;
 }
 

@@ -6,6 +6,8 @@ import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-fl
 import { CONFIG_USAGE, parseFlagSources, settingsReport } from '../flag-sources.js';
 import { requireFlag, UsageError } from '../flags.js';
 import type { TableSource } from '../../clinic-node/data/table-site.js';
+import { federationFields } from '../../common/logging/logger.js';
+import { LOG_FLAGS, LOG_USAGE, loggerFromFlags } from '../log-flags.js';
 
 const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identity must be enrolled) --site NAME
               ${CLIENT_TLS_USAGE}
@@ -15,6 +17,8 @@ const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identit
               [--budget-epsilon E --budget-delta D (the clinic's privacy cap; then only DP rounds within it are trained)]
               [--ledger FILE (default KEYSTORE/privacy-ledger.jsonl)] [--convention ${DEFAULT_CONVENTION} (the accountant's)]
               [--state-dir DIR (unacknowledged updates and rounds in training; default KEYSTORE)]
+              [--health-port P (off by default; /health, /ready, /metrics) --health-host 127.0.0.1]
+              ${LOG_USAGE}
               SIGTERM or SIGINT: finishes the round under way (at most 30 s), then exits 0
               ${CONFIG_USAGE}
   cohort node --check --dataset NAME --schema FILE --data FILE.csv --mapping FILE [--site NAME] [--test-fraction F]
@@ -50,6 +54,9 @@ export const NODE_FLAGS = {
     'budget-delta': { type: 'string' },
     ledger: { type: 'string' },
     convention: { type: 'string', default: DEFAULT_CONVENTION },
+    'health-port': { type: 'string' },
+    'health-host': { type: 'string' },
+    ...LOG_FLAGS,
   },
   // One spelling across commands: the accounting convention is --convention, as in cohort privacy.
   renamed: { accountant: 'convention' },
@@ -119,28 +126,43 @@ async function run(args: string[]): Promise<number> {
   const { values, sources } = parsed;
   // COHORT_DATA_DIR is every command's directory of built-in datasets: beside a clinic's own data it is not a conflict.
   const table = tableOf(values, values['data-dir'] !== undefined && sources['data-dir']?.kind !== 'env');
-  for (const line of settingsReport(parsed)) console.log(line);
-  if (values.check) return check(table, values.dataset!, values.site);
+  if (values.check) {
+    for (const line of settingsReport(parsed)) console.log(line);
+    return check(table, values.dataset!, values.site);
+  }
+  const logger = loggerFromFlags(values);
+  const log = (line: string, fields: { studyId?: string; round?: number } = {}) => logger.info({ ...federationFields(line), ...fields }, line);
+  for (const line of settingsReport(parsed)) log(line);
   const coordinator = requireFlag(values, 'coordinator', 'HOST:PORT');
   const keystore = requireFlag(values, 'keystore', 'DIR', ': the clinic signs every call with its enrolled identity (cohort keys init)');
   const credentials = clientCredentials(values);
   const budget = budgetOf(values);
   if (!values.site) throw new UsageError('--site is required (e.g. cleveland)');
+  const healthPort = healthPortOf(values['health-port'], values['health-host']);
   // SIGTERM or SIGINT: no new task; the one under way finishes within the grace period or is
   // abandoned (an update already computed stays in the outbox for the next start). A second signal
   // stops at once: the outbox and training journal are crash-safe.
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) {
-      console.log(`${signal} again: stopping at once`);
+      logger.warn(`${signal} again: stopping at once`);
       process.exit(1);
     }
+    logger.info(`${signal}: stopping`);
     stop.abort();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // Loaded here, not at the top: every other command (and --help) starts without TensorFlow.js.
   const { runNode } = await import('../../clinic-node/node-agent.js');
+  const { NodeStatus } = await import('../../clinic-node/observability/node-status.js');
+  const status = new NodeStatus();
+  let health;
+  if (healthPort) {
+    const { startHealthServer } = await import('../../clinic-node/observability/health-server.js');
+    health = await startHealthServer(status, healthPort);
+    logger.info({ url: health.url }, `health: ${health.url}/health, /ready, /metrics`);
+  }
   let summary;
   try {
     summary = await runNode({
@@ -154,19 +176,32 @@ async function run(args: string[]): Promise<number> {
       ledgerPath: values.ledger,
       stateDir: values['state-dir'],
       signal: stop.signal,
-      data: { dataDir: values['data-dir'], onProgress: (line) => console.log(line) },
+      data: { dataDir: values['data-dir'], onProgress: (line) => log(line) },
       exitWhenDone: values['exit-when-done'] === true,
-      log: (line) => console.log(line),
+      log,
+      status,
     });
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await health?.close();
   }
   const spent = summary.privacySpent ? `, privacy spent epsilon ${summary.privacySpent.epsilon.toPrecision(6)} at delta ${summary.privacySpent.delta}` : '';
   const refused = summary.refusedRounds > 0 ? `, ${summary.refusedRounds} rounds refused` : '';
   const ending = summary.stopped === 'signal' ? 'stopped by signal' : 'done';
-  console.log(
+  log(
     `${summary.clinicId}: ${ending}, ${summary.trainedRounds} rounds trained${refused}, ${summary.evaluations} evaluations, study ${summary.studyStatus}${spent}`,
   );
   return summary.studyStatus === 'failed' ? 1 : 0;
+}
+
+/** `--health-port` (0 to 65535; 0 picks a free port) and `--health-host`; null when the port is off. */
+function healthPortOf(port: string | undefined, host: string | undefined): { port: number; host: string } | null {
+  if (port === undefined) {
+    if (host !== undefined) throw new UsageError('--health-host needs --health-port');
+    return null;
+  }
+  const n = Number(port);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--health-port must be a port number, got "${port}"`);
+  return { port: n, host: host ?? '127.0.0.1' };
 }

@@ -2,7 +2,18 @@ import type { Task__Output } from '../../protos/generated/cohort/v1/Task.js';
 import type { RegisterRequest } from '../../protos/generated/cohort/v1/RegisterRequest.js';
 import type { FederationClient } from '../client/federation-client.js';
 import { describeError } from '../client/answers.js';
-import { ABANDONED, AbandonedError, Backoff, isTransient, ReconnectWindow, sleep, type BackoffOptions, type Shutdown } from '../resilience/index.js';
+import {
+  ABANDONED,
+  AbandonedError,
+  Backoff,
+  isTransient,
+  PermanentConnectionError,
+  permanentFailure,
+  ReconnectWindow,
+  sleep,
+  type BackoffOptions,
+  type Shutdown,
+} from '../resilience/index.js';
 import { processStream, type StreamOutcome, type TaskStream } from './task-stream.js';
 import { duration } from './wording.js';
 
@@ -19,6 +30,10 @@ export interface SessionOptions {
   /** Delays between reconnection attempts. Default base 250 ms, cap 10 s, full jitter. */
   reconnectBackoff?: BackoffOptions;
   log: (message: string) => void;
+  /** Each successful Register (the node's health port reports it). */
+  onRegistered?: () => void;
+  /** Each lost connection: a failure, or the task stream ended. */
+  onLost?: () => void;
 }
 
 /** Why a session ended: the study finished, a stop, or a stop whose grace period ran out mid-task. */
@@ -50,9 +65,13 @@ export class CoordinatorSession {
       } catch (error) {
         // Once stopping, failures are what the stop cut short (our own cancelled calls among them).
         if (shutdown.requested || error instanceof AbandonedError) return 'stopped';
+        // A wrong CA, a missing client certificate, a URL for an address: stop now with what to fix, not after the reconnect window.
+        const hint = permanentFailure(error, { coordinator: this.options.coordinator, connectedBefore: this.connections > 0 });
+        if (hint) throw new PermanentConnectionError(`${this.options.clinicId}: cannot connect: ${hint}`, error);
         if (!isTransient(error)) throw error;
         failure = error;
       }
+      this.options.onLost?.();
       await this.waitToReconnect(failure);
     }
     return 'stopped';
@@ -65,6 +84,8 @@ export class CoordinatorSession {
     this.outage.succeeded();
     this.backoff.reset();
     if (this.connections++ > 0) log(`${clinicId}: reconnected`);
+    else log(`${clinicId}: connected to the coordinator at ${this.options.coordinator}`);
+    this.options.onRegistered?.();
     await onConnected();
     if (shutdown.requested) return 'stopped';
     return processStream(client.watchTasks(clinicId), handle, signal);

@@ -8,3 +8,4 @@ export { TrainingJournal, type RoundRef } from './training-journal.js';
 export { RevealJournal, type RevealRecord } from './reveal-journal.js';
 export { NodeState } from './node-state.js';
 export { ABANDONED, AbandonedError, Shutdown } from './shutdown.js';
+export { PermanentConnectionError, permanentFailure, type Circumstances } from './permanent-errors.js';

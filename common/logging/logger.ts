@@ -72,3 +72,19 @@ export function federationFields(message: string): { studyId?: string; round?: n
   if (round) fields.round = Number(round[2]);
   return fields;
 }
+
+/** The messages of log output, one a line: a JSON line's `msg`, any other line as it is (what tests and scripts match on). */
+export function logMessages(output: string): string {
+  return output
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith('{')) return line;
+      try {
+        const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+        return typeof msg === 'string' ? msg : line;
+      } catch {
+        return line;
+      }
+    })
+    .join('\n');
+}

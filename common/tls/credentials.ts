@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { CertificateError } from './certificates.js';
 
@@ -74,11 +75,31 @@ export function channelCredentials(options: ChannelTlsOptions): grpc.ChannelCred
     throw new CertificateError('a client certificate needs both certPem and keyPem');
   }
   if (options.certPem !== undefined && options.keyPem !== undefined) checkPair(options.certPem, options.keyPem, 'certPem', 'keyPem');
-  return grpc.credentials.createSsl(
-    Buffer.from(options.caPem),
-    options.keyPem === undefined ? null : Buffer.from(options.keyPem),
-    options.certPem === undefined ? null : Buffer.from(options.certPem),
+  return withoutIpServerName(
+    grpc.credentials.createSsl(
+      Buffer.from(options.caPem),
+      options.keyPem === undefined ? null : Buffer.from(options.keyPem),
+      options.certPem === undefined ? null : Buffer.from(options.certPem),
+    ),
   );
+}
+
+/**
+ * grpc-js sets the TLS `servername` (SNI) to the target's host even when it is an IP address, which
+ * Node refuses with a DEP0123 warning on every connection (RFC 6066 allows no IP in SNI). For an IP
+ * target the name is left out: Node then checks the certificate against the connection's `host`,
+ * the same IP, so verification is unchanged. grpc-js offers no option for this; its connector keeps
+ * the options it will pass to `tls.connect` in `connectionOptions` (checked by the tests over TLS).
+ */
+function withoutIpServerName(credentials: grpc.ChannelCredentials): grpc.ChannelCredentials {
+  const create = credentials._createSecureConnector.bind(credentials);
+  credentials._createSecureConnector = (target, channelOptions, callCredentials) => {
+    const connector = create(target, channelOptions, callCredentials);
+    const tlsOptions = (connector as { connectionOptions?: { servername?: string } }).connectionOptions;
+    if (tlsOptions?.servername !== undefined && isIP(tlsOptions.servername) !== 0) delete tlsOptions.servername;
+    return connector;
+  };
+  return credentials;
 }
 
 // ---- internals ------------------------------------------------------------------------------------

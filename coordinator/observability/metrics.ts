@@ -53,11 +53,8 @@ export class CoordinatorMetrics {
     registers: [this.registry],
   });
 
-  constructor(
-    @InjectDataSource() db: DataSource,
-    hub: TaskHub,
-  ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'cohort_process_' });
+  constructor(@InjectDataSource() db: DataSource, hub: TaskHub) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'cohort_' });
     new Gauge({
       name: 'cohort_clinics_connected',
       help: 'clinics with an open task stream now',
