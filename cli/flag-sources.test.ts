@@ -19,10 +19,14 @@ const SPEC = {
     'operator-token-file': { type: 'string' },
     db: { type: 'string' },
     study: { type: 'string' },
+    dataset: { type: 'string' },
   },
   renamed: { accountant: 'convention' },
   objectFlags: ['study'],
-  alternatives: [['operator-token', 'operator-token-file']],
+  alternatives: [
+    ['operator-token', 'operator-token-file'],
+    ['study', 'dataset'],
+  ],
 } as const satisfies SourcedSpec<Record<string, { type: 'string' | 'boolean'; default?: string }>>;
 
 let dir: string;
@@ -127,6 +131,12 @@ describe('a config file', () => {
         '  line 6: mtls has no value: give one, or leave the key out',
         '  line 7: db must be a string or a number, got ["a","b"]',
       ].join('\n'),
+    );
+  });
+
+  it('refuses two flags that are one setting given two ways', () => {
+    expect(refusal(() => parse(['--config', config('study: study.json\nhost: h\ndataset: fed-heart-disease\n')]))).toContain(
+      'line 3: dataset and study (line 1) are one setting given two ways: keep one',
     );
   });
 

@@ -190,6 +190,11 @@ function fileValues<O extends ParseArgsOptionsConfig>(
       problem(`${setting.key} sets ${key}, which line ${seen.get(key)} sets already`);
       continue;
     }
+    const twin = alternativesOf(spec, key).find((other) => other !== key && seen.has(other));
+    if (twin !== undefined) {
+      problem(`${key} and ${twin} (line ${seen.get(twin)}) are one setting given two ways: keep one`);
+      continue;
+    }
     seen.set(key, setting.line);
     if (isSecretFlag(key)) {
       problem(
