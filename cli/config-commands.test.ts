@@ -64,6 +64,18 @@ describe('cohort coordinator --config', () => {
   });
 });
 
+describe('cohort coordinator --study FILE', () => {
+  it('names the file when it is missing or not JSON, with the line and column the parser gives', async () => {
+    const missing = join(dir, 'missing.json');
+    await expect(coordinatorCommand.run(['--insecure', '--study', missing])).rejects.toThrow(`--study ${missing}: no such file`);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "dataset": "fed-heart-disease"\n  "rounds": 3\n}\n');
+    await expect(coordinatorCommand.run(['--insecure', '--study', broken])).rejects.toThrow(
+      `--study ${broken} is not valid JSON: Expected ',' or '}' after property value (line 3, column 3)`,
+    );
+  });
+});
+
 describe('cohort node --config and COHORT_ variables', () => {
   const saved = { ...process.env };
   afterEach(() => {

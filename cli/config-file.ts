@@ -60,3 +60,37 @@ export function readConfigFile(path: string): ConfigFile {
   });
   return { path, settings };
 }
+
+/**
+ * A JSON file given to `flag` (a study definition), parsed; a UsageError naming the flag and the file
+ * when it cannot be read or is not JSON, with the line and column where the parser says where.
+ */
+export function readJsonFile(path: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'not readable by this user'
+          : code === 'EISDIR'
+            ? 'a directory, not a file'
+            : (error as Error).message;
+    throw new UsageError(`${flag} ${path}: ${why}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    let where = '';
+    if (position) {
+      const before = text.slice(0, Number(position[1]));
+      where = ` (line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')})`;
+    }
+    throw new UsageError(`${flag} ${path} is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}${where}`);
+  }
+}

@@ -1,7 +1,7 @@
 /** `cohort coordinator`: the consortium's coordinator (gRPC for the clinics, HTTP for people), until SIGINT or SIGTERM. */
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { SERVER_TLS_FLAGS, serverTls, SERVER_TLS_USAGE } from '../connection-flags.js';
+import { readJsonFile } from '../config-file.js';
 import { CONFIG_USAGE, parseFlagSources, settingsReport, type FlagSource } from '../flag-sources.js';
 import { UsageError } from '../flags.js';
 import { GRPC_LIMIT_FLAGS, GRPC_LIMIT_USAGE, grpcLimitsFromFlags } from '../limit-flags.js';
@@ -80,7 +80,7 @@ async function run(args: string[]): Promise<number> {
   if (objects['study'] !== undefined) {
     study = objects['study'];
   } else if (values.study !== undefined) {
-    study = JSON.parse(readFileSync(values.study, 'utf8')) as Record<string, unknown>;
+    study = readJsonFile(values.study, '--study') as Record<string, unknown>;
   } else if (values.dataset !== undefined) {
     study = studyFromFlags(values);
   }
