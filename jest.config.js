@@ -2,7 +2,7 @@
 //   unit  no server, no child process, no build needed: `npm run test:unit`, the fast lane.
 //   e2e   starts a coordinator (in process or not), clinics, or runs the built CLI: `npm run test:e2e`.
 //   slow  crash recovery, fuzzing, 200-clinic load, 10,000 idle streams, secure aggregation of 100 clinics, accuracy averaged
-//         over several seeds: `npm run test:slow`.
+//         over several seeds, the docker-compose stack (with COHORT_TEST_DOCKER=1): `npm run test:slow`.
 // `npm test` builds, then runs all three.
 
 /** Files that take minutes each; they would be e2e (or unit) otherwise. */
@@ -15,6 +15,7 @@ const SLOW = [
   '/simulations/baselines\\.test\\.ts$',
   '/crypto/secagg/secagg-scale\\.test\\.ts$',
   '/test/stream-flood\\.e2e\\.test\\.ts$',
+  '/test/compose\\.e2e\\.test\\.ts$',
 ];
 
 /** Files that start servers or processes: named *.e2e.test.ts, or whole simulated federations, or a spawned generator. */
