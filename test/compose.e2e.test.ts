@@ -2,7 +2,7 @@
  * docker-compose.yml end to end: builds the image, brings the stack up with no other step, waits for
  * the study in deploy/study.json to finish, checks the model, the four clinics' privacy ledgers (the
  * coordinator's verified copies and each node's own file), the coordinator's /metrics and that
- * Prometheus sees every target up, then stops the stack and checks every container stopped
+ * Prometheus sees every target up (the coordinator and each node's health port), then stops the stack and checks every container stopped
  * gracefully (exit code 0: no SIGKILL, which shows as 137).
  *
  * Needs a Docker engine and docker-compose: set COHORT_TEST_DOCKER=1 with DOCKER_HOST (.ci/run does,
@@ -34,6 +34,7 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
   let coordinatorUrl = '';
   let prometheusUrl = '';
   let operatorToken = '';
+  let metricsToken = '';
   let ca = '';
   let stopped = false;
 
@@ -52,6 +53,7 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
     await timed('docker-compose up -d', () => compose('up', '-d', '--no-build'));
     ca = await compose('exec', '-T', 'coordinator', 'cat', '/secrets/ca.pem');
     operatorToken = (await compose('exec', '-T', 'coordinator', 'cat', '/secrets/operator.token')).trim();
+    metricsToken = (await compose('exec', '-T', 'coordinator', 'cat', '/secrets/metrics.token')).trim();
   }, 20 * MINUTE);
 
   afterAll(async () => {
@@ -92,13 +94,14 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
     }
   });
 
-  test("the coordinator's /metrics answers in Prometheus' text format", async () => {
-    const metrics = await get(`${coordinatorUrl}/metrics`, { ca, token: operatorToken });
+  test("the coordinator's /metrics answers in Prometheus' text format, to the metrics token only", async () => {
+    expect((await get(`${coordinatorUrl}/metrics`, { ca })).status).toBe(401);
+    const metrics = await get(`${coordinatorUrl}/metrics`, { ca, token: metricsToken });
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/^# TYPE \w+ (counter|gauge|histogram|summary)$/m);
   });
 
-  test('Prometheus sees every target up', async () => {
+  test('Prometheus sees every target up: the coordinator and the four nodes', async () => {
     const targets = await waitFor(async () => {
       const answer = await get(`${prometheusUrl}/api/v1/targets?state=active`);
       const active = (answer.json as { data: { activeTargets: { scrapeUrl: string; health: string; lastError: string }[] } }).data.activeTargets;
@@ -106,7 +109,8 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
     }, 2 * MINUTE).catch(async (error: Error) => {
       throw new Error(`${error.message}: ${(await get(`${prometheusUrl}/api/v1/targets?state=active`)).body}`);
     });
-    expect(targets.map((target) => new URL(target.scrapeUrl).pathname)).toContain('/metrics');
+    const hosts = targets.map((target) => new URL(target.scrapeUrl).host).sort();
+    expect(hosts).toEqual(['coordinator:8080', ...SITES.map((site) => `node-${site}:9100`)]);
   });
 
   test('docker-compose stop ends every container gracefully (exit 0, none killed)', async () => {
