@@ -64,8 +64,14 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
   test(
     'the study finishes: every round closed, a model of the last version, metrics from every site',
     async () => {
-      const study = await timed('study finished after up', () => waitFor(() => finishedStudy(api), 8 * MINUTE));
-      expect(study.status).toBe('completed');
+      const finished = await timed('study finished after up', () => waitFor(() => finishedStudy(api), 8 * MINUTE));
+      expect(finished.status).toBe('completed');
+      // The clinics evaluate the last version after the study ends: wait for their reports.
+      const everySiteReported = (study: Study) => study.roundHistory.every((round) => round.metrics.length === SITES.length);
+      const study = await waitFor(async () => {
+        const view = (await api(`/studies/${finished.id}`)).json as Study;
+        return everySiteReported(view) ? view : undefined;
+      }, MINUTE).catch(() => finished);
       expect(study.roundHistory.map((round) => round.status)).toEqual(Array(ROUNDS).fill('closed'));
       for (const round of study.roundHistory) expect(round.metrics.map((m) => m.site).sort()).toEqual(SITES);
       const model = (await api(`/studies/${study.id}/models/latest`)).json as { version: number; parameters: number[] };
