@@ -1,4 +1,5 @@
 /** What every `cohort` command is, and how a command made of subcommands picks one. */
+import { closestKey } from '../common/closest-key.js';
 import { HelpRequested, UsageError } from './flags.js';
 
 /** One `cohort <name>` command. */
@@ -33,7 +34,9 @@ export function runSubcommand(
   if (sub === undefined) throw new UsageError(`cohort ${group} needs a ${noun}: ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`, usage);
   const name = Object.hasOwn(aliases, sub) ? aliases[sub]! : sub;
   if (!Object.hasOwn(subcommands, name)) {
-    throw new UsageError(`unknown ${noun === 'subcommand' ? `${group} subcommand` : noun} "${sub}" (${names.join(', ')})`, usage);
+    const closest = closestKey(sub, names);
+    const hint = closest === undefined ? '' : `; did you mean ${closest}?`;
+    throw new UsageError(`unknown ${noun === 'subcommand' ? `${group} subcommand` : noun} "${sub}" (${names.join(', ')}${hint})`, usage);
   }
   return subcommands[name]!(rest);
 }

@@ -75,6 +75,10 @@ describe('bad input', () => {
       out: '',
       err: `cohort: unknown keys subcommand "rotate" (init, card, pin, enrol, generate, fetch, status)\n\n${keys.usage}`,
     });
+    expect((await cohort('coordinater')).err).toMatch(/^cohort: unknown command "coordinater" \(did you mean coordinator\?\)\n/);
+    expect((await cohort('keys', 'genrate')).err).toMatch(
+      /^cohort: unknown keys subcommand "genrate" \(init, card, pin, enrol, generate, fetch, status; did you mean generate\?\)\n/,
+    );
     expect((await cohort('keys')).err).toBe(`cohort: cohort keys needs a subcommand: init, card, pin, enrol, generate, fetch or status\n\n${keys.usage}`);
     expect((await cohort('bench', 'gpu')).err.split('\n')[0]).toBe('cohort: unknown benchmark "gpu" (he, dp, secagg, load)');
   });

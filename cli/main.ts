@@ -7,6 +7,7 @@
  * const code = await runCohort(['keys', '--help'], { out: (text) => lines.push(text), err: console.error });
  * ```
  */
+import { didYouMean } from '../common/closest-key.js';
 import type { Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { HelpRequested, UsageError } from './flags.js';
@@ -40,7 +41,13 @@ export async function runCohort(argv: string[], output: Output = processOutput):
       return name === undefined ? 2 : 0;
     }
     command = COMMANDS.find((c) => c.name === name);
-    if (!command) throw new UsageError(`unknown command "${name}"`);
+    if (!command)
+      throw new UsageError(
+        `unknown command "${name}"${didYouMean(
+          name,
+          COMMANDS.map((c) => c.name),
+        )}`,
+      );
     return await command.run(rest);
   } catch (error) {
     return report(error, command, output);
