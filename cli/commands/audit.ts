@@ -15,16 +15,16 @@ import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type Led
 import { REPORT_FORMATS, type PrivacyReport, type ReportFormat } from '../../coordinator/audit/privacy-report.js';
 import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
-import { parseFlags, requireFlag, UsageError } from '../flags.js';
-import { endpoint, http, table } from '../http-helpers.js';
+import { parseFlags, UsageError } from '../flags.js';
+import { endpoint, http, table, coordinatorUrl, COORDINATOR_URL_FLAGS } from '../http-helpers.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 
-const VERIFY_USAGE = `  cohort audit verify --coordinator-url URL [--auditor-token-file F] [--clinic-id ID] [--json]
+const VERIFY_USAGE = `  cohort audit verify --coordinator-url URL [--tls-ca ca.pem] [--auditor-token-file F] [--clinic-id ID] [--json]
                                                         verify every clinic's ledger as the coordinator stores it
   cohort audit verify --ledger FILE --card CARD.json [--json]
   cohort audit verify --keystore DIR [--ledger FILE] [--json]
                                                         verify a clinic's ledger file with its card (or at the clinic, its keystore)`;
-const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--auditor-token-file F] [--format table|json|csv|markdown]
+const REPORT_USAGE = `  cohort audit report --coordinator-url URL [--tls-ca ca.pem] [--auditor-token-file F] [--format table|json|csv|markdown]
                                                         every clinic's budget and its spend per study; json, csv and
                                                         markdown explain each column (--json: --format json)`;
 const USAGE = `${VERIFY_USAGE}
@@ -53,7 +53,7 @@ async function verify(args: string[]): Promise<number> {
     command: 'cohort audit verify',
     usage: VERIFY_USAGE,
     options: {
-      'coordinator-url': { type: 'string' },
+      ...COORDINATOR_URL_FLAGS,
       ...tokenOptions('auditor-token'),
       'clinic-id': { type: 'string' },
       keystore: { type: 'string' },
@@ -77,7 +77,7 @@ async function verify(args: string[]): Promise<number> {
     const keystore = Keystore.open(values.keystore);
     audits = [toAudit(verifyLedger(keystore.clinicId, ledgerFile(values.ledger ?? join(keystore.dir, LEDGER_FILE)), keystore.card.signPublicKey), [])];
   } else if (values['coordinator-url']) {
-    const base = values['coordinator-url'];
+    const base = coordinatorUrl(values);
     const headers = auditorHeaders(values);
     const clinics = values['clinic-id']
       ? [values['clinic-id']]
@@ -129,9 +129,9 @@ async function report(args: string[], write: (text: string) => void = (text) => 
   const values = parseFlags(args, {
     command: 'cohort audit report',
     usage: REPORT_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('auditor-token'), format: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...COORDINATOR_URL_FLAGS, ...tokenOptions('auditor-token'), format: { type: 'string' }, json: { type: 'boolean' } },
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   if (values.json && values.format !== undefined && values.format !== 'json')
     throw new UsageError(`--json is --format json; got --format ${values.format} too`);
   const format = values.json ? 'json' : (values.format ?? 'table');

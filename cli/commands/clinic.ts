@@ -9,18 +9,18 @@ import { cardToJson, fingerprint } from '../../crypto/index.js';
 import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
 import { parseFlags, requireFlag, UsageError, wholeNumberFlag } from '../flags.js';
-import { bearer, endpoint, http, table } from '../http-helpers.js';
+import { bearer, endpoint, http, table, coordinatorUrl, COORDINATOR_URL_FLAGS } from '../http-helpers.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 
-export const CLINIC_ENROL_USAGE = `  cohort clinic enrol --coordinator-url URL --card FILE [--site S --num-train N --num-test N [--dataset D]] [--operator-token-file F]
+export const CLINIC_ENROL_USAGE = `  cohort clinic enrol --coordinator-url URL [--tls-ca ca.pem] --card FILE [--site S --num-train N --num-test N [--dataset D]] [--operator-token-file F]
                                                          admit a clinic by its card, approving its site and most records if given
                                                          (token default: COHORT_OPERATOR_TOKEN)`;
-const APPROVE_USAGE = `  cohort clinic approve --coordinator-url URL --clinic-id ID (--site S --num-train N --num-test N [--dataset D] | --declared) [--operator-token-file F]
+const APPROVE_USAGE = `  cohort clinic approve --coordinator-url URL [--tls-ca ca.pem] --clinic-id ID (--site S --num-train N --num-test N [--dataset D] | --declared) [--operator-token-file F]
                                                          approve the site a clinic serves and the most records it may declare,
                                                          or what it registered with (--declared); dataset default fed-heart-disease`;
-const REVOKE_USAGE = `  cohort clinic revoke --coordinator-url URL --clinic-id ID --reason TEXT [--operator-token-file F]
+const REVOKE_USAGE = `  cohort clinic revoke --coordinator-url URL [--tls-ca ca.pem] --clinic-id ID --reason TEXT [--operator-token-file F]
                                                          refuse the clinic's calls from now on (its ledger stays audited)`;
-const LIST_USAGE = `  cohort clinic list --coordinator-url URL [--token-file F]
+const LIST_USAGE = `  cohort clinic list --coordinator-url URL [--tls-ca ca.pem] [--token-file F]
                                                          every enrolment, revoked ones included (operator or auditor
                                                          token, default COHORT_OPERATOR_TOKEN)`;
 const TOKEN_NOTE = `  A token file holds the token alone (mode 600); --operator-token T and --token T also work, but put it where ps shows it.`;
@@ -45,9 +45,9 @@ export async function enrolClinic(args: string[], print: Print = toStdout, comma
   const values = parseFlags(args, {
     command,
     usage: CLINIC_ENROL_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, card: { type: 'string' }, ...tokenOptions('operator-token'), ...APPROVAL_FLAGS },
+    options: { ...COORDINATOR_URL_FLAGS, card: { type: 'string' }, ...tokenOptions('operator-token'), ...APPROVAL_FLAGS },
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const cardFile = requireFlag(values, 'card', 'FILE');
   const approved = values.site !== undefined || values['num-train'] !== undefined || values['num-test'] !== undefined ? approvalOf(values) : undefined;
   const auth = operatorToken(values, 'enrol a clinic');
@@ -105,14 +105,14 @@ async function approve(args: string[], print: Print = toStdout): Promise<number>
     command: 'cohort clinic approve',
     usage: APPROVE_USAGE,
     options: {
-      'coordinator-url': { type: 'string' },
+      ...COORDINATOR_URL_FLAGS,
       'clinic-id': { type: 'string' },
       declared: { type: 'boolean' },
       ...tokenOptions('operator-token'),
       ...APPROVAL_FLAGS,
     },
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const clinicId = requireFlag(values, 'clinic-id', 'ID');
   const given = values.site !== undefined || values['num-train'] !== undefined || values['num-test'] !== undefined || values.dataset !== undefined;
   if (values.declared && given)
@@ -132,9 +132,9 @@ async function revoke(args: string[], print: Print = toStdout): Promise<number> 
   const values = parseFlags(args, {
     command: 'cohort clinic revoke',
     usage: REVOKE_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, 'clinic-id': { type: 'string' }, reason: { type: 'string' }, ...tokenOptions('operator-token') },
+    options: { ...COORDINATOR_URL_FLAGS, 'clinic-id': { type: 'string' }, reason: { type: 'string' }, ...tokenOptions('operator-token') },
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const clinicId = requireFlag(values, 'clinic-id', 'ID');
   const reason = requireFlag(values, 'reason', 'TEXT');
   const auth = operatorToken(values, 'revoke a clinic');
@@ -160,9 +160,9 @@ async function list(args: string[], print: Print = toStdout): Promise<number> {
   const values = parseFlags(args, {
     command: 'cohort clinic list',
     usage: LIST_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('token') },
+    options: { ...COORDINATOR_URL_FLAGS, ...tokenOptions('token') },
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const token = tokenFrom(values, 'token', 'COHORT_OPERATOR_TOKEN');
   const auth = bearer(token, 'listing clinics needs the operator or auditor token: --token-file F (or COHORT_OPERATOR_TOKEN)');
   const rows = (await http(endpoint(url, '/clinics'), auth)) as Enrolment[];

@@ -18,7 +18,7 @@ import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
 import { clientCredentials, CLIENT_TLS_USAGE, TLS_FLAGS } from '../connection-flags.js';
 import { parseFlags, requireFlag } from '../flags.js';
-import { bearer, endpoint, http, table } from '../http-helpers.js';
+import { bearer, endpoint, http, table, coordinatorUrl, COORDINATOR_URL_FLAGS } from '../http-helpers.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 import { enrolClinic } from './clinic.js';
 
@@ -30,7 +30,7 @@ const GENERATE_USAGE = `  cohort keys generate --keystore DIR --coordinator HOST
                                                          key ceremony: seal a new study key to every enrolled clinic`;
 const FETCH_USAGE = `  cohort keys fetch --keystore DIR --coordinator HOST:PORT --study-id ID ${CLIENT_TLS_USAGE}
                                                          receive the study key sealed to this clinic`;
-const STATUS_USAGE = `  cohort keys status --coordinator-url URL --study-id ID [--token-file F]
+const STATUS_USAGE = `  cohort keys status --coordinator-url URL [--tls-ca ca.pem] --study-id ID [--token-file F]
                                                          which clinics hold the study's key (operator or auditor token,
                                                          default COHORT_OPERATOR_TOKEN; --token T also works, but ps shows it)`;
 const USAGE = [INIT_USAGE, CARD_USAGE, PIN_USAGE, ENROL_USAGE, GENERATE_USAGE, FETCH_USAGE, STATUS_USAGE].join('\n');
@@ -123,8 +123,8 @@ interface KeyStatus {
 }
 
 async function status(args: string[]): Promise<number> {
-  const values = keysFlags(args, 'status', STATUS_USAGE, { 'coordinator-url': { type: 'string' }, 'study-id': { type: 'string' }, ...tokenOptions('token') });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const values = keysFlags(args, 'status', STATUS_USAGE, { ...COORDINATOR_URL_FLAGS, 'study-id': { type: 'string' }, ...tokenOptions('token') });
+  const url = coordinatorUrl(values);
   const study = encodeURIComponent(requireFlag(values, 'study-id', 'ID'));
   const init = bearer(
     tokenFrom(values, 'token', 'COHORT_OPERATOR_TOKEN'),

@@ -7,10 +7,10 @@ import type { StudyView } from '../../coordinator/studies/studies.service.js';
 import type { ClinicPrivacySpent, ModelVersionView } from '../model-export/model-card.js';
 import { runSubcommand, type Command } from '../command.js';
 import { parseFlags, requireFlag, UsageError } from '../flags.js';
-import { bearer, endpoint, http } from '../http-helpers.js';
+import { bearer, endpoint, http, coordinatorUrl, COORDINATOR_URL_FLAGS } from '../http-helpers.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 
-const EXPORT_USAGE = `  cohort model export --coordinator-url URL --study-id ID --out DIR [--version N|latest] [--format tfjs|json] [--token-file F]
+const EXPORT_USAGE = `  cohort model export --coordinator-url URL [--tls-ca ca.pem] --study-id ID --out DIR [--version N|latest] [--format tfjs|json] [--token-file F]
         the latest model version (or version N) as files in DIR: model.json (+ weights.bin for tfjs) and model-card.json.
         Default format: tfjs for a network (tf.loadLayersModel loads it), json for a Cox model (coefficients).
         Token: the operator's or the auditor's (--token-file F, or COHORT_OPERATOR_TOKEN)`;
@@ -27,7 +27,7 @@ async function exportModel(args: string[]): Promise<number> {
     command: 'cohort model export',
     usage: EXPORT_USAGE,
     options: {
-      'coordinator-url': { type: 'string' },
+      ...COORDINATOR_URL_FLAGS,
       'study-id': { type: 'string' },
       out: { type: 'string' },
       version: { type: 'string' },
@@ -36,7 +36,7 @@ async function exportModel(args: string[]): Promise<number> {
     },
     renamed: { study: 'study-id' },
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const studyId = requireFlag(values, 'study-id', 'ID');
   const out = requireFlag(values, 'out', 'DIR');
   const format = values.format;

@@ -9,15 +9,15 @@
  * ```
  */
 import { runSubcommand, type Command } from '../command.js';
-import { parseFlags, requireFlag, UsageError } from '../flags.js';
-import { bearer, endpoint, http, table } from '../http-helpers.js';
+import { parseFlags, UsageError } from '../flags.js';
+import { bearer, endpoint, http, table, coordinatorUrl, COORDINATOR_URL_FLAGS } from '../http-helpers.js';
 import { tokenFrom, tokenOptions } from '../token-flags.js';
 
-const LIST_USAGE = `  cohort study list --coordinator-url URL [--token-file F] [--json]
+const LIST_USAGE = `  cohort study list --coordinator-url URL [--tls-ca ca.pem] [--token-file F] [--json]
                                                          every study with its status and rounds done`;
-const SHOW_USAGE = `  cohort study show ID|NAME --coordinator-url URL [--token-file F] [--json]
+const SHOW_USAGE = `  cohort study show ID|NAME --coordinator-url URL [--tls-ca ca.pem] [--token-file F] [--json]
                                                          a study's effective settings and its rounds`;
-const CHANGE_USAGE = `  cohort study pause|resume|cancel ID|NAME --coordinator-url URL [--operator-token-file F]
+const CHANGE_USAGE = `  cohort study pause|resume|cancel ID|NAME --coordinator-url URL [--tls-ca ca.pem] [--operator-token-file F]
                                                          pause: the open round closes, no next one opens until resume;
                                                          cancel: for good, the open round ends without a model version`;
 const TOKEN_NOTE = `  Reads take the operator or auditor token (--token-file, default COHORT_OPERATOR_TOKEN, else COHORT_AUDITOR_TOKEN);
@@ -75,11 +75,11 @@ function readerAuth(values: Record<string, unknown>): RequestInit {
   return bearer(token, 'reading studies needs the operator or auditor token: --token-file F (or COHORT_OPERATOR_TOKEN / COHORT_AUDITOR_TOKEN)');
 }
 
-const READ_OPTIONS = { 'coordinator-url': { type: 'string' }, ...tokenOptions('token'), json: { type: 'boolean' } } as const;
+const READ_OPTIONS = { ...COORDINATOR_URL_FLAGS, ...tokenOptions('token'), json: { type: 'boolean' } } as const;
 
 async function list(args: string[], print: Print = toStdout): Promise<number> {
   const values = parseFlags(args, { command: 'cohort study list', usage: LIST_USAGE, options: READ_OPTIONS });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const studies = (await http(endpoint(url, '/studies'), readerAuth(values))) as StudySummary[];
   if (values.json) {
     print(JSON.stringify(studies, null, 2));
@@ -100,7 +100,7 @@ async function list(args: string[], print: Print = toStdout): Promise<number> {
 
 async function show(args: string[], print: Print = toStdout): Promise<number> {
   const values = parseFlags(args, { command: 'cohort study show', usage: SHOW_USAGE, options: READ_OPTIONS, positionals: true });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const auth = readerAuth(values);
   const id = await resolveStudy(url, studyArgument(values.positionals, SHOW_USAGE), auth);
   const detail = (await http(endpoint(url, `/studies/${encodeURIComponent(id)}`), auth)) as StudyDetail;
@@ -112,10 +112,10 @@ async function change(args: string[], action: 'pause' | 'resume' | 'cancel', pri
   const values = parseFlags(args, {
     command: `cohort study ${action}`,
     usage: CHANGE_USAGE,
-    options: { 'coordinator-url': { type: 'string' }, ...tokenOptions('operator-token') },
+    options: { ...COORDINATOR_URL_FLAGS, ...tokenOptions('operator-token') },
     positionals: true,
   });
-  const url = requireFlag(values, 'coordinator-url', 'URL');
+  const url = coordinatorUrl(values);
   const auth = bearer(
     tokenFrom(values, 'operator-token', 'COHORT_OPERATOR_TOKEN'),
     `--operator-token-file F (or COHORT_OPERATOR_TOKEN) is required to ${action} a study`,
