@@ -1,4 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../common/paths.js';
+import { COMMAND_CATALOGUE } from './commands/catalogue.js';
 import { COMMANDS } from './commands/index.js';
 import { OVERVIEW, runCohort } from './main.js';
 
@@ -31,6 +35,10 @@ describe('cohort --help', () => {
     for (const help of ['--help', '-h', 'help']) expect(await cohort(help)).toEqual({ code: 0, out: OVERVIEW, err: '' });
     for (const command of COMMANDS) expect(OVERVIEW).toContain(`  ${command.name.padEnd(12)} ${command.summary}`);
     expect(await cohort()).toEqual({ code: 2, out: OVERVIEW, err: '' });
+  });
+
+  it('lists the commands as their own modules describe them, in the same order', () => {
+    expect(COMMAND_CATALOGUE.map((c) => [c.name, c.summary])).toEqual(COMMANDS.map((c) => [c.name, c.summary]));
   });
 
   it('the table above names every command', () => {
@@ -89,5 +97,12 @@ describe('bad input', () => {
     expect(run.code).toBe(2);
     expect(run.err.split('\n')[0]).toBe('cohort: --coordinator-url URL is required');
     expect(keys.usage).toContain(run.err.split('\n\n')[1]!);
+  });
+});
+
+describe('cohort --version', () => {
+  it("prints the package's version, exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V', 'version']) expect(await cohort(flag)).toEqual({ code: 0, out: `cohort ${version}`, err: '' });
   });
 });

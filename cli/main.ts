@@ -9,12 +9,14 @@
  */
 import { didYouMean } from '../common/closest-key.js';
 import type { Command } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+import { COMMAND_CATALOGUE } from './commands/catalogue.js';
+import { PACKAGE_ROOT } from '../common/paths.js';
 import { HelpRequested, UsageError } from './flags.js';
 
 export const OVERVIEW = `usage: cohort <command> [flags]    (cohort <command> --help: that command's flags)
 
-${COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
+${COMMAND_CATALOGUE.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
 
 Data: --data-dir (or COHORT_DATA_DIR) names a directory holding uci-heart-disease/; without it, files are
 downloaded once from UCI into ~/.cache/cohort (COHORT_CACHE_DIR) and checked against their MD5 sums.`;
@@ -40,14 +42,19 @@ export async function runCohort(argv: string[], output: Output = processOutput):
       output.out(OVERVIEW);
       return name === undefined ? 2 : 0;
     }
-    command = COMMANDS.find((c) => c.name === name);
-    if (!command)
+    if (name === '--version' || name === '-V' || name === 'version') {
+      output.out(`cohort ${version()}`);
+      return 0;
+    }
+    const entry = COMMAND_CATALOGUE.find((c) => c.name === name);
+    if (!entry)
       throw new UsageError(
         `unknown command "${name}"${didYouMean(
           name,
-          COMMANDS.map((c) => c.name),
+          COMMAND_CATALOGUE.map((c) => c.name),
         )}`,
       );
+    command = await entry.load();
     return await command.run(rest);
   } catch (error) {
     return report(error, command, output);
@@ -66,4 +73,9 @@ function report(error: unknown, command: Command | undefined, output: Output): n
   }
   output.err(`cohort: ${(error as Error).message}`);
   return 1;
+}
+
+/** The package's version, from its package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(`${PACKAGE_ROOT}/package.json`, 'utf8')) as { version: string }).version;
 }
