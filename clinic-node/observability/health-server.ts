@@ -73,16 +73,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 function nodeRegistry(status: NodeStatus): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cohort_node_' });
-  const gauge = (name: string, help: string, value: () => number | null, labelNames: string[] = []) =>
+  // Each series carries the clinic's id; a value the node does not have (no budget, no task yet) is left out, not shown as 0.
+  const gauge = (name: string, help: string, value: () => number | null) =>
     new Gauge({
       name,
       help,
-      labelNames,
+      labelNames: ['clinic'],
       registers: [registry],
       collect() {
+        this.reset();
         const v = value();
-        if (v === null) this.reset();
-        else this.set(v);
+        if (v !== null) this.set({ clinic: status.clinicId }, v);
       },
     });
   gauge('cohort_node_connected', '1 while the node is registered with its coordinator, else 0', () => (status.connected ? 1 : 0));
@@ -97,12 +98,12 @@ function nodeRegistry(status: NodeStatus): Registry {
   new Gauge({
     name: 'cohort_node_last_task_info',
     help: 'the last task: kind, study and round as labels (value 1)',
-    labelNames: ['kind', 'study', 'round'],
+    labelNames: ['clinic', 'kind', 'study', 'round'],
     registers: [registry],
     collect() {
       this.reset();
       const task = status.lastTask;
-      if (task) this.set({ kind: task.kind, study: task.studyId, round: String(task.round) }, 1);
+      if (task) this.set({ clinic: status.clinicId, kind: task.kind, study: task.studyId, round: String(task.round) }, 1);
     },
   });
   gauge('cohort_node_epsilon_spent', "the clinic's total epsilon over every study, from its privacy ledger (absent without a budget)", () =>

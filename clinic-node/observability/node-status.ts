@@ -20,6 +20,8 @@ export class NodeStatus {
   /** Set once runNode has loaded the data and is about to connect; false again when it returns. */
   running = false;
   coordinator: string | null = null;
+  /** The clinic's id, once runNode has started (the label of every metric). */
+  clinicId = '';
   lastTask: LastTask | null = null;
   /** Seconds spent in training tasks, and how many there were (Prometheus summary-style sum and count). */
   trainingSeconds = 0;
@@ -32,6 +34,7 @@ export class NodeStatus {
   /** runNode hands over what it counts in and how to read the ledger's total. */
   attach(summary: NodeSummary, spent: () => { epsilon: number; delta: number } | null): void {
     this.summary = summary;
+    this.clinicId = summary.clinicId;
     this.spentNow = spent;
   }
 
