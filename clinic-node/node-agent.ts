@@ -225,12 +225,17 @@ async function serve(node: OpenNode): Promise<NodeSummary> {
   const { options, clinicId, state, data, client, summary } = node;
   const { status } = options;
   status?.attach(summary, () => node.guard.spent());
-  // Lines written while a task is under way name its study and round.
-  const log = (message: string) => options.log?.(message, router.current ? { studyId: router.current.studyId, round: router.current.round } : {});
+  // Lines written while a task is under way, or about it after (its update acknowledged), name its study and round.
+  let lastTask: Task__Output | null = null;
+  const log = (message: string) => {
+    const task = router.current ?? lastTask;
+    options.log?.(message, task ? { studyId: task.studyId, round: task.round } : {});
+  };
   const router: TaskRouter = new TaskRouter((task) => log(`${clinicId}: ignoring task of unknown kind ${String(task.kind)}`));
   const tracked =
     (handler: (task: Task__Output) => Promise<boolean | void>) =>
     async (task: Task__Output): Promise<boolean | void> => {
+      lastTask = task;
       status?.taskStarted(String(task.kind), task.studyId, task.round);
       try {
         return await handler(task);

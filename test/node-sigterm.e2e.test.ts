@@ -98,6 +98,7 @@ describe('a node started as documented', () => {
 
       child.kill('SIGTERM');
       const end = await exited;
+      // Nothing but log lines: no Node warning either (DEP0123 came with every TLS connection to an IP address).
       expect({ end, stderr: output.split('\n').filter((l) => !l.startsWith('{')) }).toEqual({ end: { code: 0, signal: null }, stderr: [''] });
       const messages = logMessages(output).split('\n');
       expect(messages).toContain('SIGTERM: stopping');
