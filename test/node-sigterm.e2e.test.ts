@@ -117,4 +117,42 @@ describe('a node started as documented', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('under npx: once npx (its parent) is gone, stops as on SIGTERM instead of running on orphaned', async () => {
+    const keystoreDir = join(dir, 'hungarian');
+    const keystore = Keystore.create(keystoreDir, 'hungarian');
+    await enrolForSite(coordinator, keystore.card, 'hungarian');
+    const hub = coordinator.app.get(TaskHub);
+    // As npm exec starts a bin: a shell runs it as a child, with npm_command=exec in its environment.
+    const node = [process.execPath, COHORT_CLI, 'node', '--coordinator', coordinator.grpcAddress, '--keystore', keystoreDir, '--site', 'hungarian']
+      .concat(['--tls-ca', caFile, '--data-dir', DATA_DIR])
+      .map((arg) => `'${arg}'`)
+      .join(' ');
+    const shell = spawn('sh', ['-c', `${node} & wait`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, COHORT_DATA_DIR: DATA_DIR, npm_command: 'exec' },
+    });
+    let output = '';
+    shell.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    shell.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    // The node holds the pipe's write end after the shell is gone: the pipe closes when the node exits.
+    const nodeEnded = new Promise<void>((resolve) => shell.stdout.on('close', () => resolve()));
+    await until(
+      () => hub.isConnected('hungarian'),
+      'connection',
+      () => output,
+    );
+
+    shell.kill('SIGKILL');
+    await nodeEnded;
+    const messages = logMessages(output).split('\n');
+    expect(messages).toContain('npx, which started this node, is gone (a SIGTERM to npx does not reach the node): stopping as on SIGTERM');
+    expect(messages).toContain('hungarian: stopped');
+    expect(messages.some((m) => m.startsWith('hungarian: stopped by signal, 0 rounds trained'))).toBe(true);
+    await until(
+      () => !hub.isConnected('hungarian'),
+      'departure seen by the coordinator',
+      () => output,
+    );
+  });
 });

@@ -8,6 +8,7 @@ import { GRPC_LIMIT_FLAGS, GRPC_LIMIT_USAGE, grpcLimitsFromFlags } from '../limi
 import { STUDY_FLAGS, STUDY_FLAGS_RENAMED, studyFromFlags } from '../study-flags.js';
 import { readTokenFile, tokenFrom, tokenOptions } from '../token-flags.js';
 import { LOG_FLAGS, LOG_USAGE, loggerFromFlags } from '../log-flags.js';
+import { watchLauncher } from '../launcher-watch.js';
 import { redactDatabaseUrl } from '../../coordinator/persistence/database-url.js';
 
 const USAGE = `  cohort coordinator [--study study.json | --dataset D --rounds N --quorum Q --min-clinics M --round-timeout S ...]
@@ -128,6 +129,10 @@ async function run(args: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    watchLauncher(() => {
+      log.warn('npx, which started this coordinator, is gone (a SIGTERM to npx does not reach it): stopping as on SIGTERM');
+      resolve();
+    });
   });
   log.info('stopping: open calls end, the database closes');
   await coordinator.close();

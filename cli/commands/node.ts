@@ -8,6 +8,7 @@ import { requireFlag, UsageError } from '../flags.js';
 import type { TableSource } from '../../clinic-node/data/table-site.js';
 import { federationFields } from '../../common/logging/logger.js';
 import { LOG_FLAGS, LOG_USAGE, loggerFromFlags } from '../log-flags.js';
+import { watchLauncher } from '../launcher-watch.js';
 
 const USAGE = `  cohort node --coordinator HOST:PORT --keystore DIR (its identity must be enrolled) --site NAME
               ${CLIENT_TLS_USAGE}
@@ -153,6 +154,10 @@ async function run(args: string[]): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const unwatch = watchLauncher(() => {
+    logger.warn('npx, which started this node, is gone (a SIGTERM to npx does not reach the node): stopping as on SIGTERM');
+    onSignal('SIGTERM');
+  });
   // Loaded here, not at the top: every other command (and --help) starts without TensorFlow.js.
   const { runNode } = await import('../../clinic-node/node-agent.js');
   const { NodeStatus } = await import('../../clinic-node/observability/node-status.js');
@@ -184,6 +189,7 @@ async function run(args: string[]): Promise<number> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    unwatch();
     await health?.close();
   }
   const spent = summary.privacySpent ? `, privacy spent epsilon ${summary.privacySpent.epsilon.toPrecision(6)} at delta ${summary.privacySpent.delta}` : '';
