@@ -58,7 +58,7 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
 
   afterAll(async () => {
     if (!stopped) process.stderr.write(await compose('logs', '--no-color', '--tail', '40').catch((error: Error) => error.message));
-    await compose('down', '--volumes', '--remove-orphans', '--timeout', '40');
+    await timed('docker-compose down --volumes', () => compose('down', '--volumes', '--remove-orphans', '--timeout', '40'));
   }, 2 * MINUTE);
 
   test(
