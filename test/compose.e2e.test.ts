@@ -30,6 +30,7 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
 
 (DOCKER_READY ? describe : describe.skip)(`docker-compose stack${DOCKER_READY ? '' : ` [${SKIPPED}]`}`, () => {
   const project = `cohorttest${randomBytes(4).toString('hex')}`;
+  // An image tag of its own, not the user's cohort:latest.
   const env: NodeJS.ProcessEnv = { ...process.env, COHORT_IMAGE: 'cohort:compose-test', COHORT_DATA_DIR: DATA_DIR };
   let coordinatorUrl = '';
   let prometheusUrl = '';
@@ -49,8 +50,9 @@ if (!DOCKER_READY) process.stderr.write(`note: "docker-compose stack" ${SKIPPED}
     env['COHORT_PROMETHEUS_PORT'] = String(await freePort());
     coordinatorUrl = `https://127.0.0.1:${env['COHORT_HTTP_PORT']}`;
     prometheusUrl = `http://127.0.0.1:${env['COHORT_PROMETHEUS_PORT']}`;
-    await timed('image build', () => compose('build', '--quiet', 'setup'));
-    await timed('docker-compose up -d', () => compose('up', '-d', '--no-build'));
+    // As a user would, `up` builds the image and starts everything; --build rebuilds it from this
+    // checkout even when an earlier run left one (its unchanged layers come from the cache).
+    await timed('docker-compose up -d --build', () => compose('up', '-d', '--build'));
     ca = await compose('exec', '-T', 'coordinator', 'cat', '/secrets/ca.pem');
     operatorToken = (await compose('exec', '-T', 'coordinator', 'cat', '/secrets/operator.token')).trim();
     metricsToken = (await compose('exec', '-T', 'coordinator', 'cat', '/secrets/metrics.token')).trim();
