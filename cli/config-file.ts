@@ -24,21 +24,7 @@ export interface ConfigFile {
  * the line and column of each error), repeats a key, or is anything but a non-empty mapping.
  */
 export function readConfigFile(path: string): ConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'not readable by this user'
-          : code === 'EISDIR'
-            ? 'a directory, not a file'
-            : (error as Error).message;
-    throw new UsageError(`--config ${path}: ${why}`);
-  }
+  const text = readText(path, '--config');
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (document.errors.length > 0) {
@@ -66,21 +52,7 @@ export function readConfigFile(path: string): ConfigFile {
  * when it cannot be read or is not JSON, with the line and column where the parser says where.
  */
 export function readJsonFile(path: string, flag: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'not readable by this user'
-          : code === 'EISDIR'
-            ? 'a directory, not a file'
-            : (error as Error).message;
-    throw new UsageError(`${flag} ${path}: ${why}`);
-  }
+  const text = readText(path, flag);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -92,5 +64,23 @@ export function readJsonFile(path: string, flag: string): unknown {
       where = ` (line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')})`;
     }
     throw new UsageError(`${flag} ${path} is not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}${where}`);
+  }
+}
+
+/** The text of the file `flag` names, or a UsageError naming the flag, the file and why it cannot be read. */
+function readText(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'not readable by this user'
+          : code === 'EISDIR'
+            ? 'a directory, not a file'
+            : (error as Error).message;
+    throw new UsageError(`${flag} ${path}: ${why}`);
   }
 }
