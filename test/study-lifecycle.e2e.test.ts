@@ -16,6 +16,20 @@ const AUDITOR = 'auditor-secret-for-tests';
 const P = 14; // logistic regression on Fed-Heart-Disease's 13 features
 const STUDY = { name: 'heart', dataset: 'fed-heart-disease', strategy: { name: 'fedavg' }, rounds: 3, quorum: 2, minClinics: 2, roundTimeoutS: 60 };
 
+/** What a coordinator process logged: each JSON line's message, other lines as they are. */
+function messages(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return (JSON.parse(line) as { msg: string }).msg;
+      } catch {
+        return line;
+      }
+    });
+}
+
 type Clinic = Awaited<ReturnType<typeof connect>>;
 
 function upload(clinic: Clinic, clinicId: string, task: Task__Output) {
@@ -159,7 +173,7 @@ describe('cohort coordinator --study and cohort study', () => {
     writeFileSync(file, JSON.stringify(STUDY));
     const first = await startCoordinatorProcess({ db, args: ['--study', file] });
     const id = await first.studyId();
-    expect(first.output()).toContain(`study ${id}: "heart" created, waiting for 2 clinics`);
+    expect(messages(first.output())).toContain(`study ${id}: "heart" created, waiting for 2 clinics (${first.httpUrl}/studies/${id})`);
     const env = { NODE_EXTRA_CA_CERTS: first.caFile, COHORT_OPERATOR_TOKEN: first.operatorToken };
     const url = first.httpUrl;
     expect((await cohort(['study', 'pause', 'heart', '--coordinator-url', url], env)).stdout).toBe(`study ${id} "heart": paused\n`);
@@ -175,7 +189,7 @@ describe('cohort coordinator --study and cohort study', () => {
 
     const second = await startCoordinatorProcess({ db, args: ['--study', file] });
     expect(await second.studyId()).toBe(id);
-    expect(second.output()).toContain(`study ${id}: "heart" exists (paused): resuming it, not creating another`);
+    expect(messages(second.output())).toContain(`study ${id}: "heart" exists (paused): resuming it, not creating another (${second.httpUrl}/studies/${id})`);
     expect(await second.fetchJson<unknown[]>('/studies')).toHaveLength(1);
     expect(await second.stop()).toBe(0);
 
