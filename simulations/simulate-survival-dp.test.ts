@@ -93,18 +93,24 @@ describe('differential privacy on Fed-TCGA-BRCA', () => {
     }
   });
 
-  it("a clinic whose cap is below the study's target refuses on the record, and the study closes its rounds with the others", async () => {
-    const { report, ledgers } = await run('dp', { canada: 0.5 });
+  it("a clinic whose cap is below the study's target trains every round with more noise; one with no usable cap refuses on the record", async () => {
+    const { report, ledgers } = await run('dp', { canada: 0.5, europe: 1e-4 });
     expect(report.rounds_history).toHaveLength(ROUNDS);
     const canada = ledgers.find((l) => l.site === 'canada')!;
-    expect(canada.coordinator).toMatchObject({ ok: true, spends: 0, refusals: ROUNDS });
-    for (const entry of canada.clinic) {
-      expect(entry).toMatchObject({ kind: 'refusal', capEpsilon: 0.5, epsilon: 0 });
-      expect(entry.requestedEpsilon).toBeGreaterThan(0.5);
-      expect(entry.reason).toContain('above the cap of 0.5');
+    expect(canada.coordinator).toMatchObject({ ok: true, spends: ROUNDS, refusals: 0 });
+    for (const entry of canada.clinic) expect(entry).toMatchObject({ kind: 'spend', capEpsilon: 0.5 });
+    // Its whole cap, none of it stranded, and not a hair over.
+    const spent = report.privacy_spent!.find((p) => p.site === 'canada')!.epsilon;
+    expect(spent).toBeLessThanOrEqual(0.5);
+    expect(spent).toBeGreaterThan(0.5 - 1e-3);
+    const europe = ledgers.find((l) => l.site === 'europe')!;
+    expect(europe.coordinator).toMatchObject({ ok: true, spends: 0, refusals: ROUNDS });
+    for (const entry of europe.clinic) {
+      expect(entry).toMatchObject({ kind: 'refusal', capEpsilon: 1e-4, epsilon: 0 });
+      expect(entry.reason).toContain("even 10 times the study's noise");
     }
-    expect(report.privacy_spent!.find((p) => p.site === 'canada')!.epsilon).toBe(0);
-    expect(report.refused_rounds).toEqual(ledgers.map(({ site }) => ({ site, rounds: site === 'canada' ? ROUNDS : 0 })));
-    for (const { coordinator } of ledgers.filter((l) => l.site !== 'canada')) expect(coordinator).toMatchObject({ ok: true, spends: ROUNDS, refusals: 0 });
+    expect(report.privacy_spent!.find((p) => p.site === 'europe')!.epsilon).toBe(0);
+    expect(report.refused_rounds).toEqual(ledgers.map(({ site }) => ({ site, rounds: site === 'europe' ? ROUNDS : 0 })));
+    for (const { coordinator } of ledgers.filter((l) => l.site !== 'europe')) expect(coordinator).toMatchObject({ ok: true, spends: ROUNDS, refusals: 0 });
   });
 });
