@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { loopbackTls } from '../common/tls/loopback.js';
 import { plainFloat32Codec } from '../crypto/index.js';
 import { startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import type { Task__Output } from '../protos/generated/cohort/v1/Task.js';
-import { startCoordinatorProcess, trustingFetch } from '../simulations/coordinator-process.js';
+import { startCoordinatorProcess, trustingFetch, type CoordinatorProcess } from '../simulations/coordinator-process.js';
 import { cohort } from './support/cli-run.js';
 import { connect, refusal } from './support/scripted-clinic.js';
 
@@ -166,12 +166,23 @@ describe('study lifecycle: names, pause, resume, cancel', () => {
 });
 
 describe('cohort coordinator --study and cohort study', () => {
+  // Every coordinator process this file starts stops, even when an expectation fails before its own stop.
+  const started: CoordinatorProcess[] = [];
+  const start = async (options: Parameters<typeof startCoordinatorProcess>[0]) => {
+    const process = await startCoordinatorProcess(options);
+    started.push(process);
+    return process;
+  };
+  afterAll(async () => {
+    await Promise.all(started.map((p) => p.stop()));
+  });
+
   it('starting the coordinator again with the same study resumes it; other settings under its name are refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-lifecycle-'));
     const db = join(dir, 'coordinator.sqlite');
     const file = join(dir, 'study.json');
     writeFileSync(file, JSON.stringify(STUDY));
-    const first = await startCoordinatorProcess({ db, args: ['--study', file] });
+    const first = await start({ db, args: ['--study', file] });
     const id = await first.studyId();
     expect(messages(first.output())).toContain(`study ${id}: "heart" created, waiting for 2 clinics (${first.httpUrl}/studies/${id})`);
     const env = { NODE_EXTRA_CA_CERTS: first.caFile, COHORT_OPERATOR_TOKEN: first.operatorToken };
@@ -187,14 +198,14 @@ describe('cohort coordinator --study and cohort study', () => {
     });
     expect(await first.stop()).toBe(0);
 
-    const second = await startCoordinatorProcess({ db, args: ['--study', file] });
+    const second = await start({ db, args: ['--study', file] });
     expect(await second.studyId()).toBe(id);
     expect(messages(second.output())).toContain(`study ${id}: "heart" exists (paused): resuming it, not creating another (${second.httpUrl}/studies/${id})`);
     expect(await second.fetchJson<unknown[]>('/studies')).toHaveLength(1);
     expect(await second.stop()).toBe(0);
 
     writeFileSync(file, JSON.stringify({ ...STUDY, rounds: 4 }));
-    const third = await startCoordinatorProcess({ db, args: ['--study', file] });
+    const third = await start({ db, args: ['--study', file] });
     expect(await third.exited).toBe(1);
     expect(third.output()).toContain(`cohort: a study named "heart" exists (${id}, paused) with other settings (rounds: 3 -> 4)`);
     await third.stop();
