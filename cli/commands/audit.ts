@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { LEDGER_FILE } from '../../clinic-node/node-agent.js';
 import { readLedgerLines } from '../../clinic-node/privacy/ledger-file.js';
 import { Keystore } from '../../clinic-node/keys/index.js';
-import { cardFromJson, ledgerSummary, verifyLedger, type LedgerSummary, type LedgerVerification } from '../../crypto/index.js';
+import { auditClinic, cardFromJson, verifyLedger, type ClinicAudit } from '../../crypto/index.js';
 import { REPORT_FORMATS, type PrivacyReport, type ReportFormat } from '../../coordinator/audit/privacy-report.js';
 import { readCard } from '../card-file.js';
 import { runSubcommand, type Command } from '../command.js';
@@ -41,13 +41,6 @@ export const auditCommand: Command = {
   run: (args) => runSubcommand('audit', USAGE, { verify, report }, args),
 };
 
-/** A clinic's verification as printed and as --json reports it. */
-interface ClinicAudit extends LedgerSummary {
-  clinicId: string;
-  ok: boolean;
-  problems: string[];
-}
-
 async function verify(args: string[]): Promise<number> {
   const values = parseFlags(args, {
     command: 'cohort audit verify',
@@ -72,10 +65,10 @@ async function verify(args: string[]): Promise<number> {
   };
   if (values.ledger && values.card) {
     const card = readCard(values.card);
-    audits = [toAudit(verifyLedger(card.clinicId, ledgerFile(values.ledger), card.signPublicKey), [])];
+    audits = [auditClinic(verifyLedger(card.clinicId, ledgerFile(values.ledger), card.signPublicKey), [])];
   } else if (values.keystore) {
     const keystore = Keystore.open(values.keystore);
-    audits = [toAudit(verifyLedger(keystore.clinicId, ledgerFile(values.ledger ?? join(keystore.dir, LEDGER_FILE)), keystore.card.signPublicKey), [])];
+    audits = [auditClinic(verifyLedger(keystore.clinicId, ledgerFile(values.ledger ?? join(keystore.dir, LEDGER_FILE)), keystore.card.signPublicKey), [])];
   } else if (values['coordinator-url']) {
     const base = coordinatorUrl(values);
     const headers = auditorHeaders(values);
@@ -89,7 +82,7 @@ async function verify(args: string[]): Promise<number> {
         entries: unknown[];
         contributions: { studyId: string; round: number }[];
       };
-      audits.push(toAudit(verifyLedger(clinicId, body.entries, cardFromJson(body.card).signPublicKey), body.contributions));
+      audits.push(auditClinic(verifyLedger(clinicId, body.entries, cardFromJson(body.card).signPublicKey), body.contributions));
     }
   } else {
     throw new UsageError(
@@ -113,16 +106,6 @@ async function verify(args: string[]): Promise<number> {
   );
   if (values.json) print(JSON.stringify({ ok, clinics: audits }));
   return ok ? 0 : 1;
-}
-
-/** The verification, plus the check only the coordinator's records allow: every DP update has its spend. */
-function toAudit(verification: LedgerVerification, contributions: { studyId: string; round: number }[]): ClinicAudit {
-  const spent = new Set(verification.parsed.filter((e) => e.kind === 'spend').map((e) => `${e.studyId}#${e.round}`));
-  const unaccounted = contributions
-    .filter((c) => !spent.has(`${c.studyId}#${c.round}`))
-    .map((c) => `study ${c.studyId} round ${c.round}: the clinic sent an update but its ledger holds no spend for it (entry deleted?)`);
-  const problems = [...verification.problems.map((p) => `${p.entry} ${p.problem}`), ...unaccounted];
-  return { clinicId: verification.clinicId, ok: problems.length === 0, ...ledgerSummary(verification), problems };
 }
 
 async function report(args: string[], write: (text: string) => void = (text) => void process.stdout.write(text)): Promise<number> {

@@ -11,6 +11,7 @@
  * chain.append({ kind: requested! <= cap ? 'spend' : 'refusal', studyId, round, mechanism, accountant, delta: 1e-3, capEpsilon: cap, reason: null });
  * verifyLedger(identity.clinicId, chain.entries(), identity.signing.publicKey).ok; // true
  */
+export { auditClinic, type ClinicAudit, type Contribution } from './audit.js';
 export { accountantRecord, gaussianSteps, SpentBudget } from './budget.js';
 export { spendsByStudy, type StudySpend } from './by-study.js';
 export { LedgerChain, type LedgerDecision } from './chain.js';
