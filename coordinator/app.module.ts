@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConsoleModule } from './console/console.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { RolesGuard } from './http/roles.js';
@@ -32,6 +33,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         ObservabilityModule,
+        ConsoleModule,
       ],
       providers: [optionsProvider, { provide: APP_GUARD, useClass: RolesGuard }],
       exports: [optionsProvider],

@@ -11,6 +11,8 @@ export interface CoordinatorOptions {
   grpcPort?: number;
   /** HTTP port for people (health, studies). Default 8080; 0 picks a free port. */
   httpPort?: number;
+  /** The browser console's built files, served under /console/ (GET / redirects there). Default `dist/console` in the package; null serves none. */
+  consoleDir?: string | null;
   /**
    * Where the coordinator keeps its state. Default `.cohort/coordinator.sqlite`.
    * - A SQLite database file, or `:memory:`. Made private at start: missing directories 0700, the

@@ -16,6 +16,7 @@ import { checkCoordinatorDurations, DEFAULT_HTTP_TIMEOUTS, type CoordinatorOptio
 import { ConnectionGuard } from './grpc/connection-guard.js';
 import { grpcServerOptions, resolveConnectionLimits, withHandshakeTimeout } from './grpc/connection-limits.js';
 import { FederationService } from './federation/federation.service.js';
+import { CONSOLE_BUILD_DIR, serveConsole } from './console/serve-console.js';
 import { hardenHttp } from './http/http-hardening.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
 import { isPostgresUrl, parsePostgresUrl } from './persistence/database-url.js';
@@ -53,6 +54,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     host,
     grpcPort: options.grpcPort === 0 ? await freePort(host) : (options.grpcPort ?? 50051),
     httpPort: options.httpPort === 0 ? await freePort(host) : (options.httpPort ?? 8080),
+    consoleDir: options.consoleDir === undefined ? CONSOLE_BUILD_DIR : options.consoleDir,
     database: options.database ?? '.cohort/coordinator.sqlite',
     databasePassword: options.databasePassword ?? null,
     maxChunkBytes: options.maxChunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -87,11 +89,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     abortOnError: false,
     ...(tls && { httpsOptions: { cert: tls.certPem, key: tls.keyPem } }),
   });
-  hardenHttp(app, {
-    headersTimeoutMs: resolved.httpHeadersTimeoutMs,
-    requestTimeoutMs: resolved.httpRequestTimeoutMs,
-    keepAliveTimeoutMs: resolved.httpKeepAliveTimeoutMs,
-  });
+  hardenHttp(
+    app,
+    {
+      headersTimeoutMs: resolved.httpHeadersTimeoutMs,
+      requestTimeoutMs: resolved.httpRequestTimeoutMs,
+      keepAliveTimeoutMs: resolved.httpKeepAliveTimeoutMs,
+    },
+    { tls: tls !== null },
+  );
+  serveConsole(app, resolved.consoleDir);
   const logger = resolved.logger.child({ context: 'Coordinator' });
   if (logLevels !== false) app.use(requestLogging(resolved.logger.child({ context: 'Http' })));
   const metrics = app.get(CoordinatorMetrics);

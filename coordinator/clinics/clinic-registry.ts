@@ -26,6 +26,13 @@ export interface ClinicRegistration {
   nodeVersion: string;
 }
 
+/** A registered clinic as an operator's view shows it (GET /clinics). */
+export interface ClinicPresence {
+  registration: Omit<ClinicRegistration, 'clinicId'> & { firstRegisteredAt: string };
+  connected: boolean;
+  lastSeenAt: string | null;
+}
+
 /**
  * The clinics the coordinator knows: their registrations, and which of them are connected now (a
  * clinic is connected while one of its task streams is open, TaskHub).
@@ -124,6 +131,26 @@ export class ClinicRegistry {
   /** Registered clinics among `ids`, in no particular order. */
   withIds(ids: readonly string[]): Promise<ClinicEntity[]> {
     return this.clinics.findBy({ id: In([...ids]) });
+  }
+
+  /**
+   * Every registered clinic's declaration, whether it is connected now, and when its task stream last
+   * opened or closed (null when not since the coordinator started: that is not kept across restarts).
+   */
+  async presence(): Promise<Map<string, ClinicPresence>> {
+    const clinics = await this.clinics.find();
+    return new Map(
+      clinics.map((clinic) => {
+        const seen = this.hub.lastSeen(clinic.id);
+        const { dataset, site, numTrain, numTest, nodeVersion } = clinic;
+        const presence: ClinicPresence = {
+          registration: { dataset, site, numTrain, numTest, nodeVersion, firstRegisteredAt: new Date(clinic.registeredAt).toISOString() },
+          connected: this.hub.isConnected(clinic.id),
+          lastSeenAt: seen === null ? null : new Date(seen).toISOString(),
+        };
+        return [clinic.id, presence];
+      }),
+    );
   }
 
   /** Connected clinics serving `dataset` as approved, in registration order. */

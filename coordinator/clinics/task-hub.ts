@@ -10,6 +10,8 @@ import { KeysService } from '../keys/keys.service.js';
 @Injectable()
 export class TaskHub {
   private readonly streams = new Map<string, Set<Subject<ClinicTask>>>();
+  /** When each clinic's task stream last opened or closed (since this process started). */
+  private readonly seen = new Map<string, number>();
   /** Fires with the clinic id whenever a clinic connects. */
   readonly connected$ = new Subject<string>();
 
@@ -26,6 +28,7 @@ export class TaskHub {
       let streams = this.streams.get(clinicId);
       if (!streams) this.streams.set(clinicId, (streams = new Set()));
       streams.add(subject);
+      this.seen.set(clinicId, Date.now());
       initial()
         .then((tasks) => {
           tasks.forEach((task) => subject.next(task));
@@ -35,6 +38,7 @@ export class TaskHub {
       return () => {
         inner.unsubscribe();
         streams.delete(subject);
+        this.seen.set(clinicId, Date.now());
         if (streams.size === 0) this.streams.delete(clinicId);
       };
     });
@@ -42,6 +46,11 @@ export class TaskHub {
 
   isConnected(clinicId: string): boolean {
     return this.streams.has(clinicId);
+  }
+
+  /** When the clinic's task stream last opened or closed (epoch ms), or null if not since this process started. */
+  lastSeen(clinicId: string): number | null {
+    return this.seen.get(clinicId) ?? null;
   }
 
   connectedClinics(): string[] {

@@ -13,6 +13,7 @@ import { UpdateProtocols } from './update-protocols.js';
 import { RoundMachines } from '../rounds/round-machines.js';
 import { RoundStore } from '../rounds/round-store.js';
 import { ClinicTasks } from './clinic-tasks.js';
+import { EnrolmentController } from '../keys/enrolment.controller.js';
 import { FederationController } from './federation.controller.js';
 import { FederationEventBus } from './federation-events.js';
 import { RoundRunner } from './round-runner.js';
@@ -24,7 +25,7 @@ import { InProcessStudyLock, STUDY_LOCK } from '../persistence/study-lock.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature(ENTITIES), KeysModule, LedgerModule],
-  controllers: [FederationController],
+  controllers: [FederationController, EnrolmentController],
   providers: [
     FederationService,
     TaskHub,
@@ -44,6 +45,6 @@ import { InProcessStudyLock, STUDY_LOCK } from '../persistence/study-lock.js';
     FederationEventBus,
     { provide: STUDY_LOCK, useClass: InProcessStudyLock },
   ],
-  exports: [FederationService, StudyRecords, KeysModule, TaskHub],
+  exports: [FederationService, StudyRecords, KeysModule, TaskHub, FederationEventBus],
 })
 export class FederationModule {}

@@ -17,9 +17,10 @@ export interface HttpTimeouts {
  * `X-Powered-By`, a JSON body parser that refuses bodies nested deeper than {@link MAX_JSON_DEPTH}
  * with a 400, and header, request and keep-alive timeouts on the server Nest created (HTTP or HTTPS).
  */
-export function hardenHttp(app: NestExpressApplication, timeouts: HttpTimeouts): void {
+export function hardenHttp(app: NestExpressApplication, timeouts: HttpTimeouts, { tls = true }: { tls?: boolean } = {}): void {
   app.disable('x-powered-by');
-  app.use(helmet());
+  // Over plain HTTP (--insecure) the console's files must load as they are, not be upgraded to an https:// that is not there.
+  app.use(helmet(tls ? {} : { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // Nest registers its own JSON parser only when none is there yet, so this one replaces it.
   app.useBodyParser('json', { verify: (_request: unknown, _response: unknown, body: Buffer) => checkJsonDepth(body, MAX_JSON_DEPTH) });
   applyTimeouts(app.getHttpServer() as Server, timeouts);

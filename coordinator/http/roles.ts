@@ -1,4 +1,13 @@
-import { ForbiddenException, Inject, Injectable, SetMetadata, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
@@ -11,6 +20,13 @@ import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordin
 export type Role = 'operator' | 'auditor';
 
 const ROLES = Symbol('roles');
+/** Where the guard leaves the caller's role on an admitted request. */
+const ROLE = Symbol('role');
+
+/** The role the guard admitted the request as (endpoints with @Roles only). */
+export const CallerRole = createParamDecorator((_data: unknown, context: ExecutionContext): Role | undefined => {
+  return context.switchToHttp().getRequest<{ [ROLE]?: Role }>()[ROLE];
+});
 
 /** The roles an HTTP endpoint admits. Endpoints without it (health) are public. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
@@ -36,7 +52,7 @@ export class RolesGuard implements CanActivate {
     if (context.getType() !== 'http') return true; // gRPC calls are signed by clinics (grpc-authentication.ts)
     const admitted = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
     if (!admitted) return true;
-    const request = context.switchToHttp().getRequest<{ method: string; url: string; headers: Record<string, string | undefined> }>();
+    const request = context.switchToHttp().getRequest<{ method: string; url: string; headers: Record<string, string | undefined>; [ROLE]?: Role }>();
     const tokens: [Role, string | null][] = [
       ['operator', this.options.operatorToken],
       ['auditor', this.options.auditorToken],
@@ -54,6 +70,7 @@ export class RolesGuard implements CanActivate {
         `the ${role} role cannot ${request.method} ${request.url}${role === 'auditor' ? ': auditors read, they change nothing' : ''}`,
       );
     }
+    request[ROLE] = role;
     return true;
   }
 }

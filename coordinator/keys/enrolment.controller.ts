@@ -4,6 +4,7 @@ import { cardFromJson, cardToJson, fingerprint } from '../../crypto/index.js';
 import { ClinicApprovals, checkedApproval, type Approval, type ApprovalRecord } from '../clinics/clinic-approvals.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
 import { Read, Write } from '../http/roles.js';
+import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { KeysService } from './keys.service.js';
 
 /**
@@ -18,6 +19,7 @@ export class EnrolmentController {
   constructor(
     private readonly keys: KeysService,
     private readonly approvals: ClinicApprovals,
+    private readonly registry: ClinicRegistry,
   ) {}
 
   /** Clinics in good standing, as cards. */
@@ -26,10 +28,13 @@ export class EnrolmentController {
     return (await this.keys.enrolled()).map(cardToJson);
   }
 
-  /** Every enrolment, revoked ones included. */
+  /**
+   * Every enrolment, revoked ones included, with its approval, what its node last registered with,
+   * whether it is connected now and when its task stream last opened or closed.
+   */
   @Get('clinics')
   async enrolments() {
-    const approvals = await this.approvals.all();
+    const [approvals, presence] = await Promise.all([this.approvals.all(), this.registry.presence()]);
     return (await this.keys.enrolments()).map(({ card, enrolledAt, revokedAt, revocationReason }) => ({
       ...cardToJson(card),
       fingerprint: fingerprint(card),
@@ -37,6 +42,9 @@ export class EnrolmentController {
       revokedAt: revokedAt === null ? null : new Date(revokedAt).toISOString(),
       revocationReason,
       approval: approvalJson(approvals.get(card.clinicId)),
+      registration: presence.get(card.clinicId)?.registration ?? null,
+      connected: presence.get(card.clinicId)?.connected ?? false,
+      lastSeenAt: presence.get(card.clinicId)?.lastSeenAt ?? null,
     }));
   }
 

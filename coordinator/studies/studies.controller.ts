@@ -4,21 +4,27 @@ import {
   Controller,
   DefaultValuePipe,
   Get,
+  Headers,
   HttpCode,
+  type MessageEvent,
   NotFoundException,
   Param,
   ParseIntPipe,
   Post,
   Query,
   Res,
+  Sse,
   UseFilters,
 } from '@nestjs/common';
+import { filter, type Observable } from 'rxjs';
 import { isObject } from '../../common/json-fields.js';
-import { parseStudyConfig } from '../config/study-config.js';
+import { parseStudyConfig, StudyConfigError } from '../config/study-config.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
 import { Read, Write } from '../http/roles.js';
+import { FederationEventBus } from '../federation/federation-events.js';
 import { FederationService } from '../federation/federation.service.js';
 import { StudiesService } from './studies.service.js';
+import { resumeAfter, studyEventStream } from './study-stream.js';
 
 /** Most audit events one GET /studies/:id/events returns. */
 const MAX_EVENTS = 1000;
@@ -31,6 +37,7 @@ export class StudiesController {
   constructor(
     private readonly studies: StudiesService,
     private readonly federation: FederationService,
+    private readonly bus: FederationEventBus,
   ) {}
 
   @Get()
@@ -52,6 +59,23 @@ export class StudiesController {
     const { study, created } = named ? await this.federation.ensureStudy(config) : { study: await this.federation.createStudy(config), created: true };
     response.status(created ? 201 : 200);
     return { ...(await this.studies.detail(study)), warnings: await this.federation.studyWarnings(study) };
+  }
+
+  /**
+   * Checks a study definition without creating it: `valid`, every problem at once, and the settings
+   * it would run with (every default filled in). Answers 200 either way; POST /studies refuses the
+   * same problems with a 400.
+   */
+  @Post('validate')
+  @Write()
+  @HttpCode(200)
+  validate(@Body() body: unknown) {
+    try {
+      return { valid: true, problems: [], settings: parseStudyConfig(body) };
+    } catch (error) {
+      if (error instanceof StudyConfigError) return { valid: false, problems: error.problems, settings: null };
+      throw error;
+    }
   }
 
   /** Pauses a waiting or running study: an open round runs to its close, and no round opens until it is resumed. */
@@ -98,6 +122,27 @@ export class StudiesController {
     const study = await this.require(id);
     if (after < 0 || limit < 1) throw new BadRequestException('after must be >= 0 and limit >= 1');
     return this.studies.events(study.id, after, Math.min(limit, MAX_EVENTS));
+  }
+
+  /**
+   * The audit log of GET /studies/:id/events as server-sent events (`event: audit`, `id` the seq):
+   * what is there after `Last-Event-ID` or `?after=`, then each event as it commits, and a
+   * `heartbeat` event every 15 s. Bearer token as for every read.
+   */
+  @Sse(':id/stream')
+  async stream(
+    @Param('id') id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query('after') after: string | undefined,
+  ): Promise<Observable<MessageEvent>> {
+    const study = await this.require(id);
+    const resume = resumeAfter(lastEventId, after);
+    if (typeof resume === 'string') throw new BadRequestException(resume);
+    return studyEventStream({
+      load: (seq, limit) => this.studies.events(study.id, seq, limit),
+      wake$: this.bus.events$.pipe(filter((event) => event.studyId === study.id)),
+      after: resume,
+    });
   }
 
   /** The study's newest model version, as GET /studies/:id/models/:version gives it (version 0 before round 1 closes). */

@@ -80,7 +80,15 @@ export class StudiesService {
 
   async list() {
     const studies = await this.studies.find({ order: { createdAt: 'DESC' } });
-    return studies.map((s) => ({ id: s.id, name: s.name, dataset: s.dataset, status: s.status, rounds: s.rounds, createdAt: iso(s.createdAt) }));
+    return studies.map((s) => ({
+      id: s.id,
+      name: s.name,
+      dataset: s.dataset,
+      privacy: s.privacy,
+      status: s.status,
+      rounds: s.rounds,
+      createdAt: iso(s.createdAt),
+    }));
   }
 
   async find(id: string): Promise<StudyEntity | null> {
