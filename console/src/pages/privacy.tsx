@@ -1,0 +1,231 @@
+import { useState } from 'preact/hooks';
+import type { ClinicAudit } from '../../../crypto/ledger/index.js';
+import type { PrivacyReport } from '../../../coordinator/audit/privacy-report.js';
+import type { Api } from '../api.js';
+import { LineChart } from '../components/line-chart.js';
+import { Badge, ErrorBox, Loading } from '../components/status.js';
+import { dateTime, num } from '../format.js';
+import { useLoad } from '../use-load.js';
+import { epsilonSeries, loadLedgers, verifyInBrowser, type StoredLedger } from './privacy/ledgers.js';
+
+type Report = PrivacyReport & { about: string };
+
+/** Every clinic's privacy budget over time against its cap, per study and in total, its ledger, and a verification run here. */
+export function PrivacyPage({ api }: { api: Api }) {
+  const loaded = useLoad(async () => {
+    const report = await api.get<Report>('/audit/report?format=json');
+    return {
+      report,
+      ledgers: await loadLedgers(
+        api,
+        report.clinics.map((c) => c.clinic),
+      ),
+    };
+  }, [api]);
+  if (loaded.error) return <ErrorBox error={loaded.error} title="Could not load the privacy report" />;
+  if (!loaded.data) return <Loading what="the privacy report" />;
+  const { report, ledgers } = loaded.data;
+  return (
+    <>
+      <h1>Privacy budgets</h1>
+      <p class="about">{report.about}</p>
+      <Verification api={api} clinicIds={report.clinics.map((c) => c.clinic)} />
+      {ledgers.some((l) => l.entries.length > 0) ? (
+        <LineChart
+          title="Epsilon spent by each clinic over time, against its cap"
+          xLabel="Time (UTC)"
+          yLabel="Total epsilon"
+          series={epsilonSeries(ledgers)}
+          yMin={0}
+          xKind="time"
+          testId="epsilon-chart"
+        />
+      ) : (
+        <p>No clinic has a ledger entry yet: nothing has been spent.</p>
+      )}
+      <ClinicBudgets report={report} />
+      <StudyBudgets report={report} />
+      <section aria-labelledby="ledgers-title">
+        <h2 id="ledgers-title">Ledgers</h2>
+        {ledgers.map((ledger) => (
+          <LedgerEntries key={ledger.clinicId} ledger={ledger} />
+        ))}
+      </section>
+    </>
+  );
+}
+
+function ClinicBudgets({ report }: { report: Report }) {
+  return (
+    <section aria-labelledby="budgets-title">
+      <h2 id="budgets-title">In total, per clinic</h2>
+      <div class="overflow-auto">
+        <table data-testid="budgets">
+          <thead>
+            <tr>
+              <th scope="col">Clinic</th>
+              <th scope="col">Epsilon spent</th>
+              <th scope="col">Cap</th>
+              <th scope="col">Remaining</th>
+              <th scope="col">Delta</th>
+              <th scope="col">Spends</th>
+              <th scope="col">Refusals</th>
+              <th scope="col">Coordinator's copy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.clinics.map((c) => (
+              <tr key={c.clinic}>
+                <th scope="row">{c.clinic}</th>
+                <td>{num(c.epsilon)}</td>
+                <td>{num(c.cap)}</td>
+                <td>{num(c.remaining)}</td>
+                <td>{c.delta ?? '–'}</td>
+                <td>{c.spends}</td>
+                <td>{c.refusals}</td>
+                <td>{c.verified ? <Badge tone="good">verifies</Badge> : <Badge tone="bad">does not verify</Badge>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function StudyBudgets({ report }: { report: Report }) {
+  if (report.studies.length === 0) return null;
+  return (
+    <section aria-labelledby="by-study-title">
+      <h2 id="by-study-title">Per study</h2>
+      <p>A clinic's total is not the sum of these: its spends are composed together, which costs less.</p>
+      <div class="overflow-auto">
+        <table data-testid="by-study">
+          <thead>
+            <tr>
+              <th scope="col">Study</th>
+              <th scope="col">Clinic</th>
+              <th scope="col">Epsilon</th>
+              <th scope="col">Delta</th>
+              <th scope="col">Spends</th>
+              <th scope="col">Refusals</th>
+              <th scope="col">Last entry</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.studies.map((s) => (
+              <tr key={`${s.study}/${s.clinic}`}>
+                <th scope="row">{s.studyName ?? s.study}</th>
+                <td>{s.clinic}</td>
+                <td>{num(s.epsilon)}</td>
+                <td>{s.delta}</td>
+                <td>{s.spends}</td>
+                <td>{s.refusals}</td>
+                <td>{dateTime(s.lastEntryAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function LedgerEntries({ ledger }: { ledger: StoredLedger }) {
+  return (
+    <details data-clinic={ledger.clinicId}>
+      <summary>
+        {ledger.clinicId}: {ledger.entries.length} entries
+      </summary>
+      <div class="overflow-auto">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Study</th>
+              <th scope="col">Round</th>
+              <th scope="col">Total epsilon after</th>
+              <th scope="col">Requested</th>
+              <th scope="col">Cap</th>
+              <th scope="col">Recorded</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ledger.entries.map((entry) => (
+              <tr key={entry.seq}>
+                <th scope="row">{entry.seq}</th>
+                <td>{entry.kind}</td>
+                <td>{entry.studyId}</td>
+                <td>{entry.round}</td>
+                <td>{num(entry.epsilon)}</td>
+                <td>{num(entry.requestedEpsilon)}</td>
+                <td>{num(entry.capEpsilon)}</td>
+                <td>{dateTime(entry.recordedAt)}</td>
+                <td>{entry.reason ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
+/** Fetches every ledger afresh and verifies it here; names each entry that fails. */
+function Verification({ api, clinicIds }: { api: Api; clinicIds: string[] }) {
+  const [audits, setAudits] = useState<ClinicAudit[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const verify = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setAudits((await loadLedgers(api, clinicIds)).map(verifyInBrowser));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const failed = audits?.filter((a) => !a.ok) ?? [];
+  return (
+    <section aria-labelledby="verify-title" class="verify">
+      <h2 id="verify-title">Verify</h2>
+      <p>
+        Re-checks every ledger in this browser with the same code as cohort audit verify: each hash chain, each clinic's signature, each epsilon recomputed.
+      </p>
+      <button type="button" onClick={verify} aria-busy={busy}>
+        Verify every ledger
+      </button>
+      <ErrorBox error={error} title="Could not fetch the ledgers" />
+      {audits && (
+        <div role="status" data-testid="verification" data-ok={failed.length === 0 ? 'true' : 'false'}>
+          <p class={failed.length === 0 ? 'ok-box' : 'error-box'}>
+            {failed.length === 0
+              ? `Verified: ${audits.length} ledgers, ${audits.reduce((n, a) => n + a.entries, 0)} entries, every chain, signature and epsilon intact.`
+              : `Verification FAILED for ${failed.map((a) => a.clinicId).join(', ')}.`}
+          </p>
+          <ul>
+            {audits.map((audit) => (
+              <li key={audit.clinicId} data-clinic={audit.clinicId}>
+                <strong>{audit.clinicId}</strong>: {audit.ok ? 'ok' : 'FAILED'}, {audit.entries} entries ({audit.spends} spends, {audit.refusals} refusals),
+                epsilon {num(audit.epsilon)} of cap {num(audit.capEpsilon)}
+                {audit.problems.length > 0 && (
+                  <ul>
+                    {audit.problems.map((problem) => (
+                      <li key={problem} class="error-text">
+                        {problem}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}

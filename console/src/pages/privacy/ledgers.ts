@@ -1,0 +1,61 @@
+import { auditClinic, verifyLedger, type ClinicAudit, type Contribution, type LedgerEntry } from '../../../../crypto/ledger/index.js';
+import { cardFromJson } from '../../../../crypto/identity/index.js';
+import type { Api } from '../../api.js';
+import type { Series } from '../../components/line-chart.js';
+
+/** A clinic's ledger as the coordinator holds it (GET /audit/clinics/:id/ledger). */
+export interface StoredLedger {
+  clinicId: string;
+  card: unknown;
+  entries: LedgerEntry[];
+  contributions: Contribution[];
+}
+
+export async function loadLedgers(api: Api, clinicIds: readonly string[]): Promise<StoredLedger[]> {
+  return Promise.all(clinicIds.map((id) => api.get<StoredLedger>(`/audit/clinics/${encodeURIComponent(id)}/ledger`)));
+}
+
+/**
+ * Checks a ledger here, in the browser, with the code `cohort audit verify` runs (crypto/ledger):
+ * the chain, every Ed25519 signature under the enrolled key, every epsilon recomputed by the
+ * accountant, and a spend for every private update the coordinator received.
+ */
+export function verifyInBrowser(ledger: StoredLedger): ClinicAudit {
+  let signPublicKey: Uint8Array;
+  try {
+    signPublicKey = cardFromJson(ledger.card).signPublicKey;
+  } catch (error) {
+    return {
+      clinicId: ledger.clinicId,
+      ok: false,
+      problems: [`the enrolled card does not parse: ${(error as Error).message}`],
+      entries: 0,
+      spends: 0,
+      refusals: 0,
+      epsilon: 0,
+      delta: null,
+      capEpsilon: null,
+    };
+  }
+  return auditClinic(verifyLedger(ledger.clinicId, ledger.entries, signPublicKey), ledger.contributions);
+}
+
+/** Each clinic's total epsilon after each entry, over time, and its cap dashed. Times are epoch ms. */
+export function epsilonSeries(ledgers: readonly StoredLedger[]): Series[] {
+  const series: Series[] = [];
+  for (const ledger of ledgers) {
+    if (ledger.entries.length === 0) continue;
+    series.push({ label: ledger.clinicId, points: ledger.entries.map((entry) => ({ x: Date.parse(entry.recordedAt), y: entry.epsilon })) });
+    const cap = ledger.entries.at(-1)!.capEpsilon;
+    const times = ledger.entries.map((entry) => Date.parse(entry.recordedAt));
+    series.push({
+      label: `${ledger.clinicId} cap`,
+      points: [
+        { x: Math.min(...times), y: cap },
+        { x: Math.max(...times), y: cap },
+      ],
+      dashed: true,
+    });
+  }
+  return series;
+}
