@@ -92,7 +92,14 @@ function Page({ route, api, canWrite }: { route: Route; api: Api; canWrite: bool
     case 'study':
       return <StudyPage api={api} canWrite={canWrite} id={route.id} />;
     case 'new-study':
-      return canWrite ? <NewStudyPage api={api} /> : <p>Only the operator defines studies.</p>;
+      return canWrite ? (
+        <NewStudyPage api={api} />
+      ) : (
+        <>
+          <h1>New study</h1>
+          <p>Only the operator defines studies.</p>
+        </>
+      );
     case 'privacy':
       return <PrivacyPage api={api} />;
     case 'not-found':

@@ -74,7 +74,7 @@ export function LineChart({ title, xLabel, yLabel, series, yMin, yMax, xKind = '
   const summary = series
     .map((s) => {
       const last = s.points.filter((p) => p.y !== null).at(-1);
-      return `${s.label}: ${last ? `${num(last.y!)} at ${xLabel.toLowerCase()} ${xKind === 'time' ? timeLabel(last.x) : last.x}` : 'no value yet'}`;
+      return `${s.label}: ${last ? `${num(last.y!)} at ${xKind === 'time' ? timeLabel(last.x) : `${xLabel.toLowerCase()} ${last.x}`}` : 'no value yet'}`;
     })
     .join('; ');
   return (

@@ -112,8 +112,8 @@ function Field({ field, value, onChange }: { field: FormField; value: string; on
   const help = field.help && <small id={`${id}-help`}>{field.help}</small>;
   const choices = CHOICES[field.path];
   return (
-    <label for={id}>
-      {field.label}
+    <div class="field">
+      <label for={id}>{field.label}</label>
       {choices ? (
         <select
           id={id}
@@ -140,6 +140,6 @@ function Field({ field, value, onChange }: { field: FormField; value: string; on
         />
       )}
       {help}
-    </label>
+    </div>
   );
 }

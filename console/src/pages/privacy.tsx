@@ -29,7 +29,7 @@ export function PrivacyPage({ api }: { api: Api }) {
     <>
       <h1>Privacy budgets</h1>
       <p class="about">{report.about}</p>
-      <Verification api={api} clinicIds={report.clinics.map((c) => c.clinic)} />
+      <Verification api={api} clinicIds={report.clinics.map((c) => c.clinic)} onVerified={loaded.reload} />
       {ledgers.some((l) => l.entries.length > 0) ? (
         <LineChart
           title="Epsilon spent by each clinic over time, against its cap"
@@ -173,8 +173,8 @@ function LedgerEntries({ ledger }: { ledger: StoredLedger }) {
   );
 }
 
-/** Fetches every ledger afresh and verifies it here; names each entry that fails. */
-function Verification({ api, clinicIds }: { api: Api; clinicIds: string[] }) {
+/** Fetches every ledger afresh and verifies it here; names each entry that fails. The page's tables are then reloaded too. */
+function Verification({ api, clinicIds, onVerified }: { api: Api; clinicIds: string[]; onVerified: () => void }) {
   const [audits, setAudits] = useState<ClinicAudit[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -183,6 +183,7 @@ function Verification({ api, clinicIds }: { api: Api; clinicIds: string[] }) {
     setError(null);
     try {
       setAudits((await loadLedgers(api, clinicIds)).map(verifyInBrowser));
+      onVerified();
     } catch (failure) {
       setError(failure);
     } finally {

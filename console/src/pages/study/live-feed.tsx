@@ -33,7 +33,7 @@ export function LiveFeed({ token, studyId, onEvent }: { token: string; studyId: 
       <h2 id="live-title">
         Activity <Badge tone={state === 'live' ? 'good' : 'warn'}>{STATE_TEXT[state]}</Badge>
       </h2>
-      <ol class="feed" aria-live="polite" aria-relevant="additions" data-testid="live-feed">
+      <ol class="feed" aria-live="polite" aria-relevant="additions" aria-label="Study activity, newest first" tabIndex={0} data-testid="live-feed">
         {events.length === 0 && <li class="muted">No activity yet.</li>}
         {events.map((event) => (
           <li key={event.seq} data-type={event.type} class={`event event-${event.type}`}>

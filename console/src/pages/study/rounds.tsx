@@ -48,8 +48,8 @@ export function StudySettings({ study }: { study: StudyView }) {
   const rows: [string, string][] = [
     ['Dataset', study.dataset],
     ['Model', `${study.model.architecture}, ${study.model.numParameters} parameters`],
-    ['Strategy', JSON.stringify(study.strategy)],
-    ['Training', JSON.stringify(study.training)],
+    ['Strategy', settingsText(study.strategy)],
+    ['Training', settingsText(study.training)],
     ['Privacy', study.privacy],
     ...(study.dp
       ? [['Differential privacy', `target epsilon ${study.dp.targetEpsilon} at delta ${study.dp.delta}, clip norm ${study.dp.clipNorm}`] as [string, string]]
@@ -72,4 +72,11 @@ export function StudySettings({ study }: { study: StudyView }) {
       ))}
     </dl>
   );
+}
+
+/** `{ name: 'fedadam', eta: 0.01 }` as `name fedadam, eta 0.01`. */
+function settingsText(settings: object): string {
+  return Object.entries(settings)
+    .map(([key, value]) => `${key} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
 }
