@@ -17,13 +17,13 @@ COPY package.json package-lock.json ./
 # before the sources are here, and sqlite3's own install script is then run alone.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm rebuild sqlite3
-# The compiler and the type packages the build needs, at the lockfile's versions, outside /src (tsc
-# finds /node_modules/@types walking up from /src): the other dev dependencies (test runners, linters, a
-# second Node) would triple the download and are not needed to build. (npm refuses to install
-# into / itself, hence /tools and a link.)
+# The compiler, the type packages and the console's bundler and UI libraries the build needs, at the
+# lockfile's versions, outside /src (tsc and esbuild find /node_modules walking up from /src): the other
+# dev dependencies (test runners, linters, a second Node, a browser driver) would triple the download
+# and are not needed to build. (npm refuses to install into / itself, hence /tools and a link.)
 RUN mkdir /tools && cd /tools && ln -s /tools/node_modules /node_modules \
  && npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund \
-      $(node -p "['typescript', '@types/node', '@types/pg'].map((n) => n + '@' + require('/src/package-lock.json').packages['node_modules/' + n].version).join(' ')")
+      $(node -p "['typescript', '@types/node', '@types/pg', 'esbuild', 'preact', 'chart.js', '@picocss/pico', '@noble/hashes', 'buffer'].map((n) => n + '@' + require('/src/package-lock.json').packages['node_modules/' + n].version).join(' ')")
 COPY tsconfig.json tsconfig.build.json ./
 COPY protos protos
 COPY cli cli
@@ -36,7 +36,10 @@ COPY clinic-node clinic-node
 COPY simulations simulations
 COPY bench bench
 COPY wire wire
+COPY console console
+COPY scripts/build-console.mjs scripts/
 RUN /node_modules/.bin/tsc -p tsconfig.build.json \
+ && node scripts/build-console.mjs \
  && find protos -type f ! -name '*.proto' -delete
 
 FROM ${BASE_IMAGE} AS runtime

@@ -4,6 +4,7 @@
 import { build, context } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,7 +24,7 @@ const options = {
   jsx: 'automatic',
   jsxImportSource: 'preact',
   // crypto/ledger verifies with node:crypto; in the browser the same calls go to audited JS (shims/).
-  alias: { 'node:crypto': join(shims, 'node-crypto.ts'), buffer: join(root, 'node_modules', 'buffer', 'index.js') },
+  alias: { 'node:crypto': join(shims, 'node-crypto.ts'), buffer: createRequire(import.meta.url).resolve('buffer/') },
   inject: [join(shims, 'buffer-global.ts')],
   define: { 'process.env.NODE_ENV': '"production"' },
   // TypeScript sources import each other as `.js`; esbuild resolves those to the `.ts` files itself.
