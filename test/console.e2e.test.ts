@@ -134,6 +134,10 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     const problems = await alert.locator('li').allTextContents();
     expect(problems).toEqual(expect.arrayContaining(['rounds must be an integer >= 1, got 0', 'training.learningRate must be a positive number, got -1']));
     expect(await alert.textContent()).toContain(`${problems.length} problems`);
+    // Each problem also marks its own field.
+    await expect(page.getByLabel('Rounds').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByLabel('Learning rate').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByLabel('Batch size').getAttribute('aria-invalid')).resolves.toBeNull();
     await inspect('new-study-problems');
 
     await page.getByLabel('Rounds').fill(String(ROUNDS));

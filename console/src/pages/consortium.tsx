@@ -58,19 +58,23 @@ function ClinicTable({ rows, api, canWrite, onChanged }: { rows: ClinicRow[]; ap
               <th scope="row">{row.clinicId}</th>
               <td>
                 {row.revokedAt ? (
-                  <Badge tone="bad">
-                    revoked {dateTime(row.revokedAt)}: {row.revocationReason}
-                  </Badge>
+                  <>
+                    <Badge tone="bad">revoked</Badge>
+                    <br />
+                    <small>
+                      {dateTime(row.revokedAt)}: {row.revocationReason}
+                    </small>
+                  </>
                 ) : (
                   <Badge tone="good">enrolled</Badge>
                 )}
               </td>
               <td>{row.connected ? <Badge tone="good">connected</Badge> : <Badge tone="neutral">not connected</Badge>}</td>
-              <td>{row.connected ? 'now' : dateTime(row.lastSeenAt)}</td>
+              <td>{row.connected ? 'now' : row.lastSeenAt ? dateTime(row.lastSeenAt) : 'not since the coordinator started'}</td>
               <td>{row.approval ? `${row.approval.dataset} / ${row.approval.site}` : row.registration ? `${row.registration.site} (not approved)` : '–'}</td>
               <td>{row.approval ? `${row.approval.numTrain} / ${row.approval.numTest}` : 'not approved'}</td>
               <td>
-                <code>{row.fingerprint}</code>
+                <code class="fingerprint">{row.fingerprint}</code>
               </td>
               {canWrite && <td>{!row.revokedAt && <RevokeButton api={api} clinicId={row.clinicId} onRevoked={onChanged} />}</td>}
             </tr>

@@ -72,6 +72,7 @@ export function NewStudyPage({ api }: { api: Api }) {
     }
   };
   const visible = STUDY_FIELDS.filter((field) => !field.when || field.when(values));
+  const problems = result?.problems ?? (error as { problems?: string[] } | null)?.problems ?? [];
   return (
     <>
       <h1>New study</h1>
@@ -82,7 +83,13 @@ export function NewStudyPage({ api }: { api: Api }) {
       <form onSubmit={create} noValidate data-testid="new-study">
         <div class="form-grid">
           {visible.map((field) => (
-            <Field key={field.path} field={field} value={values[field.path] ?? ''} onChange={(value) => change(field.path, value)} />
+            <Field
+              key={field.path}
+              field={field}
+              value={values[field.path] ?? ''}
+              problems={problems.filter((p) => p.startsWith(`${field.path} `))}
+              onChange={(value) => change(field.path, value)}
+            />
           ))}
         </div>
         <div class="actions">
@@ -107,8 +114,11 @@ export function NewStudyPage({ api }: { api: Api }) {
   );
 }
 
-function Field({ field, value, onChange }: { field: FormField; value: string; onChange: (value: string) => void }) {
+/** One input; the problems the coordinator named for its path are shown under it and mark it invalid. */
+function Field({ field, value, problems, onChange }: { field: FormField; value: string; problems: string[]; onChange: (value: string) => void }) {
   const id = `field-${field.path.replace('.', '-')}`;
+  const describedBy = [field.help && `${id}-help`, problems.length > 0 && `${id}-problems`].filter(Boolean).join(' ') || undefined;
+  const invalid = problems.length > 0 ? 'true' : undefined;
   const help = field.help && <small id={`${id}-help`}>{field.help}</small>;
   const choices = CHOICES[field.path];
   return (
@@ -136,10 +146,16 @@ function Field({ field, value, onChange }: { field: FormField; value: string; on
           inputMode={field.kind === 'integer' ? 'numeric' : field.kind === 'number' ? 'decimal' : undefined}
           value={value}
           onInput={(e) => onChange((e.target as HTMLInputElement).value)}
-          aria-describedby={field.help && `${id}-help`}
+          aria-describedby={describedBy}
+          aria-invalid={invalid}
         />
       )}
       {help}
+      {problems.length > 0 && (
+        <small id={`${id}-problems`} class="field-problem">
+          {problems.join('; ')}
+        </small>
+      )}
     </div>
   );
 }
