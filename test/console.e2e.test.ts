@@ -44,8 +44,11 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
   let nodes: Promise<NodeSummary[]> | undefined;
   const pageErrors: string[] = [];
 
+  /** Opens a page afresh (a reload when the browser is on it already: a hash change alone loads nothing). */
   const open = async (hash: string) => {
-    await page.goto(`${coordinator.httpUrl}/console/${hash}`);
+    const url = `${coordinator.httpUrl}/console/${hash}`;
+    if (page.url() === url) await page.reload();
+    else await page.goto(url);
     await page.locator('h1').first().waitFor();
   };
   /** Photographs the page and checks it with axe-core: no serious or critical violation. */
@@ -87,12 +90,18 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('signs in with the operator token after refusing an unknown one', async () => {
+  it('signs in with the operator token after refusing an unknown one, by keyboard alone', async () => {
     await signIn('not-a-token');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('does not know that token');
     await inspect('login');
-    await page.getByLabel('Access token').fill(OPERATOR);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${coordinator.httpUrl}/`);
+    await page.getByLabel('Access token').waitFor();
+    await page.keyboard.press('Tab'); // the first stop is the token field
+    await expect(page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id)).resolves.toBe(
+      'token',
+    );
+    await page.keyboard.type(OPERATOR);
+    await page.keyboard.press('Enter');
     await expect(page.getByTestId('role').textContent()).resolves.toBe('operator');
     expect(page.url()).toContain('/console/');
   });
@@ -112,6 +121,19 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     await page.locator('[data-clinic="cleveland"]').waitFor();
     expect(await page.locator('[data-clinic="cleveland"]').textContent()).toContain(`${approval.numTrain} / ${approval.numTest}`);
     await inspect('consortium-enrol');
+  });
+
+  it('revokes a clinic with a reason', async () => {
+    const spare = Keystore.create(join(dir, 'spare'), 'spare-clinic');
+    await coordinator.keys.enrol(spare.card);
+    await open('#/consortium');
+    const row = page.locator('[data-clinic="spare-clinic"]');
+    await row.getByRole('button', { name: 'Revoke spare-clinic…' }).click();
+    await row.getByLabel('Reason for revoking spare-clinic').fill('key lost');
+    await row.getByRole('button', { name: 'Revoke for good' }).click();
+    await row.getByText('revoked', { exact: true }).waitFor();
+    expect(await row.textContent()).toContain('key lost');
+    expect((await coordinator.keys.enrolments()).find((e) => e.card.clinicId === 'spare-clinic')?.revocationReason).toBe('key lost');
   });
 
   it('shows every problem of a wrong study at once, then creates it', async () => {
@@ -264,7 +286,8 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     const verification = page.getByTestId('verification');
     await verification.waitFor();
     await expect(verification.getAttribute('data-ok')).resolves.toBe('true');
-    expect(await verification.textContent()).toContain(`Verified: ${SITES.length} ledgers`);
+    // The revoked clinic's (empty) ledger is verified too.
+    expect(await verification.textContent()).toContain(`Verified: ${SITES.length + 1} ledgers, ${SITES.length * ROUNDS} entries`);
 
     await tamper(join(dir, 'coordinator.sqlite'), (body) =>
       body.replace(/"noiseMultiplier":([0-9.]+)/, (_, z: string) => `"noiseMultiplier":${Number(z) * 2}`),
