@@ -249,6 +249,11 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     await open('#/privacy');
     await page.getByTestId('epsilon-chart').waitFor();
     await inspect('privacy');
+    // One study's own spend over time: after its last round, each clinic's study epsilon is its total (one study only here).
+    await page.getByLabel('Show').selectOption({ label: `study ${STUDY} alone` });
+    await page.locator(`[data-testid="epsilon-chart"] canvas[aria-label^="Epsilon each clinic spent on ${STUDY}"]`).waitFor();
+    const summary = await page.getByTestId('epsilon-chart').locator('figcaption').textContent();
+    for (const site of SITES) expect(summary).toMatch(new RegExp(`${site}: 1 at `));
   });
 
   it('shows the auditor no write control, and the server refuses a forged write', async () => {

@@ -92,5 +92,5 @@ function num(value: number): string {
 }
 
 function timeLabel(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }

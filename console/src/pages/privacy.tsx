@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { ClinicAudit } from '../../../crypto/ledger/index.js';
 import type { PrivacyReport } from '../../../coordinator/audit/privacy-report.js';
 import type { Api } from '../api.js';
@@ -6,7 +6,7 @@ import { LineChart } from '../components/line-chart.js';
 import { Badge, ErrorBox, Loading } from '../components/status.js';
 import { dateTime, num } from '../format.js';
 import { useLoad } from '../use-load.js';
-import { epsilonSeries, loadLedgers, verifyInBrowser, type StoredLedger } from './privacy/ledgers.js';
+import { epsilonSeries, ledgerStudies, loadLedgers, verifyInBrowser, type StoredLedger } from './privacy/ledgers.js';
 
 type Report = PrivacyReport & { about: string };
 
@@ -31,15 +31,7 @@ export function PrivacyPage({ api }: { api: Api }) {
       <p class="about">{report.about}</p>
       <Verification api={api} clinicIds={report.clinics.map((c) => c.clinic)} onVerified={loaded.reload} />
       {ledgers.some((l) => l.entries.length > 0) ? (
-        <LineChart
-          title="Epsilon spent by each clinic over time, against its cap"
-          xLabel="Time (UTC)"
-          yLabel="Total epsilon"
-          series={epsilonSeries(ledgers)}
-          yMin={0}
-          xKind="time"
-          testId="epsilon-chart"
-        />
+        <EpsilonChart report={report} ledgers={ledgers} />
       ) : (
         <p>No clinic has a ledger entry yet: nothing has been spent.</p>
       )}
@@ -52,6 +44,38 @@ export function PrivacyPage({ api }: { api: Api }) {
         ))}
       </section>
     </>
+  );
+}
+
+/** Epsilon over time against each cap: every clinic's total, or one study's own spend. */
+function EpsilonChart({ report, ledgers }: { report: Report; ledgers: StoredLedger[] }) {
+  const [study, setStudy] = useState<string>('');
+  const names = new Map(report.studies.map((s) => [s.study, s.studyName ?? s.study]));
+  const series = useMemo(() => epsilonSeries(ledgers, study || null), [ledgers, study]);
+  return (
+    <section aria-labelledby="over-time-title">
+      <h2 id="over-time-title">Over time</h2>
+      <label for="epsilon-study">
+        Show
+        <select id="epsilon-study" value={study} onChange={(e) => setStudy((e.target as HTMLSelectElement).value)}>
+          <option value="">every study: each clinic's total</option>
+          {ledgerStudies(ledgers).map((id) => (
+            <option key={id} value={id}>
+              study {names.get(id) ?? id} alone
+            </option>
+          ))}
+        </select>
+      </label>
+      <LineChart
+        title={study ? `Epsilon each clinic spent on ${names.get(study) ?? study}, against its cap` : 'Epsilon spent by each clinic over time, against its cap'}
+        xLabel="Time (UTC)"
+        yLabel={study ? 'Epsilon of the study' : 'Total epsilon'}
+        series={series}
+        yMin={0}
+        xKind="time"
+        testId="epsilon-chart"
+      />
+    </section>
   );
 }
 

@@ -1,4 +1,4 @@
-import { auditClinic, verifyLedger, type ClinicAudit, type Contribution, type LedgerEntry } from '../../../../crypto/ledger/index.js';
+import { auditClinic, SpentBudget, verifyLedger, type ClinicAudit, type Contribution, type LedgerEntry } from '../../../../crypto/ledger/index.js';
 import { cardFromJson } from '../../../../crypto/identity/index.js';
 import type { Api } from '../../api.js';
 import type { Series } from '../../components/line-chart.js';
@@ -40,14 +40,25 @@ export function verifyInBrowser(ledger: StoredLedger): ClinicAudit {
   return auditClinic(verifyLedger(ledger.clinicId, ledger.entries, signPublicKey), ledger.contributions);
 }
 
-/** Each clinic's total epsilon after each entry, over time, and its cap dashed. Times are epoch ms. */
-export function epsilonSeries(ledgers: readonly StoredLedger[]): Series[] {
+/**
+ * Each clinic's epsilon over time, and its cap dashed; times are epoch ms. With `studyId`, the
+ * study's own epsilon after each of its entries (its spends alone, composed by the entries' own
+ * accountant, as the per-study report computes it); without, the clinic's recorded total.
+ */
+export function epsilonSeries(ledgers: readonly StoredLedger[], studyId: string | null = null): Series[] {
   const series: Series[] = [];
   for (const ledger of ledgers) {
-    if (ledger.entries.length === 0) continue;
-    series.push({ label: ledger.clinicId, points: ledger.entries.map((entry) => ({ x: Date.parse(entry.recordedAt), y: entry.epsilon })) });
+    const entries = studyId === null ? ledger.entries : ledger.entries.filter((entry) => entry.studyId === studyId);
+    if (entries.length === 0) continue;
+    const budget = new SpentBudget();
+    const points = entries.map((entry) => {
+      if (studyId === null) return { x: Date.parse(entry.recordedAt), y: entry.epsilon };
+      if (entry.kind === 'spend' && entry.mechanism) budget.add(entry.mechanism);
+      return { x: Date.parse(entry.recordedAt), y: budget.epsilon(entry.accountant, entry.delta) };
+    });
+    series.push({ label: ledger.clinicId, points });
     const cap = ledger.entries.at(-1)!.capEpsilon;
-    const times = ledger.entries.map((entry) => Date.parse(entry.recordedAt));
+    const times = points.map((point) => point.x);
     series.push({
       label: `${ledger.clinicId} cap`,
       points: [
@@ -58,4 +69,9 @@ export function epsilonSeries(ledgers: readonly StoredLedger[]): Series[] {
     });
   }
   return series;
+}
+
+/** The studies the ledgers name, in the order they first appear. */
+export function ledgerStudies(ledgers: readonly StoredLedger[]): string[] {
+  return [...new Set(ledgers.flatMap((ledger) => ledger.entries.map((entry) => entry.studyId)))];
 }
