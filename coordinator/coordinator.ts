@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -167,9 +168,14 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     connectionsFrom: (address) => guard.connectionsFrom(address),
     close: async () => {
       readiness.closing = true;
+      // A console's live stream ends as the app closes (LiveStreams), after the server last looked for
+      // idle connections: close those as they go idle rather than wait out their keep-alive.
+      const server = app.getHttpServer() as Server;
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       try {
         await app.close();
       } finally {
+        clearInterval(sweep);
         guard.stop();
       }
     },

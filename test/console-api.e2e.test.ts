@@ -151,6 +151,34 @@ describe('GET /studies/:id/stream', () => {
   });
 });
 
+describe('a coordinator stopping with a live stream open', () => {
+  it('ends the stream cleanly instead of waiting for the client', async () => {
+    const other = await startCoordinator({
+      grpcPort: 0,
+      httpPort: 0,
+      insecure: true,
+      database: ':memory:',
+      logLevels: false,
+      operatorToken: OPERATOR,
+      auditorToken: AUDITOR,
+    });
+    const study = (await (
+      await fetch(`${other.httpUrl}/studies`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ dataset: 'fed-heart-disease' }),
+      })
+    ).json()) as { id: string };
+    const response = await fetch(`${other.httpUrl}/studies/${study.id}/stream`, { headers: { authorization: `Bearer ${AUDITOR}` } });
+    const reader = response.body!.getReader();
+    await reader.read(); // the stream is open and has sent the study's first event
+    await other.close(); // without LiveStreams this never returns: the server waits for the response to end
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+});
+
 describe('GET /clinics', () => {
   it('shows whether each clinic is connected and what it registered with', async () => {
     const keystore = Keystore.create(join(dir, 'cleveland'), 'cleveland');

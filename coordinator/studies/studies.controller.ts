@@ -24,6 +24,7 @@ import { Read, Write } from '../http/roles.js';
 import { FederationEventBus } from '../federation/federation-events.js';
 import { FederationService } from '../federation/federation.service.js';
 import { StudiesService } from './studies.service.js';
+import { LiveStreams } from './live-streams.js';
 import { resumeAfter, studyEventStream } from './study-stream.js';
 
 /** Most audit events one GET /studies/:id/events returns. */
@@ -38,6 +39,7 @@ export class StudiesController {
     private readonly studies: StudiesService,
     private readonly federation: FederationService,
     private readonly bus: FederationEventBus,
+    private readonly live: LiveStreams,
   ) {}
 
   @Get()
@@ -138,11 +140,13 @@ export class StudiesController {
     const study = await this.require(id);
     const resume = resumeAfter(lastEventId, after);
     if (typeof resume === 'string') throw new BadRequestException(resume);
-    return studyEventStream({
-      load: (seq, limit) => this.studies.events(study.id, seq, limit),
-      wake$: this.bus.events$.pipe(filter((event) => event.studyId === study.id)),
-      after: resume,
-    });
+    return this.live.follow(
+      studyEventStream({
+        load: (seq, limit) => this.studies.events(study.id, seq, limit),
+        wake$: this.bus.events$.pipe(filter((event) => event.studyId === study.id)),
+        after: resume,
+      }),
+    );
   }
 
   /** The study's newest model version, as GET /studies/:id/models/:version gives it (version 0 before round 1 closes). */
