@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { TableHead } from '../components/table-head.js';
 import type { Api } from '../api.js';
 import { Badge, ErrorBox, Loading } from '../components/status.js';
 import { dateTime } from '../format.js';
@@ -40,18 +41,9 @@ function ClinicTable({ rows, api, canWrite, onChanged }: { rows: ClinicRow[]; ap
     <div class="overflow-auto">
       <table data-testid="clinics">
         <caption class="visually-hidden">Enrolled clinics</caption>
-        <thead>
-          <tr>
-            <th scope="col">Clinic</th>
-            <th scope="col">Standing</th>
-            <th scope="col">Connected</th>
-            <th scope="col">Last seen</th>
-            <th scope="col">Site</th>
-            <th scope="col">Approved records (train / test)</th>
-            <th scope="col">Key fingerprint</th>
-            {canWrite && <th scope="col">Action</th>}
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Clinic', 'Standing', 'Connected', 'Last seen', 'Site', 'Approved records (train / test)', 'Key fingerprint', canWrite && 'Action']}
+        />
         <tbody>
           {rows.map((row) => (
             <tr key={row.clinicId} data-clinic={row.clinicId}>

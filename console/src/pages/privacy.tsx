@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { ClinicAudit } from '../../../crypto/ledger/index.js';
 import type { PrivacyReport } from '../../../coordinator/audit/privacy-report.js';
+import { TableHead } from '../components/table-head.js';
 import type { Api } from '../api.js';
 import { LineChart } from '../components/line-chart.js';
 import { Badge, ErrorBox, Loading } from '../components/status.js';
@@ -85,18 +86,7 @@ function ClinicBudgets({ report }: { report: Report }) {
       <h2 id="budgets-title">In total, per clinic</h2>
       <div class="overflow-auto">
         <table data-testid="budgets">
-          <thead>
-            <tr>
-              <th scope="col">Clinic</th>
-              <th scope="col">Epsilon spent</th>
-              <th scope="col">Cap</th>
-              <th scope="col">Remaining</th>
-              <th scope="col">Delta</th>
-              <th scope="col">Spends</th>
-              <th scope="col">Refusals</th>
-              <th scope="col">Coordinator's copy</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Clinic', 'Epsilon spent', 'Cap', 'Remaining', 'Delta', 'Spends', 'Refusals', "Coordinator's copy"]} />
           <tbody>
             {report.clinics.map((c) => (
               <tr key={c.clinic}>
@@ -125,17 +115,7 @@ function StudyBudgets({ report }: { report: Report }) {
       <p>A clinic's total is not the sum of these: its spends are composed together, which costs less.</p>
       <div class="overflow-auto">
         <table data-testid="by-study">
-          <thead>
-            <tr>
-              <th scope="col">Study</th>
-              <th scope="col">Clinic</th>
-              <th scope="col">Epsilon</th>
-              <th scope="col">Delta</th>
-              <th scope="col">Spends</th>
-              <th scope="col">Refusals</th>
-              <th scope="col">Last entry</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Study', 'Clinic', 'Epsilon', 'Delta', 'Spends', 'Refusals', 'Last entry']} />
           <tbody>
             {report.studies.map((s) => (
               <tr key={`${s.study}/${s.clinic}`}>
@@ -163,19 +143,7 @@ function LedgerEntries({ ledger }: { ledger: StoredLedger }) {
       </summary>
       <div class="overflow-auto">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Study</th>
-              <th scope="col">Round</th>
-              <th scope="col">Total epsilon after</th>
-              <th scope="col">Requested</th>
-              <th scope="col">Cap</th>
-              <th scope="col">Recorded</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
+          <TableHead columns={['#', 'Kind', 'Study', 'Round', 'Total epsilon after', 'Requested', 'Cap', 'Recorded', 'Reason']} />
           <tbody>
             {ledger.entries.map((entry) => (
               <tr key={entry.seq}>

@@ -1,3 +1,4 @@
+import { TableHead } from '../components/table-head.js';
 import type { Api } from '../api.js';
 import { ErrorBox, Loading, StudyStatus } from '../components/status.js';
 import { dateTime } from '../format.js';
@@ -34,16 +35,7 @@ export function StudiesPage({ api, canWrite }: { api: Api; canWrite: boolean }) 
         <div class="overflow-auto">
           <table data-testid="studies">
             <caption class="visually-hidden">Studies, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Study</th>
-                <th scope="col">Status</th>
-                <th scope="col">Dataset</th>
-                <th scope="col">Privacy</th>
-                <th scope="col">Rounds</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Study', 'Status', 'Dataset', 'Privacy', 'Rounds', 'Created']} />
             <tbody>
               {studies.data.map((study) => (
                 <tr key={study.id}>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { TableHead } from '../../components/table-head.js';
 import type { StudyView } from '../../../../coordinator/studies/studies.service.js';
 import { modelCard, type ClinicPrivacySpent, type ModelVersionView } from '../../../../cli/model-export/model-card.js';
 import { saveFile, type Api } from '../../api.js';
@@ -41,13 +42,7 @@ export function ModelDownloads({ api, study }: { api: Api; study: StudyView }) {
       ) : (
         <table data-testid="models">
           <caption class="visually-hidden">Model versions and their downloads</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Made</th>
-              <th scope="col">Downloads</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Version', 'Made', 'Downloads']} />
           <tbody>
             {versions.map((round) => (
               <tr key={round.number}>

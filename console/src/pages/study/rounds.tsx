@@ -1,4 +1,5 @@
 import type { StudyView } from '../../../../coordinator/studies/studies.service.js';
+import { TableHead } from '../../components/table-head.js';
 import { dateTime, num } from '../../format.js';
 import type { TaskMetric } from './metrics.js';
 
@@ -10,18 +11,7 @@ export function RoundTable({ study, metric }: { study: StudyView; metric: TaskMe
     <div class="overflow-auto">
       <table data-testid="rounds">
         <caption class="visually-hidden">Rounds</caption>
-        <thead>
-          <tr>
-            <th scope="col">Round</th>
-            <th scope="col">Status</th>
-            <th scope="col">Opened</th>
-            <th scope="col">Closed</th>
-            <th scope="col">Updates</th>
-            <th scope="col">Refusals</th>
-            <th scope="col">Pooled {metric.label}</th>
-            <th scope="col">Outcome</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Round', 'Status', 'Opened', 'Closed', 'Updates', 'Refusals', `Pooled ${metric.label}`, 'Outcome']} />
         <tbody>
           {study.roundHistory.map((round) => (
             <tr key={round.number}>
