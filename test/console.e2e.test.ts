@@ -42,6 +42,7 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
   let keystores: Keystore[];
   let studyId: string;
   let nodes: Promise<NodeSummary[]> | undefined;
+  let stopped = false;
   const pageErrors: string[] = [];
 
   /** Opens a page afresh (a reload when the browser is on it already: a hash change alone loads nothing). */
@@ -86,7 +87,7 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
   afterAll(async () => {
     await browser?.close();
     await nodes?.catch(() => undefined);
-    await coordinator?.close();
+    if (!stopped) await coordinator?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -306,6 +307,15 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     await page.getByTestId('budgets').locator('tr', { hasText: 'cleveland' }).getByText('does not verify').waitFor();
     await inspect('privacy-verify-failed');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('says so when the coordinator does not answer', async () => {
+    await coordinator.close();
+    stopped = true;
+    await page.getByRole('button', { name: 'Verify every ledger' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'did not answer' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('the coordinator did not answer GET /audit/clinics/');
   });
 });
 

@@ -24,11 +24,17 @@ export interface Api {
 /** `onUnauthorised` runs when the token stops being accepted (a restarted coordinator with new tokens). */
 export function createApi(token: string, onUnauthorised: () => void = () => {}): Api {
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
-    const response = await fetch(path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    } catch {
+      // fetch says only "Failed to fetch": the request never had an answer.
+      throw new ApiError(0, `the coordinator did not answer ${method} ${path}: is it running, and this page its address?`);
+    }
     if (response.ok) return response;
     const error = await apiError(response);
     if (response.status === 401) onUnauthorised();

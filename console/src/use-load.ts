@@ -6,8 +6,11 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Loads once per change of `deps`, and again on `reload()`; keeps the last data while reloading. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+/**
+ * Loads once per change of `deps`, and again on `reload()` and every `refreshMs` (for views that
+ * change on their own, like who is connected); keeps the last data while reloading.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], refreshMs?: number): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
@@ -21,5 +24,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
       current = false;
     };
   }, [...deps, generation]);
-  return { data, error, reload: useCallback(() => setGeneration((g) => g + 1), []) };
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  useEffect(() => {
+    if (!refreshMs) return;
+    const timer = setInterval(reload, refreshMs);
+    return () => clearInterval(timer);
+  }, [refreshMs, reload]);
+  return { data, error, reload };
 }

@@ -7,7 +7,7 @@ export function ErrorBox({ error, title }: { error: unknown; title?: string }) {
   const problems = (error as { problems?: string[] }).problems ?? [];
   return (
     <div class="error-box" role="alert">
-      <strong>{title ?? 'The coordinator refused this'}:</strong>{' '}
+      <strong>{title ?? ((error as { status?: number }).status === 0 ? 'No answer' : 'The coordinator refused this')}:</strong>{' '}
       {problems.length > 0 ? `${problems.length} problem${problems.length > 1 ? 's' : ''}` : message}
       {problems.length > 0 && (
         <ul>

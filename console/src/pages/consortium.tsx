@@ -19,7 +19,8 @@ interface ClinicRow {
 
 /** The consortium's clinics: who is enrolled, connected, revoked; operators enrol and revoke. */
 export function ConsortiumPage({ api, canWrite }: { api: Api; canWrite: boolean }) {
-  const clinics = useLoad(() => api.get<ClinicRow[]>('/clinics'), [api]);
+  // Who is connected changes on its own: look again every 10 s while the page is open.
+  const clinics = useLoad(() => api.get<ClinicRow[]>('/clinics'), [api], 10_000);
   return (
     <>
       <h1>Consortium</h1>

@@ -17,7 +17,7 @@ interface StudySummary {
 
 /** Every study, newest first. */
 export function StudiesPage({ api, canWrite }: { api: Api; canWrite: boolean }) {
-  const studies = useLoad(() => api.get<StudySummary[]>('/studies'), [api]);
+  const studies = useLoad(() => api.get<StudySummary[]>('/studies'), [api], 10_000);
   return (
     <>
       <div class="page-head">
