@@ -3,12 +3,9 @@ import { useEffect, useRef } from 'preact/hooks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
 
-export interface Series {
-  label: string;
-  points: { x: number; y: number | null }[];
-  /** A dashed line (a cap, a pooled value). */
-  dashed?: boolean;
-}
+import type { Series } from './series.js';
+
+export type { Series };
 
 /** Colours distinguishable in colour-blind vision (Okabe-Ito). */
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];

@@ -1,7 +1,7 @@
 import { auditClinic, SpentBudget, verifyLedger, type ClinicAudit, type Contribution, type LedgerEntry } from '../../../../crypto/ledger/index.js';
 import { cardFromJson } from '../../../../crypto/identity/index.js';
 import type { Api } from '../../api.js';
-import type { Series } from '../../components/line-chart.js';
+import type { Series } from '../../components/series.js';
 
 /** A clinic's ledger as the coordinator holds it (GET /audit/clinics/:id/ledger). */
 export interface StoredLedger {

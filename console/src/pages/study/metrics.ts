@@ -1,6 +1,6 @@
 import type { StudyView } from '../../../../coordinator/studies/studies.service.js';
 import type { Task } from '../../../../common/datasets.js';
-import type { Series } from '../../components/line-chart.js';
+import type { Series } from '../../components/series.js';
 
 type Round = StudyView['roundHistory'][number];
 
