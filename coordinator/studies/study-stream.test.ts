@@ -58,6 +58,25 @@ describe('a study as server-sent events', () => {
     expect(audit.reads.length).toBe(readsWhileOpen);
   });
 
+  it('reads once for a burst of wake-ups', async () => {
+    const readsFor = async (coalesceMs: number) => {
+      const audit = log(1);
+      const wake$ = new Subject<void>();
+      const subscription = studyEventStream({ load: audit.load, wake$, after: 0, pollMs: 60_000, heartbeatMs: 60_000, coalesceMs }).subscribe();
+      await settle();
+      const before = audit.reads.length;
+      for (let i = 0; i < 10; i++) {
+        wake$.next(); // a round's updates, 10 ms apart
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      subscription.unsubscribe();
+      return audit.reads.length - before;
+    };
+    expect(await readsFor(1000)).toBeLessThanOrEqual(2); // the first wake-up, and one after the burst
+    expect(await readsFor(0)).toBeGreaterThanOrEqual(8);
+  });
+
   it('polls for what the bus does not announce, and sends heartbeats', async () => {
     const audit = log(0);
     const got: MessageEvent[] = [];

@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import { defer, exhaustMap, interval, map, merge, mergeMap, of, from, type Observable } from 'rxjs';
+import { defer, exhaustMap, interval, map, merge, mergeMap, of, from, throttleTime, type Observable } from 'rxjs';
 import type { AuditEventView } from './studies.service.js';
 
 /** How a study's live stream reads and wakes. */
@@ -16,6 +16,8 @@ export interface StudyStreamOptions {
   heartbeatMs?: number;
   /** Events per read. Default 500. */
   batch?: number;
+  /** Wake-ups closer together than this are one read (a round's updates arrive in a burst). Default 100 ms. */
+  coalesceMs?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface StudyStreamOptions {
  * `Last-Event-ID`). Reads happen only while someone is subscribed: no open console, no cost.
  */
 export function studyEventStream(options: StudyStreamOptions): Observable<MessageEvent> {
-  const { load, wake$, pollMs = 1000, heartbeatMs = 15_000, batch = 500 } = options;
+  const { load, wake$, pollMs = 1000, heartbeatMs = 15_000, batch = 500, coalesceMs = 100 } = options;
   return defer(() => {
     let last = options.after;
     const readNew = async (): Promise<AuditEventView[]> => {
@@ -37,7 +39,8 @@ export function studyEventStream(options: StudyStreamOptions): Observable<Messag
       }
     };
     // A read in progress absorbs the triggers that arrive meanwhile; the next poll catches what they announced.
-    const events$ = merge(of(null), wake$, interval(pollMs)).pipe(
+    const wakeUps$ = wake$.pipe(throttleTime(coalesceMs, undefined, { leading: true, trailing: true }));
+    const events$ = merge(of(null), wakeUps$, interval(pollMs)).pipe(
       exhaustMap(() => from(readNew())),
       mergeMap((events) => from(events)),
       map((event): MessageEvent => ({ id: String(event.seq), type: 'audit', data: event })),

@@ -10,8 +10,8 @@ import { siteSeries, subgroupSeries, taskMetric } from './study/metrics.js';
 import { ModelDownloads } from './study/models.js';
 import { RoundTable, StudySettings } from './study/rounds.js';
 
-/** Refresh the study at most this often while events arrive. */
-const REFRESH_MS = 500;
+/** Refresh the study's tables and charts at most this often while events arrive (the feed itself shows each at once). */
+const REFRESH_MS = 2000;
 
 /** One study: its settings, live activity, metric curves, rounds, model downloads; operators pause, resume, cancel. */
 export function StudyPage({ api, id, canWrite }: { api: Api; id: string; canWrite: boolean }) {
