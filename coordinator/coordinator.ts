@@ -17,6 +17,7 @@ import { ConnectionGuard } from './grpc/connection-guard.js';
 import { grpcServerOptions, resolveConnectionLimits, withHandshakeTimeout } from './grpc/connection-limits.js';
 import { FederationService } from './federation/federation.service.js';
 import { hardenHttp } from './http/http-hardening.js';
+import { serveOpenApi } from './http/openapi.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
 import { isPostgresUrl, parsePostgresUrl } from './persistence/database-url.js';
 import { KeysService } from './keys/keys.service.js';
@@ -92,6 +93,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     requestTimeoutMs: resolved.httpRequestTimeoutMs,
     keepAliveTimeoutMs: resolved.httpKeepAliveTimeoutMs,
   });
+  serveOpenApi(app);
   const logger = resolved.logger.child({ context: 'Coordinator' });
   if (logLevels !== false) app.use(requestLogging(resolved.logger.child({ context: 'Http' })));
   const metrics = app.get(CoordinatorMetrics);
