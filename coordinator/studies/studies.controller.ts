@@ -13,9 +13,24 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { isObject } from '../../common/json-fields.js';
 import { parseStudyConfig } from '../config/study-config.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { BEARER } from '../http/openapi.js';
 import { Read, Write } from '../http/roles.js';
 import { FederationService } from '../federation/federation.service.js';
 import { StudiesService } from './studies.service.js';
@@ -26,6 +41,10 @@ const MAX_EVENTS = 1000;
 /** HTTP API: operators define studies; operators and auditors follow rounds and per-site metrics and export models. */
 @Controller('studies')
 @Read()
+@ApiTags('studies')
+@ApiBearerAuth(BEARER)
+@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
+@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
 @UseFilters(HttpErrorsFilter)
 export class StudiesController {
   constructor(
@@ -34,6 +53,8 @@ export class StudiesController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Every study, newest first' })
+  @ApiOkResponse({ description: 'the studies' })
   list() {
     return this.studies.list();
   }
@@ -46,6 +67,11 @@ export class StudiesController {
    */
   @Post()
   @Write()
+  @ApiOperation({ summary: 'Defines a study; with a name, idempotent (same settings: 200, different: 409)' })
+  @ApiCreatedResponse({ description: 'the new study with its effective settings and warnings' })
+  @ApiOkResponse({ description: 'a study of that name with the same settings already exists' })
+  @ApiBadRequestResponse({ description: 'an invalid study: the body lists every problem' })
+  @ApiConflictResponse({ description: 'a study of that name exists with other settings' })
   async create(@Body() body: unknown, @Res({ passthrough: true }) response: { status(code: number): unknown }) {
     const config = parseStudyConfig(body);
     const named = isObject(body) && typeof body['name'] === 'string';
@@ -58,6 +84,11 @@ export class StudiesController {
   @Post(':id/pause')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Pauses a waiting or running study: an open round runs to its close' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study as it is now' })
+  @ApiNotFoundResponse({ description: 'no such study' })
+  @ApiConflictResponse({ description: 'the study cannot pause from its state' })
   async pause(@Param('id') id: string) {
     return this.studies.detail(await this.federation.changeStudy(id, 'pause'));
   }
@@ -66,6 +97,11 @@ export class StudiesController {
   @Post(':id/resume')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resumes a paused study: its next round opens' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study as it is now' })
+  @ApiNotFoundResponse({ description: 'no such study' })
+  @ApiConflictResponse({ description: 'the study cannot resume from its state' })
   async resume(@Param('id') id: string) {
     return this.studies.detail(await this.federation.changeStudy(id, 'resume'));
   }
@@ -74,11 +110,20 @@ export class StudiesController {
   @Post(':id/cancel')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancels a study for good; versions already made stay' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study as it is now' })
+  @ApiNotFoundResponse({ description: 'no such study' })
+  @ApiConflictResponse({ description: 'the study cannot cancel from its state' })
   async cancel(@Param('id') id: string) {
     return this.studies.detail(await this.federation.changeStudy(id, 'cancel'));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A study: its settings, state, rounds and per-site metrics' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async detail(@Param('id') id: string) {
     return this.studies.detail(await this.require(id));
   }
@@ -90,6 +135,13 @@ export class StudiesController {
    * `?after=SEQ` returns only later events (for polling); at most `limit` (default and cap 1000).
    */
   @Get(':id/events')
+  @ApiOperation({ summary: "The study's audit log in commit order; ?after=SEQ for polling" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiQuery({ name: 'after', required: false, type: Number, description: 'only events after this sequence number (default 0)' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'most events to answer (default and cap 1000)' })
+  @ApiOkResponse({ description: 'the events' })
+  @ApiBadRequestResponse({ description: 'after < 0, limit < 1, or not integers' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async events(
     @Param('id') id: string,
     @Query('after', new DefaultValuePipe(0), ParseIntPipe) after: number,
@@ -102,6 +154,10 @@ export class StudiesController {
 
   /** The study's newest model version, as GET /studies/:id/models/:version gives it (version 0 before round 1 closes). */
   @Get(':id/models/latest')
+  @ApiOperation({ summary: "The study's newest model version (version 0 before round 1 closes)" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the model version' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async latestModel(@Param('id') id: string) {
     const study = await this.require(id);
     return this.model(id, await this.studies.latestVersion(study.id));
@@ -112,6 +168,12 @@ export class StudiesController {
    * encrypted version has none the coordinator could show: only its codec, key and size.
    */
   @Get(':id/models/:version')
+  @ApiOperation({ summary: "A model version's parameters (an encrypted one: its codec, key and size)" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiParam({ name: 'version', type: Number, description: 'the model version number' })
+  @ApiOkResponse({ description: 'the model version' })
+  @ApiBadRequestResponse({ description: 'the version is not an integer' })
+  @ApiNotFoundResponse({ description: 'no such study or version' })
   async model(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
     const study = await this.require(id);
     const model = await this.studies.modelVersion(study.id, version);
