@@ -10,7 +10,8 @@ import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordin
  */
 export type Role = 'operator' | 'auditor';
 
-const ROLES = Symbol('roles');
+/** The metadata key `@Roles` sets (read by the guard, and by the OpenAPI check that guarded routes declare bearer auth). */
+export const ROLES = Symbol('roles');
 
 /** The roles an HTTP endpoint admits. Endpoints without it (health) are public. */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
