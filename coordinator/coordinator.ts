@@ -19,6 +19,7 @@ import { grpcServerOptions, resolveConnectionLimits, withHandshakeTimeout } from
 import { FederationService } from './federation/federation.service.js';
 import { CONSOLE_BUILD_DIR, serveConsole } from './console/serve-console.js';
 import { hardenHttp } from './http/http-hardening.js';
+import { serveOpenApi } from './http/openapi.js';
 import { preparePrivateDatabase } from './persistence/database-file.js';
 import { isPostgresUrl, parsePostgresUrl } from './persistence/database-url.js';
 import { KeysService } from './keys/keys.service.js';
@@ -100,6 +101,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     { tls: tls !== null },
   );
   serveConsole(app, resolved.consoleDir);
+  serveOpenApi(app);
   const logger = resolved.logger.child({ context: 'Coordinator' });
   if (logLevels !== false) app.use(requestLogging(resolved.logger.child({ context: 'Http' })));
   const metrics = app.get(CoordinatorMetrics);

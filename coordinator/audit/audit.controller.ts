@@ -1,6 +1,20 @@
 import { BadRequestException, Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { cardToJson } from '../../crypto/index.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { BEARER } from '../http/openapi.js';
 import { Read } from '../http/roles.js';
 import { StudyRecords } from '../federation/study-records.js';
 import { LedgerService } from '../ledger/ledger.service.js';
@@ -21,6 +35,10 @@ const CONTENT_TYPES: Record<ReportFormat, string> = {
  */
 @Controller('audit')
 @Read()
+@ApiTags('audit')
+@ApiBearerAuth(BEARER)
+@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
+@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
 @UseFilters(HttpErrorsFilter)
 export class AuditController {
   constructor(
@@ -34,6 +52,11 @@ export class AuditController {
    * each column explained. `?format=json` (default), `csv` or `markdown`.
    */
   @Get('report')
+  @ApiOperation({ summary: "The privacy report: every clinic's budget and spend per study, from the verified ledgers" })
+  @ApiQuery({ name: 'format', required: false, enum: REPORT_FORMATS, description: 'json (default), csv or markdown' })
+  @ApiProduces(...Object.values(CONTENT_TYPES))
+  @ApiOkResponse({ description: 'the report in the chosen format' })
+  @ApiBadRequestResponse({ description: 'an unknown format' })
   async report(@Query('format') format: string | undefined, @Res({ passthrough: true }) response: { type(contentType: string): unknown }) {
     const chosen = (format ?? 'json') as ReportFormat;
     if (!REPORT_FORMATS.includes(chosen)) throw new BadRequestException(`format must be one of ${REPORT_FORMATS.join(', ')}, got "${format}"`);
@@ -42,11 +65,17 @@ export class AuditController {
   }
 
   @Get('clinics')
+  @ApiOperation({ summary: "Every clinic's privacy budget and what it has spent" })
+  @ApiOkResponse({ description: 'the budgets' })
   async budgets() {
     return this.ledger.budgets();
   }
 
   @Get('clinics/:id/ledger')
+  @ApiOperation({ summary: "A clinic's signed ledger, its card, and the DP rounds it contributed to" })
+  @ApiParam({ name: 'id', description: 'the clinic id' })
+  @ApiOkResponse({ description: 'the ledger' })
+  @ApiNotFoundResponse({ description: 'no such clinic' })
   async ledgerOf(@Param('id') clinicId: string) {
     const { card, entries } = await this.ledger.ledgerOf(clinicId);
     return { clinicId, card: cardToJson(card), entries, contributions: await this.records.privateContributions(clinicId) };

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Readiness } from './readiness.js';
@@ -11,6 +12,7 @@ const startedAt = Date.now();
  * migrations are all applied, and the gRPC server listens; 503 naming what is not, otherwise.
  */
 @Controller()
+@ApiTags('health')
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -18,12 +20,17 @@ export class HealthController {
   ) {}
 
   @Get('health')
+  @ApiOperation({ summary: 'Liveness: the process answers HTTP (public)' })
+  @ApiOkResponse({ description: 'status ok and uptime in seconds' })
   health() {
     return { status: 'ok', uptimeS: Math.round((Date.now() - startedAt) / 1000) };
   }
 
   @Get('ready')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Readiness: database up, migrations applied, gRPC listening (public)' })
+  @ApiOkResponse({ description: 'ready, with each check' })
+  @ApiServiceUnavailableResponse({ description: 'not ready, naming each check' })
   async ready() {
     const checks = { database: await this.database(), migrations: await this.migrations(), grpc: this.grpc() };
     const down = Object.entries(checks).filter(([, value]) => !['up', 'done', 'listening'].includes(value));

@@ -19,7 +19,8 @@ import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordin
  */
 export type Role = 'operator' | 'auditor';
 
-const ROLES = Symbol('roles');
+/** The metadata key `@Roles` sets (read by the guard, and by the OpenAPI check that guarded routes declare bearer auth). */
+export const ROLES = Symbol('roles');
 /** Where the guard leaves the caller's role on an admitted request. */
 const ROLE = Symbol('role');
 

@@ -1,8 +1,22 @@
 import { didYouMean } from '../../common/closest-key.js';
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { cardFromJson, cardToJson, fingerprint } from '../../crypto/index.js';
 import { ClinicApprovals, checkedApproval, type Approval, type ApprovalRecord } from '../clinics/clinic-approvals.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { BEARER } from '../http/openapi.js';
 import { Read, Write } from '../http/roles.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { KeysService } from './keys.service.js';
@@ -14,6 +28,10 @@ import { KeysService } from './keys.service.js';
  */
 @Controller()
 @Read()
+@ApiTags('clinics')
+@ApiBearerAuth(BEARER)
+@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
+@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
 @UseFilters(HttpErrorsFilter)
 export class EnrolmentController {
   constructor(
@@ -24,6 +42,8 @@ export class EnrolmentController {
 
   /** Clinics in good standing, as cards. */
   @Get('clinics/enrolled')
+  @ApiOperation({ summary: 'Clinics in good standing, as cards' })
+  @ApiOkResponse({ description: 'the cards' })
   async enrolled() {
     return (await this.keys.enrolled()).map(cardToJson);
   }
@@ -33,6 +53,8 @@ export class EnrolmentController {
    * whether it is connected now and when its task stream last opened or closed.
    */
   @Get('clinics')
+  @ApiOperation({ summary: 'Every enrolment, revoked ones included, with its approval' })
+  @ApiOkResponse({ description: 'the enrolments' })
   async enrolments() {
     const [approvals, presence] = await Promise.all([this.approvals.all(), this.registry.presence()]);
     return (await this.keys.enrolments()).map(({ card, enrolledAt, revokedAt, revocationReason }) => ({
@@ -56,6 +78,10 @@ export class EnrolmentController {
   @Post('clinics/enrolled')
   @Write()
   @HttpCode(201)
+  @ApiOperation({ summary: 'Enrols a clinic by its public card, optionally approving its site and record counts' })
+  @ApiCreatedResponse({ description: 'the enrolment and its approval (null until approved)' })
+  @ApiBadRequestResponse({ description: 'a malformed card or approval' })
+  @ApiConflictResponse({ description: 'the clinic id is taken by another card, or the site by another clinic' })
   async enrol(@Body() body: unknown) {
     const { approved, ...cardJson } = (body ?? {}) as { approved?: unknown };
     const card = cardFromJson(cardJson);
@@ -74,6 +100,12 @@ export class EnrolmentController {
   @Post('clinics/:id/approve')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: "Approves a clinic's site and most records (or what it declared); again replaces them" })
+  @ApiParam({ name: 'id', description: 'the clinic id' })
+  @ApiOkResponse({ description: 'the approval' })
+  @ApiBadRequestResponse({ description: 'a malformed approval' })
+  @ApiNotFoundResponse({ description: 'no such clinic' })
+  @ApiConflictResponse({ description: 'the site is held by another clinic, or `declared` before the clinic registered' })
   async approve(@Param('id') clinicId: string, @Body() body: unknown) {
     const declared = (body as { declared?: unknown } | null)?.declared === true;
     return approvalJson(await this.approvals.approve(clinicId, declared ? 'declared' : approvalFrom(body)));
@@ -83,6 +115,11 @@ export class EnrolmentController {
   @Post('clinics/:id/revoke')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: "Revokes a clinic's enrolment, with a reason: its calls are refused from now on" })
+  @ApiParam({ name: 'id', description: 'the clinic id' })
+  @ApiOkResponse({ description: 'the revoked enrolment' })
+  @ApiBadRequestResponse({ description: 'no reason given' })
+  @ApiNotFoundResponse({ description: 'no such clinic' })
   async revoke(@Param('id') clinicId: string, @Body() body: unknown) {
     const reason = (body as { reason?: unknown } | null)?.reason;
     if (typeof reason !== 'string' || reason.trim() === '') throw new BadRequestException('a revocation needs a reason: {"reason": "..."}');
@@ -91,6 +128,10 @@ export class EnrolmentController {
   }
 
   @Get('studies/:id/keys')
+  @ApiOperation({ summary: "Who holds a study's key: its key status per clinic" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the key status' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async status(@Param('id') id: string) {
     return this.keys.status(id);
   }

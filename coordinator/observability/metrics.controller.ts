@@ -1,10 +1,13 @@
 import { Controller, Get, Header, Headers, Inject, UnauthorizedException } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
+import { BEARER } from '../http/openapi.js';
 import { COORDINATOR_OPTIONS, type ResolvedCoordinatorOptions } from '../coordinator-options.js';
 import { CoordinatorMetrics } from './metrics.js';
 
 /** `GET /metrics`: Prometheus's text format. Public unless the coordinator has a metrics token (CoordinatorOptions.metricsToken). */
 @Controller('metrics')
+@ApiTags('metrics')
 export class MetricsController {
   constructor(
     private readonly metrics: CoordinatorMetrics,
@@ -13,6 +16,11 @@ export class MetricsController {
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics; public unless the coordinator has a metrics token' })
+  @ApiBearerAuth(BEARER)
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: "Prometheus's text format" })
+  @ApiUnauthorizedResponse({ description: 'a metrics token is set and this request lacks it' })
   async scrape(@Headers('authorization') authorization: string | undefined): Promise<string> {
     const token = this.options.metricsToken;
     if (token && !sameToken(/^Bearer +(.+)$/i.exec(authorization ?? '')?.[1], token)) {

@@ -17,9 +17,26 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { isObject } from '../../common/json-fields.js';
 import { parseStudyConfig, StudyConfigError } from '../config/study-config.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
+import { BEARER } from '../http/openapi.js';
 import { Read, Write } from '../http/roles.js';
 import { FederationEventBus } from '../federation/federation-events.js';
 import { FederationService } from '../federation/federation.service.js';
@@ -33,6 +50,10 @@ const MAX_EVENTS = 1000;
 /** HTTP API: operators define studies; operators and auditors follow rounds and per-site metrics and export models. */
 @Controller('studies')
 @Read()
+@ApiTags('studies')
+@ApiBearerAuth(BEARER)
+@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
+@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
 @UseFilters(HttpErrorsFilter)
 export class StudiesController {
   constructor(
@@ -43,6 +64,8 @@ export class StudiesController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Every study, newest first' })
+  @ApiOkResponse({ description: 'the studies' })
   list() {
     return this.studies.list();
   }
@@ -55,6 +78,11 @@ export class StudiesController {
    */
   @Post()
   @Write()
+  @ApiOperation({ summary: 'Defines a study; with a name, idempotent (same settings: 200, different: 409)' })
+  @ApiCreatedResponse({ description: 'the new study with its effective settings and warnings' })
+  @ApiOkResponse({ description: 'a study of that name with the same settings already exists' })
+  @ApiBadRequestResponse({ description: 'an invalid study: the body lists every problem' })
+  @ApiConflictResponse({ description: 'a study of that name exists with other settings' })
   async create(@Body() body: unknown, @Res({ passthrough: true }) response: { status(code: number): unknown }) {
     const config = parseStudyConfig(body);
     const named = isObject(body) && typeof body['name'] === 'string';
@@ -71,6 +99,8 @@ export class StudiesController {
   @Post('validate')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Checks a study definition without creating it: every problem at once, or the settings with every default' })
+  @ApiOkResponse({ description: '`{valid, problems, settings}`: valid with the effective settings, or invalid with every problem' })
   validate(@Body() body: unknown) {
     try {
       return { valid: true, problems: [], settings: parseStudyConfig(body) };
@@ -84,6 +114,11 @@ export class StudiesController {
   @Post(':id/pause')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Pauses a waiting or running study: an open round runs to its close' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study as it is now' })
+  @ApiNotFoundResponse({ description: 'no such study' })
+  @ApiConflictResponse({ description: 'the study cannot pause from its state' })
   async pause(@Param('id') id: string) {
     return this.studies.detail(await this.federation.changeStudy(id, 'pause'));
   }
@@ -92,6 +127,11 @@ export class StudiesController {
   @Post(':id/resume')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resumes a paused study: its next round opens' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study as it is now' })
+  @ApiNotFoundResponse({ description: 'no such study' })
+  @ApiConflictResponse({ description: 'the study cannot resume from its state' })
   async resume(@Param('id') id: string) {
     return this.studies.detail(await this.federation.changeStudy(id, 'resume'));
   }
@@ -100,11 +140,20 @@ export class StudiesController {
   @Post(':id/cancel')
   @Write()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancels a study for good; versions already made stay' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study as it is now' })
+  @ApiNotFoundResponse({ description: 'no such study' })
+  @ApiConflictResponse({ description: 'the study cannot cancel from its state' })
   async cancel(@Param('id') id: string) {
     return this.studies.detail(await this.federation.changeStudy(id, 'cancel'));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A study: its settings, state, rounds and per-site metrics' })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the study' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async detail(@Param('id') id: string) {
     return this.studies.detail(await this.require(id));
   }
@@ -116,6 +165,13 @@ export class StudiesController {
    * `?after=SEQ` returns only later events (for polling); at most `limit` (default and cap 1000).
    */
   @Get(':id/events')
+  @ApiOperation({ summary: "The study's audit log in commit order; ?after=SEQ for polling" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiQuery({ name: 'after', required: false, type: Number, description: 'only events after this sequence number (default 0)' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'most events to answer (default and cap 1000)' })
+  @ApiOkResponse({ description: 'the events' })
+  @ApiBadRequestResponse({ description: 'after < 0, limit < 1, or not integers' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async events(
     @Param('id') id: string,
     @Query('after', new DefaultValuePipe(0), ParseIntPipe) after: number,
@@ -132,6 +188,14 @@ export class StudiesController {
    * `heartbeat` event every 15 s. Bearer token as for every read.
    */
   @Sse(':id/stream')
+  @ApiOperation({ summary: "The study's audit log as server-sent events, live; resumes after Last-Event-ID" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiQuery({ name: 'after', required: false, description: 'send only events after this seq (Last-Event-ID wins when both are given)' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'the seq of the last event the client has' })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'text/event-stream: `event: audit` with `id` the seq, and `event: heartbeat` every 15 s' })
+  @ApiBadRequestResponse({ description: 'Last-Event-ID or after is not a seq' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async stream(
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -151,6 +215,10 @@ export class StudiesController {
 
   /** The study's newest model version, as GET /studies/:id/models/:version gives it (version 0 before round 1 closes). */
   @Get(':id/models/latest')
+  @ApiOperation({ summary: "The study's newest model version (version 0 before round 1 closes)" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiOkResponse({ description: 'the model version' })
+  @ApiNotFoundResponse({ description: 'no such study' })
   async latestModel(@Param('id') id: string) {
     const study = await this.require(id);
     return this.model(id, await this.studies.latestVersion(study.id));
@@ -161,6 +229,12 @@ export class StudiesController {
    * encrypted version has none the coordinator could show: only its codec, key and size.
    */
   @Get(':id/models/:version')
+  @ApiOperation({ summary: "A model version's parameters (an encrypted one: its codec, key and size)" })
+  @ApiParam({ name: 'id', description: 'the study id' })
+  @ApiParam({ name: 'version', type: Number, description: 'the model version number' })
+  @ApiOkResponse({ description: 'the model version' })
+  @ApiBadRequestResponse({ description: 'the version is not an integer' })
+  @ApiNotFoundResponse({ description: 'no such study or version' })
   async model(@Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
     const study = await this.require(id);
     const model = await this.studies.modelVersion(study.id, version);
