@@ -40,6 +40,6 @@ export default {
   projects: [
     { ...shared, displayName: 'unit', testRegex: '\\.test\\.ts$', testPathIgnorePatterns: [...IGNORED, ...SLOW, ...E2E] },
     { ...shared, displayName: 'e2e', testRegex: E2E, testPathIgnorePatterns: [...IGNORED, ...SLOW] },
-    { ...shared, displayName: 'slow', testRegex: SLOW, testPathIgnorePatterns: IGNORED },
+    { ...shared, displayName: 'slow', testRegex: SLOW, testPathIgnorePatterns: IGNORED, setupFilesAfterEnv: ['<rootDir>/test/support/slow-timeout.ts'] },
   ],
 };
