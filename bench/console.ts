@@ -17,10 +17,11 @@ import { join } from 'node:path';
 import type { Browser, BrowserServer, Page } from 'playwright-core';
 import { loadAllSites } from '../clinic-node/data/fed-heart-disease.js';
 import { Keystore } from '../clinic-node/keys/index.js';
-import { runNode } from '../clinic-node/node-agent.js';
+import { runSiteNodes } from '../simulations/site-nodes.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
 import { COHORT_CLI, startCoordinatorProcess } from '../simulations/coordinator-process.js';
 import { countRequests, spread, summariseArms, type ConsoleArm, type ConsoleBenchReport, type ConsoleTrial } from './console-report.js';
+import { cpuSeconds } from './timing.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -134,21 +135,14 @@ async function runTrial(arm: ConsoleArm, setup: StudySetup, chromiumPath: string
     const cpuBefore = cpuSeconds(pid);
     const browserPid = server?.process().pid;
     const browserBefore = browserPid === undefined ? 0 : treeCpuSeconds(browserPid);
-    await Promise.all(
-      setup.sites.map((preloaded, i) =>
-        runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'fed-heart-disease',
-          site: preloaded.site,
-          preloaded,
-          keystore: keystores[i]!,
-          credentials: coordinator.credentials(),
-          // Under DP a clinic trains only within a cap of its own (a fresh ledger each trial): one the study fits in.
-          budget: setup.privacy === 'dp' ? { epsilon: 10 * DP.targetEpsilon, delta: DP.delta } : null,
-          exitWhenDone: true,
-        }),
-      ),
-    );
+    await runSiteNodes({
+      coordinator: coordinator.grpcAddress,
+      sites: setup.sites,
+      keystores,
+      credentials: () => coordinator.credentials(),
+      // Under DP a clinic trains only within a cap of its own (a fresh ledger each trial): one the study fits in.
+      budget: () => (setup.privacy === 'dp' ? { epsilon: 10 * DP.targetEpsilon, delta: DP.delta } : null),
+    });
     const coordinatorCpuS = cpuSeconds(pid) - cpuBefore;
     const browserCpuS = browserPid === undefined ? 0 : treeCpuSeconds(browserPid) - browserBefore;
     seen.counting = false;
@@ -199,12 +193,6 @@ async function waitUntil(done: () => boolean, what: string, timeoutMs = 10_000):
     if (Date.now() > deadline) throw new Error(`no ${what} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/** utime + stime of a process, in seconds, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** CPU seconds of a process and its descendants alive now (Chromium's renderer, GPU and utility processes). */

@@ -4,7 +4,7 @@
  *  2. the coordinator's share of a round's wall time: the CPU the coordinator process spends while
  *     four clinic nodes train FLamby's protocol, over the rounds' wall time.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,8 +15,9 @@ import { loadAllSites, loadPooled } from '../clinic-node/data/fed-heart-disease.
 import { Keystore } from '../clinic-node/keys/index.js';
 import { selectBackend } from '../clinic-node/training/backend.js';
 import { train } from '../clinic-node/training/local-training.js';
-import { runNode } from '../clinic-node/node-agent.js';
+import { runSiteNodes } from '../simulations/site-nodes.js';
 import { startCoordinatorProcess } from '../simulations/coordinator-process.js';
+import { cpuSeconds } from './timing.js';
 
 const json = process.argv.includes('--json');
 const dataDir = resolve(PACKAGE_ROOT, process.env['COHORT_DATA_DIR'] ?? '../shared/data');
@@ -30,12 +31,6 @@ async function trainingSeconds(backend: 'wasm' | 'cpu', spec: ModelSpec, steps: 
   const start = performance.now();
   train(spec, initialParameters(spec, 1), data, options);
   return (performance.now() - start) / 1000;
-}
-
-/** utime + stime of a process, in seconds, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; coordinatorCpuS: number; share: number }> {
@@ -56,19 +51,7 @@ async function coordinatorShare(rounds: number): Promise<{ roundWallS: number; c
     }
     const pid = coordinator.child.pid!;
     const cpuBefore = cpuSeconds(pid);
-    await Promise.all(
-      sites.map((preloaded, i) =>
-        runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'fed-heart-disease',
-          site: preloaded.site,
-          preloaded,
-          keystore: keystores[i]!,
-          credentials: coordinator.credentials(),
-          exitWhenDone: true,
-        }),
-      ),
-    );
+    await runSiteNodes({ coordinator: coordinator.grpcAddress, sites, keystores, credentials: () => coordinator.credentials() });
     const coordinatorCpuS = cpuSeconds(pid) - cpuBefore;
     const detail = await coordinator.fetchJson<{ roundHistory: { openedAt: string; closedAt: string }[] }>(`/studies/${studyId}`);
     const roundWallS = detail.roundHistory.reduce((s, r) => s + (Date.parse(r.closedAt) - Date.parse(r.openedAt)) / 1000, 0);

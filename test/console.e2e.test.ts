@@ -15,7 +15,8 @@ import type { Browser, Page } from 'playwright-core';
 import sqlite3 from 'sqlite3';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
 import { Keystore } from '../clinic-node/keys/index.js';
-import { runNode, type NodeSummary } from '../clinic-node/node-agent.js';
+import type { NodeSummary } from '../clinic-node/node-agent.js';
+import { runSiteNodes } from '../simulations/site-nodes.js';
 import { loopbackTls, type LoopbackTls } from '../common/tls/loopback.js';
 import { startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import { cardToJson } from '../crypto/index.js';
@@ -185,20 +186,13 @@ if (!BROWSER_READY) process.stderr.write(`note: "the console in Chromium" ${BROW
     await page.getByText('live', { exact: true }).first().waitFor();
     expect(await feed.locator('[data-type="update-received"]').count()).toBe(0);
     const data = await Promise.all(SITES.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
-    nodes = Promise.all(
-      data.map((preloaded, i) =>
-        runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'fed-heart-disease',
-          site: preloaded.site,
-          preloaded,
-          keystore: keystores[i]!,
-          credentials: tls.credentials(),
-          budget: { epsilon: 10, delta: DELTA },
-          exitWhenDone: true,
-        }),
-      ),
-    );
+    nodes = runSiteNodes({
+      coordinator: coordinator.grpcAddress,
+      sites: data,
+      keystores,
+      credentials: () => tls.credentials(),
+      budget: () => ({ epsilon: 10, delta: DELTA }),
+    });
     // The page is never reloaded: what appears comes through the stream.
     await feed.locator('[data-type="update-received"]').first().waitFor({ timeout: 90_000 });
     await feed

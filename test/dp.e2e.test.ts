@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadSiteDataset, type SiteDataset } from '../clinic-node/data/index.js';
 import { Keystore } from '../clinic-node/keys/index.js';
 import { LEDGER_FILE, runNode, type NodeSummary } from '../clinic-node/node-agent.js';
+import { runSiteNodes } from '../simulations/site-nodes.js';
 import { LedgerFile } from '../clinic-node/privacy/ledger-file.js';
 import { parseStudyConfig, startCoordinator, type FederationEvent, type RunningCoordinator } from '../coordinator/index.js';
 import { status } from '@grpc/grpc-js';
@@ -96,20 +97,13 @@ describeEachBackend('privacy dp: per-clinic budgets, enforced and ledgered', (ba
     const z = calibrateNoise(1, q, ROUNDS * LOCAL_STEPS, DELTA).noiseMultiplier;
     const afterTwo = epsilonFor({ q, noiseMultiplier: z, steps: 2 * LOCAL_STEPS }, DELTA).epsilon;
     switzerlandCap = (afterTwo + 1) / 2;
-    summaries = await Promise.all(
-      data.map((preloaded, i) =>
-        runNode({
-          coordinator: coordinator.grpcAddress,
-          dataset: 'fed-heart-disease',
-          site: preloaded.site,
-          preloaded,
-          keystore: keystores[i]!,
-          credentials: tls.credentials(),
-          budget: { epsilon: capOf(preloaded.site), delta: DELTA },
-          exitWhenDone: true,
-        }),
-      ),
-    );
+    summaries = await runSiteNodes({
+      coordinator: coordinator.grpcAddress,
+      sites: data,
+      keystores,
+      credentials: () => tls.credentials(),
+      budget: (site) => ({ epsilon: capOf(site), delta: DELTA }),
+    });
   });
 
   afterAll(async () => {

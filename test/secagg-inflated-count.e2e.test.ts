@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSiteDataset } from '../clinic-node/data/index.js';
 import { Keystore } from '../clinic-node/keys/index.js';
-import { runNode, type NodeSummary } from '../clinic-node/node-agent.js';
+import type { NodeSummary } from '../clinic-node/node-agent.js';
+import { runSiteNodes } from '../simulations/site-nodes.js';
 import { loopbackTls } from '../common/tls/loopback.js';
 import { parseStudyConfig, startCoordinator, type RunningCoordinator } from '../coordinator/index.js';
 import { StudiesService } from '../coordinator/studies/studies.service.js';
@@ -37,19 +38,7 @@ beforeAll(async () => {
   const keystores = HONEST.map((site) => Keystore.create(join(dir, site), site));
   for (const [i, keystore] of keystores.entries()) await enrolForSite(coordinator, keystore.card, HONEST[i]!);
   const data = await Promise.all(HONEST.map((site) => loadSiteDataset('fed-heart-disease', site, { dataDir: DATA_DIR })));
-  summaries = await Promise.all(
-    data.map((preloaded, i) =>
-      runNode({
-        coordinator: coordinator.grpcAddress,
-        dataset: 'fed-heart-disease',
-        site: preloaded.site,
-        preloaded,
-        keystore: keystores[i]!,
-        credentials: tls.credentials(),
-        exitWhenDone: true,
-      }),
-    ),
-  );
+  summaries = await runSiteNodes({ coordinator: coordinator.grpcAddress, sites: data, keystores, credentials: () => tls.credentials() });
   liar.close();
 }, 120_000);
 
