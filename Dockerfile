@@ -20,10 +20,11 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 # The compiler, the type packages and the console's bundler and UI libraries the build needs, at the
 # lockfile's versions, outside /src (tsc and esbuild find /node_modules walking up from /src): the other
 # dev dependencies (test runners, linters, a second Node, a browser driver) would triple the download
-# and are not needed to build. (npm refuses to install into / itself, hence /tools and a link.)
+# and are not needed to build; playwright-core is here for its types (bench/console.ts), the browser
+# benchmark does not run in the image. (npm refuses to install into / itself, hence /tools and a link.)
 RUN mkdir /tools && cd /tools && ln -s /tools/node_modules /node_modules \
  && npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund \
-      $(node -p "['typescript', '@types/node', '@types/pg', 'esbuild', 'preact', 'chart.js', '@picocss/pico', '@noble/hashes', 'buffer'].map((n) => n + '@' + require('/src/package-lock.json').packages['node_modules/' + n].version).join(' ')")
+      $(node -p "['typescript', '@types/node', '@types/pg', 'esbuild', 'preact', 'chart.js', '@picocss/pico', '@noble/hashes', 'buffer', 'playwright-core'].map((n) => n + '@' + require('/src/package-lock.json').packages['node_modules/' + n].version).join(' ')")
 COPY tsconfig.json tsconfig.build.json ./
 COPY protos protos
 COPY cli cli

@@ -56,6 +56,7 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
     throw new Error(`no Chromium at ${chromiumPath}: install it (apt-get install chromium) or pass --chromium PATH; the browser arms need one`);
   }
   if (!existsSync(COHORT_CLI)) throw new Error(`${COHORT_CLI} is missing: run npm run build first (the coordinator runs as the built CLI)`);
+  if (needsBrowser) await playwright(); // before any trial: a missing driver is said at once
 
   await selectBackend('auto');
   const sites = await loadAllSites(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
@@ -113,7 +114,7 @@ async function runTrial(arm: ConsoleArm, setup: StudySetup, chromiumPath: string
     }
     const seen = { streams: 0, reloads: 0, counting: false };
     if (arm !== 'none') {
-      const { chromium } = await import('playwright-core');
+      const { chromium } = await playwright();
       // Launched as a server so its process, and so the CPU of its process tree, is ours to read.
       server = await chromium.launchServer({ executablePath: chromiumPath });
       browser = await chromium.connect(server.wsEndpoint());
@@ -192,6 +193,15 @@ async function waitUntil(done: () => boolean, what: string, timeoutMs = 10_000):
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`no ${what} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The browser driver: a dev dependency, so not in the container image (whose `npm ci` omits them). */
+async function playwright(): Promise<typeof import('playwright-core')> {
+  try {
+    return await import('playwright-core');
+  } catch {
+    throw new Error('the browser arms drive Chromium with playwright-core, a development dependency: run from a checkout after npm install');
   }
 }
 
