@@ -88,7 +88,7 @@ describe('bad input', () => {
       /^cohort: unknown keys subcommand "genrate" \(init, card, pin, enrol, generate, fetch, status; did you mean generate\?\)\n/,
     );
     expect((await cohort('keys')).err).toBe(`cohort: cohort keys needs a subcommand: init, card, pin, enrol, generate, fetch or status\n\n${keys.usage}`);
-    expect((await cohort('bench', 'gpu')).err.split('\n')[0]).toBe('cohort: unknown benchmark "gpu" (he, dp, secagg, load)');
+    expect((await cohort('bench', 'gpu')).err.split('\n')[0]).toBe('cohort: unknown benchmark "gpu" (he, dp, secagg, load, console)');
   });
 
   it('a missing required flag is a usage error of that command', async () => {

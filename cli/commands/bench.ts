@@ -1,5 +1,5 @@
 /**
- * `cohort bench he|dp|secagg|load`: what privacy and scale cost on this machine. `he`: CKKS aggregation against
+ * `cohort bench he|dp|secagg|load|console`: what privacy, scale and the console cost on this machine. `he`: CKKS aggregation against
  * plaintext float32 (bench/he.ts). `dp`: DP-SGD against plain SGD, and the RDP accountant over a
  * heterogeneous schedule (bench/dp.ts). `secagg`: a secure-aggregation round with dropouts against
  * the same round in plaintext float32, bytes and compute (bench/secagg.ts). `load`: many clinics at once

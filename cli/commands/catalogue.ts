@@ -48,5 +48,9 @@ export const COMMAND_CATALOGUE: readonly CommandEntry[] = [
   { name: 'audit', summary: "verify|report: the clinics' privacy ledgers, for auditors", load: async () => (await import('./audit.js')).auditCommand },
   { name: 'model', summary: "export: a study's model and its model card, as files", load: async () => (await import('./model.js')).modelCommand },
   { name: 'predict', summary: 'an exported model applied to a CSV file of patients, locally', load: async () => (await import('./predict.js')).predictCommand },
-  { name: 'bench', summary: 'he|dp|secagg|load: what privacy and scale cost on this machine', load: async () => (await import('./bench.js')).benchCommand },
+  {
+    name: 'bench',
+    summary: 'he|dp|secagg|load|console: what privacy, scale and the console cost on this machine',
+    load: async () => (await import('./bench.js')).benchCommand,
+  },
 ];
