@@ -1,20 +1,8 @@
 import { BadRequestException, Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiProduces,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery } from '@nestjs/swagger';
 import { cardToJson } from '../../crypto/index.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
-import { BEARER } from '../http/openapi.js';
+import { ApiRoleGuarded } from '../http/openapi.js';
 import { Read } from '../http/roles.js';
 import { StudyRecords } from '../federation/study-records.js';
 import { LedgerService } from '../ledger/ledger.service.js';
@@ -35,10 +23,7 @@ const CONTENT_TYPES: Record<ReportFormat, string> = {
  */
 @Controller('audit')
 @Read()
-@ApiTags('audit')
-@ApiBearerAuth(BEARER)
-@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
-@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
+@ApiRoleGuarded('audit')
 @UseFilters(HttpErrorsFilter)
 export class AuditController {
   constructor(

@@ -1,14 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { BEARER } from '../http/openapi.js';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiRoleGuarded } from '../http/openapi.js';
 import { CallerRole, Read, type Role } from '../http/roles.js';
 
 /** Who the caller is: the console asks once after login, to show the role's controls and no others. */
 @Controller('session')
 @Read()
-@ApiTags('session')
-@ApiBearerAuth(BEARER)
-@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
+@ApiRoleGuarded('session')
 export class SessionController {
   /** The role the bearer token names. The server refuses a role's forbidden calls whatever a client shows. */
   @Get()

@@ -1,5 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { applyDecorators, type INestApplication } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../common/paths.js';
@@ -30,6 +30,19 @@ export const TAGS = {
   health: 'Liveness and readiness',
   metrics: 'Prometheus metrics',
 } as const;
+
+/**
+ * What every role-guarded controller declares in the document: its tag, the bearer scheme, and the
+ * roles guard's answers (401 without a known token, 403 for a role that may not, or no token configured).
+ */
+export function ApiRoleGuarded(tag: keyof typeof TAGS): ClassDecorator {
+  return applyDecorators(
+    ApiTags(tag),
+    ApiBearerAuth(BEARER),
+    ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' }),
+    ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' }),
+  );
+}
 
 /** The package's version, from its package.json (as `cohort --version` reads it). */
 function packageVersion(): string {

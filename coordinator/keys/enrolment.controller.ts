@@ -1,22 +1,10 @@
 import { didYouMean } from '../../common/closest-key.js';
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { cardFromJson, cardToJson, fingerprint } from '../../crypto/index.js';
 import { ClinicApprovals, checkedApproval, type Approval, type ApprovalRecord } from '../clinics/clinic-approvals.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
-import { BEARER } from '../http/openapi.js';
+import { ApiRoleGuarded } from '../http/openapi.js';
 import { Read, Write } from '../http/roles.js';
 import { ClinicRegistry } from '../clinics/clinic-registry.js';
 import { KeysService } from './keys.service.js';
@@ -28,10 +16,7 @@ import { KeysService } from './keys.service.js';
  */
 @Controller()
 @Read()
-@ApiTags('clinics')
-@ApiBearerAuth(BEARER)
-@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
-@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
+@ApiRoleGuarded('clinics')
 @UseFilters(HttpErrorsFilter)
 export class EnrolmentController {
   constructor(

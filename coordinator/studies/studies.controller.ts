@@ -19,10 +19,8 @@ import {
 import { filter, type Observable } from 'rxjs';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -30,13 +28,11 @@ import {
   ApiParam,
   ApiProduces,
   ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { isObject } from '../../common/json-fields.js';
 import { parseStudyConfig, StudyConfigError } from '../config/study-config.js';
 import { HttpErrorsFilter } from '../http/http-errors.filter.js';
-import { BEARER } from '../http/openapi.js';
+import { ApiRoleGuarded } from '../http/openapi.js';
 import { Read, Write } from '../http/roles.js';
 import { FederationEventBus } from '../federation/federation-events.js';
 import { FederationService } from '../federation/federation.service.js';
@@ -50,10 +46,7 @@ const MAX_EVENTS = 1000;
 /** HTTP API: operators define studies; operators and auditors follow rounds and per-site metrics and export models. */
 @Controller('studies')
 @Read()
-@ApiTags('studies')
-@ApiBearerAuth(BEARER)
-@ApiUnauthorizedResponse({ description: 'no token, or not one the coordinator knows' })
-@ApiForbiddenResponse({ description: 'the role cannot do this (auditors read), or its token is not configured' })
+@ApiRoleGuarded('studies')
 @UseFilters(HttpErrorsFilter)
 export class StudiesController {
   constructor(
